@@ -1,0 +1,125 @@
+# swarmlab: one entry point. See README.md.
+#   make deps      install the Debian packages the project needs
+#   make all       build the node library, tools and tests
+#   make run       build and run (see README.md)
+#   make test      unit tests and fuzz-corpus replays; SAN=1 for ASan+UBSan
+#   make fuzz      run every libFuzzer target for FUZZ_SECONDS each
+#   make install   PREFIX=/usr/local DESTDIR=
+#   make clean
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SAN ?= 0
+FUZZ_SECONDS ?= 30
+
+DEB_PACKAGES := libsodium-dev libyaml-dev libcmocka-dev gnuplot-nox pkg-config
+
+CC ?= cc
+ifeq ($(SAN),1)
+BUILD := build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD := build/release
+SAN_FLAGS :=
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN_FLAGS) -MMD -MP
+LDFLAGS += $(SAN_FLAGS)
+LIBS := -lsodium
+
+NODE_SRC := $(sort $(wildcard node/*.c))
+NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
+NODE_LIB := $(BUILD)/libswarmlab-node.a
+
+SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
+SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+
+SELFTEST_BIN := $(BUILD)/swarmlab-selftest
+
+.PHONY: all deps run test fuzz install clean check-deps
+
+all: deps $(NODE_LIB) $(UNIT_BIN) $(FUZZ_REPLAY_BIN) $(SELFTEST_BIN)
+
+# Installs the Debian packages once; skipped when they are all present.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make deps: missing Debian packages:$$missing"; \
+	    echo "make deps: run as root, or: sudo apt-get install --no-install-recommends$$missing"; \
+	    exit 1; \
+	  fi; \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -c $< -o $@
+
+$(NODE_LIB): $(NODE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -Itests/support -c $< -o $@
+
+$(BUILD)/tests/support/%.o: tests/support/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -Itests/support -c $< -o $@
+
+# Fuzz targets built with a plain main() that replays a corpus: make test runs these.
+$(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(NODE_LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode $< tests/fuzz/replay_main.c $(NODE_LIB) -o $@ $(LDFLAGS) $(LIBS)
+
+# The same targets built with libFuzzer for make fuzz.
+build/fuzz/%: tests/fuzz/%.c $(NODE_SRC) | deps
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -Inode $< $(NODE_SRC) -o $@ $(LIBS)
+
+$(SELFTEST_BIN): $(BUILD)/tests/selftest.o $(SUPPORT_OBJ) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/tests/selftest.o: tests/selftest.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -Itests/support -c $< -o $@
+
+run: all
+	$(SELFTEST_BIN)
+
+test: all
+	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) -- $(FUZZ_REPLAY_BIN)
+
+fuzz: deps $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$$name; mkdir -p $$corpus; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarmlab
+	install -m 644 $(NODE_LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 node/*.h $(DESTDIR)$(PREFIX)/include/swarmlab/
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,51 @@
+/*
+ * trace: the structured events every node emits (DESIGN.md section 5).
+ *
+ * Names follow the libp2p pubsub tracer (trace.proto in go-libp2p-pubsub),
+ * lowercased, plus node_up and node_down which the world emits. An event is
+ * handed to the environment's trace function and is valid only during that
+ * call: pointer fields point into the node's own memory.
+ */
+#ifndef SWARMLAB_TRACE_H
+#define SWARMLAB_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum trace_kind {
+    TRACE_PUBLISH_MESSAGE,
+    TRACE_DELIVER_MESSAGE,
+    TRACE_DUPLICATE_MESSAGE,
+    TRACE_REJECT_MESSAGE,
+    TRACE_SEND_RPC,
+    TRACE_RECV_RPC,
+    TRACE_DROP_RPC,
+    TRACE_JOIN,
+    TRACE_LEAVE,
+    TRACE_GRAFT,
+    TRACE_PRUNE,
+    TRACE_ADD_PEER,
+    TRACE_REMOVE_PEER,
+    TRACE_NODE_UP,
+    TRACE_NODE_DOWN,
+    TRACE_KIND_COUNT
+} trace_kind;
+
+typedef struct trace_event {
+    trace_kind kind;
+    uint64_t time_ns;       /* the environment's now when the event happened */
+    uint32_t node_index;    /* filled by the runtime; the node does not know it */
+    const uint8_t *msg_id;  /* publish, deliver, duplicate, reject: from || seqno */
+    size_t msg_id_len;
+    const char *topic;      /* message events, join, leave, graft, prune */
+    const uint8_t *peer;    /* binary peer id: the remote peer, or the sender */
+    size_t peer_len;
+    uint64_t size_bytes;    /* payload bytes for messages, RPC bytes for rpc events */
+    const char *reason;     /* reject_message, drop_rpc, remove_peer: why */
+    const char *protocol;   /* add_peer: the protocol the peer speaks */
+} trace_event;
+
+/* The lowercase tracer name of a kind, e.g. "deliver_message". */
+const char *trace_kind_name(trace_kind kind);
+
+#endif

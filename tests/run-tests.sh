@@ -1,0 +1,35 @@
+#!/bin/sh
+# Runs the cmocka unit-test binaries and replays each fuzz corpus, then prints
+# one summary line "N passed, N failed" that CI counts.
+# Usage: run-tests.sh UNIT_BIN... -- REPLAY_BIN...
+passed=0
+failed=0
+failures=""
+mode=unit
+for bin in "$@"; do
+  if [ "$bin" = "--" ]; then mode=replay; continue; fi
+  name=$(basename "$bin")
+  if [ "$mode" = unit ]; then
+    out=$("$bin" 2>&1); rc=$?
+    printf '%s\n' "$out"
+    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | awk '{s+=$1} END {print s+0}')
+    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | awk '{s+=$1} END {print s+0}')
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi   # a crash counts as a failure
+    passed=$((passed + p)); failed=$((failed + f))
+    [ "$f" != 0 ] && failures="$failures $name"
+  else
+    target=${name#replay_}
+    corpus=tests/fuzz/corpus/$target
+    if [ -d "$corpus" ]; then out=$("$bin" "$corpus" 2>&1); else out=$("$bin" 2>&1); fi
+    rc=$?
+    if [ "$rc" = 0 ]; then
+      passed=$((passed + 1)); echo "[       OK ] fuzz corpus $target: $out"
+    else
+      failed=$((failed + 1)); failures="$failures $name"
+      printf '%s\n' "$out"; echo "[  FAILED  ] fuzz corpus $target"
+    fi
+  fi
+done
+[ -n "$failures" ] && echo "failing:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
