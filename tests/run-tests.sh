@@ -6,6 +6,12 @@ passed=0
 failed=0
 failures=""
 mode=unit
+# The seam, at link level: node/ calls no OS time, randomness or I/O.
+if out=$(sh tests/check-seam.sh "$BUILD/libswarmlab-node.a" 2>&1); then
+  passed=$((passed + 1)); echo "[       OK ] $out"
+else
+  failed=$((failed + 1)); failures="$failures check-seam"; echo "[  FAILED  ] $out"
+fi
 for bin in "$@"; do
   if [ "$bin" = "--" ]; then mode=replay; continue; fi
   name=$(basename "$bin")

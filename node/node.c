@@ -1,0 +1,364 @@
+/*
+ * node: lifecycle, the runtime entry points and the public API of a peer.
+ * The upgrade of each connection lives in connection.c, the protocols on
+ * its streams in stream.c. See node.h.
+ */
+#include <assert.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "multiaddr.h"
+#include "node_internal.h"
+
+/* ---- helpers shared with connection.c and stream.c -------------------- */
+
+uint64_t node_now(const node *n) { return n->env.now_ns(n->env.ctx); }
+
+void node_trace(node *n, trace_event *event) {
+    if (n->env.trace == NULL) return;
+    event->time_ns = node_now(n);
+    n->env.trace(n->env.ctx, event);
+}
+
+conn *node_find_conn_by_handle(node *n, uint32_t handle) {
+    for (size_t i = 0; i < n->conn_count; i++)
+        if (n->conns[i]->handle == handle && !n->conns[i]->closing) return n->conns[i];
+    return NULL;
+}
+
+conn *node_find_conn_by_peer(node *n, const peer_id *peer) {
+    for (size_t i = 0; i < n->conn_count; i++) {
+        conn *c = n->conns[i];
+        if (!c->closing && c->phase == CONN_READY && peer_id_equal(&c->noise.remote, peer)) return c;
+    }
+    return NULL;
+}
+
+static conn *node_find_conn_by_id(node *n, uint64_t conn_id) {
+    for (size_t i = 0; i < n->conn_count; i++)
+        if (n->conns[i]->conn_id == conn_id && !n->conns[i]->closing) return n->conns[i];
+    return NULL;
+}
+
+/* The protocols the stream responder accepts: the built-in ones first. */
+void node_rebuild_supported(node *n) {
+    size_t count = 0;
+    n->supported[count++] = PING_PROTOCOL;
+    n->supported[count++] = IDENTIFY_PROTOCOL;
+    n->supported[count++] = FLOODSUB_PROTOCOL;
+    for (size_t i = 0; i < n->protocol_count; i++) n->supported[count++] = n->protocols[i].name;
+    assert(count <= sizeof n->supported / sizeof n->supported[0]);
+    n->supported_count = count;
+}
+
+/* Tears down the connections marked closing. Runs at the end of every entry
+ * point, so that no handler ever frees a connection its caller still uses. */
+static void node_reap(node *n) {
+    if (n->depth > 0) return; /* an entry point further out will reap */
+    n->depth++;
+    /* Callbacks run by conn_destroy may mark more connections: rescan. */
+    for (size_t i = 0; i < n->conn_count;) {
+        conn *c = n->conns[i];
+        if (!c->closing) {
+            i++;
+            continue;
+        }
+        n->conns[i] = n->conns[--n->conn_count];
+        conn_destroy(n, c);
+        i = 0;
+    }
+    n->depth--;
+}
+
+/* ---- pubsub host ------------------------------------------------------ */
+
+static uint64_t host_now(void *user) { return node_now(user); }
+
+static int host_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) {
+    node *n = user;
+    conn *c = node_find_conn_by_handle(n, peer);
+    if (c == NULL || !c->has_pubsub_out) return -1;
+    node_stream *s = stream_find(c, c->pubsub_out);
+    if (s == NULL) return -1;
+    if (n->policy == NULL || n->policy->rewrite_rpc == NULL) return stream_send_message(n, c, s, rpc, len);
+    uint8_t *copy = malloc(len);
+    if (copy == NULL) return -1;
+    memcpy(copy, rpc, len);
+    n->policy->rewrite_rpc(n->policy->user, copy, len);
+    int rc = stream_send_message(n, c, s, copy, len);
+    free(copy);
+    return rc;
+}
+
+static void host_deliver(void *user, const pubsub_message *msg) {
+    node *n = user;
+    if (n->callbacks.on_message == NULL) return;
+    char topic[PUBSUB_TOPIC_MAX + 1];
+    assert(msg->topic.len <= PUBSUB_TOPIC_MAX);
+    memcpy(topic, msg->topic.data, msg->topic.len);
+    topic[msg->topic.len] = '\0';
+    peer_id from;
+    if (peer_id_from_bytes(msg->from.data, msg->from.len, &from) != 0) return;
+    n->callbacks.on_message(n->callbacks.user, topic, &from, msg->data.data, msg->data.len);
+}
+
+static void host_trace(void *user, trace_event *event) { node_trace(user, event); }
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static int node_init_pubsub(node *n) {
+    uint8_t seqno_bytes[8], seen_key[SEEN_CACHE_KEY_BYTES];
+    n->env.random(n->env.ctx, seqno_bytes, sizeof seqno_bytes);
+    n->env.random(n->env.ctx, seen_key, sizeof seen_key);
+    uint64_t seqno = 0;
+    for (size_t i = 0; i < sizeof seqno_bytes; i++) seqno = (seqno << 8) | seqno_bytes[i];
+    pubsub_host host = {.user = n, .now_ns = host_now, .send = host_send,
+                        .deliver = host_deliver, .trace = host_trace};
+    n->pubsub = floodsub_create(&host, &n->id, seqno, seen_key);
+    return n->pubsub != NULL ? 0 : -1;
+}
+
+node *node_create(const node_config *config) {
+    assert(config != NULL && config->env != NULL);
+    assert(config->env->now_ns != NULL && config->env->random != NULL);
+    assert(config->env->write != NULL && config->env->close != NULL);
+    node *n = calloc(1, sizeof *n);
+    if (n == NULL) return NULL;
+    n->env = *config->env;
+    n->callbacks = config->callbacks;
+    uint8_t seed[IDENTITY_SEED_BYTES];
+    if (config->identity_seed != NULL)
+        memcpy(seed, config->identity_seed, sizeof seed);
+    else
+        n->env.random(n->env.ctx, seed, sizeof seed);
+    identity_from_seed(&n->id, seed);
+    sodium_memzero(seed, sizeof seed);
+    peer_id_from_public_key(n->id.public_key, &n->self);
+    n->env.random(n->env.ctx, n->noise_static, sizeof n->noise_static);
+    n->next_handle = 1;
+    node_rebuild_supported(n);
+    if (node_init_pubsub(n) != 0) {
+        node_destroy(n);
+        return NULL;
+    }
+    return n;
+}
+
+void node_destroy(node *n) {
+    if (n == NULL) return;
+    for (size_t i = 0; i < n->conn_count; i++) conn_close(n, n->conns[i], "node shutting down");
+    node_reap(n);
+    floodsub_destroy(n->pubsub);
+    for (size_t i = 0; i < n->protocol_count; i++) free(n->protocols[i].name);
+    for (size_t i = 0; i < n->listen_count; i++) free(n->listen_addrs[i]);
+    free(n->conns);
+    identity_wipe(&n->id);
+    sodium_memzero(n->noise_static, sizeof n->noise_static);
+    free(n);
+}
+
+const peer_id *node_id(const node *n) { return &n->self; }
+
+void node_set_policy(node *n, const node_policy *policy) { n->policy = policy; }
+
+int node_listen(node *n, const char *text) {
+    multiaddr ma;
+    if (multiaddr_parse(text, &ma) != 0 || n->listen_count == NODE_LISTEN_ADDRS_MAX) return -1;
+    if (n->env.listen == NULL || n->env.listen(n->env.ctx, text) != 0) return -1;
+    n->listen_addrs[n->listen_count] = strdup(text);
+    if (n->listen_addrs[n->listen_count] == NULL) return -1;
+    n->listen_count++;
+    return 0;
+}
+
+int node_dial(node *n, const char *text) {
+    multiaddr ma;
+    if (multiaddr_parse(text, &ma) != 0) return -1;
+    if (ma.has_peer && (peer_id_equal(&ma.peer, &n->self) || node_is_connected(n, &ma.peer))) return -1;
+    uint64_t conn_id;
+    if (n->env.dial == NULL || n->env.dial(n->env.ctx, text, &conn_id) != 0) return -1;
+    conn *c = conn_create(n, conn_id, true);
+    if (c == NULL) {
+        n->env.close(n->env.ctx, conn_id);
+        return -1;
+    }
+    c->expect_peer = ma.has_peer;
+    if (ma.has_peer) c->expected = ma.peer;
+    return 0;
+}
+
+void node_disconnect(node *n, const peer_id *peer) {
+    conn *c = node_find_conn_by_peer(n, peer);
+    if (c != NULL) conn_close(n, c, "disconnect requested");
+    node_reap(n);
+}
+
+size_t node_peer_count(const node *n) {
+    size_t count = 0;
+    for (size_t i = 0; i < n->conn_count; i++)
+        if (!n->conns[i]->closing && n->conns[i]->phase == CONN_READY) count++;
+    return count;
+}
+
+bool node_is_connected(const node *n, const peer_id *peer) {
+    return node_find_conn_by_peer((node *)n, peer) != NULL;
+}
+
+/* ---- runtime entry points --------------------------------------------- */
+
+void node_on_connection(node *n, uint64_t conn_id, bool outbound) {
+    conn *c = node_find_conn_by_id(n, conn_id);
+    if (c == NULL) {
+        /* An inbound connection; a dial we made already has its conn. */
+        if (outbound || conn_create(n, conn_id, false) == NULL) n->env.close(n->env.ctx, conn_id);
+        return;
+    }
+    assert(c->outbound == outbound);
+}
+
+void node_on_bytes(node *n, uint64_t conn_id, const uint8_t *bytes, size_t len) {
+    conn *c = node_find_conn_by_id(n, conn_id);
+    n->depth++;
+    if (c != NULL) conn_receive(n, c, bytes, len);
+    n->depth--;
+    node_reap(n);
+}
+
+void node_on_closed(node *n, uint64_t conn_id) {
+    conn *c = node_find_conn_by_id(n, conn_id);
+    if (c == NULL) return;
+    c->closed_by_peer = true;
+    n->depth++;
+    conn_close(n, c, "connection closed by peer");
+    n->depth--;
+    node_reap(n);
+}
+
+void node_on_timer(node *n, uint64_t timer_id) {
+    uint32_t kind = (uint32_t)(timer_id >> 56);
+    uint32_t handle = (uint32_t)(timer_id >> 32) & 0xffffffu;
+    conn *c = node_find_conn_by_handle(n, handle);
+    if (c == NULL) return;
+    n->depth++;
+    if (kind == NODE_TIMER_HANDSHAKE && c->phase != CONN_READY) conn_close(n, c, "handshake timeout");
+    if (kind == NODE_TIMER_PING) stream_ping_timeout(n, c, (uint32_t)timer_id);
+    n->depth--;
+    node_reap(n);
+}
+
+/* ---- pubsub ----------------------------------------------------------- */
+
+int node_subscribe(node *n, const char *topic) {
+    int rc = floodsub_subscribe(n->pubsub, topic);
+    node_reap(n);
+    return rc;
+}
+
+int node_unsubscribe(node *n, const char *topic) {
+    int rc = floodsub_unsubscribe(n->pubsub, topic);
+    node_reap(n);
+    return rc;
+}
+
+int node_publish(node *n, const char *topic, const uint8_t *data, size_t len) {
+    int rc = floodsub_publish(n->pubsub, topic, data, len);
+    node_reap(n);
+    return rc;
+}
+
+/* ---- ping and identify ------------------------------------------------ */
+
+int node_ping(node *n, const peer_id *peer) {
+    conn *c = node_find_conn_by_peer(n, peer);
+    if (c == NULL) return -1;
+    node_stream *s = stream_open(n, c, PING_PROTOCOL, STREAM_PING, -1);
+    if (s == NULL) return -1;
+    n->env.random(n->env.ctx, s->ping_payload, sizeof s->ping_payload);
+    s->ping_waiting = true;
+    s->ping_sent_ns = node_now(n);
+    int rc = stream_send_raw(n, c, s, s->ping_payload, sizeof s->ping_payload);
+    if (rc == 0 && n->env.timer_set != NULL) {
+        uint64_t timer = ((uint64_t)NODE_TIMER_PING << 56) | ((uint64_t)c->handle << 32) | s->id;
+        n->env.timer_set(n->env.ctx, timer, s->ping_sent_ns + NODE_PING_TIMEOUT_NS);
+    }
+    node_reap(n);
+    return rc;
+}
+
+bool node_peer_supports(const node *n, const peer_id *peer, const char *protocol) {
+    const conn *c = node_find_conn_by_peer((node *)n, peer);
+    if (c == NULL || !c->info.identified) return false;
+    for (size_t i = 0; i < c->info.protocol_count; i++)
+        if (strcmp(c->info.protocols[i], protocol) == 0) return true;
+    return false;
+}
+
+const char *node_peer_agent(const node *n, const peer_id *peer) {
+    const conn *c = node_find_conn_by_peer((node *)n, peer);
+    return c != NULL && c->info.identified ? c->info.agent : NULL;
+}
+
+/* ---- custom protocols ------------------------------------------------- */
+
+int node_register_protocol(node *n, const char *name, const node_protocol_ops *ops, void *user) {
+    size_t len = strlen(name);
+    if (len == 0 || len > MSS_PROTOCOL_NAME_MAX || name[0] != '/') return -1;
+    if (n->protocol_count == NODE_PROTOCOLS_MAX) return -1;
+    for (size_t i = 0; i < n->supported_count; i++)
+        if (strcmp(n->supported[i], name) == 0) return -1;
+    node_protocol *p = &n->protocols[n->protocol_count];
+    p->name = strdup(name);
+    if (p->name == NULL) return -1;
+    p->ops = *ops;
+    p->user = user;
+    n->protocol_count++;
+    node_rebuild_supported(n);
+    return 0;
+}
+
+static node_stream_handle stream_handle(const conn *c, const node_stream *s) {
+    return ((uint64_t)c->handle << 32) | s->id;
+}
+
+static node_stream *node_find_custom_stream(node *n, node_stream_handle handle, conn **out) {
+    conn *c = node_find_conn_by_handle(n, (uint32_t)(handle >> 32));
+    if (c == NULL) return NULL;
+    node_stream *s = stream_find(c, (uint32_t)handle);
+    if (s == NULL || (s->kind != STREAM_CUSTOM && s->custom_index < 0)) return NULL;
+    *out = c;
+    return s;
+}
+
+int node_open_stream(node *n, const peer_id *peer, const char *protocol, node_stream_handle *stream) {
+    conn *c = node_find_conn_by_peer(n, peer);
+    if (c == NULL) return -1;
+    for (size_t i = 0; i < n->protocol_count; i++) {
+        if (strcmp(n->protocols[i].name, protocol) != 0) continue;
+        node_stream *s = stream_open(n, c, protocol, STREAM_CUSTOM, (int)i);
+        if (s == NULL) break;
+        *stream = stream_handle(c, s);
+        node_reap(n);
+        return 0;
+    }
+    node_reap(n);
+    return -1;
+}
+
+int node_stream_send(node *n, node_stream_handle handle, const uint8_t *data, size_t len) {
+    conn *c = NULL;
+    node_stream *s = node_find_custom_stream(n, handle, &c);
+    int rc = s != NULL ? stream_send_message(n, c, s, data, len) : -1;
+    node_reap(n);
+    return rc;
+}
+
+int node_stream_close(node *n, node_stream_handle handle) {
+    conn *c = NULL;
+    node_stream *s = node_find_custom_stream(n, handle, &c);
+    if (s == NULL) return -1;
+    int rc = yamux_close(&c->mux, s->id);
+    conn_flush(n, c);
+    node_reap(n);
+    return rc;
+}

@@ -1,0 +1,105 @@
+/* seen_cache: bounded, expiring set of message ids. See seen_cache.h. */
+#include "seen_cache.h"
+
+#include <assert.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t seen_fingerprint(const seen_cache *c, const uint8_t *id, size_t len) {
+    uint8_t hash[crypto_shorthash_BYTES];
+    crypto_shorthash(hash, id, len, c->key);
+    uint64_t fp;
+    memcpy(&fp, hash, sizeof fp);
+    return fp == 0 ? 1 : fp; /* 0 marks empty slots */
+}
+
+int seen_cache_init(seen_cache *c, size_t capacity, uint64_t ttl_ns,
+                    const uint8_t key[SEEN_CACHE_KEY_BYTES]) {
+    assert(capacity > 0);
+    assert(capacity <= SEEN_CACHE_CAPACITY_MAX);
+    memset(c, 0, sizeof *c);
+    size_t table_size = 1;
+    while (table_size < capacity * 2) table_size *= 2; /* load factor at most 1/2 */
+    c->table = calloc(table_size, sizeof *c->table);
+    c->ring_id = calloc(capacity, sizeof *c->ring_id);
+    c->ring_expiry = calloc(capacity, sizeof *c->ring_expiry);
+    if (c->table == NULL || c->ring_id == NULL || c->ring_expiry == NULL) {
+        seen_cache_free(c);
+        return -1;
+    }
+    c->table_mask = table_size - 1;
+    c->capacity = capacity;
+    c->ttl_ns = ttl_ns;
+    memcpy(c->key, key, SEEN_CACHE_KEY_BYTES);
+    return 0;
+}
+
+void seen_cache_free(seen_cache *c) {
+    free(c->table);
+    free(c->ring_id);
+    free(c->ring_expiry);
+    memset(c, 0, sizeof *c);
+}
+
+static size_t seen_find_slot(const seen_cache *c, uint64_t fp) {
+    size_t i = (size_t)fp & c->table_mask;
+    while (c->table[i] != 0 && c->table[i] != fp) i = (i + 1) & c->table_mask;
+    return i;
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
+static void seen_table_remove(seen_cache *c, uint64_t fp) {
+    size_t hole = seen_find_slot(c, fp);
+    assert(c->table[hole] == fp);
+    size_t i = hole;
+    for (;;) {
+        i = (i + 1) & c->table_mask;
+        uint64_t moved = c->table[i];
+        if (moved == 0) break;
+        size_t home = (size_t)moved & c->table_mask;
+        /* moved may fill the hole if its home is not in (hole, i]. */
+        bool home_between = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+        if (!home_between) {
+            c->table[hole] = moved;
+            hole = i;
+        }
+    }
+    c->table[hole] = 0;
+}
+
+static void seen_drop_oldest(seen_cache *c) {
+    assert(c->ring_len > 0);
+    seen_table_remove(c, c->ring_id[c->ring_head]);
+    c->ring_head = (c->ring_head + 1) % c->capacity;
+    c->ring_len--;
+}
+
+void seen_cache_expire(seen_cache *c, uint64_t now_ns) {
+    while (c->ring_len > 0 && c->ring_expiry[c->ring_head] <= now_ns) seen_drop_oldest(c);
+}
+
+bool seen_cache_contains(seen_cache *c, const uint8_t *id, size_t len, uint64_t now_ns) {
+    seen_cache_expire(c, now_ns);
+    uint64_t fp = seen_fingerprint(c, id, len);
+    return c->table[seen_find_slot(c, fp)] == fp;
+}
+
+void seen_cache_add(seen_cache *c, const uint8_t *id, size_t len, uint64_t now_ns) {
+    seen_cache_expire(c, now_ns);
+    uint64_t fp = seen_fingerprint(c, id, len);
+    size_t slot = seen_find_slot(c, fp);
+    if (c->table[slot] == fp) return;
+    if (c->ring_len == c->capacity) {
+        seen_drop_oldest(c);
+        slot = seen_find_slot(c, fp);
+    }
+    c->table[slot] = fp;
+    size_t tail = (c->ring_head + c->ring_len) % c->capacity;
+    c->ring_id[tail] = fp;
+    c->ring_expiry[tail] = now_ns + c->ttl_ns;
+    c->ring_len++;
+    assert(c->ring_len <= c->capacity);
+}
+
+size_t seen_cache_size(const seen_cache *c) { return c->ring_len; }

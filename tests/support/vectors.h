@@ -1,0 +1,62 @@
+/*
+ * vectors: loading published test vectors for the unit tests.
+ *
+ * A minimal JSON reader (objects, arrays, strings, numbers, true, false,
+ * null) into a tree, hex decoding, and the lookup of a vector file in the
+ * shared vectors folder. The vector files come from outside the repository,
+ * so the reader is bounds-checked and limits nesting like any decoder.
+ */
+#ifndef SWARMLAB_TESTS_VECTORS_H
+#define SWARMLAB_TESTS_VECTORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VECTORS_JSON_DEPTH_MAX 64
+#define VECTORS_FILE_BYTES_MAX (16u << 20)
+#define VECTORS_DIR_ENV "SWARMLAB_VECTORS_DIR"
+#define VECTORS_PATH_MAX 4096
+
+typedef enum vectors_json_kind {
+    VECTORS_JSON_NULL,
+    VECTORS_JSON_BOOL,
+    VECTORS_JSON_NUMBER,
+    VECTORS_JSON_STRING,
+    VECTORS_JSON_ARRAY,
+    VECTORS_JSON_OBJECT,
+} vectors_json_kind;
+
+typedef struct vectors_json vectors_json;
+struct vectors_json {
+    vectors_json_kind kind;
+    bool boolean;
+    double number;
+    char *string; /* STRING: NUL-terminated (no NULs inside) */
+    size_t string_len;
+    vectors_json *items; /* ARRAY and OBJECT: the values */
+    char **keys;         /* OBJECT: the key of each item */
+    size_t count;
+};
+
+/* Parses a whole JSON document; NULL on any syntax error, trailing garbage,
+ * nesting deeper than VECTORS_JSON_DEPTH_MAX or memory exhaustion. */
+vectors_json *vectors_json_parse(const char *text, size_t len);
+void vectors_json_free(vectors_json *value);
+
+/* The value under key in an object (the first one), or NULL. */
+const vectors_json *vectors_json_get(const vectors_json *object, const char *key);
+/* The string under key in an object, or NULL if absent or not a string. */
+const char *vectors_json_get_string(const vectors_json *object, const char *key);
+/* Item i of an array, or NULL. */
+const vectors_json *vectors_json_at(const vectors_json *array, size_t i);
+
+/* Decodes hex text (even length, either case) into out; 0 or -1. */
+int vectors_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *out_len);
+
+/* Finds name in $SWARMLAB_VECTORS_DIR, then ../shared/vectors, and reads
+ * it whole (NUL-terminated, to be freed by the caller). NULL when absent;
+ * path_out (if given) then says where it was last looked for. */
+char *vectors_load_file(const char *name, size_t *len, char *path_out, size_t path_cap);
+
+#endif
