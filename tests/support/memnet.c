@@ -81,8 +81,9 @@ static void forbidden_buf(void *const buf, const size_t size) {
 void memnet_forbid_global_randomness(void) {
     static randombytes_implementation forbidden = {
         .implementation_name = forbidden_name, .random = forbidden_random, .buf = forbidden_buf};
-    randombytes_set_implementation(&forbidden);
+    /* sodium_init draws its own canary from the OS; after it, nothing may. */
     if (sodium_init() < 0) abort();
+    randombytes_set_implementation(&forbidden);
 }
 
 /* ---- the event heap, ordered by (time, insertion sequence) ------------ */

@@ -34,7 +34,7 @@ typedef struct memnet_trace {
     char reason[96];
 } memnet_trace;
 
-/* Installs the aborting randombytes before anything else touches libsodium. */
+/* Initialises libsodium, then installs the aborting randombytes. */
 void memnet_forbid_global_randomness(void);
 memnet *memnet_create(uint64_t seed, uint64_t latency_ns);
 void memnet_destroy(memnet *net);

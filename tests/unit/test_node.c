@@ -150,7 +150,6 @@ static void ping_to_an_unknown_peer_fails_at_once(void **state) {
     memnet_destroy(net);
 }
 
-static int echo_opened_inbound;
 static void echo_open(void *user, node *n, node_stream_handle s, const peer_id *peer, bool inbound) {
     (void)peer;
     (void)s;
@@ -280,12 +279,15 @@ static void a_ring_reports_each_duplicate(void **state) {
     assert_int_equal(node_publish(memnet_node(net, 0), "blocks", (const uint8_t *)"x", 1), 0);
     memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
     for (size_t i = 0; i < 4; i++) assert_int_equal(apps[i].delivered, 1);
-    /* Node 2 hears it from 1 and from 3 at the same time; 1 and 3 each hear
-     * it back from 2 (0, the origin, is never sent its own message). */
+    /* Node 2 hears it from 1 and from 3 at the same moment: one is a
+     * duplicate. It forwards the first copy to the other neighbour, which
+     * has it already: one more duplicate, at 1 or 3. The origin, 0, is never
+     * sent its own message. */
     assert_int_equal(memnet_count_traces(net, TRACE_DUPLICATE_MESSAGE, 2), 1);
-    assert_int_equal(memnet_count_traces(net, TRACE_DUPLICATE_MESSAGE, 1), 1);
-    assert_int_equal(memnet_count_traces(net, TRACE_DUPLICATE_MESSAGE, 3), 1);
+    assert_int_equal(memnet_count_traces(net, TRACE_DUPLICATE_MESSAGE, 1) +
+                         memnet_count_traces(net, TRACE_DUPLICATE_MESSAGE, 3), 1);
     assert_int_equal(memnet_count_traces(net, TRACE_DUPLICATE_MESSAGE, 0), 0);
+    assert_int_equal(memnet_count_traces(net, TRACE_DUPLICATE_MESSAGE, -1), 2);
     memnet_destroy(net);
 }
 
@@ -359,7 +361,8 @@ static void unsubscribing_stops_delivery(void **state) {
 static void garbage_closes_only_the_offending_connection(void **state) {
     (void)state;
     static const struct { const char *name; const uint8_t *bytes; size_t len; } garbage[] = {
-        {"not multistream", (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18},
+        {"line without newline", (const uint8_t *)"\x06hello!", 7},
+        {"overlong varint", (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 10},
         {"wrong header", (const uint8_t *)"\x13/multistream/9.9.9\n", 20},
         {"bad noise frame", (const uint8_t *)"\x13/multistream/1.0.0\n\x07/noise\n\x00\x05hello", 35},
     };

@@ -326,7 +326,7 @@ static int pair_teardown(void **state) {
     return 0;
 }
 
-/* Hands everything from wrote to the other peer in one chunk. */
+/* Hands everything `from` wrote to `to` in one chunk. */
 static int deliver(peer *from, peer *to) {
     int rc = noise_channel_feed(&to->ch, from->out.data, from->out.len, &to->out, &to->plain);
     buf_clear(&from->out);
