@@ -45,7 +45,9 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 SELFTEST_BIN := $(BUILD)/swarmlab-selftest
 
-.PHONY: all deps run test fuzz install clean check-deps
+.PHONY: all deps run test fuzz install clean
+# Keep object files that only serve as intermediates, so nothing rebuilds twice.
+.SECONDARY:
 
 all: deps $(NODE_LIB) $(UNIT_BIN) $(FUZZ_REPLAY_BIN) $(SELFTEST_BIN)
 
@@ -109,15 +111,15 @@ test: all
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
-	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$$name; mkdir -p $$corpus; \
-	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$corpus || exit 1; \
+	  name=$$(basename $$f); work=build/fuzz/corpus/$$name; mkdir -p $$work tests/fuzz/corpus/$$name; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s (new inputs go to $$work)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work tests/fuzz/corpus/$$name || exit 1; \
 	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarmlab
 	install -m 644 $(NODE_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 node/*.h $(DESTDIR)$(PREFIX)/include/swarmlab/
+	install -m 644 $(filter-out node/node_internal.h,$(wildcard node/*.h)) $(DESTDIR)$(PREFIX)/include/swarmlab/
 
 clean:
 	rm -rf build
