@@ -4,6 +4,7 @@
 # Usage: run-tests.sh UNIT_BIN... -- REPLAY_BIN...
 passed=0
 failed=0
+skipped=0
 failures=""
 mode=unit
 # The seam, at link level: node/ calls no OS time, randomness or I/O.
@@ -20,6 +21,8 @@ for bin in "$@"; do
     printf '%s\n' "$out"
     p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | awk '{s+=$1} END {print s+0}')
     f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | awk '{s+=$1} END {print s+0}')
+    k=$(printf '%s\n' "$out" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s)/\1/p' | awk '{s+=$1} END {print s+0}')
+    skipped=$((skipped + k))
     if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi   # a crash counts as a failure
     passed=$((passed + p)); failed=$((failed + f))
     [ "$f" != 0 ] && failures="$failures $name"
@@ -37,5 +40,5 @@ for bin in "$@"; do
   fi
 done
 [ -n "$failures" ] && echo "failing:$failures"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
