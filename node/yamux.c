@@ -72,6 +72,7 @@ typedef struct yamux_private {
     uint16_t payload_flags;
     unsigned callback_depth;    /* > 0 while the owner's callback runs */
     size_t closing_count;       /* slots awaiting the sweep */
+    bool output_blocked;        /* something waits for room in s->out, not for a window */
     bool sweeping;
 } yamux_private;
 
@@ -257,7 +258,10 @@ static int yamux_send_fin(yamux_session *s, yamux_stream *st) {
 static void yamux_flush(yamux_session *s, yamux_stream *st) {
     assert(st->id != 0);
     assert(!st->closing);
-    size_t n = yamux_min(yamux_min(st->pending.len, st->send_window), yamux_out_data_room(s));
+    size_t sendable = yamux_min(st->pending.len, st->send_window);
+    size_t room = yamux_out_data_room(s);
+    if (room < sendable) yamux_priv(s)->output_blocked = true;
+    size_t n = yamux_min(sendable, room);
     if (n > 0) {
         if (yamux_send_data(s, st, st->pending.data, n) != 0) return;
         buf_consume(&st->pending, n);
@@ -265,14 +269,18 @@ static void yamux_flush(yamux_session *s, yamux_stream *st) {
     if (st->pending.len > 0) return;
     buf_free(&st->pending); /* an idle stream holds no queue memory */
     buf_init(&st->pending, YAMUX_STREAM_PENDING_MAX);
-    if (st->local_fin_wanted && !st->local_fin_sent) yamux_send_fin(s, st);
+    if (st->local_fin_wanted && !st->local_fin_sent && yamux_send_fin(s, st) != 0)
+        yamux_priv(s)->output_blocked = true;
 }
 
-/* Retries every stream with something queued: the owner may have drained
- * s->out since the last call. Indexing the fixed table stays safe even if
- * a callback run by a finishing stream changes other slots. */
+/* Retries the streams that waited for output room: the owner may have
+ * drained s->out since. (Streams waiting for a window are flushed by the
+ * window update.) Indexing the fixed table stays safe even if a callback
+ * run by a finishing stream changes other slots. */
 static void yamux_flush_all(yamux_session *s) {
     yamux_private *p = yamux_priv(s);
+    if (!p->output_blocked) return;
+    p->output_blocked = false;
     for (size_t i = 0; i < YAMUX_STREAMS_MAX && s->error == NULL; i++) {
         yamux_stream *st = &p->slots[i];
         if (st->id == 0 || st->closing) continue;
@@ -579,7 +587,12 @@ int yamux_write(yamux_session *s, uint32_t stream_id, const uint8_t *bytes, size
     if (st->pending.len > 0) yamux_flush(s, st); /* keeps order; cannot finish the stream */
     if (s->error != NULL) return -1;
     size_t now = 0;
-    if (st->pending.len == 0) now = yamux_min(yamux_min(len, st->send_window), yamux_out_data_room(s));
+    if (st->pending.len == 0) {
+        size_t sendable = yamux_min(len, st->send_window);
+        size_t room = yamux_out_data_room(s);
+        now = yamux_min(sendable, room);
+        if (room < sendable) yamux_priv(s)->output_blocked = true;
+    }
     size_t rest = len - now;
     if (rest > YAMUX_STREAM_PENDING_MAX - st->pending.len) return -1; /* nothing was sent */
     if (yamux_send_data(s, st, bytes, now) != 0) return -1;
@@ -597,7 +610,7 @@ int yamux_close(yamux_session *s, uint32_t stream_id) {
     st->local_fin_wanted = true;
     /* With bytes still queued (or no output room) the FIN follows later,
      * from yamux_flush; st must not be used after this. */
-    if (st->pending.len == 0) yamux_send_fin(s, st);
+    if (st->pending.len == 0 && yamux_send_fin(s, st) != 0) yamux_priv(s)->output_blocked = true;
     return 0;
 }
 

@@ -66,7 +66,8 @@ typedef struct yamux_session {
 int yamux_init(yamux_session *s, bool client, yamux_event_fn on_event, void *user);
 void yamux_free(yamux_session *s);
 /* Feeds connection bytes. Returns 0, or -1 on a protocol error (bad
- * version, unknown type, window overflow, too many streams); s->error says
+ * version, unknown type, window overflow; a SYN beyond YAMUX_STREAMS_MAX only
+ * gets an RST); s->error says
  * which, and a Go Away with the protocol-error code is already in s->out. */
 int yamux_feed(yamux_session *s, const uint8_t *in, size_t len);
 /* Opens a stream; 0 with *stream_id, or -1 (too many streams, go away). */

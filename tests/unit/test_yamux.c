@@ -663,6 +663,63 @@ static void test_write_beyond_the_pending_limit_fails_without_sending(void **sta
     peer_free(c);
 }
 
+/* Sums the payload of the Data frames in a sender's output. */
+static size_t data_payload_in(const buf *out) {
+    size_t total = 0;
+    for (size_t at = 0; at + YAMUX_HEADER_BYTES <= out->len;) {
+        const uint8_t *h = out->data + at;
+        size_t length = ((size_t)h[8] << 24) | ((size_t)h[9] << 16) | ((size_t)h[10] << 8) | h[11];
+        bool is_data = h[1] == YAMUX_TYPE_DATA;
+        total += is_data ? length : 0;
+        at += YAMUX_HEADER_BYTES + (is_data ? length : 0);
+    }
+    return total;
+}
+
+static void test_writes_beyond_the_output_limit_wait_for_the_owner_to_drain(void **state) {
+    (void)state;
+    peer *c = peer_new(true);
+    enum { STREAMS = 17 }; /* 17 windows of 256 KiB overfill 4 MiB of output */
+    uint8_t *bytes = calloc(1, YAMUX_INITIAL_WINDOW);
+    assert_non_null(bytes);
+    uint32_t ids[STREAMS];
+    for (size_t i = 0; i < STREAMS; i++) assert_int_equal(yamux_open(&c->s, &ids[i]), 0);
+    for (size_t i = 0; i < STREAMS; i++) assert_int_equal(yamux_write(&c->s, ids[i], bytes, YAMUX_INITIAL_WINDOW), 0);
+    size_t first = data_payload_in(&c->s.out);
+    assert_true(first < (size_t)STREAMS * YAMUX_INITIAL_WINDOW);
+    assert_true(c->s.out.len <= 4u * 1024u * 1024u + STREAMS * YAMUX_HEADER_BYTES);
+    buf_clear(&c->s.out); /* the owner drains; the next call sends the rest */
+    assert_int_equal(yamux_feed(&c->s, NULL, 0), 0);
+    assert_int_equal(first + data_payload_in(&c->s.out), (size_t)STREAMS * YAMUX_INITIAL_WINDOW);
+    free(bytes);
+    peer_free(c);
+}
+
+static void test_control_frames_beyond_the_output_reserve_fail_the_session(void **state) {
+    (void)state;
+    peer *c = peer_new(true);
+    enum { STREAMS = 17, PINGS = 30000 }; /* 30000 pongs overfill the control reserve */
+    uint8_t *bytes = calloc(1, YAMUX_INITIAL_WINDOW);
+    assert_non_null(bytes);
+    for (size_t i = 0; i < STREAMS; i++) {
+        uint32_t id = 0;
+        assert_int_equal(yamux_open(&c->s, &id), 0);
+        assert_int_equal(yamux_write(&c->s, id, bytes, YAMUX_INITIAL_WINDOW), 0);
+    }
+    buf pings;
+    buf_init(&pings, PINGS * YAMUX_HEADER_BYTES);
+    for (size_t i = 0; i < PINGS; i++) frame(&pings, YAMUX_TYPE_PING, YAMUX_FLAG_SYN, 0, (uint32_t)i);
+    assert_int_equal(feed_buf(c, &pings), -1);
+    assert_string_equal(c->s.error, "output buffer full");
+    static const uint8_t go_away_internal_error[] = {0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    assert_memory_equal(c->s.out.data + c->s.out.len - YAMUX_HEADER_BYTES, go_away_internal_error,
+                        YAMUX_HEADER_BYTES);
+    assert_true(c->s.out.len <= c->s.out.limit);
+    buf_free(&pings);
+    free(bytes);
+    peer_free(c);
+}
+
 static void test_ping_with_bad_flags_is_a_protocol_error(void **state) {
     (void)state;
     peer *s = peer_new(false);
@@ -704,6 +761,8 @@ int main(void) {
         cmocka_unit_test(test_callback_may_reset_the_stream_mid_frame),
         cmocka_unit_test(test_callback_may_open_a_stream),
         cmocka_unit_test(test_write_beyond_the_pending_limit_fails_without_sending),
+        cmocka_unit_test(test_writes_beyond_the_output_limit_wait_for_the_owner_to_drain),
+        cmocka_unit_test(test_control_frames_beyond_the_output_reserve_fail_the_session),
         cmocka_unit_test(test_ping_with_bad_flags_is_a_protocol_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
