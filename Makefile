@@ -28,10 +28,20 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN_FLAGS) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
 LIBS := -lsodium
+WORLD_LIBS := -lyaml -lsodium -lm
+INCLUDES := -Inode -Isim -Ianalysis -Itests/support
 
 NODE_SRC := $(sort $(wildcard node/*.c))
 NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
 NODE_LIB := $(BUILD)/libswarmlab-node.a
+
+SIM_SRC := $(filter-out sim/main.c,$(sort $(wildcard sim/*.c)))
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
+SIM_LIB := $(BUILD)/libswarmlab-sim.a
+ANALYSIS_SRC := $(sort $(wildcard analysis/*.c))
+ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(BUILD)/%.o)
+ANALYSIS_LIB := $(BUILD)/libswarmlab-analysis.a
+SWARMLAB_BIN := $(BUILD)/swarmlab
 
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
@@ -45,11 +55,11 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 SELFTEST_BIN := $(BUILD)/swarmlab-selftest
 
-.PHONY: all deps run test fuzz install clean
+.PHONY: all deps run test bench fuzz install clean
 # Keep object files that only serve as intermediates, so nothing rebuilds twice.
 .SECONDARY:
 
-all: deps $(NODE_LIB) $(UNIT_BIN) $(FUZZ_REPLAY_BIN) $(SELFTEST_BIN)
+all: deps $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(UNIT_BIN) $(FUZZ_REPLAY_BIN) $(SELFTEST_BIN)
 
 # Installs the Debian packages once; skipped when they are all present.
 deps:
@@ -66,24 +76,32 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(BUILD)/%.o: %.c | deps
+# node/ sees only its own headers: the core knows nothing of the world.
+$(BUILD)/node/%.o: node/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Inode -c $< -o $@
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(NODE_LIB): $(NODE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(LIBS)
+$(SIM_LIB): $(SIM_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/unit/%.o: tests/unit/%.c | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Itests/support -c $< -o $@
+$(ANALYSIS_LIB): $(ANALYSIS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/support/%.o: tests/support/%.c | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Itests/support -c $< -o $@
+$(SWARMLAB_BIN): $(BUILD)/sim/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(WORLD_LIBS)
 
 # Fuzz targets built with a plain main() that replays a corpus: make test runs these.
 $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(NODE_LIB) | deps
@@ -96,15 +114,23 @@ build/fuzz/%: tests/fuzz/%.c $(NODE_SRC) | deps
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -Inode $< $(NODE_SRC) -o $@ $(LIBS)
 
-$(SELFTEST_BIN): $(BUILD)/tests/selftest.o $(SUPPORT_OBJ) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS)
-
-$(BUILD)/tests/selftest.o: tests/selftest.c | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Itests/support -c $< -o $@
+$(SELFTEST_BIN): $(BUILD)/tests/selftest.o $(SUPPORT_OBJ) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
 
 run: all
 	$(SELFTEST_BIN)
+
+BENCH_BIN := $(BUILD)/swarmlab-bench
+BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml
+
+$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
+
+# The figures of docs/performance.md. Each scenario runs in its own process,
+# so that peak memory is that scenario's own.
+bench: deps $(BENCH_BIN)
+	@$(BENCH_BIN)
+	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
 
 test: all
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) -- $(FUZZ_REPLAY_BIN)

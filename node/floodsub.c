@@ -63,9 +63,17 @@ static void floodsub_trace(floodsub *fs, trace_event *event) {
     if (fs->host.trace != NULL) fs->host.trace(fs->host.user, event);
 }
 
+/* An RPC event: its size, and the messages and their data bytes inside. */
+typedef struct rpc_shape {
+    size_t len;
+    uint64_t payload_bytes;
+    uint32_t message_count;
+} rpc_shape;
+
 static void floodsub_trace_rpc(floodsub *fs, trace_kind kind, const floodsub_peer *peer,
-                               size_t len, const char *reason) {
-    trace_event event = {.kind = kind, .size_bytes = len, .reason = reason};
+                               rpc_shape shape, const char *reason) {
+    trace_event event = {.kind = kind, .size_bytes = shape.len, .payload_bytes = shape.payload_bytes,
+                         .message_count = shape.message_count, .reason = reason};
     if (peer != NULL) {
         event.peer = peer->id.bytes;
         event.peer_len = peer->id.len;
@@ -91,11 +99,11 @@ static void floodsub_trace_message(floodsub *fs, trace_kind kind, const pubsub_m
 }
 
 /* Sends an encoded RPC to one peer, tracing the outcome. */
-static void floodsub_send(floodsub *fs, const floodsub_peer *peer, const uint8_t *rpc, size_t len) {
-    if (fs->host.send(fs->host.user, peer->handle, rpc, len) == 0)
-        floodsub_trace_rpc(fs, TRACE_SEND_RPC, peer, len, NULL);
+static void floodsub_send(floodsub *fs, const floodsub_peer *peer, const uint8_t *rpc, rpc_shape shape) {
+    if (fs->host.send(fs->host.user, peer->handle, rpc, shape.len) == 0)
+        floodsub_trace_rpc(fs, TRACE_SEND_RPC, peer, shape, NULL);
     else
-        floodsub_trace_rpc(fs, TRACE_DROP_RPC, peer, len, "send queue full");
+        floodsub_trace_rpc(fs, TRACE_DROP_RPC, peer, shape, "send queue full");
 }
 
 static void floodsub_send_subscriptions(floodsub *fs, const floodsub_peer *peer,
@@ -104,7 +112,7 @@ static void floodsub_send_subscriptions(floodsub *fs, const floodsub_peer *peer,
     uint8_t rpc[FLOODSUB_TOPICS_MAX * (PUBSUB_TOPIC_MAX + 8)];
     size_t len = pubsub_rpc_encode(subs, count, NULL, 0, rpc, sizeof rpc);
     assert(len > 0);
-    floodsub_send(fs, peer, rpc, len);
+    floodsub_send(fs, peer, rpc, (rpc_shape){.len = len});
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -196,7 +204,7 @@ static void floodsub_peer_subscription(floodsub_peer *peer, const pubsub_subopts
 static void floodsub_forward(floodsub *fs, const pubsub_message *msg, uint32_t sender, bool has_sender) {
     size_t cap = msg->data.len + msg->topic.len + FLOODSUB_RPC_OVERHEAD;
     uint8_t *rpc = NULL;
-    size_t len = 0;
+    rpc_shape shape = {.payload_bytes = msg->data.len, .message_count = 1};
     for (size_t i = 0; i < fs->peer_count; i++) {
         const floodsub_peer *peer = &fs->peers[i];
         if (has_sender && peer->handle == sender) continue;
@@ -206,10 +214,10 @@ static void floodsub_forward(floodsub *fs, const pubsub_message *msg, uint32_t s
         if (rpc == NULL) { /* encode once, lazily: most messages reach few peers */
             rpc = malloc(cap);
             if (rpc == NULL) return;
-            len = pubsub_rpc_encode(NULL, 0, msg, 1, rpc, cap);
-            assert(len > 0);
+            shape.len = pubsub_rpc_encode(NULL, 0, msg, 1, rpc, cap);
+            assert(shape.len > 0);
         }
-        floodsub_send(fs, peer, rpc, len);
+        floodsub_send(fs, peer, rpc, shape);
     }
     free(rpc);
 }
@@ -248,10 +256,12 @@ int floodsub_handle_rpc(floodsub *fs, uint32_t handle, const uint8_t *bytes, siz
     floodsub_peer *peer = floodsub_find_peer(fs, handle);
     assert(peer != NULL);
     if (pubsub_rpc_decode(bytes, len, fs->rpc) != 0) {
-        floodsub_trace_rpc(fs, TRACE_DROP_RPC, peer, len, "malformed rpc");
+        floodsub_trace_rpc(fs, TRACE_DROP_RPC, peer, (rpc_shape){.len = len}, "malformed rpc");
         return -1;
     }
-    floodsub_trace_rpc(fs, TRACE_RECV_RPC, peer, len, NULL);
+    rpc_shape shape = {.len = len, .message_count = (uint32_t)fs->rpc->message_count};
+    for (size_t i = 0; i < fs->rpc->message_count; i++) shape.payload_bytes += fs->rpc->messages[i].data.len;
+    floodsub_trace_rpc(fs, TRACE_RECV_RPC, peer, shape, NULL);
     for (size_t i = 0; i < fs->rpc->sub_count; i++) floodsub_peer_subscription(peer, &fs->rpc->subs[i]);
     /* Forwarding may call host.send, which must not re-enter the router;
      * the peer table is stable while this loop runs. */

@@ -38,9 +38,13 @@ typedef struct trace_event {
     const uint8_t *msg_id;  /* publish, deliver, duplicate, reject: from || seqno */
     size_t msg_id_len;
     const char *topic;      /* message events, join, leave, graft, prune */
-    const uint8_t *peer;    /* binary peer id: the remote peer, or the sender */
+    const uint8_t *peer;    /* binary peer id: the remote peer, the sender of a
+                             * message (none at its publisher), or for node_up
+                             * the node's own id */
     size_t peer_len;
     uint64_t size_bytes;    /* payload bytes for messages, RPC bytes for rpc events */
+    uint64_t payload_bytes; /* send_rpc, recv_rpc, drop_rpc: message data bytes inside the RPC */
+    uint32_t message_count; /* send_rpc, recv_rpc, drop_rpc: messages inside the RPC */
     const char *reason;     /* reject_message, drop_rpc, remove_peer: why */
     const char *protocol;   /* add_peer: the protocol the peer speaks */
 } trace_event;

@@ -1,0 +1,260 @@
+/* run: one scenario run in the world. See run.h. */
+#include "run.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "topology.h"
+#include "trace_json.h"
+#include "world.h"
+
+#define RUN_PROGRESS_STEPS 100
+
+typedef struct runner {
+    const scenario *s;
+    const run_options *options;
+    world *w;
+    topology topo;
+    metrics *metrics;
+    trace_digest digest;
+    FILE *trace_file;
+    bool *subscriber, *publisher;
+    uint32_t *publishers;
+    uint32_t publisher_count, next_publisher;
+    rng workload;
+    uint32_t call_up, call_publish;
+    uint64_t published, trace_events;
+    uint8_t *payload;
+} runner;
+
+static double wall_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every event: the digest, the metrics, the trace file, the observer. */
+static void runner_trace(void *user, const trace_event *event) {
+    runner *r = user;
+    r->trace_events++;
+    trace_digest_update(&r->digest, event);
+    metrics_on_event(r->metrics, event);
+    if (r->trace_file != NULL) trace_json_write(r->trace_file, event);
+    if (r->options->observe != NULL) r->options->observe(r->options->observe_user, event);
+}
+
+/* A node comes up: it subscribes, then dials its share of the topology. */
+static void runner_node_up(void *user, uint64_t index) {
+    runner *r = user;
+    uint32_t i = (uint32_t)index;
+    if (world_host_up(r->w, i) != 0) return;
+    node *n = world_node(r->w, i);
+    if (r->subscriber[i])
+        for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
+    for (uint32_t k = r->topo.offset[i]; k < r->topo.offset[i + 1]; k++) {
+        uint32_t j = r->topo.adjacency[k];
+        /* Of each edge the node with the larger index dials: it came up later. */
+        if (j < i) world_dial(r->w, i, j);
+    }
+}
+
+static uint64_t runner_interval_ns(runner *r) {
+    double mean_ns = 1e9 / r->s->workload.rate_per_s;
+    if (r->s->workload.arrival == ARRIVAL_PERIODIC) return (uint64_t)(mean_ns + 0.5);
+    double u = rng_uniform(&r->workload);
+    return (uint64_t)(-log1p(-u) * mean_ns + 0.5); /* exponential inter-arrival: a Poisson process */
+}
+
+static void runner_publish(void *user, uint64_t sequence) {
+    runner *r = user;
+    const scenario *s = r->s;
+    uint32_t who;
+    if (s->workload.arrival == ARRIVAL_PERIODIC)
+        who = r->publishers[r->next_publisher++ % r->publisher_count];
+    else
+        who = r->publishers[rng_below(&r->workload, r->publisher_count)];
+    const char *topic = s->workload.topics[sequence % s->workload.topic_count];
+    node *n = world_node(r->w, who);
+    if (n != NULL) {
+        size_t size = (size_t)s->workload.size_bytes;
+        for (size_t b = 0; b < size && b < 8; b++) r->payload[b] = (uint8_t)(sequence >> (8 * b));
+        if (node_publish(n, topic, r->payload, size) == 0) r->published++;
+    }
+    uint64_t next = world_now(r->w) + runner_interval_ns(r);
+    if (next < s->workload.stop_ns) world_at(r->w, next, r->call_publish, sequence + 1);
+}
+
+static int runner_choose(runner *r, char *err, size_t err_cap) {
+    const scenario *s = r->s;
+    uint32_t n = s->nodes.count;
+    rng selectors;
+    rng_seed(&selectors, s->seed, RNG_STREAM_SELECTORS);
+    r->subscriber = calloc(n, sizeof *r->subscriber);
+    r->publisher = calloc(n, sizeof *r->publisher);
+    r->publishers = calloc(n, sizeof *r->publishers);
+    if (r->subscriber == NULL || r->publisher == NULL || r->publishers == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    if (selector_resolve(&s->workload.subscribers, n, &selectors, r->subscriber) < 0 ||
+        selector_resolve(&s->workload.publishers, n, &selectors, r->publisher) < 0) {
+        snprintf(err, err_cap, "%s: a workload selector names a node beyond nodes.count", s->path);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (r->publisher[i]) r->publishers[r->publisher_count++] = i;
+    return 0;
+}
+
+static int runner_setup(runner *r, char *err, size_t err_cap) {
+    const scenario *s = r->s;
+    metrics_config mc = {.node_count = s->nodes.count, .honest_count = s->nodes.count,
+                         .deadline_ns = s->metrics.deadline_ns, .sample_ns = s->metrics.sample_ns,
+                         .duration_ns = s->duration_ns};
+    r->metrics = metrics_create(&mc);
+    r->payload = calloc(1, s->workload.size_bytes + 8);
+    if (r->metrics == NULL || r->payload == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    trace_digest_init(&r->digest);
+    rng topo_rng;
+    rng_seed(&topo_rng, s->seed, RNG_STREAM_TOPOLOGY);
+    if (topology_build(&r->topo, s->network.topology, s->nodes.count, s->network.degree,
+                       s->network.bootstrap_count, &topo_rng, err, err_cap) != 0)
+        return -1;
+    if (runner_choose(r, err, err_cap) != 0) return -1;
+    rng_seed(&r->workload, s->seed, RNG_STREAM_WORKLOAD);
+    world_config wc = {.host_count = s->nodes.count, .seed = s->seed, .latency = s->network.latency,
+                       .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
+                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r};
+    r->w = world_create(&wc);
+    if (r->w == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    r->call_up = world_register_call(r->w, runner_node_up, r);
+    r->call_publish = world_register_call(r->w, runner_publish, r);
+    for (uint32_t i = 0; i < s->nodes.count; i++) {
+        uint64_t at = s->nodes.count > 1 ? s->nodes.join_over_ns / s->nodes.count * i : 0;
+        world_at(r->w, at, r->call_up, i);
+    }
+    if (r->publisher_count > 0 && s->workload.topic_count > 0 && s->workload.rate_per_s > 0 &&
+        s->workload.start_ns < s->workload.stop_ns)
+        world_at(r->w, s->workload.start_ns, r->call_publish, 0);
+    return 0;
+}
+
+static void runner_progress(const runner *r, uint64_t now_ns, double started) {
+    double done = (double)now_ns / (double)r->s->duration_ns;
+    int width = 40, filled = (int)(done * width + 0.5);
+    fprintf(stderr, "\r  [%.*s%*s] %3.0f%%  %6.1f s virtual  %5.1f s wall", filled,
+            "########################################", width - filled, "", done * 100,
+            (double)now_ns / 1e9, wall_now() - started);
+    fflush(stderr);
+}
+
+static void runner_loop(runner *r) {
+    uint64_t duration = r->s->duration_ns;
+    double started = wall_now();
+    uint64_t step = duration / RUN_PROGRESS_STEPS ? duration / RUN_PROGRESS_STEPS : 1;
+    for (uint64_t t = 0; t < duration;) {
+        t = duration - t > step ? t + step : duration;
+        world_run(r->w, t);
+        if (r->options->progress) runner_progress(r, t, started);
+    }
+    if (r->options->progress) fputc('\n', stderr);
+}
+
+static int make_dir(const char *path) {
+    char partial[1024];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof partial) return -1;
+    memcpy(partial, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (partial[i] != '/' && partial[i] != '\0') continue;
+        char saved = partial[i];
+        partial[i] = '\0';
+        if (mkdir(partial, 0755) != 0 && errno != EEXIST) return -1;
+        partial[i] = saved;
+    }
+    return 0;
+}
+
+static int runner_write(runner *r, run_result *result, char *err, size_t err_cap) {
+    const char *dir = r->options->out_dir;
+    const scenario *s = r->s;
+    if (make_dir(dir) != 0) {
+        snprintf(err, err_cap, "%s: cannot create the output folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    char path[1200];
+    run_info info = {.scenario_name = s->name, .seed = s->seed, .digest_hex = result->digest,
+                     .wall_seconds = result->wall_seconds, .events_processed = result->events_processed,
+                     .router = s->protocol.router == ROUTER_FLOODSUB ? "floodsub" : "gossipsub"};
+    static const char *const names[] = {"metrics.json", "messages.csv", "timeseries.csv", "latencies.txt"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int rc = i == 0 ? metrics_write_json(r->metrics, &info, path)
+               : i == 1 ? metrics_write_messages_csv(r->metrics, path)
+               : i == 2 ? metrics_write_timeseries_csv(r->metrics, path)
+                        : metrics_write_latencies(r->metrics, path);
+        if (rc != 0) {
+            snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    result->plots_drawn = 0;
+    if (r->options->plots) {
+        char title[160];
+        snprintf(title, sizeof title, "%s, seed %llu", s->name, (unsigned long long)s->seed);
+        result->plots_drawn = plot_run(dir, title, result->plot_error, sizeof result->plot_error);
+    }
+    return 0;
+}
+
+static void runner_free(runner *r) {
+    world_destroy(r->w);
+    metrics_destroy(r->metrics);
+    topology_free(&r->topo);
+    if (r->trace_file != NULL) fclose(r->trace_file);
+    free(r->subscriber);
+    free(r->publisher);
+    free(r->publishers);
+    free(r->payload);
+}
+
+int run_scenario(const run_options *options, run_result *result, char *err, size_t err_cap) {
+    assert(options->scenario != NULL);
+    runner r = {.s = options->scenario, .options = options};
+    memset(result, 0, sizeof *result);
+    world_forbid_global_randomness(); /* before anything touches libsodium */
+    if (scenario_check_supported(r.s, err, err_cap) != 0) return -1;
+    if (options->trace_path != NULL && (r.trace_file = fopen(options->trace_path, "w")) == NULL) {
+        snprintf(err, err_cap, "%s: %s", options->trace_path, strerror(errno));
+        return -1;
+    }
+    double started = wall_now();
+    int rc = runner_setup(&r, err, err_cap);
+    if (rc == 0) {
+        runner_loop(&r);
+        metrics_finish(r.metrics, r.s->duration_ns);
+        metrics_get_summary(r.metrics, &result->summary);
+        trace_digest_final(&r.digest, result->digest);
+        result->wall_seconds = wall_now() - started;
+        result->events_processed = world_events_processed(r.w);
+        result->trace_events = r.trace_events;
+        result->messages_published = r.published;
+        if (options->out_dir != NULL) rc = runner_write(&r, result, err, err_cap);
+    }
+    runner_free(&r);
+    return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * scenario_internal: what the scenario loader's files share, not part of
+ * its public surface (scenario.h is).
+ *
+ *  - scenario_tree.c reads YAML with libyaml into a small tree of nodes that
+ *    remember their line, and applies the --set overrides to that tree;
+ *  - scenario_values.c parses single values (units, numbers, selectors) and
+ *    samples distributions;
+ *  - scenario.c converts the tree into the struct, key by key, through
+ *    tables; scenario_check.c checks what involves more than one key.
+ *
+ * The value parsers fill `why` with the "what is wrong" part of an error
+ * message ("expected a duration with a unit (...), got \"40\""); the loader
+ * puts "FILE:LINE: KEY.PATH: " or "--set KEY=VALUE: " in front of it.
+ */
+#ifndef SWARMLAB_SCENARIO_INTERNAL_H
+#define SWARMLAB_SCENARIO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+/* Bounds on what a scenario file may hold, so a hostile or broken file
+ * cannot make the loader use unbounded memory or stack. */
+#define SCN_TREE_NODES_MAX 65536
+#define SCN_TREE_DEPTH_MAX 16
+#define SCN_SCALAR_MAX 1024
+#define SCN_KEYPATH_MAX 256
+#define SCN_OVERRIDES_MAX 256
+/* Durations above this many nanoseconds (about 146 years) are refused, so
+ * that sums of two of them never overflow. */
+#define SCN_DURATION_MAX_NS (UINT64_MAX / 2)
+
+/* ---- the tree ------------------------------------------------------------ */
+
+typedef enum scn_kind { SCN_SCALAR, SCN_MAP, SCN_SEQ } scn_kind;
+
+typedef struct scn_node scn_node;
+struct scn_node {
+    scn_kind kind;
+    int line;          /* 1-based line of the value; 0 when an override made it */
+    int key_line;      /* map entries: the line of the key */
+    int origin;        /* -1: the file; else the index of the --set that made it */
+    bool plain;        /* scalars: written without quotes */
+    char *key;         /* map entries: the key; NULL otherwise */
+    char *text;        /* scalars: the text */
+    size_t child_count;
+    scn_node *first, *last, *next; /* children of maps and sequences, in order */
+    scn_node *all_next;            /* every node of the tree, for freeing */
+};
+
+typedef struct scn_tree {
+    scn_node *root; /* a map */
+    scn_node *all;
+    size_t node_count;
+    /* For each override, the node it put in place (to word its errors). */
+    const scn_node *override_node[SCN_OVERRIDES_MAX];
+} scn_tree;
+
+/* Parses path into t. 0, or -1 with "FILE:LINE: what" in err. */
+int scn_tree_load(scn_tree *t, const char *path, char *err, size_t err_cap);
+/* Applies "key.path=value" overrides in order. 0, or -1 with
+ * "--set KEY=VALUE: what" in err. */
+int scn_tree_override(scn_tree *t, const char *const *overrides, size_t count, char *err, size_t err_cap);
+void scn_tree_free(scn_tree *t);
+
+/* The value under key in map m, or NULL. */
+const scn_node *scn_map_get(const scn_node *m, const char *key);
+/* A null is a plain scalar that is empty, "~" or "null". */
+bool scn_is_null(const scn_node *n);
+/* "a map", "a list", "a string", "nothing": for "expected X, got Y". */
+const char *scn_kind_name(const scn_node *n);
+
+/* ---- single values (scenario_values.c) ---------------------------------- */
+
+int scn_value_duration(const char *text, uint64_t *ns, char *why, size_t why_cap);
+int scn_value_size(const char *text, uint64_t *bytes, char *why, size_t why_cap);
+int scn_value_bandwidth(const char *text, uint64_t *bps, char *why, size_t why_cap);
+int scn_value_rate(const char *text, double *per_s, char *why, size_t why_cap);
+int scn_value_selector(const char *text, selector *out, char *why, size_t why_cap);
+int scn_value_int(const char *text, int64_t *out, char *why, size_t why_cap);
+int scn_value_u64(const char *text, uint64_t *out, char *why, size_t why_cap);
+int scn_value_number(const char *text, double *out, char *why, size_t why_cap);
+int scn_value_bool(const char *text, bool *out, char *why, size_t why_cap);
+/* The largest index a selector's ranges name; -1 for other kinds. */
+long scn_selector_max_index(const selector *s);
+
+/* ---- distributions (scenario_values.c) ---------------------------------- */
+
+typedef struct scn_dist_spec {
+    const char *name;
+    dist_kind kind;
+    const char *param[2];     /* the keys of a and b; param[1] NULL for one */
+    bool param_has_unit[2];   /* takes the quantity's unit, else a plain number */
+} scn_dist_spec;
+
+/* The spec named name, or NULL. */
+const scn_dist_spec *scn_dist_find(const char *name);
+/* The list of names, "constant, uniform, ..." for error messages. */
+const char *scn_dist_names(void);
+/* 0 if d's parameters are possible; else -1 with why. */
+int scn_dist_validate(const dist *d, char *why, size_t why_cap);
+
+/* ---- the converter's context (scenario.c, scenario_check.c) ------------- */
+
+typedef struct scn_ctx {
+    const char *path;
+    const scn_tree *tree;
+    const char *const *overrides;
+    size_t override_count;
+    scenario *s;
+    char keypath[SCN_KEYPATH_MAX];
+    char *err;
+    size_t err_cap;
+} scn_ctx;
+
+/* Writes the error about node n (which may be NULL: the file as a whole)
+ * for key path keypath into c->err; returns -1 so callers can return it. */
+int scn_fail(scn_ctx *c, const scn_node *n, const char *keypath, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The node at a dotted path from the root ("network.topology.degree"), or
+ * the deepest node on the way there when the rest is absent. */
+const scn_node *scn_find(const scn_tree *t, const char *dotted);
+
+/* Checks across keys, once every key is converted (scenario_check.c). */
+int scn_check_scenario(scn_ctx *c);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * bench: the figures `make bench` prints (docs/performance.md).
+ *
+ *  - the kernel alone: events per second through schedule and run, with a
+ *    handler that does nothing but schedule the next event (a steady heap of
+ *    KERNEL_BENCH_PENDING events, as a large world keeps);
+ *  - whole scenarios: wall seconds, kernel events per second, deliveries
+ *    per second and peak memory (the process's maximum resident set).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "kernel.h"
+#include "rng.h"
+#include "run.h"
+
+#define KERNEL_BENCH_EVENTS 20000000ull
+#define KERNEL_BENCH_PENDING 100000u
+
+static double wall_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct bench_state {
+    kernel *k;
+    rng r;
+    uint64_t remaining;
+} bench_state;
+
+static void reschedule(void *ctx, const kernel_event *ev) {
+    bench_state *b = ctx;
+    if (b->remaining == 0) return;
+    b->remaining--;
+    kernel_schedule(b->k, ev->time_ns + 1 + rng_below(&b->r, 1000000), 1, ev->a, ev->b);
+}
+
+static void bench_kernel(void) {
+    kernel k;
+    kernel_init(&k);
+    bench_state b = {.k = &k, .remaining = KERNEL_BENCH_EVENTS - KERNEL_BENCH_PENDING};
+    rng_seed(&b.r, 1, 1);
+    for (uint32_t i = 0; i < KERNEL_BENCH_PENDING; i++) kernel_schedule(&k, rng_below(&b.r, 1000000), 1, i, 0);
+    double start = wall_now();
+    uint64_t ran = kernel_run(&k, UINT64_MAX - 1, reschedule, &b);
+    double seconds = wall_now() - start;
+    printf("kernel: %llu events in %.3f s: %.1f million events/s (%u pending; target >= 10)\n",
+           (unsigned long long)ran, seconds, ran / seconds / 1e6, KERNEL_BENCH_PENDING);
+    kernel_free(&k);
+}
+
+static int bench_scenario(const char *path) {
+    static scenario s;
+    char err[SCENARIO_ERROR_MAX];
+    if (scenario_load(path, NULL, 0, &s, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    run_options options = {.scenario = &s};
+    static run_result r;
+    if (run_scenario(&options, &r, err, sizeof err) != 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    double virtual_s = s.duration_ns / 1e9;
+    printf("%s: %u nodes, %.0f s virtual\n", s.name, s.nodes.count, virtual_s);
+    printf("  wall seconds      %.2f\n", r.wall_seconds);
+    printf("  events/s          %.2f million (%llu kernel events)\n", r.events_processed / r.wall_seconds / 1e6,
+           (unsigned long long)r.events_processed);
+    printf("  deliveries/s      %.0f (%llu deliveries, delivery ratio %.4f)\n",
+           r.summary.deliveries / r.wall_seconds, (unsigned long long)r.summary.deliveries,
+           r.summary.delivery_ratio);
+    printf("  peak memory       %.0f MiB (maximum resident set of the bench process)\n", usage.ru_maxrss / 1024.0);
+    printf("  digest            %s\n", r.digest);
+    return 0;
+}
+
+/* bench            the kernel alone
+ * bench --scenario-only FILE...   the scenarios, without the kernel figure */
+int main(int argc, char **argv) {
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "--scenario-only") == 0)
+        first = 2;
+    else
+        bench_kernel();
+    int failures = 0;
+    for (int i = first; i < argc; i++) failures += bench_scenario(argv[i]);
+    return failures ? 1 : 0;
+}
