@@ -1,7 +1,8 @@
 # swarmlab: one entry point. See README.md.
 #   make deps      install the Debian packages the project needs
 #   make all       build the node library, tools and tests
-#   make run       build and run (see README.md)
+#   make run       build and run scenarios/quickstart.yaml (see README.md)
+#   make bench     the performance figures of docs/performance.md
 #   make test      unit tests and fuzz-corpus replays; SAN=1 for ASan+UBSan
 #   make fuzz      run every libFuzzer target for FUZZ_SECONDS each
 #   make install   PREFIX=/usr/local DESTDIR=
@@ -53,13 +54,12 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
-SELFTEST_BIN := $(BUILD)/swarmlab-selftest
 
 .PHONY: all deps run test bench fuzz install clean
 # Keep object files that only serve as intermediates, so nothing rebuilds twice.
 .SECONDARY:
 
-all: deps $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(UNIT_BIN) $(FUZZ_REPLAY_BIN) $(SELFTEST_BIN)
+all: deps $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(UNIT_BIN) $(FUZZ_REPLAY_BIN)
 
 # Installs the Debian packages once; skipped when they are all present.
 deps:
@@ -114,11 +114,16 @@ build/fuzz/%: tests/fuzz/%.c $(NODE_SRC) | deps
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -Inode $< $(NODE_SRC) -o $@ $(LIBS)
 
-$(SELFTEST_BIN): $(BUILD)/tests/selftest.o $(SUPPORT_OBJ) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
 
-run: all
-	$(SELFTEST_BIN)
+QUICKSTART_OUT := results/runs/quickstart-1
+
+# The first run: 200 peers for a minute of virtual time, metrics and plots.
+run: deps $(SWARMLAB_BIN)
+	$(SWARMLAB_BIN) run scenarios/quickstart.yaml --out $(QUICKSTART_OUT)
+	@echo
+	@echo "The plots are in $(QUICKSTART_OUT)/: latency_cdf.png, delivery.png, duplicates.png,"
+	@echo "bandwidth.png and online.png (and .svg). Next: docs/scenarios.md to write your own scenario."
+
 
 BENCH_BIN := $(BUILD)/swarmlab-bench
 BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml

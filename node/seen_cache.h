@@ -4,7 +4,9 @@
  * A bounded set with a time to live. Ids are reduced to 64-bit SipHash
  * fingerprints under a key drawn from the environment, so a remote peer
  * cannot craft collisions; a ring keeps insertion order for expiry, and when
- * the ring is full the oldest id is forgotten first.
+ * the ring is full the oldest id is forgotten first. The cache starts small
+ * and doubles up to its capacity, so that a thousand quiet nodes in the
+ * world do not each hold megabytes of empty table.
  */
 #ifndef SWARMLAB_SEEN_CACHE_H
 #define SWARMLAB_SEEN_CACHE_H
@@ -16,13 +18,16 @@
 #define SEEN_CACHE_KEY_BYTES 16
 #define SEEN_CACHE_TTL_NS (120ull * 1000000000ull) /* go-libp2p's TimeCacheDuration */
 #define SEEN_CACHE_CAPACITY_MAX (1u << 22)
+#define SEEN_CACHE_INITIAL 256 /* ids, before the first doubling */
 
 typedef struct seen_cache {
     uint64_t *table;       /* open addressing; 0 marks an empty slot */
     size_t table_mask;     /* table size - 1, a power of two */
     uint64_t *ring_id;     /* fingerprints in insertion order */
     uint64_t *ring_expiry; /* expiry time of each */
-    size_t ring_head, ring_len, capacity;
+    size_t ring_head, ring_len;
+    size_t ring_size; /* allocated ids, doubling up to capacity */
+    size_t capacity;  /* the most ids remembered */
     uint64_t ttl_ns;
     uint8_t key[SEEN_CACHE_KEY_BYTES];
 } seen_cache;

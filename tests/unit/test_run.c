@@ -1,0 +1,197 @@
+/*
+ * test_run: whole scenario runs, checked against numbers derived on the
+ * side: the digest's determinism, floodsub latency as latency times the hop
+ * distance (BFS over the connections the trace reports), and floodsub's
+ * exact count of receipts and duplicates.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+#define MS 1000000ull
+#define S_NS 1000000000ull
+#define NODES 60
+#define DEGREE 4
+#define LATENCY (10 * MS)
+#define MESSAGES_MAX 64
+
+/* What the test learns from the trace alone. */
+typedef struct observed {
+    peer_id ids[NODES];
+    bool adjacent[NODES][NODES];
+    uint8_t msg_ids[MESSAGES_MAX][64];
+    size_t msg_id_len[MESSAGES_MAX];
+    uint32_t publisher[MESSAGES_MAX];
+    uint64_t published_at[MESSAGES_MAX];
+    uint64_t delivered_at[MESSAGES_MAX][NODES];
+    uint32_t deliveries[MESSAGES_MAX][NODES];
+    uint32_t duplicates[MESSAGES_MAX];
+    size_t messages;
+} observed;
+
+static observed seen;
+
+static int index_of_peer(const uint8_t *bytes, size_t len) {
+    for (int i = 0; i < NODES; i++)
+        if (seen.ids[i].len == len && memcmp(seen.ids[i].bytes, bytes, len) == 0) return i;
+    return -1;
+}
+
+static int index_of_message(const trace_event *e) {
+    for (size_t m = 0; m < seen.messages; m++)
+        if (seen.msg_id_len[m] == e->msg_id_len && memcmp(seen.msg_ids[m], e->msg_id, e->msg_id_len) == 0)
+            return (int)m;
+    return -1;
+}
+
+static void observe(void *user, const trace_event *e) {
+    (void)user;
+    int m;
+    switch (e->kind) {
+    case TRACE_NODE_UP:
+        peer_id_from_bytes(e->peer, e->peer_len, &seen.ids[e->node_index]);
+        break;
+    case TRACE_ADD_PEER: {
+        int other = index_of_peer(e->peer, e->peer_len);
+        assert_true(other >= 0);
+        seen.adjacent[e->node_index][other] = seen.adjacent[other][e->node_index] = true;
+        break;
+    }
+    case TRACE_PUBLISH_MESSAGE:
+        assert_true(seen.messages < MESSAGES_MAX);
+        m = (int)seen.messages++;
+        memcpy(seen.msg_ids[m], e->msg_id, e->msg_id_len);
+        seen.msg_id_len[m] = e->msg_id_len;
+        seen.publisher[m] = e->node_index;
+        seen.published_at[m] = e->time_ns;
+        break;
+    case TRACE_DELIVER_MESSAGE:
+        m = index_of_message(e);
+        assert_true(m >= 0);
+        seen.deliveries[m][e->node_index]++;
+        seen.delivered_at[m][e->node_index] = e->time_ns;
+        break;
+    case TRACE_DUPLICATE_MESSAGE:
+        m = index_of_message(e);
+        assert_true(m >= 0);
+        seen.duplicates[m]++;
+        break;
+    default:
+        break;
+    }
+}
+
+static void make_scenario(scenario *s, uint64_t seed) {
+    scenario_defaults(s);
+    snprintf(s->name, sizeof s->name, "test-run");
+    s->seed = seed;
+    s->duration_ns = 30 * S_NS;
+    s->nodes.count = NODES;
+    s->network.latency = (dist){DIST_CONSTANT, (double)LATENCY, 0};
+    s->network.topology = TOPOLOGY_RANDOM_REGULAR;
+    s->network.degree = DEGREE;
+    s->workload.topic_count = 1;
+    snprintf(s->workload.topics[0], SCENARIO_TOPIC_MAX, "blocks");
+    s->workload.subscribers = (selector){.kind = SELECT_ALL};
+    s->workload.publishers = (selector){.kind = SELECT_COUNT, .count = 5};
+    s->workload.rate_per_s = 1;
+    s->workload.arrival = ARRIVAL_PERIODIC;
+    s->workload.size_bytes = 256;
+    s->workload.start_ns = 5 * S_NS;
+    s->workload.stop_ns = 15 * S_NS;
+}
+
+static void run(const scenario *s, run_result *result) {
+    memset(&seen, 0, sizeof seen);
+    run_options options = {.scenario = s, .observe = observe};
+    char err[256] = "";
+    if (run_scenario(&options, result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
+}
+
+static void the_same_seed_gives_the_same_digest(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result a, b, c;
+    make_scenario(&s, 11);
+    run(&s, &a);
+    run(&s, &b);
+    make_scenario(&s, 12);
+    run(&s, &c);
+    assert_string_equal(a.digest, b.digest);
+    assert_int_equal(a.trace_events, b.trace_events);
+    assert_string_not_equal(a.digest, c.digest);
+    assert_int_equal(strlen(a.digest), 64);
+}
+
+/* The test's own BFS over the connections the trace reported. */
+static void bfs(uint32_t source, uint32_t *distance) {
+    uint32_t queue[NODES];
+    size_t head = 0, tail = 0;
+    for (int i = 0; i < NODES; i++) distance[i] = UINT32_MAX;
+    distance[source] = 0;
+    queue[tail++] = source;
+    while (head < tail) {
+        uint32_t u = queue[head++];
+        for (uint32_t v = 0; v < NODES; v++) {
+            if (!seen.adjacent[u][v] || distance[v] != UINT32_MAX) continue;
+            distance[v] = distance[u] + 1;
+            queue[tail++] = v;
+        }
+    }
+}
+
+static void floodsub_latency_is_latency_times_hop_distance(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    make_scenario(&s, 21);
+    run(&s, &result);
+    assert_int_equal(seen.messages, 10);
+    for (size_t m = 0; m < seen.messages; m++) {
+        uint32_t distance[NODES];
+        bfs(seen.publisher[m], distance);
+        for (uint32_t v = 0; v < NODES; v++) {
+            assert_true(distance[v] != UINT32_MAX); /* a random 4-regular graph is connected */
+            assert_int_equal(seen.deliveries[m][v], 1);
+            assert_int_equal(seen.delivered_at[m][v] - seen.published_at[m], distance[v] * LATENCY);
+        }
+    }
+    assert_true(result.summary.delivery_ratio == 1.0);
+}
+
+static void floodsub_duplicates_follow_from_the_graph(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    make_scenario(&s, 31);
+    run(&s, &result);
+    size_t edges = 0;
+    for (int u = 0; u < NODES; u++) {
+        size_t degree = 0;
+        for (int v = 0; v < NODES; v++) degree += seen.adjacent[u][v];
+        assert_int_equal(degree, DEGREE);
+        edges += degree;
+    }
+    edges /= 2;
+    /* The publisher sends to all its neighbours; every other node forwards
+     * to all but the one it first heard from, and nobody sends the origin
+     * its own message. So 2E - (n - 1) receipts, of which n - 1 are firsts. */
+    uint32_t expected = (uint32_t)(2 * edges - 2 * (NODES - 1));
+    for (size_t m = 0; m < seen.messages; m++) assert_int_equal(seen.duplicates[m], expected);
+    assert_int_equal(result.summary.duplicates, expected * seen.messages);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_same_seed_gives_the_same_digest),
+        cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
+        cmocka_unit_test(floodsub_duplicates_follow_from_the_graph),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
