@@ -33,6 +33,7 @@ typedef struct runner {
     uint32_t call_up, call_publish;
     uint64_t published, trace_events;
     uint8_t *payload;
+    bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
 static double wall_now(void) {
@@ -44,6 +45,7 @@ static double wall_now(void) {
 /* Every event: the digest, the metrics, the trace file, the observer. */
 static void runner_trace(void *user, const trace_event *event) {
     runner *r = user;
+    if (r->finished) return;
     r->trace_events++;
     trace_digest_update(&r->digest, event);
     metrics_on_event(r->metrics, event);
@@ -246,6 +248,7 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
     int rc = runner_setup(&r, err, err_cap);
     if (rc == 0) {
         runner_loop(&r);
+        r.finished = true;
         metrics_finish(r.metrics, r.s->duration_ns);
         metrics_get_summary(r.metrics, &result->summary);
         trace_digest_final(&r.digest, result->digest);

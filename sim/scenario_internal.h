@@ -103,26 +103,104 @@ const char *scn_dist_names(void);
 /* 0 if d's parameters are possible; else -1 with why. */
 int scn_dist_validate(const dist *d, char *why, size_t why_cap);
 
-/* ---- the converter's context (scenario.c, scenario_check.c) ------------- */
+/* ---- the converter (scenario_convert.c, scenario.c, scenario_check.c) ---- */
 
 typedef struct scn_ctx {
     const char *path;
     const scn_tree *tree;
     const char *const *overrides;
-    size_t override_count;
     scenario *s;
-    char keypath[SCN_KEYPATH_MAX];
+    char keypath[SCN_KEYPATH_MAX]; /* of the key being converted */
     char *err;
     size_t err_cap;
 } scn_ctx;
 
-/* Writes the error about node n (which may be NULL: the file as a whole)
- * for key path keypath into c->err; returns -1 so callers can return it. */
+typedef struct scn_field scn_field;
+typedef struct scn_table scn_table;
+typedef struct scn_list scn_list;
+/* Converts node n into the field f of the struct at base. */
+typedef int (*scn_conv_fn)(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+
+enum scn_field_flags {
+    SCN_REQUIRED = 1u << 0,      /* an error when the key is absent */
+    SCN_POSITIVE = 1u << 1,      /* durations, rates: above zero */
+    SCN_MIN_EXCLUSIVE = 1u << 2, /* numbers: above min rather than at least min */
+    SCN_MAX_EXCLUSIVE = 1u << 3, /* numbers: below max rather than at most max */
+    SCN_MEAN_POSITIVE = 1u << 4, /* distributions: not always zero */
+};
+
+/* One key of a map: its name, how to convert it, where it goes. Tables of
+ * these describe each section of the format. */
+struct scn_field {
+    const char *key;
+    scn_conv_fn conv;
+    size_t offset;         /* of the destination within base */
+    double min, max;       /* numbers: the valid range, when min < max */
+    unsigned flags;        /* enum scn_field_flags */
+    size_t width;          /* strings: buffer size; unsigned ints, sizes: 4 or 8 bytes */
+    const char *alias_of;  /* another name for that key: both may not be given */
+    unsigned applies_to;   /* lists of kinds (attackers): the kinds that take the key; 0: all */
+    const scn_table *sub;  /* nested maps converted into the same base */
+    const scn_list *list;  /* lists of maps */
+};
+
+struct scn_table {
+    const scn_field *fields;
+    size_t count;
+};
+
+/* A list of maps (offline windows, attackers, partitions), each converted
+ * with item into an array inside the scenario. */
+struct scn_list {
+    const scn_table *item;
+    size_t max;
+    size_t item_size;
+    size_t array_offset, count_offset, line_offset; /* within scenario */
+    void (*prepare)(void *item);                    /* defaults of an item, or NULL */
+    int (*check)(scn_ctx *c, const scn_node *n, void *item); /* after conversion, or NULL */
+};
+
+#define SCN_TABLE(fields) {(fields), sizeof(fields) / sizeof((fields)[0])}
+
+/* Writes the error about n (NULL: the file as a whole) at key path keypath
+ * into c->err, on n's line (scn_fail) or its key's line (scn_fail_key);
+ * returns -1 so callers can return it. */
 int scn_fail(scn_ctx *c, const scn_node *n, const char *keypath, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* The node at a dotted path from the root ("network.topology.degree"), or
- * the deepest node on the way there when the rest is absent. */
-const scn_node *scn_find(const scn_tree *t, const char *dotted);
+int scn_fail_key(scn_ctx *c, const scn_node *n, const char *keypath, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Appends key (or [index] when key is NULL) to c->keypath; returns what to
+ * pass scn_keypath_pop to restore it. */
+size_t scn_keypath_push(scn_ctx *c, const char *key, size_t index);
+void scn_keypath_pop(scn_ctx *c, size_t saved);
+/* The text of scalar n, or an error "expected <expected>, got ...". */
+int scn_scalar(scn_ctx *c, const scn_node *n, const char *expected, const char **text);
+/* An error "expected <expected>, got <what n is>". */
+int scn_type_error(scn_ctx *c, const scn_node *n, const char *expected);
+/* Index of n's text in names (NULL-terminated), or an error listing them. */
+int scn_choice(scn_ctx *c, const scn_node *n, const char *what, const char *const *names, int *index);
+
+int scn_convert_map(scn_ctx *c, const scn_node *m, void *base, const scn_table *t);
+/* The node given for key or any alias of it in m, or NULL. */
+const scn_node *scn_given(const scn_node *m, const scn_table *t, const char *key);
+
+/* Generic converters for scn_field.conv. */
+int scn_conv_string(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_int(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_uint(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_number(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_bool(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_duration(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_size(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_rate(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_selector(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_dist(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_map(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_list(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+
+/* The node at a dotted path from the root ("offline.2.at"), or the deepest
+ * node on the way there when the rest is absent (then *exact is false). */
+const scn_node *scn_find(const scn_tree *t, const char *dotted, bool *exact);
 
 /* Checks across keys, once every key is converted (scenario_check.c). */
 int scn_check_scenario(scn_ctx *c);

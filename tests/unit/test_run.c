@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity.h"
 #include "run.h"
 
 #define MS 1000000ull

@@ -36,16 +36,16 @@ static void collect(void *user, const trace_event *event) {
     if (event->peer_len > 0) peer_id_from_bytes(event->peer, event->peer_len, &s->peer);
 }
 
-static const seen *find(trace_kind kind, uint32_t node, size_t nth) {
+static const seen *find(trace_kind kind, uint32_t host, size_t nth) {
     for (size_t i = 0; i < event_count; i++)
-        if (events[i].kind == kind && events[i].node == node && nth-- == 0) return &events[i];
+        if (events[i].kind == kind && events[i].node == host && nth-- == 0) return &events[i];
     return NULL;
 }
 
-static size_t count(trace_kind kind, int node) {
+static size_t count(trace_kind kind, int host) {
     size_t n = 0;
     for (size_t i = 0; i < event_count; i++)
-        if (events[i].kind == kind && (node < 0 || events[i].node == (uint32_t)node)) n++;
+        if (events[i].kind == kind && (host < 0 || events[i].node == (uint32_t)host)) n++;
     return n;
 }
 

@@ -1,0 +1,937 @@
+/*
+ * metrics: the measurements of a run from its trace events (metrics.h has
+ * the definitions and the decisions; this file has the bookkeeping).
+ *
+ * While the run goes, each event updates counters and, for messages that
+ * honest nodes publish, a per-(message, honest node) byte: 0 when the node
+ * has not had the message yet, hops + 1 once it has, or HOPS_UNKNOWN when
+ * it got it from a peer whose hop count we do not know. Nodes keep their
+ * online and subscription spans, so that eligibility, which depends on the
+ * whole deadline window, is decided once at metrics_finish().
+ */
+#include "metrics.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity.h"
+
+#define METRICS_MESSAGES_MAX (1u << 22)   /* tracked messages; more are counted only */
+#define METRICS_TOPICS_MAX 256            /* distinct topics of joins and publishes */
+#define METRICS_SAMPLES_MAX (1u << 18)    /* timeseries rows */
+#define METRICS_SPANS_MAX (1u << 20)      /* online or subscription spans per node */
+#define METRICS_HOPS_MAX 253              /* hop counts saturate here */
+#define METRICS_HOPS_UNKNOWN 255          /* delivered, from a peer of unknown hops */
+#define METRICS_TOPIC_NONE UINT32_MAX
+#define METRICS_OPEN UINT64_MAX           /* a span that has not ended */
+#define METRICS_TABLE_MIN 64              /* smallest hash table */
+#define METRICS_NS_PER_US 1000u
+#define METRICS_NS_PER_S 1e9
+
+typedef struct metrics_span {
+    uint64_t from_ns, until_ns; /* until_ns is METRICS_OPEN while it lasts */
+    uint32_t topic;             /* subscriptions only */
+} metrics_span;
+
+typedef struct metrics_span_list {
+    metrics_span *items;
+    uint32_t count, cap;
+} metrics_span_list;
+
+typedef struct metrics_node {
+    peer_id id; /* from node_up; id.len == 0 until then */
+    bool online;
+    uint32_t epoch;       /* lives so far: connection entries of older lives are void */
+    uint32_t connections; /* pubsub peers now */
+    uint32_t mesh_degree; /* grafts minus prunes, all topics */
+    metrics_span_list online_spans, subscriptions;
+} metrics_node;
+
+typedef struct metrics_message {
+    uint8_t *id;
+    uint32_t id_len;
+    uint32_t topic, publisher;
+    uint64_t publish_ns, size_bytes;
+    uint8_t *hops;    /* honest_count bytes, see the file comment */
+    uint8_t *on_time; /* honest_count bits: first delivery within the deadline */
+    uint32_t *latencies_us, latency_count, latency_cap;
+    uint64_t latency_ns_max;
+    uint64_t duplicates;
+    bool in_ratio; /* its deadline window ended within the run */
+    uint64_t eligible, delivered;
+} metrics_message;
+
+/* A (node, peer) connection entry; count > 1 for parallel connections. */
+typedef struct metrics_link {
+    uint64_t peer_hash;
+    uint32_t node, epoch, count;
+    bool used;
+} metrics_link;
+
+typedef struct metrics_sample {
+    uint32_t online_nodes;
+    uint64_t connections;
+    double mesh_degree_mean;
+    uint64_t deliveries, duplicates, bytes_sent;
+    uint64_t eligible, delivered; /* of messages published in the interval */
+    bool has_latency;
+    double latency_ms_p50, latency_ms_p99;
+} metrics_sample;
+
+struct metrics {
+    metrics_config config;
+    metrics_node *nodes; /* honest nodes only */
+    uint32_t *peer_table, peer_mask; /* node index + 1 by peer id */
+    metrics_message *messages;
+    uint32_t message_count, message_cap;
+    uint32_t *message_table, message_mask; /* message index + 1 by msg id */
+    char *topics[METRICS_TOPICS_MAX];
+    uint32_t topic_count;
+    metrics_link *links;
+    uint32_t link_used, link_mask;
+    metrics_sample *samples;
+    uint32_t sample_count, sample_current;
+    uint32_t online_nodes, mesh_total;
+    uint64_t connections;
+    uint64_t now_ns;
+    uint64_t messages_untracked, hops_unknown, hops_sum, hops_known, late_deliveries;
+    uint32_t *latencies_sorted; /* every latency, filled by metrics_finish */
+    uint64_t latency_total;
+    uint64_t latency_ns_max;
+    uint64_t online_node_ns;
+    uint64_t end_ns;
+    bool finished;
+    metrics_summary summary;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t metrics_hash(const uint8_t *bytes, size_t len) {
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a: fast, and the keys are not hostile here */
+    for (size_t i = 0; i < len; i++) h = (h ^ bytes[i]) * 0x100000001b3u;
+    return h ^ (h >> 29);
+}
+
+static uint32_t metrics_table_size(uint64_t entries) {
+    uint64_t size = METRICS_TABLE_MIN;
+    while (size < entries * 2) size *= 2; /* load factor at most 1/2 */
+    assert(size <= UINT32_MAX);
+    return (uint32_t)size;
+}
+
+static int metrics_compare_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest rank: the smallest value with at least percent% of values at or
+ * below it. */
+static uint32_t metrics_percentile(const uint32_t *sorted, uint64_t count, unsigned percent) {
+    assert(count > 0);
+    assert(percent >= 1 && percent <= 100);
+    uint64_t rank = (percent * count + 99) / 100;
+    assert(rank >= 1 && rank <= count);
+    return sorted[rank - 1];
+}
+
+static double metrics_us_to_ms(uint32_t us) { return us / 1000.0; }
+
+static bool metrics_honest(const metrics *m, uint32_t node) { return node < m->config.honest_count; }
+
+static int metrics_span_push(metrics_span_list *list, metrics_span span) {
+    if (list->count == list->cap) {
+        if (list->cap == METRICS_SPANS_MAX) return -1;
+        uint32_t cap = list->cap == 0 ? 4 : list->cap * 2;
+        metrics_span *items = realloc(list->items, cap * sizeof *items);
+        if (items == NULL) return -1;
+        list->items = items;
+        list->cap = cap;
+    }
+    list->items[list->count++] = span;
+    return 0;
+}
+
+/* ---- create, destroy -------------------------------------------------- */
+
+metrics *metrics_create(const metrics_config *config) {
+    assert(config != NULL);
+    assert(config->honest_count <= config->node_count);
+    assert(config->sample_ns > 0);
+    uint64_t rows = config->duration_ns / config->sample_ns + (config->duration_ns % config->sample_ns != 0);
+    if (rows == 0) rows = 1; /* a run of no length still has its one row */
+    if (rows > METRICS_SAMPLES_MAX) {
+        errno = EINVAL; /* the sample interval is too fine for the run */
+        return NULL;
+    }
+    metrics *m = calloc(1, sizeof *m);
+    if (m == NULL) return NULL;
+    m->config = *config;
+    m->sample_count = (uint32_t)rows;
+    uint32_t peer_size = metrics_table_size(config->honest_count);
+    m->peer_mask = peer_size - 1;
+    m->nodes = calloc(config->honest_count ? config->honest_count : 1, sizeof *m->nodes);
+    m->peer_table = calloc(peer_size, sizeof *m->peer_table);
+    m->samples = calloc(rows, sizeof *m->samples);
+    m->message_table = calloc(METRICS_TABLE_MIN, sizeof *m->message_table);
+    m->message_mask = METRICS_TABLE_MIN - 1;
+    m->links = calloc(METRICS_TABLE_MIN, sizeof *m->links);
+    m->link_mask = METRICS_TABLE_MIN - 1;
+    if (m->nodes == NULL || m->peer_table == NULL || m->samples == NULL || m->message_table == NULL ||
+        m->links == NULL) {
+        metrics_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+void metrics_destroy(metrics *m) {
+    if (m == NULL) return;
+    for (uint32_t i = 0; m->nodes != NULL && i < m->config.honest_count; i++) {
+        free(m->nodes[i].online_spans.items);
+        free(m->nodes[i].subscriptions.items);
+    }
+    for (uint32_t i = 0; i < m->message_count; i++) {
+        free(m->messages[i].id);
+        free(m->messages[i].hops);
+        free(m->messages[i].latencies_us);
+    }
+    for (uint32_t i = 0; i < m->topic_count; i++) free(m->topics[i]);
+    free(m->nodes);
+    free(m->peer_table);
+    free(m->messages);
+    free(m->message_table);
+    free(m->links);
+    free(m->samples);
+    free(m->latencies_sorted);
+    free(m);
+}
+
+/* ---- lookups ---------------------------------------------------------- */
+
+/* The index of topic, interned on first sight when add is set; or
+ * METRICS_TOPIC_NONE (no topic, or past METRICS_TOPICS_MAX). */
+static uint32_t metrics_topic(metrics *m, const char *topic, bool add) {
+    if (topic == NULL) return METRICS_TOPIC_NONE;
+    for (uint32_t i = 0; i < m->topic_count; i++)
+        if (strcmp(m->topics[i], topic) == 0) return i;
+    if (!add || m->topic_count == METRICS_TOPICS_MAX) return METRICS_TOPIC_NONE;
+    size_t len = strlen(topic);
+    char *copy = malloc(len + 1);
+    if (copy == NULL) return METRICS_TOPIC_NONE;
+    memcpy(copy, topic, len + 1);
+    m->topics[m->topic_count] = copy;
+    return m->topic_count++;
+}
+
+/* The honest node whose node_up carried this peer id, or -1. */
+static int64_t metrics_node_of_peer(const metrics *m, const uint8_t *peer, size_t len) {
+    if (peer == NULL || len == 0 || len > PEER_ID_MAX_BYTES) return -1;
+    for (uint32_t i = (uint32_t)metrics_hash(peer, len) & m->peer_mask;; i = (i + 1) & m->peer_mask) {
+        uint32_t slot = m->peer_table[i];
+        if (slot == 0) return -1;
+        const peer_id *id = &m->nodes[slot - 1].id;
+        if (id->len == len && memcmp(id->bytes, peer, len) == 0) return slot - 1;
+    }
+}
+
+static void metrics_learn_peer(metrics *m, uint32_t node, const uint8_t *peer, size_t len) {
+    metrics_node *n = &m->nodes[node];
+    if (n->id.len != 0 || peer == NULL || len == 0 || len > PEER_ID_MAX_BYTES) return;
+    if (metrics_node_of_peer(m, peer, len) >= 0) return; /* the first claim of an id stands */
+    memcpy(n->id.bytes, peer, len);
+    n->id.len = len;
+    uint32_t i = (uint32_t)metrics_hash(peer, len) & m->peer_mask;
+    while (m->peer_table[i] != 0) i = (i + 1) & m->peer_mask;
+    m->peer_table[i] = node + 1; /* at most honest_count entries: the table has room */
+}
+
+static int64_t metrics_message_find(const metrics *m, const uint8_t *id, size_t len) {
+    if (id == NULL || len == 0) return -1;
+    for (uint32_t i = (uint32_t)metrics_hash(id, len) & m->message_mask;; i = (i + 1) & m->message_mask) {
+        uint32_t slot = m->message_table[i];
+        if (slot == 0) return -1;
+        const metrics_message *msg = &m->messages[slot - 1];
+        if (msg->id_len == len && memcmp(msg->id, id, len) == 0) return slot - 1;
+    }
+}
+
+static void metrics_message_table_insert(uint32_t *table, uint32_t mask, const metrics_message *msg,
+                                         uint32_t index) {
+    uint32_t i = (uint32_t)metrics_hash(msg->id, msg->id_len) & mask;
+    while (table[i] != 0) i = (i + 1) & mask;
+    table[i] = index + 1;
+}
+
+static int metrics_message_table_grow(metrics *m) {
+    uint32_t size = metrics_table_size((uint64_t)m->message_count + 1);
+    if (size <= m->message_mask + 1) return 0;
+    uint32_t *table = calloc(size, sizeof *table);
+    if (table == NULL) return -1;
+    for (uint32_t i = 0; i < m->message_count; i++) metrics_message_table_insert(table, size - 1, &m->messages[i], i);
+    free(m->message_table);
+    m->message_table = table;
+    m->message_mask = size - 1;
+    return 0;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static metrics_link *metrics_link_find(metrics *m, uint32_t node, uint32_t epoch, uint64_t peer_hash) {
+    for (uint32_t i = (uint32_t)(peer_hash ^ node * 0x9e3779b1u) & m->link_mask;; i = (i + 1) & m->link_mask) {
+        metrics_link *link = &m->links[i];
+        if (!link->used) return link;
+        if (link->peer_hash == peer_hash && link->node == node && link->epoch == epoch) return link;
+    }
+}
+
+/* Rebuilds the table with only the links that still count: entries of
+ * closed connections and of nodes' earlier lives go. */
+static int metrics_links_rebuild(metrics *m) {
+    uint64_t live = 0;
+    for (uint32_t i = 0; i <= m->link_mask; i++) {
+        const metrics_link *l = &m->links[i];
+        live += l->used && l->count > 0 && l->epoch == m->nodes[l->node].epoch;
+    }
+    uint32_t size = metrics_table_size(2 * live + 1);
+    metrics_link *old = m->links;
+    uint32_t old_size = m->link_mask + 1;
+    m->links = calloc(size, sizeof *m->links);
+    if (m->links == NULL) {
+        m->links = old;
+        return -1;
+    }
+    m->link_mask = size - 1;
+    m->link_used = 0;
+    for (uint32_t i = 0; i < old_size; i++) {
+        const metrics_link *l = &old[i];
+        if (!l->used || l->count == 0 || l->epoch != m->nodes[l->node].epoch) continue;
+        *metrics_link_find(m, l->node, l->epoch, l->peer_hash) = *l;
+        m->link_used++;
+    }
+    free(old);
+    return 0;
+}
+
+static void metrics_add_peer(metrics *m, uint32_t node, const trace_event *e) {
+    if ((uint64_t)(m->link_used + 1) * 2 > (uint64_t)m->link_mask + 1 && metrics_links_rebuild(m) != 0) return;
+    metrics_node *n = &m->nodes[node];
+    uint64_t hash = metrics_hash(e->peer, e->peer == NULL ? 0 : e->peer_len);
+    metrics_link *link = metrics_link_find(m, node, n->epoch, hash);
+    if (!link->used) {
+        *link = (metrics_link){.peer_hash = hash, .node = node, .epoch = n->epoch, .count = 0, .used = true};
+        m->link_used++;
+    }
+    link->count++;
+    n->connections++;
+    m->connections++;
+}
+
+/* A remove_peer counts only against a connection that add_peer counted: the
+ * node also traces remove_peer for connections that never became pubsub
+ * peers. */
+static void metrics_remove_peer(metrics *m, uint32_t node, const trace_event *e) {
+    metrics_node *n = &m->nodes[node];
+    uint64_t hash = metrics_hash(e->peer, e->peer == NULL ? 0 : e->peer_len);
+    metrics_link *link = metrics_link_find(m, node, n->epoch, hash);
+    if (!link->used || link->count == 0) return;
+    assert(n->connections > 0);
+    assert(m->connections > 0);
+    link->count--;
+    n->connections--;
+    m->connections--;
+}
+
+/* ---- nodes: online and subscription spans ----------------------------- */
+
+static void metrics_node_up(metrics *m, uint32_t node, const trace_event *e) {
+    metrics_node *n = &m->nodes[node];
+    metrics_learn_peer(m, node, e->peer, e->peer_len);
+    if (n->online) return;
+    if (metrics_span_push(&n->online_spans, (metrics_span){m->now_ns, METRICS_OPEN, METRICS_TOPIC_NONE}) != 0) return;
+    n->online = true;
+    m->online_nodes++;
+}
+
+/* The node's process ends: it comes back fresh, with no subscriptions,
+ * connections or mesh. */
+static void metrics_node_down(metrics *m, uint32_t node) {
+    metrics_node *n = &m->nodes[node];
+    if (n->online) {
+        assert(n->online_spans.count > 0);
+        assert(m->online_nodes > 0);
+        n->online_spans.items[n->online_spans.count - 1].until_ns = m->now_ns;
+        n->online = false;
+        m->online_nodes--;
+    }
+    for (uint32_t i = 0; i < n->subscriptions.count; i++)
+        if (n->subscriptions.items[i].until_ns == METRICS_OPEN) n->subscriptions.items[i].until_ns = m->now_ns;
+    m->connections -= n->connections;
+    n->connections = 0;
+    n->epoch++;
+    m->mesh_total -= n->mesh_degree;
+    n->mesh_degree = 0;
+}
+
+static metrics_span *metrics_open_subscription(metrics_node *n, uint32_t topic) {
+    for (uint32_t i = n->subscriptions.count; i-- > 0;) {
+        metrics_span *s = &n->subscriptions.items[i];
+        if (s->topic == topic && s->until_ns == METRICS_OPEN) return s;
+    }
+    return NULL;
+}
+
+static void metrics_join(metrics *m, uint32_t node, const trace_event *e) {
+    uint32_t topic = metrics_topic(m, e->topic, true);
+    metrics_node *n = &m->nodes[node];
+    if (topic == METRICS_TOPIC_NONE || metrics_open_subscription(n, topic) != NULL) return;
+    (void)metrics_span_push(&n->subscriptions, (metrics_span){m->now_ns, METRICS_OPEN, topic});
+}
+
+static void metrics_leave(metrics *m, uint32_t node, const trace_event *e) {
+    uint32_t topic = metrics_topic(m, e->topic, false);
+    if (topic == METRICS_TOPIC_NONE) return;
+    metrics_span *s = metrics_open_subscription(&m->nodes[node], topic);
+    if (s != NULL) s->until_ns = m->now_ns;
+}
+
+/* Online and subscribed to topic throughout [from, until], ends included. */
+static bool metrics_node_eligible(const metrics_node *n, uint32_t topic, uint64_t from, uint64_t until) {
+    bool online = false, subscribed = false;
+    for (uint32_t i = 0; i < n->online_spans.count && !online; i++) {
+        const metrics_span *s = &n->online_spans.items[i];
+        online = s->from_ns <= from && s->until_ns >= until;
+    }
+    for (uint32_t i = 0; i < n->subscriptions.count && online && !subscribed; i++) {
+        const metrics_span *s = &n->subscriptions.items[i];
+        subscribed = s->topic == topic && s->from_ns <= from && s->until_ns >= until;
+    }
+    return online && subscribed;
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+static int metrics_message_reserve(metrics *m) {
+    if (m->message_count < m->message_cap) return 0;
+    uint32_t cap = m->message_cap == 0 ? 64 : m->message_cap * 2;
+    if (cap > METRICS_MESSAGES_MAX) cap = METRICS_MESSAGES_MAX;
+    metrics_message *messages = realloc(m->messages, cap * sizeof *messages);
+    if (messages == NULL) return -1;
+    m->messages = messages;
+    m->message_cap = cap;
+    return 0;
+}
+
+static void metrics_publish(metrics *m, uint32_t node, const trace_event *e) {
+    if (e->msg_id == NULL || e->msg_id_len == 0 || metrics_message_find(m, e->msg_id, e->msg_id_len) >= 0) return;
+    m->summary.messages_published++;
+    size_t honest = m->config.honest_count;
+    if (m->message_count == METRICS_MESSAGES_MAX || metrics_message_reserve(m) != 0 ||
+        metrics_message_table_grow(m) != 0) {
+        m->messages_untracked++;
+        return;
+    }
+    metrics_message *msg = &m->messages[m->message_count];
+    *msg = (metrics_message){.id_len = (uint32_t)e->msg_id_len, .topic = metrics_topic(m, e->topic, true),
+                             .publisher = node, .publish_ns = m->now_ns, .size_bytes = e->size_bytes};
+    msg->id = malloc(e->msg_id_len);
+    msg->hops = calloc(honest + (honest + 7) / 8, 1); /* hop bytes, then the on-time bits */
+    if (msg->id == NULL || msg->hops == NULL) {
+        free(msg->id);
+        free(msg->hops);
+        m->messages_untracked++;
+        return;
+    }
+    memcpy(msg->id, e->msg_id, e->msg_id_len);
+    msg->on_time = msg->hops + honest;
+    msg->hops[node] = 1; /* the publisher: 0 hops */
+    metrics_message_table_insert(m->message_table, m->message_mask, msg, m->message_count);
+    m->message_count++;
+}
+
+static int metrics_latency_push(metrics_message *msg, uint64_t latency_ns) {
+    if (msg->latency_count == msg->latency_cap) {
+        uint32_t cap = msg->latency_cap == 0 ? 16 : msg->latency_cap * 2;
+        uint32_t *items = realloc(msg->latencies_us, cap * sizeof *items);
+        if (items == NULL) return -1;
+        msg->latencies_us = items;
+        msg->latency_cap = cap;
+    }
+    uint64_t us = latency_ns / METRICS_NS_PER_US;
+    msg->latencies_us[msg->latency_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    if (latency_ns > msg->latency_ns_max) msg->latency_ns_max = latency_ns;
+    return 0;
+}
+
+/* The hop byte of a node that got msg first from peer. */
+static uint8_t metrics_hops_from(metrics *m, const metrics_message *msg, const trace_event *e) {
+    int64_t sender = metrics_node_of_peer(m, e->peer, e->peer_len);
+    uint8_t sender_hops = sender < 0 ? 0 : msg->hops[sender];
+    if (sender_hops == 0 || sender_hops == METRICS_HOPS_UNKNOWN) {
+        m->hops_unknown++;
+        return METRICS_HOPS_UNKNOWN;
+    }
+    uint32_t hops = sender_hops; /* the sender's hops + 1 */
+    if (hops > METRICS_HOPS_MAX) hops = METRICS_HOPS_MAX;
+    m->hops_sum += hops;
+    m->hops_known++;
+    if (hops > m->summary.hops_max) m->summary.hops_max = hops;
+    return (uint8_t)(hops + 1);
+}
+
+static void metrics_deliver(metrics *m, uint32_t node, const trace_event *e) {
+    if (e->peer == NULL || e->peer_len == 0) return; /* the publisher's own delivery */
+    m->summary.deliveries++;
+    m->summary.payload_bytes_delivered += e->size_bytes;
+    m->samples[m->sample_current].deliveries++;
+    int64_t index = metrics_message_find(m, e->msg_id, e->msg_id_len);
+    if (index < 0) return;
+    metrics_message *msg = &m->messages[index];
+    if (msg->hops[node] != 0) return; /* not its first delivery here */
+    assert(m->now_ns >= msg->publish_ns);
+    uint64_t latency_ns = m->now_ns - msg->publish_ns;
+    if (metrics_latency_push(msg, latency_ns) != 0) return;
+    msg->hops[node] = metrics_hops_from(m, msg, e);
+    if (latency_ns <= m->config.deadline_ns) msg->on_time[node / 8] |= (uint8_t)(1u << node % 8);
+    else m->late_deliveries++;
+}
+
+static void metrics_duplicate(metrics *m, const trace_event *e) {
+    m->summary.duplicates++;
+    m->samples[m->sample_current].duplicates++;
+    int64_t index = metrics_message_find(m, e->msg_id, e->msg_id_len);
+    if (index >= 0) m->messages[index].duplicates++;
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+/* Gauges are read at the end of each interval. */
+static void metrics_close_row(metrics *m, uint32_t row) {
+    assert(row < m->sample_count);
+    metrics_sample *s = &m->samples[row];
+    s->online_nodes = m->online_nodes;
+    s->connections = m->connections;
+    s->mesh_degree_mean = m->online_nodes == 0 ? 0.0 : (double)m->mesh_total / m->online_nodes;
+}
+
+/* Closes the rows before the one that holds now. */
+static void metrics_advance(metrics *m, uint64_t now_ns) {
+    uint64_t row = now_ns / m->config.sample_ns;
+    if (row >= m->sample_count) row = m->sample_count - 1;
+    for (; m->sample_current < row; m->sample_current++) metrics_close_row(m, m->sample_current);
+}
+
+static void metrics_on_rpc_sent(metrics *m, const trace_event *e) {
+    m->summary.bytes_sent += e->size_bytes;
+    m->summary.payload_bytes_sent += e->payload_bytes;
+    m->samples[m->sample_current].bytes_sent += e->size_bytes;
+}
+
+void metrics_on_event(metrics *m, const trace_event *e) {
+    assert(m != NULL && e != NULL);
+    assert(!m->finished);
+    assert(e->kind < TRACE_KIND_COUNT);
+    m->summary.events++;
+    if (e->time_ns > m->now_ns) m->now_ns = e->time_ns; /* a late event is taken as now */
+    metrics_advance(m, m->now_ns);
+    if (!metrics_honest(m, e->node_index)) return;
+    uint32_t node = e->node_index;
+    metrics_node *n = &m->nodes[node];
+    switch (e->kind) {
+    case TRACE_PUBLISH_MESSAGE: metrics_publish(m, node, e); break;
+    case TRACE_DELIVER_MESSAGE: metrics_deliver(m, node, e); break;
+    case TRACE_DUPLICATE_MESSAGE: metrics_duplicate(m, e); break;
+    case TRACE_REJECT_MESSAGE: m->summary.rejections++; break;
+    case TRACE_SEND_RPC: metrics_on_rpc_sent(m, e); break;
+    case TRACE_JOIN: metrics_join(m, node, e); break;
+    case TRACE_LEAVE: metrics_leave(m, node, e); break;
+    case TRACE_GRAFT:
+        n->mesh_degree++;
+        m->mesh_total++;
+        break;
+    case TRACE_PRUNE:
+        if (n->mesh_degree == 0) break; /* a prune of a graft we did not see */
+        n->mesh_degree--;
+        m->mesh_total--;
+        break;
+    case TRACE_ADD_PEER: metrics_add_peer(m, node, e); break;
+    case TRACE_REMOVE_PEER: metrics_remove_peer(m, node, e); break;
+    case TRACE_NODE_UP: metrics_node_up(m, node, e); break;
+    case TRACE_NODE_DOWN: metrics_node_down(m, node); break;
+    default: break; /* recv_rpc, drop_rpc: counted in events only */
+    }
+}
+
+/* ---- finish ----------------------------------------------------------- */
+
+static uint32_t metrics_row_of(const metrics *m, uint64_t time_ns) {
+    uint64_t row = time_ns / m->config.sample_ns;
+    return row >= m->sample_count ? m->sample_count - 1 : (uint32_t)row;
+}
+
+/* Eligibility and on-time deliveries of one message whose window ended
+ * within the run; its publisher is neither. */
+static void metrics_finish_eligibility(metrics *m, metrics_message *msg) {
+    uint64_t until = msg->publish_ns + m->config.deadline_ns;
+    for (uint32_t i = 0; i < m->config.honest_count; i++) {
+        if (i == msg->publisher || !metrics_node_eligible(&m->nodes[i], msg->topic, msg->publish_ns, until))
+            continue;
+        msg->eligible++;
+        msg->delivered += (msg->on_time[i / 8] >> (i % 8)) & 1u;
+    }
+    assert(msg->delivered <= msg->eligible);
+}
+
+static void metrics_finish_messages(metrics *m) {
+    for (uint32_t i = 0; i < m->message_count; i++) {
+        metrics_message *msg = &m->messages[i];
+        if (msg->latency_count > 1)
+            qsort(msg->latencies_us, msg->latency_count, sizeof *msg->latencies_us, metrics_compare_u32);
+        m->latency_total += msg->latency_count;
+        if (msg->latency_ns_max > m->latency_ns_max) m->latency_ns_max = msg->latency_ns_max;
+        msg->in_ratio = m->config.deadline_ns <= m->end_ns && msg->publish_ns <= m->end_ns - m->config.deadline_ns;
+        if (msg->topic == METRICS_TOPIC_NONE || !msg->in_ratio) continue;
+        metrics_finish_eligibility(m, msg);
+        metrics_sample *row = &m->samples[metrics_row_of(m, msg->publish_ns)];
+        row->eligible += msg->eligible;
+        row->delivered += msg->delivered;
+        m->summary.eligible_pairs += msg->eligible;
+        m->summary.delivered_pairs += msg->delivered;
+    }
+}
+
+/* Copies the latencies of messages [first, last) into out, sorted. */
+static uint64_t metrics_gather_latencies(const metrics *m, uint32_t first, uint32_t last, uint32_t *out) {
+    uint64_t count = 0;
+    for (uint32_t i = first; i < last; i++) {
+        const metrics_message *msg = &m->messages[i];
+        if (msg->latency_count == 0) continue; /* its array may not exist */
+        memcpy(out + count, msg->latencies_us, msg->latency_count * sizeof *out);
+        count += msg->latency_count;
+    }
+    if (count > 1) qsort(out, count, sizeof *out, metrics_compare_u32);
+    return count;
+}
+
+/* Latency percentiles per row, over the messages published in it: they
+ * are contiguous because messages are recorded in time order. */
+static void metrics_finish_row_latencies(metrics *m, uint32_t *scratch) {
+    for (uint32_t first = 0, last; first < m->message_count; first = last) {
+        uint32_t row = metrics_row_of(m, m->messages[first].publish_ns);
+        for (last = first + 1; last < m->message_count; last++)
+            if (metrics_row_of(m, m->messages[last].publish_ns) != row) break;
+        uint64_t count = metrics_gather_latencies(m, first, last, scratch);
+        metrics_sample *s = &m->samples[row];
+        s->has_latency = count > 0;
+        if (!s->has_latency) continue;
+        s->latency_ms_p50 = metrics_us_to_ms(metrics_percentile(scratch, count, 50));
+        s->latency_ms_p99 = metrics_us_to_ms(metrics_percentile(scratch, count, 99));
+    }
+}
+
+static int metrics_finish_latencies(metrics *m) {
+    m->latencies_sorted = malloc((m->latency_total ? m->latency_total : 1) * sizeof *m->latencies_sorted);
+    uint32_t *scratch = malloc((m->latency_total ? m->latency_total : 1) * sizeof *scratch);
+    if (m->latencies_sorted == NULL || scratch == NULL) {
+        free(scratch);
+        free(m->latencies_sorted);
+        m->latencies_sorted = NULL;
+        m->latency_total = 0;
+        return -1;
+    }
+    uint64_t count = metrics_gather_latencies(m, 0, m->message_count, m->latencies_sorted);
+    assert(count == m->latency_total);
+    metrics_finish_row_latencies(m, scratch);
+    free(scratch);
+    metrics_summary *s = &m->summary;
+    if (count == 0) return 0;
+    s->latency_ms_p50 = metrics_us_to_ms(metrics_percentile(m->latencies_sorted, count, 50));
+    s->latency_ms_p90 = metrics_us_to_ms(metrics_percentile(m->latencies_sorted, count, 90));
+    s->latency_ms_p99 = metrics_us_to_ms(metrics_percentile(m->latencies_sorted, count, 99));
+    return 0;
+}
+
+/* Node-time online within [0, end]: the denominator of bandwidth. */
+static void metrics_finish_online(metrics *m) {
+    for (uint32_t i = 0; i < m->config.honest_count; i++) {
+        const metrics_span_list *spans = &m->nodes[i].online_spans;
+        for (uint32_t k = 0; k < spans->count; k++) {
+            const metrics_span *s = &spans->items[k];
+            uint64_t until = s->until_ns < m->end_ns ? s->until_ns : m->end_ns;
+            if (until > s->from_ns) m->online_node_ns += until - s->from_ns;
+        }
+    }
+}
+
+static double metrics_ratio(double numerator, double denominator, double if_empty) {
+    return denominator > 0 ? numerator / denominator : if_empty;
+}
+
+static void metrics_finish_summary(metrics *m) {
+    metrics_summary *s = &m->summary;
+    s->delivery_ratio = metrics_ratio((double)s->delivered_pairs, (double)s->eligible_pairs, 1.0);
+    s->latency_ms_max = m->latency_ns_max / 1e6;
+    s->duplicates_per_delivery = metrics_ratio((double)s->duplicates, (double)s->deliveries, 0.0);
+    s->hops_mean = metrics_ratio((double)m->hops_sum, (double)m->hops_known, 0.0);
+    s->bandwidth_bytes_per_node_per_s =
+        metrics_ratio((double)s->bytes_sent, m->online_node_ns / METRICS_NS_PER_S, 0.0);
+    s->amplification = metrics_ratio((double)s->bytes_sent, (double)s->payload_bytes_delivered, 0.0);
+    s->control_overhead = metrics_ratio((double)s->bytes_sent - (double)s->payload_bytes_sent,
+                                        (double)s->payload_bytes_sent, 0.0);
+}
+
+void metrics_finish(metrics *m, uint64_t end_ns) {
+    assert(m != NULL);
+    assert(!m->finished);
+    m->end_ns = end_ns;
+    /* Rows after the last event keep the state it left. */
+    metrics_advance(m, UINT64_MAX);
+    assert(m->sample_current == m->sample_count - 1);
+    metrics_close_row(m, m->sample_current);
+    metrics_finish_messages(m);
+    (void)metrics_finish_latencies(m); /* out of memory leaves latencies empty */
+    metrics_finish_online(m);
+    metrics_finish_summary(m);
+    m->finished = true;
+}
+
+void metrics_get_summary(const metrics *m, metrics_summary *out) {
+    assert(m != NULL && out != NULL);
+    *out = m->summary;
+}
+
+/* ---- outputs ---------------------------------------------------------- */
+
+/* The shortest of %.15g..%.17g that reads back as the same double, so that
+ * `swarmlab compare` sees exactly the value computed here. */
+static void metrics_put_double(FILE *out, double value) {
+    if (!isfinite(value)) {
+        fputs("null", out); /* no metric is defined to be infinite; never written in practice */
+        return;
+    }
+    char text[32];
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(text, sizeof text, "%.*g", precision, value);
+        if (strtod(text, NULL) == value) break;
+    }
+    fputs(text, out);
+}
+
+static void metrics_put_json_string(FILE *out, const char *text) {
+    if (text == NULL) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') fprintf(out, "\\%c", *p);
+        else if (*p < 0x20) fprintf(out, "\\u%04x", *p);
+        else fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+/* A CSV field, quoted when it holds a separator, a quote or a line break. */
+static void metrics_put_csv_string(FILE *out, const char *text) {
+    if (text == NULL) return;
+    if (strpbrk(text, ",\"\r\n") == NULL) {
+        fputs(text, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '"') fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static int metrics_close_file(FILE *out) {
+    bool failed = ferror(out) != 0;
+    int saved = errno;
+    if (fclose(out) != 0) return -1;
+    if (!failed) return 0;
+    errno = saved != 0 ? saved : EIO;
+    return -1;
+}
+
+static void metrics_json_key(FILE *out, int indent, const char *key) {
+    fprintf(out, "%*s\"%s\": ", indent, "", key);
+}
+
+static void metrics_json_double(FILE *out, int indent, const char *key, double value, const char *end) {
+    metrics_json_key(out, indent, key);
+    metrics_put_double(out, value);
+    fputs(end, out);
+}
+
+static void metrics_json_u64(FILE *out, int indent, const char *key, uint64_t value, const char *end) {
+    metrics_json_key(out, indent, key);
+    fprintf(out, "%" PRIu64 "%s", value, end);
+}
+
+static void metrics_json_parameters(FILE *out, const run_info *info) {
+    metrics_json_key(out, 2, "parameters");
+    fputs("{", out);
+    for (size_t i = 0; i < info->parameter_count; i++) {
+        assert(info->parameter_keys[i] != NULL && info->parameter_values_json[i] != NULL);
+        fputs(i == 0 ? "\n" : ",\n", out);
+        fprintf(out, "%4s", "");
+        metrics_put_json_string(out, info->parameter_keys[i]);
+        fprintf(out, ": %s", info->parameter_values_json[i]);
+    }
+    fputs(info->parameter_count > 0 ? "\n  },\n" : "},\n", out);
+}
+
+static void metrics_json_counts(FILE *out, const metrics *m) {
+    const metrics_summary *s = &m->summary;
+    uint64_t in_ratio = 0;
+    for (uint32_t i = 0; i < m->message_count; i++) in_ratio += m->messages[i].in_ratio;
+    fputs("  \"counts\": {\n", out);
+    metrics_json_u64(out, 4, "messages_published", s->messages_published, ",\n");
+    metrics_json_u64(out, 4, "messages_in_ratio", in_ratio, ",\n");
+    metrics_json_u64(out, 4, "messages_after_cutoff", m->message_count - in_ratio, ",\n");
+    metrics_json_u64(out, 4, "messages_untracked", m->messages_untracked, ",\n");
+    metrics_json_u64(out, 4, "eligible_pairs", s->eligible_pairs, ",\n");
+    metrics_json_u64(out, 4, "delivered_pairs", s->delivered_pairs, ",\n");
+    metrics_json_u64(out, 4, "late_deliveries", m->late_deliveries, ",\n");
+    metrics_json_u64(out, 4, "latencies", m->latency_total, ",\n");
+    metrics_json_u64(out, 4, "deliveries", s->deliveries, ",\n");
+    metrics_json_u64(out, 4, "duplicates", s->duplicates, ",\n");
+    metrics_json_u64(out, 4, "rejections", s->rejections, ",\n");
+    metrics_json_u64(out, 4, "hops_unknown", m->hops_unknown, ",\n");
+    metrics_json_u64(out, 4, "bytes_sent", s->bytes_sent, ",\n");
+    metrics_json_u64(out, 4, "payload_bytes_sent", s->payload_bytes_sent, ",\n");
+    metrics_json_u64(out, 4, "payload_bytes_delivered", s->payload_bytes_delivered, ",\n");
+    metrics_json_double(out, 4, "online_node_seconds", m->online_node_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_u64(out, 4, "events", s->events, "\n  },\n");
+}
+
+static void metrics_json_settings(FILE *out, const metrics *m) {
+    fputs("  \"settings\": {\n", out);
+    metrics_json_u64(out, 4, "nodes", m->config.node_count, ",\n");
+    metrics_json_u64(out, 4, "honest_nodes", m->config.honest_count, ",\n");
+    metrics_json_double(out, 4, "deadline_s", m->config.deadline_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_double(out, 4, "sample_s", m->config.sample_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_double(out, 4, "duration_s", m->end_ns / METRICS_NS_PER_S, "\n  },\n");
+}
+
+static void metrics_json_measurements(FILE *out, const metrics_summary *s) {
+    metrics_json_double(out, 2, "delivery_ratio", s->delivery_ratio, ",\n");
+    fputs("  \"latency_ms\": {\n", out);
+    metrics_json_double(out, 4, "p50", s->latency_ms_p50, ",\n");
+    metrics_json_double(out, 4, "p90", s->latency_ms_p90, ",\n");
+    metrics_json_double(out, 4, "p99", s->latency_ms_p99, ",\n");
+    metrics_json_double(out, 4, "max", s->latency_ms_max, "\n  },\n");
+    metrics_json_double(out, 2, "duplicates_per_delivery", s->duplicates_per_delivery, ",\n");
+    fputs("  \"hops\": {\n", out);
+    metrics_json_double(out, 4, "mean", s->hops_mean, ",\n");
+    metrics_json_u64(out, 4, "max", s->hops_max, "\n  },\n");
+    fputs("  \"bandwidth\": {\n", out);
+    metrics_json_double(out, 4, "bytes_per_node_per_s", s->bandwidth_bytes_per_node_per_s, ",\n");
+    metrics_json_double(out, 4, "amplification", s->amplification, "\n  },\n");
+    metrics_json_double(out, 2, "control_overhead", s->control_overhead, ",\n");
+}
+
+int metrics_write_json(const metrics *m, const run_info *info, const char *path) {
+    assert(m != NULL && info != NULL && path != NULL);
+    assert(m->finished);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return -1;
+    fputs("{\n", out);
+    metrics_json_key(out, 2, "scenario");
+    metrics_put_json_string(out, info->scenario_name);
+    fprintf(out, ",\n  \"seed\": %" PRIu64 ",\n", info->seed);
+    metrics_json_key(out, 2, "digest");
+    metrics_put_json_string(out, info->digest_hex);
+    fputs(",\n", out);
+    metrics_json_key(out, 2, "router");
+    metrics_put_json_string(out, info->router);
+    fputs(",\n", out);
+    metrics_json_parameters(out, info);
+    metrics_json_measurements(out, &m->summary);
+    metrics_json_counts(out, m);
+    metrics_json_settings(out, m);
+    metrics_json_double(out, 2, "wall_seconds", info->wall_seconds, ",\n");
+    metrics_json_u64(out, 2, "events_processed", info->events_processed, "\n}\n");
+    return metrics_close_file(out);
+}
+
+static void metrics_csv_latency(FILE *out, const metrics_message *msg, unsigned percent) {
+    fputc(',', out);
+    if (msg->latency_count > 0)
+        metrics_put_double(out, metrics_us_to_ms(metrics_percentile(msg->latencies_us, msg->latency_count, percent)));
+}
+
+static void metrics_csv_message(FILE *out, const metrics *m, const metrics_message *msg) {
+    for (uint32_t k = 0; k < msg->id_len; k++) fprintf(out, "%02x", msg->id[k]);
+    fputc(',', out);
+    metrics_put_csv_string(out, msg->topic == METRICS_TOPIC_NONE ? NULL : m->topics[msg->topic]);
+    fprintf(out, ",%" PRIu32 ",", msg->publisher);
+    metrics_put_double(out, msg->publish_ns / METRICS_NS_PER_S);
+    fprintf(out, ",%" PRIu64 ",", msg->size_bytes);
+    if (msg->in_ratio) fprintf(out, "%" PRIu64 ",%" PRIu64, msg->eligible, msg->delivered);
+    else fputc(',', out); /* eligibility is undefined for a window cut by the run's end */
+    metrics_csv_latency(out, msg, 50);
+    metrics_csv_latency(out, msg, 99);
+    fputc(',', out);
+    if (msg->latency_count > 0) metrics_put_double(out, msg->latency_ns_max / 1e6);
+    fprintf(out, ",%" PRIu64 ",%d\n", msg->duplicates, msg->in_ratio ? 1 : 0);
+}
+
+int metrics_write_messages_csv(const metrics *m, const char *path) {
+    assert(m != NULL && path != NULL);
+    assert(m->finished);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return -1;
+    fputs("msg_id,topic,publisher,publish_time_s,size_bytes,eligible,delivered,"
+          "latency_ms_p50,latency_ms_p99,latency_ms_max,duplicates,in_ratio\n",
+          out);
+    for (uint32_t i = 0; i < m->message_count; i++) metrics_csv_message(out, m, &m->messages[i]);
+    return metrics_close_file(out);
+}
+
+static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
+    const metrics_sample *s = &m->samples[row];
+    /* time_s is the end of the row's interval; the last one ends with the run. */
+    uint64_t end_ns = (uint64_t)(row + 1) * m->config.sample_ns;
+    if (end_ns > m->config.duration_ns && m->config.duration_ns > (uint64_t)row * m->config.sample_ns)
+        end_ns = m->config.duration_ns;
+    metrics_put_double(out, end_ns / METRICS_NS_PER_S);
+    fprintf(out, ",%" PRIu32 ",%" PRIu64 ",", s->online_nodes, s->connections);
+    metrics_put_double(out, s->mesh_degree_mean);
+    fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", s->deliveries, s->duplicates, s->bytes_sent);
+    if (s->eligible > 0) metrics_put_double(out, (double)s->delivered / (double)s->eligible);
+    fputc(',', out);
+    if (s->has_latency) metrics_put_double(out, s->latency_ms_p50);
+    fputc(',', out);
+    if (s->has_latency) metrics_put_double(out, s->latency_ms_p99);
+    fputc('\n', out);
+}
+
+int metrics_write_timeseries_csv(const metrics *m, const char *path) {
+    assert(m != NULL && path != NULL);
+    assert(m->finished);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return -1;
+    fputs("time_s,online_nodes,connections,mesh_degree_mean,deliveries,duplicates,bytes_sent,"
+          "delivery_ratio,latency_ms_p50,latency_ms_p99\n",
+          out);
+    for (uint32_t row = 0; row < m->sample_count; row++) metrics_csv_sample(out, m, row);
+    return metrics_close_file(out);
+}
+
+int metrics_write_latencies(const metrics *m, const char *path) {
+    assert(m != NULL && path != NULL);
+    assert(m->finished);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return -1;
+    for (uint64_t i = 0; i < m->latency_total; i++) {
+        uint32_t us = m->latencies_sorted[i];
+        fprintf(out, "%" PRIu32 ".%03" PRIu32 "\n", us / 1000, us % 1000); /* exact ms */
+    }
+    return metrics_close_file(out);
+}

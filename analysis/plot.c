@@ -1,0 +1,338 @@
+/*
+ * plot: the plots of a run, drawn by gnuplot (see plot.h).
+ *
+ * The gnuplot scripts are compiled in as string constants below, so the
+ * binary needs no file at run time. plot_run() writes each one into the
+ * run's folder as NAME.gp, wrapped so that it draws NAME.png and NAME.svg,
+ * and runs gnuplot on it with the folder as gnuplot's working directory.
+ * The .gp files stay: `cd DIR && gnuplot NAME.gp` redraws a plot by hand,
+ * which is the quickest way to tweak one. gnuplot's own messages go to
+ * DIR/plots.log, not to the terminal.
+ *
+ * C reads none of the data: gnuplot does. The only facts C looks up are
+ * whether the input files exist and whether latencies.txt is empty (a run
+ * with no deliveries still gets a latency plot, saying so).
+ */
+#include "plot.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define PLOT_PATH_MAX 4096
+#define PLOT_GNUPLOT "gnuplot"
+#define PLOT_LOG "plots.log"
+#define PLOT_SIZE "1000,600"
+#define PLOT_CDF_STEPS "2000"
+
+/* ---- the scripts ------------------------------------------------------ */
+
+/* Time plots share this x axis: the whole run, even when a column has no
+ * value at all (gnuplot refuses to autoscale an empty plot). */
+#define PLOT_TIME_AXIS                                                          \
+    "stats 'timeseries.csv' using 'time_s' name 'time' nooutput\n"             \
+    "set xrange [0:(time_max > 0 ? time_max : 1)]\n"                            \
+    "set xlabel 'time (s)'\n"
+
+/* An empty plot says why, instead of gnuplot failing to autoscale it. */
+#define PLOT_EMPTY_IF(condition, text)                                          \
+    "if (" condition ") {\n"                                                    \
+    "  set yrange [0:1]\n"                                                      \
+    "  set label 1 '" text "' at graph 0.5, graph 0.5 center\n"                 \
+    "}\n"
+
+static const char plot_latency_cdf[] =
+    "set title run_title . ': latency CDF'\n"
+    "set xlabel 'latency, publish to first delivery (ms)'\n"
+    "set ylabel 'fraction of deliveries'\n"
+    "set key bottom right\n"
+    "if (has_data) {\n"
+    "  stats 'latencies.txt' using 1 name 'latency' nooutput\n" /* before any range is set */
+    "  set xrange [0:*]\n"
+    "  set yrange [0:1]\n"
+    /* At most about PLOT_CDF_STEPS steps: the curve looks the same and the
+     * SVG stays small however many deliveries there were. */
+    "  step = latency_records > 2 * " PLOT_CDF_STEPS " ? int(latency_records / " PLOT_CDF_STEPS ") : 1\n"
+    "  plot 'latencies.txt' every step using 1:(($0 * step + 1) / latency_records) with steps linewidth 2 "
+    "title 'deliveries'\n"
+    "} else {\n"
+    "  set label 1 'no deliveries' at graph 0.5, graph 0.5 center\n"
+    "  set xrange [0:1]\n"
+    "  set yrange [0:1]\n"
+    "  plot NaN notitle\n"
+    "}\n";
+
+static const char plot_delivery[] =
+    "set title run_title . ': delivery ratio by publish time'\n"
+    PLOT_TIME_AXIS
+    "set ylabel 'delivered within the deadline / eligible'\n"
+    "set yrange [0:1.05]\n"
+    "set key bottom right\n"
+    "plot 'timeseries.csv' using 'time_s':'delivery_ratio' with linespoints pointtype 7 "
+    "pointsize 0.6 linewidth 2 title 'messages published in the interval'\n";
+
+static const char plot_duplicates[] =
+    "set title run_title . ': duplicates'\n"
+    PLOT_TIME_AXIS
+    "set ylabel 'duplicates per delivery'\n"
+    "set yrange [0:*]\n"
+    "stats 'timeseries.csv' using 'deliveries' name 'deliveries' nooutput\n"
+    PLOT_EMPTY_IF("deliveries_max == 0", "no deliveries")
+    "set key top right\n"
+    "plot 'timeseries.csv' using 'time_s':(column('deliveries') > 0 ? "
+    "column('duplicates') / column('deliveries') : NaN) with linespoints pointtype 7 "
+    "pointsize 0.6 linewidth 2 title 'duplicates / deliveries in the interval'\n";
+
+static const char plot_bandwidth[] =
+    "set title run_title . ': bandwidth'\n"
+    PLOT_TIME_AXIS
+    "set ylabel 'sent per online node (KiB/s)'\n"
+    "set yrange [0:*]\n"
+    "stats 'timeseries.csv' using 'online_nodes' name 'online' nooutput\n"
+    PLOT_EMPTY_IF("online_max == 0", "no node online")
+    "set key top right\n"
+    "previous_s = 0\n"
+    "plot 'timeseries.csv' using 'time_s':(interval_s = column('time_s') - previous_s, "
+    "previous_s = column('time_s'), interval_s > 0 && column('online_nodes') > 0 ? "
+    "column('bytes_sent') / interval_s / column('online_nodes') / 1024 : NaN) "
+    "with linespoints pointtype 7 pointsize 0.6 linewidth 2 title 'RPC bytes sent'\n";
+
+static const char plot_online[] =
+    "set title run_title . ': online nodes and mesh'\n"
+    PLOT_TIME_AXIS
+    "set ylabel 'online honest nodes'\n"
+    "set y2label 'mean mesh degree (peers)'\n"
+    "set yrange [0:*]\n"
+    "set y2range [0:*]\n"
+    "set ytics nomirror\n"
+    "set y2tics\n"
+    "set key bottom right\n"
+    "plot 'timeseries.csv' using 'time_s':'online_nodes' with steps linewidth 2 title 'online nodes', "
+    "'' using 'time_s':'mesh_degree_mean' axes x1y2 with lines linewidth 2 title 'mean mesh degree'\n";
+
+typedef struct plot_spec {
+    const char *name;
+    const char *input; /* the file it reads, in the run's folder */
+    const char *script;
+    bool time_axis;    /* shaded windows apply */
+} plot_spec;
+
+static const plot_spec plot_specs[] = {
+    {"latency_cdf", "latencies.txt", plot_latency_cdf, false},
+    {"delivery", "timeseries.csv", plot_delivery, true},
+    {"duplicates", "timeseries.csv", plot_duplicates, true},
+    {"bandwidth", "timeseries.csv", plot_bandwidth, true},
+    {"online", "timeseries.csv", plot_online, true},
+};
+#define PLOT_COUNT (sizeof plot_specs / sizeof plot_specs[0])
+
+/* Time windows to shade on the time plots: churn, partitions, attacks.
+ * Issue 6 fills them from the scenario; plot_run() passes none yet. */
+typedef struct plot_window {
+    double from_s, until_s;
+    const char *label;
+} plot_window;
+
+typedef struct plot_options {
+    const plot_window *windows;
+    size_t window_count;
+} plot_options;
+
+/* ---- writing a script ------------------------------------------------- */
+
+/* A gnuplot single-quoted string: '' is a quote, nothing else is special;
+ * control bytes become spaces so the script stays one command per line. */
+static void plot_put_quoted(FILE *out, const char *text) {
+    fputc('\'', out);
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p == '\'') fputs("''", out);
+        else fputc(*p < 0x20 ? ' ' : *p, out);
+    }
+    fputc('\'', out);
+}
+
+static void plot_put_windows(FILE *out, const plot_options *options) {
+    for (size_t i = 0; i < options->window_count; i++) {
+        const plot_window *w = &options->windows[i];
+        assert(w->until_s >= w->from_s);
+        fprintf(out, "set object %zu rect from first %.9g, graph 0 to first %.9g, graph 1 behind "
+                     "fillcolor rgb '#e8e8e8' fillstyle solid 1.0 noborder\n",
+                i + 1, w->from_s, w->until_s);
+        if (w->label == NULL) continue;
+        fprintf(out, "set label %zu ", i + 100);
+        plot_put_quoted(out, w->label);
+        fprintf(out, " at first %.9g, graph 0.97 left front\n", w->from_s);
+    }
+}
+
+/* The body is written once per terminal rather than replotted, so that
+ * the state a script keeps (the bandwidth plot's previous row) starts
+ * afresh for each output. */
+static void plot_put_output(FILE *out, const plot_spec *spec, const plot_options *options, bool svg) {
+    fputs("reset\n", out); /* ranges and labels of the previous pass go; variables stay */
+    if (svg) {
+        fprintf(out, "set terminal svg size %s dynamic noenhanced background rgb 'white'\n", PLOT_SIZE);
+    } else {
+        fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n", out);
+        fprintf(out, "  set terminal pngcairo size %s noenhanced\n} else {\n", PLOT_SIZE);
+        fprintf(out, "  set terminal png size %s noenhanced\n}\n", PLOT_SIZE);
+    }
+    fprintf(out, "set output '%s.%s'\n", spec->name, svg ? "svg" : "png");
+    fputs("set datafile separator ','\nset grid\n", out);
+    if (spec->time_axis) plot_put_windows(out, options);
+    fputs(spec->script, out);
+    fputs("set output\n", out);
+}
+
+static int plot_write_script(const char *path, const plot_spec *spec, const char *title, bool has_data,
+                             const plot_options *options) {
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return -1;
+    fprintf(out, "# %s.gp: written by swarmlab. Redraw with: gnuplot %s.gp (in this folder)\n", spec->name,
+            spec->name);
+    fputs("run_title = ", out);
+    plot_put_quoted(out, title);
+    fprintf(out, "\nhas_data = %d\n", has_data ? 1 : 0);
+    plot_put_output(out, spec, options, false);
+    plot_put_output(out, spec, options, true);
+    bool failed = ferror(out) != 0;
+    if (fclose(out) != 0 || failed) return -1;
+    return 0;
+}
+
+/* ---- running gnuplot -------------------------------------------------- */
+
+/* gnuplot on PATH, looked up here so that its absence gets a clear error
+ * rather than a shell's "exit status 127". */
+static bool plot_gnuplot_found(void) {
+    const char *path = getenv("PATH");
+    if (path == NULL) return false;
+    char candidate[PLOT_PATH_MAX];
+    for (const char *dir = path;;) {
+        const char *end = strchr(dir, ':');
+        size_t len = end == NULL ? strlen(dir) : (size_t)(end - dir);
+        int n = len == 0 ? snprintf(candidate, sizeof candidate, "./%s", PLOT_GNUPLOT) /* empty: cwd */
+                         : snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, dir, PLOT_GNUPLOT);
+        if (n > 0 && (size_t)n < sizeof candidate && access(candidate, X_OK) == 0) return true;
+        if (end == NULL) return false;
+        dir = end + 1;
+    }
+}
+
+/* Runs `gnuplot -e "cd 'DIR'" SCRIPT` (SCRIPT relative to DIR) with its
+ * output appended to the log; returns gnuplot's exit status, or -1 if it
+ * could not be started. */
+static int plot_spawn(const char *dir, const char *script, const char *log_path) {
+    char cd[PLOT_PATH_MAX * 2 + 16];
+    size_t n = (size_t)snprintf(cd, sizeof cd, "cd '");
+    const char *p = dir;
+    for (; *p != '\0' && n + 3 < sizeof cd; p++) {
+        if (*p == '\'') cd[n++] = '\''; /* gnuplot's '' inside '...' */
+        cd[n++] = *p;
+    }
+    if (*p != '\0') return -1; /* the folder's name did not fit */
+    assert(n + 2 <= sizeof cd);
+    memcpy(cd + n, "'", 2);
+    posix_spawn_file_actions_t actions;
+    if (posix_spawn_file_actions_init(&actions) != 0) return -1;
+    int rc = posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    char *argv[] = {PLOT_GNUPLOT, "-e", cd, (char *)script, NULL};
+    pid_t pid;
+    if (rc == 0) rc = posix_spawnp(&pid, PLOT_GNUPLOT, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return -1;
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* ---- plot_run --------------------------------------------------------- */
+
+static bool plot_path(char *out, size_t cap, const char *dir, const char *name, const char *suffix) {
+    int n = snprintf(out, cap, "%s/%s%s", dir, name, suffix);
+    return n > 0 && (size_t)n < cap;
+}
+
+/* Both inputs must exist; *has_latencies tells whether any delivery did. */
+static int plot_check_inputs(const char *dir, bool *has_latencies, char *err, size_t err_cap) {
+    char path[PLOT_PATH_MAX];
+    for (size_t i = 0; i < PLOT_COUNT; i++) {
+        struct stat st;
+        if (!plot_path(path, sizeof path, dir, plot_specs[i].input, "")) {
+            snprintf(err, err_cap, "%s: path too long", dir);
+            return -1;
+        }
+        if (stat(path, &st) != 0) {
+            snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        if (plot_specs[i].script == plot_latency_cdf) *has_latencies = st.st_size > 0;
+    }
+    return 0;
+}
+
+static int plot_one(const char *dir, const plot_spec *spec, const char *title, bool has_data,
+                    const plot_options *options, const char *log_path, char *err, size_t err_cap) {
+    char script[PLOT_PATH_MAX], script_name[PLOT_PATH_MAX];
+    if (!plot_path(script, sizeof script, dir, spec->name, ".gp") ||
+        snprintf(script_name, sizeof script_name, "%s.gp", spec->name) < 0) {
+        snprintf(err, err_cap, "%s: path too long", dir);
+        return -1;
+    }
+    if (plot_write_script(script, spec, title, has_data, options) != 0) {
+        snprintf(err, err_cap, "%s: %s", script, strerror(errno));
+        return -1;
+    }
+    int status = plot_spawn(dir, script_name, log_path);
+    if (status == 0) return 0;
+    if (status < 0) snprintf(err, err_cap, "%s: cannot run gnuplot", spec->name);
+    else snprintf(err, err_cap, "gnuplot failed on %s (exit %d), see %s", script, status, log_path);
+    return -1;
+}
+
+static int plot_run_with(const char *dir, const char *title, const plot_options *options, char *err,
+                         size_t err_cap) {
+    bool has_latencies = false;
+    if (!plot_gnuplot_found()) {
+        snprintf(err, err_cap, "gnuplot not found on PATH: install it (Debian: gnuplot-nox) to draw plots");
+        return -1;
+    }
+    if (plot_check_inputs(dir, &has_latencies, err, err_cap) != 0) return -1;
+    char log_path[PLOT_PATH_MAX];
+    FILE *log = plot_path(log_path, sizeof log_path, dir, PLOT_LOG, "") ? fopen(log_path, "w") : NULL;
+    if (log == NULL || fclose(log) != 0) {
+        snprintf(err, err_cap, "%s/%s: cannot write", dir, PLOT_LOG);
+        return -1;
+    }
+    int drawn = 0;
+    bool failed = false;
+    for (size_t i = 0; i < PLOT_COUNT; i++) {
+        const plot_spec *spec = &plot_specs[i];
+        bool has_data = spec->script != plot_latency_cdf || has_latencies;
+        /* A failed plot does not stop the others; the first error is kept. */
+        if (plot_one(dir, spec, title, has_data, options, log_path, failed ? NULL : err, failed ? 0 : err_cap) == 0)
+            drawn++;
+        else
+            failed = true;
+    }
+    return failed ? -1 : drawn;
+}
+
+int plot_run(const char *dir, const char *title, char *err, size_t err_cap) {
+    assert(dir != NULL);
+    assert(err != NULL && err_cap > 0);
+    const plot_options none = {.windows = NULL, .window_count = 0};
+    return plot_run_with(dir, title != NULL ? title : "swarmlab run", &none, err, err_cap);
+}

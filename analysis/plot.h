@@ -1,0 +1,17 @@
+/*
+ * plot: the plots of a run, drawn by gnuplot from the files a run writes
+ * (timeseries.csv, latencies.txt, messages.csv) into PNG and SVG files in
+ * the same folder: latency_cdf, delivery, duplicates, bandwidth, online.
+ * The gnuplot scripts are compiled into plot.c; each run gets its copies
+ * as DIR/NAME.gp, so a plot can be tweaked and redrawn by hand.
+ */
+#ifndef SWARMLAB_PLOT_H
+#define SWARMLAB_PLOT_H
+
+#include <stddef.h>
+
+/* Draws every plot of the run in dir. Returns the number of plots drawn,
+ * or -1 with err filled (gnuplot missing, files missing). */
+int plot_run(const char *dir, const char *title, char *err, size_t err_cap);
+
+#endif

@@ -1,0 +1,517 @@
+/*
+ * trace_json: trace events as JSON lines (see trace_json.h).
+ *
+ * The writer prints keys in a fixed order: t, node, event, msg_id, topic,
+ * peer, size, payload_bytes, message_count, reason, protocol. A string
+ * field is written when it is present (non-NULL), a number when it is not
+ * zero, and size always for message and RPC events, so that reading a line
+ * back gives an event equal field by field to the one written (and with the
+ * same digest).
+ *
+ * The reader is a small strict parser for exactly that shape: one flat
+ * object whose values are strings or unsigned integers. Unknown or repeated
+ * keys, other value types, missing t/node/event and trailing bytes are
+ * errors, because a trace that does not say what we think it says must not
+ * turn into plausible-looking metrics.
+ */
+#include "trace_json.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "trace.h"
+
+#define TRACE_JSON_KEY_MAX 32
+#define TRACE_JSON_HEX_DIGITS "0123456789abcdef"
+
+/* ---- event names ------------------------------------------------------ */
+
+/* The reverse of trace_kind_name(); -1 for an unknown name. */
+static int trace_json_kind_from_name(const char *name) {
+    for (int kind = 0; kind < TRACE_KIND_COUNT; kind++)
+        if (strcmp(trace_kind_name((trace_kind)kind), name) == 0) return kind;
+    return -1;
+}
+
+static bool trace_json_kind_has_size(trace_kind kind) {
+    switch (kind) {
+    case TRACE_PUBLISH_MESSAGE:
+    case TRACE_DELIVER_MESSAGE:
+    case TRACE_DUPLICATE_MESSAGE:
+    case TRACE_REJECT_MESSAGE:
+    case TRACE_SEND_RPC:
+    case TRACE_RECV_RPC:
+    case TRACE_DROP_RPC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- writer ----------------------------------------------------------- */
+
+/* A line under construction; overflowed is sticky, checked once at the end. */
+typedef struct json_line {
+    char text[TRACE_JSON_LINE_MAX];
+    size_t len;
+    bool overflowed;
+    bool has_key; /* a key was written: the next one needs a comma */
+} json_line;
+
+/* Keeps the line, newline included, under TRACE_JSON_LINE_MAX bytes. */
+static void line_put(json_line *l, const char *text, size_t len) {
+    if (l->overflowed || len >= TRACE_JSON_LINE_MAX - l->len) {
+        l->overflowed = true;
+        return;
+    }
+    memcpy(l->text + l->len, text, len);
+    l->len += len;
+}
+
+static void line_put_text(json_line *l, const char *text) { line_put(l, text, strlen(text)); }
+
+static void line_put_key(json_line *l, const char *key) {
+    line_put_text(l, l->has_key ? ",\"" : "\"");
+    line_put_text(l, key);
+    line_put_text(l, "\":");
+    l->has_key = true;
+}
+
+static void line_put_u64(json_line *l, const char *key, uint64_t value) {
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    line_put_key(l, key);
+    line_put(l, digits + sizeof digits - n, n);
+}
+
+/* A JSON string: quote, backslash and control bytes escaped; other bytes
+ * (UTF-8 from the node) go through as they are. */
+static void line_put_string(json_line *l, const char *key, const char *value) {
+    line_put_key(l, key);
+    line_put_text(l, "\"");
+    for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++) {
+        char escaped[8] = {'\\', 0, 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (*p) {
+        case '"': escaped[1] = '"'; break;
+        case '\\': escaped[1] = '\\'; break;
+        case '\n': escaped[1] = 'n'; break;
+        case '\r': escaped[1] = 'r'; break;
+        case '\t': escaped[1] = 't'; break;
+        default:
+            if (*p >= 0x20) {
+                line_put(l, (const char *)p, 1);
+                continue;
+            }
+            memcpy(escaped + 1, "u00", 3);
+            escaped[4] = TRACE_JSON_HEX_DIGITS[*p >> 4];
+            escaped[5] = TRACE_JSON_HEX_DIGITS[*p & 0xf];
+            n = 6;
+        }
+        line_put(l, escaped, n);
+    }
+    line_put_text(l, "\"");
+}
+
+static void line_put_hex(json_line *l, const char *key, const uint8_t *bytes, size_t len) {
+    line_put_key(l, key);
+    line_put_text(l, "\"");
+    for (size_t i = 0; i < len; i++) {
+        char pair[2] = {TRACE_JSON_HEX_DIGITS[bytes[i] >> 4], TRACE_JSON_HEX_DIGITS[bytes[i] & 0xf]};
+        line_put(l, pair, 2);
+    }
+    line_put_text(l, "\"");
+}
+
+/* Refuses what the reader could not store, so that every line written can
+ * be read back. */
+static bool trace_json_writable(const trace_event *e) {
+    trace_json_storage *s = NULL;
+    if (e->kind >= TRACE_KIND_COUNT) return false;
+    if (e->msg_id != NULL && e->msg_id_len > sizeof s->msg_id) return false;
+    if (e->topic != NULL && strlen(e->topic) >= sizeof s->topic) return false;
+    if (e->reason != NULL && strlen(e->reason) >= sizeof s->reason) return false;
+    if (e->protocol != NULL && strlen(e->protocol) >= sizeof s->protocol) return false;
+    return true;
+}
+
+static int trace_json_format(json_line *l, const trace_event *e) {
+    line_put_text(l, "{");
+    line_put_u64(l, "t", e->time_ns);
+    line_put_u64(l, "node", e->node_index);
+    line_put_string(l, "event", trace_kind_name(e->kind));
+    if (e->msg_id != NULL && e->msg_id_len > 0) line_put_hex(l, "msg_id", e->msg_id, e->msg_id_len);
+    if (e->topic != NULL) line_put_string(l, "topic", e->topic);
+    if (e->peer != NULL && e->peer_len > 0) {
+        peer_id id;
+        char text[PEER_ID_TEXT_MAX];
+        if (peer_id_from_bytes(e->peer, e->peer_len, &id) != 0) return -1;
+        if (peer_id_to_text(&id, text, sizeof text) != 0) return -1;
+        line_put_string(l, "peer", text);
+    }
+    if (e->size_bytes != 0 || trace_json_kind_has_size(e->kind)) line_put_u64(l, "size", e->size_bytes);
+    if (e->payload_bytes != 0) line_put_u64(l, "payload_bytes", e->payload_bytes);
+    if (e->message_count != 0) line_put_u64(l, "message_count", e->message_count);
+    if (e->reason != NULL) line_put_string(l, "reason", e->reason);
+    if (e->protocol != NULL) line_put_string(l, "protocol", e->protocol);
+    line_put_text(l, "}\n");
+    return l->overflowed ? -1 : 0;
+}
+
+int trace_json_write(FILE *out, const trace_event *event) {
+    assert(out != NULL);
+    assert(event != NULL);
+    json_line line = {.len = 0, .overflowed = false, .has_key = false};
+    if (!trace_json_writable(event) || trace_json_format(&line, event) != 0) {
+        errno = line.overflowed ? EMSGSIZE : EINVAL;
+        return -1;
+    }
+    assert(line.len < TRACE_JSON_LINE_MAX);
+    assert(line.text[line.len - 1] == '\n');
+    return fwrite(line.text, 1, line.len, out) == line.len ? 0 : -1;
+}
+
+/* ---- reader ----------------------------------------------------------- */
+
+typedef enum json_key {
+    JSON_KEY_T,
+    JSON_KEY_NODE,
+    JSON_KEY_EVENT,
+    JSON_KEY_MSG_ID,
+    JSON_KEY_TOPIC,
+    JSON_KEY_PEER,
+    JSON_KEY_SIZE,
+    JSON_KEY_PAYLOAD_BYTES,
+    JSON_KEY_MESSAGE_COUNT,
+    JSON_KEY_REASON,
+    JSON_KEY_PROTOCOL,
+    JSON_KEY_COUNT
+} json_key;
+
+typedef struct json_key_info {
+    const char *name;
+    bool is_string;
+    const char *type_error; /* static: the reader's errors are static texts */
+} json_key_info;
+
+static const json_key_info json_keys[JSON_KEY_COUNT] = {
+    [JSON_KEY_T] = {"t", false, "\"t\" must be an unsigned integer"},
+    [JSON_KEY_NODE] = {"node", false, "\"node\" must be an unsigned integer"},
+    [JSON_KEY_EVENT] = {"event", true, "\"event\" must be a string"},
+    [JSON_KEY_MSG_ID] = {"msg_id", true, "\"msg_id\" must be a string"},
+    [JSON_KEY_TOPIC] = {"topic", true, "\"topic\" must be a string"},
+    [JSON_KEY_PEER] = {"peer", true, "\"peer\" must be a string"},
+    [JSON_KEY_SIZE] = {"size", false, "\"size\" must be an unsigned integer"},
+    [JSON_KEY_PAYLOAD_BYTES] = {"payload_bytes", false, "\"payload_bytes\" must be an unsigned integer"},
+    [JSON_KEY_MESSAGE_COUNT] = {"message_count", false, "\"message_count\" must be an unsigned integer"},
+    [JSON_KEY_REASON] = {"reason", true, "\"reason\" must be a string"},
+    [JSON_KEY_PROTOCOL] = {"protocol", true, "\"protocol\" must be a string"},
+};
+
+/* One parsed value: a string (bytes, NUL-terminated, no NUL inside) or an
+ * unsigned integer. */
+typedef struct json_value {
+    bool is_string;
+    char text[TRACE_JSON_LINE_MAX];
+    size_t len;
+    uint64_t number;
+} json_value;
+
+typedef struct json_parser {
+    const char *p;
+    const char *error;
+} json_parser;
+
+static int json_fail(json_parser *j, const char *error) {
+    if (j->error == NULL) j->error = error;
+    return -1;
+}
+
+static void json_skip_space(json_parser *j) {
+    while (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n') j->p++;
+}
+
+static int json_hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int json_read_hex4(json_parser *j, uint32_t *out) {
+    uint32_t value = 0;
+    for (int i = 0; i < 4; i++) {
+        int digit = json_hex_value(j->p[i]);
+        if (digit < 0) return json_fail(j, "bad \\u escape in a string");
+        value = value << 4 | (uint32_t)digit;
+    }
+    j->p += 4;
+    *out = value;
+    return 0;
+}
+
+static int json_put_byte(json_parser *j, json_value *v, uint32_t byte) {
+    assert(byte <= 0xff);
+    if (v->len + 1 >= sizeof v->text) return json_fail(j, "string too long");
+    v->text[v->len++] = (char)byte;
+    return 0;
+}
+
+/* \uXXXX, with a surrogate pair for code points past the BMP, as UTF-8. */
+static int json_read_unicode(json_parser *j, json_value *v) {
+    uint32_t cp;
+    if (json_read_hex4(j, &cp) != 0) return -1;
+    if (cp >= 0xdc00 && cp <= 0xdfff) return json_fail(j, "lone low surrogate in a string");
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+        uint32_t low;
+        if (j->p[0] != '\\' || j->p[1] != 'u') return json_fail(j, "lone high surrogate in a string");
+        j->p += 2;
+        if (json_read_hex4(j, &low) != 0) return -1;
+        if (low < 0xdc00 || low > 0xdfff) return json_fail(j, "bad surrogate pair in a string");
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+    }
+    if (cp == 0) return json_fail(j, "\\u0000 in a string");
+    if (cp < 0x80) return json_put_byte(j, v, cp);
+    if (cp < 0x800) {
+        if (json_put_byte(j, v, 0xc0 | cp >> 6) != 0) return -1;
+    } else if (cp < 0x10000) {
+        if (json_put_byte(j, v, 0xe0 | cp >> 12) != 0) return -1;
+        if (json_put_byte(j, v, 0x80 | (cp >> 6 & 0x3f)) != 0) return -1;
+    } else {
+        if (json_put_byte(j, v, 0xf0 | cp >> 18) != 0) return -1;
+        if (json_put_byte(j, v, 0x80 | (cp >> 12 & 0x3f)) != 0) return -1;
+        if (json_put_byte(j, v, 0x80 | (cp >> 6 & 0x3f)) != 0) return -1;
+    }
+    return json_put_byte(j, v, 0x80 | (cp & 0x3f));
+}
+
+static int json_read_escape(json_parser *j, json_value *v) {
+    char c = *j->p++;
+    switch (c) {
+    case '"': return json_put_byte(j, v, '"');
+    case '\\': return json_put_byte(j, v, '\\');
+    case '/': return json_put_byte(j, v, '/');
+    case 'b': return json_put_byte(j, v, '\b');
+    case 'f': return json_put_byte(j, v, '\f');
+    case 'n': return json_put_byte(j, v, '\n');
+    case 'r': return json_put_byte(j, v, '\r');
+    case 't': return json_put_byte(j, v, '\t');
+    case 'u': return json_read_unicode(j, v);
+    default: return json_fail(j, "bad escape in a string");
+    }
+}
+
+/* A string after its opening quote; bytes >= 0x80 pass through as they are. */
+static int json_read_string(json_parser *j, json_value *v) {
+    v->is_string = true;
+    v->len = 0;
+    for (;;) {
+        unsigned char c = (unsigned char)*j->p;
+        if (c == '\0') return json_fail(j, "unterminated string");
+        j->p++;
+        if (c == '"') break;
+        if (c < 0x20) return json_fail(j, "control character in a string");
+        int rc = c == '\\' ? json_read_escape(j, v) : json_put_byte(j, v, c);
+        if (rc != 0) return -1;
+    }
+    v->text[v->len] = '\0';
+    return 0;
+}
+
+static int json_read_number(json_parser *j, json_value *v) {
+    v->is_string = false;
+    v->number = 0;
+    if (*j->p == '0' && j->p[1] >= '0' && j->p[1] <= '9') return json_fail(j, "leading zero in a number");
+    while (*j->p >= '0' && *j->p <= '9') {
+        uint64_t digit = (uint64_t)(*j->p++ - '0');
+        if (v->number > (UINT64_MAX - digit) / 10) return json_fail(j, "number out of range");
+        v->number = v->number * 10 + digit;
+    }
+    if (*j->p == '.' || *j->p == 'e' || *j->p == 'E') return json_fail(j, "numbers must be unsigned integers");
+    return 0;
+}
+
+static int json_read_value(json_parser *j, json_value *v) {
+    if (*j->p == '"') {
+        j->p++;
+        return json_read_string(j, v);
+    }
+    if (*j->p >= '0' && *j->p <= '9') return json_read_number(j, v);
+    if (*j->p == '-') return json_fail(j, "numbers must be unsigned integers");
+    return json_fail(j, "values must be strings or unsigned integers");
+}
+
+static int json_key_lookup(const json_value *key) {
+    for (int k = 0; k < JSON_KEY_COUNT; k++)
+        if (strcmp(json_keys[k].name, key->text) == 0) return k;
+    return -1;
+}
+
+static int json_copy_text(json_parser *j, const json_value *v, char *out, size_t cap, const char *error) {
+    if (v->len >= cap) return json_fail(j, error);
+    memcpy(out, v->text, v->len + 1);
+    return 0;
+}
+
+static int json_apply_msg_id(json_parser *j, const json_value *v, trace_event *e, trace_json_storage *s) {
+    if (v->len % 2 != 0 || v->len / 2 > sizeof s->msg_id) return json_fail(j, "bad \"msg_id\": expected hex, at most 128 bytes");
+    for (size_t i = 0; i < v->len; i += 2) {
+        int hi = json_hex_value(v->text[i]), lo = json_hex_value(v->text[i + 1]);
+        if (hi < 0 || lo < 0) return json_fail(j, "bad \"msg_id\": expected hex, at most 128 bytes");
+        s->msg_id[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    e->msg_id = v->len == 0 ? NULL : s->msg_id;
+    e->msg_id_len = v->len / 2;
+    return 0;
+}
+
+static int json_apply_string(json_parser *j, json_key key, const json_value *v, trace_event *e,
+                             trace_json_storage *s) {
+    switch (key) {
+    case JSON_KEY_EVENT: {
+        int kind = trace_json_kind_from_name(v->text);
+        if (kind < 0) return json_fail(j, "unknown \"event\" name");
+        e->kind = (trace_kind)kind;
+        return 0;
+    }
+    case JSON_KEY_MSG_ID: return json_apply_msg_id(j, v, e, s);
+    case JSON_KEY_TOPIC:
+        e->topic = s->topic;
+        return json_copy_text(j, v, s->topic, sizeof s->topic, "\"topic\" too long");
+    case JSON_KEY_PEER:
+        if (peer_id_from_text(v->text, &s->peer) != 0) return json_fail(j, "bad \"peer\": expected a peer id");
+        e->peer = s->peer.bytes;
+        e->peer_len = s->peer.len;
+        return 0;
+    case JSON_KEY_REASON:
+        e->reason = s->reason;
+        return json_copy_text(j, v, s->reason, sizeof s->reason, "\"reason\" too long");
+    case JSON_KEY_PROTOCOL:
+        e->protocol = s->protocol;
+        return json_copy_text(j, v, s->protocol, sizeof s->protocol, "\"protocol\" too long");
+    default: assert(0 && "not a string key"); return -1;
+    }
+}
+
+static int json_apply_number(json_parser *j, json_key key, uint64_t n, trace_event *e) {
+    switch (key) {
+    case JSON_KEY_T: e->time_ns = n; return 0;
+    case JSON_KEY_NODE:
+        if (n > UINT32_MAX) return json_fail(j, "\"node\" out of range");
+        e->node_index = (uint32_t)n;
+        return 0;
+    case JSON_KEY_SIZE: e->size_bytes = n; return 0;
+    case JSON_KEY_PAYLOAD_BYTES: e->payload_bytes = n; return 0;
+    case JSON_KEY_MESSAGE_COUNT:
+        if (n > UINT32_MAX) return json_fail(j, "\"message_count\" out of range");
+        e->message_count = (uint32_t)n;
+        return 0;
+    default: assert(0 && "not a number key"); return -1;
+    }
+}
+
+/* One "key": value member; *seen collects the keys met so far. */
+static int json_read_member(json_parser *j, json_value *scratch, uint32_t *seen, trace_event *e,
+                            trace_json_storage *s) {
+    if (*j->p != '"') return json_fail(j, "expected a key");
+    j->p++;
+    if (json_read_string(j, scratch) != 0) return -1;
+    int key = json_key_lookup(scratch);
+    if (key < 0) return json_fail(j, "unknown key");
+    if (*seen & (1u << key)) return json_fail(j, "repeated key");
+    *seen |= 1u << key;
+    json_skip_space(j);
+    if (*j->p++ != ':') return json_fail(j, "expected ':' after a key");
+    json_skip_space(j);
+    if (json_read_value(j, scratch) != 0) return -1;
+    if (scratch->is_string != json_keys[key].is_string) return json_fail(j, json_keys[key].type_error);
+    if (scratch->is_string) return json_apply_string(j, (json_key)key, scratch, e, s);
+    return json_apply_number(j, (json_key)key, scratch->number, e);
+}
+
+static int json_read_object(json_parser *j, trace_event *e, trace_json_storage *s) {
+    json_value scratch;
+    uint32_t seen = 0;
+    json_skip_space(j);
+    if (*j->p++ != '{') return json_fail(j, "expected '{'");
+    json_skip_space(j);
+    for (int members = 0; *j->p != '}'; members++) {
+        assert(members <= JSON_KEY_COUNT); /* a repeated key fails first */
+        if (members > 0 && *j->p++ != ',') return json_fail(j, "expected ',' or '}'");
+        json_skip_space(j);
+        if (json_read_member(j, &scratch, &seen, e, s) != 0) return -1;
+        json_skip_space(j);
+    }
+    j->p++;
+    json_skip_space(j);
+    if (*j->p != '\0') return json_fail(j, "bytes after the object");
+    if (!(seen & 1u << JSON_KEY_T)) return json_fail(j, "missing \"t\"");
+    if (!(seen & 1u << JSON_KEY_NODE)) return json_fail(j, "missing \"node\"");
+    if (!(seen & 1u << JSON_KEY_EVENT)) return json_fail(j, "missing \"event\"");
+    return 0;
+}
+
+int trace_json_read(const char *line, trace_event *event, trace_json_storage *storage,
+                    const char **error) {
+    assert(line != NULL);
+    assert(event != NULL && storage != NULL && error != NULL);
+    *error = NULL;
+    memset(event, 0, sizeof *event);
+    if (strnlen(line, TRACE_JSON_LINE_MAX) >= TRACE_JSON_LINE_MAX) {
+        *error = "line too long";
+        return -1;
+    }
+    json_parser j = {.p = line, .error = NULL};
+    if (json_read_object(&j, event, storage) == 0) return 0;
+    assert(j.error != NULL);
+    *error = j.error;
+    memset(event, 0, sizeof *event); /* no half-read event escapes */
+    return -1;
+}
+
+static bool trace_json_blank(const char *line) {
+    for (; *line != '\0'; line++)
+        if (*line != ' ' && *line != '\t' && *line != '\r' && *line != '\n') return false;
+    return true;
+}
+
+long trace_json_read_file(const char *path, void (*fn)(void *user, const trace_event *event),
+                          void *user, char *err, size_t err_cap) {
+    assert(path != NULL && fn != NULL && err != NULL);
+    FILE *in = fopen(path, "r");
+    if (in == NULL) {
+        snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[TRACE_JSON_LINE_MAX + 1];
+    trace_json_storage storage;
+    trace_event event;
+    long events = 0;
+    const char *error = NULL;
+    for (unsigned long number = 1; fgets(line, sizeof line, in) != NULL; number++) {
+        size_t len = strlen(line);
+        if (len > 0 && line[len - 1] != '\n' && !feof(in)) error = "line too long";
+        else if (trace_json_blank(line)) continue;
+        else if (trace_json_read(line, &event, &storage, &error) == 0) {
+            fn(user, &event);
+            events++;
+            continue;
+        }
+        snprintf(err, err_cap, "%s:%lu: %s", path, number, error);
+        fclose(in);
+        return -1;
+    }
+    bool failed = ferror(in) != 0;
+    fclose(in);
+    if (failed) {
+        snprintf(err, err_cap, "%s: read error", path);
+        return -1;
+    }
+    return events;
+}

@@ -1,0 +1,509 @@
+/*
+ * test_metrics: the run's measurements (analysis/metrics.h) from synthetic
+ * event sequences whose right answers can be worked out by hand: who was
+ * eligible, which deliveries were late, the nearest-rank percentiles, hops
+ * through a chain, bandwidth and overheads, and the timeseries rows.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "metrics.h"
+#include "trace.h"
+
+#define MS 1000000ull
+#define S 1000000000ull
+#define NODES_MAX 128
+#define LINE_MAX_BYTES 512
+#define TOPIC "blocks"
+
+/* ---- a small world of nodes with real peer ids ------------------------ */
+
+typedef struct world {
+    metrics *m;
+    peer_id ids[NODES_MAX];
+} world;
+
+static void world_init(world *w, uint32_t nodes, uint32_t honest, uint64_t deadline_ns, uint64_t duration_ns) {
+    assert_true(nodes <= NODES_MAX);
+    memset(w, 0, sizeof *w);
+    for (uint32_t i = 0; i < nodes; i++) {
+        uint8_t seed[IDENTITY_SEED_BYTES] = {0};
+        seed[0] = (uint8_t)i;
+        seed[1] = 0x5a;
+        identity id;
+        identity_from_seed(&id, seed);
+        peer_id_from_public_key(id.public_key, &w->ids[i]);
+        identity_wipe(&id);
+    }
+    metrics_config config = {.node_count = nodes, .honest_count = honest, .deadline_ns = deadline_ns,
+                             .sample_ns = 1 * S, .duration_ns = duration_ns};
+    w->m = metrics_create(&config);
+    assert_non_null(w->m);
+}
+
+static void emit(world *w, trace_event e) { metrics_on_event(w->m, &e); }
+
+static void node_up(world *w, uint64_t t, uint32_t node) {
+    emit(w, (trace_event){.kind = TRACE_NODE_UP, .time_ns = t, .node_index = node, .peer = w->ids[node].bytes,
+                          .peer_len = w->ids[node].len});
+}
+
+static void node_down(world *w, uint64_t t, uint32_t node) {
+    emit(w, (trace_event){.kind = TRACE_NODE_DOWN, .time_ns = t, .node_index = node});
+}
+
+static void join(world *w, uint64_t t, uint32_t node) {
+    emit(w, (trace_event){.kind = TRACE_JOIN, .time_ns = t, .node_index = node, .topic = TOPIC});
+}
+
+/* Nodes 0..count-1 come up at time 0 and subscribe. */
+static void all_up_and_joined(world *w, uint32_t count) {
+    for (uint32_t i = 0; i < count; i++) {
+        node_up(w, 0, i);
+        join(w, 0, i);
+    }
+}
+
+static const uint8_t *msg_id(uint8_t k) {
+    static uint8_t ids[256][2];
+    ids[k][0] = 0xab;
+    ids[k][1] = k;
+    return ids[k];
+}
+
+static void message_event(world *w, trace_kind kind, uint64_t t, uint32_t node, uint8_t k, int from) {
+    trace_event e = {.kind = kind, .time_ns = t, .node_index = node, .msg_id = msg_id(k), .msg_id_len = 2,
+                     .topic = TOPIC, .size_bytes = 1000};
+    if (from >= 0) {
+        e.peer = w->ids[from].bytes;
+        e.peer_len = w->ids[from].len;
+    }
+    emit(w, e);
+}
+
+static void publish(world *w, uint64_t t, uint32_t node, uint8_t k) {
+    message_event(w, TRACE_PUBLISH_MESSAGE, t, node, k, -1);
+    message_event(w, TRACE_DELIVER_MESSAGE, t, node, k, -1); /* the publisher's own */
+}
+
+static void deliver(world *w, uint64_t t, uint32_t node, uint8_t k, uint32_t from) {
+    message_event(w, TRACE_DELIVER_MESSAGE, t, node, k, (int)from);
+}
+
+static void duplicate(world *w, uint64_t t, uint32_t node, uint8_t k, uint32_t from) {
+    message_event(w, TRACE_DUPLICATE_MESSAGE, t, node, k, (int)from);
+}
+
+static void send_rpc(world *w, uint64_t t, uint32_t node, uint32_t to, uint64_t size, uint64_t payload) {
+    emit(w, (trace_event){.kind = TRACE_SEND_RPC, .time_ns = t, .node_index = node, .peer = w->ids[to].bytes,
+                          .peer_len = w->ids[to].len, .size_bytes = size, .payload_bytes = payload,
+                          .message_count = payload > 0});
+}
+
+static void peer_event(world *w, trace_kind kind, uint64_t t, uint32_t node, uint32_t peer) {
+    emit(w, (trace_event){.kind = kind, .time_ns = t, .node_index = node, .peer = w->ids[peer].bytes,
+                          .peer_len = w->ids[peer].len, .protocol = kind == TRACE_ADD_PEER ? "/floodsub/1.0.0" : NULL});
+}
+
+static metrics_summary finish(world *w, uint64_t end_ns) {
+    metrics_summary s;
+    metrics_finish(w->m, end_ns);
+    metrics_get_summary(w->m, &s);
+    return s;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static void temp_path(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "/tmp/swarmlab-test-metrics-%ld-%s", (long)getpid(), name);
+}
+
+/* Line number `line` (0 = the first) of a file, without its newline. */
+static void read_line(const char *path, int line, char *out, size_t cap) {
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    out[0] = '\0';
+    for (int i = 0; i <= line; i++) assert_non_null(fgets(out, (int)cap, in));
+    out[strcspn(out, "\n")] = '\0';
+    fclose(in);
+}
+
+static int count_lines(const char *path) {
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    int lines = 0;
+    for (int c; (c = fgetc(in)) != EOF;) lines += c == '\n';
+    fclose(in);
+    return lines;
+}
+
+/* ---- delivery ratio and eligibility ----------------------------------- */
+
+static void a_node_offline_during_the_window_is_not_eligible(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 4, 4, 10 * S, 30 * S);
+    all_up_and_joined(&w, 4);
+    publish(&w, 1 * S, 0, 1);
+    deliver(&w, 1 * S + 100 * MS, 1, 1, 0);
+    deliver(&w, 1 * S + 200 * MS, 3, 1, 0); /* node 3 gets it, then goes down */
+    node_down(&w, 5 * S, 3);
+    metrics_summary s = finish(&w, 30 * S);
+    /* Eligible: nodes 1 and 2 (the publisher and the offline node 3 are not). */
+    assert_int_equal(s.messages_published, 1);
+    assert_int_equal(s.eligible_pairs, 2);
+    assert_int_equal(s.delivered_pairs, 1);
+    assert_true(s.delivery_ratio == 0.5);
+    metrics_destroy(w.m);
+}
+
+static void a_node_that_subscribes_after_the_publish_is_not_eligible(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 3, 10 * S, 30 * S);
+    all_up_and_joined(&w, 2);
+    node_up(&w, 0, 2);
+    publish(&w, 1 * S, 0, 1);
+    join(&w, 2 * S, 2);
+    deliver(&w, 1 * S + 50 * MS, 1, 1, 0);
+    metrics_summary s = finish(&w, 30 * S);
+    assert_int_equal(s.eligible_pairs, 1);
+    assert_int_equal(s.delivered_pairs, 1);
+    assert_true(s.delivery_ratio == 1.0);
+    metrics_destroy(w.m);
+}
+
+static void a_delivery_after_the_deadline_is_late_but_sets_latency_max(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 3, 10 * S, 30 * S);
+    all_up_and_joined(&w, 3);
+    publish(&w, 1 * S, 0, 1);
+    deliver(&w, 2 * S, 1, 1, 0);  /* 1000 ms */
+    deliver(&w, 13 * S, 2, 1, 0); /* 12000 ms: past the 10 s deadline */
+    metrics_summary s = finish(&w, 30 * S);
+    assert_int_equal(s.eligible_pairs, 2);
+    assert_int_equal(s.delivered_pairs, 1);
+    assert_true(s.delivery_ratio == 0.5);
+    assert_true(s.latency_ms_max == 12000.0);
+    assert_true(s.latency_ms_p50 == 1000.0);
+    assert_true(s.latency_ms_p99 == 12000.0);
+    metrics_destroy(w.m);
+}
+
+static void messages_whose_window_outlasts_the_run_are_left_out_of_the_ratio(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 2, 2, 10 * S, 30 * S);
+    all_up_and_joined(&w, 2);
+    publish(&w, 20 * S, 0, 1);    /* window ends at 30 s: counted */
+    publish(&w, 21 * S, 0, 2);    /* window ends at 31 s: left out */
+    deliver(&w, 25 * S, 1, 2, 0); /* its latency still counts */
+    metrics_summary s = finish(&w, 30 * S);
+    assert_int_equal(s.messages_published, 2);
+    assert_int_equal(s.eligible_pairs, 1);
+    assert_int_equal(s.delivered_pairs, 0);
+    assert_true(s.delivery_ratio == 0.0);
+    assert_true(s.latency_ms_max == 4000.0);
+    metrics_destroy(w.m);
+}
+
+static void nothing_eligible_gives_a_ratio_of_one(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 2, 2, 10 * S, 30 * S);
+    metrics_summary s = finish(&w, 30 * S);
+    assert_int_equal(s.eligible_pairs, 0);
+    assert_true(s.delivery_ratio == 1.0);
+    assert_true(s.latency_ms_p50 == 0.0);
+    metrics_destroy(w.m);
+}
+
+/* ---- latency, duplicates, hops ---------------------------------------- */
+
+static void latency_percentiles_are_nearest_rank(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 101, 101, 10 * S, 30 * S);
+    all_up_and_joined(&w, 101);
+    publish(&w, 1 * S, 0, 1);
+    /* Node i gets it after i ms: the latencies are 1..100 ms. */
+    for (uint32_t i = 1; i <= 100; i++) deliver(&w, 1 * S + i * MS, i, 1, 0);
+    metrics_summary s = finish(&w, 30 * S);
+    assert_true(s.latency_ms_p50 == 50.0);
+    assert_true(s.latency_ms_p90 == 90.0);
+    assert_true(s.latency_ms_p99 == 99.0);
+    assert_true(s.latency_ms_max == 100.0);
+    metrics_destroy(w.m);
+}
+
+static void latency_percentiles_of_a_small_set_round_the_rank_up(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 6, 6, 10 * S, 30 * S);
+    all_up_and_joined(&w, 6);
+    publish(&w, 1 * S, 0, 1);
+    const uint64_t latencies_ms[] = {3, 5, 7, 9, 11};
+    for (uint32_t i = 0; i < 5; i++) deliver(&w, 1 * S + latencies_ms[i] * MS + 250000, i + 1, 1, 0);
+    metrics_summary s = finish(&w, 30 * S);
+    /* n = 5: ranks ceil(2.5) = 3, ceil(4.5) = 5, ceil(4.95) = 5. */
+    assert_true(s.latency_ms_p50 == 7.25);
+    assert_true(s.latency_ms_p90 == 11.25);
+    assert_true(s.latency_ms_p99 == 11.25);
+    assert_true(s.latency_ms_max == 11.25);
+    metrics_destroy(w.m);
+}
+
+static void duplicates_per_delivery_leaves_out_the_publishers_own(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 4, 4, 10 * S, 30 * S);
+    all_up_and_joined(&w, 4);
+    publish(&w, 1 * S, 0, 1);
+    deliver(&w, 1 * S + 10 * MS, 1, 1, 0);
+    deliver(&w, 1 * S + 10 * MS, 2, 1, 0);
+    deliver(&w, 1 * S + 20 * MS, 3, 1, 1);
+    for (uint32_t i = 0; i < 6; i++) duplicate(&w, 1 * S + 30 * MS, i % 4, 1, (i + 1) % 4);
+    metrics_summary s = finish(&w, 30 * S);
+    assert_int_equal(s.deliveries, 3);
+    assert_int_equal(s.duplicates, 6);
+    assert_true(s.duplicates_per_delivery == 2.0);
+    metrics_destroy(w.m);
+}
+
+static void hops_follow_the_chain_of_first_senders(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 5, 4, 10 * S, 30 * S); /* node 4 is an attacker */
+    all_up_and_joined(&w, 4);
+    publish(&w, 1 * S, 0, 1);
+    deliver(&w, 1 * S + 10 * MS, 1, 1, 0); /* 1 hop */
+    deliver(&w, 1 * S + 20 * MS, 2, 1, 1); /* 2 hops */
+    deliver(&w, 1 * S + 30 * MS, 3, 1, 2); /* 3 hops */
+    duplicate(&w, 1 * S + 40 * MS, 3, 1, 0);
+    metrics_summary s = finish(&w, 30 * S);
+    assert_true(s.hops_mean == 2.0);
+    assert_int_equal(s.hops_max, 3);
+    metrics_destroy(w.m);
+}
+
+static void a_delivery_from_an_attacker_has_no_hop_count(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 4, 3, 10 * S, 30 * S); /* node 3 is an attacker */
+    all_up_and_joined(&w, 3);
+    publish(&w, 1 * S, 0, 1);
+    deliver(&w, 1 * S + 10 * MS, 1, 1, 0); /* 1 hop */
+    deliver(&w, 1 * S + 20 * MS, 2, 1, 3); /* from the attacker: unknown */
+    metrics_summary s = finish(&w, 30 * S);
+    assert_true(s.hops_mean == 1.0);
+    assert_int_equal(s.hops_max, 1);
+    assert_int_equal(s.delivered_pairs, 2); /* still delivered */
+    metrics_destroy(w.m);
+}
+
+/* ---- bandwidth -------------------------------------------------------- */
+
+static void bandwidth_amplification_and_control_overhead_come_from_send_rpc(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 2, 10 * S, 10 * S); /* node 2 is an attacker */
+    all_up_and_joined(&w, 2);
+    publish(&w, 1 * S, 0, 1);
+    for (int i = 0; i < 3; i++) send_rpc(&w, 1 * S, 0, 1, 1100, 1000);
+    send_rpc(&w, 2 * S, 1, 0, 100, 0);           /* control only */
+    send_rpc(&w, 2 * S, 2, 0, 1000000, 1000000); /* an attacker's bytes do not count */
+    deliver(&w, 1 * S + 10 * MS, 1, 1, 0);
+    publish(&w, 3 * S, 1, 2);
+    deliver(&w, 3 * S + 10 * MS, 0, 2, 1);
+    metrics_summary s = finish(&w, 10 * S);
+    assert_int_equal(s.bytes_sent, 3400);
+    assert_int_equal(s.payload_bytes_sent, 3000);
+    assert_int_equal(s.payload_bytes_delivered, 2000);
+    /* Two honest nodes online for the whole 10 s. */
+    assert_true(s.bandwidth_bytes_per_node_per_s == 3400.0 / 20.0);
+    assert_true(s.amplification == 3400.0 / 2000.0);
+    assert_true(s.control_overhead == 400.0 / 3000.0);
+    metrics_destroy(w.m);
+}
+
+static void bandwidth_divides_by_the_time_nodes_were_online(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 2, 2, 1 * S, 10 * S);
+    node_up(&w, 0, 0);
+    node_up(&w, 5 * S, 1); /* online for 5 of the 10 s */
+    send_rpc(&w, 6 * S, 0, 1, 1500, 0);
+    metrics_summary s = finish(&w, 10 * S);
+    assert_true(s.bandwidth_bytes_per_node_per_s == 1500.0 / 15.0);
+    metrics_destroy(w.m);
+}
+
+/* ---- outputs ---------------------------------------------------------- */
+
+/* Two nodes, one second per row, over three seconds. */
+static void timeseries_rows_hold_gauges_and_counts_per_interval(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 2, 2, 1 * S, 3 * S);
+    all_up_and_joined(&w, 2);
+    publish(&w, 200 * MS, 0, 1);
+    peer_event(&w, TRACE_ADD_PEER, 500 * MS, 0, 1);
+    peer_event(&w, TRACE_ADD_PEER, 500 * MS, 1, 0);
+    send_rpc(&w, 500 * MS, 0, 1, 100, 40);
+    deliver(&w, 900 * MS, 1, 1, 0); /* 700 ms */
+    duplicate(&w, 1600 * MS, 1, 1, 0);
+    emit(&w, (trace_event){.kind = TRACE_GRAFT, .time_ns = 1600 * MS, .node_index = 0, .topic = TOPIC});
+    node_down(&w, 2500 * MS, 1);
+    peer_event(&w, TRACE_REMOVE_PEER, 2500 * MS, 0, 1);
+    finish(&w, 3 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "timeseries.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    assert_int_equal(count_lines(path), 4);
+    read_line(path, 0, line, sizeof line);
+    assert_string_equal(line, "time_s,online_nodes,connections,mesh_degree_mean,deliveries,duplicates,"
+                              "bytes_sent,delivery_ratio,latency_ms_p50,latency_ms_p99");
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(line, "1,2,2,0,1,0,100,1,700,700");
+    read_line(path, 2, line, sizeof line);
+    assert_string_equal(line, "2,2,2,0.5,0,1,0,,,");
+    read_line(path, 3, line, sizeof line);
+    assert_string_equal(line, "3,1,0,1,0,0,0,,,");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+static void a_remove_peer_without_add_peer_leaves_connections_alone(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 3, 1 * S, 1 * S);
+    all_up_and_joined(&w, 3);
+    peer_event(&w, TRACE_ADD_PEER, 100 * MS, 0, 1);
+    peer_event(&w, TRACE_ADD_PEER, 100 * MS, 0, 2);
+    peer_event(&w, TRACE_REMOVE_PEER, 200 * MS, 0, 1);
+    peer_event(&w, TRACE_REMOVE_PEER, 200 * MS, 0, 1); /* the connection's own, after pubsub's */
+    finish(&w, 1 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "connections.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(line, "1,3,1,0,0,0,0,,,");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+static void messages_csv_has_one_row_per_published_message(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 3, 10 * S, 30 * S);
+    all_up_and_joined(&w, 3);
+    publish(&w, 1 * S, 0, 1);
+    deliver(&w, 1 * S + 10 * MS, 1, 1, 0);
+    deliver(&w, 1 * S + 30 * MS, 2, 1, 1);
+    duplicate(&w, 1 * S + 40 * MS, 2, 1, 0);
+    publish(&w, 25 * S, 1, 2);
+    finish(&w, 30 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "messages.csv");
+    assert_int_equal(metrics_write_messages_csv(w.m, path), 0);
+    assert_int_equal(count_lines(path), 3);
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(line, "ab01,blocks,0,1,1000,2,2,10,30,30,1,1");
+    read_line(path, 2, line, sizeof line);
+    assert_string_equal(line, "ab02,blocks,1,25,1000,,,,,,0,0");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+static void latencies_file_lists_every_latency_sorted_in_ms(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 4, 4, 10 * S, 30 * S);
+    all_up_and_joined(&w, 4);
+    publish(&w, 1 * S, 0, 1);
+    publish(&w, 1 * S, 1, 2);
+    deliver(&w, 1 * S + 2 * MS + 1500, 3, 2, 1);
+    deliver(&w, 1 * S + 7 * MS, 2, 1, 0);
+    deliver(&w, 1 * S + 9 * MS, 0, 2, 1);
+    finish(&w, 30 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "latencies.txt");
+    assert_int_equal(metrics_write_latencies(w.m, path), 0);
+    assert_int_equal(count_lines(path), 3);
+    read_line(path, 0, line, sizeof line);
+    assert_string_equal(line, "2.001");
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(line, "7.000");
+    read_line(path, 2, line, sizeof line);
+    assert_string_equal(line, "9.000");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+static bool file_contains(const char *path, const char *text) {
+    static char content[16384];
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    size_t n = fread(content, 1, sizeof content - 1, in);
+    content[n] = '\0';
+    fclose(in);
+    return strstr(content, text) != NULL;
+}
+
+static void metrics_json_reports_the_summary_and_the_run(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 3, 10 * S, 30 * S);
+    all_up_and_joined(&w, 3);
+    publish(&w, 1 * S, 0, 1);
+    deliver(&w, 1 * S + 10 * MS, 1, 1, 0);
+    finish(&w, 30 * S);
+    const char *keys[] = {"D", "scoring"};
+    const char *values[] = {"8", "true"};
+    run_info info = {.scenario_name = "churn \"small\"", .seed = 42, .digest_hex = "00ff", .wall_seconds = 0.25,
+                     .events_processed = 1234, .router = "floodsub", .parameter_keys = keys,
+                     .parameter_values_json = values, .parameter_count = 2};
+    char path[256];
+    temp_path(path, sizeof path, "metrics.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_true(file_contains(path, "\"scenario\": \"churn \\\"small\\\"\",\n  \"seed\": 42,\n"));
+    assert_true(file_contains(path, "\"parameters\": {\n    \"D\": 8,\n    \"scoring\": true\n  },\n"));
+    assert_true(file_contains(path, "\"delivery_ratio\": 0.5,\n"));
+    assert_true(file_contains(path, "\"p50\": 10,\n"));
+    assert_true(file_contains(path, "\"wall_seconds\": 0.25,\n"));
+    assert_true(file_contains(path, "\"events_processed\": 1234\n}\n"));
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_node_offline_during_the_window_is_not_eligible),
+        cmocka_unit_test(a_node_that_subscribes_after_the_publish_is_not_eligible),
+        cmocka_unit_test(a_delivery_after_the_deadline_is_late_but_sets_latency_max),
+        cmocka_unit_test(messages_whose_window_outlasts_the_run_are_left_out_of_the_ratio),
+        cmocka_unit_test(nothing_eligible_gives_a_ratio_of_one),
+        cmocka_unit_test(latency_percentiles_are_nearest_rank),
+        cmocka_unit_test(latency_percentiles_of_a_small_set_round_the_rank_up),
+        cmocka_unit_test(duplicates_per_delivery_leaves_out_the_publishers_own),
+        cmocka_unit_test(hops_follow_the_chain_of_first_senders),
+        cmocka_unit_test(a_delivery_from_an_attacker_has_no_hop_count),
+        cmocka_unit_test(bandwidth_amplification_and_control_overhead_come_from_send_rpc),
+        cmocka_unit_test(bandwidth_divides_by_the_time_nodes_were_online),
+        cmocka_unit_test(timeseries_rows_hold_gauges_and_counts_per_interval),
+        cmocka_unit_test(a_remove_peer_without_add_peer_leaves_connections_alone),
+        cmocka_unit_test(messages_csv_has_one_row_per_published_message),
+        cmocka_unit_test(latencies_file_lists_every_latency_sorted_in_ms),
+        cmocka_unit_test(metrics_json_reports_the_summary_and_the_run),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
