@@ -65,6 +65,7 @@ typedef struct yamux_frame {
  * that s->streams, a pointer to it, also points to the whole struct. */
 typedef struct yamux_private {
     yamux_stream slots[YAMUX_STREAMS_MAX];
+    size_t slot_high;           /* slots at or above it are free: scans stop there */
     uint32_t remote_id_last;    /* highest stream id the remote opened */
     bool in_payload;            /* a Data frame's payload is arriving */
     uint32_t payload_stream_id;
@@ -143,7 +144,7 @@ static size_t yamux_out_data_room(const yamux_session *s) {
 static yamux_stream *yamux_find(const yamux_session *s, uint32_t stream_id) {
     if (stream_id == 0) return NULL;
     yamux_private *p = yamux_priv(s);
-    for (size_t i = 0; i < YAMUX_STREAMS_MAX; i++) {
+    for (size_t i = 0; i < p->slot_high; i++) {
         if (p->slots[i].id == stream_id && !p->slots[i].closing) return &p->slots[i];
     }
     return NULL;
@@ -162,6 +163,7 @@ static yamux_stream *yamux_slot_new(yamux_session *s, uint32_t stream_id) {
         st->recv_window = YAMUX_INITIAL_WINDOW;
         buf_init(&st->pending, YAMUX_STREAM_PENDING_MAX);
         s->stream_count++;
+        if (i >= p->slot_high) p->slot_high = i + 1;
         return st;
     }
     assert(0 && "stream_count disagrees with the table");
@@ -174,6 +176,8 @@ static void yamux_slot_free(yamux_session *s, yamux_stream *st) {
     buf_free(&st->pending);
     memset(st, 0, sizeof *st);
     s->stream_count--;
+    yamux_private *p = yamux_priv(s);
+    while (p->slot_high > 0 && p->slots[p->slot_high - 1].id == 0) p->slot_high--;
 }
 
 static void yamux_sweep(yamux_session *s);
@@ -199,7 +203,7 @@ static void yamux_sweep(yamux_session *s) {
     for (size_t pass = 0; p->closing_count > 0; pass++) {
         assert(pass < YAMUX_STREAMS_MAX);
         yamux_stream *found = NULL;
-        for (size_t i = 0; i < YAMUX_STREAMS_MAX && found == NULL; i++) {
+        for (size_t i = 0; i < p->slot_high && found == NULL; i++) {
             if (p->slots[i].id != 0 && p->slots[i].closing) found = &p->slots[i];
         }
         assert(found != NULL);
@@ -281,7 +285,7 @@ static void yamux_flush_all(yamux_session *s) {
     yamux_private *p = yamux_priv(s);
     if (!p->output_blocked) return;
     p->output_blocked = false;
-    for (size_t i = 0; i < YAMUX_STREAMS_MAX && s->error == NULL; i++) {
+    for (size_t i = 0; i < p->slot_high && s->error == NULL; i++) {
         yamux_stream *st = &p->slots[i];
         if (st->id == 0 || st->closing) continue;
         if (st->pending.len > 0 || (st->local_fin_wanted && !st->local_fin_sent)) yamux_flush(s, st);
@@ -534,7 +538,7 @@ void yamux_free(yamux_session *s) {
     if (s->streams == NULL) return;
     yamux_private *p = yamux_priv(s);
     assert(p->callback_depth == 0 && "yamux_free from a callback");
-    for (size_t i = 0; i < YAMUX_STREAMS_MAX; i++) buf_free(&p->slots[i].pending);
+    for (size_t i = 0; i < p->slot_high; i++) buf_free(&p->slots[i].pending);
     free(p);
     s->streams = NULL;
     s->stream_count = 0;
