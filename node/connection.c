@@ -38,13 +38,7 @@ void conn_flush(node *n, conn *c) {
 
 conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     if (n->conn_count == NODE_CONNECTIONS_MAX) return NULL;
-    if (n->conn_count == n->conn_cap) {
-        size_t cap = n->conn_cap ? n->conn_cap * 2 : 8;
-        conn **conns = realloc(n->conns, cap * sizeof *conns);
-        if (conns == NULL) return NULL;
-        n->conns = conns;
-        n->conn_cap = cap;
-    }
+    if (n->conn_count == n->conn_cap && node_grow_conns(n) != 0) return NULL;
     conn *c = calloc(1, sizeof *c);
     mss *m = malloc(sizeof *m);
     if (c == NULL || m == NULL) {
@@ -60,7 +54,10 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     c->negotiation = m;
     buf_init(&c->wire, NODE_PEER_BUFFER_MAX);
     buf_init(&c->plain, NODE_PEER_BUFFER_MAX);
-    n->conns[n->conn_count++] = c;
+    n->conns[n->conn_count] = c;
+    n->conn_ids[n->conn_count] = conn_id;
+    n->conn_handles[n->conn_count] = c->handle;
+    n->conn_count++;
     static const char *const security[] = {NOISE_PROTOCOL};
     if (outbound)
         mss_init_initiator(m, security, 1);

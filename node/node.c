@@ -21,9 +21,22 @@ void node_trace(node *n, trace_event *event) {
     n->env.trace(n->env.ctx, event);
 }
 
+int node_grow_conns(node *n) {
+    size_t cap = n->conn_cap ? n->conn_cap * 2 : 8;
+    conn **conns = realloc(n->conns, cap * sizeof *conns);
+    if (conns != NULL) n->conns = conns;
+    uint64_t *ids = realloc(n->conn_ids, cap * sizeof *ids);
+    if (ids != NULL) n->conn_ids = ids;
+    uint32_t *handles = realloc(n->conn_handles, cap * sizeof *handles);
+    if (handles != NULL) n->conn_handles = handles;
+    if (conns == NULL || ids == NULL || handles == NULL) return -1;
+    n->conn_cap = cap;
+    return 0;
+}
+
 conn *node_find_conn_by_handle(node *n, uint32_t handle) {
     for (size_t i = 0; i < n->conn_count; i++)
-        if (n->conns[i]->handle == handle && !n->conns[i]->closing) return n->conns[i];
+        if (n->conn_handles[i] == handle && !n->conns[i]->closing) return n->conns[i];
     return NULL;
 }
 
@@ -37,7 +50,7 @@ conn *node_find_conn_by_peer(node *n, const peer_id *peer) {
 
 static conn *node_find_conn_by_id(node *n, uint64_t conn_id) {
     for (size_t i = 0; i < n->conn_count; i++)
-        if (n->conns[i]->conn_id == conn_id && !n->conns[i]->closing) return n->conns[i];
+        if (n->conn_ids[i] == conn_id && !n->conns[i]->closing) return n->conns[i];
     return NULL;
 }
 
@@ -64,7 +77,10 @@ static void node_reap(node *n) {
             i++;
             continue;
         }
-        n->conns[i] = n->conns[--n->conn_count];
+        n->conn_count--;
+        n->conns[i] = n->conns[n->conn_count];
+        n->conn_ids[i] = n->conn_ids[n->conn_count];
+        n->conn_handles[i] = n->conn_handles[n->conn_count];
         conn_destroy(n, c);
         i = 0;
     }
@@ -153,6 +169,8 @@ void node_destroy(node *n) {
     for (size_t i = 0; i < n->protocol_count; i++) free(n->protocols[i].name);
     for (size_t i = 0; i < n->listen_count; i++) free(n->listen_addrs[i]);
     free(n->conns);
+    free(n->conn_ids);
+    free(n->conn_handles);
     identity_wipe(&n->id);
     sodium_memzero(n->noise_static, sizeof n->noise_static);
     free(n);

@@ -98,6 +98,11 @@ struct node {
     peer_id self;
     uint8_t noise_static[NOISE_KEY_BYTES];
     conn **conns;
+    /* The runtime's id and our handle of conns[i], side by side, so that the
+     * lookup on every arriving segment reads one small array instead of
+     * chasing a pointer per connection. */
+    uint64_t *conn_ids;
+    uint32_t *conn_handles;
     size_t conn_count, conn_cap;
     uint32_t next_handle;
     int depth; /* nesting of entry points: connections are reaped at depth 0 */
@@ -114,6 +119,8 @@ struct node {
 void node_trace(node *n, trace_event *event);
 uint64_t node_now(const node *n);
 conn *node_find_conn_by_handle(node *n, uint32_t handle);
+/* Doubles the connection table; 0 or -1. */
+int node_grow_conns(node *n);
 conn *node_find_conn_by_peer(node *n, const peer_id *peer);
 void node_rebuild_supported(node *n);
 
