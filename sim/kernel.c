@@ -1,4 +1,11 @@
-/* kernel: discrete-event kernel, a binary min-heap on (time, seq). See kernel.h. */
+/*
+ * kernel: discrete-event kernel, a 4-ary min-heap on (time, seq). See kernel.h.
+ *
+ * Why 4-ary: a pop walks log4(n) levels instead of log2(n), and the four
+ * children of a node sit in two adjacent cache lines, so a large heap (a
+ * big world keeps hundreds of thousands of events pending) costs about half
+ * the cache misses of a binary heap. Sift-down moves the hole, not the element.
+ */
 #include "kernel.h"
 
 #include <assert.h>
@@ -34,18 +41,30 @@ static void kernel_grow(kernel *k) {
     k->cap = cap;
 }
 
+#define KERNEL_ARITY 4
+
 void kernel_schedule(kernel *k, uint64_t time_ns, uint32_t kind, uint32_t a, uint64_t b) {
     assert(time_ns >= k->now_ns);
     if (k->len == k->cap) kernel_grow(k);
     kernel_event ev = {.time_ns = time_ns, .seq = k->next_seq++, .kind = kind, .a = a, .b = b};
     size_t i = k->len++;
+    if (k->len > k->pending_peak) k->pending_peak = k->len;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
+        size_t parent = (i - 1) / KERNEL_ARITY;
         if (!event_before(&ev, &k->heap[parent])) break;
         k->heap[i] = k->heap[parent];
         i = parent;
     }
     k->heap[i] = ev;
+}
+
+/* The smallest of the up to four children that start at first (< n). */
+static inline size_t kernel_min_child(const kernel_event *heap, size_t first, size_t n) {
+    size_t best = first;
+    size_t end = first + KERNEL_ARITY < n ? first + KERNEL_ARITY : n;
+    for (size_t c = first + 1; c < end; c++)
+        if (event_before(&heap[c], &heap[best])) best = c;
+    return best;
 }
 
 static kernel_event kernel_pop(kernel *k) {
@@ -54,9 +73,9 @@ static kernel_event kernel_pop(kernel *k) {
     kernel_event last = k->heap[--k->len];
     size_t i = 0, n = k->len;
     for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= n) break;
-        if (child + 1 < n && event_before(&k->heap[child + 1], &k->heap[child])) child++;
+        size_t first = KERNEL_ARITY * i + 1;
+        if (first >= n) break;
+        size_t child = kernel_min_child(k->heap, first, n);
         if (!event_before(&k->heap[child], &last)) break;
         k->heap[i] = k->heap[child];
         i = child;

@@ -33,6 +33,7 @@ typedef struct kernel {
     uint64_t now_ns;
     uint64_t next_seq;
     uint64_t processed;
+    size_t pending_peak; /* the most events ever pending at once */
     bool stop_requested;
 } kernel;
 

@@ -254,6 +254,9 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         trace_digest_final(&r.digest, result->digest);
         result->wall_seconds = wall_now() - started;
         result->events_processed = world_events_processed(r.w);
+        world_stats stats;
+        world_get_stats(r.w, &stats);
+        result->events_pending_peak = stats.events_pending_peak;
         result->trace_events = r.trace_events;
         result->messages_published = r.published;
         if (options->out_dir != NULL) rc = runner_write(&r, result, err, err_cap);

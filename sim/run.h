@@ -37,6 +37,7 @@ typedef struct run_result {
     char digest[DIGEST_HEX_BYTES];
     double wall_seconds;
     uint64_t events_processed;
+    uint64_t events_pending_peak;
     uint64_t trace_events;
     uint64_t messages_published;
     int plots_drawn; /* -1 when gnuplot failed: plot_error says why */

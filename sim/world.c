@@ -487,4 +487,7 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
 uint64_t world_run(world *w, uint64_t until_ns) { return kernel_run(&w->kernel, until_ns, world_dispatch, w); }
 uint64_t world_now(const world *w) { return w->kernel.now_ns; }
 uint64_t world_events_processed(const world *w) { return w->kernel.processed; }
-void world_get_stats(const world *w, world_stats *out) { *out = w->stats; }
+void world_get_stats(const world *w, world_stats *out) {
+    *out = w->stats;
+    out->events_pending_peak = w->kernel.pending_peak;
+}

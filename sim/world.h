@@ -58,6 +58,7 @@ typedef struct world_stats {
     uint64_t bytes_written;   /* by every host, framing included */
     uint64_t connections_opened;
     uint64_t segments_lost;
+    uint64_t events_pending_peak; /* the kernel's largest heap */
 } world_stats;
 
 /* Initialises libsodium, then makes its global randombytes abort. */
