@@ -45,6 +45,16 @@ int buf_append(buf *b, const void *bytes, size_t len) {
 
 int buf_append_byte(buf *b, uint8_t byte) { return buf_append(b, &byte, 1); }
 
+uint8_t *buf_extend(buf *b, size_t len) {
+    assert(b != NULL);
+    assert(b->len <= b->limit);
+    if (len > b->limit - b->len) return NULL;
+    if (buf_reserve(b, b->len + len) != 0) return NULL;
+    uint8_t *start = b->data + b->len;
+    b->len += len;
+    return start;
+}
+
 void buf_consume(buf *b, size_t n) {
     assert(b != NULL);
     assert(n <= b->len);

@@ -24,6 +24,9 @@ void buf_init(buf *b, size_t limit);
  * (the buf is then unchanged). */
 int buf_append(buf *b, const void *bytes, size_t len);
 int buf_append_byte(buf *b, uint8_t byte);
+/* Grows the buf by len bytes and returns where they start, for the caller
+ * to fill in place (no intermediate copy); NULL past the limit. */
+uint8_t *buf_extend(buf *b, size_t len);
 /* Drops the first n bytes (n <= len). */
 void buf_consume(buf *b, size_t n);
 void buf_clear(buf *b);

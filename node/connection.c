@@ -17,17 +17,22 @@
 
 #define NOISE_PROTOCOL "/noise"
 
+/* Hands the shared wire scratch to c's connection. Every append to it is
+ * followed by this call before anything else runs, so the scratch never
+ * holds bytes of two connections. */
 static void conn_write_wire(node *n, conn *c) {
-    if (c->wire.len == 0 || c->closing) return;
-    if (n->env.write(n->env.ctx, c->conn_id, c->wire.data, c->wire.len) != 0)
+    if (c->closing) buf_clear(&n->wire);
+    if (n->wire.len == 0) return;
+    if (n->env.write(n->env.ctx, c->conn_id, n->wire.data, n->wire.len) != 0)
         conn_close(n, c, "write failed");
-    buf_clear(&c->wire);
+    buf_clear(&n->wire);
 }
 
 void conn_flush(node *n, conn *c) {
     if (c->closing || c->phase < CONN_MUXER_NEGOTIATION) return;
     if (c->phase == CONN_READY && c->mux.out.len > 0) {
-        if (noise_channel_send(&c->noise, c->mux.out.data, c->mux.out.len, &c->wire) != 0) {
+        if (noise_channel_send(&c->noise, c->mux.out.data, c->mux.out.len, &n->wire) != 0) {
+            buf_clear(&n->wire);
             conn_close(n, c, "encryption failed");
             return;
         }
@@ -52,8 +57,6 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     c->outbound = outbound;
     c->phase = CONN_SECURITY_NEGOTIATION;
     c->negotiation = m;
-    buf_init(&c->wire, NODE_PEER_BUFFER_MAX);
-    buf_init(&c->plain, NODE_PEER_BUFFER_MAX);
     n->conns[n->conn_count] = c;
     n->conn_ids[n->conn_count] = conn_id;
     n->conn_handles[n->conn_count] = c->handle;
@@ -63,7 +66,7 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
         mss_init_initiator(m, security, 1);
     else
         mss_init_responder(m, security, 1);
-    if (mss_start(m, &c->wire) != 0) conn_close(n, c, "negotiation output overflow");
+    if (mss_start(m, &n->wire) != 0) conn_close(n, c, "negotiation output overflow");
     conn_write_wire(n, c);
     if (n->env.timer_set != NULL)
         n->env.timer_set(n->env.ctx, ((uint64_t)NODE_TIMER_HANDSHAKE << 56) | ((uint64_t)c->handle << 32),
@@ -95,8 +98,6 @@ void conn_destroy(node *n, conn *c) {
     if (c->phase >= CONN_HANDSHAKE) noise_channel_free(&c->noise);
     peer_info_free(&c->info);
     free(c->negotiation);
-    buf_free(&c->wire);
-    buf_wipe_free(&c->plain);
     free(c->streams);
     free(c);
 }
@@ -109,13 +110,13 @@ static void conn_start_handshake(node *n, conn *c) {
     noise_channel_init(&c->noise, c->outbound, &n->id, n->noise_static, ephemeral);
     sodium_memzero(ephemeral, sizeof ephemeral);
     c->phase = CONN_HANDSHAKE;
-    if (noise_channel_start(&c->noise, &c->wire) != 0) conn_close(n, c, "noise start failed");
+    if (noise_channel_start(&c->noise, &n->wire) != 0) conn_close(n, c, "noise start failed");
 }
 
 /* Multistream for /noise, in the clear. Returns the bytes consumed. */
 static size_t conn_negotiate_security(node *n, conn *c, const uint8_t *bytes, size_t len) {
     size_t consumed = 0;
-    mss_status status = mss_feed(c->negotiation, bytes, len, &consumed, &c->wire);
+    mss_status status = mss_feed(c->negotiation, bytes, len, &consumed, &n->wire);
     if (status == MSS_FAILED) conn_close(n, c, "security negotiation failed");
     if (status == MSS_DONE) conn_start_handshake(n, c);
     conn_write_wire(n, c);
@@ -164,9 +165,10 @@ static void conn_on_secured(node *n, conn *c) {
     buf start;
     buf_init(&start, MSS_MESSAGE_MAX * 2);
     if (mss_start(c->negotiation, &start) != 0 ||
-        noise_channel_send(&c->noise, start.data, start.len, &c->wire) != 0)
+        noise_channel_send(&c->noise, start.data, start.len, &n->wire) != 0)
         conn_close(n, c, "muxer negotiation failed");
     buf_free(&start);
+    conn_write_wire(n, c);
 }
 
 static void conn_on_ready(node *n, conn *c) {
@@ -193,9 +195,10 @@ static void conn_receive_plain(node *n, conn *c, const uint8_t *bytes, size_t le
         buf_init(&reply, MSS_MESSAGE_MAX * 2);
         size_t consumed = 0;
         mss_status status = mss_feed(c->negotiation, bytes, len, &consumed, &reply);
-        if (reply.len > 0 && noise_channel_send(&c->noise, reply.data, reply.len, &c->wire) != 0)
+        if (reply.len > 0 && noise_channel_send(&c->noise, reply.data, reply.len, &n->wire) != 0)
             status = MSS_FAILED;
         buf_free(&reply);
+        conn_write_wire(n, c);
         if (status == MSS_FAILED) {
             conn_close(n, c, "muxer negotiation failed");
             return;
@@ -225,14 +228,15 @@ void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len) {
     if (len == 0 || c->closing) return;
     assert(c->phase >= CONN_HANDSHAKE);
     bool was_handshaking = c->noise.state == NOISE_CHANNEL_HANDSHAKE;
-    buf_clear(&c->plain);
-    if (noise_channel_feed(&c->noise, bytes, len, &c->wire, &c->plain) != 0) {
+    buf_clear(&n->plain);
+    if (noise_channel_feed(&c->noise, bytes, len, &n->wire, &n->plain) != 0) {
+        buf_clear(&n->wire);
         conn_close(n, c, c->noise.error != NULL ? c->noise.error : "noise failed");
         return;
     }
     conn_write_wire(n, c);
     if (was_handshaking && c->noise.state == NOISE_CHANNEL_OPEN) conn_on_secured(n, c);
     if (c->closing) return;
-    if (c->plain.len > 0) conn_receive_plain(n, c, c->plain.data, c->plain.len);
+    if (n->plain.len > 0) conn_receive_plain(n, c, n->plain.data, n->plain.len);
     conn_flush(n, c);
 }

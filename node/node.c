@@ -153,6 +153,8 @@ node *node_create(const node_config *config) {
     peer_id_from_public_key(n->id.public_key, &n->self);
     n->env.random(n->env.ctx, n->noise_static, sizeof n->noise_static);
     n->next_handle = 1;
+    buf_init(&n->wire, NODE_PEER_BUFFER_MAX);
+    buf_init(&n->plain, NODE_PEER_BUFFER_MAX);
     node_rebuild_supported(n);
     if (node_init_pubsub(n) != 0) {
         node_destroy(n);
@@ -171,6 +173,8 @@ void node_destroy(node *n) {
     free(n->conns);
     free(n->conn_ids);
     free(n->conn_handles);
+    buf_free(&n->wire);
+    buf_wipe_free(&n->plain);
     identity_wipe(&n->id);
     sodium_memzero(n->noise_static, sizeof n->noise_static);
     free(n);

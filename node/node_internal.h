@@ -72,8 +72,6 @@ typedef struct conn {
     mss *negotiation; /* CONN_SECURITY_NEGOTIATION and CONN_MUXER_NEGOTIATION */
     noise_channel noise;
     yamux_session mux;
-    buf wire;  /* scratch: ciphertext to write */
-    buf plain; /* scratch: plaintext read */
     bool expect_peer;
     peer_id expected;
     node_stream **streams;
@@ -106,6 +104,11 @@ struct node {
     size_t conn_count, conn_cap;
     uint32_t next_handle;
     int depth; /* nesting of entry points: connections are reaped at depth 0 */
+    /* Scratch shared by all connections, so that it stays in cache: wire
+     * holds ciphertext only until it is handed to env->write (right after
+     * each append), plain holds the decrypted bytes of one arrival. */
+    buf wire;
+    buf plain;
     floodsub *pubsub;
     node_protocol protocols[NODE_PROTOCOLS_MAX];
     size_t protocol_count;

@@ -510,15 +510,17 @@ static int noise_handshake_receive(noise_channel *ch, const uint8_t *msg, size_t
     return 0;
 }
 
+/* Decrypts straight into plain: application bytes are copied once. */
 static int noise_transport_receive(noise_channel *ch, const uint8_t *msg, size_t len, buf *plain) {
-    uint8_t text[NOISE_PLAINTEXT_MAX];
-    if (noise_cipher_decrypt(&ch->recv, msg, len, text) != 0)
-        return noise_fail(ch, "transport frame rejected");
-    assert(len >= NOISE_TAG_BYTES);
+    if (len < NOISE_TAG_BYTES) return noise_fail(ch, "transport frame rejected");
     size_t text_len = len - NOISE_TAG_BYTES;
-    int rc = buf_append(plain, text, text_len);
-    sodium_memzero(text, text_len);
-    return rc == 0 ? 0 : noise_fail(ch, "plaintext buffer full");
+    uint8_t *text = buf_extend(plain, text_len);
+    if (text == NULL) return noise_fail(ch, "plaintext buffer full");
+    if (noise_cipher_decrypt(&ch->recv, msg, len, text) != 0) {
+        plain->len -= text_len; /* nothing of a forged frame stays */
+        return noise_fail(ch, "transport frame rejected");
+    }
+    return 0;
 }
 
 /* Bytes still missing from the frame at the head of the inbound buffer. */
@@ -529,22 +531,36 @@ static size_t noise_frame_missing(const buf *inbound) {
     return NOISE_FRAME_HEADER_BYTES + frame_len - inbound->len;
 }
 
+static int noise_frame_handle(noise_channel *ch, const uint8_t *msg, size_t len, buf *wire, buf *plain) {
+    return ch->state == NOISE_CHANNEL_OPEN ? noise_transport_receive(ch, msg, len, plain)
+                                           : noise_handshake_receive(ch, msg, len, wire);
+}
+
 static int noise_frame_process(noise_channel *ch, buf *wire, buf *plain) {
     const uint8_t *msg = ch->inbound.data + NOISE_FRAME_HEADER_BYTES;
     size_t len = ch->inbound.len - NOISE_FRAME_HEADER_BYTES;
-    int rc = ch->state == NOISE_CHANNEL_OPEN ? noise_transport_receive(ch, msg, len, plain)
-                                             : noise_handshake_receive(ch, msg, len, wire);
+    int rc = noise_frame_handle(ch, msg, len, wire, plain);
     buf_clear(&ch->inbound);
     return rc;
 }
 
 /* Frames are gathered one at a time, so the inbound buffer never holds more
- * than one frame however much arrives at once. */
+ * than one frame however much arrives at once; whole frames in the input
+ * are handled where they lie, without a copy. */
 int noise_channel_feed(noise_channel *ch, const uint8_t *in, size_t len, buf *wire, buf *plain) {
     assert(ch != NULL && wire != NULL && plain != NULL);
     assert(in != NULL || len == 0);
     if (ch->state == NOISE_CHANNEL_FAILED) return -1;
     while (len > 0) {
+        if (ch->inbound.len == 0 && len >= NOISE_FRAME_HEADER_BYTES) {
+            size_t frame_len = ((size_t)in[0] << 8) | in[1];
+            if (len - NOISE_FRAME_HEADER_BYTES >= frame_len) {
+                if (noise_frame_handle(ch, in + NOISE_FRAME_HEADER_BYTES, frame_len, wire, plain) != 0) return -1;
+                in += NOISE_FRAME_HEADER_BYTES + frame_len;
+                len -= NOISE_FRAME_HEADER_BYTES + frame_len;
+                continue;
+            }
+        }
         size_t take = noise_frame_missing(&ch->inbound);
         if (take > len) take = len;
         if (buf_append(&ch->inbound, in, take) != 0) return noise_fail(ch, "out of memory");
@@ -568,16 +584,18 @@ int noise_channel_send(noise_channel *ch, const uint8_t *plain, size_t len, buf 
     if (len > wire->limit || overhead > wire->limit - len ||
         wire->limit - wire->len < len + overhead)
         return noise_fail(ch, "wire buffer full");
-    uint8_t frame[NOISE_FRAME_MAX];
+    /* Each frame is encrypted straight into the wire buffer. */
     for (size_t sent = 0; sent < len;) {
         size_t n = len - sent < NOISE_PLAINTEXT_MAX ? len - sent : NOISE_PLAINTEXT_MAX;
-        if (noise_cipher_encrypt(&ch->send, plain + sent, n, frame + NOISE_FRAME_HEADER_BYTES) != 0)
-            return noise_fail(ch, "send nonce exhausted");
         size_t frame_len = n + NOISE_TAG_BYTES;
+        uint8_t *frame = buf_extend(wire, NOISE_FRAME_HEADER_BYTES + frame_len);
+        if (frame == NULL) return noise_fail(ch, "out of memory");
+        if (noise_cipher_encrypt(&ch->send, plain + sent, n, frame + NOISE_FRAME_HEADER_BYTES) != 0) {
+            wire->len -= NOISE_FRAME_HEADER_BYTES + frame_len;
+            return noise_fail(ch, "send nonce exhausted");
+        }
         frame[0] = (uint8_t)(frame_len >> 8);
         frame[1] = (uint8_t)frame_len;
-        if (buf_append(wire, frame, NOISE_FRAME_HEADER_BYTES + frame_len) != 0)
-            return noise_fail(ch, "out of memory");
         sent += n;
     }
     return 0;
