@@ -10,6 +10,7 @@
 
 #include "multiaddr.h"
 #include "node_internal.h"
+#include "varint.h"
 
 /* ---- helpers shared with connection.c and stream.c -------------------- */
 
@@ -155,6 +156,7 @@ node *node_create(const node_config *config) {
     n->next_handle = 1;
     buf_init(&n->wire, NODE_PEER_BUFFER_MAX);
     buf_init(&n->plain, NODE_PEER_BUFFER_MAX);
+    buf_init(&n->message, NODE_STREAM_MESSAGE_MAX + VARINT_MAX_BYTES);
     node_rebuild_supported(n);
     if (node_init_pubsub(n) != 0) {
         node_destroy(n);
@@ -175,6 +177,7 @@ void node_destroy(node *n) {
     free(n->conn_handles);
     buf_free(&n->wire);
     buf_wipe_free(&n->plain);
+    buf_free(&n->message);
     identity_wipe(&n->id);
     sodium_memzero(n->noise_static, sizeof n->noise_static);
     free(n);

@@ -109,6 +109,7 @@ struct node {
      * each append), plain holds the decrypted bytes of one arrival. */
     buf wire;
     buf plain;
+    buf message; /* scratch: one length-prefixed message being sent */
     floodsub *pubsub;
     node_protocol protocols[NODE_PROTOCOLS_MAX];
     size_t protocol_count;

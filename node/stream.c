@@ -108,8 +108,11 @@ int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, s
     size_t prefix_len = varint_encode(len, prefix);
     if (s->kind == STREAM_NEGOTIATING)
         return buf_append(&s->pending, prefix, prefix_len) == 0 ? buf_append(&s->pending, data, len) : -1;
-    if (yamux_write(&c->mux, s->id, prefix, prefix_len) != 0) return -1;
-    return stream_send_raw(n, c, s, data, len);
+    /* Prefix and message go out as one yamux frame, so that the peer reads
+     * the message in one piece, where it lies. */
+    buf_clear(&n->message);
+    if (buf_append(&n->message, prefix, prefix_len) != 0 || buf_append(&n->message, data, len) != 0) return -1;
+    return stream_send_raw(n, c, s, n->message.data, n->message.len);
 }
 
 node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kind, int custom_index) {
@@ -310,30 +313,45 @@ static int stream_on_message(node *n, conn *c, node_stream *s, const uint8_t *ms
     }
 }
 
-/* Splits the stream's bytes into length-prefixed messages. */
+/* Handles the whole length-prefixed messages at the front of bytes and
+ * returns how many bytes they took, or -1 after resetting the stream. */
+static long stream_parse_messages(node *n, conn *c, node_stream *s, const uint8_t *bytes, size_t len) {
+    size_t offset = 0;
+    while (offset < len) {
+        uint64_t msg_len;
+        int prefix = varint_decode(bytes + offset, len - offset, &msg_len);
+        if (prefix == VARINT_NEED_MORE) break;
+        if (prefix == VARINT_MALFORMED || msg_len > NODE_STREAM_MESSAGE_MAX) {
+            stream_reset(n, c, s);
+            return -1;
+        }
+        if (len - offset - (size_t)prefix < msg_len) break;
+        const uint8_t *msg = bytes + offset + prefix;
+        offset += (size_t)prefix + (size_t)msg_len;
+        if (stream_on_message(n, c, s, msg, (size_t)msg_len) != 0) {
+            stream_reset(n, c, s);
+            return -1;
+        }
+    }
+    return (long)offset;
+}
+
+/* Splits the stream's bytes into length-prefixed messages. Whole messages
+ * are read where they lie; only a partial one is kept for later. */
 static void stream_messages(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
+    if (s->inbound.len == 0) {
+        long used = stream_parse_messages(n, c, s, data, len);
+        if (used < 0) return;
+        data += used;
+        len -= (size_t)used;
+        if (len == 0) return;
+    }
     if (buf_append(&s->inbound, data, len) != 0) {
         stream_reset(n, c, s);
         return;
     }
-    size_t offset = 0;
-    while (offset < s->inbound.len) {
-        uint64_t msg_len;
-        int prefix = varint_decode(s->inbound.data + offset, s->inbound.len - offset, &msg_len);
-        if (prefix == VARINT_NEED_MORE) break;
-        if (prefix == VARINT_MALFORMED || msg_len > NODE_STREAM_MESSAGE_MAX) {
-            stream_reset(n, c, s);
-            return;
-        }
-        if (s->inbound.len - offset - (size_t)prefix < msg_len) break;
-        const uint8_t *msg = s->inbound.data + offset + prefix;
-        offset += (size_t)prefix + (size_t)msg_len;
-        if (stream_on_message(n, c, s, msg, (size_t)msg_len) != 0) {
-            stream_reset(n, c, s);
-            return;
-        }
-    }
-    buf_consume(&s->inbound, offset);
+    long used = stream_parse_messages(n, c, s, s->inbound.data, s->inbound.len);
+    if (used >= 0) buf_consume(&s->inbound, (size_t)used);
 }
 
 static void stream_on_data(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
