@@ -43,6 +43,11 @@ ANALYSIS_SRC := $(sort $(wildcard analysis/*.c))
 ANALYSIS_OBJ := $(ANALYSIS_SRC:%.c=$(BUILD)/%.o)
 ANALYSIS_LIB := $(BUILD)/libswarmlab-analysis.a
 SWARMLAB_BIN := $(BUILD)/swarmlab
+POSIX_SRC := $(filter-out node/posix/main.c,$(sort $(wildcard node/posix/*.c)))
+POSIX_OBJ := $(POSIX_SRC:%.c=$(BUILD)/%.o)
+DAEMON_BIN := $(if $(wildcard node/posix/main.c),$(BUILD)/swarmlab-node)
+POSIX_TEST_SRC := $(sort $(wildcard tests/posix/test_*.c))
+POSIX_TEST_BIN := $(POSIX_TEST_SRC:tests/posix/%.c=$(BUILD)/tests/posix_%)
 
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
@@ -59,7 +64,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 # Keep object files that only serve as intermediates, so nothing rebuilds twice.
 .SECONDARY:
 
-all: deps $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(UNIT_BIN) $(FUZZ_REPLAY_BIN)
+all: deps $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(DAEMON_BIN) $(UNIT_BIN) $(POSIX_TEST_BIN) $(FUZZ_REPLAY_BIN)
 
 # Installs the Debian packages once; skipped when they are all present.
 deps:
@@ -75,6 +80,11 @@ deps:
 	  echo "make deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+# node/posix is the real-world runtime: it may call the OS, and sees node/ and analysis/.
+$(BUILD)/node/posix/%.o: node/posix/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -Inode/posix -Ianalysis -c $< -o $@
 
 # node/ sees only its own headers: the core knows nothing of the world.
 $(BUILD)/node/%.o: node/%.c | deps
@@ -99,6 +109,14 @@ $(ANALYSIS_LIB): $(ANALYSIS_OBJ)
 
 $(SWARMLAB_BIN): $(BUILD)/sim/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
+
+$(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
+
+# Tests of the daemon on real sockets: they start $(BUILD)/swarmlab-node.
+$(BUILD)/tests/posix_%: tests/posix/%.c $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -Inode/posix -Ianalysis -Itests/support $< $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB) -o $@ $(LDFLAGS) -lcmocka $(WORLD_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(WORLD_LIBS)
@@ -138,7 +156,7 @@ bench: deps $(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
 
 test: all
-	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) -- $(FUZZ_REPLAY_BIN)
+	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) $(POSIX_TEST_BIN) -- $(FUZZ_REPLAY_BIN)
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
