@@ -14,6 +14,7 @@
 
 #include "identity.h"
 #include "run.h"
+#include "trace_json.h"
 
 #define MS 1000000ull
 #define S_NS 1000000000ull
@@ -188,8 +189,31 @@ static void floodsub_duplicates_follow_from_the_graph(void **state) {
     assert_int_equal(result.summary.duplicates, expected * seen.messages);
 }
 
+static void feed_digest(void *user, const trace_event *event) { trace_digest_update(user, event); }
+
+static void a_trace_file_reads_back_to_the_same_digest(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    make_scenario(&s, 41);
+    const char *path = "/tmp/swarmlab-test-run-trace.jsonl";
+    run_options options = {.scenario = &s, .trace_path = path};
+    char err[256] = "";
+    if (run_scenario(&options, &result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
+    trace_digest digest;
+    trace_digest_init(&digest);
+    long events = trace_json_read_file(path, feed_digest, &digest, err, sizeof err);
+    if (events < 0) fail_msg("reading the trace back failed: %s", err);
+    char hex[DIGEST_HEX_BYTES];
+    trace_digest_final(&digest, hex);
+    assert_int_equal((uint64_t)events, result.trace_events);
+    assert_string_equal(hex, result.digest); /* the file says exactly what happened */
+    remove(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_trace_file_reads_back_to_the_same_digest),
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
         cmocka_unit_test(floodsub_duplicates_follow_from_the_graph),
