@@ -69,7 +69,7 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     if (mss_start(m, &n->wire) != 0) conn_close(n, c, "negotiation output overflow");
     conn_write_wire(n, c);
     if (n->env.timer_set != NULL)
-        n->env.timer_set(n->env.ctx, ((uint64_t)NODE_TIMER_HANDSHAKE << 56) | ((uint64_t)c->handle << 32),
+        n->env.timer_set(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HANDSHAKE, c->handle, 0),
                          node_now(n) + NODE_HANDSHAKE_TIMEOUT_NS);
     return c;
 }
@@ -182,7 +182,7 @@ static void conn_on_ready(node *n, conn *c) {
     c->phase = CONN_READY;
     c->streams = NULL;
     if (n->env.timer_cancel != NULL)
-        n->env.timer_cancel(n->env.ctx, ((uint64_t)NODE_TIMER_HANDSHAKE << 56) | ((uint64_t)c->handle << 32));
+        n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HANDSHAKE, c->handle, 0));
     if (n->callbacks.on_peer_connected != NULL)
         n->callbacks.on_peer_connected(n->callbacks.user, &c->noise.remote);
     if (!c->closing) stream_on_conn_ready(n, c);

@@ -304,8 +304,8 @@ int node_ping(node *n, const peer_id *peer) {
     s->ping_sent_ns = node_now(n);
     int rc = stream_send_raw(n, c, s, s->ping_payload, sizeof s->ping_payload);
     if (rc == 0 && n->env.timer_set != NULL) {
-        uint64_t timer = ((uint64_t)NODE_TIMER_PING << 56) | ((uint64_t)c->handle << 32) | s->id;
-        n->env.timer_set(n->env.ctx, timer, s->ping_sent_ns + NODE_PING_TIMEOUT_NS);
+        n->env.timer_set(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_PING, c->handle, s->id),
+                         s->ping_sent_ns + NODE_PING_TIMEOUT_NS);
     }
     node_reap(n);
     return rc;

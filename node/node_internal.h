@@ -22,8 +22,10 @@
 #define NODE_STREAMS_PER_CONN_MAX YAMUX_STREAMS_MAX
 #define NODE_PEER_PROTOCOLS_MAX 64 /* protocols remembered from a peer's identify */
 
-/* Timer ids carry their kind in the top byte. */
+/* Timer ids carry their kind in the top byte, the connection's handle
+ * below it, and for pings the stream id in the low 32 bits. */
 enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2 };
+#define NODE_TIMER_ID(kind, handle, low) (((uint64_t)(kind) << 56) | ((uint64_t)(handle) << 32) | (uint64_t)(low))
 
 typedef enum conn_phase {
     CONN_SECURITY_NEGOTIATION, /* multistream-select for /noise */

@@ -284,6 +284,7 @@ static void stream_ping_data(node *n, conn *c, node_stream *s, const uint8_t *da
     if (s->inbound.len < PING_PAYLOAD_BYTES) return;
     bool ok = memcmp(s->inbound.data, s->ping_payload, PING_PAYLOAD_BYTES) == 0;
     s->ping_waiting = false;
+    if (n->env.timer_cancel != NULL) n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_PING, c->handle, s->id));
     if (n->callbacks.on_ping != NULL)
         n->callbacks.on_ping(n->callbacks.user, &c->noise.remote, ok, node_now(n) - s->ping_sent_ns);
     yamux_close(&c->mux, s->id);

@@ -1,0 +1,112 @@
+/*
+ * daemon_options: the command line of swarmlab-node (DESIGN.md section 7).
+ * Every value is checked here, so that a typo stops the daemon with exit 2
+ * before it binds or dials anything.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "multiaddr.h"
+
+void daemon_usage(FILE *out) {
+    fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
+          "                     [--control PATH] [--router floodsub] [--help]\n"
+          "\n"
+          "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
+          "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
+          "  --peer MA       dial /ip4/A.B.C.D/tcp/PORT[/p2p/ID] at start; repeatable\n"
+          "  --key FILE      identity file, created (mode 0600) when missing; refused\n"
+          "                  when group or others may read or write it\n"
+          "  --trace FILE    write trace events as JSON lines\n"
+          "  --control PATH  Unix control socket (mode 0600): commands in, JSON lines out\n"
+          "  --router NAME   pubsub router: floodsub (the only one for now)\n"
+          "\n"
+          "Commands, on standard input or the control socket, one per line:\n"
+          "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
+          "  connect MULTIADDR | msg PEERID TEXT | id | watch | quit\n"
+          "See docs/node.md.\n",
+          out);
+}
+
+/* The value of option name at argv[*i]: "--name VALUE" or "--name=VALUE". */
+static const char *option_value(int argc, char **argv, int *i, const char *name) {
+    const char *arg = argv[*i];
+    size_t len = strlen(name);
+    if (strncmp(arg, name, len) != 0) return NULL;
+    if (arg[len] == '=') return arg + len + 1;
+    if (arg[len] != '\0' || *i + 1 >= argc) return NULL;
+    *i += 1;
+    return argv[*i];
+}
+
+static int option_is(const char *arg, const char *name) {
+    size_t len = strlen(name);
+    return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+}
+
+/* Fills err and returns -1. */
+static int option_error(char *err, size_t cap, const char *what, const char *arg) {
+    snprintf(err, cap, "%s%s", what, arg);
+    return -1;
+}
+
+static int check_multiaddr(const char *option, const char *value, char *err, size_t cap) {
+    multiaddr ma;
+    if (multiaddr_parse(value, &ma) == 0) return 0;
+    snprintf(err, cap, "%s: not an /ip4/A.B.C.D/tcp/PORT multiaddr: %s", option, value);
+    return -1;
+}
+
+/* One option at argv[*i]; 0 or -1. */
+static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err, size_t cap) {
+    const char *arg = argv[*i];
+    const char *value = NULL;
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+        o->help = true;
+        return 0;
+    }
+    if ((value = option_value(argc, argv, i, "--listen")) != NULL) {
+        if (o->listen_count == RUNTIME_LISTENERS_MAX) return option_error(err, cap, "too many --listen", "");
+        o->listen[o->listen_count++] = value;
+        return check_multiaddr("--listen", value, err, cap);
+    }
+    if ((value = option_value(argc, argv, i, "--peer")) != NULL) {
+        if (o->peer_count == DAEMON_DIAL_PEERS_MAX) return option_error(err, cap, "too many --peer", "");
+        o->peers[o->peer_count++] = value;
+        return check_multiaddr("--peer", value, err, cap);
+    }
+    const char **slot = NULL;
+    const char *names[] = {"--key", "--trace", "--control", "--router"};
+    const char **slots[] = {&o->key_path, &o->trace_path, &o->control_path, &o->router};
+    for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
+        if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
+    if (slot != NULL && value[0] != '\0') {
+        *slot = value;
+        return 0;
+    }
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (option_is(arg, names[k])) return option_error(err, cap, "a value must follow ", names[k]);
+    if (option_is(arg, "--listen") || option_is(arg, "--peer"))
+        return option_error(err, cap, "a multiaddr must follow ", arg);
+    return option_error(err, cap, "unknown argument: ", arg);
+}
+
+int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, size_t cap) {
+    assert(o != NULL);
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++)
+        if (parse_one(argc, argv, &i, o, err, cap) != 0) return -1;
+    if (o->listen_count == 0) o->listen[o->listen_count++] = DAEMON_LISTEN_DEFAULT;
+    if (o->router == NULL) o->router = DAEMON_ROUTER_DEFAULT;
+    if (strcmp(o->router, "floodsub") != 0) {
+        snprintf(err, cap, "--router: unknown router %s (floodsub is the only one for now)", o->router);
+        return -1;
+    }
+    if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {
+        snprintf(err, cap, "--control: path longer than %d bytes", DAEMON_CONTROL_PATH_MAX);
+        return -1;
+    }
+    return 0;
+}

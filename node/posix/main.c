@@ -1,0 +1,268 @@
+/*
+ * swarmlab-node: one libp2p peer on real sockets (DESIGN.md section 7).
+ *
+ * This file starts it (options, identity, trace file, runtime, node,
+ * listeners, control socket, signals, standard input), routes the node's
+ * callbacks to output, and shuts it down cleanly on quit, SIGINT, SIGTERM
+ * or SIGHUP: the node closes its connections, the trace is flushed and the
+ * control socket removed. The commands live in daemon_commands.c, the
+ * output in daemon_output.c; docs/node.md is the user's guide.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "multiaddr.h"
+#include "trace_json.h"
+
+#define MAIN_ERROR_MAX 512
+#define MAIN_STDIN_READ_MAX 4096
+#define MAIN_TRACE_BUFFER_BYTES (1u << 20) /* the trace is written in large blocks */
+
+/* ---- node callbacks --------------------------------------------------- */
+
+static void on_trace(void *user, const trace_event *event) {
+    daemon_state *d = user;
+    if (d->trace != NULL) (void)trace_json_write(d->trace, event);
+}
+
+static void on_message(void *user, const char *topic, const peer_id *from, const uint8_t *data, size_t len) {
+    daemon_event(user, "message", topic, from, data, len);
+}
+
+static daemon_peer *find_peer(daemon_state *d, const peer_id *peer) {
+    for (size_t i = 0; i < d->peer_count; i++)
+        if (peer_id_equal(&d->peers[i].id, peer)) return &d->peers[i];
+    return NULL;
+}
+
+/* Counted per connection: of two overlapping connections to one peer (a
+ * simultaneous dial) the node closes one, and the peer stays. */
+static void on_peer_connected(void *user, const peer_id *peer) {
+    daemon_state *d = user;
+    daemon_peer *p = find_peer(d, peer);
+    if (p != NULL) {
+        p->connections++;
+        return;
+    }
+    if (d->peer_count == NODE_CONNECTIONS_MAX) return; /* the node holds no more */
+    d->peers[d->peer_count++] = (daemon_peer){.id = *peer, .connections = 1};
+    daemon_event(d, "connected", NULL, peer, NULL, 0);
+}
+
+static void on_peer_disconnected(void *user, const peer_id *peer) {
+    daemon_state *d = user;
+    daemon_peer *p = find_peer(d, peer);
+    if (p == NULL || --p->connections > 0) return;
+    *p = d->peers[--d->peer_count];
+    daemon_event(d, "disconnected", NULL, peer, NULL, 0);
+}
+
+static void on_ping(void *user, const peer_id *peer, bool ok, uint64_t rtt_ns) {
+    daemon_on_ping(user, peer, ok, rtt_ns);
+}
+
+/* ---- descriptors of the loop ------------------------------------------ */
+
+static void stdin_closed(daemon_state *d) {
+    if (d->stdin_watched) runtime_unwatch_fd(d->rt, STDIN_FILENO);
+    d->stdin_watched = false;
+    /* A daemon in the background (</dev/null) keeps serving its socket. */
+    if (d->control_fd < 0) runtime_stop(d->rt);
+}
+
+static void on_stdin(void *user, int fd, uint32_t events) {
+    daemon_state *d = user;
+    (void)events;
+    char bytes[MAIN_STDIN_READ_MAX];
+    ssize_t n = read(fd, bytes, sizeof bytes); /* readable: one read never blocks */
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n <= 0) {
+        stdin_closed(d);
+        return;
+    }
+    daemon_requester to = {.channel = DAEMON_TO_STDOUT};
+    daemon_lines_feed(d, &d->stdin_lines, to, bytes, (size_t)n);
+}
+
+/* epoll refuses regular files and /dev/null: their lines are all there
+ * already, so they run now, and then standard input is at its end. */
+static void start_stdin(daemon_state *d) {
+    if (runtime_watch_fd(d->rt, STDIN_FILENO, on_stdin, d) == 0) {
+        d->stdin_watched = true;
+        return;
+    }
+    char bytes[MAIN_STDIN_READ_MAX];
+    daemon_requester to = {.channel = DAEMON_TO_STDOUT};
+    ssize_t n;
+    while ((n = read(STDIN_FILENO, bytes, sizeof bytes)) > 0) daemon_lines_feed(d, &d->stdin_lines, to, bytes, (size_t)n);
+    stdin_closed(d);
+}
+
+static void on_signal(void *user, int fd, uint32_t events) {
+    daemon_state *d = user;
+    (void)events;
+    struct signalfd_siginfo info;
+    if (read(fd, &info, sizeof info) == (ssize_t)sizeof info) runtime_stop(d->rt);
+}
+
+static void on_tick(void *user, int fd, uint32_t events) {
+    (void)events;
+    uint64_t expirations;
+    if (read(fd, &expirations, sizeof expirations) == (ssize_t)sizeof expirations) daemon_tick(user);
+}
+
+/* SIGINT, SIGTERM and SIGHUP arrive through the loop, never in the middle
+ * of a handler; a peer that hangs up never raises SIGPIPE. */
+static int start_signals(daemon_state *d) {
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    d->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (d->signal_fd < 0 || d->tick_fd < 0) return -1;
+    struct itimerspec every = {.it_interval = {.tv_sec = (time_t)(DAEMON_TICK_NS / 1000000000ull)}};
+    every.it_value = every.it_interval;
+    if (timerfd_settime(d->tick_fd, 0, &every, NULL) != 0) return -1;
+    if (runtime_watch_fd(d->rt, d->signal_fd, on_signal, d) != 0) return -1;
+    return runtime_watch_fd(d->rt, d->tick_fd, on_tick, d);
+}
+
+/* ---- startup and shutdown --------------------------------------------- */
+
+static void trace_lifecycle(daemon_state *d, trace_kind kind) {
+    const env *e = runtime_env(d->rt);
+    const peer_id *self = node_id(d->node);
+    trace_event event = {.kind = kind, .time_ns = e->now_ns(e->ctx), .peer = self->bytes, .peer_len = self->len};
+    e->trace(e->ctx, &event);
+}
+
+/* The runtime, then the node with the key file's identity (or a fresh one). */
+static int start_node(daemon_state *d, char *err, size_t cap) {
+    uint8_t seed[IDENTITY_SEED_BYTES];
+    if (d->options.key_path != NULL && daemon_key_load(d->options.key_path, seed, err, cap) != 0)
+        return DAEMON_EXIT_USAGE; /* a refused or unreadable key is bad input */
+    runtime_config config = {.trace = on_trace, .trace_user = d};
+    d->rt = runtime_create(&config);
+    node_callbacks callbacks = {.user = d, .on_message = on_message, .on_peer_connected = on_peer_connected,
+                                .on_peer_disconnected = on_peer_disconnected, .on_ping = on_ping};
+    node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,
+                            .identity_seed = d->options.key_path != NULL ? seed : NULL};
+    if (d->rt != NULL) d->node = node_create(&node_cfg);
+    sodium_memzero(seed, sizeof seed);
+    if (d->node == NULL || daemon_chat_register(d) != 0) {
+        snprintf(err, cap, "cannot start the node (out of memory or epoll)");
+        return DAEMON_EXIT_FAILURE;
+    }
+    runtime_attach_node(d->rt, d->node);
+    return 0;
+}
+
+/* Binds each --listen, then tells the node the address actually bound (the
+ * port 0 resolved), which it announces in identify. */
+static int start_listening(daemon_state *d, char *err, size_t cap) {
+    for (size_t i = 0; i < d->options.listen_count; i++) {
+        char actual[MULTIADDR_TEXT_MAX];
+        if (runtime_listen(d->rt, d->options.listen[i], actual, sizeof actual) != 0 ||
+            node_listen(d->node, actual) != 0) {
+            snprintf(err, cap, "cannot listen on %s: %s", d->options.listen[i], strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void print_identity(daemon_state *d) {
+    char id[PEER_ID_TEXT_MAX];
+    daemon_peer_text(node_id(d->node), id);
+    printf("peer %s\n", id);
+    for (size_t i = 0; i < runtime_listen_count(d->rt); i++) printf("listen %s/p2p/%s\n", runtime_listen_address(d->rt, i), id);
+    fflush(stdout);
+}
+
+/* 0, or the exit code with err filled. */
+static int start(daemon_state *d, char *err, size_t cap) {
+    if (d->options.trace_path != NULL) {
+        d->trace = fopen(d->options.trace_path, "w");
+        if (d->trace == NULL) {
+            snprintf(err, cap, "cannot open trace file %s: %s", d->options.trace_path, strerror(errno));
+            return DAEMON_EXIT_FAILURE;
+        }
+        setvbuf(d->trace, NULL, _IOFBF, MAIN_TRACE_BUFFER_BYTES);
+    }
+    int rc = start_node(d, err, cap);
+    if (rc != 0) return rc;
+    if (start_listening(d, err, cap) != 0) return DAEMON_EXIT_FAILURE;
+    if (d->options.control_path != NULL && daemon_control_open(d, d->options.control_path, err, cap) != 0)
+        return DAEMON_EXIT_FAILURE;
+    if (start_signals(d) != 0) {
+        snprintf(err, cap, "cannot set up signals: %s", strerror(errno));
+        return DAEMON_EXIT_FAILURE;
+    }
+    trace_lifecycle(d, TRACE_NODE_UP);
+    print_identity(d);
+    for (size_t i = 0; i < d->options.peer_count; i++)
+        if (node_dial(d->node, d->options.peers[i]) != 0)
+            fprintf(stderr, "swarmlab-node: cannot dial %s\n", d->options.peers[i]);
+    start_stdin(d);
+    return 0;
+}
+
+static void stop(daemon_state *d) {
+    if (d->node != NULL) {
+        trace_lifecycle(d, TRACE_NODE_DOWN);
+        node_destroy(d->node); /* closes every connection */
+    }
+    daemon_control_close(d); /* removes the socket */
+    int fds[] = {d->signal_fd, d->tick_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+        if (fds[i] < 0) continue;
+        if (d->rt != NULL) runtime_unwatch_fd(d->rt, fds[i]);
+        close(fds[i]);
+    }
+    runtime_destroy(d->rt);
+    if (d->trace != NULL && fclose(d->trace) != 0) perror("swarmlab-node: trace");
+    buf_free(&d->out);
+}
+
+int main(int argc, char **argv) {
+    char err[MAIN_ERROR_MAX] = "";
+    daemon_state *d = calloc(1, sizeof *d);
+    if (d == NULL) return DAEMON_EXIT_FAILURE;
+    d->control_fd = d->signal_fd = d->tick_fd = -1;
+    for (size_t i = 0; i < DAEMON_CONTROL_CLIENTS_MAX; i++) d->clients[i].fd = -1;
+    buf_init(&d->out, DAEMON_OUTPUT_MAX);
+    if (daemon_options_parse(argc, argv, &d->options, err, sizeof err) != 0) {
+        fprintf(stderr, "swarmlab-node: %s\n", err);
+        daemon_usage(stderr);
+        free(d);
+        return DAEMON_EXIT_USAGE;
+    }
+    if (d->options.help) {
+        daemon_usage(stdout);
+        free(d);
+        return 0;
+    }
+    int rc = start(d, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "swarmlab-node: %s\n", err);
+    } else if (runtime_run(d->rt) != 0) {
+        perror("swarmlab-node: epoll");
+        rc = DAEMON_EXIT_FAILURE;
+    }
+    stop(d);
+    free(d);
+    return rc;
+}

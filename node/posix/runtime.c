@@ -1,0 +1,607 @@
+/*
+ * runtime: the epoll event loop that gives one node real sockets, the
+ * monotonic clock and the OS's entropy. See runtime.h.
+ *
+ * Every descriptor in the epoll set carries a tag in its event data: a
+ * connection's id, a listener's index, or an application watch with its
+ * generation. Connection ids carry a generation too, so that an event
+ * fetched for a socket that was closed (and whose slot was reused) in the
+ * same turn finds nothing instead of the wrong connection.
+ *
+ * Writes are batched: env->write appends to the connection's queue and
+ * marks it dirty, and the loop sends every dirty queue once per turn, after
+ * dispatching, so a node that emits many small frames in one handler costs
+ * one send() per peer.
+ */
+#define _GNU_SOURCE
+#include "runtime.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "multiaddr.h"
+#include "timer_table.h"
+
+#define RT_SLOT_BITS 16 /* connection ids: generation << 16 | slot */
+#define RT_SLOT_MASK ((1ull << RT_SLOT_BITS) - 1)
+#define RT_TAG_SHIFT 62 /* epoll data: tag << 62 | value */
+#define RT_VALUE_MASK ((1ull << RT_TAG_SHIFT) - 1)
+#define RT_EVENTS_MAX 256       /* epoll events taken per turn */
+#define RT_ACCEPTS_PER_TURN 64  /* then other descriptors get their turn */
+#define RT_READS_PER_EVENT 4    /* the same fairness for one busy peer */
+#define RT_TIMERS_PER_TURN 1024 /* timers fired per turn; the rest next turn */
+#define RT_IDLE_CHECK_NS 1000000000ull
+#define RT_QUEUE_KEEP_BYTES (64u * 1024u) /* a drained queue larger than this is freed */
+#define RT_NS_PER_MS 1000000ull
+#define RT_WATCH_SLOT_MASK 0xffffu /* watch tags: generation << 16 | slot */
+
+enum { RT_TAG_CONN = 0, RT_TAG_LISTENER = 1, RT_TAG_WATCH = 2 };
+
+_Static_assert(RUNTIME_CONNECTIONS_MAX <= RT_SLOT_MASK, "slots must fit the id's slot bits");
+
+typedef struct rt_conn {
+    int fd; /* -1: the slot is free */
+    uint64_t id;
+    bool connecting; /* a dial whose connect() has not completed */
+    bool failed;     /* a write passed the queue's limit: every later write fails */
+    bool dirty;      /* on the flush stack */
+    uint32_t events; /* what epoll watches for now */
+    uint8_t *queue;  /* bytes to send: [queue_start, queue_start + queue_len) */
+    size_t queue_start, queue_len, queue_cap;
+    uint64_t last_read_ns;
+} rt_conn;
+
+typedef struct rt_watch {
+    int fd; /* -1: free */
+    uint32_t generation;
+    runtime_fd_fn fn;
+    void *user;
+} rt_watch;
+
+typedef struct rt_listener {
+    int fd;
+    char address[MULTIADDR_TEXT_MAX];
+} rt_listener;
+
+struct runtime {
+    env env;
+    runtime_config config;
+    runtime_handler handler;
+    int epoll_fd;
+    bool stopped;
+    rt_conn conns[RUNTIME_CONNECTIONS_MAX];
+    size_t conn_count;
+    uint64_t generation;
+    uint64_t dirty[RUNTIME_CONNECTIONS_MAX]; /* ids of connections with bytes to send */
+    size_t dirty_count;
+    size_t queued_total;
+    timer_table timers;
+    rt_listener listeners[RUNTIME_LISTENERS_MAX];
+    size_t listener_count;
+    rt_watch watches[RUNTIME_WATCHES_MAX];
+    uint32_t watch_generation;
+    uint64_t next_idle_check_ns;
+    uint8_t read_buf[RUNTIME_READ_CHUNK];
+};
+
+/* ---- time and randomness --------------------------------------------- */
+
+static uint64_t rt_now(void) {
+    struct timespec ts;
+    int rc = clock_gettime(CLOCK_MONOTONIC, &ts);
+    assert(rc == 0);
+    (void)rc;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rt_env_now(void *ctx) {
+    (void)ctx;
+    return rt_now();
+}
+
+static void rt_env_random(void *ctx, uint8_t *out, size_t len) {
+    (void)ctx;
+    size_t done = 0;
+    while (done < len) { /* getrandom returns at most 32 MiB per call */
+        ssize_t n = getrandom(out + done, len - done, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            /* Keys without entropy would be guessable: never go on. */
+            perror("swarmlab: getrandom");
+            abort();
+        }
+        done += (size_t)n;
+    }
+}
+
+static void rt_env_trace(void *ctx, const trace_event *event) {
+    runtime *rt = ctx;
+    if (rt->config.trace == NULL) return;
+    trace_event stamped = *event;
+    stamped.node_index = rt->config.node_index;
+    rt->config.trace(rt->config.trace_user, &stamped);
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static rt_conn *rt_find(runtime *rt, uint64_t id) {
+    rt_conn *c = &rt->conns[id & RT_SLOT_MASK];
+    if ((id & RT_SLOT_MASK) >= RUNTIME_CONNECTIONS_MAX || c->fd < 0 || c->id != id) return NULL;
+    return c;
+}
+
+static void rt_set_nodelay(int fd) {
+    int one = 1; /* libp2p frames are small and latency-bound: no Nagle */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* Takes a free slot for fd; NULL when the table is full. */
+static rt_conn *rt_conn_open(runtime *rt, int fd, bool connecting) {
+    if (rt->conn_count == RUNTIME_CONNECTIONS_MAX) return NULL;
+    rt_conn *c = NULL;
+    for (size_t i = 0; i < RUNTIME_CONNECTIONS_MAX && c == NULL; i++)
+        if (rt->conns[i].fd < 0) c = &rt->conns[i];
+    assert(c != NULL);
+    uint64_t slot = (uint64_t)(c - rt->conns);
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->id = (++rt->generation << RT_SLOT_BITS) | slot;
+    c->connecting = connecting;
+    c->events = connecting ? EPOLLOUT : EPOLLIN;
+    c->last_read_ns = rt_now();
+    struct epoll_event ev = {.events = c->events, .data.u64 = c->id};
+    if (epoll_ctl(rt->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        c->fd = -1;
+        return NULL;
+    }
+    rt_set_nodelay(fd);
+    rt->conn_count++;
+    return c;
+}
+
+static void rt_conn_release(runtime *rt, rt_conn *c) {
+    assert(c->fd >= 0);
+    if (c->dirty) {
+        for (size_t i = 0; i < rt->dirty_count; i++) {
+            if (rt->dirty[i] != c->id) continue;
+            rt->dirty[i] = rt->dirty[--rt->dirty_count];
+            break;
+        }
+    }
+    close(c->fd); /* also takes it out of the epoll set */
+    assert(rt->queued_total >= c->queue_len);
+    rt->queued_total -= c->queue_len;
+    free(c->queue);
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    assert(rt->conn_count > 0);
+    rt->conn_count--;
+}
+
+/* The peer closed, reset or failed: the node hears of it (from the loop). */
+static void rt_conn_lost(runtime *rt, rt_conn *c) {
+    uint64_t id = c->id;
+    rt_conn_release(rt, c);
+    rt->handler.on_closed(rt->handler.user, id);
+}
+
+static void rt_conn_update_events(runtime *rt, rt_conn *c) {
+    uint32_t want = EPOLLOUT;
+    if (!c->connecting) {
+        want = c->queue_len < RUNTIME_WRITE_QUEUE_PAUSE ? EPOLLIN : 0;
+        if (c->queue_len > 0) want |= EPOLLOUT;
+    }
+    if (want == c->events) return;
+    struct epoll_event ev = {.events = want, .data.u64 = c->id};
+    if (epoll_ctl(rt->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) == 0) c->events = want;
+}
+
+/* Sends what the queue holds until the socket is full. */
+static void rt_conn_flush(runtime *rt, rt_conn *c) {
+    assert(!c->connecting);
+    while (c->queue_len > 0) {
+        ssize_t n = send(c->fd, c->queue + c->queue_start, c->queue_len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n <= 0) {
+            rt_conn_lost(rt, c);
+            return;
+        }
+        c->queue_start += (size_t)n;
+        c->queue_len -= (size_t)n;
+        rt->queued_total -= (size_t)n;
+    }
+    if (c->queue_len == 0) {
+        c->queue_start = 0;
+        if (c->queue_cap > RT_QUEUE_KEEP_BYTES) { /* a burst's memory goes back */
+            free(c->queue);
+            c->queue = NULL;
+            c->queue_cap = 0;
+        }
+    }
+    rt_conn_update_events(rt, c);
+}
+
+/* Sends every dirty queue. Flushing may lose a connection, whose close may
+ * make the node write to others: the stack takes them, each at most once. */
+static void rt_flush_dirty(runtime *rt) {
+    while (rt->dirty_count > 0) {
+        rt_conn *c = rt_find(rt, rt->dirty[--rt->dirty_count]);
+        if (c == NULL) continue;
+        c->dirty = false;
+        if (!c->connecting) rt_conn_flush(rt, c);
+    }
+}
+
+/* Room for len more bytes at the end of the queue; 0 or -1. */
+static int rt_queue_reserve(rt_conn *c, size_t len) {
+    if (c->queue_start + c->queue_len + len <= c->queue_cap) return 0;
+    if (c->queue_start > 0) {
+        memmove(c->queue, c->queue + c->queue_start, c->queue_len);
+        c->queue_start = 0;
+    }
+    if (c->queue_len + len <= c->queue_cap) return 0;
+    size_t cap = c->queue_cap > 0 ? c->queue_cap : 4096;
+    while (cap < c->queue_len + len) cap *= 2;
+    uint8_t *queue = realloc(c->queue, cap);
+    if (queue == NULL) return -1;
+    c->queue = queue;
+    c->queue_cap = cap;
+    return 0;
+}
+
+static int rt_env_write(void *ctx, uint64_t conn_id, const uint8_t *bytes, size_t len) {
+    runtime *rt = ctx;
+    rt_conn *c = rt_find(rt, conn_id);
+    if (c == NULL || c->failed) return -1;
+    size_t limit = rt->config.write_queue_max;
+    /* A peer that does not read what we owe it is stalled or flooding us:
+     * failing the write makes the node close it, and memory stays bounded. */
+    if (len > limit - c->queue_len || len > RUNTIME_WRITE_QUEUE_TOTAL_MAX - rt->queued_total ||
+        rt_queue_reserve(c, len) != 0) {
+        c->failed = true;
+        return -1;
+    }
+    memcpy(c->queue + c->queue_start + c->queue_len, bytes, len);
+    c->queue_len += len;
+    rt->queued_total += len;
+    if (!c->dirty) {
+        assert(rt->dirty_count < RUNTIME_CONNECTIONS_MAX);
+        rt->dirty[rt->dirty_count++] = c->id;
+        c->dirty = true;
+    }
+    return 0;
+}
+
+static void rt_env_close(void *ctx, uint64_t conn_id) {
+    runtime *rt = ctx;
+    rt_conn *c = rt_find(rt, conn_id);
+    if (c == NULL) return;
+    /* One try at the last words (a Go Away, a refusal), never a wait. */
+    if (!c->connecting && c->queue_len > 0)
+        (void)send(c->fd, c->queue + c->queue_start, c->queue_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    rt_conn_release(rt, c);
+}
+
+static void rt_sockaddr(const multiaddr *ma, struct sockaddr_in *sa) {
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(ma->port);
+    memcpy(&sa->sin_addr.s_addr, ma->ip4, sizeof ma->ip4);
+}
+
+static int rt_env_dial(void *ctx, const char *text, uint64_t *conn_id) {
+    runtime *rt = ctx;
+    multiaddr ma;
+    if (multiaddr_parse(text, &ma) != 0 || rt->conn_count == RUNTIME_CONNECTIONS_MAX) return -1;
+    struct sockaddr_in sa;
+    rt_sockaddr(&ma, &sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    /* Even a connect that succeeds at once is reported from the loop: the
+     * socket waits for EPOLLOUT like any other. */
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    rt_conn *c = rt_conn_open(rt, fd, true);
+    if (c == NULL) {
+        close(fd);
+        return -1;
+    }
+    *conn_id = c->id;
+    return 0;
+}
+
+/* ---- loop events for connections ------------------------------------- */
+
+static void rt_conn_connected(runtime *rt, rt_conn *c) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err != 0) {
+        rt_conn_lost(rt, c);
+        return;
+    }
+    uint64_t id = c->id;
+    c->connecting = false;
+    c->last_read_ns = rt_now();
+    rt->handler.on_connection(rt->handler.user, id, true);
+    c = rt_find(rt, id);
+    if (c != NULL) rt_conn_flush(rt, c); /* what the node wrote while we connected */
+}
+
+static void rt_conn_readable(runtime *rt, rt_conn *c) {
+    uint64_t id = c->id;
+    for (int i = 0; i < RT_READS_PER_EVENT; i++) {
+        ssize_t n = recv(c->fd, rt->read_buf, sizeof rt->read_buf, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (n <= 0) { /* 0: the peer closed; < 0: reset or error */
+            rt_conn_lost(rt, c);
+            return;
+        }
+        c->last_read_ns = rt_now();
+        rt->handler.on_bytes(rt->handler.user, id, rt->read_buf, (size_t)n);
+        c = rt_find(rt, id);
+        if (c == NULL || (size_t)n < sizeof rt->read_buf) return; /* gone, or drained */
+    }
+}
+
+static void rt_conn_event(runtime *rt, uint64_t id, uint32_t events) {
+    rt_conn *c = rt_find(rt, id);
+    if (c == NULL) return; /* closed earlier in this turn */
+    if (c->connecting) {
+        rt_conn_connected(rt, c);
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) rt_conn_readable(rt, c);
+    c = rt_find(rt, id);
+    if (c != NULL && (events & EPOLLOUT)) rt_conn_flush(rt, c);
+}
+
+static void rt_accept(runtime *rt, rt_listener *l) {
+    for (int i = 0; i < RT_ACCEPTS_PER_TURN; i++) {
+        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && errno == EINTR) continue;
+        if (fd < 0) return;
+        rt_conn *c = rt_conn_open(rt, fd, false);
+        if (c == NULL) { /* beyond the connection limit */
+            close(fd);
+            continue;
+        }
+        rt->handler.on_connection(rt->handler.user, c->id, false);
+    }
+}
+
+/* Connections that sent nothing for the idle timeout are dropped, so that
+ * silent peers cannot hold the connection slots forever. */
+static void rt_check_idle(runtime *rt, uint64_t now) {
+    if (now < rt->next_idle_check_ns) return;
+    rt->next_idle_check_ns = now + RT_IDLE_CHECK_NS;
+    for (size_t i = 0; i < RUNTIME_CONNECTIONS_MAX; i++) {
+        rt_conn *c = &rt->conns[i];
+        if (c->fd < 0 || c->connecting || c->last_read_ns > now) continue; /* opened after now */
+        if (now - c->last_read_ns >= rt->config.idle_timeout_ns) rt_conn_lost(rt, c);
+    }
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static void rt_env_timer_set(void *ctx, uint64_t timer_id, uint64_t deadline_ns) {
+    timer_table_set(&((runtime *)ctx)->timers, timer_id, deadline_ns);
+}
+
+static void rt_env_timer_cancel(void *ctx, uint64_t timer_id) {
+    timer_table_cancel(&((runtime *)ctx)->timers, timer_id);
+}
+
+/* Fires the due timers in deadline order; a handler may arm or cancel
+ * others, so each round looks again. */
+static void rt_fire_timers(runtime *rt, uint64_t now) {
+    uint64_t id;
+    for (int fired = 0; fired < RT_TIMERS_PER_TURN && timer_table_pop_due(&rt->timers, now, &id); fired++)
+        rt->handler.on_timer(rt->handler.user, id);
+}
+
+/* epoll_wait's timeout: the caller's bound, the next timer, the idle check. */
+static int rt_wait_ms(const runtime *rt, int timeout_ms, uint64_t now) {
+    uint64_t deadline = rt->next_idle_check_ns, timer_deadline;
+    if (timer_table_next(&rt->timers, &timer_deadline) && timer_deadline < deadline) deadline = timer_deadline;
+    uint64_t wait_ns = deadline > now ? deadline - now : 0;
+    uint64_t wait_ms = (wait_ns + RT_NS_PER_MS - 1) / RT_NS_PER_MS; /* never wake early */
+    if (timeout_ms >= 0 && (uint64_t)timeout_ms < wait_ms) wait_ms = (uint64_t)timeout_ms;
+    return (int)wait_ms; /* at most RT_IDLE_CHECK_NS away */
+}
+
+/* ---- listeners and watches -------------------------------------------- */
+
+int runtime_listen(runtime *rt, const char *text, char *actual, size_t cap) {
+    multiaddr ma;
+    if (multiaddr_parse(text, &ma) != 0 || rt->listener_count == RUNTIME_LISTENERS_MAX) return -1;
+    struct sockaddr_in sa;
+    rt_sockaddr(&ma, &sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int one = 1;
+    socklen_t len = sizeof sa;
+    rt_listener *l = &rt->listeners[rt->listener_count];
+    uint64_t tag = ((uint64_t)RT_TAG_LISTENER << RT_TAG_SHIFT) | rt->listener_count;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, RUNTIME_LISTEN_BACKLOG) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0 ||
+        epoll_ctl(rt->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        close(fd);
+        return -1;
+    }
+    ma.port = ntohs(sa.sin_port); /* the port the kernel chose for port 0 */
+    ma.has_peer = false;
+    if (multiaddr_format(&ma, l->address, sizeof l->address) != 0) {
+        close(fd);
+        return -1;
+    }
+    l->fd = fd;
+    rt->listener_count++;
+    if (actual != NULL) snprintf(actual, cap, "%s", l->address);
+    return 0;
+}
+
+/* The node's listen: an address already bound (runtime_listen then
+ * node_listen with the actual address) is accepted as it is. */
+static int rt_env_listen(void *ctx, const char *text) {
+    runtime *rt = ctx;
+    for (size_t i = 0; i < rt->listener_count; i++)
+        if (strcmp(rt->listeners[i].address, text) == 0) return 0;
+    return runtime_listen(rt, text, NULL, 0);
+}
+
+size_t runtime_listen_count(const runtime *rt) { return rt->listener_count; }
+
+const char *runtime_listen_address(const runtime *rt, size_t i) {
+    assert(i < rt->listener_count);
+    return rt->listeners[i].address;
+}
+
+static uint64_t rt_watch_tag(const runtime *rt, const rt_watch *w) {
+    uint64_t slot = (uint64_t)(w - rt->watches);
+    return ((uint64_t)RT_TAG_WATCH << RT_TAG_SHIFT) | ((uint64_t)w->generation << 16) | slot;
+}
+
+int runtime_watch_fd(runtime *rt, int fd, runtime_fd_fn fn, void *user) {
+    assert(fd >= 0);
+    assert(fn != NULL);
+    for (size_t i = 0; i < RUNTIME_WATCHES_MAX; i++) {
+        rt_watch *w = &rt->watches[i];
+        if (w->fd >= 0) continue;
+        *w = (rt_watch){.fd = fd, .generation = ++rt->watch_generation, .fn = fn, .user = user};
+        struct epoll_event ev = {.events = EPOLLIN, .data.u64 = rt_watch_tag(rt, w)};
+        if (epoll_ctl(rt->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+        w->fd = -1;
+        return -1;
+    }
+    return -1;
+}
+
+int runtime_watch_writable(runtime *rt, int fd, bool on) {
+    for (size_t i = 0; i < RUNTIME_WATCHES_MAX; i++) {
+        rt_watch *w = &rt->watches[i];
+        if (w->fd != fd) continue;
+        struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0u), .data.u64 = rt_watch_tag(rt, w)};
+        return epoll_ctl(rt->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+    }
+    return -1;
+}
+
+void runtime_unwatch_fd(runtime *rt, int fd) {
+    for (size_t i = 0; i < RUNTIME_WATCHES_MAX; i++) {
+        if (rt->watches[i].fd != fd) continue;
+        (void)epoll_ctl(rt->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+        rt->watches[i].fd = -1;
+        return;
+    }
+}
+
+static void rt_watch_event(runtime *rt, uint64_t value, uint32_t events) {
+    rt_watch *w = &rt->watches[value & RT_WATCH_SLOT_MASK];
+    if (w->fd < 0 || w->generation != (uint32_t)(value >> 16)) return; /* unwatched this turn */
+    uint32_t ready = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ? RUNTIME_FD_READABLE : 0u;
+    if (events & EPOLLOUT) ready |= RUNTIME_FD_WRITABLE;
+    w->fn(w->user, w->fd, ready);
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+int runtime_poll(runtime *rt, int timeout_ms) {
+    assert(rt->handler.on_bytes != NULL);
+    rt_flush_dirty(rt); /* what the application wrote between turns */
+    struct epoll_event events[RT_EVENTS_MAX];
+    int n = epoll_wait(rt->epoll_fd, events, RT_EVENTS_MAX, rt_wait_ms(rt, timeout_ms, rt_now()));
+    if (n < 0 && errno != EINTR) return -1;
+    for (int i = 0; i < n; i++) {
+        uint64_t tag = events[i].data.u64 >> RT_TAG_SHIFT;
+        uint64_t value = events[i].data.u64 & RT_VALUE_MASK;
+        if (tag == RT_TAG_CONN) rt_conn_event(rt, value, events[i].events);
+        if (tag == RT_TAG_LISTENER) rt_accept(rt, &rt->listeners[value]);
+        if (tag == RT_TAG_WATCH) rt_watch_event(rt, value, events[i].events);
+    }
+    uint64_t now = rt_now();
+    rt_fire_timers(rt, now);
+    rt_check_idle(rt, now);
+    rt_flush_dirty(rt);
+    return 0;
+}
+
+int runtime_run(runtime *rt) {
+    while (!rt->stopped)
+        if (runtime_poll(rt, -1) != 0) return -1;
+    return 0;
+}
+
+void runtime_stop(runtime *rt) { rt->stopped = true; }
+
+size_t runtime_connection_count(const runtime *rt) { return rt->conn_count; }
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static void rt_node_connection(void *user, uint64_t id, bool outbound) { node_on_connection(user, id, outbound); }
+static void rt_node_bytes(void *user, uint64_t id, const uint8_t *b, size_t len) { node_on_bytes(user, id, b, len); }
+static void rt_node_closed(void *user, uint64_t id) { node_on_closed(user, id); }
+static void rt_node_timer(void *user, uint64_t id) { node_on_timer(user, id); }
+
+void runtime_attach_node(runtime *rt, node *n) {
+    runtime_handler handler = {.user = n, .on_connection = rt_node_connection, .on_bytes = rt_node_bytes,
+                               .on_closed = rt_node_closed, .on_timer = rt_node_timer};
+    runtime_set_handler(rt, &handler);
+}
+
+void runtime_set_handler(runtime *rt, const runtime_handler *handler) {
+    assert(handler->on_connection != NULL && handler->on_bytes != NULL);
+    assert(handler->on_closed != NULL && handler->on_timer != NULL);
+    rt->handler = *handler;
+}
+
+const env *runtime_env(runtime *rt) { return &rt->env; }
+
+runtime *runtime_create(const runtime_config *config) {
+    if (sodium_init() < 0) return NULL; /* the node's crypto needs it */
+    runtime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL) return NULL;
+    if (config != NULL) rt->config = *config;
+    if (rt->config.idle_timeout_ns == 0) rt->config.idle_timeout_ns = RUNTIME_IDLE_TIMEOUT_NS;
+    if (rt->config.write_queue_max == 0) rt->config.write_queue_max = RUNTIME_WRITE_QUEUE_MAX;
+    rt->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (rt->epoll_fd < 0) {
+        free(rt);
+        return NULL;
+    }
+    for (size_t i = 0; i < RUNTIME_CONNECTIONS_MAX; i++) rt->conns[i].fd = -1;
+    for (size_t i = 0; i < RUNTIME_WATCHES_MAX; i++) rt->watches[i].fd = -1;
+    rt->next_idle_check_ns = rt_now() + RT_IDLE_CHECK_NS;
+    rt->env = (env){.ctx = rt, .now_ns = rt_env_now, .timer_set = rt_env_timer_set,
+                    .timer_cancel = rt_env_timer_cancel, .listen = rt_env_listen, .dial = rt_env_dial,
+                    .write = rt_env_write, .close = rt_env_close, .random = rt_env_random,
+                    .trace = rt_env_trace};
+    return rt;
+}
+
+void runtime_destroy(runtime *rt) {
+    if (rt == NULL) return;
+    for (size_t i = 0; i < RUNTIME_CONNECTIONS_MAX; i++)
+        if (rt->conns[i].fd >= 0) rt_conn_release(rt, &rt->conns[i]);
+    for (size_t i = 0; i < rt->listener_count; i++) close(rt->listeners[i].fd);
+    close(rt->epoll_fd);
+    free(rt);
+}

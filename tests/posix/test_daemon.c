@@ -1,0 +1,284 @@
+/*
+ * test_daemon: swarmlab-node on real sockets. Three daemons on 127.0.0.1
+ * (ports chosen by the kernel) in a line A - B - C carry a signed pubsub
+ * message end to end exactly once, ping, and the chat protocol; and the
+ * daemon's own contract: clean shutdown on SIGTERM, the key file rules,
+ * usage errors, standard input.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sys/stat.h>
+
+#define TOPIC "swarm"
+#define QUIET_MS 500 /* how long a duplicate is given to show up */
+
+typedef struct line_fixture {
+    harness_daemon a, b, c;
+} line_fixture;
+
+/* Fails unless every daemon exits 0 on SIGTERM: a daemon built with the
+ * sanitizers exits otherwise when it found an error or a leak. */
+static int line_teardown(void **state) {
+    line_fixture *f = *state;
+    int a = harness_stop(&f->a), b = harness_stop(&f->b), c = harness_stop(&f->c);
+    free(f);
+    *state = NULL;
+    return a == 0 && b == 0 && c == 0 ? 0 : -1;
+}
+
+/* A, B and C, connected A - B - C. cmocka skips the teardown of a failed
+ * setup, so a failure here stops the daemons itself. */
+static int line_setup(void **state) {
+    line_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    *state = f;
+    harness_init(&f->a);
+    harness_init(&f->b);
+    harness_init(&f->c);
+    bool started = harness_start(&f->a, "a", NULL) == 0 && harness_start(&f->b, "b", NULL) == 0 &&
+                   harness_start(&f->c, "c", NULL) == 0;
+    if (started && harness_connect(&f->a, &f->b) == 0 && harness_connect(&f->b, &f->c) == 0) return 0;
+    harness_print_log(&f->a);
+    harness_print_log(&f->b);
+    harness_print_log(&f->c);
+    (void)line_teardown(state);
+    return -1;
+}
+
+static void expect_ok(harness_daemon *d, const char *command) {
+    char reply[HARNESS_LINE_MAX];
+    assert_int_equal(harness_command(d, command, reply, sizeof reply), 0);
+    if (strstr(reply, "\"ok\":true") == NULL) fail_msg("%s: %s", command, reply);
+}
+
+/* Counts the events of d that carry needle until the deadline. */
+static int count_events(harness_daemon *d, const char *needle, long deadline_ms, char *last, size_t cap) {
+    int count = 0;
+    while (harness_next_event(d, needle, NULL, last, cap, deadline_ms) == 0) count++;
+    return count;
+}
+
+static void a_message_published_at_one_end_of_a_line_arrives_once_at_the_other(void **state) {
+    line_fixture *f = *state;
+    expect_ok(&f->a, "sub " TOPIC);
+    expect_ok(&f->b, "sub " TOPIC);
+    expect_ok(&f->c, "sub " TOPIC);
+    assert_int_equal(harness_wait_route(&f->a, &f->c, TOPIC), 0);
+
+    expect_ok(&f->a, "pub " TOPIC " hello from the far end");
+    char line[HARNESS_LINE_MAX];
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    assert_int_equal(harness_next_event(&f->c, "\"data\":\"hello from the far end\"", NULL, line, sizeof line, deadline), 0);
+    /* Delivered means the node checked the StrictSign signature against
+     * the sender's key: the sender it names is A, two hops away. */
+    char from[HARNESS_TEXT_MAX], topic[HARNESS_TEXT_MAX];
+    assert_int_equal(harness_json_string(line, "from", from, sizeof from), 0);
+    assert_string_equal(from, f->a.id);
+    assert_int_equal(harness_json_string(line, "topic", topic, sizeof topic), 0);
+    assert_string_equal(topic, TOPIC);
+    int again = count_events(&f->c, "hello from the far end", harness_now_ms() + QUIET_MS, line, sizeof line);
+    assert_int_equal(again, 0);
+}
+
+static void ping_over_real_sockets_reports_a_round_trip_time(void **state) {
+    line_fixture *f = *state;
+    char command[HARNESS_LINE_MAX], reply[HARNESS_LINE_MAX];
+    snprintf(command, sizeof command, "ping %s", f->b.id);
+    assert_int_equal(harness_command(&f->a, command, reply, sizeof reply), 0);
+    assert_non_null(strstr(reply, "\"ok\":true"));
+    char peer[HARNESS_TEXT_MAX];
+    assert_int_equal(harness_json_string(reply, "ping", peer, sizeof peer), 0);
+    assert_string_equal(peer, f->b.id);
+    const char *rtt = strstr(reply, "\"rtt_ms\":");
+    assert_non_null(rtt);
+    double rtt_ms = atof(rtt + strlen("\"rtt_ms\":"));
+    assert_true(rtt_ms > 0.0);
+    assert_true(rtt_ms < HARNESS_DEADLINE_MS);
+}
+
+static void ping_to_a_peer_not_connected_fails_at_once(void **state) {
+    line_fixture *f = *state;
+    char command[HARNESS_LINE_MAX], reply[HARNESS_LINE_MAX];
+    snprintf(command, sizeof command, "ping %s", f->c.id); /* A and C are not neighbours */
+    assert_int_equal(harness_command(&f->a, command, reply, sizeof reply), 0);
+    assert_non_null(strstr(reply, "\"ok\":false"));
+}
+
+static void a_chat_message_and_its_reply_cross_between_two_daemons(void **state) {
+    line_fixture *f = *state;
+    char command[HARNESS_LINE_MAX], reply[HARNESS_LINE_MAX], line[HARNESS_LINE_MAX];
+    snprintf(command, sizeof command, "msg %s hello B, this is A", f->b.id);
+    assert_int_equal(harness_command(&f->a, command, reply, sizeof reply), 0);
+    if (strstr(reply, "\"ok\":true") == NULL) fail_msg("msg: %s", reply);
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    assert_int_equal(harness_next_event(&f->b, "\"event\":\"chat\"", "hello B, this is A", line, sizeof line, deadline), 0);
+    char from[HARNESS_TEXT_MAX];
+    assert_int_equal(harness_json_string(line, "from", from, sizeof from), 0);
+    assert_string_equal(from, f->a.id);
+
+    snprintf(command, sizeof command, "msg %s hello back from B", f->a.id);
+    assert_int_equal(harness_command(&f->b, command, reply, sizeof reply), 0);
+    assert_non_null(strstr(reply, "\"ok\":true"));
+    deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    assert_int_equal(harness_next_event(&f->a, "\"event\":\"chat\"", "hello back from B", line, sizeof line, deadline), 0);
+    assert_int_equal(harness_json_string(line, "from", from, sizeof from), 0);
+    assert_string_equal(from, f->b.id);
+}
+
+/* ---- one daemon at a time --------------------------------------------- */
+
+static int single_teardown(void **state) {
+    harness_daemon *d = *state;
+    if (d != NULL) harness_stop(d);
+    free(d);
+    return 0;
+}
+
+static int single_setup(void **state) {
+    harness_daemon *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    harness_init(d);
+    *state = d;
+    return 0;
+}
+
+static bool file_contains(const char *path, const char *needle) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return false;
+    char line[HARNESS_LINE_MAX];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f) != NULL) found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+static void sigterm_exits_0_removes_the_socket_and_flushes_the_trace(void **state) {
+    harness_daemon *d = *state;
+    assert_int_equal(harness_start(d, "term", NULL), 0);
+    struct stat st;
+    assert_int_equal(stat(d->control, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    expect_ok(d, "sub " TOPIC);
+    kill(d->pid, SIGTERM);
+    int status = harness_wait_exit(d->pid, HARNESS_STOP_MS);
+    d->pid = 0;
+    assert_int_equal(status, 0);
+    assert_int_not_equal(stat(d->control, &st), 0);
+    assert_true(file_contains(d->trace, "\"event\":\"node_up\""));
+    assert_true(file_contains(d->trace, "\"event\":\"join\",\"topic\":\"" TOPIC "\""));
+    assert_true(file_contains(d->trace, "\"event\":\"node_down\""));
+}
+
+static void a_missing_key_file_is_created_private_and_keeps_the_identity(void **state) {
+    harness_daemon *d = *state;
+    char key[HARNESS_TEXT_MAX], first_id[HARNESS_TEXT_MAX];
+    harness_path(key, sizeof key, "key", ".key");
+    unlink(key);
+    const char *extra[] = {"--key", key, NULL};
+    assert_int_equal(harness_start(d, "key1", extra), 0);
+    snprintf(first_id, sizeof first_id, "%s", d->id);
+    harness_stop(d);
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_size, 68); /* the libp2p PrivateKey protobuf */
+    assert_int_equal(harness_start(d, "key2", extra), 0);
+    assert_string_equal(d->id, first_id);
+    unlink(key);
+}
+
+/* Runs the daemon with argv (after the binary) and stdin from stdin_fd;
+ * returns its exit status. Its output stays in log. */
+static int run_daemon(const char *const *args, const char *log, int stdin_fd) {
+    const char *argv[HARNESS_ARGS_MAX] = {harness_binary()};
+    size_t argc = 1;
+    for (size_t i = 0; args[i] != NULL && argc + 1 < HARNESS_ARGS_MAX; i++) argv[argc++] = args[i];
+    argv[argc] = NULL;
+    pid_t pid = harness_spawn((char *const *)argv, log, stdin_fd);
+    assert_true(pid > 0);
+    int status = harness_wait_exit(pid, HARNESS_DEADLINE_MS);
+    if (status < 0) {
+        kill(pid, SIGKILL);
+        (void)harness_wait_exit(pid, HARNESS_STOP_MS);
+    }
+    return status;
+}
+
+static void a_key_file_others_can_read_is_refused(void **state) {
+    (void)state;
+    char key[HARNESS_TEXT_MAX], log[HARNESS_TEXT_MAX];
+    harness_path(key, sizeof key, "open", ".key");
+    harness_path(log, sizeof log, "open", ".log");
+    int fd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "0123456789abcdef0123456789abcdef", 32), 32);
+    close(fd);
+    assert_int_equal(chmod(key, 0644), 0);
+    const char *args[] = {"--key", key, NULL};
+    assert_int_equal(run_daemon(args, log, -1), 2);
+    assert_true(file_contains(log, "too open"));
+    assert_false(file_contains(log, "0123456789abcdef")); /* never print the key */
+    unlink(key);
+    unlink(log);
+}
+
+static void bad_arguments_print_usage_and_exit_2(void **state) {
+    (void)state;
+    char log[HARNESS_TEXT_MAX];
+    harness_path(log, sizeof log, "usage", ".log");
+    const char *unknown[] = {"--frobnicate", NULL};
+    assert_int_equal(run_daemon(unknown, log, -1), 2);
+    assert_true(file_contains(log, "usage: swarmlab-node"));
+    const char *bad_address[] = {"--listen", "/ip6/::1/tcp/0", NULL};
+    assert_int_equal(run_daemon(bad_address, log, -1), 2);
+    const char *bad_router[] = {"--router", "gossipsub-9000", NULL};
+    assert_int_equal(run_daemon(bad_router, log, -1), 2);
+    const char *missing_value[] = {"--peer", NULL};
+    assert_int_equal(run_daemon(missing_value, log, -1), 2);
+    unlink(log);
+}
+
+static void commands_on_a_pipe_answer_in_text_and_end_of_input_quits(void **state) {
+    (void)state;
+    char log[HARNESS_TEXT_MAX];
+    harness_path(log, sizeof log, "pipe", ".log");
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char input[] = "sub " TOPIC "\nfrobnicate\nid\n";
+    assert_int_equal(write(fds[1], input, sizeof input - 1), (ssize_t)(sizeof input - 1));
+    close(fds[1]); /* end of input: without --control the daemon quits */
+    const char *args[] = {"--listen", "/ip4/127.0.0.1/tcp/0", NULL};
+    assert_int_equal(run_daemon(args, log, fds[0]), 0);
+    close(fds[0]);
+    assert_true(file_contains(log, "peer 12D3KooW"));
+    assert_true(file_contains(log, "listen /ip4/127.0.0.1/tcp/"));
+    assert_true(file_contains(log, "ok"));
+    assert_true(file_contains(log, "error unknown command"));
+    assert_true(file_contains(log, "id 12D3KooW"));
+    unlink(log);
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_message_published_at_one_end_of_a_line_arrives_once_at_the_other,
+                                        line_setup, line_teardown),
+        cmocka_unit_test_setup_teardown(ping_over_real_sockets_reports_a_round_trip_time, line_setup, line_teardown),
+        cmocka_unit_test_setup_teardown(ping_to_a_peer_not_connected_fails_at_once, line_setup, line_teardown),
+        cmocka_unit_test_setup_teardown(a_chat_message_and_its_reply_cross_between_two_daemons, line_setup,
+                                        line_teardown),
+        cmocka_unit_test_setup_teardown(sigterm_exits_0_removes_the_socket_and_flushes_the_trace, single_setup,
+                                        single_teardown),
+        cmocka_unit_test_setup_teardown(a_missing_key_file_is_created_private_and_keeps_the_identity, single_setup,
+                                        single_teardown),
+        cmocka_unit_test(a_key_file_others_can_read_is_refused),
+        cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
+        cmocka_unit_test(commands_on_a_pipe_answer_in_text_and_end_of_input_quits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,366 @@
+/*
+ * test_hostile: a running swarmlab-node fed malformed bytes at every stage
+ * of the libp2p upgrade, over raw TCP connections that this test drives by
+ * hand with the node's own codecs (mss, noise_channel, yamux):
+ *
+ *   multistream (clear)  ->  Noise XX  ->  multistream (encrypted)  ->
+ *   yamux  ->  a stream's multistream  ->  a pubsub RPC
+ *
+ * Each test breaks one stage and checks what docs/architecture.md promises
+ * for it: a broken connection-level layer closes that connection, a
+ * malformed RPC resets only its stream. Then a well-behaved daemon connected
+ * to the same node still pings it and still receives what it publishes.
+ */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "mss.h"
+#include "noise.h"
+#include "yamux.h"
+
+#define TOPIC "hostile"
+#define RAW_WIRE_MAX (1u << 20)
+#define RAW_READ_MAX 65536
+#define FLOODSUB "/floodsub/1.0.0"
+
+typedef struct hostile_fixture {
+    harness_daemon target;  /* the daemon under attack */
+    harness_daemon witness; /* a well-behaved peer of it */
+} hostile_fixture;
+
+/* ---- a peer driven by hand -------------------------------------------- */
+
+typedef struct raw_peer {
+    int fd;
+    identity id;
+    noise_channel noise;
+    bool has_noise;
+    buf wire;  /* bytes to send */
+    buf plain; /* decrypted bytes not consumed yet */
+    yamux_session mux;
+    bool has_mux;
+    uint32_t stream;
+    mss stream_mss;
+    bool stream_negotiated, stream_reset;
+} raw_peer;
+
+static int raw_open(raw_peer *r, int port) {
+    memset(r, 0, sizeof *r);
+    buf_init(&r->wire, RAW_WIRE_MAX);
+    buf_init(&r->plain, RAW_WIRE_MAX);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    r->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (r->fd < 0 || connect(r->fd, (struct sockaddr *)&sa, sizeof sa) != 0) return -1;
+    return 0;
+}
+
+static void raw_close(raw_peer *r) {
+    if (r->fd >= 0) close(r->fd);
+    r->fd = -1;
+    if (r->has_mux) yamux_free(&r->mux);
+    if (r->has_noise) noise_channel_free(&r->noise);
+    identity_wipe(&r->id);
+    buf_free(&r->wire);
+    buf_free(&r->plain);
+}
+
+static int raw_send(raw_peer *r, const void *bytes, size_t len) {
+    return send(r->fd, bytes, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+static int raw_flush(raw_peer *r) {
+    int rc = r->wire.len > 0 ? raw_send(r, r->wire.data, r->wire.len) : 0;
+    buf_clear(&r->wire);
+    return rc;
+}
+
+/* Bytes from the daemon: > 0, 0 when it closed or reset the connection,
+ * -1 at the deadline. */
+static ssize_t raw_recv(raw_peer *r, uint8_t *out, size_t cap, long deadline_ms) {
+    for (;;) {
+        long left = deadline_ms - harness_now_ms();
+        if (left <= 0) return -1;
+        struct pollfd p = {.fd = r->fd, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0) continue;
+        ssize_t n = recv(r->fd, out, cap, 0);
+        if (n < 0 && errno == EINTR) continue;
+        return n > 0 ? n : 0; /* ECONNRESET counts as closed */
+    }
+}
+
+/* Whether the daemon closes the connection before the deadline (whatever
+ * it says first, a Go Away say, is read and ignored). */
+static bool raw_closed_by_daemon(raw_peer *r) {
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    uint8_t bytes[RAW_READ_MAX];
+    ssize_t n;
+    while ((n = raw_recv(r, bytes, sizeof bytes, deadline)) > 0) continue;
+    return n == 0;
+}
+
+/* multistream-select for one protocol, in the clear; 0 or -1. */
+static int raw_negotiate_clear(raw_peer *r, const char *protocol) {
+    mss m;
+    const char *const proposals[] = {protocol};
+    mss_init_initiator(&m, proposals, 1);
+    if (mss_start(&m, &r->wire) != 0 || raw_flush(r) != 0) return -1;
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    uint8_t bytes[RAW_READ_MAX];
+    mss_status status = MSS_PENDING;
+    while (status == MSS_PENDING) {
+        ssize_t n = raw_recv(r, bytes, sizeof bytes, deadline);
+        size_t consumed;
+        if (n <= 0) return -1;
+        status = mss_feed(&m, bytes, (size_t)n, &consumed, &r->wire);
+    }
+    return status == MSS_DONE ? 0 : -1;
+}
+
+/* Reads once and decrypts into r->plain; 0 or -1. */
+static int raw_read_encrypted(raw_peer *r, long deadline_ms) {
+    uint8_t bytes[RAW_READ_MAX];
+    ssize_t n = raw_recv(r, bytes, sizeof bytes, deadline_ms);
+    if (n <= 0 || noise_channel_feed(&r->noise, bytes, (size_t)n, &r->wire, &r->plain) != 0) return -1;
+    return raw_flush(r);
+}
+
+/* The Noise XX handshake as initiator, with a fresh identity; 0 or -1. */
+static int raw_handshake(raw_peer *r) {
+    uint8_t seed[IDENTITY_SEED_BYTES], static_key[NOISE_KEY_BYTES], ephemeral[NOISE_KEY_BYTES];
+    randombytes_buf(seed, sizeof seed);
+    randombytes_buf(static_key, sizeof static_key);
+    randombytes_buf(ephemeral, sizeof ephemeral);
+    identity_from_seed(&r->id, seed);
+    noise_channel_init(&r->noise, true, &r->id, static_key, ephemeral);
+    r->has_noise = true;
+    if (noise_channel_start(&r->noise, &r->wire) != 0 || raw_flush(r) != 0) return -1;
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (r->noise.state == NOISE_CHANNEL_HANDSHAKE)
+        if (raw_read_encrypted(r, deadline) != 0) return -1;
+    return r->noise.state == NOISE_CHANNEL_OPEN ? 0 : -1;
+}
+
+static int raw_send_encrypted(raw_peer *r, const void *bytes, size_t len) {
+    if (noise_channel_send(&r->noise, bytes, len, &r->wire) != 0) return -1;
+    return raw_flush(r);
+}
+
+/* multistream-select for /yamux/1.0.0 inside Noise; what follows the
+ * answer stays in r->plain for yamux. 0 or -1. */
+static int raw_negotiate_yamux(raw_peer *r) {
+    mss m;
+    const char *const proposals[] = {"/yamux/1.0.0"};
+    mss_init_initiator(&m, proposals, 1);
+    buf out;
+    buf_init(&out, MSS_MESSAGE_MAX * 2);
+    int rc = mss_start(&m, &out) == 0 ? raw_send_encrypted(r, out.data, out.len) : -1;
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    mss_status status = MSS_PENDING;
+    while (rc == 0 && status == MSS_PENDING) {
+        size_t consumed = 0;
+        status = mss_feed(&m, r->plain.data, r->plain.len, &consumed, &out);
+        buf_consume(&r->plain, consumed);
+        if (status == MSS_PENDING) rc = raw_read_encrypted(r, deadline);
+    }
+    buf_free(&out);
+    return rc == 0 && status == MSS_DONE ? 0 : -1;
+}
+
+static void raw_on_yamux(void *user, const yamux_event *event) {
+    raw_peer *r = user;
+    if (event->stream_id != r->stream) return; /* the daemon's own streams wait */
+    if (event->kind == YAMUX_EVENT_STREAM_RESET) r->stream_reset = true;
+    if (event->kind != YAMUX_EVENT_DATA || r->stream_negotiated) return;
+    size_t consumed;
+    buf ignored;
+    buf_init(&ignored, MSS_MESSAGE_MAX * 2);
+    r->stream_negotiated = mss_feed(&r->stream_mss, event->data, event->len, &consumed, &ignored) == MSS_DONE;
+    buf_free(&ignored);
+}
+
+/* Feeds r->plain to yamux and sends what yamux answers; 0 or -1. */
+static int raw_pump_yamux(raw_peer *r) {
+    int rc = yamux_feed(&r->mux, r->plain.data, r->plain.len);
+    buf_clear(&r->plain);
+    if (rc == 0 && r->mux.out.len > 0) rc = raw_send_encrypted(r, r->mux.out.data, r->mux.out.len);
+    buf_clear(&r->mux.out);
+    return rc;
+}
+
+/* Opens a yamux stream and negotiates /floodsub/1.0.0 on it; 0 or -1. */
+static int raw_open_floodsub(raw_peer *r) {
+    if (yamux_init(&r->mux, true, raw_on_yamux, r) != 0) return -1;
+    r->has_mux = true;
+    const char *const proposals[] = {FLOODSUB};
+    mss_init_initiator(&r->stream_mss, proposals, 1);
+    buf hello;
+    buf_init(&hello, MSS_MESSAGE_MAX * 2);
+    int rc = yamux_open(&r->mux, &r->stream) == 0 && mss_start(&r->stream_mss, &hello) == 0 ? 0 : -1;
+    if (rc == 0) rc = yamux_write(&r->mux, r->stream, hello.data, hello.len);
+    buf_free(&hello);
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (rc == 0 && (rc = raw_pump_yamux(r)) == 0 && !r->stream_negotiated)
+        rc = raw_read_encrypted(r, deadline);
+    return rc;
+}
+
+/* ---- fixture: the target daemon and a well-behaved witness ------------ */
+
+/* Fails unless both daemons exit 0 on SIGTERM (the sanitizers' verdict). */
+static int hostile_teardown(void **state) {
+    hostile_fixture *f = *state;
+    int target = harness_stop(&f->target), witness = harness_stop(&f->witness);
+    free(f);
+    *state = NULL;
+    return target == 0 && witness == 0 ? 0 : -1;
+}
+
+static int hostile_setup(void **state) {
+    hostile_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    *state = f;
+    harness_init(&f->target);
+    harness_init(&f->witness);
+    char reply[HARNESS_LINE_MAX];
+    bool ready = harness_start(&f->target, "target", NULL) == 0 && harness_start(&f->witness, "witness", NULL) == 0 &&
+                 harness_connect(&f->witness, &f->target) == 0 &&
+                 harness_command(&f->target, "sub " TOPIC, reply, sizeof reply) == 0 &&
+                 harness_command(&f->witness, "sub " TOPIC, reply, sizeof reply) == 0 &&
+                 harness_wait_route(&f->target, &f->witness, TOPIC) == 0;
+    if (ready) return 0;
+    harness_print_log(&f->target);
+    harness_print_log(&f->witness);
+    (void)hostile_teardown(state);
+    return -1;
+}
+
+/* The witness still pings the target and receives what it publishes. */
+static void assert_target_still_serves(hostile_fixture *f, const char *tag) {
+    char command[HARNESS_LINE_MAX], reply[HARNESS_LINE_MAX], line[HARNESS_LINE_MAX];
+    snprintf(command, sizeof command, "ping %s", f->target.id);
+    assert_int_equal(harness_command(&f->witness, command, reply, sizeof reply), 0);
+    if (strstr(reply, "\"rtt_ms\":") == NULL) fail_msg("ping after %s: %s", tag, reply);
+    snprintf(command, sizeof command, "pub " TOPIC " still serving after %s", tag);
+    assert_int_equal(harness_command(&f->target, command, reply, sizeof reply), 0);
+    assert_non_null(strstr(reply, "\"ok\":true"));
+    snprintf(command, sizeof command, "still serving after %s", tag);
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    assert_int_equal(harness_next_event(&f->witness, "\"event\":\"message\"", command, line, sizeof line, deadline), 0);
+}
+
+/* ---- the stages ------------------------------------------------------- */
+
+static void garbage_instead_of_multistream_closes_the_connection(void **state) {
+    hostile_fixture *f = *state;
+    raw_peer r;
+    assert_int_equal(raw_open(&r, f->target.port), 0);
+    uint8_t garbage[64];
+    memset(garbage, 0xff, sizeof garbage); /* a length prefix that never ends */
+    assert_int_equal(raw_send(&r, garbage, sizeof garbage), 0);
+    assert_true(raw_closed_by_daemon(&r));
+    raw_close(&r);
+    assert_target_still_serves(f, "multistream garbage");
+}
+
+static void garbage_instead_of_the_first_noise_message_closes_the_connection(void **state) {
+    hostile_fixture *f = *state;
+    raw_peer r;
+    assert_int_equal(raw_open(&r, f->target.port), 0);
+    assert_int_equal(raw_negotiate_clear(&r, "/noise"), 0);
+    static const uint8_t short_frame[] = {0x00, 0x05, 'h', 'e', 'l', 'l', 'o'}; /* no room for a key */
+    assert_int_equal(raw_send(&r, short_frame, sizeof short_frame), 0);
+    assert_true(raw_closed_by_daemon(&r));
+    raw_close(&r);
+    assert_target_still_serves(f, "noise garbage");
+}
+
+static void a_forged_frame_after_the_handshake_closes_the_connection(void **state) {
+    hostile_fixture *f = *state;
+    raw_peer r;
+    assert_int_equal(raw_open(&r, f->target.port), 0);
+    assert_int_equal(raw_negotiate_clear(&r, "/noise"), 0);
+    assert_int_equal(raw_handshake(&r), 0);
+    static const char hello[] = "\x13/multistream/1.0.0\n";
+    assert_int_equal(noise_channel_send(&r.noise, (const uint8_t *)hello, sizeof hello - 1, &r.wire), 0);
+    r.wire.data[r.wire.len - 1] ^= 0x01; /* the authentication tag no longer matches */
+    assert_int_equal(raw_flush(&r), 0);
+    assert_true(raw_closed_by_daemon(&r));
+    raw_close(&r);
+    assert_target_still_serves(f, "forged frame");
+}
+
+static void garbage_instead_of_the_encrypted_multistream_closes_the_connection(void **state) {
+    hostile_fixture *f = *state;
+    raw_peer r;
+    assert_int_equal(raw_open(&r, f->target.port), 0);
+    assert_int_equal(raw_negotiate_clear(&r, "/noise"), 0);
+    assert_int_equal(raw_handshake(&r), 0);
+    uint8_t garbage[32];
+    memset(garbage, 0xff, sizeof garbage);
+    assert_int_equal(raw_send_encrypted(&r, garbage, sizeof garbage), 0);
+    assert_true(raw_closed_by_daemon(&r));
+    raw_close(&r);
+    assert_target_still_serves(f, "encrypted multistream garbage");
+}
+
+static void a_yamux_frame_with_a_bad_version_closes_the_connection(void **state) {
+    hostile_fixture *f = *state;
+    raw_peer r;
+    assert_int_equal(raw_open(&r, f->target.port), 0);
+    assert_int_equal(raw_negotiate_clear(&r, "/noise"), 0);
+    assert_int_equal(raw_handshake(&r), 0);
+    assert_int_equal(raw_negotiate_yamux(&r), 0);
+    /* A window update on stream 1 from a yamux of version 1. */
+    static const uint8_t frame[YAMUX_HEADER_BYTES] = {1, YAMUX_TYPE_WINDOW_UPDATE, 0, YAMUX_FLAG_SYN, 0, 0, 0, 1, 0, 0, 0, 0};
+    assert_int_equal(raw_send_encrypted(&r, frame, sizeof frame), 0);
+    assert_true(raw_closed_by_daemon(&r));
+    raw_close(&r);
+    assert_target_still_serves(f, "bad yamux version");
+}
+
+static void a_malformed_pubsub_rpc_resets_its_stream(void **state) {
+    hostile_fixture *f = *state;
+    raw_peer r;
+    assert_int_equal(raw_open(&r, f->target.port), 0);
+    assert_int_equal(raw_negotiate_clear(&r, "/noise"), 0);
+    assert_int_equal(raw_handshake(&r), 0);
+    assert_int_equal(raw_negotiate_yamux(&r), 0);
+    assert_int_equal(raw_open_floodsub(&r), 0);
+    /* A length-prefixed RPC whose protobuf is a varint that never ends. */
+    static const uint8_t rpc[] = {0x04, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(yamux_write(&r.mux, r.stream, rpc, sizeof rpc), 0);
+    assert_int_equal(raw_pump_yamux(&r), 0);
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (!r.stream_reset && raw_read_encrypted(&r, deadline) == 0 && raw_pump_yamux(&r) == 0) continue;
+    assert_true(r.stream_reset);
+    raw_close(&r);
+    assert_target_still_serves(f, "malformed rpc");
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    if (sodium_init() < 0) return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(garbage_instead_of_multistream_closes_the_connection, hostile_setup,
+                                        hostile_teardown),
+        cmocka_unit_test_setup_teardown(garbage_instead_of_the_first_noise_message_closes_the_connection,
+                                        hostile_setup, hostile_teardown),
+        cmocka_unit_test_setup_teardown(a_forged_frame_after_the_handshake_closes_the_connection, hostile_setup,
+                                        hostile_teardown),
+        cmocka_unit_test_setup_teardown(garbage_instead_of_the_encrypted_multistream_closes_the_connection,
+                                        hostile_setup, hostile_teardown),
+        cmocka_unit_test_setup_teardown(a_yamux_frame_with_a_bad_version_closes_the_connection, hostile_setup,
+                                        hostile_teardown),
+        cmocka_unit_test_setup_teardown(a_malformed_pubsub_rpc_resets_its_stream, hostile_setup, hostile_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
