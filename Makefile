@@ -149,11 +149,17 @@ BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml
 $(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
 
+LOOPBACK_BENCH_BIN := $(BUILD)/swarmlab-bench-loopback
+
+$(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h | deps
+	$(CC) $(ALL_CFLAGS) -Itests/posix $< -o $@ $(LDFLAGS)
+
 # The figures of docs/performance.md. Each scenario runs in its own process,
 # so that peak memory is that scenario's own.
-bench: deps $(BENCH_BIN)
+bench: deps $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
+	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN)
 
 test: all
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) $(POSIX_TEST_BIN) -- $(FUZZ_REPLAY_BIN)
