@@ -4,6 +4,7 @@
 #   make run       build and run scenarios/quickstart.yaml (see README.md)
 #   make bench     the performance figures of docs/performance.md
 #   make test      unit tests and fuzz-corpus replays; SAN=1 for ASan+UBSan
+#   make interop   swarmlab-node against js-libp2p (needs node and the npm registry)
 #   make fuzz      run every libFuzzer target for FUZZ_SECONDS each
 #   make install   PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -60,7 +61,7 @@ FUZZ_REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 
-.PHONY: all deps run test bench fuzz install clean
+.PHONY: all deps run test bench interop fuzz install clean
 # Keep object files that only serve as intermediates, so nothing rebuilds twice.
 .SECONDARY:
 
@@ -163,6 +164,11 @@ bench: deps $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 
 test: all
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) $(POSIX_TEST_BIN) -- $(FUZZ_REPLAY_BIN)
+
+# Talks to js-libp2p (installed from the npm registry into tests/interop/):
+# both directions, Noise, yamux, identify, ping, floodsub, the chat protocol.
+interop: deps $(DAEMON_BIN)
+	@BUILD=$(BUILD) bash tests/interop/run.sh
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \

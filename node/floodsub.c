@@ -234,7 +234,9 @@ static void floodsub_receive_message(floodsub *fs, const floodsub_peer *from, co
     uint64_t now = fs->host.now_ns(fs->host.user);
     const char *reason = NULL;
     if (id_len == 0 || !msg->has_topic) {
-        floodsub_trace_message(fs, TRACE_REJECT_MESSAGE, msg, from, "malformed message id or topic");
+        /* No from or seqno: an unsigned message, which StrictSign refuses. */
+        if (pubsub_message_verify(msg, &reason) == 0) reason = "malformed message id or topic";
+        floodsub_trace_message(fs, TRACE_REJECT_MESSAGE, msg, from, reason);
         return;
     }
     if (seen_cache_contains(&fs->seen, id, id_len, now)) {

@@ -1,0 +1,340 @@
+// peer.mjs: a js-libp2p peer driven the way swarmlab-node is driven, so the
+// interop harness (run.sh) can run the same checks against either one.
+//
+//   node --import ./polyfill.mjs peer.mjs [--listen MA] [--peer MA]...
+//        [--key FILE] [--control PATH] [--router floodsub|gossipsub]
+//        [--sign-policy StrictSign|StrictNoSign]
+//
+// StrictSign is the default and what the interop checks use; StrictNoSign
+// makes a peer that publishes unsigned messages, which a StrictSign peer
+// must reject.
+//
+// Commands, one per line, on standard input and on the Unix control socket;
+// each gets one JSON reply line:
+//   id | connect MA | sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers
+//   ping PEERID | msg PEERID TEXT | quit      (as swarmlab-node has them)
+//   ping PEERID COUNT   COUNT pings in a row, each on a new stream
+//   identify PEERID     agent, protocol version and protocols the peer announced,
+//                       and the connections' encryption and muxer
+//   yamux-ping PEERID   a yamux Ping frame, answered by the peer's muxer
+//   subscribers TOPIC   the peers we know to be subscribed to TOPIC
+// Standard output also carries one line per event:
+//   message TOPIC FROM TEXT      a pubsub message delivered (StrictSign checked)
+//   chat FROM TEXT               a /swarmlab/chat/1.0.0 message arrived
+//   connected PEER | disconnected PEER
+//   identified PEER AGENT PROTO,PROTO,...
+//
+// The node speaks TCP, Noise, yamux, identify, ping, floodsub (or gossipsub
+// with its floodsub fallback) and /swarmlab/chat/1.0.0, whose messages are
+// uvarint-length-prefixed; an inbound chat message is answered with
+// "echo: TEXT" on the same stream.
+import { createServer } from 'node:net'
+import { chmodSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { floodsub } from '@libp2p/floodsub'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+
+const CHAT_PROTOCOL = '/swarmlab/chat/1.0.0'
+const CHAT_MESSAGE_MAX = 256 * 1024 // largest chat message we accept
+const CHAT_READ_TIMEOUT_MS = 30_000 // how long an outbound chat stream waits for replies
+const ECHO_PREFIX = 'echo: ' // replies are never echoed again: no ping-pong
+const COMMAND_TIMEOUT_MS = 10_000 // dial, ping and stream opening
+const CONTROL_LINE_MAX = 256 * 1024 // longest command line on the control socket (checked once read:
+// only the harness, as the same user, can reach the 0600 socket)
+const PING_COUNT_MAX = 10_000 // pings one ping command may run
+const AGENT_NAME = 'swarmlab-interop-js'
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+function parseOptions () {
+  const { values } = parseArgs({
+    options: {
+      listen: { type: 'string', default: '/ip4/127.0.0.1/tcp/0' },
+      peer: { type: 'string', multiple: true, default: [] },
+      key: { type: 'string' },
+      control: { type: 'string' },
+      router: { type: 'string', default: 'floodsub' },
+      'sign-policy': { type: 'string', default: 'StrictSign' }
+    }
+  })
+  if (values['sign-policy'] !== 'StrictSign' && values['sign-policy'] !== 'StrictNoSign') {
+    throw new Error(`--sign-policy must be StrictSign or StrictNoSign, not ${values['sign-policy']}`)
+  }
+  if (values.router !== 'floodsub' && values.router !== 'gossipsub') {
+    throw new Error(`--router must be floodsub or gossipsub, not ${values.router}`)
+  }
+  return values
+}
+
+// The identity: read from --key (libp2p protobuf private key), or created
+// there with mode 0600 when the file is missing.
+async function loadKey (path) {
+  if (path === undefined) return generateKeyPair('Ed25519')
+  if (existsSync(path)) return privateKeyFromProtobuf(readFileSync(path))
+  const key = await generateKeyPair('Ed25519')
+  writeFileSync(path, privateKeyToProtobuf(key), { mode: 0o600 })
+  return key
+}
+
+function pubsubService (router, signPolicy) {
+  if (router === 'gossipsub') {
+    return gossipsub({
+      globalSignaturePolicy: signPolicy,
+      fallbackToFloodsub: true,
+      allowPublishToZeroTopicPeers: true,
+      emitSelf: false
+    })
+  }
+  return floodsub({ globalSignaturePolicy: signPolicy, emitSelf: false })
+}
+
+async function createPeer (options) {
+  return createLibp2p({
+    privateKey: await loadKey(options.key),
+    addresses: { listen: [options.listen] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    nodeInfo: { name: AGENT_NAME, version: '0.1' },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: pubsubService(options.router, options['sign-policy'])
+    }
+  })
+}
+
+// Text on one output line: newlines and other control characters escaped.
+function oneLine (text) {
+  return text.replace(/[\u0000-\u001f\\]/g, (c) => c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+function emit (line) {
+  process.stdout.write(line + '\n')
+}
+
+function watchEvents (libp2p, identified) {
+  libp2p.addEventListener('peer:connect', (evt) => emit(`connected ${evt.detail}`))
+  libp2p.addEventListener('peer:disconnect', (evt) => {
+    identified.delete(evt.detail.toString())
+    emit(`disconnected ${evt.detail}`)
+  })
+  libp2p.addEventListener('peer:identify', (evt) => {
+    const { peerId, agentVersion, protocols, protocolVersion } = evt.detail
+    identified.set(peerId.toString(), { agent: agentVersion ?? null, protocol_version: protocolVersion ?? null, protocols })
+    emit(`identified ${peerId} ${oneLine(agentVersion ?? '-')} ${protocols.join(',')}`)
+  })
+  libp2p.services.pubsub.addEventListener('message', (evt) => {
+    const msg = evt.detail
+    // StrictSign: the router rejected anything unsigned or badly signed;
+    // report the kind anyway so a test can see what arrived.
+    if (msg.type !== 'signed') {
+      emit(`unsigned-message ${msg.topic} ${oneLine(decoder.decode(msg.data))}`)
+      return
+    }
+    emit(`message ${msg.topic} ${msg.from} ${oneLine(decoder.decode(msg.data))}`)
+  })
+}
+
+// Reads chat messages off a stream until it ends; answers each with an echo
+// when asked to (inbound streams), never answering an echo.
+async function chatReadLoop (stream, from, answer) {
+  const lp = lpStream(stream, { maxDataLength: CHAT_MESSAGE_MAX })
+  try {
+    for (;;) {
+      const text = decoder.decode((await lp.read()).subarray())
+      emit(`chat ${from} ${oneLine(text)}`)
+      if (answer && !text.startsWith(ECHO_PREFIX)) await lp.write(encoder.encode(ECHO_PREFIX + text))
+    }
+  } catch {
+    // end of stream, reset or timeout: the conversation is over
+  }
+  try { await stream.close() } catch { stream.abort(new Error('chat stream closed')) }
+}
+
+function handleChat (libp2p) {
+  return libp2p.handle(CHAT_PROTOCOL, (stream, connection) => {
+    chatReadLoop(stream, connection.remotePeer.toString(), true)
+  })
+}
+
+async function sendChat (libp2p, peer, text) {
+  const signal = AbortSignal.timeout(COMMAND_TIMEOUT_MS)
+  const stream = await libp2p.dialProtocol(peerIdFromString(peer), CHAT_PROTOCOL, { signal })
+  const lp = lpStream(stream, { maxDataLength: CHAT_MESSAGE_MAX })
+  await lp.write(encoder.encode(text), { signal })
+  // Replies, if the peer sends any, are printed as chat lines.
+  const timer = setTimeout(() => stream.abort(new Error('chat read timeout')), CHAT_READ_TIMEOUT_MS)
+  chatReadLoop(lp.unwrap(), peer, false).finally(() => clearTimeout(timer))
+}
+
+// What identify told us about a connected peer, and where it is.
+function describePeer (libp2p, identified, id) {
+  const connections = libp2p.getConnections(peerIdFromString(id))
+  if (connections.length === 0) throw new Error('not connected to that peer')
+  const info = identified.get(id)
+  if (info === undefined) throw new Error('no identify from that peer yet')
+  const connection = connections.map((c) => ({
+    addr: c.remoteAddr.toString(), direction: c.direction, encryption: c.encryption ?? null, muxer: c.multiplexer ?? null
+  }))
+  return { id, connections: connection, ...info }
+}
+
+// A yamux-level Ping frame (not /ipfs/ping): what js-yamux's keepalive sends.
+async function yamuxPing (libp2p, id) {
+  const connection = libp2p.getConnections(peerIdFromString(id))[0]
+  if (connection === undefined) throw new Error('not connected to that peer')
+  // The muxer is not part of the Connection interface, but libp2p 3 keeps it there.
+  if (typeof connection.muxer?.ping !== 'function') throw new Error('this muxer cannot ping')
+  return connection.muxer.ping({ signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) })
+}
+
+// COUNT pings one after the other, each on a stream of its own: many more
+// than a muxer's stream table holds show that the peer frees closed streams.
+async function pingMany (libp2p, peerId, count) {
+  if (!Number.isInteger(count) || count < 1 || count > PING_COUNT_MAX) {
+    throw new Error(`ping count must be 1 to ${PING_COUNT_MAX}`)
+  }
+  let rtt = 0
+  for (let i = 0; i < count; i++) {
+    rtt = await libp2p.services.ping.ping(peerId, { signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) })
+  }
+  return { rtt_ms: rtt, count }
+}
+
+// Splits "VERB REST" and "VERB ARG REST" the way the daemon does.
+function splitCommand (line) {
+  const trimmed = line.trim()
+  const space = trimmed.indexOf(' ')
+  if (space < 0) return { verb: trimmed, rest: '' }
+  return { verb: trimmed.slice(0, space), rest: trimmed.slice(space + 1).trim() }
+}
+
+function firstWord (rest) {
+  const space = rest.indexOf(' ')
+  return space < 0 ? { word: rest, tail: '' } : { word: rest.slice(0, space), tail: rest.slice(space + 1) }
+}
+
+function makeCommands (libp2p, identified, shutdown) {
+  const pubsub = libp2p.services.pubsub
+  return {
+    id: async () => ({ id: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(String) }),
+    connect: async (rest) => {
+      const conn = await libp2p.dial(multiaddr(rest), { signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) })
+      return { peer: conn.remotePeer.toString() }
+    },
+    sub: async (rest) => { pubsub.subscribe(rest); return {} },
+    unsub: async (rest) => { pubsub.unsubscribe(rest); return {} },
+    pub: async (rest) => {
+      const { word: topic, tail: text } = firstWord(rest)
+      const result = await pubsub.publish(topic, encoder.encode(text))
+      return { recipients: result.recipients.length }
+    },
+    subscribers: async (rest) => ({ peers: pubsub.getSubscribers(rest).map(String) }),
+    peers: async () => ({ peers: libp2p.getPeers().map(String) }),
+    identify: async (rest) => describePeer(libp2p, identified, rest),
+    'yamux-ping': async (rest) => ({ rtt_ms: await yamuxPing(libp2p, rest) }),
+    ping: async (rest) => {
+      const { word: peer, tail } = firstWord(rest)
+      return pingMany(libp2p, peerIdFromString(peer), tail === '' ? 1 : Number(tail))
+    },
+    msg: async (rest) => {
+      const { word: peer, tail: text } = firstWord(rest)
+      await sendChat(libp2p, peer, text)
+      return {}
+    },
+    quit: async () => { setImmediate(shutdown); return {} }
+  }
+}
+
+async function runCommand (commands, line) {
+  const { verb, rest } = splitCommand(line)
+  if (verb === '') return null
+  const command = commands[verb]
+  if (command === undefined) return { ok: false, error: `unknown command: ${verb}` }
+  try {
+    return { ok: true, ...(await command(rest)) }
+  } catch (err) {
+    return { ok: false, error: oneLine(String(err?.message ?? err)) }
+  }
+}
+
+function serveControl (path, commands) {
+  if (existsSync(path)) unlinkSync(path)
+  const server = createServer((socket) => {
+    const lines = createInterface({ input: socket, crlfDelay: Infinity })
+    let pending = Promise.resolve()
+    lines.on('line', (line) => {
+      if (line.length > CONTROL_LINE_MAX) { socket.destroy(); return }
+      // Replies go out in the order the commands came in.
+      pending = pending.then(async () => {
+        const reply = await runCommand(commands, line)
+        if (reply !== null && !socket.destroyed) socket.write(JSON.stringify(reply) + '\n')
+      })
+    })
+    socket.on('error', () => {})
+  })
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(path, () => { chmodSync(path, 0o600); resolve(server) })
+  })
+}
+
+function serveStdin (commands, control, shutdown) {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+  let pending = Promise.resolve()
+  lines.on('line', (line) => {
+    pending = pending.then(async () => {
+      const reply = await runCommand(commands, line)
+      if (reply !== null) emit(JSON.stringify(reply))
+    })
+  })
+  // Without a control socket, the end of standard input is the end of the run.
+  lines.on('close', () => { if (control === undefined) pending.then(shutdown) })
+}
+
+async function main () {
+  const options = parseOptions()
+  const libp2p = await createPeer(options)
+  const identified = new Map()
+  watchEvents(libp2p, identified)
+  await handleChat(libp2p)
+  let server = null
+  let stopping = false
+  const shutdown = async () => {
+    if (stopping) return
+    stopping = true
+    if (server !== null) { server.close(); try { unlinkSync(options.control) } catch {} }
+    await libp2p.stop().catch(() => {})
+    process.exit(0)
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+  const commands = makeCommands(libp2p, identified, shutdown)
+  emit(`peer-id ${libp2p.peerId}`)
+  for (const addr of libp2p.getMultiaddrs()) emit(`listen ${addr}`)
+  for (const addr of options.peer) {
+    const reply = await runCommand(commands, `connect ${addr}`)
+    emit(JSON.stringify(reply))
+  }
+  if (options.control !== undefined) server = await serveControl(options.control, commands)
+  serveStdin(commands, options.control, shutdown)
+}
+
+main().catch((err) => {
+  process.stderr.write(`peer.mjs: ${err?.stack ?? err}\n`)
+  process.exit(2)
+})
