@@ -13,25 +13,15 @@
 #include <cmocka.h>
 
 #include "base58.h"
+#include "vectors.h"
 
 enum { HEX_BYTES_MAX = 128 };
 
-/* Decodes a lowercase hex literal of a test vector; returns its length. */
+/* Decodes a hex literal of a test vector; returns its length. */
 static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap) {
-    size_t len = strlen(hex);
-    assert_int_equal(len % 2, 0);
-    assert_true(len / 2 <= cap);
-    for (size_t i = 0; i < len / 2; i++) {
-        unsigned value = 0;
-        for (size_t j = 0; j < 2; j++) {
-            char c = hex[2 * i + j];
-            unsigned nibble = (c >= '0' && c <= '9') ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
-            assert_true(nibble < 16);
-            value = value * 16 + nibble;
-        }
-        out[i] = (uint8_t)value;
-    }
-    return len / 2;
+    size_t len = 0;
+    assert_int_equal(vectors_hex_decode(hex, out, cap, &len), 0);
+    return len;
 }
 
 typedef struct base58_vector {
