@@ -75,9 +75,9 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
 }
 
 void conn_close(node *n, conn *c, const char *reason) {
-    (void)n;
     if (c->closing) return;
     c->closing = true;
+    n->closing_count++;
     c->close_reason = reason;
 }
 
@@ -99,6 +99,7 @@ void conn_destroy(node *n, conn *c) {
     peer_info_free(&c->info);
     free(c->negotiation);
     free(c->streams);
+    free(c->stream_ids);
     free(c);
 }
 

@@ -69,7 +69,7 @@ void node_rebuild_supported(node *n) {
 /* Tears down the connections marked closing. Runs at the end of every entry
  * point, so that no handler ever frees a connection its caller still uses. */
 static void node_reap(node *n) {
-    if (n->depth > 0) return; /* an entry point further out will reap */
+    if (n->depth > 0 || n->closing_count == 0) return; /* later, or nothing to do */
     n->depth++;
     /* Callbacks run by conn_destroy may mark more connections: rescan. */
     for (size_t i = 0; i < n->conn_count;) {
@@ -82,6 +82,8 @@ static void node_reap(node *n) {
         n->conns[i] = n->conns[n->conn_count];
         n->conn_ids[i] = n->conn_ids[n->conn_count];
         n->conn_handles[i] = n->conn_handles[n->conn_count];
+        assert(n->closing_count > 0);
+        n->closing_count--;
         conn_destroy(n, c);
         i = 0;
     }

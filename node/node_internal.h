@@ -77,6 +77,7 @@ typedef struct conn {
     bool expect_peer;
     peer_id expected;
     node_stream **streams;
+    uint32_t *stream_ids; /* streams[i]->id, side by side: lookups read one small array */
     size_t stream_count, stream_cap;
     bool pubsub_added; /* the router knows this peer */
     uint32_t pubsub_out; /* our stream for pubsub RPCs */
@@ -106,6 +107,7 @@ struct node {
     size_t conn_count, conn_cap;
     uint32_t next_handle;
     int depth; /* nesting of entry points: connections are reaped at depth 0 */
+    size_t closing_count; /* connections marked closing: reaping has work only when > 0 */
     /* Scratch shared by all connections, so that it stays in cache: wire
      * holds ciphertext only until it is handed to env->write (right after
      * each append), plain holds the decrypted bytes of one arrival. */

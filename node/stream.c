@@ -24,7 +24,7 @@
 
 node_stream *stream_find(conn *c, uint32_t id) {
     for (size_t i = 0; i < c->stream_count; i++)
-        if (c->streams[i]->id == id) return c->streams[i];
+        if (c->stream_ids[i] == id) return c->streams[i];
     return NULL;
 }
 
@@ -34,8 +34,10 @@ static node_stream *stream_add(conn *c, uint32_t id, bool outbound) {
     if (c->stream_count == c->stream_cap) {
         size_t cap = c->stream_cap ? c->stream_cap * 2 : 4;
         node_stream **streams = realloc(c->streams, cap * sizeof *streams);
-        if (streams == NULL) return NULL;
-        c->streams = streams;
+        if (streams != NULL) c->streams = streams;
+        uint32_t *ids = realloc(c->stream_ids, cap * sizeof *ids);
+        if (ids != NULL) c->stream_ids = ids;
+        if (streams == NULL || ids == NULL) return NULL;
         c->stream_cap = cap;
     }
     node_stream *s = calloc(1, sizeof *s);
@@ -52,7 +54,9 @@ static node_stream *stream_add(conn *c, uint32_t id, bool outbound) {
     s->negotiation = m;
     buf_init(&s->inbound, NODE_STREAM_MESSAGE_MAX + VARINT_MAX_BYTES);
     buf_init(&s->pending, NODE_PEER_BUFFER_MAX);
-    c->streams[c->stream_count++] = s;
+    c->streams[c->stream_count] = s;
+    c->stream_ids[c->stream_count] = id;
+    c->stream_count++;
     return s;
 }
 
@@ -73,7 +77,9 @@ static void stream_remove(node *n, conn *c, node_stream *s, bool notify) {
     if (c->has_pubsub_out && c->pubsub_out == s->id) c->has_pubsub_out = false;
     for (size_t i = 0; i < c->stream_count; i++) {
         if (c->streams[i] != s) continue;
-        c->streams[i] = c->streams[--c->stream_count];
+        c->stream_count--;
+        c->streams[i] = c->streams[c->stream_count];
+        c->stream_ids[i] = c->stream_ids[c->stream_count];
         break;
     }
     free(s->negotiation);
