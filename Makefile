@@ -160,7 +160,8 @@ $(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h | deps
 bench: deps $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
-	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN)
+	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) swarmlab
+	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) js
 
 test: all
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) $(POSIX_TEST_BIN) -- $(FUZZ_REPLAY_BIN)

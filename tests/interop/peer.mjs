@@ -12,7 +12,7 @@
 // Commands, one per line, on standard input and on the Unix control socket;
 // each gets one JSON reply line:
 //   id | connect MA | sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers
-//   ping PEERID | msg PEERID TEXT | quit      (as swarmlab-node has them)
+//   ping PEERID | msg PEERID TEXT | watch | quit  (as swarmlab-node has them)
 //   ping PEERID COUNT   COUNT pings in a row, each on a new stream
 //   identify PEERID     agent, protocol version and protocols the peer announced,
 //                       and the connections' encryption and muxer
@@ -23,6 +23,10 @@
 //   chat FROM TEXT               a /swarmlab/chat/1.0.0 message arrived
 //   connected PEER | disconnected PEER
 //   identified PEER AGENT PROTO,PROTO,...
+// A control-socket client that sent `watch` also receives the message, chat,
+// connected and disconnected events as the daemon's JSON lines (docs/node.md),
+// e.g. {"event":"message","topic":"room","from":"12D3KooW...","data":"hello"},
+// so that tests/bench/bench_loopback.c measures both the same way.
 //
 // The node speaks TCP, Noise, yamux, identify, ping, floodsub (or gossipsub
 // with its floodsub fallback) and /swarmlab/chat/1.0.0, whose messages are
@@ -55,6 +59,10 @@ const CONTROL_LINE_MAX = 256 * 1024 // longest command line on the control socke
 // only the harness, as the same user, can reach the 0600 socket)
 const PING_COUNT_MAX = 10_000 // pings one ping command may run
 const AGENT_NAME = 'swarmlab-interop-js'
+const WATCH_BACKLOG_MAX = 16 * 1024 * 1024 // a watcher that stops reading is dropped, as the daemon does
+
+// Control-socket clients that sent `watch`.
+const watchers = new Set()
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -126,11 +134,69 @@ function emit (line) {
   process.stdout.write(line + '\n')
 }
 
+// A JSON string the way the daemon writes one (daemon_output.c): '"' and '\\'
+// escaped, C0 and DEL as \u00XX, anything else as is.
+function jsonText (text) {
+  return '"' + text.replace(/["\\\u0000-\u001f\u007f]/g, (c) =>
+    c === '"' || c === '\\' ? '\\' + c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '"'
+}
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+// The length of the valid UTF-8 sequence at bytes[i], or 0 (the daemon's utf8_sequence).
+function utf8Sequence (bytes, i) {
+  const c = bytes[i]
+  if (c < 0x80) return 1
+  const n = (c & 0xe0) === 0xc0 ? 2 : (c & 0xf0) === 0xe0 ? 3 : (c & 0xf8) === 0xf0 ? 4 : 0
+  if (n === 0) return 0
+  const min = [0, 0, 0x80, 0x800, 0x10000][n] // shortest form: no overlong encodings
+  if (i + n > bytes.length) return 0
+  let code = c & (0x7f >> n)
+  for (let k = 1; k < n; k++) {
+    if ((bytes[i + k] & 0xc0) !== 0x80) return 0
+    code = (code << 6) | (bytes[i + k] & 0x3f)
+  }
+  return code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? 0 : n
+}
+
+// Bytes as the daemon's JSON string: each byte of invalid UTF-8 is \ufffd.
+function jsonBytes (bytes) {
+  try {
+    return jsonText(strictDecoder.decode(bytes))
+  } catch {
+    let out = '"'
+    for (let i = 0; i < bytes.length;) {
+      const n = utf8Sequence(bytes, i)
+      if (n === 0) { out += '\\ufffd'; i++; continue }
+      out += jsonText(strictDecoder.decode(bytes.subarray(i, i + n))).slice(1, -1)
+      i += n
+    }
+    return out + '"'
+  }
+}
+
+// One event line to every watcher, in the daemon's key order.
+function notify (json) {
+  for (const socket of watchers) {
+    if (socket.destroyed) { watchers.delete(socket); continue }
+    if (socket.writableLength > WATCH_BACKLOG_MAX) { watchers.delete(socket); socket.destroy(); continue }
+    socket.write(json + '\n')
+  }
+}
+
+function notifyPeer (kind, peer) {
+  if (watchers.size > 0) notify(`{"event":${jsonText(kind)},"peer":${jsonText(String(peer))}}`)
+}
+
 function watchEvents (libp2p, identified) {
-  libp2p.addEventListener('peer:connect', (evt) => emit(`connected ${evt.detail}`))
+  libp2p.addEventListener('peer:connect', (evt) => {
+    emit(`connected ${evt.detail}`)
+    notifyPeer('connected', evt.detail)
+  })
   libp2p.addEventListener('peer:disconnect', (evt) => {
     identified.delete(evt.detail.toString())
     emit(`disconnected ${evt.detail}`)
+    notifyPeer('disconnected', evt.detail)
   })
   libp2p.addEventListener('peer:identify', (evt) => {
     const { peerId, agentVersion, protocols, protocolVersion } = evt.detail
@@ -146,6 +212,9 @@ function watchEvents (libp2p, identified) {
       return
     }
     emit(`message ${msg.topic} ${msg.from} ${oneLine(decoder.decode(msg.data))}`)
+    if (watchers.size > 0) {
+      notify(`{"event":"message","topic":${jsonText(msg.topic)},"from":${jsonText(String(msg.from))},"data":${jsonBytes(msg.data)}}`)
+    }
   })
 }
 
@@ -155,8 +224,10 @@ async function chatReadLoop (stream, from, answer) {
   const lp = lpStream(stream, { maxDataLength: CHAT_MESSAGE_MAX })
   try {
     for (;;) {
-      const text = decoder.decode((await lp.read()).subarray())
+      const bytes = (await lp.read()).subarray()
+      const text = decoder.decode(bytes)
       emit(`chat ${from} ${oneLine(text)}`)
+      if (watchers.size > 0) notify(`{"event":"chat","from":${jsonText(from)},"data":${jsonBytes(bytes)}}`)
       if (answer && !text.startsWith(ECHO_PREFIX)) await lp.write(encoder.encode(ECHO_PREFIX + text))
     }
   } catch {
@@ -256,6 +327,9 @@ function makeCommands (libp2p, identified, shutdown) {
       await sendChat(libp2p, peer, text)
       return {}
     },
+    // Subscribes a control-socket client to events (serveControl); on
+    // standard input a no-op, since standard output carries them already.
+    watch: async () => ({}),
     quit: async () => { setImmediate(shutdown); return {} }
   }
 }
@@ -282,9 +356,13 @@ function serveControl (path, commands) {
       // Replies go out in the order the commands came in.
       pending = pending.then(async () => {
         const reply = await runCommand(commands, line)
-        if (reply !== null && !socket.destroyed) socket.write(JSON.stringify(reply) + '\n')
+        if (reply === null || socket.destroyed) return
+        // Events follow the reply to watch, never precede it.
+        if (reply.ok && splitCommand(line).verb === 'watch') watchers.add(socket)
+        socket.write(JSON.stringify(reply) + '\n')
       })
     })
+    socket.on('close', () => watchers.delete(socket))
     socket.on('error', () => {})
   })
   return new Promise((resolve, reject) => {

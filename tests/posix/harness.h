@@ -231,6 +231,31 @@ static inline int harness_start(harness_daemon *d, const char *tag, const char *
     return -1;
 }
 
+/* Starts a program named tag that takes the daemon's --listen and --control
+ * options and speaks its control protocol (tests/interop/peer.mjs, for the
+ * js-libp2p figures of bench_loopback): prefix is its command line before
+ * those options, NULL-terminated, prefix[0] a path for execv. No --trace.
+ * 0, or -1 after printing its log. */
+static inline int harness_start_program(harness_daemon *d, const char *tag, const char *const *prefix) {
+    harness_init(d);
+    harness_path(d->control, sizeof d->control, tag, ".sock");
+    harness_path(d->log, sizeof d->log, tag, ".log");
+    harness_path(d->trace, sizeof d->trace, tag, ".trace"); /* unused: harness_stop's unlink finds nothing */
+    const char *argv[HARNESS_ARGS_MAX];
+    size_t argc = 0;
+    for (; prefix[argc] != NULL && argc + 5 < HARNESS_ARGS_MAX; argc++) argv[argc] = prefix[argc];
+    argv[argc++] = "--listen";
+    argv[argc++] = "/ip4/127.0.0.1/tcp/0";
+    argv[argc++] = "--control";
+    argv[argc++] = d->control;
+    argv[argc] = NULL;
+    unlink(d->control);
+    d->pid = harness_spawn((char *const *)argv, d->log, -1);
+    if (d->pid > 0 && harness_attach(d) == 0) return 0;
+    harness_print_log(d);
+    return -1;
+}
+
 /* SIGTERM, a wait, then SIGKILL; closes the clients, removes the files.
  * Returns the exit status of a clean exit, or -1. */
 static inline int harness_stop(harness_daemon *d) {
