@@ -28,6 +28,10 @@ typedef struct env {
      * the runtime then calls node_on_timer(node, timer_id) once. */
     void (*timer_set)(void *ctx, uint64_t timer_id, uint64_t deadline_ns);
     void (*timer_cancel)(void *ctx, uint64_t timer_id);
+    /* Calendar time (Unix epoch, ns), or NULL where there is none (the
+     * world). Only seeds the pubsub sequence number, which go and rust
+     * libp2p and kubo expect to grow across a peer's restarts. */
+    uint64_t (*unix_time_ns)(void *ctx);
 
     /* Streams. listen and dial return 0 or -1. A dial that succeeds later
      * reports node_on_connection(outbound=1) with *conn_id, or

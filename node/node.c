@@ -132,6 +132,9 @@ static int node_init_pubsub(node *n) {
     n->env.random(n->env.ctx, seen_key, sizeof seen_key);
     uint64_t seqno = 0;
     for (size_t i = 0; i < sizeof seqno_bytes; i++) seqno = (seqno << 8) | seqno_bytes[i];
+    /* With a calendar, count up from now as go-libp2p does, so that a
+     * restarted peer's sequence numbers keep growing; else start at random. */
+    if (n->env.unix_time_ns != NULL) seqno = n->env.unix_time_ns(n->env.ctx);
     pubsub_host host = {.user = n, .now_ns = host_now, .send = host_send,
                         .deliver = host_deliver, .trace = host_trace};
     n->pubsub = floodsub_create(&host, &n->id, seqno, seen_key);

@@ -111,6 +111,13 @@ static uint64_t rt_env_now(void *ctx) {
     return rt_now();
 }
 
+static uint64_t rt_env_unix_time(void *ctx) {
+    (void)ctx;
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void rt_env_random(void *ctx, uint8_t *out, size_t len) {
     (void)ctx;
     size_t done = 0;
@@ -590,7 +597,7 @@ runtime *runtime_create(const runtime_config *config) {
     for (size_t i = 0; i < RUNTIME_CONNECTIONS_MAX; i++) rt->conns[i].fd = -1;
     for (size_t i = 0; i < RUNTIME_WATCHES_MAX; i++) rt->watches[i].fd = -1;
     rt->next_idle_check_ns = rt_now() + RT_IDLE_CHECK_NS;
-    rt->env = (env){.ctx = rt, .now_ns = rt_env_now, .timer_set = rt_env_timer_set,
+    rt->env = (env){.ctx = rt, .now_ns = rt_env_now, .unix_time_ns = rt_env_unix_time, .timer_set = rt_env_timer_set,
                     .timer_cancel = rt_env_timer_cancel, .listen = rt_env_listen, .dial = rt_env_dial,
                     .write = rt_env_write, .close = rt_env_close, .random = rt_env_random,
                     .trace = rt_env_trace};

@@ -425,8 +425,49 @@ static void the_same_seed_gives_the_same_run(void **state) {
     (void)count_c;
 }
 
+/* ---- a node alone, on a seam made of counters -------------------------- */
+
+static uint8_t traced_id[96];
+static size_t traced_id_len;
+
+static uint64_t counter_now(void *ctx) { (void)ctx; return 0; }
+static uint64_t fixed_unix_time(void *ctx) { (void)ctx; return 0x1122334455667788ull; }
+static void counter_random(void *ctx, uint8_t *out, size_t len) {
+    for (size_t i = 0; i < len; i++) out[i] = (uint8_t)(++*(uint64_t *)ctx);
+}
+static int no_write(void *ctx, uint64_t conn, const uint8_t *bytes, size_t len) {
+    (void)ctx, (void)conn, (void)bytes, (void)len;
+    return 0;
+}
+static void no_close(void *ctx, uint64_t conn) { (void)ctx, (void)conn; }
+static void keep_publish_id(void *ctx, const trace_event *e) {
+    (void)ctx;
+    if (e->kind != TRACE_PUBLISH_MESSAGE) return;
+    memcpy(traced_id, e->msg_id, e->msg_id_len);
+    traced_id_len = e->msg_id_len;
+}
+
+static void with_a_calendar_sequence_numbers_start_at_unix_time(void **state) {
+    (void)state;
+    memnet_forbid_global_randomness();
+    uint64_t counter = 0;
+    env e = {.ctx = &counter, .now_ns = counter_now, .unix_time_ns = fixed_unix_time, .random = counter_random,
+             .write = no_write, .close = no_close, .trace = keep_publish_id};
+    node_config config = {.env = &e};
+    node *n = node_create(&config);
+    assert_non_null(n);
+    assert_int_equal(node_publish(n, "t", (const uint8_t *)"x", 1), 0);
+    /* The message id is from || seqno: the seqno is the calendar time, big-endian. */
+    static const uint8_t expected[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+    assert_true(traced_id_len > 8);
+    assert_memory_equal(traced_id + traced_id_len - 8, expected, 8);
+    assert_true(counter > 0); /* keys still come from the seam's randomness */
+    node_destroy(n);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(with_a_calendar_sequence_numbers_start_at_unix_time),
         cmocka_unit_test(two_nodes_complete_the_upgrade_and_know_each_other),
         cmocka_unit_test(a_dial_to_the_wrong_peer_id_is_dropped),
         cmocka_unit_test(simultaneous_dials_leave_one_connection),
