@@ -179,7 +179,8 @@ fuzz: deps $(FUZZ_BIN)
 	done
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarmlab
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarmlab
+	install -m 755 $(SWARMLAB_BIN) $(DAEMON_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(NODE_LIB) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(filter-out node/node_internal.h,$(wildcard node/*.h)) $(DESTDIR)$(PREFIX)/include/swarmlab/
 
