@@ -1,0 +1,114 @@
+/*
+ * gossipsub: the GossipSub v1.0/v1.1 router core (libp2p/specs pubsub/
+ * gossipsub/gossipsub-v1.0.md, and the backoff and PRUNE rules of -v1.1.md).
+ *
+ * It sits behind the same pubsub_host as floodsub: peers are uint32 handles
+ * the node gives it, RPCs go out through host->send, messages for the
+ * application through host->deliver and events through host->trace. It is
+ * sans-I/O: time comes from host->now_ns and the heartbeat from the caller
+ * (gossipsub_heartbeat, every config.heartbeat_ns); random peer selection
+ * draws from config.random, never from the OS.
+ *
+ * What it does: a mesh per subscribed topic and a fanout per topic we only
+ * publish to (expiring after fanout_ttl); JOIN grafts up to D peers (fanout
+ * peers first), LEAVE prunes the mesh; the heartbeat keeps each mesh within
+ * [D_lo, D_hi] (back to D), expires fanout, sends IHAVE gossip to
+ * max(D_lazy, gossip_factor * candidates) non-mesh peers and shifts the
+ * message cache. GRAFT is accepted when we subscribe and no backoff runs,
+ * else answered by PRUNE; PRUNE removes the peer from the mesh and starts a
+ * backoff (the PRUNE's own, or prune_backoff); IHAVE of unseen ids is
+ * answered by IWANT (at most max_ihave_messages IHAVEs and max_ihave_length
+ * asked ids per peer per heartbeat); IWANT is served from the message cache
+ * within its retransmission limit. Messages are StrictSign-verified, kept
+ * once in a seen cache, delivered, cached and forwarded to the mesh (our own
+ * ones, with flood_publish, to every peer subscribed to the topic).
+ *
+ * Not yet: peer scoring, PX on receipt (we send peer ids in PRUNE, but do
+ * not dial those we get), IDONTWANT (only the per-peer flag), opportunistic
+ * grafting, D_out quotas, explicit peers. Backoffs are kept per handle, not
+ * per peer id: a handle the node reuses inherits a backoff, which errs on
+ * the side of waiting.
+ */
+#ifndef SWARMLAB_GOSSIPSUB_H
+#define SWARMLAB_GOSSIPSUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "floodsub.h" /* pubsub_host */
+#include "identity.h"
+#include "mcache.h"
+#include "pubsub_pb.h"
+#include "seen_cache.h"
+
+#define GOSSIPSUB_PROTOCOL_V10 "/meshsub/1.0.0"
+#define GOSSIPSUB_PROTOCOL_V11 "/meshsub/1.1.0"
+#define GOSSIPSUB_PROTOCOL_V12 "/meshsub/1.2.0"
+#define GOSSIPSUB_TOPICS_MAX 128         /* topic states: mesh, fanout or backoff only */
+#define GOSSIPSUB_PEER_TOPICS_MAX 64     /* topics we remember per peer */
+#define GOSSIPSUB_MESH_PEERS_MAX 128     /* mesh or fanout members per topic */
+#define GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX 256
+#define GOSSIPSUB_SEEN_CAPACITY 65536    /* message ids remembered */
+
+/* The parameters, named as in sim/scenario.h's gossipsub_params (which
+ * the sim copies in), plus the randomness seam. */
+typedef struct gossipsub_config {
+    int D, D_lo, D_hi, D_lazy, D_score, D_out;
+    uint64_t heartbeat_ns, fanout_ttl_ns, seen_ttl_ns, prune_backoff_ns, unsubscribe_backoff_ns;
+    int mcache_len, mcache_gossip;
+    double gossip_factor;
+    int prune_peers;
+    bool flood_publish, scoring, idontwant;
+    uint32_t idontwant_min_bytes;
+    uint32_t max_ihave_length, max_ihave_messages;
+    double opportunistic_graft_threshold;
+    int opportunistic_graft_peers;
+    uint64_t opportunistic_graft_ticks;
+    /* Fills buf with random bytes; called with host->user. Required. */
+    void (*random)(void *user, uint8_t *buf, size_t len);
+} gossipsub_config;
+
+typedef struct gossipsub gossipsub;
+
+/* The spec's defaults (as sim/scenario.c's); random is left NULL. */
+void gossipsub_config_default(gossipsub_config *config);
+/* 0 when the parameters are usable: 1 <= D_lo <= D <= D_hi <
+ * GOSSIPSUB_MESH_PEERS_MAX, D_lazy >= 0, 1 <= mcache_gossip <= mcache_len,
+ * heartbeat_ns > 0, random set; else -1. */
+int gossipsub_config_check(const gossipsub_config *config);
+
+/* As floodsub_create, with the config (copied) and a key for the message
+ * cache. NULL when the config is invalid or memory runs out. */
+gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *config,
+                            const identity *id, uint64_t seqno_start,
+                            const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
+                            const uint8_t mcache_key[MCACHE_KEY_BYTES]);
+void gossipsub_destroy(gossipsub *gs);
+
+/* A peer that negotiated protocol (one of the GOSSIPSUB_PROTOCOL_*): we
+ * send it our subscriptions. 0 or -1. */
+int gossipsub_add_peer(gossipsub *gs, uint32_t peer, const peer_id *id, const char *protocol);
+void gossipsub_remove_peer(gossipsub *gs, uint32_t peer);
+/* One RPC from peer: 0, or -1 when it (or its control) is malformed. */
+int gossipsub_handle_rpc(gossipsub *gs, uint32_t peer, const uint8_t *rpc, size_t len);
+
+/* JOIN(topic) and LEAVE(topic). 0 or -1. */
+int gossipsub_subscribe(gossipsub *gs, const char *topic);
+int gossipsub_unsubscribe(gossipsub *gs, const char *topic);
+bool gossipsub_is_subscribed(const gossipsub *gs, const char *topic);
+/* Signs data and sends it to the topic's peers (see above); delivers it
+ * locally when we subscribe. 0 or -1. */
+int gossipsub_publish(gossipsub *gs, const char *topic, const uint8_t *data, size_t len);
+
+/* One heartbeat at now_ns (the caller runs it every config.heartbeat_ns). */
+void gossipsub_heartbeat(gossipsub *gs, uint64_t now_ns);
+
+/* Inspection, for tests and metrics. */
+size_t gossipsub_mesh_count(const gossipsub *gs, const char *topic);
+bool gossipsub_in_mesh(const gossipsub *gs, const char *topic, uint32_t peer);
+size_t gossipsub_fanout_count(const gossipsub *gs, const char *topic);
+bool gossipsub_in_backoff(const gossipsub *gs, const char *topic, uint32_t peer, uint64_t now_ns);
+bool gossipsub_peer_supports_idontwant(const gossipsub *gs, uint32_t peer);
+
+#endif
