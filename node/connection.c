@@ -87,7 +87,7 @@ void conn_destroy(node *n, conn *c) {
     if (was_ready) {
         trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = c->noise.remote.bytes,
                              .peer_len = c->noise.remote.len, .reason = c->close_reason};
-        if (c->pubsub_added) floodsub_remove_peer(n->pubsub, c->handle);
+        if (c->pubsub_added) router_remove_peer(&n->router, c->handle);
         else node_trace(n, &event);
         stream_release_all(n, c);
         yamux_free(&c->mux);

@@ -60,7 +60,9 @@ void node_rebuild_supported(node *n) {
     size_t count = 0;
     n->supported[count++] = PING_PROTOCOL;
     n->supported[count++] = IDENTIFY_PROTOCOL;
-    n->supported[count++] = FLOODSUB_PROTOCOL;
+    const char *pubsub[ROUTER_PROTOCOLS_MAX];
+    size_t pubsub_count = router_protocols(&n->router, pubsub);
+    for (size_t i = 0; i < pubsub_count; i++) n->supported[count++] = pubsub[i];
     for (size_t i = 0; i < n->protocol_count; i++) n->supported[count++] = n->protocols[i].name;
     assert(count <= sizeof n->supported / sizeof n->supported[0]);
     n->supported_count = count;
@@ -126,8 +128,18 @@ static void host_trace(void *user, trace_event *event) { node_trace(user, event)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
-static int node_init_pubsub(node *n) {
-    uint8_t seqno_bytes[8], seen_key[SEEN_CACHE_KEY_BYTES];
+static void host_random(void *user, uint8_t *out, size_t len) {
+    node *n = user;
+    n->env.random(n->env.ctx, out, len);
+}
+
+static void node_arm_heartbeat(node *n) {
+    if (n->router.heartbeat_ns == 0 || n->env.timer_set == NULL) return;
+    n->env.timer_set(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HEARTBEAT, 0, 0), node_now(n) + n->router.heartbeat_ns);
+}
+
+static int node_init_pubsub(node *n, const node_config *config) {
+    uint8_t seqno_bytes[8], seen_key[SEEN_CACHE_KEY_BYTES], mcache_key[SEEN_CACHE_KEY_BYTES];
     n->env.random(n->env.ctx, seqno_bytes, sizeof seqno_bytes);
     n->env.random(n->env.ctx, seen_key, sizeof seen_key);
     uint64_t seqno = 0;
@@ -137,8 +149,19 @@ static int node_init_pubsub(node *n) {
     if (n->env.unix_time_ns != NULL) seqno = n->env.unix_time_ns(n->env.ctx);
     pubsub_host host = {.user = n, .now_ns = host_now, .send = host_send,
                         .deliver = host_deliver, .trace = host_trace};
-    n->pubsub = floodsub_create(&host, &n->id, seqno, seen_key);
-    return n->pubsub != NULL ? 0 : -1;
+    gossipsub_config gossip;
+    if (config->router == ROUTER_CHOICE_GOSSIPSUB) {
+        n->env.random(n->env.ctx, mcache_key, sizeof mcache_key); /* floodsub runs draw nothing more */
+        if (config->gossipsub != NULL)
+            gossip = *config->gossipsub;
+        else
+            gossipsub_config_default(&gossip);
+        gossip.random = host_random;
+    }
+    if (router_init(&n->router, config->router, &host, &n->id, seqno, seen_key, mcache_key, &gossip) != 0)
+        return -1;
+    node_arm_heartbeat(n);
+    return 0;
 }
 
 node *node_create(const node_config *config) {
@@ -162,11 +185,11 @@ node *node_create(const node_config *config) {
     buf_init(&n->wire, NODE_PEER_BUFFER_MAX);
     buf_init(&n->plain, NODE_PEER_BUFFER_MAX);
     buf_init(&n->message, NODE_STREAM_MESSAGE_MAX + VARINT_MAX_BYTES);
-    node_rebuild_supported(n);
-    if (node_init_pubsub(n) != 0) {
+    if (node_init_pubsub(n, config) != 0) {
         node_destroy(n);
         return NULL;
     }
+    node_rebuild_supported(n); /* after the router: its protocols are listed */
     return n;
 }
 
@@ -174,7 +197,7 @@ void node_destroy(node *n) {
     if (n == NULL) return;
     for (size_t i = 0; i < n->conn_count; i++) conn_close(n, n->conns[i], "node shutting down");
     node_reap(n);
-    floodsub_destroy(n->pubsub);
+    router_free(&n->router);
     for (size_t i = 0; i < n->protocol_count; i++) free(n->protocols[i].name);
     for (size_t i = 0; i < n->listen_count; i++) free(n->listen_addrs[i]);
     free(n->conns);
@@ -268,6 +291,14 @@ void node_on_closed(node *n, uint64_t conn_id) {
 void node_on_timer(node *n, uint64_t timer_id) {
     uint32_t kind = (uint32_t)(timer_id >> 56);
     uint32_t handle = (uint32_t)(timer_id >> 32) & 0xffffffu;
+    if (kind == NODE_TIMER_HEARTBEAT) {
+        n->depth++;
+        router_heartbeat(&n->router, node_now(n));
+        node_arm_heartbeat(n);
+        n->depth--;
+        node_reap(n);
+        return;
+    }
     conn *c = node_find_conn_by_handle(n, handle);
     if (c == NULL) return;
     n->depth++;
@@ -280,19 +311,19 @@ void node_on_timer(node *n, uint64_t timer_id) {
 /* ---- pubsub ----------------------------------------------------------- */
 
 int node_subscribe(node *n, const char *topic) {
-    int rc = floodsub_subscribe(n->pubsub, topic);
+    int rc = router_subscribe(&n->router, topic);
     node_reap(n);
     return rc;
 }
 
 int node_unsubscribe(node *n, const char *topic) {
-    int rc = floodsub_unsubscribe(n->pubsub, topic);
+    int rc = router_unsubscribe(&n->router, topic);
     node_reap(n);
     return rc;
 }
 
 int node_publish(node *n, const char *topic, const uint8_t *data, size_t len) {
-    int rc = floodsub_publish(n->pubsub, topic, data, len);
+    int rc = router_publish(&n->router, topic, data, len);
     node_reap(n);
     return rc;
 }

@@ -24,6 +24,7 @@
 
 #include "env.h"
 #include "identity.h"
+#include "router.h"
 
 #define NODE_CONNECTIONS_MAX 512          /* open connections per node */
 #define NODE_PROTOCOLS_MAX 16             /* custom protocols per node */
@@ -80,6 +81,10 @@ typedef struct node_config {
     /* The identity: from this seed, or drawn from env->random when NULL. */
     const uint8_t *identity_seed;
     node_callbacks callbacks;
+    /* The pubsub router: floodsub (the default), or gossipsub with these
+     * parameters (NULL: the spec's defaults; the random field is the node's). */
+    router_choice router;
+    const gossipsub_config *gossipsub;
 } node_config;
 
 /* Returns NULL when memory runs out. */

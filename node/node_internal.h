@@ -24,7 +24,7 @@
 
 /* Timer ids carry their kind in the top byte, the connection's handle
  * below it, and for pings the stream id in the low 32 bits. */
-enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2 };
+enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2, NODE_TIMER_HEARTBEAT = 3 };
 #define NODE_TIMER_ID(kind, handle, low) (((uint64_t)(kind) << 56) | ((uint64_t)(handle) << 32) | (uint64_t)(low))
 
 typedef enum conn_phase {
@@ -114,10 +114,10 @@ struct node {
     buf wire;
     buf plain;
     buf message; /* scratch: one length-prefixed message being sent */
-    floodsub *pubsub;
+    pubsub_router router;
     node_protocol protocols[NODE_PROTOCOLS_MAX];
     size_t protocol_count;
-    const char *supported[NODE_PROTOCOLS_MAX + 4]; /* for the stream responder */
+    const char *supported[NODE_PROTOCOLS_MAX + 2 + ROUTER_PROTOCOLS_MAX]; /* for the stream responder */
     size_t supported_count;
     char *listen_addrs[NODE_LISTEN_ADDRS_MAX];
     size_t listen_count;

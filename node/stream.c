@@ -121,7 +121,9 @@ int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, s
     return stream_send_raw(n, c, s, n->message.data, n->message.len);
 }
 
-node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kind, int custom_index) {
+/* Opens an outbound stream offering protocols[0..count-1] in that order. */
+static node_stream *stream_open_offering(node *n, conn *c, const char *const *protocols, size_t count,
+                                         int custom_index) {
     uint32_t id;
     if (c->closing || c->phase != CONN_READY || yamux_open(&c->mux, &id) != 0) return NULL;
     node_stream *s = stream_add(c, id, true);
@@ -130,9 +132,7 @@ node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kin
         return NULL;
     }
     s->custom_index = custom_index;
-    (void)kind; /* the kind is settled by what the peer accepts */
-    const char *const proposals[] = {protocol};
-    mss_init_initiator(s->negotiation, proposals, 1);
+    mss_init_initiator(s->negotiation, protocols, count);
     buf hello;
     buf_init(&hello, MSS_MESSAGE_MAX * 2);
     int rc = mss_start(s->negotiation, &hello);
@@ -144,6 +144,12 @@ node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kin
     }
     conn_flush(n, c);
     return s;
+}
+
+node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kind, int custom_index) {
+    (void)kind; /* the kind is settled by what the peer accepts */
+    const char *const proposals[] = {protocol};
+    return stream_open_offering(n, c, proposals, 1, custom_index);
 }
 
 /* ---- identify --------------------------------------------------------- */
@@ -217,7 +223,7 @@ static stream_kind stream_kind_of(node *n, const char *protocol, int *custom_ind
     *custom_index = -1;
     if (strcmp(protocol, PING_PROTOCOL) == 0) return STREAM_PING;
     if (strcmp(protocol, IDENTIFY_PROTOCOL) == 0) return STREAM_IDENTIFY;
-    if (strcmp(protocol, FLOODSUB_PROTOCOL) == 0) return STREAM_PUBSUB;
+    if (router_speaks(&n->router, protocol)) return STREAM_PUBSUB;
     for (size_t i = 0; i < n->protocol_count; i++) {
         if (strcmp(protocol, n->protocols[i].name) == 0) {
             *custom_index = (int)i;
@@ -229,7 +235,9 @@ static stream_kind stream_kind_of(node *n, const char *protocol, int *custom_ind
 
 static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
     int custom_index;
-    s->kind = stream_kind_of(n, s->negotiation->selected, &custom_index);
+    char selected[MSS_PROTOCOL_NAME_MAX + 1];
+    memcpy(selected, s->negotiation->selected, sizeof selected);
+    s->kind = stream_kind_of(n, selected, &custom_index);
     assert(s->kind != STREAM_NEGOTIATING);
     s->custom_index = custom_index;
     free(s->negotiation);
@@ -241,6 +249,10 @@ static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
         buf_free(&s->pending);
     }
     if (s->kind == STREAM_IDENTIFY && !s->outbound) identify_send(n, c, s);
+    /* gossipsub learns the peer's version from the first pubsub stream, ours
+     * or its, that negotiated one. */
+    if (s->kind == STREAM_PUBSUB && !c->pubsub_added && router_adds_peers_on_negotiation(&n->router))
+        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, selected) == 0;
     if (s->kind == STREAM_CUSTOM) {
         node_protocol *p = &n->protocols[s->custom_index];
         if (p->ops.on_open != NULL)
@@ -251,7 +263,7 @@ static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
 /* A proposal the peer refused: the pubsub peer goes, the opener hears. */
 static void stream_on_refused(node *n, conn *c, node_stream *s) {
     if (c->has_pubsub_out && c->pubsub_out == s->id && c->pubsub_added) {
-        floodsub_remove_peer(n->pubsub, c->handle);
+        router_remove_peer(&n->router, c->handle);
         c->pubsub_added = false;
     }
     stream_reset(n, c, s);
@@ -308,7 +320,7 @@ static int stream_on_message(node *n, conn *c, node_stream *s, const uint8_t *ms
         return s->outbound ? identify_receive(n, c, msg, len) : -1;
     case STREAM_PUBSUB:
         if (s->outbound || !c->pubsub_added) return 0; /* nothing is expected on our own stream */
-        return floodsub_handle_rpc(n->pubsub, c->handle, msg, len);
+        return router_handle_rpc(&n->router, c->handle, msg, len);
     case STREAM_CUSTOM: {
         node_protocol *p = &n->protocols[s->custom_index];
         if (p->ops.on_message != NULL)
@@ -427,12 +439,15 @@ void stream_on_conn_ready(node *n, conn *c) {
         conn_close(n, c, "cannot open identify stream");
         return;
     }
-    node_stream *s = stream_open(n, c, FLOODSUB_PROTOCOL, STREAM_PUBSUB, -1);
+    const char *protocols[ROUTER_PROTOCOLS_MAX];
+    size_t count = router_protocols(&n->router, protocols);
+    node_stream *s = stream_open_offering(n, c, protocols, count, -1);
     if (s == NULL) {
         conn_close(n, c, "cannot open pubsub stream");
         return;
     }
     c->pubsub_out = s->id;
     c->has_pubsub_out = true;
-    c->pubsub_added = floodsub_add_peer(n->pubsub, c->handle, &c->noise.remote) == 0;
+    if (!router_adds_peers_on_negotiation(&n->router))
+        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0]) == 0;
 }

@@ -1,0 +1,49 @@
+/*
+ * router: the node's pubsub router, floodsub or gossipsub, behind one set of
+ * calls, so that the node, its streams and the world choose a router
+ * without knowing how it routes.
+ */
+#ifndef SWARMLAB_ROUTER_H
+#define SWARMLAB_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "floodsub.h"
+#include "gossipsub.h"
+
+#define ROUTER_PROTOCOLS_MAX 3
+
+typedef enum router_choice { ROUTER_CHOICE_FLOODSUB = 0, ROUTER_CHOICE_GOSSIPSUB = 1 } router_choice;
+
+typedef struct pubsub_router {
+    router_choice choice;
+    floodsub *flood;
+    gossipsub *gossip;
+    uint64_t heartbeat_ns; /* gossipsub: the heartbeat period; 0 for floodsub */
+} pubsub_router;
+
+/* Creates the chosen router; gossip_config is used for gossipsub only (NULL:
+ * the spec's defaults). Keys and the seqno start come from the caller. 0 or -1. */
+int router_init(pubsub_router *r, router_choice choice, const pubsub_host *host, const identity *id,
+                uint64_t seqno_start, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
+                const uint8_t mcache_key[SEEN_CACHE_KEY_BYTES], const gossipsub_config *gossip_config);
+void router_free(pubsub_router *r);
+
+/* The stream protocols this router speaks, most preferred first. */
+size_t router_protocols(const pubsub_router *r, const char *protocols[ROUTER_PROTOCOLS_MAX]);
+bool router_speaks(const pubsub_router *r, const char *protocol);
+/* Whether a peer joins when the connection is ready (floodsub) or when a
+ * pubsub stream has negotiated its protocol (gossipsub: the version matters). */
+bool router_adds_peers_on_negotiation(const pubsub_router *r);
+
+int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol);
+void router_remove_peer(pubsub_router *r, uint32_t peer);
+int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len);
+int router_subscribe(pubsub_router *r, const char *topic);
+int router_unsubscribe(pubsub_router *r, const char *topic);
+int router_publish(pubsub_router *r, const char *topic, const uint8_t *data, size_t len);
+void router_heartbeat(pubsub_router *r, uint64_t now_ns);
+
+#endif
