@@ -63,6 +63,7 @@ struct memnet {
     memnet_trace *traces;
     size_t trace_count, trace_cap;
     uint64_t random_bytes;
+    router_choice router;
 };
 
 /* ---- the forbidden global randomness ---------------------------------- */
@@ -284,7 +285,7 @@ size_t memnet_add_node(memnet *net, const node_callbacks *callbacks) {
                    .timer_cancel = mem_timer_cancel, .listen = mem_listen, .dial = mem_dial,
                    .write = mem_write, .close = mem_close, .random = mem_random, .trace = mem_trace};
     snprintf(h->address, sizeof h->address, "/ip4/10.0.0.%zu/tcp/4001", index + 1);
-    node_config config = {.env = &h->env};
+    node_config config = {.env = &h->env, .router = net->router};
     if (callbacks != NULL) config.callbacks = *callbacks;
     h->node = node_create(&config);
     assert(h->node != NULL);
@@ -298,6 +299,8 @@ size_t memnet_add_node(memnet *net, const node_callbacks *callbacks) {
     (void)rc;
     return index;
 }
+
+void memnet_set_router(memnet *net, router_choice choice) { net->router = choice; }
 
 node *memnet_node(memnet *net, size_t index) {
     assert(index < net->host_count);

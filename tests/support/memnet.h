@@ -38,6 +38,8 @@ typedef struct memnet_trace {
 void memnet_forbid_global_randomness(void);
 memnet *memnet_create(uint64_t seed, uint64_t latency_ns);
 void memnet_destroy(memnet *net);
+/* Nodes added from now on run this pubsub router (floodsub by default). */
+void memnet_set_router(memnet *net, router_choice choice);
 /* Adds a node that listens at its address; returns its index. */
 size_t memnet_add_node(memnet *net, const node_callbacks *callbacks);
 node *memnet_node(memnet *net, size_t index);

@@ -270,6 +270,35 @@ static void five_nodes_in_a_line_deliver_once_each(void **state) {
     memnet_destroy(net);
 }
 
+static void gossipsub_nodes_in_a_line_deliver_once_each(void **state) {
+    (void)state;
+    memnet *net = memnet_create(16, LATENCY);
+    memset(apps, 0, sizeof apps);
+    memnet_set_router(net, ROUTER_CHOICE_GOSSIPSUB);
+    for (size_t i = 0; i < 5; i++) {
+        apps[i].index = i;
+        apps[i].net = net;
+        node_callbacks cb = {.user = &apps[i], .on_message = on_message};
+        assert_int_equal(memnet_add_node(net, &cb), i);
+    }
+    for (size_t i = 0; i + 1 < 5; i++) assert_int_equal(memnet_dial(net, i, i + 1), 0);
+    memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
+    subscribe_all(net, 5, "blocks");
+    /* A heartbeat or two (1 s each) lets every node graft its neighbours. */
+    memnet_run(net, memnet_now(net) + 3 * SETTLE, EVENTS_MAX);
+    assert_true(node_peer_supports(memnet_node(net, 1), node_id(memnet_node(net, 0)), "/meshsub/1.1.0"));
+    assert_false(node_peer_supports(memnet_node(net, 1), node_id(memnet_node(net, 0)), "/floodsub/1.0.0"));
+    assert_int_equal(node_publish(memnet_node(net, 0), "blocks", (const uint8_t *)"mesh", 4), 0);
+    memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(apps[i].delivered, 1);
+        assert_string_equal(apps[i].last_data, "mesh");
+    }
+    assert_true(memnet_count_traces(net, TRACE_GRAFT, -1) >= 8); /* both ends of four links */
+    assert_int_equal(memnet_count_traces(net, TRACE_REJECT_MESSAGE, -1), 0);
+    memnet_destroy(net);
+}
+
 static void a_ring_reports_each_duplicate(void **state) {
     (void)state;
     memnet *net = make_line(4, 10);
@@ -477,6 +506,7 @@ int main(void) {
         cmocka_unit_test(a_custom_protocol_carries_messages_both_ways),
         cmocka_unit_test(a_protocol_the_peer_lacks_is_refused),
         cmocka_unit_test(five_nodes_in_a_line_deliver_once_each),
+        cmocka_unit_test(gossipsub_nodes_in_a_line_deliver_once_each),
         cmocka_unit_test(a_ring_reports_each_duplicate),
         cmocka_unit_test(a_tampered_message_is_rejected_and_traced),
         cmocka_unit_test(an_unsubscribed_node_forwards_nothing_it_never_gets),
