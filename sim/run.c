@@ -33,6 +33,7 @@ typedef struct runner {
     uint32_t call_up, call_publish;
     uint64_t published, trace_events;
     uint8_t *payload;
+    gossipsub_config gossipsub; /* the nodes' parameters, from the scenario */
     bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
@@ -116,6 +117,34 @@ static int runner_choose(runner *r, char *err, size_t err_cap) {
     return 0;
 }
 
+static void runner_gossipsub_stub_random(void *user, uint8_t *out, size_t len) {
+    (void)user, (void)out, (void)len; /* only for the check: the node puts its own */
+}
+
+/* The scenario's protocol.gossipsub, as the router takes it. */
+static int runner_gossipsub_config(const scenario *s, gossipsub_config *c, char *err, size_t err_cap) {
+    const gossipsub_params *g = &s->protocol.gossipsub;
+    gossipsub_config_default(c);
+    c->D = g->D, c->D_lo = g->D_lo, c->D_hi = g->D_hi, c->D_lazy = g->D_lazy;
+    c->D_score = g->D_score, c->D_out = g->D_out;
+    c->heartbeat_ns = g->heartbeat_ns, c->fanout_ttl_ns = g->fanout_ttl_ns, c->seen_ttl_ns = g->seen_ttl_ns;
+    c->prune_backoff_ns = g->prune_backoff_ns, c->unsubscribe_backoff_ns = g->unsubscribe_backoff_ns;
+    c->mcache_len = g->mcache_len, c->mcache_gossip = g->mcache_gossip, c->gossip_factor = g->gossip_factor;
+    c->prune_peers = g->prune_peers, c->flood_publish = g->flood_publish, c->scoring = g->scoring;
+    c->idontwant = g->idontwant, c->idontwant_min_bytes = g->idontwant_min_bytes;
+    c->max_ihave_length = g->max_ihave_length, c->max_ihave_messages = g->max_ihave_messages;
+    c->opportunistic_graft_threshold = g->opportunistic_graft_threshold;
+    c->opportunistic_graft_peers = g->opportunistic_graft_peers;
+    c->opportunistic_graft_ticks = g->opportunistic_graft_ticks;
+    if (s->protocol.router != ROUTER_GOSSIPSUB) return 0;
+    gossipsub_config checked = *c;
+    checked.random = runner_gossipsub_stub_random;
+    if (gossipsub_config_check(&checked) == 0) return 0;
+    snprintf(err, err_cap, "%s: protocol.gossipsub: parameters the router cannot run (D, D_lo, D_hi, mcache)",
+             s->path);
+    return -1;
+}
+
 static int runner_setup(runner *r, char *err, size_t err_cap) {
     const scenario *s = r->s;
     metrics_config mc = {.node_count = s->nodes.count, .honest_count = s->nodes.count,
@@ -135,7 +164,10 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         return -1;
     if (runner_choose(r, err, err_cap) != 0) return -1;
     rng_seed(&r->workload, s->seed, RNG_STREAM_WORKLOAD);
+    if (runner_gossipsub_config(s, &r->gossipsub, err, err_cap) != 0) return -1;
     world_config wc = {.host_count = s->nodes.count, .seed = s->seed, .latency = s->network.latency,
+                       .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
+                       .gossipsub = &r->gossipsub,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
                        .loss = s->network.loss, .trace = runner_trace, .trace_user = r};
     r->w = world_create(&wc);

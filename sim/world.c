@@ -390,7 +390,8 @@ int world_host_up(world *w, uint32_t index) {
     derive(h->random_key, sizeof h->random_key, "random", w->config.seed, index, h->incarnation);
     h->random_nonce = 0;
     h->timer_count = 0;
-    node_config config = {.env = &h->env, .identity_seed = h->identity_seed};
+    node_config config = {.env = &h->env, .identity_seed = h->identity_seed, .router = w->config.router,
+                          .gossipsub = w->config.gossipsub};
     h->node = node_create(&config);
     if (h->node == NULL) abort();
     if (node_listen(h->node, h->address) != 0) abort();

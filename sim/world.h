@@ -50,6 +50,8 @@ typedef struct world_config {
     dist latency;
     uint64_t up_bps, down_bps; /* 0: unlimited */
     double loss;
+    router_choice router;               /* every node's pubsub router */
+    const gossipsub_config *gossipsub;  /* its parameters (borrowed), for gossipsub */
     world_trace_fn trace;
     void *trace_user;
 } world_config;

@@ -189,6 +189,24 @@ static void floodsub_duplicates_follow_from_the_graph(void **state) {
     assert_int_equal(result.summary.duplicates, expected * seen.messages);
 }
 
+static void gossipsub_delivers_everything_with_fewer_duplicates(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result flood, gossip;
+    make_scenario(&s, 51);
+    s.network.degree = 20; /* well above D_hi (12): the mesh is a real subset */
+    run(&s, &flood);
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    run(&s, &gossip);
+    assert_true(flood.summary.delivery_ratio == 1.0);
+    assert_true(gossip.summary.delivery_ratio == 1.0);
+    assert_int_equal(gossip.summary.eligible_pairs, flood.summary.eligible_pairs);
+    /* Floodsub sends every message over all 20 links of a node (about 18
+     * duplicates per delivery); the mesh keeps D to D_hi of them. */
+    assert_true(gossip.summary.duplicates_per_delivery < flood.summary.duplicates_per_delivery / 2);
+    assert_string_not_equal(gossip.digest, flood.digest);
+}
+
 static void feed_digest(void *user, const trace_event *event) { trace_digest_update(user, event); }
 
 static void a_trace_file_reads_back_to_the_same_digest(void **state) {
@@ -214,6 +232,7 @@ static void a_trace_file_reads_back_to_the_same_digest(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_trace_file_reads_back_to_the_same_digest),
+        cmocka_unit_test(gossipsub_delivers_everything_with_fewer_duplicates),
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
         cmocka_unit_test(floodsub_duplicates_follow_from_the_graph),
