@@ -159,7 +159,9 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
     node_callbacks callbacks = {.user = d, .on_message = on_message, .on_peer_connected = on_peer_connected,
                                 .on_peer_disconnected = on_peer_disconnected, .on_ping = on_ping};
     node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,
-                            .identity_seed = d->options.key_path != NULL ? seed : NULL};
+                            .identity_seed = d->options.key_path != NULL ? seed : NULL,
+                            .router = strcmp(d->options.router, "gossipsub") == 0 ? ROUTER_CHOICE_GOSSIPSUB
+                                                                                   : ROUTER_CHOICE_FLOODSUB};
     if (d->rt != NULL) d->node = node_create(&node_cfg);
     sodium_memzero(seed, sizeof seed);
     if (d->node == NULL || daemon_chat_register(d) != 0) {
