@@ -223,6 +223,52 @@ static int make_dir(const char *path) {
     return 0;
 }
 
+#define RUN_PARAMETERS_MAX 24
+#define RUN_PARAMETER_TEXT 32
+
+/* The router's parameters as metrics.json's "parameters": a run says what
+ * it ran with, so that comparing two runs shows what differed. */
+typedef struct run_parameters {
+    const char *keys[RUN_PARAMETERS_MAX];
+    const char *values[RUN_PARAMETERS_MAX];
+    char text[RUN_PARAMETERS_MAX][RUN_PARAMETER_TEXT];
+    size_t count;
+} run_parameters;
+
+static void parameter(run_parameters *p, const char *key, const char *format, double value) {
+    assert(p->count < RUN_PARAMETERS_MAX);
+    snprintf(p->text[p->count], RUN_PARAMETER_TEXT, format, value);
+    p->keys[p->count] = key;
+    p->values[p->count] = p->text[p->count];
+    p->count++;
+}
+
+static void runner_parameters(const runner *r, run_parameters *p) {
+    const gossipsub_config *g = &r->gossipsub;
+    p->count = 0;
+    if (r->s->protocol.router != ROUTER_GOSSIPSUB) return;
+    parameter(p, "D", "%.0f", g->D);
+    parameter(p, "D_lo", "%.0f", g->D_lo);
+    parameter(p, "D_hi", "%.0f", g->D_hi);
+    parameter(p, "D_lazy", "%.0f", g->D_lazy);
+    parameter(p, "D_score", "%.0f", g->D_score);
+    parameter(p, "D_out", "%.0f", g->D_out);
+    parameter(p, "heartbeat_s", "%.17g", g->heartbeat_ns / 1e9);
+    parameter(p, "fanout_ttl_s", "%.17g", g->fanout_ttl_ns / 1e9);
+    parameter(p, "seen_ttl_s", "%.17g", g->seen_ttl_ns / 1e9);
+    parameter(p, "prune_backoff_s", "%.17g", g->prune_backoff_ns / 1e9);
+    parameter(p, "unsubscribe_backoff_s", "%.17g", g->unsubscribe_backoff_ns / 1e9);
+    parameter(p, "mcache_len", "%.0f", g->mcache_len);
+    parameter(p, "mcache_gossip", "%.0f", g->mcache_gossip);
+    parameter(p, "gossip_factor", "%.17g", g->gossip_factor);
+    parameter(p, "prune_peers", "%.0f", g->prune_peers);
+    parameter(p, "flood_publish", g->flood_publish ? "true" : "false", 0);
+    parameter(p, "scoring", g->scoring ? "true" : "false", 0);
+    parameter(p, "idontwant", g->idontwant ? "true" : "false", 0);
+    parameter(p, "max_ihave_length", "%.0f", g->max_ihave_length);
+    parameter(p, "max_ihave_messages", "%.0f", g->max_ihave_messages);
+}
+
 static int runner_write(runner *r, run_result *result, char *err, size_t err_cap) {
     const char *dir = r->options->out_dir;
     const scenario *s = r->s;
@@ -234,6 +280,11 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     run_info info = {.scenario_name = s->name, .seed = s->seed, .digest_hex = result->digest,
                      .wall_seconds = result->wall_seconds, .events_processed = result->events_processed,
                      .router = s->protocol.router == ROUTER_FLOODSUB ? "floodsub" : "gossipsub"};
+    static run_parameters parameters;
+    runner_parameters(r, &parameters);
+    info.parameter_keys = parameters.keys;
+    info.parameter_values_json = parameters.values;
+    info.parameter_count = parameters.count;
     static const char *const names[] = {"metrics.json", "messages.csv", "timeseries.csv", "latencies.txt"};
     for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
