@@ -5,7 +5,8 @@
 # npm ci, then runs scenarios in which a js-libp2p peer (peer.mjs) and a
 # swarmlab-node dial each other on 127.0.0.1, and checks each step: Noise and
 # yamux, identify, ping, floodsub both ways with StrictSign signatures, and the
-# /swarmlab/chat/1.0.0 custom protocol both ways. Prints one line per check,
+# /swarmlab/chat/1.0.0 custom protocol both ways; then a gossipsub line
+# js - swarmlab - js in which swarmlab forwards through its mesh. Prints one line per check,
 # "ok - ..." or "not ok - ...", and ends with "N passed, N failed".
 #
 #   BUILD=build/release tests/interop/run.sh          js <-> swarmlab-node
@@ -35,6 +36,9 @@ POLL_INTERVAL=0.1
 NODE_MAJOR_MIN=20        # js-libp2p 3.x needs Node 20 (with polyfill.mjs) or later
 BIG_MESSAGE_BYTES=100000 # spans several Noise frames (65535) and yamux frames (64 KiB in js)
 STREAM_CHURN=600         # streams opened and closed in a row: above YAMUX_STREAMS_MAX (256)
+MESH_TIMEOUT=20          # a publish from one end of the gossipsub line reaches the other
+MESH_PUBLISH_INTERVAL=1  # between two publishes while the mesh forms (heartbeats are 1 s)
+DUPLICATE_WAIT=2         # after a delivery, how long a second copy is given to arrive
 
 TOPIC=interop
 SWARMLAB_AGENT=swarmlab/0.1
@@ -156,13 +160,14 @@ wait_until() {
 declare -A KIND PID ID
 
 # start NAME KIND [ROUTER [SIGN_POLICY]]: KIND is swarmlab or js; the router
-# and the signature policy apply to js.
+# applies to both, the signature policy to js.
 start() {
     local name=$1 kind=$2 router=${3:-floodsub} policy=${4:-StrictSign}
     local sock="$WORK/$name.sock" log="$WORK/$name.log"
     KIND[$name]=$kind
     if [[ $kind == swarmlab ]]; then
-        "$DAEMON" --control "$sock" --key "$WORK/$name.key" --trace "$WORK/$name.trace" </dev/null >"$log" 2>&1 &
+        "$DAEMON" --control "$sock" --key "$WORK/$name.key" --trace "$WORK/$name.trace" \
+            --router "$router" </dev/null >"$log" 2>&1 &
     else
         node --import "$HERE/polyfill.mjs" "$HERE/peer.mjs" --control "$sock" --key "$WORK/$name.key" \
             --router "$router" --sign-policy "$policy" </dev/null >"$log" 2>&1 &
@@ -431,6 +436,100 @@ big_message() {
         deliver "$from" "$to" "$text"
 }
 
+# ---- scenario e: a gossipsub line js - swarmlab - js --------------------------
+
+# meshed FROM TO: FROM publishes, once a second, until TO delivers one of
+# those messages: the middle node then has TO in its mesh (js floods its own
+# messages to every subscriber, but the middle node forwards only to its mesh).
+meshed() {
+    local from=$1 to=$2 attempt=0 deadline=$((SECONDS + MESH_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        attempt=$((attempt + 1))
+        ctl_ok "$from" pub "$TOPIC" "mesh from $from #$attempt" || return 1
+        if wait_until "$MESH_PUBLISH_INTERVAL" log_has "$to" "message $TOPIC ${ID[$from]} mesh from $from #"; then
+            echo "#   $to got a message from $from after $attempt publish(es)"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# delivered_once NAME FROM TEXT: NAME delivers FROM's TEXT, and has still
+# delivered it exactly once DUPLICATE_WAIT seconds later.
+delivered_once() {
+    local name=$1 line="message $TOPIC ${ID[$2]} $3" count
+    wait_until "$DELIVERY_TIMEOUT" log_has "$name" "$line" || { echo "#   $name did not deliver it"; return 1; }
+    sleep "$DUPLICATE_WAIT"
+    count=$(grep -cxF -- "$line" "$WORK/$name.log") || true
+    ((count == 1)) || { echo "#   $name delivered it $count times"; return 1; }
+}
+
+# announces OBSERVER PEER PROTOCOL: OBSERVER's identify of PEER lists PROTOCOL.
+announces() {
+    wait_until "$IDENTIFY_TIMEOUT" has_identify "$1" "$2" || { echo "#   no identify"; return 1; }
+    ctl_has "$1" "\"$3\"" identify "${ID[$2]}" || { echo "#   $3 not announced"; return 1; }
+}
+
+# A swarmlab daemon traced a graft of each peer and no reject_message.
+trace_grafts() {
+    local trace="$WORK/$1.trace" peer
+    shift
+    for peer in "$@"; do
+        grep -q "\"event\":\"graft\".*\"peer\":\"${ID[$peer]}\"" "$trace" ||
+            { echo "#   no graft of $peer in $trace"; return 1; }
+    done
+    ! grep -q '"event":"reject_message"' "$trace" || { echo "#   reject_message in $trace"; return 1; }
+}
+
+# scenario_line LABEL END1 MIDDLE END2: all three started with gossipsub; the
+# ends connect only to MIDDLE, so every message between them passes MIDDLE.
+scenario_line() {
+    local label=$1 one=$2 mid=$3 two=$4 failed_before=$FAILED a b name
+    local -a pairs=("$one $two" "$two $one")
+    echo "# $label: $one (${KIND[$one]}) - $mid (${KIND[$mid]}) - $two (${KIND[$two]}), all gossipsub"
+    if ! started "$one" "$mid" "$two"; then
+        not_ok "$label: the three peers start and answer on their control sockets"
+        for name in "$one" "$mid" "$two"; do show_log "$name"; done
+        return
+    fi
+    check "$label: the three peers subscribe to $TOPIC" \
+        eval 'ctl_ok "$one" sub "$TOPIC" && ctl_ok "$mid" sub "$TOPIC" && ctl_ok "$two" sub "$TOPIC"'
+    for name in "$one" "$two"; do
+        check "$label: $name accepts connect ${ADDR[$mid]}" ctl_ok "$name" connect "${ADDR[$mid]}"
+        check "$label: $mid lists $name as connected" wait_until "$CONNECT_TIMEOUT" lists_peer "$mid" "$name"
+        check "$label: $name lists $mid as connected" wait_until "$CONNECT_TIMEOUT" lists_peer "$name" "$mid"
+        [[ ${KIND[$name]} == js ]] || continue
+        check "$label: $name (js) identifies $mid with /meshsub/1.1.0" announces "$name" "$mid" /meshsub/1.1.0
+    done
+    for pair in "${pairs[@]}"; do
+        read -r a b <<<"$pair"
+        check "$label: mesh formed: a publish from $a reaches $b through $mid within ${MESH_TIMEOUT}s" meshed "$a" "$b"
+    done
+    for pair in "${pairs[@]}"; do
+        read -r a b <<<"$pair"
+        check "$label: $a publishes once" ctl_ok "$a" pub "$TOPIC" "$label line from $a"
+        for name in "$mid" "$b"; do
+            check "$label: $name delivers $a's message exactly once" delivered_once "$name" "$a" "$label line from $a"
+        done
+    done
+    for name in "$one" "$mid" "$two"; do
+        check "$label: $name received no message twice" no_duplicates "$name"
+    done
+    for name in "$one" "$two" "$mid"; do
+        if ! alive "$name"; then
+            not_ok "$label: $name (${KIND[$name]}) still running at the end"
+            continue
+        fi
+        check "$label: $name (${KIND[$name]}) quits cleanly" quits "$name"
+    done
+    # After quit: the daemon flushed its trace.
+    if [[ ${KIND[$mid]} == swarmlab ]]; then
+        check "$label: $mid's trace has a graft of $one and of $two and no reject_message" \
+            trace_grafts "$mid" "$one" "$two"
+    fi
+    ((FAILED == failed_before)) || for name in "$one" "$mid" "$two"; do show_log "$name"; done
+}
+
 # ---- main ----------------------------------------------------------------------
 
 versions() {
@@ -475,6 +574,11 @@ main() {
     start d-js js floodsub StrictNoSign
     start "d-$other" "$kind"
     scenario_unsigned "d (unsigned)" d-js "d-$other"
+
+    start e-js1 js gossipsub
+    start "e-$other" "$kind" gossipsub
+    start e-js2 js gossipsub
+    scenario_line "e (gossipsub)" e-js1 "e-$other" e-js2
 
     echo "$PASSED passed, $FAILED failed"
     ((FAILED == 0))
