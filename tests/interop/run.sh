@@ -438,6 +438,11 @@ big_message() {
 
 # ---- scenario e: a gossipsub line js - swarmlab - js --------------------------
 
+all_subscribe() {
+    local name
+    for name in "$@"; do ctl_ok "$name" sub "$TOPIC" || return 1; done
+}
+
 # meshed FROM TO: FROM publishes, once a second, until TO delivers one of
 # those messages: the middle node then has TO in its mesh (js floods its own
 # messages to every subscriber, but the middle node forwards only to its mesh).
@@ -492,8 +497,7 @@ scenario_line() {
         for name in "$one" "$mid" "$two"; do show_log "$name"; done
         return
     fi
-    check "$label: the three peers subscribe to $TOPIC" \
-        eval 'ctl_ok "$one" sub "$TOPIC" && ctl_ok "$mid" sub "$TOPIC" && ctl_ok "$two" sub "$TOPIC"'
+    check "$label: the three peers subscribe to $TOPIC" all_subscribe "$one" "$mid" "$two"
     for name in "$one" "$two"; do
         check "$label: $name accepts connect ${ADDR[$mid]}" ctl_ok "$name" connect "${ADDR[$mid]}"
         check "$label: $mid lists $name as connected" wait_until "$CONNECT_TIMEOUT" lists_peer "$mid" "$name"
@@ -575,10 +579,10 @@ main() {
     start "d-$other" "$kind"
     scenario_unsigned "d (unsigned)" d-js "d-$other"
 
-    start e-js1 js gossipsub
+    start e-js-a js gossipsub
     start "e-$other" "$kind" gossipsub
-    start e-js2 js gossipsub
-    scenario_line "e (gossipsub)" e-js1 "e-$other" e-js2
+    start e-js-b js gossipsub
+    scenario_line "e (gossipsub)" e-js-a "e-$other" e-js-b
 
     echo "$PASSED passed, $FAILED failed"
     ((FAILED == 0))
