@@ -145,7 +145,7 @@ run: deps $(SWARMLAB_BIN)
 
 
 BENCH_BIN := $(BUILD)/swarmlab-bench
-BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml
+BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml scenarios/bench-gossipsub-1000.yaml
 
 $(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
