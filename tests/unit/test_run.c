@@ -207,6 +207,34 @@ static void gossipsub_delivers_everything_with_fewer_duplicates(void **state) {
     assert_string_not_equal(gossip.digest, flood.digest);
 }
 
+/* Mesh degree per node, from the graft and prune events alone. */
+static int mesh_degree[NODES];
+
+static void count_mesh(void *user, const trace_event *e) {
+    (void)user;
+    if (e->kind == TRACE_GRAFT) mesh_degree[e->node_index]++;
+    if (e->kind == TRACE_PRUNE) mesh_degree[e->node_index]--;
+}
+
+static void every_gossipsub_mesh_settles_within_d_lo_and_d_hi(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    make_scenario(&s, 61);
+    s.network.degree = 20;
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    memset(mesh_degree, 0, sizeof mesh_degree);
+    run_options options = {.scenario = &s, .observe = count_mesh};
+    char err[256] = "";
+    if (run_scenario(&options, &result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
+    for (int i = 0; i < NODES; i++) {
+        if (mesh_degree[i] < s.protocol.gossipsub.D_lo || mesh_degree[i] > s.protocol.gossipsub.D_hi)
+            fail_msg("node %d ends with a mesh of %d, outside [%d, %d]", i, mesh_degree[i],
+                     s.protocol.gossipsub.D_lo, s.protocol.gossipsub.D_hi);
+    }
+    assert_true(result.summary.delivery_ratio == 1.0);
+}
+
 static void feed_digest(void *user, const trace_event *event) { trace_digest_update(user, event); }
 
 static void a_trace_file_reads_back_to_the_same_digest(void **state) {
@@ -233,6 +261,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_trace_file_reads_back_to_the_same_digest),
         cmocka_unit_test(gossipsub_delivers_everything_with_fewer_duplicates),
+        cmocka_unit_test(every_gossipsub_mesh_settles_within_d_lo_and_d_hi),
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
         cmocka_unit_test(floodsub_duplicates_follow_from_the_graph),
