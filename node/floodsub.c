@@ -31,28 +31,6 @@ struct floodsub {
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static bool topic_equals(const char *topic, pubsub_bytes view) {
-    return strlen(topic) == view.len && memcmp(topic, view.data, view.len) == 0;
-}
-
-static int topic_list_find(char *const *topics, size_t count, pubsub_bytes view) {
-    for (size_t i = 0; i < count; i++)
-        if (topic_equals(topics[i], view)) return (int)i;
-    return -1;
-}
-
-static pubsub_bytes topic_view(const char *topic) {
-    return (pubsub_bytes){(const uint8_t *)topic, strlen(topic)};
-}
-
-static char *topic_copy(pubsub_bytes view) {
-    char *text = malloc(view.len + 1);
-    if (text == NULL) return NULL;
-    memcpy(text, view.data, view.len);
-    text[view.len] = '\0';
-    return text;
-}
-
 static floodsub_peer *floodsub_find_peer(floodsub *fs, uint32_t handle) {
     for (size_t i = 0; i < fs->peer_count; i++)
         if (fs->peers[i].handle == handle) return &fs->peers[i];
@@ -173,7 +151,7 @@ int floodsub_add_peer(floodsub *fs, uint32_t handle, const peer_id *id) {
     floodsub_trace(fs, &event);
     pubsub_subopts subs[FLOODSUB_TOPICS_MAX];
     for (size_t i = 0; i < fs->topic_count; i++)
-        subs[i] = (pubsub_subopts){.subscribe = true, .topic = topic_view(fs->topics[i])};
+        subs[i] = (pubsub_subopts){.subscribe = true, .topic = pubsub_text(fs->topics[i])};
     floodsub_send_subscriptions(fs, peer, subs, fs->topic_count);
     return 0;
 }
@@ -188,9 +166,9 @@ void floodsub_remove_peer(floodsub *fs, uint32_t handle) {
 }
 
 static void floodsub_peer_subscription(floodsub_peer *peer, const pubsub_subopts *sub) {
-    int index = topic_list_find(peer->topics, peer->topic_count, sub->topic);
+    int index = pubsub_text_find(peer->topics, peer->topic_count, sub->topic);
     if (sub->subscribe && index < 0 && peer->topic_count < FLOODSUB_PEER_TOPICS_MAX) {
-        char *topic = topic_copy(sub->topic);
+        char *topic = pubsub_text_copy(sub->topic);
         if (topic != NULL) peer->topics[peer->topic_count++] = topic;
     } else if (!sub->subscribe && index >= 0) {
         free(peer->topics[index]);
@@ -210,7 +188,7 @@ static void floodsub_forward(floodsub *fs, const pubsub_message *msg, uint32_t s
         if (has_sender && peer->handle == sender) continue;
         if (msg->from.len == peer->id.len && memcmp(msg->from.data, peer->id.bytes, peer->id.len) == 0)
             continue;
-        if (topic_list_find(peer->topics, peer->topic_count, msg->topic) < 0) continue;
+        if (pubsub_text_find(peer->topics, peer->topic_count, msg->topic) < 0) continue;
         if (rpc == NULL) { /* encode once, lazily: most messages reach few peers */
             rpc = malloc(cap);
             if (rpc == NULL) return;
@@ -223,7 +201,7 @@ static void floodsub_forward(floodsub *fs, const pubsub_message *msg, uint32_t s
 }
 
 static void floodsub_deliver(floodsub *fs, const pubsub_message *msg, const floodsub_peer *from) {
-    if (topic_list_find(fs->topics, fs->topic_count, msg->topic) < 0) return;
+    if (pubsub_text_find(fs->topics, fs->topic_count, msg->topic) < 0) return;
     floodsub_trace_message(fs, TRACE_DELIVER_MESSAGE, msg, from, NULL);
     if (fs->host.deliver != NULL) fs->host.deliver(fs->host.user, msg);
 }
@@ -275,14 +253,14 @@ int floodsub_handle_rpc(floodsub *fs, uint32_t handle, const uint8_t *bytes, siz
 /* ---- local API -------------------------------------------------------- */
 
 static void floodsub_announce(floodsub *fs, const char *topic, bool subscribe) {
-    pubsub_subopts sub = {.subscribe = subscribe, .topic = topic_view(topic)};
+    pubsub_subopts sub = {.subscribe = subscribe, .topic = pubsub_text(topic)};
     for (size_t i = 0; i < fs->peer_count; i++) floodsub_send_subscriptions(fs, &fs->peers[i], &sub, 1);
     trace_event event = {.kind = subscribe ? TRACE_JOIN : TRACE_LEAVE, .topic = topic};
     floodsub_trace(fs, &event);
 }
 
 bool floodsub_is_subscribed(const floodsub *fs, const char *topic) {
-    return topic_list_find(fs->topics, fs->topic_count, topic_view(topic)) >= 0;
+    return pubsub_text_find(fs->topics, fs->topic_count, pubsub_text(topic)) >= 0;
 }
 
 int floodsub_subscribe(floodsub *fs, const char *topic) {
@@ -290,7 +268,7 @@ int floodsub_subscribe(floodsub *fs, const char *topic) {
     if (len == 0 || len > PUBSUB_TOPIC_MAX) return -1;
     if (floodsub_is_subscribed(fs, topic)) return 0;
     if (fs->topic_count == FLOODSUB_TOPICS_MAX) return -1;
-    char *copy = topic_copy(topic_view(topic));
+    char *copy = pubsub_text_copy(pubsub_text(topic));
     if (copy == NULL) return -1;
     fs->topics[fs->topic_count++] = copy;
     floodsub_announce(fs, copy, true);
@@ -298,7 +276,7 @@ int floodsub_subscribe(floodsub *fs, const char *topic) {
 }
 
 int floodsub_unsubscribe(floodsub *fs, const char *topic) {
-    int index = topic_list_find(fs->topics, fs->topic_count, topic_view(topic));
+    int index = pubsub_text_find(fs->topics, fs->topic_count, pubsub_text(topic));
     if (index < 0) return -1;
     floodsub_announce(fs, topic, false);
     free(fs->topics[index]);
@@ -310,24 +288,14 @@ int floodsub_publish(floodsub *fs, const char *topic, const uint8_t *data, size_
     size_t topic_len = strlen(topic);
     if (topic_len == 0 || topic_len > PUBSUB_TOPIC_MAX) return -1;
     if (len > PUBSUB_RPC_MAX_BYTES - topic_len - FLOODSUB_RPC_OVERHEAD) return -1;
-    uint8_t seqno[PUBSUB_SEQNO_BYTES];
-    uint64_t value = fs->seqno++;
-    for (int i = PUBSUB_SEQNO_BYTES - 1; i >= 0; i--, value >>= 8) seqno[i] = (uint8_t)value;
-    uint8_t signature[IDENTITY_SIGNATURE_BYTES];
-    pubsub_message msg = {
-        .from = {fs->self.bytes, fs->self.len}, .has_from = true,
-        .data = {data, len}, .has_data = true,
-        .seqno = {seqno, sizeof seqno}, .has_seqno = true,
-        .topic = topic_view(topic), .has_topic = true,
-    };
-    if (pubsub_message_sign(fs->id, &msg, signature) != 0) return -1;
-    msg.signature = (pubsub_bytes){signature, sizeof signature};
-    msg.has_signature = true;
+    pubsub_outgoing out;
+    if (pubsub_message_make(&out, fs->id, &fs->self, fs->seqno++, topic, data, len) != 0) return -1;
+    const pubsub_message *msg = &out.msg;
     uint8_t id[FLOODSUB_MSG_ID_MAX];
-    size_t id_len = pubsub_message_id(&msg, id, sizeof id);
+    size_t id_len = pubsub_message_id(msg, id, sizeof id);
     seen_cache_add(&fs->seen, id, id_len, fs->host.now_ns(fs->host.user));
-    floodsub_trace_message(fs, TRACE_PUBLISH_MESSAGE, &msg, NULL, NULL);
-    floodsub_deliver(fs, &msg, NULL);
-    floodsub_forward(fs, &msg, 0, false);
+    floodsub_trace_message(fs, TRACE_PUBLISH_MESSAGE, msg, NULL, NULL);
+    floodsub_deliver(fs, msg, NULL);
+    floodsub_forward(fs, msg, 0, false);
     return 0;
 }

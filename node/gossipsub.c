@@ -15,27 +15,9 @@
 
 /* ---- topics and peers ------------------------------------------------- */
 
-bool gossipsub_topic_name_equals(const char *name, pubsub_bytes view) {
-    return strlen(name) == view.len && memcmp(name, view.data, view.len) == 0;
-}
+bool gossipsub_topic_name_equals(const char *name, pubsub_bytes view) { return pubsub_text_equals(name, view); }
 
-pubsub_bytes gossipsub_topic_view(const char *topic) {
-    return (pubsub_bytes){(const uint8_t *)topic, strlen(topic)};
-}
-
-static char *topic_copy(pubsub_bytes view) {
-    char *text = malloc(view.len + 1);
-    if (text == NULL) return NULL;
-    memcpy(text, view.data, view.len);
-    text[view.len] = '\0';
-    return text;
-}
-
-static int topic_list_find(char *const *topics, size_t count, pubsub_bytes view) {
-    for (size_t i = 0; i < count; i++)
-        if (gossipsub_topic_name_equals(topics[i], view)) return (int)i;
-    return -1;
-}
+pubsub_bytes gossipsub_topic_view(const char *topic) { return pubsub_text(topic); }
 
 gossipsub_topic *gossipsub_topic_find(const gossipsub *gs, pubsub_bytes name) {
     for (size_t i = 0; i < gs->topic_count; i++)
@@ -49,7 +31,7 @@ gossipsub_topic *gossipsub_topic_get(gossipsub *gs, pubsub_bytes name) {
     assert(name.len > 0 && name.len <= PUBSUB_TOPIC_MAX);
     t = calloc(1, sizeof *t);
     if (t == NULL) return NULL;
-    t->name = topic_copy(name);
+    t->name = pubsub_text_copy(name);
     if (t->name == NULL) {
         free(t);
         return NULL;
@@ -65,7 +47,7 @@ gossipsub_peer *gossipsub_peer_find(const gossipsub *gs, uint32_t handle) {
 }
 
 bool gossipsub_peer_subscribed(const gossipsub_peer *peer, pubsub_bytes topic) {
-    return topic_list_find(peer->topics, peer->topic_count, topic) >= 0;
+    return pubsub_text_find(peer->topics, peer->topic_count, topic) >= 0;
 }
 
 /* ---- traces ----------------------------------------------------------- */
@@ -353,9 +335,9 @@ void gossipsub_remove_peer(gossipsub *gs, uint32_t handle) {
 /* A peer's SUBSCRIBE or UNSUBSCRIBE; one that leaves a topic leaves our
  * mesh and fanout for it too. */
 static void gossipsub_peer_subscription(gossipsub *gs, gossipsub_peer *peer, const pubsub_subopts *sub) {
-    int index = topic_list_find(peer->topics, peer->topic_count, sub->topic);
+    int index = pubsub_text_find(peer->topics, peer->topic_count, sub->topic);
     if (sub->subscribe && index < 0 && peer->topic_count < GOSSIPSUB_PEER_TOPICS_MAX) {
-        char *topic = topic_copy(sub->topic);
+        char *topic = pubsub_text_copy(sub->topic);
         if (topic != NULL) peer->topics[peer->topic_count++] = topic;
     } else if (!sub->subscribe && index >= 0) {
         free(peer->topics[index]);
@@ -620,27 +602,17 @@ int gossipsub_publish(gossipsub *gs, const char *topic, const uint8_t *data, siz
     size_t topic_len = strlen(topic);
     if (topic_len == 0 || topic_len > PUBSUB_TOPIC_MAX) return -1;
     if (len > PUBSUB_RPC_MAX_BYTES - topic_len - GOSSIPSUB_RPC_OVERHEAD) return -1;
-    uint8_t seqno[PUBSUB_SEQNO_BYTES];
-    uint64_t value = gs->seqno++;
-    for (int i = PUBSUB_SEQNO_BYTES - 1; i >= 0; i--, value >>= 8) seqno[i] = (uint8_t)value;
-    uint8_t signature[IDENTITY_SIGNATURE_BYTES];
-    pubsub_message msg = {
-        .from = {gs->self.bytes, gs->self.len}, .has_from = true,
-        .data = {data, len}, .has_data = true,
-        .seqno = {seqno, sizeof seqno}, .has_seqno = true,
-        .topic = gossipsub_topic_view(topic), .has_topic = true,
-    };
-    if (pubsub_message_sign(gs->id, &msg, signature) != 0) return -1;
-    msg.signature = (pubsub_bytes){signature, sizeof signature};
-    msg.has_signature = true;
+    pubsub_outgoing out;
+    if (pubsub_message_make(&out, gs->id, &gs->self, gs->seqno++, topic, data, len) != 0) return -1;
+    const pubsub_message *msg = &out.msg;
     uint8_t id[GOSSIPSUB_MSG_ID_MAX];
-    size_t id_len = pubsub_message_id(&msg, id, sizeof id);
+    size_t id_len = pubsub_message_id(msg, id, sizeof id);
     uint64_t now = gs->host.now_ns(gs->host.user);
     seen_cache_add(&gs->seen, id, id_len, now);
-    gossipsub_trace_message(gs, TRACE_PUBLISH_MESSAGE, &msg, NULL, NULL);
-    gossipsub_deliver(gs, &msg, NULL);
-    if (!gs->config.flood_publish) gossipsub_fanout_touch(gs, msg.topic, now);
-    gossipsub_forward(gs, &msg, id, id_len, NULL, gs->config.flood_publish);
+    gossipsub_trace_message(gs, TRACE_PUBLISH_MESSAGE, msg, NULL, NULL);
+    gossipsub_deliver(gs, msg, NULL);
+    if (!gs->config.flood_publish) gossipsub_fanout_touch(gs, msg->topic, now);
+    gossipsub_forward(gs, msg, id, id_len, NULL, gs->config.flood_publish);
     return 0;
 }
 

@@ -408,3 +408,44 @@ size_t pubsub_message_id(const pubsub_message *msg, uint8_t *out, size_t cap) {
     if (seqno_len > 0) memcpy(out + from_len, msg->seqno.data, seqno_len);
     return from_len + seqno_len;
 }
+
+/* ---- what the routers share ------------------------------------------ */
+
+pubsub_bytes pubsub_text(const char *text) {
+    assert(text != NULL);
+    return (pubsub_bytes){(const uint8_t *)text, strlen(text)};
+}
+
+bool pubsub_text_equals(const char *text, pubsub_bytes view) {
+    return strlen(text) == view.len && memcmp(text, view.data, view.len) == 0;
+}
+
+char *pubsub_text_copy(pubsub_bytes view) {
+    char *text = malloc(view.len + 1);
+    if (text == NULL) return NULL;
+    if (view.len > 0) memcpy(text, view.data, view.len);
+    text[view.len] = '\0';
+    return text;
+}
+
+int pubsub_text_find(char *const *texts, size_t count, pubsub_bytes view) {
+    for (size_t i = 0; i < count; i++)
+        if (pubsub_text_equals(texts[i], view)) return (int)i;
+    return -1;
+}
+
+int pubsub_message_make(pubsub_outgoing *out, const identity *id, const peer_id *self, uint64_t seqno,
+                        const char *topic, const uint8_t *data, size_t len) {
+    assert(out != NULL && id != NULL && self != NULL);
+    for (int i = PUBSUB_SEQNO_BYTES - 1; i >= 0; i--, seqno >>= 8) out->seqno[i] = (uint8_t)seqno;
+    out->msg = (pubsub_message){
+        .from = {self->bytes, self->len}, .has_from = true,
+        .data = {data, len}, .has_data = true,
+        .seqno = {out->seqno, sizeof out->seqno}, .has_seqno = true,
+        .topic = pubsub_text(topic), .has_topic = true,
+    };
+    if (pubsub_message_sign(id, &out->msg, out->signature) != 0) return -1;
+    out->msg.signature = (pubsub_bytes){out->signature, sizeof out->signature};
+    out->msg.has_signature = true;
+    return 0;
+}

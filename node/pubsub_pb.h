@@ -76,6 +76,29 @@ int pubsub_message_sign(const identity *id, const pubsub_message *msg,
  * -1 with *reason set to a short static text. */
 int pubsub_message_verify(const pubsub_message *msg, const char **reason);
 
+/* ---- what the routers share ------------------------------------------ */
+
+/* A view of a NUL-terminated string (without the NUL). */
+pubsub_bytes pubsub_text(const char *text);
+bool pubsub_text_equals(const char *text, pubsub_bytes view);
+/* A NUL-terminated heap copy of view, or NULL when memory runs out. */
+char *pubsub_text_copy(pubsub_bytes view);
+/* Index of view among texts[0..count-1], or -1. */
+int pubsub_text_find(char *const *texts, size_t count, pubsub_bytes view);
+
+/* A message of our own, signed: msg's seqno and signature views point into
+ * this struct, so it must not be copied while msg is in use. */
+typedef struct pubsub_outgoing {
+    pubsub_message msg;
+    uint8_t seqno[PUBSUB_SEQNO_BYTES];
+    uint8_t signature[IDENTITY_SIGNATURE_BYTES];
+} pubsub_outgoing;
+
+/* Builds and signs (StrictSign) a message from self with the 64-bit seqno,
+ * big-endian. data and topic are borrowed. 0 or -1. */
+int pubsub_message_make(pubsub_outgoing *out, const identity *id, const peer_id *self, uint64_t seqno,
+                        const char *topic, const uint8_t *data, size_t len);
+
 /* The default message id: from || seqno. Returns the length, 0 if cap is too small. */
 size_t pubsub_message_id(const pubsub_message *msg, uint8_t *out, size_t cap);
 
