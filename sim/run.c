@@ -123,32 +123,7 @@ static void runner_gossipsub_stub_random(void *user, uint8_t *out, size_t len) {
 
 /* The scenario's protocol.gossipsub, as the router takes it. */
 static int runner_gossipsub_config(const scenario *s, gossipsub_config *c, char *err, size_t err_cap) {
-    const gossipsub_params *g = &s->protocol.gossipsub;
-    gossipsub_config_default(c);
-    c->D = g->D;
-    c->D_lo = g->D_lo;
-    c->D_hi = g->D_hi;
-    c->D_lazy = g->D_lazy;
-    c->D_score = g->D_score;
-    c->D_out = g->D_out;
-    c->heartbeat_ns = g->heartbeat_ns;
-    c->fanout_ttl_ns = g->fanout_ttl_ns;
-    c->seen_ttl_ns = g->seen_ttl_ns;
-    c->prune_backoff_ns = g->prune_backoff_ns;
-    c->unsubscribe_backoff_ns = g->unsubscribe_backoff_ns;
-    c->mcache_len = g->mcache_len;
-    c->mcache_gossip = g->mcache_gossip;
-    c->gossip_factor = g->gossip_factor;
-    c->prune_peers = g->prune_peers;
-    c->flood_publish = g->flood_publish;
-    c->scoring = g->scoring;
-    c->idontwant = g->idontwant;
-    c->idontwant_min_bytes = g->idontwant_min_bytes;
-    c->max_ihave_length = g->max_ihave_length;
-    c->max_ihave_messages = g->max_ihave_messages;
-    c->opportunistic_graft_threshold = g->opportunistic_graft_threshold;
-    c->opportunistic_graft_peers = g->opportunistic_graft_peers;
-    c->opportunistic_graft_ticks = g->opportunistic_graft_ticks;
+    *c = s->protocol.gossipsub;
     if (s->protocol.router != ROUTER_GOSSIPSUB) return 0;
     gossipsub_config checked = *c;
     checked.random = runner_gossipsub_stub_random;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gossipsub.h"
 #include "rng.h"
 
 #define SCENARIO_ERROR_MAX 512
@@ -104,21 +105,10 @@ typedef struct attacker {
     bool invalid;             /* spam: send invalid messages */
 } attacker;
 
-/* GossipSub parameters (libp2p/specs pubsub/gossipsub v1.0-v1.2), with the
- * spec's defaults; parsed now, used when the gossipsub router lands. */
-typedef struct gossipsub_params {
-    int D, D_lo, D_hi, D_lazy, D_score, D_out;
-    uint64_t heartbeat_ns, fanout_ttl_ns, seen_ttl_ns, prune_backoff_ns, unsubscribe_backoff_ns;
-    int mcache_len, mcache_gossip;
-    double gossip_factor;
-    int prune_peers;
-    bool flood_publish, scoring, idontwant;
-    uint32_t idontwant_min_bytes;
-    uint32_t max_ihave_length, max_ihave_messages;
-    double opportunistic_graft_threshold;
-    int opportunistic_graft_peers;
-    uint64_t opportunistic_graft_ticks;
-} gossipsub_params;
+/* GossipSub parameters (libp2p/specs pubsub/gossipsub v1.0-v1.2): the
+ * router's own config, so that a scenario hands it to the nodes as it is
+ * (its random field stays NULL; each node puts its own). */
+typedef gossipsub_config gossipsub_params;
 
 typedef struct scenario {
     char path[SCENARIO_PATH_MAX];
