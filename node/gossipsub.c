@@ -205,7 +205,13 @@ void gossipsub_config_default(gossipsub_config *c) {
         .max_ihave_length = GOSSIPSUB_IHAVE_IDS_MAX, .max_ihave_messages = 10,
         .opportunistic_graft_threshold = 1.0, .opportunistic_graft_peers = 2,
         .opportunistic_graft_ticks = 60,
+        .iwant_followup_ns = 3000000000ull,         /* go-libp2p GossipSubIWantFollowupTime */
+        .graft_flood_threshold_ns = 10000000000ull, /* go-libp2p GossipSubGraftFloodThreshold */
+        .max_idontwant_messages = 1000,             /* go-libp2p GossipSubMaxIDontWantMessages */
     };
+    score_params_default(&c->score);
+    score_topic_params_default(&c->topic_score);
+    score_thresholds_default(&c->thresholds);
 }
 
 int gossipsub_config_check(const gossipsub_config *c) {

@@ -40,6 +40,7 @@
 #include "identity.h"
 #include "mcache.h"
 #include "pubsub_pb.h"
+#include "score.h"
 #include "seen_cache.h"
 
 #define GOSSIPSUB_PROTOCOL_V10 "/meshsub/1.0.0"
@@ -65,6 +66,15 @@ typedef struct gossipsub_config {
     double opportunistic_graft_threshold;
     int opportunistic_graft_peers;
     uint64_t opportunistic_graft_ticks;
+    /* v1.1 scoring, used when scoring is set. topic_score applies to every
+     * topic the node joins (a scenario's topics are alike). */
+    score_params score;
+    score_topic_params topic_score;
+    score_thresholds thresholds;
+    uint64_t score_sample_ns;          /* peer_score trace events this often; 0: none */
+    uint64_t iwant_followup_ns;        /* an IWANT promise is broken after this */
+    uint64_t graft_flood_threshold_ns; /* a GRAFT this soon after our PRUNE costs P7 twice */
+    uint32_t max_idontwant_messages;   /* IDONTWANT ids taken per peer per heartbeat */
     /* Fills buf with random bytes; called with host->user. Required. */
     void (*random)(void *user, uint8_t *buf, size_t len);
 } gossipsub_config;

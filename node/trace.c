@@ -19,6 +19,7 @@ static const char *const trace_names[TRACE_KIND_COUNT] = {
     [TRACE_REMOVE_PEER] = "remove_peer",
     [TRACE_NODE_UP] = "node_up",
     [TRACE_NODE_DOWN] = "node_down",
+    [TRACE_PEER_SCORE] = "peer_score",
 };
 
 const char *trace_kind_name(trace_kind kind) {

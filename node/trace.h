@@ -28,6 +28,7 @@ typedef enum trace_kind {
     TRACE_REMOVE_PEER,
     TRACE_NODE_UP,
     TRACE_NODE_DOWN,
+    TRACE_PEER_SCORE, /* gossipsub with scoring: one peer's score, at each sample */
     TRACE_KIND_COUNT
 } trace_kind;
 
@@ -47,6 +48,13 @@ typedef struct trace_event {
     uint32_t message_count; /* send_rpc, recv_rpc, drop_rpc: messages inside the RPC */
     const char *reason;     /* reject_message, drop_rpc, remove_peer: why */
     const char *protocol;   /* add_peer: the protocol the peer speaks */
+    /* send_rpc, recv_rpc, drop_rpc of gossipsub: what the RPC's control part
+     * carries (message ids in IHAVE, IWANT and IDONTWANT entries; GRAFT and
+     * PRUNE entries) and its encoded size, so that metrics can tell control
+     * overhead from payload. All 0 for an RPC without control. */
+    uint32_t ihave_ids, iwant_ids, idontwant_ids, grafts, prunes;
+    uint64_t control_bytes;
+    double score;           /* peer_score: the score of peer, as the node sees it */
 } trace_event;
 
 /* The lowercase tracer name of a kind, e.g. "deliver_message". */
