@@ -203,7 +203,7 @@ void gossipsub_config_default(gossipsub_config *c) {
         .gossip_factor = 0.25, .prune_peers = GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX,
         .flood_publish = true, .idontwant = true, .idontwant_min_bytes = 1024,
         .max_ihave_length = GOSSIPSUB_IHAVE_IDS_MAX, .max_ihave_messages = 10,
-        .opportunistic_graft_threshold = 1.0, .opportunistic_graft_peers = 2,
+        .opportunistic_graft_peers = 2,
         .opportunistic_graft_ticks = 60,
         .iwant_followup_ns = 3000000000ull,         /* go-libp2p GossipSubIWantFollowupTime */
         .graft_flood_threshold_ns = 10000000000ull, /* go-libp2p GossipSubGraftFloodThreshold */

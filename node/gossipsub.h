@@ -63,7 +63,6 @@ typedef struct gossipsub_config {
     bool flood_publish, scoring, idontwant;
     uint32_t idontwant_min_bytes;
     uint32_t max_ihave_length, max_ihave_messages;
-    double opportunistic_graft_threshold;
     int opportunistic_graft_peers;
     uint64_t opportunistic_graft_ticks;
     /* v1.1 scoring, used when scoring is set. topic_score applies to every

@@ -200,7 +200,7 @@ static const scn_field gossipsub_fields[] = {
      .max = SCN_GOSSIP_LIMIT_MAX},
     {.key = "max_ihave_messages", .conv = scn_conv_uint, .offset = GS(max_ihave_messages), .width = 4, .min = 1,
      .max = SCN_GOSSIP_LIMIT_MAX},
-    {.key = "opportunistic_graft_threshold", .conv = scn_conv_number, .offset = GS(opportunistic_graft_threshold),
+    {.key = "opportunistic_graft_threshold", .conv = scn_conv_number, .offset = GS(thresholds.opportunistic_graft),
      .min = 0, .max = 1e9},
     GS_INT("opportunistic_graft_peers", opportunistic_graft_peers, 0, SCN_DEGREE_MAX),
     {.key = "opportunistic_graft_ticks", .conv = scn_conv_uint, .offset = GS(opportunistic_graft_ticks), .width = 8,
@@ -469,22 +469,13 @@ static const scn_field top_fields[] = {
 };
 static const scn_table top_table = SCN_TABLE(top_fields);
 
-/* gossipsub-v1.0 (D, D_lo, D_hi, D_lazy, heartbeat, fanout_ttl, mcache,
- * seen_ttl), v1.1 (D_score, D_out, prune_backoff, gossip_factor,
- * flood_publish, opportunistic grafting once a minute, two peers) and the
- * reference implementation where the specs name no value (prune_peers,
- * unsubscribe_backoff, max_ihave_*, the IDONTWANT size of v1.2). Scoring
- * is off until a scenario asks for it, and the graft threshold is ours. */
+/* The router's own defaults (gossipsub_config_default: the specs, and the
+ * reference implementations where the specs name no value), with scoring
+ * off until a scenario asks for it. */
 static void gossipsub_defaults(gossipsub_params *g) {
-    *g = (gossipsub_params){
-        .D = 6, .D_lo = 4, .D_hi = 12, .D_lazy = 6, .D_score = 4, .D_out = 2,
-        .heartbeat_ns = 1000000000ull, .fanout_ttl_ns = 60000000000ull, .seen_ttl_ns = 120000000000ull,
-        .prune_backoff_ns = 60000000000ull, .unsubscribe_backoff_ns = 10000000000ull,
-        .mcache_len = 5, .mcache_gossip = 3, .gossip_factor = 0.25, .prune_peers = 16,
-        .flood_publish = true, .scoring = false, .idontwant = true, .idontwant_min_bytes = 1024,
-        .max_ihave_length = 5000, .max_ihave_messages = 10,
-        .opportunistic_graft_threshold = 1.0, .opportunistic_graft_peers = 2, .opportunistic_graft_ticks = 60,
-    };
+    gossipsub_config_default(g);
+    g->scoring = false;
+    g->score_sample_ns = 5000000000ull; /* a peer_score snapshot every 5 s of virtual time */
 }
 
 void scenario_defaults(scenario *s) {
@@ -558,7 +549,7 @@ static bool gossipsub_asks_for_more(const gossipsub_params *g) {
     gossipsub_params d;
     gossipsub_defaults(&d);
     return g->scoring || g->D_score != d.D_score || g->D_out != d.D_out ||
-           g->opportunistic_graft_threshold != d.opportunistic_graft_threshold ||
+           g->thresholds.opportunistic_graft != d.thresholds.opportunistic_graft ||
            g->opportunistic_graft_peers != d.opportunistic_graft_peers ||
            g->opportunistic_graft_ticks != d.opportunistic_graft_ticks;
 }
