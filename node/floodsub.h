@@ -26,6 +26,16 @@
 #define FLOODSUB_TOPICS_MAX 64       /* topics we subscribe to */
 #define FLOODSUB_SEEN_CAPACITY 65536 /* message ids remembered */
 
+/* Extended validation (gossipsub-v1.1.md "Extended Validators"): the
+ * application's verdict on a message whose signature checked. ACCEPT
+ * delivers and forwards it; REJECT drops it and counts against the sender
+ * (score P4); IGNORE drops it without penalty. */
+typedef enum pubsub_validation {
+    PUBSUB_ACCEPT,
+    PUBSUB_REJECT,
+    PUBSUB_IGNORE,
+} pubsub_validation;
+
 typedef struct pubsub_host {
     void *user;
     uint64_t (*now_ns)(void *user);
@@ -35,6 +45,8 @@ typedef struct pubsub_host {
     void (*deliver)(void *user, const pubsub_message *msg);
     /* The host stamps the time and node index. */
     void (*trace)(void *user, trace_event *event);
+    /* Extended validation; NULL accepts every message. gossipsub only. */
+    pubsub_validation (*validate)(void *user, const pubsub_message *msg);
 } pubsub_host;
 
 typedef struct floodsub floodsub;

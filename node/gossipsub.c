@@ -6,12 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varint.h"
 
-#define GOSSIPSUB_BACKOFF_MAX_S (24u * 3600u) /* longest PRUNE backoff honoured: a day */
-#define GOSSIPSUB_CONTROL_SLACK 64           /* RPC and ControlMessage framing */
-#define GOSSIPSUB_ENTRY_OVERHEAD 16          /* tags and lengths of one entry or id */
-#define GOSSIPSUB_PUBLISH_TAG 0x12           /* RPC field 2 (publish), length-delimited */
+#define GOSSIPSUB_ENTRY_OVERHEAD 16 /* tags and lengths of one subscription */
 
 /* ---- topics and peers ------------------------------------------------- */
 
@@ -52,23 +48,8 @@ bool gossipsub_peer_subscribed(const gossipsub_peer *peer, pubsub_bytes topic) {
 
 /* ---- traces ----------------------------------------------------------- */
 
-static void gossipsub_trace(gossipsub *gs, trace_event *event) {
+void gossipsub_trace(gossipsub *gs, trace_event *event) {
     if (gs->host.trace != NULL) gs->host.trace(gs->host.user, event);
-}
-
-typedef struct rpc_shape {
-    size_t len;
-    uint64_t payload_bytes;
-    uint32_t message_count;
-} rpc_shape;
-
-static void gossipsub_trace_rpc(gossipsub *gs, trace_kind kind, const gossipsub_peer *peer,
-                                rpc_shape shape, const char *reason) {
-    assert(peer != NULL);
-    trace_event event = {.kind = kind, .size_bytes = shape.len, .payload_bytes = shape.payload_bytes,
-                         .message_count = shape.message_count, .reason = reason,
-                         .peer = peer->id.bytes, .peer_len = peer->id.len};
-    gossipsub_trace(gs, &event);
 }
 
 static void gossipsub_trace_message(gossipsub *gs, trace_kind kind, const pubsub_message *msg,
@@ -97,88 +78,6 @@ void gossipsub_trace_mesh(gossipsub *gs, trace_kind kind, const char *topic, con
 
 /* ---- sending ---------------------------------------------------------- */
 
-static void gossipsub_send(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *rpc, rpc_shape shape) {
-    assert(shape.len > 0);
-    if (gs->host.send(gs->host.user, peer->handle, rpc, shape.len) == 0)
-        gossipsub_trace_rpc(gs, TRACE_SEND_RPC, peer, shape, NULL);
-    else
-        gossipsub_trace_rpc(gs, TRACE_DROP_RPC, peer, shape, "send queue full");
-}
-
-/* An upper bound on the encoding of ctl, so that a buffer can be sized. */
-static size_t control_size_bound(const gossipsub_control *ctl) {
-    size_t size = GOSSIPSUB_CONTROL_SLACK;
-    size_t entries = ctl->ihave_count + ctl->iwant_count + ctl->graft_count + ctl->prune_count;
-    size += entries * (PUBSUB_TOPIC_MAX + GOSSIPSUB_ENTRY_OVERHEAD);
-    for (size_t i = 0; i < ctl->ihave_id_count; i++) size += ctl->ihave_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
-    for (size_t i = 0; i < ctl->iwant_id_count; i++) size += ctl->iwant_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
-    for (size_t i = 0; i < ctl->px_peer_count; i++)
-        size += ctl->px_peers[i].peer_id.len + ctl->px_peers[i].signed_peer_record.len +
-                2 * GOSSIPSUB_ENTRY_OVERHEAD;
-    return size;
-}
-
-void gossipsub_send_control(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_control *ctl) {
-    if (gossipsub_control_is_empty(ctl)) return;
-    size_t cap = control_size_bound(ctl);
-    uint8_t *rpc = malloc(cap);
-    if (rpc == NULL) return;
-    size_t len = gossipsub_rpc_encode(NULL, 0, NULL, 0, ctl, rpc, cap);
-    assert(len > 0); /* we build only what the decoder accepts, within cap */
-    if (len > 0) gossipsub_send(gs, peer, rpc, (rpc_shape){.len = len});
-    free(rpc);
-}
-
-void gossipsub_send_graft(gossipsub *gs, const gossipsub_peer *peer, const char *topic) {
-    gossipsub_control *ctl = gs->ctl_out;
-    gossipsub_control_init(ctl);
-    int rc = gossipsub_control_add_graft(ctl, gossipsub_topic_view(topic));
-    assert(rc == 0);
-    (void)rc;
-    gossipsub_send_control(gs, peer, ctl);
-}
-
-/* Appends a PRUNE for topic to ctl: with a backoff for v1.1 peers and, when
- * px, the ids of up to prune_peers members of t other than the peer. */
-static void prune_entry_add(gossipsub *gs, gossipsub_control *ctl, const gossipsub_peer *peer,
-                            pubsub_bytes topic, const gossipsub_topic *t, uint64_t backoff_ns, bool px) {
-    gossipsub_peer_info infos[GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX];
-    size_t info_count = 0;
-    size_t info_max = (size_t)gs->config.prune_peers;
-    if (info_max > GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX) info_max = GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX;
-    for (size_t i = 0; px && peer->v11 && t != NULL && i < t->member_count && info_count < info_max; i++) {
-        const gossipsub_peer *other = gossipsub_peer_find(gs, t->members[i]);
-        if (other == NULL || other == peer) continue;
-        infos[info_count++] = (gossipsub_peer_info){
-            .peer_id = {other->id.bytes, other->id.len}, .has_peer_id = true};
-    }
-    uint64_t backoff_s = (backoff_ns + GOSSIPSUB_NS_PER_S - 1) / GOSSIPSUB_NS_PER_S;
-    (void)gossipsub_control_add_prune(ctl, topic, infos, info_count, peer->v11, backoff_s);
-}
-
-void gossipsub_send_prune(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_topic *t,
-                          uint64_t backoff_ns, bool px) {
-    gossipsub_control *ctl = gs->ctl_out;
-    gossipsub_control_init(ctl);
-    prune_entry_add(gs, ctl, peer, gossipsub_topic_view(t->name), t, backoff_ns, px);
-    gossipsub_send_control(gs, peer, ctl);
-}
-
-/* Sends one cached (encoded) Message as an RPC of its own. */
-static void gossipsub_send_encoded(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *encoded,
-                                   size_t len, uint64_t payload_bytes) {
-    uint8_t header[1 + VARINT_MAX_BYTES];
-    header[0] = GOSSIPSUB_PUBLISH_TAG;
-    size_t header_len = 1 + varint_encode(len, header + 1);
-    uint8_t *rpc = malloc(header_len + len);
-    if (rpc == NULL) return;
-    memcpy(rpc, header, header_len);
-    memcpy(rpc + header_len, encoded, len);
-    gossipsub_send(gs, peer, rpc, (rpc_shape){.len = header_len + len, .payload_bytes = payload_bytes,
-                                              .message_count = 1});
-    free(rpc);
-}
-
 static void gossipsub_send_subscriptions(gossipsub *gs, const gossipsub_peer *peer,
                                          const pubsub_subopts *subs, size_t count) {
     if (count == 0) return;
@@ -187,7 +86,7 @@ static void gossipsub_send_subscriptions(gossipsub *gs, const gossipsub_peer *pe
     if (rpc == NULL) return;
     size_t len = pubsub_rpc_encode(subs, count, NULL, 0, rpc, cap);
     assert(len > 0);
-    gossipsub_send(gs, peer, rpc, (rpc_shape){.len = len});
+    gossipsub_send_rpc(gs, peer, rpc, (gossipsub_rpc_shape){.len = len});
     free(rpc);
 }
 
@@ -221,6 +120,10 @@ int gossipsub_config_check(const gossipsub_config *c) {
         return -1;
     if (c->max_ihave_length > GOSSIPSUB_IHAVE_IDS_MAX) return -1;
     if (c->heartbeat_ns == 0 || c->random == NULL) return -1;
+    if (c->scoring && (score_params_validate(&c->score) != 0 || score_topic_params_validate(&c->topic_score) != 0 ||
+                       score_thresholds_validate(&c->thresholds) != 0))
+        return -1;
+    if (c->D_score > c->D || c->D_out < 0 || (c->D_out > 0 && c->D_out >= c->D_lo)) return -1;
     return 0;
 }
 
@@ -252,7 +155,7 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
     gs->rpc = malloc(sizeof *gs->rpc);
     gs->ctl_in = malloc(sizeof *gs->ctl_in);
     gs->ctl_out = malloc(sizeof *gs->ctl_out);
-    gs->scratch_handles = malloc(GOSSIPSUB_PEERS_MAX * sizeof *gs->scratch_handles);
+    gs->scratch_handles = malloc(GOSSIPSUB_SCRATCH_HANDLES * sizeof *gs->scratch_handles);
     if (gs->rpc == NULL || gs->ctl_in == NULL || gs->ctl_out == NULL || gs->scratch_handles == NULL ||
         gossipsub_caches_init(gs, seen_key, mcache_key) != 0) {
         free(gs->rpc);
@@ -265,12 +168,20 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
     gs->id = id;
     gs->seqno = seqno_start;
     peer_id_from_public_key(id->public_key, &gs->self);
+    memcpy(gs->fingerprint_key, mcache_key, MCACHE_KEY_BYTES);
+    if (gossipsub_scoring_init(gs, host->now_ns(host->user)) != 0) {
+        gossipsub_destroy(gs);
+        return NULL;
+    }
     return gs;
 }
 
 static void gossipsub_peer_free(gossipsub_peer *peer) {
     for (size_t i = 0; i < peer->topic_count; i++) free(peer->topics[i]);
     peer->topic_count = 0;
+    free(peer->dontwant);
+    peer->dontwant = NULL;
+    peer->dontwant_count = peer->dontwant_cap = 0;
 }
 
 void gossipsub_destroy(gossipsub *gs) {
@@ -285,6 +196,7 @@ void gossipsub_destroy(gossipsub *gs) {
     free(gs->ctl_in);
     free(gs->ctl_out);
     free(gs->scratch_handles);
+    gossipsub_scoring_free(gs);
     seen_cache_free(&gs->seen);
     mcache_free(&gs->cache);
     free(gs);
@@ -300,14 +212,26 @@ static size_t gossipsub_our_subscriptions(const gossipsub *gs, pubsub_subopts *s
     return count;
 }
 
-int gossipsub_add_peer(gossipsub *gs, uint32_t handle, const peer_id *id, const char *protocol) {
+static bool gossipsub_is_explicit(const gossipsub *gs, const peer_id *id) {
+    for (size_t i = 0; i < gs->explicit_count; i++)
+        if (peer_id_equal(&gs->explicit_ids[i], id)) return true;
+    return false;
+}
+
+int gossipsub_add_peer(gossipsub *gs, uint32_t handle, const peer_id *id, const char *protocol, bool outbound) {
     assert(gossipsub_peer_find(gs, handle) == NULL);
     assert(id != NULL && protocol != NULL);
     if (gs->peer_count == GOSSIPSUB_PEERS_MAX) return -1;
+    uint64_t now = gs->host.now_ns(gs->host.user);
+    /* No address reaches the router, so P6 (IP colocation) sees none. */
+    if (gs->score != NULL && score_add_peer(gs->score, handle, id, 0, now) != 0) return -1;
     if (gs->peer_count == gs->peer_cap) {
         size_t cap = gs->peer_cap ? gs->peer_cap * 2 : 8;
         gossipsub_peer *peers = realloc(gs->peers, cap * sizeof *peers);
-        if (peers == NULL) return -1;
+        if (peers == NULL) {
+            if (gs->score != NULL) score_remove_peer(gs->score, handle, now);
+            return -1;
+        }
         gs->peers = peers;
         gs->peer_cap = cap;
     }
@@ -317,6 +241,8 @@ int gossipsub_add_peer(gossipsub *gs, uint32_t handle, const peer_id *id, const 
     peer->id = *id;
     peer->v11 = strcmp(protocol, GOSSIPSUB_PROTOCOL_V10) != 0;
     peer->supports_idontwant = strcmp(protocol, GOSSIPSUB_PROTOCOL_V12) == 0;
+    peer->outbound = outbound;
+    peer->explicit_peer = gossipsub_is_explicit(gs, id);
     trace_event event = {.kind = TRACE_ADD_PEER, .peer = id->bytes, .peer_len = id->len, .protocol = protocol};
     gossipsub_trace(gs, &event);
     pubsub_subopts subs[GOSSIPSUB_TOPICS_MAX];
@@ -332,6 +258,9 @@ void gossipsub_remove_peer(gossipsub *gs, uint32_t handle) {
         if (gossipsub_member_remove(t, handle) && t->subscribed)
             gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
     }
+    /* The score leaves every mesh itself (P3b as at a prune) and is kept
+     * for retain_score, so that reconnecting does not wash it. */
+    if (gs->score != NULL) score_remove_peer(gs->score, handle, gs->host.now_ns(gs->host.user));
     trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = peer->id.bytes, .peer_len = peer->id.len};
     gossipsub_trace(gs, &event);
     gossipsub_peer_free(peer);
@@ -349,87 +278,11 @@ static void gossipsub_peer_subscription(gossipsub *gs, gossipsub_peer *peer, con
         free(peer->topics[index]);
         peer->topics[index] = peer->topics[--peer->topic_count];
         gossipsub_topic *t = gossipsub_topic_find(gs, sub->topic);
-        if (t != NULL && gossipsub_member_remove(t, peer->handle) && t->subscribed)
-            gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
+        if (t != NULL && t->subscribed)
+            (void)gossipsub_mesh_leave(gs, t, peer, gs->host.now_ns(gs->host.user));
+        else if (t != NULL)
+            (void)gossipsub_member_remove(t, peer->handle); /* the fanout */
     }
-}
-
-/* ---- control ---------------------------------------------------------- */
-
-/* GRAFT: join the peer to our mesh, or answer PRUNE when we do not
- * subscribe, a backoff runs, or the mesh has no room. */
-static void handle_graft(gossipsub *gs, gossipsub_peer *peer, pubsub_bytes topic, uint64_t now) {
-    gossipsub_topic *t = gossipsub_topic_find(gs, topic);
-    if (t != NULL && t->subscribed && gossipsub_member_has(t, peer->handle)) return;
-    bool accept = t != NULL && t->subscribed && !gossipsub_backoff_active(t, peer->handle, now) &&
-                  t->member_count < GOSSIPSUB_MESH_PEERS_MAX;
-    if (accept) {
-        bool added = gossipsub_member_add(t, peer->handle);
-        assert(added);
-        (void)added;
-        gossipsub_trace_mesh(gs, TRACE_GRAFT, t->name, peer);
-        return;
-    }
-    if (t != NULL && t->subscribed && !gossipsub_backoff_active(t, peer->handle, now))
-        gossipsub_backoff_set(t, peer->handle, now + gs->config.prune_backoff_ns);
-    prune_entry_add(gs, gs->ctl_out, peer, topic, NULL, gs->config.prune_backoff_ns, false);
-}
-
-/* PRUNE: leave the mesh and back off for the PRUNE's time (v1.1) or ours. */
-static void handle_prune(gossipsub *gs, gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
-    gossipsub_topic *t = gossipsub_topic_find(gs, prune->topic);
-    if (t == NULL) return;
-    if (t->subscribed && gossipsub_member_remove(t, peer->handle))
-        gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
-    uint64_t backoff_ns = gs->config.prune_backoff_ns;
-    if (prune->has_backoff) {
-        uint64_t seconds = prune->backoff_s < GOSSIPSUB_BACKOFF_MAX_S ? prune->backoff_s : GOSSIPSUB_BACKOFF_MAX_S;
-        backoff_ns = seconds * GOSSIPSUB_NS_PER_S;
-    }
-    gossipsub_backoff_set(t, peer->handle, now + backoff_ns);
-}
-
-/* IHAVE: ask (IWANT) for the ids we have not seen, within the per-peer
- * heartbeat budgets. The wanted ids are compacted in place in ctl_in. */
-static void handle_ihave(gossipsub *gs, gossipsub_peer *peer, const gossipsub_ihave *ihave, uint64_t now) {
-    if (peer->ihaves_this_heartbeat >= gs->config.max_ihave_messages) return;
-    peer->ihaves_this_heartbeat++;
-    const gossipsub_topic *t = gossipsub_topic_find(gs, ihave->topic);
-    if (t == NULL || !t->subscribed) return;
-    pubsub_bytes *ids = &gs->ctl_in->ihave_ids[ihave->id_first];
-    size_t wanted = 0;
-    for (size_t i = 0; i < ihave->id_count; i++) {
-        if (peer->asked_this_heartbeat >= gs->config.max_ihave_length) break;
-        if (ids[i].len == 0 || seen_cache_contains(&gs->seen, ids[i].data, ids[i].len, now)) continue;
-        ids[wanted++] = ids[i];
-        peer->asked_this_heartbeat++;
-    }
-    if (wanted > 0) (void)gossipsub_control_add_iwant(gs->ctl_out, ids, wanted);
-}
-
-/* IWANT: serve each id from the message cache, within its retransmission
- * limit per peer; each message goes as an RPC of its own. */
-static void handle_iwant(gossipsub *gs, gossipsub_peer *peer, const gossipsub_id_list *iwant) {
-    const pubsub_bytes *ids = &gs->ctl_in->iwant_ids[iwant->id_first];
-    for (size_t i = 0; i < iwant->id_count; i++) {
-        mcache_message m;
-        if (mcache_get_for_peer(&gs->cache, ids[i].data, ids[i].len, peer->handle, &m) != MCACHE_IWANT_SERVE)
-            continue;
-        gossipsub_send_encoded(gs, peer, m.encoded, m.encoded_len, 0);
-    }
-}
-
-static int handle_control(gossipsub *gs, gossipsub_peer *peer, pubsub_bytes raw) {
-    gossipsub_control *in = gs->ctl_in;
-    if (gossipsub_control_decode(raw.data, raw.len, in) != 0) return -1;
-    uint64_t now = gs->host.now_ns(gs->host.user);
-    gossipsub_control_init(gs->ctl_out);
-    for (size_t i = 0; i < in->graft_count; i++) handle_graft(gs, peer, in->grafts[i], now);
-    for (size_t i = 0; i < in->prune_count; i++) handle_prune(gs, peer, &in->prunes[i], now);
-    for (size_t i = 0; i < in->ihave_count; i++) handle_ihave(gs, peer, &in->ihaves[i], now);
-    gossipsub_send_control(gs, peer, gs->ctl_out);
-    for (size_t i = 0; i < in->iwant_count; i++) handle_iwant(gs, peer, &in->iwants[i]);
-    return 0;
 }
 
 /* ---- messages --------------------------------------------------------- */
@@ -439,34 +292,43 @@ static bool peer_is_origin(const gossipsub_peer *peer, const pubsub_message *msg
 }
 
 /* The peers a message goes to: with flood (our own, flood_publish) every
- * peer subscribed to the topic, else the mesh or the fanout. */
-static size_t forward_targets(gossipsub *gs, const gossipsub_topic *t, pubsub_bytes topic, bool flood) {
+ * peer subscribed to the topic whose score reaches the publish threshold,
+ * else the mesh or the fanout; and explicit peers subscribed to it. */
+static size_t forward_targets(gossipsub *gs, const gossipsub_topic *t, pubsub_bytes topic, bool flood,
+                              uint64_t now) {
     size_t count = 0;
-    if (flood) {
-        for (size_t i = 0; i < gs->peer_count; i++)
-            if (gossipsub_peer_subscribed(&gs->peers[i], topic)) gs->scratch_handles[count++] = gs->peers[i].handle;
-    } else if (t != NULL && (t->subscribed || t->fanout)) {
+    if (!flood && t != NULL && (t->subscribed || t->fanout)) {
         memcpy(gs->scratch_handles, t->members, t->member_count * sizeof t->members[0]);
         count = t->member_count;
     }
-    assert(count <= GOSSIPSUB_PEERS_MAX);
+    for (size_t i = 0; i < gs->peer_count; i++) {
+        const gossipsub_peer *peer = &gs->peers[i];
+        bool wanted = flood ? !gossipsub_score_below(gs, peer, gs->config.thresholds.publish, now)
+                            : peer->explicit_peer;
+        if (wanted && gossipsub_peer_subscribed(peer, topic)) gs->scratch_handles[count++] = peer->handle;
+    }
+    assert(count <= GOSSIPSUB_SCRATCH_HANDLES);
     return count;
 }
 
-/* Caches msg (encoded) and sends it to its targets but sender and origin. */
+/* Caches msg (encoded) and sends it to its targets but the sender, the
+ * origin, and peers that said IDONTWANT. */
 static void gossipsub_forward(gossipsub *gs, const pubsub_message *msg, const uint8_t *id, size_t id_len,
-                              const gossipsub_peer *sender, bool flood) {
+                              const gossipsub_peer *sender, bool flood, uint64_t now) {
     size_t cap = msg->data.len + msg->topic.len + GOSSIPSUB_RPC_OVERHEAD;
     uint8_t *encoded = malloc(cap);
     if (encoded == NULL) return;
     size_t len = pubsub_message_encode(msg, encoded, cap);
     assert(len > 0);
-    (void)mcache_put(&gs->cache, id, id_len, msg->topic.data, msg->topic.len, encoded, len);
+    if (mcache_put(&gs->cache, id, id_len, msg->topic.data, msg->topic.len, encoded, len) == MCACHE_PUT_ADDED)
+        (void)mcache_set_received(&gs->cache, id, id_len, now);
     const gossipsub_topic *t = gossipsub_topic_find(gs, msg->topic);
-    size_t count = forward_targets(gs, t, msg->topic, flood);
+    size_t count = forward_targets(gs, t, msg->topic, flood, now);
+    uint64_t fingerprint = gossipsub_fingerprint(gs, id, id_len);
     for (size_t i = 0; i < count; i++) {
         const gossipsub_peer *peer = gossipsub_peer_find(gs, gs->scratch_handles[i]);
         if (peer == NULL || peer == sender || peer_is_origin(peer, msg)) continue;
+        if (peer->dontwant_count > 0 && gossipsub_dontwant_has(peer, fingerprint)) continue;
         gossipsub_send_encoded(gs, peer, encoded, len, msg->data.len);
     }
     free(encoded);
@@ -479,6 +341,50 @@ static void gossipsub_deliver(gossipsub *gs, const pubsub_message *msg, const go
     if (gs->host.deliver != NULL) gs->host.deliver(gs->host.user, msg);
 }
 
+/* A copy of a message we have seen: P3 counts it for a mesh member when it
+ * comes within the topic's window after our first receipt. */
+static void gossipsub_duplicate(gossipsub *gs, const gossipsub_peer *from, const pubsub_message *msg,
+                                const uint8_t *id, size_t id_len, uint64_t now) {
+    gossipsub_trace_message(gs, TRACE_DUPLICATE_MESSAGE, msg, from, NULL);
+    mcache_message cached;
+    if (gs->score == NULL || !mcache_get(&gs->cache, id, id_len, &cached)) return;
+    char topic[PUBSUB_TOPIC_MAX + 1];
+    memcpy(topic, msg->topic.data, msg->topic.len);
+    topic[msg->topic.len] = '\0';
+    score_deliver_message(gs->score, from->handle, topic, SCORE_DELIVERY_DUPLICATE, cached.received_ns, now);
+}
+
+/* A message that failed: P4 for REJECT (a bad signature, or the
+ * validator's verdict), nothing for IGNORE. */
+static void gossipsub_refuse(gossipsub *gs, const gossipsub_peer *from, const pubsub_message *msg,
+                             score_rejection why, const char *reason) {
+    gossipsub_trace_message(gs, TRACE_REJECT_MESSAGE, msg, from, reason);
+    if (gs->score == NULL || !msg->has_topic || msg->topic.len == 0) return;
+    char topic[PUBSUB_TOPIC_MAX + 1];
+    memcpy(topic, msg->topic.data, msg->topic.len);
+    topic[msg->topic.len] = '\0';
+    score_reject_message(gs->score, from->handle, topic, why);
+}
+
+/* The first valid copy: scored, promises kept, IDONTWANT to the mesh for a
+ * large one (v1.2), delivered and forwarded. */
+static void gossipsub_accept(gossipsub *gs, const gossipsub_peer *from, const pubsub_message *msg,
+                             const uint8_t *id, size_t id_len, uint64_t now) {
+    uint64_t fingerprint = gossipsub_fingerprint(gs, id, id_len);
+    if (gs->score != NULL) {
+        char topic[PUBSUB_TOPIC_MAX + 1];
+        memcpy(topic, msg->topic.data, msg->topic.len);
+        topic[msg->topic.len] = '\0';
+        score_deliver_message(gs->score, from->handle, topic, SCORE_DELIVERY_FIRST, now, now);
+        gossipsub_promise_kept(gs, fingerprint);
+    }
+    const gossipsub_topic *t = gossipsub_topic_find(gs, msg->topic);
+    if (gs->config.idontwant && t != NULL && t->subscribed && msg->data.len >= gs->config.idontwant_min_bytes)
+        gossipsub_send_idontwant(gs, t, id, id_len, from, msg->from);
+    gossipsub_deliver(gs, msg, from);
+    gossipsub_forward(gs, msg, id, id_len, from, false, now);
+}
+
 static void gossipsub_receive_message(gossipsub *gs, const gossipsub_peer *from, const pubsub_message *msg) {
     uint8_t id[GOSSIPSUB_MSG_ID_MAX];
     size_t id_len = pubsub_message_id(msg, id, sizeof id);
@@ -486,42 +392,65 @@ static void gossipsub_receive_message(gossipsub *gs, const gossipsub_peer *from,
     const char *reason = NULL;
     if (id_len == 0 || !msg->has_topic || msg->topic.len == 0) {
         if (pubsub_message_verify(msg, &reason) == 0) reason = "malformed message id or topic";
-        gossipsub_trace_message(gs, TRACE_REJECT_MESSAGE, msg, from, reason);
+        gossipsub_refuse(gs, from, msg, SCORE_REJECTION_INVALID, reason);
         return;
     }
     if (seen_cache_contains(&gs->seen, id, id_len, now)) {
-        gossipsub_trace_message(gs, TRACE_DUPLICATE_MESSAGE, msg, from, NULL);
+        gossipsub_duplicate(gs, from, msg, id, id_len, now);
         return;
     }
-    /* Only valid messages enter the seen cache, so that a forged copy
-     * cannot censor the genuine message with the same id. */
+    /* Only validly signed messages enter the seen cache, so that a forged
+     * copy cannot censor the genuine message with the same id. */
     if (pubsub_message_verify(msg, &reason) != 0) {
-        gossipsub_trace_message(gs, TRACE_REJECT_MESSAGE, msg, from, reason);
+        gossipsub_refuse(gs, from, msg, SCORE_REJECTION_INVALID, reason);
         return;
     }
     seen_cache_add(&gs->seen, id, id_len, now);
-    gossipsub_deliver(gs, msg, from);
-    gossipsub_forward(gs, msg, id, id_len, from, false);
+    pubsub_validation verdict = gs->host.validate != NULL ? gs->host.validate(gs->host.user, msg) : PUBSUB_ACCEPT;
+    if (verdict == PUBSUB_REJECT)
+        gossipsub_refuse(gs, from, msg, SCORE_REJECTION_INVALID, "rejected by the validator");
+    else if (verdict == PUBSUB_IGNORE)
+        gossipsub_refuse(gs, from, msg, SCORE_REJECTION_IGNORED, "ignored by the validator");
+    else
+        gossipsub_accept(gs, from, msg, id, id_len, now);
+}
+
+/* The shape of a received RPC, for its recv_rpc trace. */
+static gossipsub_rpc_shape received_shape(const gossipsub *gs, size_t len) {
+    gossipsub_rpc_shape shape = {.len = len, .message_count = (uint32_t)gs->rpc->message_count};
+    for (size_t i = 0; i < gs->rpc->message_count; i++) shape.payload_bytes += gs->rpc->messages[i].data.len;
+    if (gs->rpc->has_control) {
+        shape.ctl = gs->ctl_in;
+        shape.control_bytes = gs->rpc->control.len;
+    }
+    return shape;
 }
 
 int gossipsub_handle_rpc(gossipsub *gs, uint32_t handle, const uint8_t *bytes, size_t len) {
     gossipsub_peer *peer = gossipsub_peer_find(gs, handle);
     assert(peer != NULL);
-    if (pubsub_rpc_decode(bytes, len, gs->rpc) != 0) {
-        gossipsub_trace_rpc(gs, TRACE_DROP_RPC, peer, (rpc_shape){.len = len}, "malformed rpc");
+    uint64_t now = gs->host.now_ns(gs->host.user);
+    const char *malformed = NULL;
+    if (pubsub_rpc_decode(bytes, len, gs->rpc) != 0)
+        malformed = "malformed rpc";
+    else if (gs->rpc->has_control && gossipsub_control_decode(gs->rpc->control.data, gs->rpc->control.len,
+                                                              gs->ctl_in) != 0)
+        malformed = "malformed control";
+    if (malformed != NULL) {
+        gossipsub_trace_rpc(gs, TRACE_DROP_RPC, peer, (gossipsub_rpc_shape){.len = len}, malformed);
         return -1;
     }
-    rpc_shape shape = {.len = len, .message_count = (uint32_t)gs->rpc->message_count};
-    for (size_t i = 0; i < gs->rpc->message_count; i++) shape.payload_bytes += gs->rpc->messages[i].data.len;
-    gossipsub_trace_rpc(gs, TRACE_RECV_RPC, peer, shape, NULL);
+    /* v1.1 graylisting: below the threshold a peer's RPCs are not read. */
+    if (gossipsub_score_below(gs, peer, gs->config.thresholds.graylist, now)) {
+        gossipsub_trace_rpc(gs, TRACE_DROP_RPC, peer, received_shape(gs, len), "graylisted");
+        return 0;
+    }
+    gossipsub_trace_rpc(gs, TRACE_RECV_RPC, peer, received_shape(gs, len), NULL);
     for (size_t i = 0; i < gs->rpc->sub_count; i++) gossipsub_peer_subscription(gs, peer, &gs->rpc->subs[i]);
     /* host.send must not re-enter the router: the tables stay put while
      * these loops run. */
     for (size_t i = 0; i < gs->rpc->message_count; i++) gossipsub_receive_message(gs, peer, &gs->rpc->messages[i]);
-    if (gs->rpc->has_control && handle_control(gs, peer, gs->rpc->control) != 0) {
-        gossipsub_trace_rpc(gs, TRACE_DROP_RPC, peer, (rpc_shape){.len = len}, "malformed control");
-        return -1;
-    }
+    if (gs->rpc->has_control) gossipsub_handle_control(gs, peer, now);
     return 0;
 }
 
@@ -539,8 +468,9 @@ bool gossipsub_is_subscribed(const gossipsub *gs, const char *topic) {
     return t != NULL && t->subscribed;
 }
 
-/* JOIN: the fanout peers (if any) become the mesh, topped up to D with
- * random subscribed peers out of backoff; each is sent a GRAFT. */
+/* JOIN: the fanout peers (if any, and out of backoff, with a score that
+ * is not negative) become the mesh, topped up to D with random subscribed
+ * peers; each is sent a GRAFT. The topic gets the score's topic_score. */
 int gossipsub_subscribe(gossipsub *gs, const char *topic) {
     size_t len = strlen(topic);
     if (len == 0 || len > PUBSUB_TOPIC_MAX) return -1;
@@ -548,23 +478,29 @@ int gossipsub_subscribe(gossipsub *gs, const char *topic) {
     if (t == NULL) return -1;
     if (t->subscribed) return 0;
     uint64_t now = gs->host.now_ns(gs->host.user);
-    if (!t->fanout) t->member_count = 0;
-    for (size_t i = 0; i < t->member_count;) { /* a fanout peer may be backed off */
-        if (gossipsub_backoff_active(t, t->members[i], now))
-            t->members[i] = t->members[--t->member_count];
-        else
-            i++;
-    }
+    /* Past SCORE_TOPICS_MAX topics a topic goes unscored, as the spec
+     * treats a topic without parameters. */
+    if (gs->score != NULL) (void)score_set_topic(gs->score, t->name, &gs->config.topic_score);
+    uint32_t fanout[GOSSIPSUB_MESH_PEERS_MAX];
+    size_t fanout_count = t->fanout ? t->member_count : 0;
+    memcpy(fanout, t->members, fanout_count * sizeof fanout[0]);
+    t->member_count = 0;
     t->fanout = false;
     t->subscribed = true;
     gossipsub_announce(gs, t->name, true);
-    size_t count = gossipsub_candidates(gs, t, now, true);
-    for (size_t i = 0; i < count && t->member_count < (size_t)gs->config.D; i++)
-        gossipsub_member_add(t, gs->scratch_handles[i]);
-    for (size_t i = 0; i < t->member_count; i++) {
-        const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
+    for (size_t i = 0; i < fanout_count && t->member_count < (size_t)gs->config.D; i++) {
+        const gossipsub_peer *peer = gossipsub_peer_find(gs, fanout[i]);
+        if (peer == NULL || gossipsub_backoff_active(t, peer->handle, now) ||
+            gossipsub_score_below(gs, peer, 0.0, now))
+            continue;
+        gossipsub_mesh_join(gs, t, peer, now);
+        gossipsub_send_graft(gs, peer, t->name);
+    }
+    size_t count = gossipsub_candidates(gs, t, now, true, 0.0);
+    for (size_t i = 0; i < count && t->member_count < (size_t)gs->config.D; i++) {
+        const gossipsub_peer *peer = gossipsub_peer_find(gs, gs->scratch_handles[i]);
         assert(peer != NULL);
-        gossipsub_trace_mesh(gs, TRACE_GRAFT, t->name, peer);
+        gossipsub_mesh_join(gs, t, peer, now);
         gossipsub_send_graft(gs, peer, t->name);
     }
     return 0;
@@ -577,27 +513,27 @@ int gossipsub_unsubscribe(gossipsub *gs, const char *topic) {
     if (t == NULL || !t->subscribed) return -1;
     uint64_t now = gs->host.now_ns(gs->host.user);
     gossipsub_announce(gs, t->name, false);
-    for (size_t i = 0; i < t->member_count; i++) {
-        const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
+    while (t->member_count > 0) {
+        const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[t->member_count - 1]);
         assert(peer != NULL);
-        gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
+        gossipsub_mesh_leave(gs, t, peer, now);
         gossipsub_send_prune(gs, peer, t, gs->config.unsubscribe_backoff_ns, false);
         gossipsub_backoff_set(t, peer->handle, now + gs->config.unsubscribe_backoff_ns);
     }
-    t->member_count = 0;
     t->subscribed = false;
     return 0;
 }
 
 /* Without flood publishing, a topic we do not subscribe to is published
- * to its fanout: D random subscribed peers, kept for fanout_ttl. */
+ * to its fanout: D random subscribed peers whose score reaches the publish
+ * threshold, kept for fanout_ttl. */
 static void gossipsub_fanout_touch(gossipsub *gs, pubsub_bytes topic, uint64_t now) {
     gossipsub_topic *t = gossipsub_topic_get(gs, topic);
     if (t == NULL || t->subscribed) return;
     if (!t->fanout) {
         t->fanout = true;
         t->member_count = 0;
-        size_t count = gossipsub_candidates(gs, t, now, false);
+        size_t count = gossipsub_candidates(gs, t, now, false, gs->config.thresholds.publish);
         for (size_t i = 0; i < count && t->member_count < (size_t)gs->config.D; i++)
             gossipsub_member_add(t, gs->scratch_handles[i]);
     }
@@ -618,7 +554,7 @@ int gossipsub_publish(gossipsub *gs, const char *topic, const uint8_t *data, siz
     gossipsub_trace_message(gs, TRACE_PUBLISH_MESSAGE, msg, NULL, NULL);
     gossipsub_deliver(gs, msg, NULL);
     if (!gs->config.flood_publish) gossipsub_fanout_touch(gs, msg->topic, now);
-    gossipsub_forward(gs, msg, id, id_len, NULL, gs->config.flood_publish);
+    gossipsub_forward(gs, msg, id, id_len, NULL, gs->config.flood_publish, now);
     return 0;
 }
 
@@ -647,4 +583,27 @@ bool gossipsub_in_backoff(const gossipsub *gs, const char *topic, uint32_t peer,
 bool gossipsub_peer_supports_idontwant(const gossipsub *gs, uint32_t peer) {
     const gossipsub_peer *p = gossipsub_peer_find(gs, peer);
     return p != NULL && p->supports_idontwant;
+}
+
+double gossipsub_peer_score(const gossipsub *gs, uint32_t peer) {
+    const gossipsub_peer *p = gossipsub_peer_find(gs, peer);
+    return p != NULL ? gossipsub_score_of(gs, p, gs->host.now_ns(gs->host.user)) : 0.0;
+}
+
+int gossipsub_add_explicit_peer(gossipsub *gs, const peer_id *id) {
+    assert(id != NULL);
+    if (gossipsub_is_explicit(gs, id)) return 0;
+    if (gs->explicit_count == GOSSIPSUB_EXPLICIT_PEERS_MAX) return -1;
+    gs->explicit_ids[gs->explicit_count++] = *id;
+    for (size_t i = 0; i < gs->peer_count; i++) {
+        gossipsub_peer *peer = &gs->peers[i];
+        if (!peer_id_equal(&peer->id, id)) continue;
+        peer->explicit_peer = true;
+        for (size_t j = 0; j < gs->topic_count; j++) { /* never in a mesh */
+            gossipsub_topic *t = gs->topics[j];
+            if (t->subscribed) (void)gossipsub_mesh_leave(gs, t, peer, gs->host.now_ns(gs->host.user));
+            else (void)gossipsub_member_remove(t, peer->handle);
+        }
+    }
+    return 0;
 }

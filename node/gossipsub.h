@@ -23,11 +23,21 @@
  * once in a seen cache, delivered, cached and forwarded to the mesh (our own
  * ones, with flood_publish, to every peer subscribed to the topic).
  *
- * Not yet: peer scoring, PX on receipt (we send peer ids in PRUNE, but do
- * not dial those we get), IDONTWANT (only the per-peer flag), opportunistic
- * grafting, D_out quotas, explicit peers. Backoffs are kept per handle, not
- * per peer id: a handle the node reuses inherits a backoff, which errs on
- * the side of waiting.
+ * v1.1 (config.scoring): peer scores (score.h) from mesh time, first and
+ * mesh deliveries, invalid messages and P7 penalties (broken IWANT promises,
+ * GRAFTs during a backoff); the thresholds (no gossip to or from a peer
+ * below gossip, no flood publish below publish, its RPCs ignored below
+ * graylist); mesh upkeep that drops negative scores, keeps the D_score
+ * best when trimming and at least D_out outbound peers, and grafts
+ * opportunistically when the mesh's median score is low; explicit peers,
+ * never meshed and always sent to; and the extended validation verdicts
+ * of pubsub_host.validate. v1.2: IDONTWANT sent for messages of at least
+ * idontwant_min_bytes and honoured when forwarding and serving IWANT.
+ *
+ * Not done: following peer exchange (we send PX, but have no address to
+ * dial an id we get), P6 (no address reaches the router). Backoffs are
+ * kept per handle, not per peer id: the node never reuses a handle, so a
+ * peer that reconnects starts without one (its score is retained by id).
  */
 #ifndef SWARMLAB_GOSSIPSUB_H
 #define SWARMLAB_GOSSIPSUB_H
@@ -84,7 +94,8 @@ typedef struct gossipsub gossipsub;
 void gossipsub_config_default(gossipsub_config *config);
 /* 0 when the parameters are usable: 1 <= D_lo <= D <= D_hi <
  * GOSSIPSUB_MESH_PEERS_MAX, D_lazy >= 0, 1 <= mcache_gossip <= mcache_len,
- * heartbeat_ns > 0, random set; else -1. */
+ * D_score <= D, D_out < D_lo (or 0), heartbeat_ns > 0, random set, and with
+ * scoring the score parameters valid (score.h); else -1. */
 int gossipsub_config_check(const gossipsub_config *config);
 
 /* As floodsub_create, with the config (copied) and a key for the message
@@ -95,9 +106,14 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
                             const uint8_t mcache_key[MCACHE_KEY_BYTES]);
 void gossipsub_destroy(gossipsub *gs);
 
-/* A peer that negotiated protocol (one of the GOSSIPSUB_PROTOCOL_*): we
- * send it our subscriptions. 0 or -1. */
-int gossipsub_add_peer(gossipsub *gs, uint32_t peer, const peer_id *id, const char *protocol);
+/* A peer that negotiated protocol (one of the GOSSIPSUB_PROTOCOL_*) on a
+ * connection we dialled (outbound) or accepted: we send it our
+ * subscriptions. 0 or -1. */
+int gossipsub_add_peer(gossipsub *gs, uint32_t peer, const peer_id *id, const char *protocol, bool outbound);
+/* An explicit (direct) peer: never in a mesh, sent every message of its
+ * topics, and exempt from scoring. 0, or -1 past GOSSIPSUB_EXPLICIT_PEERS_MAX
+ * (64). It applies to connected and future peers with that id. */
+int gossipsub_add_explicit_peer(gossipsub *gs, const peer_id *id);
 void gossipsub_remove_peer(gossipsub *gs, uint32_t peer);
 /* One RPC from peer: 0, or -1 when it (or its control) is malformed. */
 int gossipsub_handle_rpc(gossipsub *gs, uint32_t peer, const uint8_t *rpc, size_t len);
@@ -119,5 +135,7 @@ bool gossipsub_in_mesh(const gossipsub *gs, const char *topic, uint32_t peer);
 size_t gossipsub_fanout_count(const gossipsub *gs, const char *topic);
 bool gossipsub_in_backoff(const gossipsub *gs, const char *topic, uint32_t peer, uint64_t now_ns);
 bool gossipsub_peer_supports_idontwant(const gossipsub *gs, uint32_t peer);
+/* The peer's score now; 0 without scoring or for an unknown peer. */
+double gossipsub_peer_score(const gossipsub *gs, uint32_t peer);
 
 #endif

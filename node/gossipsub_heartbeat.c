@@ -32,10 +32,14 @@ bool gossipsub_member_remove(gossipsub_topic *t, uint32_t handle) {
     return false;
 }
 
-bool gossipsub_backoff_active(const gossipsub_topic *t, uint32_t handle, uint64_t now_ns) {
+uint64_t gossipsub_backoff_until(const gossipsub_topic *t, uint32_t handle) {
     for (size_t i = 0; i < t->backoff_count; i++)
-        if (t->backoffs[i].handle == handle) return now_ns < t->backoffs[i].until_ns;
-    return false;
+        if (t->backoffs[i].handle == handle) return t->backoffs[i].until_ns;
+    return 0;
+}
+
+bool gossipsub_backoff_active(const gossipsub_topic *t, uint32_t handle, uint64_t now_ns) {
+    return now_ns < gossipsub_backoff_until(t, handle);
 }
 
 /* Sets (or extends) a backoff. When the table is full the entry that ends
@@ -79,13 +83,16 @@ void gossipsub_shuffle(gossipsub *gs, uint32_t *handles, size_t count) {
     }
 }
 
-size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t now_ns, bool exclude_backoff) {
+size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t now_ns, bool exclude_backoff,
+                            double min_score) {
     pubsub_bytes name = gossipsub_topic_view(t->name);
     size_t count = 0;
     for (size_t i = 0; i < gs->peer_count; i++) {
         const gossipsub_peer *peer = &gs->peers[i];
-        if (!gossipsub_peer_subscribed(peer, name) || gossipsub_member_has(t, peer->handle)) continue;
+        if (peer->explicit_peer || !gossipsub_peer_subscribed(peer, name)) continue;
+        if (gossipsub_member_has(t, peer->handle)) continue;
         if (exclude_backoff && gossipsub_backoff_active(t, peer->handle, now_ns)) continue;
+        if (gossipsub_score_below(gs, peer, min_score, now_ns)) continue;
         gs->scratch_handles[count++] = peer->handle;
     }
     assert(count <= GOSSIPSUB_PEERS_MAX);
@@ -95,44 +102,175 @@ size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t no
 
 /* ---- mesh ------------------------------------------------------------- */
 
-/* Below D_lo: graft random peers out of backoff until D. */
-static void mesh_fill(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
-    size_t count = gossipsub_candidates(gs, t, now_ns, true);
-    for (size_t i = 0; i < count && t->member_count < (size_t)gs->config.D; i++) {
-        const gossipsub_peer *peer = gossipsub_peer_find(gs, gs->scratch_handles[i]);
-        assert(peer != NULL);
-        gossipsub_member_add(t, peer->handle);
-        gossipsub_trace_mesh(gs, TRACE_GRAFT, t->name, peer);
-        gossipsub_send_graft(gs, peer, t->name);
-    }
+bool gossipsub_mesh_join(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
+    assert(t->subscribed && !peer->explicit_peer);
+    if (!gossipsub_member_add(t, peer->handle)) return false;
+    gossipsub_trace_mesh(gs, TRACE_GRAFT, t->name, peer);
+    if (gs->score != NULL) score_graft(gs->score, peer->handle, t->name, now_ns);
+    return true;
 }
 
-/* Above D_hi: keep D random members, PRUNE the rest (with the ids of the
- * kept ones for v1.1 peer exchange) and back off from them ourselves. */
-static void mesh_trim(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
-    uint32_t pruned[GOSSIPSUB_MESH_PEERS_MAX];
-    gossipsub_shuffle(gs, t->members, t->member_count);
-    size_t keep = (size_t)gs->config.D;
-    size_t pruned_count = t->member_count - keep;
-    memcpy(pruned, &t->members[keep], pruned_count * sizeof pruned[0]);
-    t->member_count = keep;
-    for (size_t i = 0; i < pruned_count; i++) {
-        const gossipsub_peer *peer = gossipsub_peer_find(gs, pruned[i]);
+bool gossipsub_mesh_leave(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
+    assert(t->subscribed);
+    if (!gossipsub_member_remove(t, peer->handle)) return false;
+    gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
+    if (gs->score != NULL) score_prune(gs->score, peer->handle, t->name, now_ns);
+    return true;
+}
+
+/* Grafts up to want of the candidates in gs->scratch_handles[0, count)
+ * (outbound ones only, when outbound_only). Returns how many it grafted. */
+static size_t mesh_graft_from(gossipsub *gs, gossipsub_topic *t, size_t count, size_t want, bool outbound_only,
+                              uint64_t now_ns) {
+    size_t grafted = 0;
+    for (size_t i = 0; i < count && grafted < want; i++) {
+        const gossipsub_peer *peer = gossipsub_peer_find(gs, gs->scratch_handles[i]);
         assert(peer != NULL);
-        gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
-        gossipsub_send_prune(gs, peer, t, gs->config.prune_backoff_ns, true);
+        if (outbound_only && !peer->outbound) continue;
+        if (!gossipsub_mesh_join(gs, t, peer, now_ns)) break; /* the mesh table is full */
+        gossipsub_send_graft(gs, peer, t->name);
+        grafted++;
+    }
+    return grafted;
+}
+
+/* v1.1: members whose score went negative are pruned (without PX). */
+static void mesh_drop_negative(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
+    if (gs->score == NULL) return;
+    for (size_t i = t->member_count; i-- > 0;) {
+        const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
+        assert(peer != NULL);
+        if (!gossipsub_score_below(gs, peer, 0.0, now_ns)) continue;
+        gossipsub_mesh_leave(gs, t, peer, now_ns);
+        gossipsub_send_prune(gs, peer, t, gs->config.prune_backoff_ns, false);
         gossipsub_backoff_set(t, peer->handle, now_ns + gs->config.prune_backoff_ns);
     }
 }
 
+static size_t mesh_outbound_count(const gossipsub *gs, const uint32_t *members, size_t count) {
+    size_t outbound = 0;
+    for (size_t i = 0; i < count; i++) {
+        const gossipsub_peer *peer = gossipsub_peer_find(gs, members[i]);
+        if (peer != NULL && peer->outbound) outbound++;
+    }
+    return outbound;
+}
+
+/* Sorts members by score, best first (insertion sort: at most
+ * GOSSIPSUB_MESH_PEERS_MAX members; stable, so a prior shuffle breaks ties). */
+static void mesh_sort_by_score(gossipsub *gs, uint32_t *members, size_t count, uint64_t now_ns) {
+    double scores[GOSSIPSUB_MESH_PEERS_MAX];
+    assert(count <= GOSSIPSUB_MESH_PEERS_MAX);
+    for (size_t i = 0; i < count; i++) scores[i] = gossipsub_score_of(gs, gossipsub_peer_find(gs, members[i]), now_ns);
+    for (size_t i = 1; i < count; i++) {
+        double s = scores[i];
+        uint32_t m = members[i];
+        size_t j = i;
+        for (; j > 0 && scores[j - 1] < s; j--) {
+            scores[j] = scores[j - 1];
+            members[j] = members[j - 1];
+        }
+        scores[j] = s;
+        members[j] = m;
+    }
+}
+
+/* The kept D of a trim hold at least D_out outbound peers where the mesh
+ * has them: outbound members past D swap with inbound ones among the kept
+ * beyond the D_score best (v1.1 "Outbound Mesh Quotas"). */
+static void mesh_keep_outbound(gossipsub *gs, uint32_t *members, size_t count) {
+    size_t keep = (size_t)gs->config.D;
+    size_t outbound = mesh_outbound_count(gs, members, keep);
+    size_t slot = keep; /* inbound kept members are looked for from the end */
+    for (size_t i = keep; i < count && outbound < (size_t)gs->config.D_out; i++) {
+        if (!gossipsub_peer_find(gs, members[i])->outbound) continue;
+        while (slot > (size_t)gs->config.D_score && gossipsub_peer_find(gs, members[slot - 1])->outbound) slot--;
+        if (slot == (size_t)gs->config.D_score) return;
+        slot--;
+        uint32_t swap = members[slot];
+        members[slot] = members[i];
+        members[i] = swap;
+        outbound++;
+    }
+}
+
+/* Above D_hi: keep the D_score best by score and D - D_score more at
+ * random, with the outbound quota; PRUNE the rest (with PX) and back off. */
+static void mesh_trim(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
+    uint32_t members[GOSSIPSUB_MESH_PEERS_MAX];
+    size_t count = t->member_count;
+    memcpy(members, t->members, count * sizeof members[0]);
+    gossipsub_shuffle(gs, members, count);
+    if (gs->score != NULL) {
+        mesh_sort_by_score(gs, members, count, now_ns);
+        gossipsub_shuffle(gs, members + gs->config.D_score, count - (size_t)gs->config.D_score);
+    }
+    mesh_keep_outbound(gs, members, count);
+    for (size_t i = (size_t)gs->config.D; i < count; i++) {
+        gossipsub_mesh_leave(gs, t, gossipsub_peer_find(gs, members[i]), now_ns);
+        gossipsub_backoff_set(t, members[i], now_ns + gs->config.prune_backoff_ns);
+    }
+    assert(t->member_count == (size_t)gs->config.D);
+    /* Once the mesh is final, so that PX names only the kept members. */
+    for (size_t i = (size_t)gs->config.D; i < count; i++)
+        gossipsub_send_prune(gs, gossipsub_peer_find(gs, members[i]), t, gs->config.prune_backoff_ns, true);
+}
+
+/* Below D_out outbound members (with at least D_lo members): graft
+ * outbound candidates until the quota is met. */
+static void mesh_fill_outbound(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
+    size_t outbound = mesh_outbound_count(gs, t->members, t->member_count);
+    if (outbound >= (size_t)gs->config.D_out) return;
+    size_t count = gossipsub_candidates(gs, t, now_ns, true, 0.0);
+    mesh_graft_from(gs, t, count, (size_t)gs->config.D_out - outbound, true, now_ns);
+}
+
+/* Ascending insertion sort: at most GOSSIPSUB_MESH_PEERS_MAX values. */
+static void scores_sort(double *scores, size_t count) {
+    assert(count <= GOSSIPSUB_MESH_PEERS_MAX);
+    for (size_t i = 1; i < count; i++) {
+        double s = scores[i];
+        size_t j = i;
+        for (; j > 0 && scores[j - 1] > s; j--) scores[j] = scores[j - 1];
+        scores[j] = s;
+    }
+}
+
+/* v1.1 opportunistic grafting: when the mesh's median score is below the
+ * threshold, graft up to opportunistic_graft_peers peers scoring above it. */
+static void mesh_graft_opportunistic(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
+    if (gs->score == NULL || t->member_count <= 1) return;
+    double scores[GOSSIPSUB_MESH_PEERS_MAX];
+    for (size_t i = 0; i < t->member_count; i++)
+        scores[i] = gossipsub_score_of(gs, gossipsub_peer_find(gs, t->members[i]), now_ns);
+    scores_sort(scores, t->member_count);
+    double median = scores[t->member_count / 2];
+    if (median >= gs->config.thresholds.opportunistic_graft) return;
+    size_t count = gossipsub_candidates(gs, t, now_ns, true, median);
+    size_t above = 0;
+    for (size_t i = 0; i < count; i++) /* strictly above the median */
+        if (gossipsub_score_of(gs, gossipsub_peer_find(gs, gs->scratch_handles[i]), now_ns) > median)
+            gs->scratch_handles[above++] = gs->scratch_handles[i];
+    mesh_graft_from(gs, t, above, (size_t)gs->config.opportunistic_graft_peers, false, now_ns);
+}
+
 static void mesh_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
     assert(t->subscribed);
-    if (t->member_count < (size_t)gs->config.D_lo) mesh_fill(gs, t, now_ns);
-    else if (t->member_count > (size_t)gs->config.D_hi) mesh_trim(gs, t, now_ns);
+    mesh_drop_negative(gs, t, now_ns);
+    if (t->member_count < (size_t)gs->config.D_lo) {
+        size_t count = gossipsub_candidates(gs, t, now_ns, true, 0.0);
+        mesh_graft_from(gs, t, count, (size_t)gs->config.D - t->member_count, false, now_ns);
+    } else if (t->member_count > (size_t)gs->config.D_hi) {
+        mesh_trim(gs, t, now_ns);
+    }
+    if (t->member_count >= (size_t)gs->config.D_lo) mesh_fill_outbound(gs, t, now_ns);
+    if (gs->config.opportunistic_graft_ticks > 0 && gs->heartbeats % gs->config.opportunistic_graft_ticks == 0)
+        mesh_graft_opportunistic(gs, t, now_ns);
 }
 
 /* Fanout: forget it fanout_ttl after the last publish; else drop members
- * that left the topic and top it up to D. */
+ * that left the topic or fell below the publish threshold, and top it up
+ * to D. */
 static void fanout_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
     assert(t->fanout && !t->subscribed);
     if (now_ns >= t->last_publish_ns + gs->config.fanout_ttl_ns) {
@@ -143,12 +281,13 @@ static void fanout_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) 
     pubsub_bytes name = gossipsub_topic_view(t->name);
     for (size_t i = 0; i < t->member_count;) {
         const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
-        if (peer == NULL || !gossipsub_peer_subscribed(peer, name))
+        if (peer == NULL || !gossipsub_peer_subscribed(peer, name) ||
+            gossipsub_score_below(gs, peer, gs->config.thresholds.publish, now_ns))
             t->members[i] = t->members[--t->member_count];
         else
             i++;
     }
-    size_t count = gossipsub_candidates(gs, t, now_ns, false);
+    size_t count = gossipsub_candidates(gs, t, now_ns, false, gs->config.thresholds.publish);
     for (size_t i = 0; i < count && t->member_count < (size_t)gs->config.D; i++)
         gossipsub_member_add(t, gs->scratch_handles[i]);
 }
@@ -164,7 +303,8 @@ static size_t gossip_target_count(const gossipsub *gs, size_t candidates) {
     return target < candidates ? target : candidates;
 }
 
-/* IHAVE with the topic's recent ids, to peers outside its mesh or fanout. */
+/* IHAVE with the topic's recent ids, to peers outside its mesh or fanout
+ * whose score reaches the gossip threshold (explicit peers get none). */
 static void gossip_emit(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
     size_t cap = gs->config.max_ihave_length;
     if (cap == 0 || cap > GOSSIPSUB_IHAVE_IDS_MAX) return;
@@ -180,7 +320,7 @@ static void gossip_emit(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
         int rc = gossipsub_control_add_ihave(ctl, gossipsub_topic_view(t->name), ids, id_count);
         assert(rc == 0);
         (void)rc;
-        size_t count = gossipsub_candidates(gs, t, now_ns, false);
+        size_t count = gossipsub_candidates(gs, t, now_ns, false, gs->config.thresholds.gossip);
         size_t target = gossip_target_count(gs, count);
         for (size_t i = 0; i < target; i++) {
             const gossipsub_peer *peer = gossipsub_peer_find(gs, gs->scratch_handles[i]);
@@ -211,9 +351,14 @@ static void topics_release(gossipsub *gs) {
 
 void gossipsub_heartbeat(gossipsub *gs, uint64_t now_ns) {
     assert(gs != NULL);
+    gs->heartbeats++;
+    gossipsub_scoring_heartbeat(gs, now_ns); /* decay first: the mesh upkeep reads scores */
     for (size_t i = 0; i < gs->peer_count; i++) {
-        gs->peers[i].ihaves_this_heartbeat = 0;
-        gs->peers[i].asked_this_heartbeat = 0;
+        gossipsub_peer *peer = &gs->peers[i];
+        peer->ihaves_this_heartbeat = 0;
+        peer->asked_this_heartbeat = 0;
+        peer->idontwants_this_heartbeat = 0;
+        if (peer->dontwant_count > 0) gossipsub_dontwant_expire(gs, peer);
     }
     for (size_t i = 0; i < gs->topic_count; i++) {
         gossipsub_topic *t = gs->topics[i];

@@ -19,6 +19,7 @@ struct mcache_entry {
     uint64_t hash;
     mcache_requester *requesters; /* sorted by peer */
     uint32_t requester_count, requester_cap;
+    uint64_t received_ns; /* the router's first receipt, for score P3 */
     size_t id_len, topic_len, encoded_len;
     uint8_t bytes[];
 };
@@ -47,6 +48,7 @@ static void entry_view(const struct mcache_entry *e, mcache_message *out) {
     out->topic_len = e->topic_len;
     out->encoded = e->bytes + e->id_len + e->topic_len;
     out->encoded_len = e->encoded_len;
+    out->received_ns = e->received_ns;
 }
 
 void mcache_config_default(mcache_config *config) {
@@ -228,6 +230,14 @@ mcache_put_result mcache_put(mcache *c, const uint8_t *id, size_t id_len, const 
     assert(c->message_count <= c->config.messages_max);
     assert(c->bytes_held <= c->config.bytes_max);
     return MCACHE_PUT_ADDED;
+}
+
+bool mcache_set_received(mcache *c, const uint8_t *id, size_t id_len, uint64_t received_ns) {
+    assert(c->table != NULL);
+    struct mcache_entry *e = mcache_lookup(c, id, id_len);
+    if (e == NULL) return false;
+    e->received_ns = received_ns;
+    return true;
 }
 
 bool mcache_get(const mcache *c, const uint8_t *id, size_t id_len, mcache_message *out) {

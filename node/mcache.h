@@ -83,6 +83,7 @@ typedef struct mcache_message {
     size_t topic_len;
     const uint8_t *encoded; /* the Message protobuf, as forwarded */
     size_t encoded_len;
+    uint64_t received_ns; /* as mcache_set_received left it; 0 before */
 } mcache_message;
 
 /* A view of a message id, with the same lifetime. */
@@ -135,6 +136,9 @@ void mcache_free(mcache *c);
 /* mcache.put(m): copies id, topic and encoded into the current window. */
 mcache_put_result mcache_put(mcache *c, const uint8_t *id, size_t id_len, const uint8_t *topic,
                              size_t topic_len, const uint8_t *encoded, size_t encoded_len);
+/* Records when the router first received the cached message id (score P3
+ * counts near-first duplicates against it). false when id is not cached. */
+bool mcache_set_received(mcache *c, const uint8_t *id, size_t id_len, uint64_t received_ns);
 /* mcache.get(id): true and *out set when cached. Counts nothing. */
 bool mcache_get(const mcache *c, const uint8_t *id, size_t id_len, mcache_message *out);
 /* mcache.get(id) on behalf of an IWANT from peer: counts the request

@@ -4,7 +4,9 @@
 #include <assert.h>
 #include <string.h>
 
-static const char *const gossipsub_protocols[] = {GOSSIPSUB_PROTOCOL_V11, GOSSIPSUB_PROTOCOL_V10};
+/* Newest first: multistream-select takes the first the remote speaks. */
+static const char *const gossipsub_protocols[] = {GOSSIPSUB_PROTOCOL_V12, GOSSIPSUB_PROTOCOL_V11,
+                                                  GOSSIPSUB_PROTOCOL_V10};
 static const char *const floodsub_protocols[] = {FLOODSUB_PROTOCOL};
 
 int router_init(pubsub_router *r, router_choice choice, const pubsub_host *host, const identity *id,
@@ -24,6 +26,7 @@ int router_init(pubsub_router *r, router_choice choice, const pubsub_host *host,
     if (gossipsub_config_check(&config) != 0 || config.random == NULL) return -1;
     r->gossip = gossipsub_create(host, &config, id, seqno_start, seen_key, mcache_key);
     r->heartbeat_ns = config.heartbeat_ns;
+    r->idontwant = config.idontwant;
     return r->gossip != NULL ? 0 : -1;
 }
 
@@ -34,8 +37,12 @@ void router_free(pubsub_router *r) {
 }
 
 size_t router_protocols(const pubsub_router *r, const char *protocols[ROUTER_PROTOCOLS_MAX]) {
-    const char *const *list = r->choice == ROUTER_CHOICE_GOSSIPSUB ? gossipsub_protocols : floodsub_protocols;
-    size_t count = r->choice == ROUTER_CHOICE_GOSSIPSUB ? 2 : 1;
+    const char *const *list = floodsub_protocols;
+    size_t count = 1;
+    if (r->choice == ROUTER_CHOICE_GOSSIPSUB) { /* without IDONTWANT, from 1.1 down */
+        list = r->idontwant ? gossipsub_protocols : gossipsub_protocols + 1;
+        count = r->idontwant ? 3 : 2;
+    }
     assert(count <= ROUTER_PROTOCOLS_MAX);
     for (size_t i = 0; i < count; i++) protocols[i] = list[i];
     return count;
@@ -51,9 +58,9 @@ bool router_speaks(const pubsub_router *r, const char *protocol) {
 
 bool router_adds_peers_on_negotiation(const pubsub_router *r) { return r->choice == ROUTER_CHOICE_GOSSIPSUB; }
 
-int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol) {
+int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound) {
     if (r->flood != NULL) return floodsub_add_peer(r->flood, peer, id);
-    return gossipsub_add_peer(r->gossip, peer, id, protocol);
+    return gossipsub_add_peer(r->gossip, peer, id, protocol, outbound);
 }
 
 void router_remove_peer(pubsub_router *r, uint32_t peer) {

@@ -22,6 +22,7 @@ typedef struct pubsub_router {
     floodsub *flood;
     gossipsub *gossip;
     uint64_t heartbeat_ns; /* gossipsub: the heartbeat period; 0 for floodsub */
+    bool idontwant;        /* gossipsub: offers /meshsub/1.2.0 */
 } pubsub_router;
 
 /* Creates the chosen router; gossip_config is used for gossipsub only (NULL:
@@ -38,7 +39,8 @@ bool router_speaks(const pubsub_router *r, const char *protocol);
  * pubsub stream has negotiated its protocol (gossipsub: the version matters). */
 bool router_adds_peers_on_negotiation(const pubsub_router *r);
 
-int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol);
+/* outbound: we dialled the connection (gossipsub's D_out counts these). */
+int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound);
 void router_remove_peer(pubsub_router *r, uint32_t peer);
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len);
 int router_subscribe(pubsub_router *r, const char *topic);

@@ -211,7 +211,7 @@ static int make_dir(const char *path) {
     return 0;
 }
 
-#define RUN_PARAMETERS_MAX 24
+#define RUN_PARAMETERS_MAX 72 /* the router's parameters, scoring included, with room to grow */
 #define RUN_PARAMETER_TEXT 32
 
 /* The router's parameters as metrics.json's "parameters": a run says what
@@ -229,6 +229,54 @@ static void parameter(run_parameters *p, const char *key, const char *format, do
     p->keys[p->count] = key;
     p->values[p->count] = p->text[p->count];
     p->count++;
+}
+
+/* The peer-scoring parameters, under the names of their scenario maps
+ * ("score.decay_interval_s", "topic_score.topic_weight", ...). */
+static void runner_score_parameters(const gossipsub_config *g, run_parameters *p) {
+    const score_params *sp = &g->score;
+    parameter(p, "score.topic_score_cap", "%.17g", sp->topic_score_cap);
+    parameter(p, "score.app_specific_weight", "%.17g", sp->app_specific_weight);
+    parameter(p, "score.ip_colocation_factor_weight", "%.17g", sp->ip_colocation_factor_weight);
+    parameter(p, "score.ip_colocation_factor_threshold", "%.17g", sp->ip_colocation_factor_threshold);
+    parameter(p, "score.behaviour_penalty_weight", "%.17g", sp->behaviour_penalty_weight);
+    parameter(p, "score.behaviour_penalty_threshold", "%.17g", sp->behaviour_penalty_threshold);
+    parameter(p, "score.behaviour_penalty_decay", "%.17g", sp->behaviour_penalty_decay);
+    parameter(p, "score.decay_interval_s", "%.17g", sp->decay_interval_ns / 1e9);
+    parameter(p, "score.decay_to_zero", "%.17g", sp->decay_to_zero);
+    parameter(p, "score.retain_score_s", "%.17g", sp->retain_score_ns / 1e9);
+    const score_thresholds *t = &g->thresholds;
+    parameter(p, "thresholds.gossip", "%.17g", t->gossip);
+    parameter(p, "thresholds.publish", "%.17g", t->publish);
+    parameter(p, "thresholds.graylist", "%.17g", t->graylist);
+    parameter(p, "thresholds.accept_px", "%.17g", t->accept_px);
+    parameter(p, "thresholds.opportunistic_graft", "%.17g", t->opportunistic_graft);
+    parameter(p, "score_sample_s", "%.17g", g->score_sample_ns / 1e9);
+    parameter(p, "iwant_followup_s", "%.17g", g->iwant_followup_ns / 1e9);
+    parameter(p, "graft_flood_threshold_s", "%.17g", g->graft_flood_threshold_ns / 1e9);
+    parameter(p, "max_idontwant_messages", "%.0f", g->max_idontwant_messages);
+}
+
+static void runner_topic_score_parameters(const score_topic_params *tp, run_parameters *p) {
+    parameter(p, "topic_score.topic_weight", "%.17g", tp->topic_weight);
+    parameter(p, "topic_score.time_in_mesh_weight", "%.17g", tp->time_in_mesh_weight);
+    parameter(p, "topic_score.time_in_mesh_quantum_s", "%.17g", tp->time_in_mesh_quantum_ns / 1e9);
+    parameter(p, "topic_score.time_in_mesh_cap", "%.17g", tp->time_in_mesh_cap);
+    parameter(p, "topic_score.first_message_deliveries_weight", "%.17g", tp->first_message_deliveries_weight);
+    parameter(p, "topic_score.first_message_deliveries_decay", "%.17g", tp->first_message_deliveries_decay);
+    parameter(p, "topic_score.first_message_deliveries_cap", "%.17g", tp->first_message_deliveries_cap);
+    parameter(p, "topic_score.mesh_message_deliveries_weight", "%.17g", tp->mesh_message_deliveries_weight);
+    parameter(p, "topic_score.mesh_message_deliveries_decay", "%.17g", tp->mesh_message_deliveries_decay);
+    parameter(p, "topic_score.mesh_message_deliveries_cap", "%.17g", tp->mesh_message_deliveries_cap);
+    parameter(p, "topic_score.mesh_message_deliveries_threshold", "%.17g", tp->mesh_message_deliveries_threshold);
+    parameter(p, "topic_score.mesh_message_deliveries_window_s", "%.17g",
+              tp->mesh_message_deliveries_window_ns / 1e9);
+    parameter(p, "topic_score.mesh_message_deliveries_activation_s", "%.17g",
+              tp->mesh_message_deliveries_activation_ns / 1e9);
+    parameter(p, "topic_score.mesh_failure_penalty_weight", "%.17g", tp->mesh_failure_penalty_weight);
+    parameter(p, "topic_score.mesh_failure_penalty_decay", "%.17g", tp->mesh_failure_penalty_decay);
+    parameter(p, "topic_score.invalid_message_deliveries_weight", "%.17g", tp->invalid_message_deliveries_weight);
+    parameter(p, "topic_score.invalid_message_deliveries_decay", "%.17g", tp->invalid_message_deliveries_decay);
 }
 
 static void runner_parameters(const runner *r, run_parameters *p) {
@@ -253,8 +301,13 @@ static void runner_parameters(const runner *r, run_parameters *p) {
     parameter(p, "flood_publish", g->flood_publish ? "true" : "false", 0);
     parameter(p, "scoring", g->scoring ? "true" : "false", 0);
     parameter(p, "idontwant", g->idontwant ? "true" : "false", 0);
+    parameter(p, "idontwant_min_bytes", "%.0f", g->idontwant_min_bytes);
     parameter(p, "max_ihave_length", "%.0f", g->max_ihave_length);
     parameter(p, "max_ihave_messages", "%.0f", g->max_ihave_messages);
+    parameter(p, "opportunistic_graft_peers", "%.0f", g->opportunistic_graft_peers);
+    parameter(p, "opportunistic_graft_ticks", "%.0f", (double)g->opportunistic_graft_ticks);
+    runner_score_parameters(g, p);
+    runner_topic_score_parameters(&g->topic_score, p);
 }
 
 static int runner_write(runner *r, run_result *result, char *err, size_t err_cap) {

@@ -200,11 +200,25 @@ static const scn_field gossipsub_fields[] = {
      .max = SCN_GOSSIP_LIMIT_MAX},
     {.key = "max_ihave_messages", .conv = scn_conv_uint, .offset = GS(max_ihave_messages), .width = 4, .min = 1,
      .max = SCN_GOSSIP_LIMIT_MAX},
+    /* The flat, older name of thresholds.opportunistic_graft; giving both
+     * is an error (scenario_score.c). */
     {.key = "opportunistic_graft_threshold", .conv = scn_conv_number, .offset = GS(thresholds.opportunistic_graft),
      .min = 0, .max = 1e9},
     GS_INT("opportunistic_graft_peers", opportunistic_graft_peers, 0, SCN_DEGREE_MAX),
     {.key = "opportunistic_graft_ticks", .conv = scn_conv_uint, .offset = GS(opportunistic_graft_ticks), .width = 8,
      .min = 1, .max = SCN_GOSSIP_LIMIT_MAX},
+    /* v1.1 peer scoring: nested maps, checked by scn_check_scoring. */
+    {.key = "score", .conv = scn_conv_map, .sub = &scn_score_table},
+    {.key = "topic_score", .conv = scn_conv_map, .sub = &scn_topic_score_table},
+    {.key = "thresholds", .conv = scn_conv_map, .sub = &scn_thresholds_table},
+    /* 0: no peer_score snapshots at all. */
+    {.key = "score_sample", .conv = scn_conv_duration, .offset = GS(score_sample_ns)},
+    GS_DURATION("iwant_followup", iwant_followup_ns),
+    /* 0: no GRAFT counts as a flood. */
+    {.key = "graft_flood_threshold", .conv = scn_conv_duration, .offset = GS(graft_flood_threshold_ns)},
+    /* 0: no IDONTWANT id is taken. */
+    {.key = "max_idontwant_messages", .conv = scn_conv_uint, .offset = GS(max_idontwant_messages), .width = 4,
+     .min = 0, .max = SCN_GOSSIP_LIMIT_MAX},
 };
 static const scn_table gossipsub_table = SCN_TABLE(gossipsub_fields);
 
@@ -242,7 +256,7 @@ static int conv_gossipsub(scn_ctx *c, const scn_node *n, void *base, const scn_f
                  g->mcache_len);
         return gossipsub_fail(c, n, "mcache_gossip", "mcache_len", what);
     }
-    return 0;
+    return scn_check_scoring(c, n, g);
 }
 
 static const scn_field protocol_fields[] = {

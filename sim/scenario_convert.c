@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,8 @@
 #define CONVERT_FIELDS_MAX 64
 #define CONVERT_WHY_MAX 320
 #define CONVERT_QUOTE_MAX 40
+#define CONVERT_SUGGEST_KEY_MAX 64     /* keys longer than this get no suggestion */
+#define CONVERT_SUGGEST_DISTANCE_MAX 3 /* edits from a known key that still look like a typo */
 
 /* ---- errors --------------------------------------------------------------- */
 
@@ -119,13 +122,61 @@ const scn_node *scn_given(const scn_node *m, const scn_table *t, const char *key
     return NULL;
 }
 
+/* Levenshtein distance between a and b, or SIZE_MAX when either is longer
+ * than CONVERT_SUGGEST_KEY_MAX (no key of the format is). */
+static size_t edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > CONVERT_SUGGEST_KEY_MAX || lb > CONVERT_SUGGEST_KEY_MAX) return SIZE_MAX;
+    size_t row[CONVERT_SUGGEST_KEY_MAX + 1];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best) best = above + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+/* The table's key nearest to key, if it is near enough to be a typo:
+ * at most CONVERT_SUGGEST_DISTANCE_MAX edits, and fewer than half of key. */
+static const char *nearest_key(const scn_table *t, const char *key) {
+    const char *best = NULL;
+    size_t best_distance = CONVERT_SUGGEST_DISTANCE_MAX + 1;
+    for (size_t i = 0; i < t->count; i++) {
+        size_t d = edit_distance(key, t->fields[i].key);
+        if (d < best_distance && 2 * d < strlen(key)) {
+            best = t->fields[i].key;
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+/* Lists the table's keys; a list too long for one line of error (the
+ * topic_score map has 17 long keys) ends at a whole key with ", ...", and
+ * a key one typo away is named, since it may be one the list left out. */
 static int unknown_key(scn_ctx *c, const scn_node *e, const scn_table *t) {
     char list[CONVERT_WHY_MAX] = "";
+    static const char more[] = ", ...";
     for (size_t i = 0; i < t->count; i++) {
         if (t->fields[i].alias_of != NULL) continue;
         size_t used = strlen(list);
-        snprintf(list + used, sizeof list - used, "%s%s", used > 0 ? ", " : "", t->fields[i].key);
+        const char *sep = used > 0 ? ", " : "";
+        if (used + strlen(sep) + strlen(t->fields[i].key) + sizeof more > sizeof list) {
+            snprintf(list + used, sizeof list - used, "%s", more);
+            break;
+        }
+        snprintf(list + used, sizeof list - used, "%s%s", sep, t->fields[i].key);
     }
+    const char *near = nearest_key(t, e->key);
+    if (near != NULL) return scn_fail_key(c, e, c->keypath, "unknown key (expected one of: %s); did you mean %s?", list, near);
     return scn_fail_key(c, e, c->keypath, "unknown key (expected one of: %s)", list);
 }
 

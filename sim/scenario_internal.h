@@ -7,7 +7,9 @@
  *  - scenario_values.c parses single values (units, numbers, selectors) and
  *    samples distributions;
  *  - scenario.c converts the tree into the struct, key by key, through
- *    tables; scenario_check.c checks what involves more than one key.
+ *    tables; scenario_check.c checks what involves more than one key;
+ *  - scenario_score.c holds the tables and checks of the peer-scoring maps
+ *    under protocol.gossipsub.
  *
  * The value parsers fill `why` with the "what is wrong" part of an error
  * message ("expected a duration with a unit (...), got \"40\""); the loader
@@ -204,5 +206,17 @@ const scn_node *scn_find(const scn_tree *t, const char *dotted, bool *exact);
 
 /* Checks across keys, once every key is converted (scenario_check.c). */
 int scn_check_scenario(scn_ctx *c);
+
+/* ---- peer scoring (scenario_score.c) -------------------------------------- */
+
+/* The maps protocol.gossipsub.score, .topic_score and .thresholds, with
+ * offsets within scenario. */
+extern const scn_table scn_score_table;
+extern const scn_table scn_topic_score_table;
+extern const scn_table scn_thresholds_table;
+/* Checks the scoring parameters g, converted from the protocol.gossipsub
+ * map m (c->keypath is its path), with the score module's own validators;
+ * an error names the key whose constraint broke. 0 or -1. */
+int scn_check_scoring(scn_ctx *c, const scn_node *m, const gossipsub_params *g);
 
 #endif

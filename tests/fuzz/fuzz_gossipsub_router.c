@@ -57,7 +57,7 @@ static gossipsub *fuzz_router(fuzz_world *w, identity *id) {
         identity peer;
         identity_from_seed(&peer, peer_seed);
         peer_id_from_public_key(peer.public_key, &pid);
-        gossipsub_add_peer(gs, p, &pid, p == FUZZ_PEERS ? GOSSIPSUB_PROTOCOL_V10 : GOSSIPSUB_PROTOCOL_V11);
+        gossipsub_add_peer(gs, p, &pid, p == FUZZ_PEERS ? GOSSIPSUB_PROTOCOL_V10 : GOSSIPSUB_PROTOCOL_V11, p % 2 == 0);
     }
     gossipsub_subscribe(gs, "t");
     gossipsub_publish(gs, "f", (const uint8_t *)"x", 1);

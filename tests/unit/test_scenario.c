@@ -1,8 +1,8 @@
 /*
  * test_scenario: the scenario loader (sim/scenario.h) against DESIGN.md
  * section 6: units, distributions and their samples, node selectors, the
- * design's full example, the defaults, --set overrides, what is not
- * supported yet, and a corpus of malformed files.
+ * design's full example, the defaults, --set overrides, the peer-scoring
+ * maps, what is not supported yet, and a corpus of malformed files.
  *
  * The tests run from the repository root (as make test runs them) and pass
  * paths like tests/scenarios/bad/NAME.yaml. Each malformed file says on its
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -688,6 +689,269 @@ static void test_an_unsupported_key_from_an_override_is_named_without_a_line(voi
                              "not supported yet (arrives with issue 5)");
 }
 
+/* ---- peer scoring (protocol.gossipsub.score, topic_score, thresholds) ------- */
+
+#define SCORING_FILE_TEMPLATE "/tmp/swarmlab-test-scoring-XXXXXX"
+
+/* Writes text to a fresh temporary file, loads it, removes it; the
+ * result of load. path receives the file's name, for messages. */
+static int load_text(const char *text, char *path, size_t path_cap) {
+    char name[] = SCORING_FILE_TEMPLATE;
+    int fd = mkstemp(name);
+    if (fd < 0) fail_msg("cannot create %s", name);
+    FILE *f = fdopen(fd, "w");
+    if (f == NULL) fail_msg("cannot open %s", name);
+    fputs(text, f);
+    fclose(f);
+    snprintf(path, path_cap, "%s", name);
+    int rc = load(name, 0);
+    unlink(name);
+    return rc;
+}
+
+static void test_scoring_defaults_are_the_score_modules_own(void **state) {
+    (void)state;
+    assert_loads(MINIMAL, 0, NULL);
+    const gossipsub_params *g = &loaded.protocol.gossipsub;
+    score_params sp;
+    score_topic_params tp;
+    score_thresholds th;
+    score_params_default(&sp);
+    score_topic_params_default(&tp);
+    score_thresholds_default(&th);
+    assert_memory_equal(&g->score, &sp, sizeof sp);
+    assert_memory_equal(&g->topic_score, &tp, sizeof tp);
+    assert_memory_equal(&g->thresholds, &th, sizeof th);
+    assert_true(g->thresholds.opportunistic_graft == 20.0); /* rust-libp2p's, not 1.0 */
+    assert_int_equal(g->score.decay_interval_ns, 1 * SEC);
+    assert_int_equal(g->score_sample_ns, 5 * SEC);
+    assert_int_equal(g->iwant_followup_ns, 3 * SEC);
+    assert_int_equal(g->graft_flood_threshold_ns, 10 * SEC);
+    assert_int_equal(g->max_idontwant_messages, 1000);
+}
+
+static void test_scoring_keys_are_read_from_nested_maps(void **state) {
+    (void)state;
+    char path[64];
+    const char *text = "duration: 60s\n"
+                       "nodes: {count: 10}\n"
+                       "protocol:\n"
+                       "  router: gossipsub\n"
+                       "  gossipsub:\n"
+                       "    score: {decay_interval: 2s, retain_score: 10min, behaviour_penalty_weight: -3}\n"
+                       "    topic_score:\n"
+                       "      topic_weight: 2\n"
+                       "      time_in_mesh_quantum: 500ms\n"
+                       "      mesh_message_deliveries_window: 3ms\n"
+                       "    thresholds: {gossip: -4, publish: -8, graylist: -16}\n"
+                       "    score_sample: 2s\n"
+                       "    iwant_followup: 1500ms\n"
+                       "    graft_flood_threshold: 7s\n"
+                       "    max_idontwant_messages: 64\n";
+    if (load_text(text, path, sizeof path) != 0) fail_msg("%s did not load: %s", path, err);
+    const gossipsub_params *g = &loaded.protocol.gossipsub;
+    assert_int_equal(g->score.decay_interval_ns, 2 * SEC);
+    assert_int_equal(g->score.retain_score_ns, 600 * SEC);
+    assert_true(g->score.behaviour_penalty_weight == -3.0);
+    assert_true(g->topic_score.topic_weight == 2.0);
+    assert_int_equal(g->topic_score.time_in_mesh_quantum_ns, 500 * MS);
+    assert_int_equal(g->topic_score.mesh_message_deliveries_window_ns, 3 * MS);
+    assert_true(g->thresholds.gossip == -4.0);
+    assert_true(g->thresholds.publish == -8.0);
+    assert_true(g->thresholds.graylist == -16.0);
+    assert_true(g->thresholds.accept_px == 10.0); /* keys left out keep their defaults */
+    assert_int_equal(g->score_sample_ns, 2 * SEC);
+    assert_int_equal(g->iwant_followup_ns, 1500 * MS);
+    assert_int_equal(g->graft_flood_threshold_ns, 7 * SEC);
+    assert_int_equal(g->max_idontwant_messages, 64);
+}
+
+static void test_a_nested_scoring_key_can_be_set_from_the_command_line(void **state) {
+    (void)state;
+    assert_int_equal(load(MINIMAL, 3, "protocol.gossipsub.thresholds.graylist=-100",
+                          "protocol.gossipsub.topic_score.topic_weight=2", "protocol.gossipsub.score.decay_interval=250ms"),
+                     0);
+    const gossipsub_params *g = &loaded.protocol.gossipsub;
+    assert_true(g->thresholds.graylist == -100.0);
+    assert_true(g->thresholds.publish == -50.0); /* its neighbours stay */
+    assert_true(g->topic_score.topic_weight == 2.0);
+    assert_int_equal(g->score.decay_interval_ns, 250 * MS);
+}
+
+typedef enum scoring_value { VALUE_NUMBER, VALUE_NS, VALUE_U32 } scoring_value;
+
+/* Whether a and b hold the same scoring parameters. The three structs are
+ * all 8-byte members, without padding, so their bytes compare. */
+static bool same_scoring(const gossipsub_params *a, const gossipsub_params *b) {
+    return memcmp(&a->score, &b->score, sizeof a->score) == 0 &&
+           memcmp(&a->topic_score, &b->topic_score, sizeof a->topic_score) == 0 &&
+           memcmp(&a->thresholds, &b->thresholds, sizeof a->thresholds) == 0 &&
+           a->score_sample_ns == b->score_sample_ns && a->iwant_followup_ns == b->iwant_followup_ns &&
+           a->graft_flood_threshold_ns == b->graft_flood_threshold_ns &&
+           a->max_idontwant_messages == b->max_idontwant_messages;
+}
+
+/* Every scoring key reaches its own field: each override changes exactly
+ * the value named, to one that differs from the default. */
+static void test_every_scoring_key_sets_its_own_parameter(void **state) {
+    (void)state;
+#define P(member) offsetof(gossipsub_params, member)
+    static const struct {
+        const char *set;
+        size_t offset;
+        scoring_value type;
+        double expected;
+    } cases[] = {
+        {"score.topic_score_cap=7", P(score.topic_score_cap), VALUE_NUMBER, 7},
+        {"score.app_specific_weight=2", P(score.app_specific_weight), VALUE_NUMBER, 2},
+        {"score.ip_colocation_factor_weight=-3", P(score.ip_colocation_factor_weight), VALUE_NUMBER, -3},
+        {"score.ip_colocation_factor_threshold=4", P(score.ip_colocation_factor_threshold), VALUE_NUMBER, 4},
+        {"score.behaviour_penalty_weight=-2", P(score.behaviour_penalty_weight), VALUE_NUMBER, -2},
+        {"score.behaviour_penalty_threshold=1.5", P(score.behaviour_penalty_threshold), VALUE_NUMBER, 1.5},
+        {"score.behaviour_penalty_decay=0.9", P(score.behaviour_penalty_decay), VALUE_NUMBER, 0.9},
+        {"score.decay_interval=2s", P(score.decay_interval_ns), VALUE_NS, 2e9},
+        {"score.decay_to_zero=0.05", P(score.decay_to_zero), VALUE_NUMBER, 0.05},
+        {"score.retain_score=10min", P(score.retain_score_ns), VALUE_NS, 600e9},
+        {"topic_score.topic_weight=2", P(topic_score.topic_weight), VALUE_NUMBER, 2},
+        {"topic_score.time_in_mesh_weight=0.1", P(topic_score.time_in_mesh_weight), VALUE_NUMBER, 0.1},
+        {"topic_score.time_in_mesh_quantum=1s", P(topic_score.time_in_mesh_quantum_ns), VALUE_NS, 1e9},
+        {"topic_score.time_in_mesh_cap=300", P(topic_score.time_in_mesh_cap), VALUE_NUMBER, 300},
+        {"topic_score.first_message_deliveries_weight=3", P(topic_score.first_message_deliveries_weight), VALUE_NUMBER, 3},
+        {"topic_score.first_message_deliveries_decay=0.9", P(topic_score.first_message_deliveries_decay), VALUE_NUMBER, 0.9},
+        {"topic_score.first_message_deliveries_cap=50", P(topic_score.first_message_deliveries_cap), VALUE_NUMBER, 50},
+        {"topic_score.mesh_message_deliveries_weight=-2", P(topic_score.mesh_message_deliveries_weight), VALUE_NUMBER, -2},
+        {"topic_score.mesh_message_deliveries_decay=0.8", P(topic_score.mesh_message_deliveries_decay), VALUE_NUMBER, 0.8},
+        {"topic_score.mesh_message_deliveries_cap=30", P(topic_score.mesh_message_deliveries_cap), VALUE_NUMBER, 30},
+        {"topic_score.mesh_message_deliveries_threshold=10", P(topic_score.mesh_message_deliveries_threshold), VALUE_NUMBER, 10},
+        {"topic_score.mesh_message_deliveries_window=5ms", P(topic_score.mesh_message_deliveries_window_ns), VALUE_NS, 5e6},
+        {"topic_score.mesh_message_deliveries_activation=30s", P(topic_score.mesh_message_deliveries_activation_ns), VALUE_NS, 30e9},
+        {"topic_score.mesh_failure_penalty_weight=-4", P(topic_score.mesh_failure_penalty_weight), VALUE_NUMBER, -4},
+        {"topic_score.mesh_failure_penalty_decay=0.7", P(topic_score.mesh_failure_penalty_decay), VALUE_NUMBER, 0.7},
+        {"topic_score.invalid_message_deliveries_weight=-50", P(topic_score.invalid_message_deliveries_weight), VALUE_NUMBER, -50},
+        {"topic_score.invalid_message_deliveries_decay=0.6", P(topic_score.invalid_message_deliveries_decay), VALUE_NUMBER, 0.6},
+        {"thresholds.gossip=-5", P(thresholds.gossip), VALUE_NUMBER, -5},
+        {"thresholds.publish=-20", P(thresholds.publish), VALUE_NUMBER, -20},
+        {"thresholds.graylist=-100", P(thresholds.graylist), VALUE_NUMBER, -100},
+        {"thresholds.accept_px=5", P(thresholds.accept_px), VALUE_NUMBER, 5},
+        {"thresholds.opportunistic_graft=3", P(thresholds.opportunistic_graft), VALUE_NUMBER, 3},
+        {"score_sample=1s", P(score_sample_ns), VALUE_NS, 1e9},
+        {"iwant_followup=2s", P(iwant_followup_ns), VALUE_NS, 2e9},
+        {"graft_flood_threshold=5s", P(graft_flood_threshold_ns), VALUE_NS, 5e9},
+        {"max_idontwant_messages=50", P(max_idontwant_messages), VALUE_U32, 50},
+    };
+#undef P
+    scenario defaults;
+    scenario_defaults(&defaults);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char set[128];
+        snprintf(set, sizeof set, "protocol.gossipsub.%s", cases[i].set);
+        if (load(MINIMAL, 1, set) != 0) fail_msg("--set %s did not load: %s", set, err);
+        gossipsub_params changed = defaults.protocol.gossipsub;
+        const char *at = (const char *)&loaded.protocol.gossipsub + cases[i].offset;
+        char *want = (char *)&changed + cases[i].offset;
+        double got = cases[i].type == VALUE_NUMBER ? *(const double *)at
+                   : cases[i].type == VALUE_NS     ? (double)*(const uint64_t *)at
+                                                   : (double)*(const uint32_t *)at;
+        if (got != cases[i].expected) fail_msg("--set %s gave %g", set, got);
+        if (cases[i].type == VALUE_NUMBER) *(double *)want = cases[i].expected;
+        else if (cases[i].type == VALUE_NS) *(uint64_t *)want = (uint64_t)cases[i].expected;
+        else *(uint32_t *)want = (uint32_t)cases[i].expected;
+        if (!same_scoring(&changed, &loaded.protocol.gossipsub))
+            fail_msg("--set %s changed more than its own parameter, or its default was the same", set);
+    }
+}
+
+static void test_a_score_sample_of_zero_is_allowed_and_means_no_snapshots(void **state) {
+    (void)state;
+    assert_loads(MINIMAL, 1, "protocol.gossipsub.score_sample=0s");
+    assert_int_equal(loaded.protocol.gossipsub.score_sample_ns, 0);
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.iwant_followup=0s"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.iwant_followup=0s: must be longer than 0, got \"0s\"");
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.score.decay_interval=0s"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.score.decay_interval=0s: must be longer than 0, got \"0s\"");
+}
+
+static void test_thresholds_out_of_order_name_the_key_that_broke_the_order(void **state) {
+    (void)state;
+    char path[64], expected[SCENARIO_ERROR_MAX];
+    const char *text = "duration: 60s\n"
+                       "nodes: {count: 10}\n"
+                       "protocol:\n"
+                       "  gossipsub:\n"
+                       "    thresholds:\n"
+                       "      gossip: -10\n"
+                       "      graylist: -20\n";
+    assert_int_equal(load_text(text, path, sizeof path), -1);
+    snprintf(expected, sizeof expected, "%s:7: protocol.gossipsub.thresholds.graylist: needs graylist <= publish <= "
+             "gossip <= 0, got graylist -20, publish -50", path);
+    assert_string_equal(err, expected);
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.thresholds.publish=5"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.thresholds.publish=5: needs graylist <= publish <= gossip <= 0, "
+                             "got publish 5, gossip -10");
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.thresholds.gossip=1"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.thresholds.gossip=1: needs graylist <= publish <= gossip <= 0, "
+                             "got 1");
+}
+
+static void test_a_decay_outside_zero_and_one_names_its_key(void **state) {
+    (void)state;
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.topic_score={first_message_deliveries_decay: 1}"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.topic_score={first_message_deliveries_decay: 1}: "
+                             "protocol.gossipsub.topic_score.first_message_deliveries_decay: needs 0 < decay < 1 while "
+                             "first_message_deliveries_weight is not 0, got 1");
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.score.decay_to_zero=0"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.score.decay_to_zero=0: needs 0 < decay_to_zero < 1, got 0");
+}
+
+static void test_a_decay_is_free_while_its_weight_is_zero(void **state) {
+    (void)state;
+    assert_loads(MINIMAL, 1, "protocol.gossipsub.topic_score={invalid_message_deliveries_weight: 0, "
+                             "invalid_message_deliveries_decay: 1}");
+    assert_true(loaded.protocol.gossipsub.topic_score.invalid_message_deliveries_decay == 1.0);
+    assert_int_equal(score_topic_params_validate(&loaded.protocol.gossipsub.topic_score), 0);
+}
+
+static void test_a_weight_of_the_wrong_sign_names_its_key(void **state) {
+    (void)state;
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.score.behaviour_penalty_weight=1"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.score.behaviour_penalty_weight=1: needs "
+                             "behaviour_penalty_weight <= 0, got 1");
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.topic_score.topic_weight=-1"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.topic_score.topic_weight=-1: needs topic_weight >= 0, got -1");
+}
+
+static void test_a_delivery_cap_below_its_threshold_blames_the_key_that_was_set(void **state) {
+    (void)state;
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.topic_score.mesh_message_deliveries_threshold=200"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.topic_score.mesh_message_deliveries_threshold=200: needs "
+                             "mesh_message_deliveries_cap >= mesh_message_deliveries_threshold, got "
+                             "mesh_message_deliveries_cap 100, mesh_message_deliveries_threshold 200");
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.topic_score={mesh_message_deliveries_cap: 10}"), -1);
+    assert_error(": protocol.gossipsub.topic_score.mesh_message_deliveries_cap: needs mesh_message_deliveries_cap >= ");
+}
+
+static void test_an_unknown_nested_scoring_key_is_an_error(void **state) {
+    (void)state;
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.topic_score.time_in_mesh_wieght=1"), -1);
+    assert_error("--set protocol.gossipsub.topic_score.time_in_mesh_wieght=1: unknown key (expected one of: "
+                 "topic_weight, time_in_mesh_weight, time_in_mesh_quantum,");
+    /* Seventeen long names do not fit one line: the list ends at a whole
+     * key, and the key one typo away is named. */
+    assert_error(", ...); did you mean time_in_mesh_weight?");
+    assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.score={decay: 0.5}"), -1);
+    assert_error("protocol.gossipsub.score.decay: unknown key (expected one of: topic_score_cap,");
+}
+
+static void test_both_names_of_the_opportunistic_graft_threshold_are_an_error(void **state) {
+    (void)state;
+    assert_loads(MINIMAL, 1, "protocol.gossipsub.opportunistic_graft_threshold=3");
+    assert_true(loaded.protocol.gossipsub.thresholds.opportunistic_graft == 3.0);
+    assert_int_equal(load(MINIMAL, 2, "protocol.gossipsub.opportunistic_graft_threshold=3",
+                          "protocol.gossipsub.thresholds.opportunistic_graft=4"), -1);
+    assert_string_equal(err, "--set protocol.gossipsub.opportunistic_graft_threshold=3: sets the same thing as "
+                             "thresholds.opportunistic_graft");
+}
+
 /* ---- malformed files ------------------------------------------------------ */
 
 /* The text after "# expect: " on the file's first line. */
@@ -771,6 +1035,18 @@ int main(void) {
         cmocka_unit_test(test_the_first_unsupported_key_in_the_file_is_named),
         cmocka_unit_test(test_each_later_feature_names_its_issue),
         cmocka_unit_test(test_an_unsupported_key_from_an_override_is_named_without_a_line),
+        cmocka_unit_test(test_scoring_defaults_are_the_score_modules_own),
+        cmocka_unit_test(test_scoring_keys_are_read_from_nested_maps),
+        cmocka_unit_test(test_a_nested_scoring_key_can_be_set_from_the_command_line),
+        cmocka_unit_test(test_every_scoring_key_sets_its_own_parameter),
+        cmocka_unit_test(test_a_score_sample_of_zero_is_allowed_and_means_no_snapshots),
+        cmocka_unit_test(test_thresholds_out_of_order_name_the_key_that_broke_the_order),
+        cmocka_unit_test(test_a_decay_outside_zero_and_one_names_its_key),
+        cmocka_unit_test(test_a_decay_is_free_while_its_weight_is_zero),
+        cmocka_unit_test(test_a_weight_of_the_wrong_sign_names_its_key),
+        cmocka_unit_test(test_a_delivery_cap_below_its_threshold_blames_the_key_that_was_set),
+        cmocka_unit_test(test_an_unknown_nested_scoring_key_is_an_error),
+        cmocka_unit_test(test_both_names_of_the_opportunistic_graft_threshold_are_an_error),
         cmocka_unit_test(test_every_malformed_scenario_fails_with_its_expected_error),
         cmocka_unit_test(test_a_missing_file_is_named),
     };
