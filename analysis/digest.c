@@ -9,8 +9,9 @@
 #include <assert.h>
 #include <string.h>
 
-/* kind u8, time u64, node u32, size u64, payload u64, message_count u32. */
-#define DIGEST_FIXED_BYTES (1 + 8 + 4 + 8 + 8 + 4)
+/* kind u8, time u64, node u32, size u64, payload u64, message_count u32,
+ * five control counts u32, control_bytes u64, score u64. */
+#define DIGEST_FIXED_BYTES (1 + 8 + 4 + 8 + 8 + 4 + 5 * 4 + 8 + 8)
 #define DIGEST_LENGTH_BYTES 4
 /* Room for the fixed part and the usual fields; longer ones are hashed in
  * place, which gives the same digest because BLAKE2b is a stream. */
@@ -49,6 +50,16 @@ static void digest_put_field(trace_digest *d, digest_buffer *b, const void *data
     crypto_generichash_update(&d->state, data, len);
 }
 
+/* The IEEE-754 bits of a double, so that the digest sees exactly the value
+ * (and tells -0 from 0) on every host whose doubles are binary64. */
+static uint64_t digest_double_bits(double value) {
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    return bits;
+}
+
+_Static_assert(sizeof(double) == sizeof(uint64_t), "doubles are IEEE-754 binary64");
+
 void trace_digest_init(trace_digest *d) {
     assert(d != NULL);
     int rc = crypto_generichash_init(&d->state, NULL, 0, DIGEST_BYTES);
@@ -67,6 +78,13 @@ void trace_digest_update(trace_digest *d, const trace_event *event) {
     digest_put_le(&b, event->size_bytes, 8);
     digest_put_le(&b, event->payload_bytes, 8);
     digest_put_le(&b, event->message_count, 4);
+    digest_put_le(&b, event->ihave_ids, 4);
+    digest_put_le(&b, event->iwant_ids, 4);
+    digest_put_le(&b, event->idontwant_ids, 4);
+    digest_put_le(&b, event->grafts, 4);
+    digest_put_le(&b, event->prunes, 4);
+    digest_put_le(&b, event->control_bytes, 8);
+    digest_put_le(&b, digest_double_bits(event->score), 8);
     assert(b.len == DIGEST_FIXED_BYTES);
     digest_put_field(d, &b, event->msg_id, event->msg_id == NULL ? 0 : event->msg_id_len);
     digest_put_field(d, &b, event->topic, event->topic == NULL ? 0 : strlen(event->topic));

@@ -31,6 +31,9 @@
 #define METRICS_TABLE_MIN 64              /* smallest hash table */
 #define METRICS_NS_PER_US 1000u
 #define METRICS_NS_PER_S 1e9
+#define METRICS_ROW_SCORES_MAX (1u << 20) /* scores kept per row; a reservoir past that */
+#define METRICS_ROW_SCORES_MIN 256        /* the score buffer's first size */
+#define METRICS_RESERVOIR_SEED 0x5eed5c0e5ull /* fixed: equal runs give equal percentiles */
 
 typedef struct metrics_span {
     uint64_t from_ns, until_ns; /* until_ns is METRICS_OPEN while it lasts */
@@ -48,6 +51,7 @@ typedef struct metrics_node {
     uint32_t epoch;       /* lives so far: connection entries of older lives are void */
     uint32_t connections; /* pubsub peers now */
     uint32_t mesh_degree; /* grafts minus prunes, all topics */
+    uint32_t subscribed_topics; /* open subscription spans */
     metrics_span_list online_spans, subscriptions;
 } metrics_node;
 
@@ -80,7 +84,33 @@ typedef struct metrics_sample {
     uint64_t eligible, delivered; /* of messages published in the interval */
     bool has_latency;
     double latency_ms_p50, latency_ms_p99;
+    bool has_mesh_range; /* some online node was subscribed */
+    uint32_t mesh_degree_min, mesh_degree_max;
+    double mesh_degree_mean_subscribed;
+    uint64_t control_bytes, payload_bytes_sent, ihave_ids, iwant_ids;
+    uint64_t score_samples; /* honest-to-honest; 0: no score cells */
+    double score_p10, score_p50, score_p90, score_min;
 } metrics_sample;
+
+/* The gauges of the timeseries, read at the end of a row. */
+typedef struct metrics_gauges {
+    uint32_t online_nodes;
+    uint64_t connections;
+    double mesh_degree_mean;
+    bool has_mesh_range;
+    uint32_t mesh_degree_min, mesh_degree_max;
+    double mesh_degree_mean_subscribed;
+} metrics_gauges;
+
+/* The current row's honest-to-honest scores: all of them up to cap, then
+ * a uniform reservoir of count of the seen (see metrics.h). */
+typedef struct metrics_row_scores {
+    double *items;
+    uint32_t count, cap;
+    uint64_t seen;
+    double min;
+    uint64_t random; /* splitmix64 state of the reservoir */
+} metrics_row_scores;
 
 struct metrics {
     metrics_config config;
@@ -99,6 +129,7 @@ struct metrics {
     uint64_t connections;
     uint64_t now_ns;
     uint64_t messages_untracked, hops_unknown, hops_sum, hops_known, late_deliveries;
+    metrics_row_scores row_scores;
     uint32_t *latencies_sorted; /* every latency, filled by metrics_finish */
     uint64_t latency_total;
     uint64_t latency_ns_max;
@@ -128,14 +159,31 @@ static int metrics_compare_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Nearest rank: the smallest value with at least percent% of values at or
- * below it. */
-static uint32_t metrics_percentile(const uint32_t *sorted, uint64_t count, unsigned percent) {
+static int metrics_compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest rank: the index of the smallest value with at least percent% of
+ * values at or below it. */
+static uint64_t metrics_rank_index(uint64_t count, unsigned percent) {
     assert(count > 0);
     assert(percent >= 1 && percent <= 100);
     uint64_t rank = (percent * count + 99) / 100;
     assert(rank >= 1 && rank <= count);
-    return sorted[rank - 1];
+    return rank - 1;
+}
+
+static uint32_t metrics_percentile(const uint32_t *sorted, uint64_t count, unsigned percent) {
+    return sorted[metrics_rank_index(count, percent)];
+}
+
+/* splitmix64: small, and good enough to pick reservoir slots. */
+static uint64_t metrics_random(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
 }
 
 static double metrics_us_to_ms(uint32_t us) { return us / 1000.0; }
@@ -171,6 +219,7 @@ metrics *metrics_create(const metrics_config *config) {
     if (m == NULL) return NULL;
     m->config = *config;
     m->sample_count = (uint32_t)rows;
+    m->row_scores.random = METRICS_RESERVOIR_SEED;
     uint32_t peer_size = metrics_table_size(config->honest_count);
     m->peer_mask = peer_size - 1;
     m->nodes = calloc(config->honest_count ? config->honest_count : 1, sizeof *m->nodes);
@@ -207,6 +256,7 @@ void metrics_destroy(metrics *m) {
     free(m->links);
     free(m->samples);
     free(m->latencies_sorted);
+    free(m->row_scores.items);
     free(m);
 }
 
@@ -374,6 +424,7 @@ static void metrics_node_down(metrics *m, uint32_t node) {
     n->epoch++;
     m->mesh_total -= n->mesh_degree;
     n->mesh_degree = 0;
+    n->subscribed_topics = 0;
 }
 
 static metrics_span *metrics_open_subscription(metrics_node *n, uint32_t topic) {
@@ -388,14 +439,19 @@ static void metrics_join(metrics *m, uint32_t node, const trace_event *e) {
     uint32_t topic = metrics_topic(m, e->topic, true);
     metrics_node *n = &m->nodes[node];
     if (topic == METRICS_TOPIC_NONE || metrics_open_subscription(n, topic) != NULL) return;
-    (void)metrics_span_push(&n->subscriptions, (metrics_span){m->now_ns, METRICS_OPEN, topic});
+    if (metrics_span_push(&n->subscriptions, (metrics_span){m->now_ns, METRICS_OPEN, topic}) != 0) return;
+    n->subscribed_topics++;
 }
 
 static void metrics_leave(metrics *m, uint32_t node, const trace_event *e) {
     uint32_t topic = metrics_topic(m, e->topic, false);
     if (topic == METRICS_TOPIC_NONE) return;
-    metrics_span *s = metrics_open_subscription(&m->nodes[node], topic);
-    if (s != NULL) s->until_ns = m->now_ns;
+    metrics_node *n = &m->nodes[node];
+    metrics_span *s = metrics_open_subscription(n, topic);
+    if (s == NULL) return;
+    s->until_ns = m->now_ns;
+    assert(n->subscribed_topics > 0);
+    n->subscribed_topics--;
 }
 
 /* Online and subscribed to topic throughout [from, until], ends included. */
@@ -508,26 +564,125 @@ static void metrics_duplicate(metrics *m, const trace_event *e) {
 
 /* ---- events ----------------------------------------------------------- */
 
-/* Gauges are read at the end of each interval. */
-static void metrics_close_row(metrics *m, uint32_t row) {
-    assert(row < m->sample_count);
-    metrics_sample *s = &m->samples[row];
-    s->online_nodes = m->online_nodes;
-    s->connections = m->connections;
-    s->mesh_degree_mean = m->online_nodes == 0 ? 0.0 : (double)m->mesh_total / m->online_nodes;
+/* The gauges now. Mesh min, max and mean are over the online nodes that
+ * are subscribed to some topic: one pass over the honest nodes. */
+static void metrics_read_gauges(const metrics *m, metrics_gauges *g) {
+    *g = (metrics_gauges){.online_nodes = m->online_nodes, .connections = m->connections,
+                          .mesh_degree_mean = m->online_nodes == 0 ? 0.0 : (double)m->mesh_total / m->online_nodes,
+                          .mesh_degree_min = UINT32_MAX};
+    uint64_t subscribed = 0, degree_sum = 0;
+    for (uint32_t i = 0; i < m->config.honest_count; i++) {
+        const metrics_node *n = &m->nodes[i];
+        if (!n->online || n->subscribed_topics == 0) continue;
+        subscribed++;
+        degree_sum += n->mesh_degree;
+        if (n->mesh_degree < g->mesh_degree_min) g->mesh_degree_min = n->mesh_degree;
+        if (n->mesh_degree > g->mesh_degree_max) g->mesh_degree_max = n->mesh_degree;
+    }
+    g->has_mesh_range = subscribed > 0;
+    if (!g->has_mesh_range) g->mesh_degree_min = 0;
+    g->mesh_degree_mean_subscribed = subscribed == 0 ? 0.0 : (double)degree_sum / (double)subscribed;
 }
 
-/* Closes the rows before the one that holds now. */
+/* The summary of the row's scores; the buffer then starts afresh. Rows
+ * close in order, so the summary's scores end up those of the last row
+ * that had any. */
+static void metrics_close_row_scores(metrics *m, metrics_sample *s) {
+    metrics_row_scores *r = &m->row_scores;
+    if (r->seen == 0) return;
+    assert(r->count > 0 && r->count <= r->seen);
+    qsort(r->items, r->count, sizeof *r->items, metrics_compare_double);
+    s->score_samples = r->seen;
+    s->score_p10 = r->items[metrics_rank_index(r->count, 10)];
+    s->score_p50 = r->items[metrics_rank_index(r->count, 50)];
+    s->score_p90 = r->items[metrics_rank_index(r->count, 90)];
+    s->score_min = r->min;
+    assert(s->score_min <= s->score_p10);
+    m->summary.score_samples = s->score_samples;
+    m->summary.score_p10 = s->score_p10;
+    m->summary.score_p50 = s->score_p50;
+    m->summary.score_min = s->score_min;
+    r->count = 0;
+    r->seen = 0;
+}
+
+/* Gauges are read at the end of each interval. */
+static void metrics_close_row(metrics *m, uint32_t row, const metrics_gauges *g) {
+    assert(row < m->sample_count);
+    metrics_sample *s = &m->samples[row];
+    s->online_nodes = g->online_nodes;
+    s->connections = g->connections;
+    s->mesh_degree_mean = g->mesh_degree_mean;
+    s->has_mesh_range = g->has_mesh_range;
+    s->mesh_degree_min = g->mesh_degree_min;
+    s->mesh_degree_max = g->mesh_degree_max;
+    s->mesh_degree_mean_subscribed = g->mesh_degree_mean_subscribed;
+    assert(row == m->sample_current); /* the buffered scores are this row's */
+    metrics_close_row_scores(m, s);
+}
+
+/* Closes the rows before the one that holds now. Nothing happens between
+ * them, so the gauges are read once for all. */
 static void metrics_advance(metrics *m, uint64_t now_ns) {
     uint64_t row = now_ns / m->config.sample_ns;
     if (row >= m->sample_count) row = m->sample_count - 1;
-    for (; m->sample_current < row; m->sample_current++) metrics_close_row(m, m->sample_current);
+    if (m->sample_current >= row) return;
+    metrics_gauges g;
+    metrics_read_gauges(m, &g);
+    for (; m->sample_current < row; m->sample_current++) metrics_close_row(m, m->sample_current, &g);
 }
 
 static void metrics_on_rpc_sent(metrics *m, const trace_event *e) {
-    m->summary.bytes_sent += e->size_bytes;
-    m->summary.payload_bytes_sent += e->payload_bytes;
-    m->samples[m->sample_current].bytes_sent += e->size_bytes;
+    metrics_summary *sum = &m->summary;
+    metrics_sample *row = &m->samples[m->sample_current];
+    sum->bytes_sent += e->size_bytes;
+    sum->payload_bytes_sent += e->payload_bytes;
+    sum->ihave_ids_sent += e->ihave_ids;
+    sum->iwant_ids_sent += e->iwant_ids;
+    sum->idontwant_ids_sent += e->idontwant_ids;
+    sum->grafts_sent += e->grafts;
+    sum->prunes_sent += e->prunes;
+    sum->control_bytes_sent += e->control_bytes;
+    row->bytes_sent += e->size_bytes;
+    row->payload_bytes_sent += e->payload_bytes;
+    row->control_bytes += e->control_bytes;
+    row->ihave_ids += e->ihave_ids;
+    row->iwant_ids += e->iwant_ids;
+}
+
+static int metrics_scores_grow(metrics_row_scores *r) {
+    if (r->cap == METRICS_ROW_SCORES_MAX) return -1;
+    uint32_t cap = r->cap == 0 ? METRICS_ROW_SCORES_MIN : r->cap * 2;
+    if (cap > METRICS_ROW_SCORES_MAX) cap = METRICS_ROW_SCORES_MAX;
+    double *items = realloc(r->items, cap * sizeof *items);
+    if (items == NULL) return -1; /* out of memory: the reservoir makes do with what it has */
+    r->items = items;
+    r->cap = cap;
+    return 0;
+}
+
+/* A score of the current row: kept while there is room, else it replaces
+ * a kept one with probability count / seen (Algorithm R), so that the
+ * kept ones stay a uniform sample of the row. */
+static void metrics_score_push(metrics *m, double score) {
+    metrics_row_scores *r = &m->row_scores;
+    if (r->seen == 0 || score < r->min) r->min = score;
+    r->seen++;
+    if (r->count < r->cap || metrics_scores_grow(r) == 0) {
+        r->items[r->count++] = score;
+        return;
+    }
+    if (r->count == 0) return; /* not even one slot: only min and seen */
+    uint64_t slot = metrics_random(&r->random) % r->seen; /* % is biased by under seen / 2^64: nothing */
+    if (slot < r->count) r->items[slot] = score;
+}
+
+/* A peer_score at an honest node: kept when the scored peer is honest
+ * too. A score that is not finite says nothing a percentile can use. */
+static void metrics_peer_score(metrics *m, const trace_event *e) {
+    if (!isfinite(e->score)) return;
+    if (metrics_node_of_peer(m, e->peer, e->peer_len) < 0) return; /* an attacker, or no node_up seen */
+    metrics_score_push(m, e->score);
 }
 
 void metrics_on_event(metrics *m, const trace_event *e) {
@@ -535,6 +690,7 @@ void metrics_on_event(metrics *m, const trace_event *e) {
     assert(!m->finished);
     assert(e->kind < TRACE_KIND_COUNT);
     m->summary.events++;
+    m->summary.peer_score_events += e->kind == TRACE_PEER_SCORE;
     if (e->time_ns > m->now_ns) m->now_ns = e->time_ns; /* a late event is taken as now */
     metrics_advance(m, m->now_ns);
     if (!metrics_honest(m, e->node_index)) return;
@@ -561,6 +717,7 @@ void metrics_on_event(metrics *m, const trace_event *e) {
     case TRACE_REMOVE_PEER: metrics_remove_peer(m, node, e); break;
     case TRACE_NODE_UP: metrics_node_up(m, node, e); break;
     case TRACE_NODE_DOWN: metrics_node_down(m, node); break;
+    case TRACE_PEER_SCORE: metrics_peer_score(m, e); break;
     default: break; /* recv_rpc, drop_rpc: counted in events only */
     }
 }
@@ -681,6 +838,8 @@ static void metrics_finish_summary(metrics *m) {
     s->amplification = metrics_ratio((double)s->bytes_sent, (double)s->payload_bytes_delivered, 0.0);
     s->control_overhead = metrics_ratio((double)s->bytes_sent - (double)s->payload_bytes_sent,
                                         (double)s->payload_bytes_sent, 0.0);
+    s->control_bytes_per_payload_byte =
+        metrics_ratio((double)s->control_bytes_sent, (double)s->payload_bytes_sent, 0.0);
 }
 
 void metrics_finish(metrics *m, uint64_t end_ns) {
@@ -690,7 +849,9 @@ void metrics_finish(metrics *m, uint64_t end_ns) {
     /* Rows after the last event keep the state it left. */
     metrics_advance(m, UINT64_MAX);
     assert(m->sample_current == m->sample_count - 1);
-    metrics_close_row(m, m->sample_current);
+    metrics_gauges g;
+    metrics_read_gauges(m, &g);
+    metrics_close_row(m, m->sample_current, &g);
     metrics_finish_messages(m);
     (void)metrics_finish_latencies(m); /* out of memory leaves latencies empty */
     metrics_finish_online(m);
@@ -836,6 +997,32 @@ static void metrics_json_measurements(FILE *out, const metrics_summary *s) {
     metrics_json_double(out, 2, "control_overhead", s->control_overhead, ",\n");
 }
 
+static void metrics_json_control(FILE *out, const metrics_summary *s) {
+    fputs("  \"control\": {\n", out);
+    metrics_json_u64(out, 4, "ihave_ids", s->ihave_ids_sent, ",\n");
+    metrics_json_u64(out, 4, "iwant_ids", s->iwant_ids_sent, ",\n");
+    metrics_json_u64(out, 4, "idontwant_ids", s->idontwant_ids_sent, ",\n");
+    metrics_json_u64(out, 4, "grafts", s->grafts_sent, ",\n");
+    metrics_json_u64(out, 4, "prunes", s->prunes_sent, ",\n");
+    metrics_json_u64(out, 4, "control_bytes", s->control_bytes_sent, ",\n");
+    metrics_json_double(out, 4, "control_bytes_per_payload_byte", s->control_bytes_per_payload_byte, "\n  },\n");
+}
+
+/* Left out of runs without scoring; samples 0 alone when no score was of
+ * an honest node by an honest node. */
+static void metrics_json_scores(FILE *out, const metrics_summary *s) {
+    if (s->peer_score_events == 0) return;
+    fputs("  \"scores\": {\n", out);
+    if (s->score_samples == 0) {
+        metrics_json_u64(out, 4, "samples", 0, "\n  },\n");
+        return;
+    }
+    metrics_json_u64(out, 4, "samples", s->score_samples, ",\n");
+    metrics_json_double(out, 4, "honest_p10", s->score_p10, ",\n");
+    metrics_json_double(out, 4, "honest_p50", s->score_p50, ",\n");
+    metrics_json_double(out, 4, "honest_min", s->score_min, "\n  },\n");
+}
+
 int metrics_write_json(const metrics *m, const run_info *info, const char *path) {
     assert(m != NULL && info != NULL && path != NULL);
     assert(m->finished);
@@ -853,6 +1040,8 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     fputs(",\n", out);
     metrics_json_parameters(out, info);
     metrics_json_measurements(out, &m->summary);
+    metrics_json_control(out, &m->summary);
+    metrics_json_scores(out, &m->summary);
     metrics_json_counts(out, m);
     metrics_json_settings(out, m);
     metrics_json_double(out, 2, "wall_seconds", info->wall_seconds, ",\n");
@@ -894,6 +1083,26 @@ int metrics_write_messages_csv(const metrics *m, const char *path) {
     return metrics_close_file(out);
 }
 
+/* A cell, empty when there is no value. */
+static void metrics_csv_double(FILE *out, bool present, double value) {
+    fputc(',', out);
+    if (present) metrics_put_double(out, value);
+}
+
+/* The columns of mesh, control and scores. */
+static void metrics_csv_sample_gossip(FILE *out, const metrics_sample *s) {
+    if (s->has_mesh_range) fprintf(out, ",%" PRIu32 ",%" PRIu32, s->mesh_degree_min, s->mesh_degree_max);
+    else fputs(",,", out);
+    metrics_csv_double(out, s->has_mesh_range, s->mesh_degree_mean_subscribed);
+    fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, s->control_bytes, s->payload_bytes_sent,
+            s->ihave_ids, s->iwant_ids);
+    bool scores = s->score_samples > 0;
+    metrics_csv_double(out, scores, s->score_p10);
+    metrics_csv_double(out, scores, s->score_p50);
+    metrics_csv_double(out, scores, s->score_p90);
+    metrics_csv_double(out, scores, s->score_min);
+}
+
 static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
     const metrics_sample *s = &m->samples[row];
     /* time_s is the end of the row's interval; the last one ends with the run. */
@@ -909,6 +1118,7 @@ static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
     if (s->has_latency) metrics_put_double(out, s->latency_ms_p50);
     fputc(',', out);
     if (s->has_latency) metrics_put_double(out, s->latency_ms_p99);
+    metrics_csv_sample_gossip(out, s);
     fputc('\n', out);
 }
 
@@ -918,7 +1128,9 @@ int metrics_write_timeseries_csv(const metrics *m, const char *path) {
     FILE *out = fopen(path, "w");
     if (out == NULL) return -1;
     fputs("time_s,online_nodes,connections,mesh_degree_mean,deliveries,duplicates,bytes_sent,"
-          "delivery_ratio,latency_ms_p50,latency_ms_p99\n",
+          "delivery_ratio,latency_ms_p50,latency_ms_p99,mesh_degree_min,mesh_degree_max,"
+          "mesh_degree_mean_subscribed,control_bytes,payload_bytes_sent,ihave_ids,iwant_ids,"
+          "score_p10,score_p50,score_p90,score_min\n",
           out);
     for (uint32_t row = 0; row < m->sample_count; row++) metrics_csv_sample(out, m, row);
     return metrics_close_file(out);

@@ -16,11 +16,21 @@
  *  - bandwidth: send_rpc bytes per online node per second; amplification:
  *    send_rpc bytes over payload bytes delivered; control_overhead:
  *    (send_rpc bytes minus their payload bytes) over payload bytes sent.
+ *  - control: the sums of what send_rpc's control parts carry (IHAVE,
+ *    IWANT and IDONTWANT message ids, GRAFT and PRUNE entries, control
+ *    bytes), and control_bytes_per_payload_byte: control bytes over
+ *    payload bytes sent. control_overhead counts every non-payload byte
+ *    (framing, subscriptions, message headers); this counts only the
+ *    gossipsub control part.
+ *  - scores: the peer_score samples where both the scoring node and the
+ *    scored peer are honest (the peer mapped to a node by its node_up),
+ *    of the last timeseries row that has any: the settled state.
  *
  * The events the metrics need from the world: node_up (with the node's own
  * peer id in peer) and node_down; from the nodes: join, leave,
  * publish_message, deliver_message, duplicate_message, reject_message,
- * send_rpc, recv_rpc, drop_rpc, add_peer, remove_peer, graft, prune.
+ * send_rpc, recv_rpc, drop_rpc, add_peer, remove_peer, graft, prune,
+ * peer_score.
  *
  * Decisions DESIGN.md leaves open:
  *  - Messages are those honest nodes publish, told apart by msg_id. The
@@ -52,7 +62,16 @@
  *    counts only against a peer that an add_peer counted (the node also
  *    traces remove_peer for connections that never became pubsub peers);
  *    mesh degree: grafts minus prunes, all topics, averaged over online
- *    honest nodes. node_down zeroes both for that node.
+ *    honest nodes. node_down zeroes both for that node. The timeseries
+ *    also gives min, max and mean over the online honest nodes subscribed
+ *    to at least one topic (empty cells when there are none), since nodes
+ *    that only relay have no mesh and would pull the mean down.
+ *  - Score percentiles (p10, p50, p90, nearest rank) and min per row over
+ *    that row's honest-to-honest peer_score samples; empty cells for a row
+ *    without any. A node samples its scores every score_sample interval,
+ *    which need not be metrics.sample: with a longer one, the last row
+ *    that has samples holds the last snapshot of the nodes whose
+ *    snapshots fell in it. Non-finite scores are left out.
  *  - timeseries row k covers [k * sample, (k + 1) * sample); time_s is its
  *    end (the last row ends at duration_ns). Counters count the row's
  *    events, gauges are read at its end; delivery_ratio and latency cells
@@ -64,10 +83,14 @@
  * pair one byte (hops) and one bit (delivered in time); per first delivery
  * 4 bytes of latency, and 8 more while metrics_finish sorts them; about 120
  * bytes per message and per honest node, 24 per online or subscription
- * span, 24-96 per open connection, 80 per timeseries row. 200 messages x
- * 1000 nodes, every node reached: 1.4 MiB (measured). Hard limits: 4M
- * tracked messages (more are counted, not tracked), 256 topics, 262144
- * timeseries rows (metrics_create returns NULL past that).
+ * span, 24-96 per open connection, 176 per timeseries row. 200 messages x
+ * 1000 nodes, every node reached: 1.4 MiB (measured). Scores: only the
+ * current row's samples are kept, 8 bytes each, exactly up to 1M samples
+ * a row (8 MiB); past that a uniform reservoir of 1M samples (Algorithm R,
+ * a fixed-seed generator, so the same run gives the same percentiles)
+ * stands for the row, while its min and sample count stay exact. Hard
+ * limits: 4M tracked messages (more are counted, not tracked), 256
+ * topics, 262144 timeseries rows (metrics_create returns NULL past that).
  */
 #ifndef SWARMLAB_METRICS_H
 #define SWARMLAB_METRICS_H
@@ -100,6 +123,15 @@ typedef struct metrics_summary {
     double bandwidth_bytes_per_node_per_s;
     double amplification;
     double control_overhead;
+    /* The control parts of honest nodes' send_rpc events. */
+    uint64_t ihave_ids_sent, iwant_ids_sent, idontwant_ids_sent, grafts_sent, prunes_sent;
+    uint64_t control_bytes_sent;
+    double control_bytes_per_payload_byte; /* 0 when no payload was sent */
+    /* Honest-to-honest peer_score samples of the last row that has any;
+     * score_samples 0 (and the scores 0) when there is none. */
+    uint64_t peer_score_events; /* at any node, attackers' included */
+    uint64_t score_samples;
+    double score_p10, score_p50, score_min;
     uint64_t events; /* every event seen, all nodes */
 } metrics_summary;
 
@@ -137,7 +169,11 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
 int metrics_write_messages_csv(const metrics *m, const char *path);
 /* One row per sample interval: time_s, online_nodes, connections,
  * mesh_degree_mean, deliveries, duplicates, bytes_sent, delivery_ratio of
- * messages published in the interval, latency p50 and p99 (ms). */
+ * messages published in the interval, latency p50 and p99 (ms); then
+ * mesh_degree_min, mesh_degree_max and mesh_degree_mean_subscribed (over
+ * online nodes subscribed to a topic), control_bytes, payload_bytes_sent,
+ * ihave_ids, iwant_ids (sent in the interval), score_p10, score_p50,
+ * score_p90, score_min (honest-to-honest peer_score samples in it). */
 int metrics_write_timeseries_csv(const metrics *m, const char *path);
 /* The sorted latencies of every delivered pair, in ms, one per line: what
  * the latency CDF plot reads. */

@@ -9,15 +9,18 @@
  * which is the quickest way to tweak one. gnuplot's own messages go to
  * DIR/plots.log, not to the terminal.
  *
- * C reads none of the data: gnuplot does. The only facts C looks up are
- * whether the input files exist and whether latencies.txt is empty (a run
- * with no deliveries still gets a latency plot, saying so).
+ * C draws nothing from the data: gnuplot does. The only facts C looks up
+ * are whether the input files exist, whether latencies.txt is empty (a run
+ * with no deliveries still gets a latency plot, saying so), and whether
+ * timeseries.csv has anything for the gossipsub plots (mesh, scores,
+ * control): a floodsub run gets none of them rather than three empty ones.
  */
 #include "plot.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -34,6 +37,8 @@ extern char **environ;
 #define PLOT_LOG "plots.log"
 #define PLOT_SIZE "1000,600"
 #define PLOT_CDF_STEPS "2000"
+#define PLOT_CSV_LINE_MAX 4096 /* timeseries.csv rows are a few hundred bytes */
+#define PLOT_TIMESERIES "timeseries.csv"
 
 /* ---- the scripts ------------------------------------------------------ */
 
@@ -120,20 +125,89 @@ static const char plot_online[] =
     "plot 'timeseries.csv' using 'time_s':'online_nodes' with steps linewidth 2 title 'online nodes', "
     "'' using 'time_s':'mesh_degree_mean' axes x1y2 with lines linewidth 2 title 'mean mesh degree'\n";
 
+/* A band between two columns, drawn first so that lines stay on top. */
+#define PLOT_BAND(low, high, colour, title)                                     \
+    "'timeseries.csv' using 'time_s':'" low "':'" high "' with filledcurves "   \
+    "fillcolor rgb '" colour "' fillstyle solid 1.0 noborder title '" title "'"
+
+static const char plot_mesh[] =
+    "set title run_title . ': mesh degree of subscribed nodes'\n"
+    PLOT_TIME_AXIS
+    "set ylabel 'mesh peers per node, all topics'\n"
+    "set yrange [0:*]\n"
+    "set key bottom right\n"
+    "plot " PLOT_BAND("mesh_degree_min", "mesh_degree_max", "#c6dbef", "min to max") ", "
+    "'' using 'time_s':'mesh_degree_mean_subscribed' with lines linewidth 2 title 'mean'\n";
+
+/* Nodes sample scores less often than rows go by: empty cells are
+ * skipped and the lines join the samples. */
+static const char plot_scores[] =
+    "set title run_title . ': scores of honest peers, by honest nodes'\n"
+    PLOT_TIME_AXIS
+    "set ylabel 'peer score'\n"
+    "set key bottom right\n"
+    "plot " PLOT_BAND("score_p10", "score_p90", "#d9ead3", "p10 to p90") ", "
+    "'' using 'time_s':'score_p10' with linespoints pointtype 7 pointsize 0.4 linewidth 1 title 'p10', "
+    "'' using 'time_s':'score_p50' with linespoints pointtype 7 pointsize 0.6 linewidth 2 title 'median', "
+    "'' using 'time_s':'score_p90' with linespoints pointtype 7 pointsize 0.4 linewidth 1 title 'p90', "
+    "'' using 'time_s':'score_min' with linespoints pointtype 6 pointsize 0.6 linewidth 1 dashtype 2 "
+    "title 'min'\n";
+
+/* Per-second rates of a counter column: each row's count over its length
+ * (the last row may be shorter). previous_s is reset before each curve.
+ * Bytes go on a log axis, where control and payload can differ by orders
+ * of magnitude; zero rates are left out there, as log 0 is not drawn. */
+static const char plot_control[] =
+    "set title run_title . ': control traffic, sent by honest nodes'\n"
+    PLOT_TIME_AXIS
+    "rate(name) = (interval_s = column('time_s') - previous_s, previous_s = column('time_s'), "
+    "interval_s > 0 ? column(name) / interval_s : NaN)\n"
+    "positive(value) = value > 0 ? value : NaN\n"
+    "set ylabel 'bytes per second'\n"
+    "set logscale y\n"
+    "set y2label 'message ids per second'\n"
+    "set y2range [0:*]\n"
+    "set ytics nomirror\n"
+    "set y2tics\n"
+    "set key below horizontal\n" /* four curves over two axes: inside, the key hides some */
+    "plot previous_s = 0, 'timeseries.csv' using 'time_s':(positive(rate('control_bytes'))) "
+    "with lines linewidth 2 title 'control bytes', "
+    "previous_s = 0, '' using 'time_s':(positive(rate('payload_bytes_sent'))) "
+    "with lines linewidth 2 title 'payload bytes', "
+    "previous_s = 0, '' using 'time_s':(rate('ihave_ids')) axes x1y2 with lines linewidth 2 dashtype 2 "
+    "title 'IHAVE ids (right)', "
+    "previous_s = 0, '' using 'time_s':(rate('iwant_ids')) axes x1y2 with lines linewidth 2 dashtype 3 "
+    "title 'IWANT ids (right)'\n";
+
+/* What a plot needs to be worth drawing. */
+typedef enum plot_needs { PLOT_ALWAYS, PLOT_IF_MESH, PLOT_IF_SCORES, PLOT_IF_CONTROL } plot_needs;
+
 typedef struct plot_spec {
     const char *name;
     const char *input; /* the file it reads, in the run's folder */
     const char *script;
     bool time_axis;    /* shaded windows apply */
+    plot_needs needs;
 } plot_spec;
 
 static const plot_spec plot_specs[] = {
-    {"latency_cdf", "latencies.txt", plot_latency_cdf, false},
-    {"delivery", "timeseries.csv", plot_delivery, true},
-    {"duplicates", "timeseries.csv", plot_duplicates, true},
-    {"bandwidth", "timeseries.csv", plot_bandwidth, true},
-    {"online", "timeseries.csv", plot_online, true},
+    {"latency_cdf", "latencies.txt", plot_latency_cdf, false, PLOT_ALWAYS},
+    {"delivery", PLOT_TIMESERIES, plot_delivery, true, PLOT_ALWAYS},
+    {"duplicates", PLOT_TIMESERIES, plot_duplicates, true, PLOT_ALWAYS},
+    {"bandwidth", PLOT_TIMESERIES, plot_bandwidth, true, PLOT_ALWAYS},
+    {"online", PLOT_TIMESERIES, plot_online, true, PLOT_ALWAYS},
+    {"mesh", PLOT_TIMESERIES, plot_mesh, true, PLOT_IF_MESH},
+    {"scores", PLOT_TIMESERIES, plot_scores, true, PLOT_IF_SCORES},
+    {"control", PLOT_TIMESERIES, plot_control, true, PLOT_IF_CONTROL},
 };
+
+/* What the run has to plot, found in its files. */
+typedef struct plot_data {
+    bool has_latencies; /* latencies.txt is not empty */
+    bool has_mesh;      /* some mesh_degree_max cell is above 0 */
+    bool has_scores;    /* some score_p50 cell has a value */
+    bool has_control;   /* some control_bytes cell is above 0 */
+} plot_data;
 #define PLOT_COUNT (sizeof plot_specs / sizeof plot_specs[0])
 
 /* Time windows to shade on the time plots: churn, partitions, attacks.
@@ -265,8 +339,66 @@ static bool plot_path(char *out, size_t cap, const char *dir, const char *name, 
     return n > 0 && (size_t)n < cap;
 }
 
-/* Both inputs must exist; *has_latencies tells whether any delivery did. */
-static int plot_check_inputs(const char *dir, bool *has_latencies, char *err, size_t err_cap) {
+/* ---- what the run has ------------------------------------------------ */
+
+/* The index of column name in a CSV header line, or -1. */
+static int plot_csv_column(const char *header, const char *name) {
+    size_t name_len = strlen(name);
+    int index = 0;
+    for (const char *cell = header;; index++) {
+        size_t len = strcspn(cell, ",\r\n");
+        if (len == name_len && memcmp(cell, name, len) == 0) return index;
+        if (cell[len] != ',') return -1;
+        cell += len + 1;
+    }
+}
+
+/* The value of cell index of a row: 1 and *value when it holds a number,
+ * 0 when it is empty or missing. */
+static int plot_csv_value(const char *row, int index, double *value) {
+    if (index < 0) return 0;
+    const char *cell = row;
+    for (int i = 0; i < index; i++) {
+        cell = strchr(cell, ',');
+        if (cell == NULL) return 0;
+        cell++;
+    }
+    char *end;
+    *value = strtod(cell, &end);
+    return end != cell;
+}
+
+/* Reads the gossipsub columns of timeseries.csv. A file written before
+ * they existed has none of them: then there is nothing to add. */
+static int plot_scan_timeseries(const char *path, plot_data *data, char *err, size_t err_cap) {
+    FILE *in = fopen(path, "r");
+    char line[PLOT_CSV_LINE_MAX];
+    if (in == NULL || fgets(line, sizeof line, in) == NULL) {
+        snprintf(err, err_cap, "%s: %s", path, in == NULL ? strerror(errno) : "no header");
+        if (in != NULL) fclose(in);
+        return -1;
+    }
+    int mesh = plot_csv_column(line, "mesh_degree_max"), scores = plot_csv_column(line, "score_p50");
+    int control = plot_csv_column(line, "control_bytes");
+    double value;
+    for (unsigned long number = 2; fgets(line, sizeof line, in) != NULL; number++) {
+        if (strchr(line, '\n') == NULL && !feof(in)) {
+            snprintf(err, err_cap, "%s:%lu: line too long", path, number);
+            fclose(in);
+            return -1;
+        }
+        data->has_mesh |= plot_csv_value(line, mesh, &value) && value > 0;
+        data->has_scores |= plot_csv_value(line, scores, &value) == 1;
+        data->has_control |= plot_csv_value(line, control, &value) && value > 0;
+    }
+    bool failed = ferror(in) != 0;
+    fclose(in);
+    if (failed) snprintf(err, err_cap, "%s: read error", path);
+    return failed ? -1 : 0;
+}
+
+/* Both inputs must exist; data says what they hold. */
+static int plot_check_inputs(const char *dir, plot_data *data, char *err, size_t err_cap) {
     char path[PLOT_PATH_MAX];
     for (size_t i = 0; i < PLOT_COUNT; i++) {
         struct stat st;
@@ -278,9 +410,21 @@ static int plot_check_inputs(const char *dir, bool *has_latencies, char *err, si
             snprintf(err, err_cap, "%s: %s", path, strerror(errno));
             return -1;
         }
-        if (plot_specs[i].script == plot_latency_cdf) *has_latencies = st.st_size > 0;
+        if (plot_specs[i].script == plot_latency_cdf) data->has_latencies = st.st_size > 0;
     }
-    return 0;
+    if (!plot_path(path, sizeof path, dir, PLOT_TIMESERIES, "")) return -1; /* checked in the loop */
+    return plot_scan_timeseries(path, data, err, err_cap);
+}
+
+static bool plot_wanted(const plot_spec *spec, const plot_data *data) {
+    switch (spec->needs) {
+    case PLOT_ALWAYS: return true;
+    case PLOT_IF_MESH: return data->has_mesh;
+    case PLOT_IF_SCORES: return data->has_scores;
+    case PLOT_IF_CONTROL: return data->has_control;
+    }
+    assert(0 && "a plot_needs without a case");
+    return false;
 }
 
 static int plot_one(const char *dir, const plot_spec *spec, const char *title, bool has_data,
@@ -304,12 +448,12 @@ static int plot_one(const char *dir, const plot_spec *spec, const char *title, b
 
 static int plot_run_with(const char *dir, const char *title, const plot_options *options, char *err,
                          size_t err_cap) {
-    bool has_latencies = false;
+    plot_data data = {.has_latencies = false, .has_mesh = false, .has_scores = false, .has_control = false};
     if (!plot_gnuplot_found()) {
         snprintf(err, err_cap, "gnuplot not found on PATH: install it (Debian: gnuplot-nox) to draw plots");
         return -1;
     }
-    if (plot_check_inputs(dir, &has_latencies, err, err_cap) != 0) return -1;
+    if (plot_check_inputs(dir, &data, err, err_cap) != 0) return -1;
     char log_path[PLOT_PATH_MAX];
     FILE *log = plot_path(log_path, sizeof log_path, dir, PLOT_LOG, "") ? fopen(log_path, "w") : NULL;
     if (log == NULL || fclose(log) != 0) {
@@ -320,7 +464,8 @@ static int plot_run_with(const char *dir, const char *title, const plot_options 
     bool failed = false;
     for (size_t i = 0; i < PLOT_COUNT; i++) {
         const plot_spec *spec = &plot_specs[i];
-        bool has_data = spec->script != plot_latency_cdf || has_latencies;
+        if (!plot_wanted(spec, &data)) continue;
+        bool has_data = spec->script != plot_latency_cdf || data.has_latencies;
         /* A failed plot does not stop the others; the first error is kept. */
         if (plot_one(dir, spec, title, has_data, options, log_path, failed ? NULL : err, failed ? 0 : err_cap) == 0)
             drawn++;

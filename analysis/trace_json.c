@@ -2,29 +2,38 @@
  * trace_json: trace events as JSON lines (see trace_json.h).
  *
  * The writer prints keys in a fixed order: t, node, event, msg_id, topic,
- * peer, size, payload_bytes, message_count, reason, protocol. A string
- * field is written when it is present (non-NULL), a number when it is not
- * zero, and size always for message and RPC events, so that reading a line
- * back gives an event equal field by field to the one written (and with the
- * same digest).
+ * peer, size, payload_bytes, message_count, ihave_ids, iwant_ids,
+ * idontwant_ids, grafts, prunes, control_bytes, score, reason, protocol. A
+ * string field is written when it is present (non-NULL), a number when it
+ * is not zero, size always for message and RPC events and score always for
+ * peer_score, so that reading a line back gives an event equal field by
+ * field to the one written (and with the same digest). score is the one
+ * real number: written with the fewest digits (15 to 17) that read back as
+ * the same double, and when it is -0 too, since the digest tells -0 from 0.
  *
  * The reader is a small strict parser for exactly that shape: one flat
- * object whose values are strings or unsigned integers. Unknown or repeated
- * keys, other value types, missing t/node/event and trailing bytes are
- * errors, because a trace that does not say what we think it says must not
- * turn into plausible-looking metrics.
+ * object whose values are strings or numbers; every number but score must
+ * be an unsigned integer. Unknown or repeated keys, other value types,
+ * missing t/node/event and trailing bytes are errors, because a trace that
+ * does not say what we think it says must not turn into plausible-looking
+ * metrics.
  */
 #include "trace_json.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trace.h"
 
 #define TRACE_JSON_KEY_MAX 32
 #define TRACE_JSON_HEX_DIGITS "0123456789abcdef"
+#define TRACE_JSON_REAL_DIGITS_MIN 15 /* every double reads back from 17 */
+#define TRACE_JSON_REAL_DIGITS_MAX 17
+#define TRACE_JSON_REAL_TEXT_MAX 32
 
 /* ---- event names ------------------------------------------------------ */
 
@@ -90,6 +99,18 @@ static void line_put_u64(json_line *l, const char *key, uint64_t value) {
     line_put(l, digits + sizeof digits - n, n);
 }
 
+/* The shortest of %.15g..%.17g that reads back as the same double. */
+static void line_put_real(json_line *l, const char *key, double value) {
+    assert(isfinite(value));
+    char text[TRACE_JSON_REAL_TEXT_MAX];
+    for (int digits = TRACE_JSON_REAL_DIGITS_MIN; digits <= TRACE_JSON_REAL_DIGITS_MAX; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, value);
+        if (strtod(text, NULL) == value) break;
+    }
+    line_put_key(l, key);
+    line_put_text(l, text);
+}
+
 /* A JSON string: quote, backslash and control bytes escaped; other bytes
  * (UTF-8 from the node) go through as they are. */
 static void line_put_string(json_line *l, const char *key, const char *value) {
@@ -138,7 +159,24 @@ static bool trace_json_writable(const trace_event *e) {
     if (e->topic != NULL && strlen(e->topic) >= sizeof s->topic) return false;
     if (e->reason != NULL && strlen(e->reason) >= sizeof s->reason) return false;
     if (e->protocol != NULL && strlen(e->protocol) >= sizeof s->protocol) return false;
+    if (!isfinite(e->score)) return false; /* JSON has no NaN or infinity */
     return true;
+}
+
+/* score is written for peer_score, and elsewhere when its bits are not
+ * those of +0 (so -0 too): the reader then rebuilds the same bits. */
+static bool trace_json_has_score(const trace_event *e) {
+    return e->kind == TRACE_PEER_SCORE || e->score != 0 || signbit(e->score);
+}
+
+/* The counts of an RPC's control part, each written when not zero. */
+static void trace_json_format_control(json_line *l, const trace_event *e) {
+    if (e->ihave_ids != 0) line_put_u64(l, "ihave_ids", e->ihave_ids);
+    if (e->iwant_ids != 0) line_put_u64(l, "iwant_ids", e->iwant_ids);
+    if (e->idontwant_ids != 0) line_put_u64(l, "idontwant_ids", e->idontwant_ids);
+    if (e->grafts != 0) line_put_u64(l, "grafts", e->grafts);
+    if (e->prunes != 0) line_put_u64(l, "prunes", e->prunes);
+    if (e->control_bytes != 0) line_put_u64(l, "control_bytes", e->control_bytes);
 }
 
 static int trace_json_format(json_line *l, const trace_event *e) {
@@ -158,6 +196,8 @@ static int trace_json_format(json_line *l, const trace_event *e) {
     if (e->size_bytes != 0 || trace_json_kind_has_size(e->kind)) line_put_u64(l, "size", e->size_bytes);
     if (e->payload_bytes != 0) line_put_u64(l, "payload_bytes", e->payload_bytes);
     if (e->message_count != 0) line_put_u64(l, "message_count", e->message_count);
+    trace_json_format_control(l, e);
+    if (trace_json_has_score(e)) line_put_real(l, "score", e->score);
     if (e->reason != NULL) line_put_string(l, "reason", e->reason);
     if (e->protocol != NULL) line_put_string(l, "protocol", e->protocol);
     line_put_text(l, "}\n");
@@ -189,38 +229,61 @@ typedef enum json_key {
     JSON_KEY_SIZE,
     JSON_KEY_PAYLOAD_BYTES,
     JSON_KEY_MESSAGE_COUNT,
+    JSON_KEY_IHAVE_IDS,
+    JSON_KEY_IWANT_IDS,
+    JSON_KEY_IDONTWANT_IDS,
+    JSON_KEY_GRAFTS,
+    JSON_KEY_PRUNES,
+    JSON_KEY_CONTROL_BYTES,
+    JSON_KEY_SCORE,
     JSON_KEY_REASON,
     JSON_KEY_PROTOCOL,
     JSON_KEY_COUNT
 } json_key;
 
+_Static_assert(JSON_KEY_COUNT <= 32, "the keys seen in a line are bits of a uint32_t");
+
+/* What a key takes, and what a value is. A number of digits alone is
+ * JSON_UNSIGNED; any other number (a sign, a fraction, an exponent) is
+ * JSON_REAL. A JSON_REAL key takes both kinds of number. */
+typedef enum json_type { JSON_STRING, JSON_UNSIGNED, JSON_REAL } json_type;
+
 typedef struct json_key_info {
     const char *name;
-    bool is_string;
+    json_type type;
     const char *type_error; /* static: the reader's errors are static texts */
 } json_key_info;
 
 static const json_key_info json_keys[JSON_KEY_COUNT] = {
-    [JSON_KEY_T] = {"t", false, "\"t\" must be an unsigned integer"},
-    [JSON_KEY_NODE] = {"node", false, "\"node\" must be an unsigned integer"},
-    [JSON_KEY_EVENT] = {"event", true, "\"event\" must be a string"},
-    [JSON_KEY_MSG_ID] = {"msg_id", true, "\"msg_id\" must be a string"},
-    [JSON_KEY_TOPIC] = {"topic", true, "\"topic\" must be a string"},
-    [JSON_KEY_PEER] = {"peer", true, "\"peer\" must be a string"},
-    [JSON_KEY_SIZE] = {"size", false, "\"size\" must be an unsigned integer"},
-    [JSON_KEY_PAYLOAD_BYTES] = {"payload_bytes", false, "\"payload_bytes\" must be an unsigned integer"},
-    [JSON_KEY_MESSAGE_COUNT] = {"message_count", false, "\"message_count\" must be an unsigned integer"},
-    [JSON_KEY_REASON] = {"reason", true, "\"reason\" must be a string"},
-    [JSON_KEY_PROTOCOL] = {"protocol", true, "\"protocol\" must be a string"},
+    [JSON_KEY_T] = {"t", JSON_UNSIGNED, "\"t\" must be an unsigned integer"},
+    [JSON_KEY_NODE] = {"node", JSON_UNSIGNED, "\"node\" must be an unsigned integer"},
+    [JSON_KEY_EVENT] = {"event", JSON_STRING, "\"event\" must be a string"},
+    [JSON_KEY_MSG_ID] = {"msg_id", JSON_STRING, "\"msg_id\" must be a string"},
+    [JSON_KEY_TOPIC] = {"topic", JSON_STRING, "\"topic\" must be a string"},
+    [JSON_KEY_PEER] = {"peer", JSON_STRING, "\"peer\" must be a string"},
+    [JSON_KEY_SIZE] = {"size", JSON_UNSIGNED, "\"size\" must be an unsigned integer"},
+    [JSON_KEY_PAYLOAD_BYTES] = {"payload_bytes", JSON_UNSIGNED, "\"payload_bytes\" must be an unsigned integer"},
+    [JSON_KEY_MESSAGE_COUNT] = {"message_count", JSON_UNSIGNED, "\"message_count\" must be an unsigned integer"},
+    [JSON_KEY_IHAVE_IDS] = {"ihave_ids", JSON_UNSIGNED, "\"ihave_ids\" must be an unsigned integer"},
+    [JSON_KEY_IWANT_IDS] = {"iwant_ids", JSON_UNSIGNED, "\"iwant_ids\" must be an unsigned integer"},
+    [JSON_KEY_IDONTWANT_IDS] = {"idontwant_ids", JSON_UNSIGNED, "\"idontwant_ids\" must be an unsigned integer"},
+    [JSON_KEY_GRAFTS] = {"grafts", JSON_UNSIGNED, "\"grafts\" must be an unsigned integer"},
+    [JSON_KEY_PRUNES] = {"prunes", JSON_UNSIGNED, "\"prunes\" must be an unsigned integer"},
+    [JSON_KEY_CONTROL_BYTES] = {"control_bytes", JSON_UNSIGNED, "\"control_bytes\" must be an unsigned integer"},
+    [JSON_KEY_SCORE] = {"score", JSON_REAL, "\"score\" must be a number"},
+    [JSON_KEY_REASON] = {"reason", JSON_STRING, "\"reason\" must be a string"},
+    [JSON_KEY_PROTOCOL] = {"protocol", JSON_STRING, "\"protocol\" must be a string"},
 };
 
-/* One parsed value: a string (bytes, NUL-terminated, no NUL inside) or an
- * unsigned integer. */
+/* One parsed value: a string (bytes, NUL-terminated, no NUL inside) or a
+ * number, whose text is kept too so that strtod reads exactly it. */
 typedef struct json_value {
-    bool is_string;
+    json_type type;
     char text[TRACE_JSON_LINE_MAX];
     size_t len;
-    uint64_t number;
+    uint64_t number;      /* JSON_UNSIGNED, unless out_of_range */
+    bool out_of_range;    /* JSON_UNSIGNED past UINT64_MAX */
+    double real;          /* any number */
 } json_value;
 
 typedef struct json_parser {
@@ -309,7 +372,7 @@ static int json_read_escape(json_parser *j, json_value *v) {
 
 /* A string after its opening quote; bytes >= 0x80 pass through as they are. */
 static int json_read_string(json_parser *j, json_value *v) {
-    v->is_string = true;
+    v->type = JSON_STRING;
     v->len = 0;
     for (;;) {
         unsigned char c = (unsigned char)*j->p;
@@ -324,16 +387,47 @@ static int json_read_string(json_parser *j, json_value *v) {
     return 0;
 }
 
-static int json_read_number(json_parser *j, json_value *v) {
-    v->is_string = false;
+static bool json_is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* The digits of the integer part, as an unsigned integer when they fit. */
+static void json_read_digits(json_parser *j, json_value *v) {
     v->number = 0;
-    if (*j->p == '0' && j->p[1] >= '0' && j->p[1] <= '9') return json_fail(j, "leading zero in a number");
-    while (*j->p >= '0' && *j->p <= '9') {
-        uint64_t digit = (uint64_t)(*j->p++ - '0');
-        if (v->number > (UINT64_MAX - digit) / 10) return json_fail(j, "number out of range");
-        v->number = v->number * 10 + digit;
+    v->out_of_range = false;
+    for (; json_is_digit(*j->p); j->p++) {
+        uint64_t digit = (uint64_t)(*j->p - '0');
+        if (v->number > (UINT64_MAX - digit) / 10) v->out_of_range = true;
+        else if (!v->out_of_range) v->number = v->number * 10 + digit;
     }
-    if (*j->p == '.' || *j->p == 'e' || *j->p == 'E') return json_fail(j, "numbers must be unsigned integers");
+}
+
+/* A JSON number: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static int json_read_number(json_parser *j, json_value *v) {
+    const char *start = j->p;
+    bool integral = *j->p != '-';
+    if (*j->p == '-') j->p++;
+    if (!json_is_digit(*j->p)) return json_fail(j, "bad number");
+    if (*j->p == '0' && json_is_digit(j->p[1])) return json_fail(j, "leading zero in a number");
+    json_read_digits(j, v);
+    if (*j->p == '.') {
+        integral = false;
+        if (!json_is_digit(*++j->p)) return json_fail(j, "bad number");
+        while (json_is_digit(*j->p)) j->p++;
+    }
+    if (*j->p == 'e' || *j->p == 'E') {
+        integral = false;
+        j->p++;
+        if (*j->p == '+' || *j->p == '-') j->p++;
+        if (!json_is_digit(*j->p)) return json_fail(j, "bad number");
+        while (json_is_digit(*j->p)) j->p++;
+    }
+    v->type = integral ? JSON_UNSIGNED : JSON_REAL;
+    v->len = (size_t)(j->p - start);
+    assert(v->len < sizeof v->text); /* the line itself is shorter */
+    memcpy(v->text, start, v->len);
+    v->text[v->len] = '\0';
+    char *end;
+    v->real = strtod(v->text, &end); /* an overflow gives an infinity, refused later */
+    assert(end == v->text + v->len);
     return 0;
 }
 
@@ -342,9 +436,8 @@ static int json_read_value(json_parser *j, json_value *v) {
         j->p++;
         return json_read_string(j, v);
     }
-    if (*j->p >= '0' && *j->p <= '9') return json_read_number(j, v);
-    if (*j->p == '-') return json_fail(j, "numbers must be unsigned integers");
-    return json_fail(j, "values must be strings or unsigned integers");
+    if (json_is_digit(*j->p) || *j->p == '-') return json_read_number(j, v);
+    return json_fail(j, "values must be strings or numbers");
 }
 
 static int json_key_lookup(const json_value *key) {
@@ -399,21 +492,57 @@ static int json_apply_string(json_parser *j, json_key key, const json_value *v, 
     }
 }
 
+/* A u32 field: n, or an error naming the key when it does not fit. */
+static int json_apply_u32(json_parser *j, json_key key, uint64_t n, uint32_t *out) {
+    static const char *const errors[JSON_KEY_COUNT] = {
+        [JSON_KEY_NODE] = "\"node\" out of range",
+        [JSON_KEY_MESSAGE_COUNT] = "\"message_count\" out of range",
+        [JSON_KEY_IHAVE_IDS] = "\"ihave_ids\" out of range",
+        [JSON_KEY_IWANT_IDS] = "\"iwant_ids\" out of range",
+        [JSON_KEY_IDONTWANT_IDS] = "\"idontwant_ids\" out of range",
+        [JSON_KEY_GRAFTS] = "\"grafts\" out of range",
+        [JSON_KEY_PRUNES] = "\"prunes\" out of range",
+    };
+    assert(errors[key] != NULL);
+    if (n > UINT32_MAX) return json_fail(j, errors[key]);
+    *out = (uint32_t)n;
+    return 0;
+}
+
 static int json_apply_number(json_parser *j, json_key key, uint64_t n, trace_event *e) {
     switch (key) {
     case JSON_KEY_T: e->time_ns = n; return 0;
-    case JSON_KEY_NODE:
-        if (n > UINT32_MAX) return json_fail(j, "\"node\" out of range");
-        e->node_index = (uint32_t)n;
-        return 0;
+    case JSON_KEY_NODE: return json_apply_u32(j, key, n, &e->node_index);
     case JSON_KEY_SIZE: e->size_bytes = n; return 0;
     case JSON_KEY_PAYLOAD_BYTES: e->payload_bytes = n; return 0;
-    case JSON_KEY_MESSAGE_COUNT:
-        if (n > UINT32_MAX) return json_fail(j, "\"message_count\" out of range");
-        e->message_count = (uint32_t)n;
-        return 0;
-    default: assert(0 && "not a number key"); return -1;
+    case JSON_KEY_MESSAGE_COUNT: return json_apply_u32(j, key, n, &e->message_count);
+    case JSON_KEY_IHAVE_IDS: return json_apply_u32(j, key, n, &e->ihave_ids);
+    case JSON_KEY_IWANT_IDS: return json_apply_u32(j, key, n, &e->iwant_ids);
+    case JSON_KEY_IDONTWANT_IDS: return json_apply_u32(j, key, n, &e->idontwant_ids);
+    case JSON_KEY_GRAFTS: return json_apply_u32(j, key, n, &e->grafts);
+    case JSON_KEY_PRUNES: return json_apply_u32(j, key, n, &e->prunes);
+    case JSON_KEY_CONTROL_BYTES: e->control_bytes = n; return 0;
+    default: assert(0 && "not an unsigned key"); return -1;
     }
+}
+
+/* A value for the key, checked against the key's type. */
+static int json_apply_value(json_parser *j, json_key key, const json_value *v, trace_event *e,
+                            trace_json_storage *s) {
+    json_type wanted = json_keys[key].type;
+    if (v->type == JSON_STRING || wanted == JSON_STRING) {
+        if (v->type != wanted) return json_fail(j, json_keys[key].type_error);
+        return json_apply_string(j, key, v, e, s);
+    }
+    if (wanted == JSON_REAL) {
+        assert(key == JSON_KEY_SCORE);
+        if (!isfinite(v->real)) return json_fail(j, "\"score\" out of range");
+        e->score = v->real;
+        return 0;
+    }
+    if (v->type == JSON_REAL) return json_fail(j, "numbers must be unsigned integers");
+    if (v->out_of_range) return json_fail(j, "number out of range");
+    return json_apply_number(j, key, v->number, e);
 }
 
 /* One "key": value member; *seen collects the keys met so far. */
@@ -430,9 +559,7 @@ static int json_read_member(json_parser *j, json_value *scratch, uint32_t *seen,
     if (*j->p++ != ':') return json_fail(j, "expected ':' after a key");
     json_skip_space(j);
     if (json_read_value(j, scratch) != 0) return -1;
-    if (scratch->is_string != json_keys[key].is_string) return json_fail(j, json_keys[key].type_error);
-    if (scratch->is_string) return json_apply_string(j, (json_key)key, scratch, e, s);
-    return json_apply_number(j, (json_key)key, scratch->number, e);
+    return json_apply_value(j, (json_key)key, scratch, e, s);
 }
 
 static int json_read_object(json_parser *j, trace_event *e, trace_json_storage *s) {

@@ -555,23 +555,8 @@ typedef struct unsupported {
     int issue;
 } unsupported;
 
-/* The gossipsub router runs the mesh, gossip, backoff and flood publish;
- * scoring and what depends on it (D_score, D_out, opportunistic grafting)
- * arrive with the rest of issue 5, so asking for them is refused rather
- * than ignored. */
-static bool gossipsub_asks_for_more(const gossipsub_params *g) {
-    gossipsub_params d;
-    gossipsub_defaults(&d);
-    return g->scoring || g->D_score != d.D_score || g->D_out != d.D_out ||
-           g->thresholds.opportunistic_graft != d.thresholds.opportunistic_graft ||
-           g->opportunistic_graft_peers != d.opportunistic_graft_peers ||
-           g->opportunistic_graft_ticks != d.opportunistic_graft_ticks;
-}
-
 int scenario_check_supported(const scenario *s, char *err, size_t err_cap) {
     const unsupported items[] = {
-        {s->protocol.router == ROUTER_GOSSIPSUB && gossipsub_asks_for_more(&s->protocol.gossipsub),
-         s->protocol.router_line, "protocol.gossipsub", "scoring, D_score, D_out and opportunistic grafting are ", 5},
         {s->churn.present, s->churn.line, "churn", "", 6},
         {s->offline_count > 0, s->offline_line, "offline", "", 6},
         {s->attacker_count > 0, s->attackers_line, "attackers", "", 6},

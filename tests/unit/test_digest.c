@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <string.h>
 
 #include "digest.h"
@@ -25,7 +26,8 @@ static trace_event full_event(void) {
                          .msg_id = sample_msg_id, .msg_id_len = sizeof sample_msg_id, .topic = "blocks",
                          .peer = sample_peer, .peer_len = sizeof sample_peer, .size_bytes = 1024,
                          .payload_bytes = 1000, .message_count = 2, .reason = "queue full",
-                         .protocol = "/floodsub/1.0.0"};
+                         .protocol = "/floodsub/1.0.0", .ihave_ids = 5, .iwant_ids = 6, .idontwant_ids = 7,
+                         .grafts = 1, .prunes = 2, .control_bytes = 345, .score = -12.5};
 }
 
 /* ---- the encoding, by hand -------------------------------------------- */
@@ -37,6 +39,18 @@ typedef struct canonical {
 
 static void put_le(canonical *c, uint64_t value, int width) {
     for (int i = 0; i < width; i++) c->bytes[c->len++] = (uint8_t)(value >> (8 * i));
+}
+
+/* The score as its IEEE-754 bits, taken apart by hand: sign, biased
+ * exponent and fraction of a normal number or zero, the two cases the
+ * tests use; frexp gives them without looking at the double's memory. */
+static uint64_t score_bits(double score) {
+    if (score == 0) return signbit(score) ? 1ull << 63 : 0;
+    int exponent;
+    double fraction = frexp(fabs(score), &exponent); /* in [0.5, 1) */
+    uint64_t mantissa = (uint64_t)ldexp(fraction, 53) & ((1ull << 52) - 1);
+    uint64_t biased = (uint64_t)(exponent - 1 + 1023);
+    return (signbit(score) ? 1ull << 63 : 0) | biased << 52 | mantissa;
 }
 
 static void put_field(canonical *c, const void *data, size_t len) {
@@ -52,6 +66,13 @@ static void put_event(canonical *c, const trace_event *e) {
     put_le(c, e->size_bytes, 8);
     put_le(c, e->payload_bytes, 8);
     put_le(c, e->message_count, 4);
+    put_le(c, e->ihave_ids, 4);
+    put_le(c, e->iwant_ids, 4);
+    put_le(c, e->idontwant_ids, 4);
+    put_le(c, e->grafts, 4);
+    put_le(c, e->prunes, 4);
+    put_le(c, e->control_bytes, 8);
+    put_le(c, score_bits(e->score), 8);
     put_field(c, e->msg_id, e->msg_id == NULL ? 0 : e->msg_id_len);
     put_field(c, e->topic, e->topic == NULL ? 0 : strlen(e->topic));
     put_field(c, e->peer, e->peer == NULL ? 0 : e->peer_len);
@@ -111,7 +132,7 @@ static void the_digest_of_a_fixed_event_list_is_stable(void **state) {
                                             .peer = sample_peer, .peer_len = sizeof sample_peer}};
     char actual[DIGEST_HEX_BYTES];
     digest_of(events, 2, actual);
-    assert_string_equal(actual, "fccea9c9b274b5a35b62426ca9dc9aaee0c31fc1a338b8beac8478f27615e7fa");
+    assert_string_equal(actual, "104061c3ffc2cd8b77ce9d0f5d52955fb2b61a079d0a5d79e1696d70225e113f");
 }
 
 static void the_empty_trace_has_the_digest_of_no_bytes(void **state) {
@@ -127,7 +148,7 @@ static void the_empty_trace_has_the_digest_of_no_bytes(void **state) {
 static void changing_any_field_changes_the_digest(void **state) {
     (void)state;
     static const uint8_t other_id[] = {0x01};
-    enum { VARIANTS = 12 };
+    enum { VARIANTS = 19 };
     trace_event variants[VARIANTS];
     for (int i = 0; i < VARIANTS; i++) variants[i] = full_event();
     variants[1].kind = TRACE_RECV_RPC;
@@ -142,6 +163,13 @@ static void changing_any_field_changes_the_digest(void **state) {
     variants[9].peer_len--;
     variants[10].reason = "queue ful";
     variants[11].protocol = "/meshsub/1.1.0";
+    variants[12].ihave_ids++;
+    variants[13].iwant_ids++;
+    variants[14].idontwant_ids++;
+    variants[15].grafts++;
+    variants[16].prunes++;
+    variants[17].control_bytes++;
+    variants[18].score = nextafter(variants[18].score, 0); /* the smallest change a double can make */
     char hex[VARIANTS][DIGEST_HEX_BYTES];
     for (int i = 0; i < VARIANTS; i++) digest_of(&variants[i], 1, hex[i]);
     for (int i = 0; i < VARIANTS; i++)
@@ -173,6 +201,32 @@ static void moving_bytes_between_fields_changes_the_digest(void **state) {
     assert_string_not_equal(hex_a, hex_b);
 }
 
+/* The score enters as its bits: a behaviour that differs only in the sign
+ * of a zero score is a different behaviour. */
+static void a_score_of_minus_zero_differs_from_zero(void **state) {
+    (void)state;
+    trace_event plus = {.kind = TRACE_PEER_SCORE, .time_ns = 5, .score = 0.0};
+    trace_event minus = plus;
+    minus.score = -0.0;
+    char hex_plus[DIGEST_HEX_BYTES], hex_minus[DIGEST_HEX_BYTES];
+    digest_of(&plus, 1, hex_plus);
+    digest_of(&minus, 1, hex_minus);
+    assert_string_not_equal(hex_plus, hex_minus);
+}
+
+/* The hand-made bits above agree with the double's own memory, so the
+ * canonical bytes are the IEEE-754 ones the header promises. */
+static void score_bits_are_the_ieee_754_encoding(void **state) {
+    (void)state;
+    const double values[] = {-12.5, 0.1, 1e-300, 123456789.0, -0.0, 0.0};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        uint64_t bits;
+        memcpy(&bits, &values[i], sizeof bits);
+        assert_int_equal(score_bits(values[i]), bits);
+    }
+    assert_int_equal(score_bits(-12.5), 0xc029000000000000ull);
+}
+
 /* The encoding writes length 0 for an absent field, as for an empty one. */
 static void an_absent_string_encodes_as_an_empty_one(void **state) {
     (void)state;
@@ -195,6 +249,8 @@ int main(void) {
         cmocka_unit_test(the_order_of_events_matters),
         cmocka_unit_test(moving_bytes_between_fields_changes_the_digest),
         cmocka_unit_test(an_absent_string_encodes_as_an_empty_one),
+        cmocka_unit_test(a_score_of_minus_zero_differs_from_zero),
+        cmocka_unit_test(score_bits_are_the_ieee_754_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

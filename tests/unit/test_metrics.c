@@ -2,13 +2,16 @@
  * test_metrics: the run's measurements (analysis/metrics.h) from synthetic
  * event sequences whose right answers can be worked out by hand: who was
  * eligible, which deliveries were late, the nearest-rank percentiles, hops
- * through a chain, bandwidth and overheads, and the timeseries rows.
+ * through a chain, bandwidth and overheads, the timeseries rows, and the
+ * gossipsub measures: control totals, mesh degree range, score percentiles.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +109,29 @@ static void send_rpc(world *w, uint64_t t, uint32_t node, uint32_t to, uint64_t 
     emit(w, (trace_event){.kind = TRACE_SEND_RPC, .time_ns = t, .node_index = node, .peer = w->ids[to].bytes,
                           .peer_len = w->ids[to].len, .size_bytes = size, .payload_bytes = payload,
                           .message_count = payload > 0});
+}
+
+/* A send_rpc carrying only a control part. */
+static void send_control(world *w, uint64_t t, uint32_t node, trace_event counts) {
+    counts.kind = TRACE_SEND_RPC;
+    counts.time_ns = t;
+    counts.node_index = node;
+    counts.size_bytes = counts.control_bytes + 10; /* framing */
+    emit(w, counts);
+}
+
+static void graft(world *w, uint64_t t, uint32_t node) {
+    emit(w, (trace_event){.kind = TRACE_GRAFT, .time_ns = t, .node_index = node, .topic = TOPIC});
+}
+
+static void prune(world *w, uint64_t t, uint32_t node) {
+    emit(w, (trace_event){.kind = TRACE_PRUNE, .time_ns = t, .node_index = node, .topic = TOPIC});
+}
+
+/* node's view of peer's score. */
+static void score(world *w, uint64_t t, uint32_t node, uint32_t peer, double value) {
+    emit(w, (trace_event){.kind = TRACE_PEER_SCORE, .time_ns = t, .node_index = node, .peer = w->ids[peer].bytes,
+                          .peer_len = w->ids[peer].len, .score = value});
 }
 
 static void peer_event(world *w, trace_kind kind, uint64_t t, uint32_t node, uint32_t peer) {
@@ -371,13 +397,15 @@ static void timeseries_rows_hold_gauges_and_counts_per_interval(void **state) {
     assert_int_equal(count_lines(path), 4);
     read_line(path, 0, line, sizeof line);
     assert_string_equal(line, "time_s,online_nodes,connections,mesh_degree_mean,deliveries,duplicates,"
-                              "bytes_sent,delivery_ratio,latency_ms_p50,latency_ms_p99");
+                              "bytes_sent,delivery_ratio,latency_ms_p50,latency_ms_p99,mesh_degree_min,"
+                              "mesh_degree_max,mesh_degree_mean_subscribed,control_bytes,payload_bytes_sent,"
+                              "ihave_ids,iwant_ids,score_p10,score_p50,score_p90,score_min");
     read_line(path, 1, line, sizeof line);
-    assert_string_equal(line, "1,2,2,0,1,0,100,1,700,700");
+    assert_string_equal(line, "1,2,2,0,1,0,100,1,700,700,0,0,0,0,40,0,0,,,,");
     read_line(path, 2, line, sizeof line);
-    assert_string_equal(line, "2,2,2,0.5,0,1,0,,,");
+    assert_string_equal(line, "2,2,2,0.5,0,1,0,,,,0,1,0.5,0,0,0,0,,,,");
     read_line(path, 3, line, sizeof line);
-    assert_string_equal(line, "3,1,0,1,0,0,0,,,");
+    assert_string_equal(line, "3,1,0,1,0,0,0,,,,1,1,1,0,0,0,0,,,,");
     unlink(path);
     metrics_destroy(w.m);
 }
@@ -396,7 +424,7 @@ static void a_remove_peer_without_add_peer_leaves_connections_alone(void **state
     temp_path(path, sizeof path, "connections.csv");
     assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
     read_line(path, 1, line, sizeof line);
-    assert_string_equal(line, "1,3,1,0,0,0,0,,,");
+    assert_string_equal(line, "1,3,1,0,0,0,0,,,,0,0,0,0,0,0,0,,,,");
     unlink(path);
     metrics_destroy(w.m);
 }
@@ -481,8 +509,200 @@ static void metrics_json_reports_the_summary_and_the_run(void **state) {
     assert_true(file_contains(path, "\"p50\": 10,\n"));
     assert_true(file_contains(path, "\"wall_seconds\": 0.25,\n"));
     assert_true(file_contains(path, "\"events_processed\": 1234\n}\n"));
+    assert_true(file_contains(path, "\"control\": {\n    \"ihave_ids\": 0,\n"));
+    assert_false(file_contains(path, "\"scores\"")); /* no peer_score: no scoring */
     unlink(path);
     metrics_destroy(w.m);
+}
+
+/* ---- gossipsub: control, mesh range, scores --------------------------- */
+
+static void control_totals_sum_what_honest_nodes_send(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 2, 10 * S, 10 * S); /* node 2 is an attacker */
+    all_up_and_joined(&w, 2);
+    send_rpc(&w, 1 * S, 0, 1, 2100, 2000);
+    send_control(&w, 1 * S, 0, (trace_event){.ihave_ids = 12, .iwant_ids = 1, .idontwant_ids = 4, .grafts = 2,
+                                              .prunes = 1, .control_bytes = 300});
+    send_control(&w, 2 * S, 1, (trace_event){.ihave_ids = 3, .iwant_ids = 5, .control_bytes = 200});
+    send_control(&w, 2 * S, 2, (trace_event){.ihave_ids = 1000, .control_bytes = 99999}); /* the attacker's */
+    emit(&w, (trace_event){.kind = TRACE_RECV_RPC, .time_ns = 2 * S, .node_index = 0, .ihave_ids = 7,
+                           .control_bytes = 70}); /* received, not sent */
+    metrics_summary s = finish(&w, 10 * S);
+    assert_int_equal(s.ihave_ids_sent, 15);
+    assert_int_equal(s.iwant_ids_sent, 6);
+    assert_int_equal(s.idontwant_ids_sent, 4);
+    assert_int_equal(s.grafts_sent, 2);
+    assert_int_equal(s.prunes_sent, 1);
+    assert_int_equal(s.control_bytes_sent, 500);
+    assert_true(s.control_bytes_per_payload_byte == 500.0 / 2000.0);
+    assert_true(s.control_overhead == (2100.0 + 310 + 210 - 2000) / 2000.0); /* still every non-payload byte */
+    run_info info = {.scenario_name = "c", .digest_hex = "00", .router = "gossipsub"};
+    char path[256];
+    temp_path(path, sizeof path, "control.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_true(file_contains(path, "  \"control\": {\n    \"ihave_ids\": 15,\n    \"iwant_ids\": 6,\n"
+                                    "    \"idontwant_ids\": 4,\n    \"grafts\": 2,\n    \"prunes\": 1,\n"
+                                    "    \"control_bytes\": 500,\n    \"control_bytes_per_payload_byte\": 0.25\n  },\n"));
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+static void control_columns_count_the_rows_control_traffic(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 2, 2, 1 * S, 2 * S);
+    all_up_and_joined(&w, 2);
+    send_control(&w, 100 * MS, 0, (trace_event){.ihave_ids = 2, .iwant_ids = 1, .control_bytes = 50});
+    send_control(&w, 900 * MS, 1, (trace_event){.ihave_ids = 3, .control_bytes = 70});
+    send_rpc(&w, 1500 * MS, 0, 1, 600, 500);
+    send_control(&w, 1500 * MS, 0, (trace_event){.iwant_ids = 4, .control_bytes = 20});
+    finish(&w, 2 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "control.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(line, "1,2,0,0,0,0,140,,,,0,0,0,120,0,5,1,,,,");
+    read_line(path, 2, line, sizeof line);
+    assert_string_equal(line, "2,2,0,0,0,0,630,,,,0,0,0,20,500,0,4,,,,");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* Four nodes; node 3 is online but subscribes to nothing, so it is out of
+ * min, max and the subscribed mean, but in the plain mean. */
+static void mesh_degree_range_covers_online_subscribed_nodes(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 4, 4, 1 * S, 3 * S);
+    all_up_and_joined(&w, 3);
+    node_up(&w, 0, 3);
+    for (int i = 0; i < 3; i++) graft(&w, 100 * MS, 0);
+    graft(&w, 100 * MS, 1);
+    graft(&w, 100 * MS, 2);
+    graft(&w, 100 * MS, 2);
+    graft(&w, 200 * MS, 3); /* a relay's graft: in the plain mean only */
+    prune(&w, 200 * MS, 3);
+    emit(&w, (trace_event){.kind = TRACE_LEAVE, .time_ns = 1500 * MS, .node_index = 2, .topic = TOPIC});
+    node_down(&w, 2500 * MS, 0);
+    node_down(&w, 2500 * MS, 1);
+    finish(&w, 3 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "mesh.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    read_line(path, 1, line, sizeof line); /* degrees 3, 1, 2 and the relay's 0 */
+    assert_string_equal(line, "1,4,0,1.5,0,0,0,,,,1,3,2,0,0,0,0,,,,");
+    read_line(path, 2, line, sizeof line); /* node 2 left its topic: 3 and 1 */
+    assert_string_equal(line, "2,4,0,1.5,0,0,0,,,,1,3,2,0,0,0,0,,,,");
+    read_line(path, 3, line, sizeof line); /* no subscribed node online: empty cells */
+    assert_string_equal(line, "3,2,0,1,0,0,0,,,,,,,0,0,0,0,,,,");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* Nodes 0-2 are honest, node 3 an attacker. Row 1 has ten honest scores,
+ * row 2 none, row 3 three; the attacker's scores and scores of it are out. */
+static world scored_world(void) {
+    world w;
+    world_init(&w, 4, 3, 1 * S, 3 * S);
+    all_up_and_joined(&w, 3);
+    node_up(&w, 0, 3);
+    const double first[] = {-2.5, 7, 0.5, 3, -1, 10, 4, 8, 2, 6};
+    for (uint32_t i = 0; i < 10; i++) score(&w, 500 * MS, i % 3, (i + 1) % 3, first[i]);
+    score(&w, 500 * MS, 0, 3, -100); /* of the attacker */
+    score(&w, 500 * MS, 3, 0, -200); /* by the attacker */
+    score(&w, 2500 * MS, 0, 1, 7);
+    score(&w, 2500 * MS, 1, 2, 5);
+    score(&w, 2500 * MS, 2, 0, 6);
+    score(&w, 2600 * MS, 1, 0, NAN); /* not a score a percentile can use */
+    return w;
+}
+
+static void score_columns_are_nearest_rank_percentiles_of_honest_scores(void **state) {
+    (void)state;
+    world w = scored_world();
+    finish(&w, 3 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "scores.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    /* Sorted: -2.5 -1 0.5 2 3 4 6 7 8 10; ranks 1, 5 and 9 of 10. */
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(line, "1,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,-2.5,3,8,-2.5");
+    read_line(path, 2, line, sizeof line);
+    assert_string_equal(line, "2,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,,,,");
+    read_line(path, 3, line, sizeof line); /* 5 6 7: ranks 1, 2 and 3 of 3 */
+    assert_string_equal(line, "3,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,5,6,7,5");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+static void the_score_summary_is_the_last_row_with_honest_scores(void **state) {
+    (void)state;
+    world w = scored_world();
+    metrics_summary s = finish(&w, 3 * S);
+    assert_int_equal(s.peer_score_events, 16);
+    assert_int_equal(s.score_samples, 3);
+    assert_true(s.score_p10 == 5);
+    assert_true(s.score_p50 == 6);
+    assert_true(s.score_min == 5);
+    run_info info = {.scenario_name = "s", .digest_hex = "00", .router = "gossipsub"};
+    char path[256];
+    temp_path(path, sizeof path, "scores.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_true(file_contains(path, "  \"scores\": {\n    \"samples\": 3,\n    \"honest_p10\": 5,\n"
+                                    "    \"honest_p50\": 6,\n    \"honest_min\": 5\n  },\n  \"counts\""));
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* Scoring on, but every score is of the attacker: the object says so. */
+static void scores_of_attackers_only_give_zero_samples(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 2, 1, 1 * S, 1 * S);
+    all_up_and_joined(&w, 1);
+    node_up(&w, 0, 1);
+    score(&w, 100 * MS, 0, 1, -50);
+    metrics_summary s = finish(&w, 1 * S);
+    assert_int_equal(s.peer_score_events, 1);
+    assert_int_equal(s.score_samples, 0);
+    run_info info = {.scenario_name = "a", .digest_hex = "00", .router = "gossipsub"};
+    char path[256];
+    temp_path(path, sizeof path, "attacker-scores.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_true(file_contains(path, "  \"scores\": {\n    \"samples\": 0\n  },\n"));
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* More scores in one row than the metrics keep (1M): a uniform reservoir
+ * stands for them. 0, 1/N, ..., (N-1)/N in a scrambled order: min and
+ * count stay exact, the percentiles land within sampling error of 0.1
+ * and 0.5, and the same input gives the same output. */
+#define MANY_SCORES (3u << 19)
+#define SCORE_STRIDE 1000003u /* coprime with MANY_SCORES: a permutation */
+
+static metrics_summary many_scores(void) {
+    world w;
+    world_init(&w, 2, 2, 1 * S, 1 * S);
+    all_up_and_joined(&w, 2);
+    for (uint32_t i = 0; i < MANY_SCORES; i++)
+        score(&w, 500 * MS, 0, 1, (double)((uint64_t)i * SCORE_STRIDE % MANY_SCORES) / MANY_SCORES);
+    metrics_summary s = finish(&w, 1 * S);
+    metrics_destroy(w.m);
+    return s;
+}
+
+static void a_crowded_row_keeps_a_uniform_reservoir_of_scores(void **state) {
+    (void)state;
+    metrics_summary a = many_scores(), b = many_scores();
+    assert_int_equal(a.score_samples, MANY_SCORES);
+    assert_true(a.score_min == 0);
+    assert_true(fabs(a.score_p10 - 0.1) < 0.002);
+    assert_true(fabs(a.score_p50 - 0.5) < 0.002);
+    assert_true(a.score_p10 == b.score_p10);
+    assert_true(a.score_p50 == b.score_p50);
 }
 
 int main(void) {
@@ -504,6 +724,13 @@ int main(void) {
         cmocka_unit_test(messages_csv_has_one_row_per_published_message),
         cmocka_unit_test(latencies_file_lists_every_latency_sorted_in_ms),
         cmocka_unit_test(metrics_json_reports_the_summary_and_the_run),
+        cmocka_unit_test(control_totals_sum_what_honest_nodes_send),
+        cmocka_unit_test(control_columns_count_the_rows_control_traffic),
+        cmocka_unit_test(mesh_degree_range_covers_online_subscribed_nodes),
+        cmocka_unit_test(score_columns_are_nearest_rank_percentiles_of_honest_scores),
+        cmocka_unit_test(the_score_summary_is_the_last_row_with_honest_scores),
+        cmocka_unit_test(scores_of_attackers_only_give_zero_samples),
+        cmocka_unit_test(a_crowded_row_keeps_a_uniform_reservoir_of_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +44,9 @@ static trace_event full_event(trace_kind kind, const peer_id *peer) {
                          .msg_id = sample_msg_id, .msg_id_len = sizeof sample_msg_id, .topic = "blocks",
                          .peer = peer->bytes, .peer_len = peer->len, .size_bytes = 1024u + kind,
                          .payload_bytes = 1000u + kind, .message_count = 2u + kind, .reason = "because",
-                         .protocol = "/floodsub/1.0.0"};
+                         .protocol = "/floodsub/1.0.0", .ihave_ids = 10u + kind, .iwant_ids = 20u + kind,
+                         .idontwant_ids = 30u + kind, .grafts = 1u + kind, .prunes = 2u + kind,
+                         .control_bytes = 400u + kind, .score = -1.0 / 3.0 + kind};
 }
 
 /* Writes e and returns the line, newline included (static storage). */
@@ -79,6 +83,21 @@ static void assert_same_event(const trace_event *a, const trace_event *b) {
     assert_int_equal(a->message_count, b->message_count);
     assert_same_string(a->reason, b->reason);
     assert_same_string(a->protocol, b->protocol);
+    assert_int_equal(a->ihave_ids, b->ihave_ids);
+    assert_int_equal(a->iwant_ids, b->iwant_ids);
+    assert_int_equal(a->idontwant_ids, b->idontwant_ids);
+    assert_int_equal(a->grafts, b->grafts);
+    assert_int_equal(a->prunes, b->prunes);
+    assert_int_equal(a->control_bytes, b->control_bytes);
+    assert_memory_equal(&a->score, &b->score, sizeof a->score); /* the same bits, -0 included */
+}
+
+/* Writes e, reads the line back into *back, and checks both agree. */
+static void round_trip(const trace_event *e, trace_event *back, trace_json_storage *storage) {
+    const char *error = "unset";
+    assert_int_equal(trace_json_read(written_line(e), back, storage, &error), 0);
+    assert_null(error);
+    assert_same_event(e, back);
 }
 
 static void digest_one(const trace_event *e, char hex[DIGEST_HEX_BYTES]) {
@@ -110,12 +129,82 @@ static void every_kind_round_trips_with_all_fields(void **state) {
 static void extreme_numbers_round_trip(void **state) {
     (void)state;
     trace_event e = {.kind = TRACE_RECV_RPC, .time_ns = UINT64_MAX, .node_index = UINT32_MAX,
-                     .size_bytes = UINT64_MAX, .payload_bytes = UINT64_MAX - 1, .message_count = UINT32_MAX};
+                     .size_bytes = UINT64_MAX, .payload_bytes = UINT64_MAX - 1, .message_count = UINT32_MAX,
+                     .ihave_ids = UINT32_MAX, .iwant_ids = UINT32_MAX - 1, .idontwant_ids = UINT32_MAX - 2,
+                     .grafts = UINT32_MAX - 3, .prunes = UINT32_MAX - 4, .control_bytes = UINT64_MAX - 5};
     trace_event back;
     trace_json_storage storage;
-    const char *error;
-    assert_int_equal(trace_json_read(written_line(&e), &back, &storage, &error), 0);
-    assert_same_event(&e, &back);
+    round_trip(&e, &back, &storage);
+}
+
+/* Every double the router could produce reads back with the same bits:
+ * thirds and tenths, the extremes, subnormals, both zeros. */
+static void scores_round_trip_bit_for_bit(void **state) {
+    (void)state;
+    const double scores[] = {0.0, -0.0, 0.1, -1.0 / 3.0, 2.0 / 3.0, 1e-310, -DBL_MIN, DBL_MAX, -DBL_MAX,
+                             DBL_TRUE_MIN, 123456.789, -1000.0, 5e-324 * 3};
+    peer_id peer = test_peer(3);
+    for (size_t i = 0; i < sizeof scores / sizeof scores[0]; i++) {
+        trace_event e = {.kind = TRACE_PEER_SCORE, .time_ns = 5 * S, .node_index = 2, .peer = peer.bytes,
+                         .peer_len = peer.len, .score = scores[i]}, back;
+        trace_json_storage storage;
+        round_trip(&e, &back, &storage);
+    }
+}
+
+static void a_peer_score_line_has_the_documented_shape(void **state) {
+    (void)state;
+    peer_id peer = test_peer(4);
+    char peer_text[PEER_ID_TEXT_MAX], expected[TRACE_JSON_LINE_MAX];
+    assert_int_equal(peer_id_to_text(&peer, peer_text, sizeof peer_text), 0);
+    trace_event e = {.kind = TRACE_PEER_SCORE, .time_ns = 5000000000, .node_index = 2, .peer = peer.bytes,
+                     .peer_len = peer.len, .score = -3.25};
+    snprintf(expected, sizeof expected,
+             "{\"t\":5000000000,\"node\":2,\"event\":\"peer_score\",\"peer\":\"%s\",\"score\":-3.25}\n", peer_text);
+    assert_string_equal(written_line(&e), expected);
+    e.score = 0.1; /* the shortest text that reads back, not 0.10000000000000001 */
+    snprintf(expected, sizeof expected,
+             "{\"t\":5000000000,\"node\":2,\"event\":\"peer_score\",\"peer\":\"%s\",\"score\":0.1}\n", peer_text);
+    assert_string_equal(written_line(&e), expected);
+}
+
+/* A zero score is a score: peer_score always says it. Elsewhere a zero
+ * score is no score and is left out. */
+static void a_zero_score_is_written_only_for_peer_score(void **state) {
+    (void)state;
+    trace_event score = {.kind = TRACE_PEER_SCORE, .time_ns = 1, .node_index = 0};
+    assert_string_equal(written_line(&score), "{\"t\":1,\"node\":0,\"event\":\"peer_score\",\"score\":0}\n");
+    trace_event leave = {.kind = TRACE_LEAVE, .time_ns = 1, .node_index = 0, .topic = "x"};
+    assert_string_equal(written_line(&leave), "{\"t\":1,\"node\":0,\"event\":\"leave\",\"topic\":\"x\"}\n");
+}
+
+static void control_counts_follow_message_count_and_zeros_are_left_out(void **state) {
+    (void)state;
+    trace_event e = {.kind = TRACE_SEND_RPC, .time_ns = 7, .node_index = 1, .size_bytes = 300,
+                     .payload_bytes = 100, .message_count = 1, .ihave_ids = 12, .iwant_ids = 0,
+                     .idontwant_ids = 3, .grafts = 1, .prunes = 0, .control_bytes = 180};
+    assert_string_equal(written_line(&e), "{\"t\":7,\"node\":1,\"event\":\"send_rpc\",\"size\":300,"
+                                          "\"payload_bytes\":100,\"message_count\":1,\"ihave_ids\":12,"
+                                          "\"idontwant_ids\":3,\"grafts\":1,\"control_bytes\":180}\n");
+    trace_event back;
+    trace_json_storage storage;
+    round_trip(&e, &back, &storage);
+}
+
+/* JSON numbers other writers may use for a score: integers, exponents. */
+static void the_reader_takes_any_json_number_as_a_score(void **state) {
+    (void)state;
+    const char *texts[] = {"3", "-7", "-1.5e-3", "2E+2", "0.0", "-0"};
+    const double values[] = {3.0, -7.0, -0.0015, 200.0, 0.0, -0.0};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "{\"t\":1,\"node\":0,\"event\":\"peer_score\",\"score\":%s}", texts[i]);
+        trace_event back;
+        trace_json_storage storage;
+        const char *error;
+        assert_int_equal(trace_json_read(line, &back, &storage, &error), 0);
+        assert_memory_equal(&back.score, &values[i], sizeof values[i]);
+    }
 }
 
 static void a_line_has_the_documented_shape(void **state) {
@@ -183,6 +272,8 @@ static void the_writer_refuses_what_it_could_not_read_back(void **state) {
     memset(long_topic, 't', sizeof long_topic - 1);
     trace_event bad_peer = {.kind = TRACE_ADD_PEER, .peer = not_a_peer, .peer_len = sizeof not_a_peer};
     trace_event bad_topic = {.kind = TRACE_JOIN, .topic = long_topic};
+    trace_event nan_score = {.kind = TRACE_PEER_SCORE, .score = NAN};
+    trace_event infinite_score = {.kind = TRACE_PEER_SCORE, .score = -INFINITY};
     char buffer[64];
     FILE *out = fmemopen(buffer, sizeof buffer, "w");
     assert_non_null(out);
@@ -190,6 +281,10 @@ static void the_writer_refuses_what_it_could_not_read_back(void **state) {
     assert_int_equal(trace_json_write(out, &bad_peer), -1);
     assert_int_equal(errno, EINVAL);
     assert_int_equal(trace_json_write(out, &bad_topic), -1);
+    errno = 0;
+    assert_int_equal(trace_json_write(out, &nan_score), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(trace_json_write(out, &infinite_score), -1);
     assert_int_equal(ftell(out), 0); /* nothing half-written */
     fclose(out);
 }
@@ -218,7 +313,18 @@ static const bad_line bad_lines[] = {
     {"{\"t\":01,\"node\":2,\"event\":\"join\"}", "leading zero in a number"},
     {"{\"t\":1,\"t\":2,\"node\":2,\"event\":\"join\"}", "repeated key"},
     {"{\"x\":1}", "unknown key"},
-    {"{\"t\":true}", "values must be strings or unsigned integers"},
+    {"{\"t\":true}", "values must be strings or numbers"},
+    {"{\"t\":-x}", "bad number"},
+    {"{\"t\":1,\"node\":1,\"event\":\"peer_score\",\"score\":\"1\"}", "\"score\" must be a number"},
+    {"{\"t\":1,\"node\":1,\"event\":\"peer_score\",\"score\":1e400}", "\"score\" out of range"},
+    {"{\"t\":1,\"node\":1,\"event\":\"peer_score\",\"score\":1.}", "bad number"},
+    {"{\"t\":1,\"node\":1,\"event\":\"peer_score\",\"score\":1e}", "bad number"},
+    {"{\"t\":1,\"node\":1,\"event\":\"peer_score\",\"score\":.5}", "values must be strings or numbers"},
+    {"{\"t\":1,\"node\":1,\"event\":\"peer_score\",\"score\":-01}", "leading zero in a number"},
+    {"{\"t\":1,\"node\":1,\"event\":\"peer_score\",\"score\":0x10}", "expected ',' or '}'"},
+    {"{\"t\":1,\"node\":1,\"event\":\"send_rpc\",\"grafts\":4294967296}", "\"grafts\" out of range"},
+    {"{\"t\":1,\"node\":1,\"event\":\"send_rpc\",\"ihave_ids\":1.5}", "numbers must be unsigned integers"},
+    {"{\"t\":1,\"node\":1,\"event\":\"send_rpc\",\"control_bytes\":\"9\"}", "\"control_bytes\" must be an unsigned integer"},
     {"{\"t\":1,\"node\":4294967296,\"event\":\"join\"}", "\"node\" out of range"},
     {"{\"t\":1,\"node\":1,\"event\":\"send_rpc\",\"message_count\":4294967296}", "\"message_count\" out of range"},
     {"{\"t\":1,\"node\":2,\"event\":\"join\"} x", "bytes after the object"},
@@ -358,7 +464,8 @@ static void read_file_of_a_missing_file_says_so(void **state) {
     assert_string_equal(err, "/nonexistent/trace.jsonl: No such file or directory");
 }
 
-/* A small run: three nodes, one message, a late delivery, rpc traffic. */
+/* A small run: three nodes, one message, a late delivery, rpc traffic with
+ * a control part, and scores. */
 static size_t sample_run(trace_event *events, const peer_id *peers) {
     size_t n = 0;
     for (uint32_t i = 0; i < 3; i++) {
@@ -385,7 +492,13 @@ static size_t sample_run(trace_event *events, const peer_id *peers) {
         events[n++] = e;
     }
     events[n++] = (trace_event){.kind = TRACE_SEND_RPC, .time_ns = 12 * S, .node_index = 1, .peer = peers[2].bytes,
-                                .peer_len = peers[2].len, .size_bytes = 600, .payload_bytes = 512, .message_count = 1};
+                                .peer_len = peers[2].len, .size_bytes = 600, .payload_bytes = 512, .message_count = 1,
+                                .ihave_ids = 3, .iwant_ids = 2, .idontwant_ids = 1, .grafts = 1, .prunes = 1,
+                                .control_bytes = 70};
+    for (uint32_t i = 0; i < 3; i++)
+        events[n++] = (trace_event){.kind = TRACE_PEER_SCORE, .time_ns = 13 * S, .node_index = i,
+                                    .peer = peers[(i + 1) % 3].bytes, .peer_len = peers[(i + 1) % 3].len,
+                                    .score = 0.1 * i - 1.0 / 3.0};
     events[n++] = (trace_event){.kind = TRACE_NODE_DOWN, .time_ns = 15 * S, .node_index = 2};
     assert_true(n <= EVENTS_MAX);
     return n;
@@ -432,6 +545,14 @@ static void metrics_and_digest_from_a_trace_file_equal_those_computed_live(void 
     assert_true(a.hops_mean == b.hops_mean);
     assert_true(a.bandwidth_bytes_per_node_per_s == b.bandwidth_bytes_per_node_per_s);
     assert_true(a.amplification == b.amplification);
+    assert_int_equal(a.control_bytes_sent, 70);
+    assert_int_equal(a.control_bytes_sent, b.control_bytes_sent);
+    assert_int_equal(a.ihave_ids_sent, b.ihave_ids_sent);
+    assert_int_equal(a.iwant_ids_sent, b.iwant_ids_sent);
+    assert_int_equal(a.score_samples, 3);
+    assert_int_equal(a.score_samples, b.score_samples);
+    assert_true(a.score_p50 == b.score_p50);
+    assert_true(a.score_min == b.score_min);
     metrics_destroy(live.m);
     metrics_destroy(replay.m);
     unlink(path);
@@ -441,7 +562,12 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_kind_round_trips_with_all_fields),
         cmocka_unit_test(extreme_numbers_round_trip),
+        cmocka_unit_test(scores_round_trip_bit_for_bit),
         cmocka_unit_test(a_line_has_the_documented_shape),
+        cmocka_unit_test(a_peer_score_line_has_the_documented_shape),
+        cmocka_unit_test(a_zero_score_is_written_only_for_peer_score),
+        cmocka_unit_test(control_counts_follow_message_count_and_zeros_are_left_out),
+        cmocka_unit_test(the_reader_takes_any_json_number_as_a_score),
         cmocka_unit_test(keys_that_do_not_apply_are_left_out),
         cmocka_unit_test(strings_are_escaped_and_read_back_unchanged),
         cmocka_unit_test(the_reader_decodes_every_json_escape),
