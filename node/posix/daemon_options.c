@@ -12,7 +12,7 @@
 
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
-          "                     [--control PATH] [--router floodsub|gossipsub] [--help]\n"
+          "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--help]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -21,7 +21,9 @@ void daemon_usage(FILE *out) {
           "                  when group or others may read or write it\n"
           "  --trace FILE    write trace events as JSON lines\n"
           "  --control PATH  Unix control socket (mode 0600): commands in, JSON lines out\n"
-          "  --router NAME   pubsub router: floodsub (default) or gossipsub (/meshsub/1.1.0)\n"
+          "  --router NAME   pubsub router: floodsub (default), gossipsub (offers\n"
+          "                  /meshsub/1.2.0 with IDONTWANT, then 1.1.0 and 1.0.0), or\n"
+          "                  gossipsub-v1.1 (offers 1.1.0 and 1.0.0 only)\n"
           "\n"
           "Commands, on standard input or the control socket, one per line:\n"
           "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
@@ -100,8 +102,9 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
         if (parse_one(argc, argv, &i, o, err, cap) != 0) return -1;
     if (o->listen_count == 0) o->listen[o->listen_count++] = DAEMON_LISTEN_DEFAULT;
     if (o->router == NULL) o->router = DAEMON_ROUTER_DEFAULT;
-    if (strcmp(o->router, "floodsub") != 0 && strcmp(o->router, "gossipsub") != 0) {
-        snprintf(err, cap, "--router: unknown router %s (floodsub or gossipsub)", o->router);
+    if (strcmp(o->router, "floodsub") != 0 && strcmp(o->router, "gossipsub") != 0 &&
+        strcmp(o->router, "gossipsub-v1.1") != 0) {
+        snprintf(err, cap, "--router: unknown router %s (floodsub, gossipsub or gossipsub-v1.1)", o->router);
         return -1;
     }
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {

@@ -158,10 +158,14 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
     d->rt = runtime_create(&config);
     node_callbacks callbacks = {.user = d, .on_message = on_message, .on_peer_connected = on_peer_connected,
                                 .on_peer_disconnected = on_peer_disconnected, .on_ping = on_ping};
+    bool gossip = strncmp(d->options.router, "gossipsub", strlen("gossipsub")) == 0;
+    gossipsub_config gossip_cfg;
+    gossipsub_config_default(&gossip_cfg); /* the node supplies the randomness */
+    gossip_cfg.idontwant = strcmp(d->options.router, "gossipsub-v1.1") != 0;
     node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,
                             .identity_seed = d->options.key_path != NULL ? seed : NULL,
-                            .router = strcmp(d->options.router, "gossipsub") == 0 ? ROUTER_CHOICE_GOSSIPSUB
-                                                                                   : ROUTER_CHOICE_FLOODSUB};
+                            .router = gossip ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
+                            .gossipsub = &gossip_cfg};
     if (d->rt != NULL) d->node = node_create(&node_cfg);
     sodium_memzero(seed, sizeof seed);
     if (d->node == NULL || daemon_chat_register(d) != 0) {

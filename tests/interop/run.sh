@@ -486,10 +486,19 @@ trace_grafts() {
     ! grep -q '"event":"reject_message"' "$trace" || { echo "#   reject_message in $trace"; return 1; }
 }
 
-# scenario_line LABEL END1 MIDDLE END2: all three started with gossipsub; the
-# ends connect only to MIDDLE, so every message between them passes MIDDLE.
+# A swarmlab daemon traced add_peer of PEER over PROTOCOL.
+trace_protocol() {
+    local trace="$WORK/$1.trace"
+    grep -q "\"event\":\"add_peer\".*\"peer\":\"${ID[$2]}\".*\"protocol\":\"$3\"" "$trace" ||
+        grep -q "\"event\":\"add_peer\".*\"protocol\":\"$3\".*\"peer\":\"${ID[$2]}\"" "$trace" ||
+        { echo "#   no add_peer of $2 over $3 in $trace"; return 1; }
+}
+
+# scenario_line LABEL END1 MIDDLE END2 PROTOCOL: all three started with
+# gossipsub; the ends connect only to MIDDLE, so every message between them
+# passes MIDDLE, and the ends' pubsub streams to it speak PROTOCOL.
 scenario_line() {
-    local label=$1 one=$2 mid=$3 two=$4 failed_before=$FAILED a b name
+    local label=$1 one=$2 mid=$3 two=$4 protocol=$5 failed_before=$FAILED a b name
     local -a pairs=("$one $two" "$two $one")
     echo "# $label: $one (${KIND[$one]}) - $mid (${KIND[$mid]}) - $two (${KIND[$two]}), all gossipsub"
     if ! started "$one" "$mid" "$two"; then
@@ -503,7 +512,7 @@ scenario_line() {
         check "$label: $mid lists $name as connected" wait_until "$CONNECT_TIMEOUT" lists_peer "$mid" "$name"
         check "$label: $name lists $mid as connected" wait_until "$CONNECT_TIMEOUT" lists_peer "$name" "$mid"
         [[ ${KIND[$name]} == js ]] || continue
-        check "$label: $name (js) identifies $mid with /meshsub/1.1.0" announces "$name" "$mid" /meshsub/1.1.0
+        check "$label: $name (js) identifies $mid with $protocol" announces "$name" "$mid" "$protocol"
     done
     for pair in "${pairs[@]}"; do
         read -r a b <<<"$pair"
@@ -530,6 +539,9 @@ scenario_line() {
     if [[ ${KIND[$mid]} == swarmlab ]]; then
         check "$label: $mid's trace has a graft of $one and of $two and no reject_message" \
             trace_grafts "$mid" "$one" "$two"
+        for name in "$one" "$two"; do
+            check "$label: $mid's pubsub stream with $name speaks $protocol" trace_protocol "$mid" "$name" "$protocol"
+        done
     fi
     ((FAILED == failed_before)) || for name in "$one" "$mid" "$two"; do show_log "$name"; done
 }
@@ -582,7 +594,15 @@ main() {
     start e-js-a js gossipsub
     start "e-$other" "$kind" gossipsub
     start e-js-b js gossipsub
-    scenario_line "e (gossipsub)" e-js-a "e-$other" e-js-b
+    scenario_line "e (gossipsub)" e-js-a "e-$other" e-js-b /meshsub/1.2.0
+
+    # A swarmlab daemon without IDONTWANT meshes over /meshsub/1.1.0.
+    if ! $SELF; then
+        start f-js-a js gossipsub
+        start "f-$other" "$kind" gossipsub-v1.1
+        start f-js-b js gossipsub
+        scenario_line "f (gossipsub v1.1)" f-js-a "f-$other" f-js-b /meshsub/1.1.0
+    fi
 
     echo "$PASSED passed, $FAILED failed"
     ((FAILED == 0))
