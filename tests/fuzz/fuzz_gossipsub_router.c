@@ -6,6 +6,8 @@
  * Input: a sequence of records [op][len hi][len lo][len bytes of RPC]. op's
  * low two bits pick the peer (handles 1..4); bit 2 runs a heartbeat after
  * the RPC; bit 3 advances the clock by 30 s first (backoffs, fanout TTL).
+ * The router scores its peers and takes IDONTWANT: peer 3 speaks
+ * /meshsub/1.2.0, peer 4 /meshsub/1.0.0, the others 1.1.0.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +49,9 @@ static gossipsub *fuzz_router(fuzz_world *w, identity *id) {
     gossipsub_config_default(&config);
     config.random = fuzz_random;
     config.flood_publish = false; /* so that publishing to "f" opens a fanout */
+    config.scoring = true;
+    config.score_sample_ns = FUZZ_STEP_NS;
+    config.opportunistic_graft_ticks = 2;
     pubsub_host host = {.user = w, .now_ns = fuzz_now, .send = fuzz_send};
     uint8_t seen_key[SEEN_CACHE_KEY_BYTES] = {2}, mcache_key[MCACHE_KEY_BYTES] = {3};
     gossipsub *gs = gossipsub_create(&host, &config, id, 1, seen_key, mcache_key);
@@ -57,7 +62,10 @@ static gossipsub *fuzz_router(fuzz_world *w, identity *id) {
         identity peer;
         identity_from_seed(&peer, peer_seed);
         peer_id_from_public_key(peer.public_key, &pid);
-        gossipsub_add_peer(gs, p, &pid, p == FUZZ_PEERS ? GOSSIPSUB_PROTOCOL_V10 : GOSSIPSUB_PROTOCOL_V11, p % 2 == 0);
+        const char *protocol = p == FUZZ_PEERS ? GOSSIPSUB_PROTOCOL_V10
+                               : p == 3        ? GOSSIPSUB_PROTOCOL_V12
+                                               : GOSSIPSUB_PROTOCOL_V11;
+        gossipsub_add_peer(gs, p, &pid, protocol, p % 2 == 0);
     }
     gossipsub_subscribe(gs, "t");
     gossipsub_publish(gs, "f", (const uint8_t *)"x", 1);
