@@ -180,6 +180,7 @@ static void floodsub_peer_subscription(floodsub_peer *peer, const pubsub_subopts
 
 /* Sends msg to every peer subscribed to its topic but the sender and origin. */
 static void floodsub_forward(floodsub *fs, const pubsub_message *msg, uint32_t sender, bool has_sender) {
+    if (has_sender && fs->host.relay != NULL && !fs->host.relay(fs->host.user)) return;
     size_t cap = msg->data.len + msg->topic.len + FLOODSUB_RPC_OVERHEAD;
     uint8_t *rpc = NULL;
     rpc_shape shape = {.payload_bytes = msg->data.len, .message_count = 1};

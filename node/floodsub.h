@@ -47,6 +47,10 @@ typedef struct pubsub_host {
     void (*trace)(void *user, trace_event *event);
     /* Extended validation; NULL accepts every message. gossipsub only. */
     pubsub_validation (*validate)(void *user, const pubsub_message *msg);
+    /* Whether the node relays other peers' messages now (forwarding them,
+     * or serving them to IWANT); NULL: always. The node's policy answers:
+     * a censoring attacker says no. Our own messages always go out. */
+    bool (*relay)(void *user);
 } pubsub_host;
 
 typedef struct floodsub floodsub;

@@ -322,6 +322,10 @@ static void gossipsub_forward(gossipsub *gs, const pubsub_message *msg, const ui
     assert(len > 0);
     if (mcache_put(&gs->cache, id, id_len, msg->topic.data, msg->topic.len, encoded, len) == MCACHE_PUT_ADDED)
         (void)mcache_set_received(&gs->cache, id, id_len, now);
+    if (sender != NULL && gs->host.relay != NULL && !gs->host.relay(gs->host.user)) { /* cached, not relayed */
+        free(encoded);
+        return;
+    }
     const gossipsub_topic *t = gossipsub_topic_find(gs, msg->topic);
     size_t count = forward_targets(gs, t, msg->topic, flood, now);
     uint64_t fingerprint = gossipsub_fingerprint(gs, id, id_len);

@@ -248,6 +248,7 @@ static void handle_ihave(gossipsub *gs, gossipsub_peer *peer, const gossipsub_ih
  * an RPC of its own. A peer below the gossip threshold is not served. */
 static void handle_iwant(gossipsub *gs, gossipsub_peer *peer, const gossipsub_id_list *iwant, uint64_t now) {
     if (gossipsub_score_below(gs, peer, gs->config.thresholds.gossip, now)) return;
+    if (gs->host.relay != NULL && !gs->host.relay(gs->host.user)) return;
     const pubsub_bytes *ids = &gs->ctl_in->iwant_ids[iwant->id_first];
     for (size_t i = 0; i < iwant->id_count; i++) {
         if (peer->dontwant_count > 0 &&

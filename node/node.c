@@ -96,9 +96,8 @@ static void node_reap(node *n) {
 
 static uint64_t host_now(void *user) { return node_now(user); }
 
-static int host_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) {
-    node *n = user;
-    conn *c = node_find_conn_by_handle(n, peer);
+/* An RPC on c's pubsub stream, through the policy's rewrite. */
+static int node_send_rpc(node *n, conn *c, const uint8_t *rpc, size_t len) {
     if (c == NULL || !c->has_pubsub_out) return -1;
     node_stream *s = stream_find(c, c->pubsub_out);
     if (s == NULL) return -1;
@@ -110,6 +109,16 @@ static int host_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) 
     int rc = stream_send_message(n, c, s, copy, len);
     free(copy);
     return rc;
+}
+
+static int host_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) {
+    node *n = user;
+    return node_send_rpc(n, node_find_conn_by_handle(n, peer), rpc, len);
+}
+
+static bool host_relay(void *user) {
+    const node *n = user;
+    return n->policy == NULL || n->policy->relay == NULL || n->policy->relay(n->policy->user);
 }
 
 static void host_deliver(void *user, const pubsub_message *msg) {
@@ -148,7 +157,7 @@ static int node_init_pubsub(node *n, const node_config *config) {
      * restarted peer's sequence numbers keep growing; else start at random. */
     if (n->env.unix_time_ns != NULL) seqno = n->env.unix_time_ns(n->env.ctx);
     pubsub_host host = {.user = n, .now_ns = host_now, .send = host_send,
-                        .deliver = host_deliver, .trace = host_trace};
+                        .deliver = host_deliver, .trace = host_trace, .relay = host_relay};
     gossipsub_config gossip;
     if (config->router == ROUTER_CHOICE_GOSSIPSUB) {
         n->env.random(n->env.ctx, mcache_key, sizeof mcache_key); /* floodsub runs draw nothing more */
@@ -245,6 +254,22 @@ void node_disconnect(node *n, const peer_id *peer) {
     conn *c = node_find_conn_by_peer(n, peer);
     if (c != NULL) conn_close(n, c, "disconnect requested");
     node_reap(n);
+}
+
+size_t node_peers(const node *n, peer_id *out, size_t cap) {
+    size_t count = 0;
+    for (size_t i = 0; i < n->conn_count && count < cap; i++)
+        if (!n->conns[i]->closing && n->conns[i]->phase == CONN_READY) out[count++] = n->conns[i]->noise.remote;
+    return count;
+}
+
+int node_pubsub_send_raw(node *n, const peer_id *peer, const uint8_t *rpc, size_t len) {
+    assert(rpc != NULL && len > 0);
+    n->depth++;
+    int rc = node_send_rpc(n, node_find_conn_by_peer(n, peer), rpc, len);
+    n->depth--;
+    node_reap(n);
+    return rc;
 }
 
 size_t node_peer_count(const node *n) {

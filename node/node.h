@@ -74,6 +74,12 @@ typedef struct node_policy {
     /* Sees every pubsub RPC before it is sent and may rewrite its bytes in
      * place (a forger flips a byte of a signed message, say). */
     void (*rewrite_rpc)(void *user, uint8_t *rpc, size_t len);
+    /* Whether the router relays other peers' messages now (forwards them,
+     * serves them to IWANT); NULL: always. A censor answers false. */
+    bool (*relay)(void *user);
+    /* Sees every pubsub RPC a peer sends, before the router reads it (a
+     * replayer keeps messages to send again later). NULL: none. */
+    void (*observe_rpc)(void *user, const peer_id *peer, const uint8_t *rpc, size_t len);
 } node_policy;
 
 typedef struct node_config {
@@ -101,6 +107,14 @@ int node_listen(node *n, const char *multiaddr);
 int node_dial(node *n, const char *multiaddr);
 /* Closes the connection to peer, if any. */
 void node_disconnect(node *n, const peer_id *peer);
+/* The ids of the connected peers (upgrade finished), at most cap of them;
+ * returns how many were written. */
+size_t node_peers(const node *n, peer_id *out, size_t cap);
+/* An attacker's hook, beside node_policy: sends rpc, an encoded pubsub RPC
+ * of the attacker's making, on the pubsub stream to a connected peer, as the
+ * router's own RPCs go (and through rewrite_rpc). 0, or -1 when the peer
+ * has no pubsub stream. Honest code never calls it. */
+int node_pubsub_send_raw(node *n, const peer_id *peer, const uint8_t *rpc, size_t len);
 size_t node_peer_count(const node *n);
 bool node_is_connected(const node *n, const peer_id *peer);
 

@@ -320,6 +320,8 @@ static int stream_on_message(node *n, conn *c, node_stream *s, const uint8_t *ms
         return s->outbound ? identify_receive(n, c, msg, len) : -1;
     case STREAM_PUBSUB:
         if (s->outbound || !c->pubsub_added) return 0; /* nothing is expected on our own stream */
+        if (n->policy != NULL && n->policy->observe_rpc != NULL)
+            n->policy->observe_rpc(n->policy->user, &c->noise.remote, msg, len);
         return router_handle_rpc(&n->router, c->handle, msg, len);
     case STREAM_CUSTOM: {
         node_protocol *p = &n->protocols[s->custom_index];
