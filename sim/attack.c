@@ -277,11 +277,11 @@ static void attack_up(void *user, uint64_t index) {
     if (acts(h->kind)) world_at(a->w, world_now(a->w) + tick_ns(h), a->call_tick, index);
 }
 
-void attack_schedule(attack *a) {
+void attack_schedule(attack *a, bool cold_boot) {
     for (uint32_t i = 0; i < a->count; i++) {
         const attacker_host *h = &a->hosts[i];
-        uint64_t at = h->kind == ATTACK_COLD_BOOT ? 0 : h->spec->start_ns;
-        world_at(a->w, at, a->call_up, i);
+        if ((h->kind == ATTACK_COLD_BOOT) != cold_boot) continue;
+        world_at(a->w, cold_boot ? 0 : h->spec->start_ns, a->call_up, i);
     }
 }
 

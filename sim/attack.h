@@ -59,8 +59,10 @@ void attack_destroy(attack *a);
 
 /* Attacker hosts in all (honest_count .. honest_count + this - 1). */
 uint32_t attack_host_count(const scenario *s);
-/* Schedules every attacker's arrival; call once, before the run. */
-void attack_schedule(attack *a);
+/* Schedules the arrival of the cold-boot attackers (cold_boot: before the
+ * honest nodes are scheduled, so that they are up first at time 0), or of
+ * the others (after the honest nodes, so that their dials find them up). */
+void attack_schedule(attack *a, bool cold_boot);
 /* An honest host came up: cold-boot attackers get its dials. */
 void attack_on_honest_up(attack *a, uint32_t host);
 /* The earliest start of any attack, for metrics and plots; UINT64_MAX

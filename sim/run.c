@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attack.h"
 #include "plot.h"
 #include "topology.h"
 #include "trace_json.h"
@@ -34,6 +35,7 @@ typedef struct runner {
     uint64_t published, trace_events;
     uint8_t *payload;
     gossipsub_config gossipsub; /* the nodes' parameters, from the scenario */
+    attack *attack;             /* the attackers, hosts nodes.count and up */
     bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
@@ -59,6 +61,7 @@ static void runner_node_up(void *user, uint64_t index) {
     runner *r = user;
     uint32_t i = (uint32_t)index;
     if (world_host_up(r->w, i) != 0) return;
+    if (r->attack != NULL) attack_on_honest_up(r->attack, i);
     node *n = world_node(r->w, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
@@ -135,7 +138,7 @@ static int runner_gossipsub_config(const scenario *s, gossipsub_config *c, char 
 
 static int runner_setup(runner *r, char *err, size_t err_cap) {
     const scenario *s = r->s;
-    metrics_config mc = {.node_count = s->nodes.count, .honest_count = s->nodes.count,
+    metrics_config mc = {.node_count = s->nodes.count + attack_host_count(s), .honest_count = s->nodes.count,
                          .deadline_ns = s->metrics.deadline_ns, .sample_ns = s->metrics.sample_ns,
                          .duration_ns = s->duration_ns};
     r->metrics = metrics_create(&mc);
@@ -153,7 +156,7 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
     if (runner_choose(r, err, err_cap) != 0) return -1;
     rng_seed(&r->workload, s->seed, RNG_STREAM_WORKLOAD);
     if (runner_gossipsub_config(s, &r->gossipsub, err, err_cap) != 0) return -1;
-    world_config wc = {.host_count = s->nodes.count, .seed = s->seed, .latency = s->network.latency,
+    world_config wc = {.host_count = s->nodes.count + attack_host_count(s), .seed = s->seed, .latency = s->network.latency,
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                        .gossipsub = &r->gossipsub,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
@@ -165,10 +168,19 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
     }
     r->call_up = world_register_call(r->w, runner_node_up, r);
     r->call_publish = world_register_call(r->w, runner_publish, r);
+    if (s->attacker_count > 0) {
+        r->attack = attack_create(s, r->w, s->nodes.count);
+        if (r->attack == NULL) {
+            snprintf(err, err_cap, "out of memory");
+            return -1;
+        }
+        attack_schedule(r->attack, true);
+    }
     for (uint32_t i = 0; i < s->nodes.count; i++) {
         uint64_t at = s->nodes.count > 1 ? s->nodes.join_over_ns / s->nodes.count * i : 0;
         world_at(r->w, at, r->call_up, i);
     }
+    if (r->attack != NULL) attack_schedule(r->attack, false);
     if (r->publisher_count > 0 && s->workload.topic_count > 0 && s->workload.rate_per_s > 0 &&
         s->workload.start_ns < s->workload.stop_ns)
         world_at(r->w, s->workload.start_ns, r->call_publish, 0);
@@ -349,6 +361,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    attack_destroy(r->attack); /* after the nodes that borrowed its policies */
     metrics_destroy(r->metrics);
     topology_free(&r->topo);
     if (r->trace_file != NULL) fclose(r->trace_file);

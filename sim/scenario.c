@@ -430,7 +430,7 @@ static const scn_field attacker_fields[] = {
     {.key = "at", .conv = scn_conv_duration, .offset = AT(turn_at_ns), .applies_to = AK_COVERT_FLASH},
     {.key = "target", .conv = conv_target, .offset = AT(target), .applies_to = AK_ECLIPSE},
     {.key = "connections", .conv = scn_conv_uint, .offset = AT(connections), .width = 4, .min = 1,
-     .max = SCN_DEGREE_MAX, .applies_to = AK_SPAM | AK_ECLIPSE},
+     .max = SCN_DEGREE_MAX},
     {.key = "invalid", .conv = scn_conv_bool, .offset = AT(invalid), .applies_to = AK_SPAM},
 };
 static const scn_table attacker_table = SCN_TABLE(attacker_fields);
@@ -559,7 +559,6 @@ int scenario_check_supported(const scenario *s, char *err, size_t err_cap) {
     const unsupported items[] = {
         {s->churn.present, s->churn.line, "churn", "", 6},
         {s->offline_count > 0, s->offline_line, "offline", "", 6},
-        {s->attacker_count > 0, s->attackers_line, "attackers", "", 6},
         {s->network.partition_count > 0, s->network.partitions_line, "network.partitions", "", 6},
     };
     const unsupported *first = NULL;

@@ -669,10 +669,6 @@ static void test_each_later_feature_names_its_issue(void **state) {
     s.offline_line = 25;
     assert_int_equal(scenario_check_supported(&s, err, sizeof err), -1);
     assert_string_equal(err, "x.yaml:25: offline: not supported yet (arrives with issue 6)");
-    s.attacker_count = 1;
-    s.attackers_line = 3;
-    assert_int_equal(scenario_check_supported(&s, err, sizeof err), -1);
-    assert_string_equal(err, "x.yaml:3: attackers: not supported yet (arrives with issue 6)");
 }
 
 static void test_an_unsupported_key_from_an_override_is_named_without_a_line(void **state) {
