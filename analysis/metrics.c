@@ -34,6 +34,7 @@
 #define METRICS_ROW_SCORES_MAX (1u << 20) /* scores kept per row; a reservoir past that */
 #define METRICS_ROW_SCORES_MIN 256        /* the score buffer's first size */
 #define METRICS_RESERVOIR_SEED 0x5eed5c0e5ull /* fixed: equal runs give equal percentiles */
+#define METRICS_GRAYLIST_REASON "graylisted"  /* gossipsub's drop_rpc reason for a graylisted peer */
 
 typedef struct metrics_span {
     uint64_t from_ns, until_ns; /* until_ns is METRICS_OPEN while it lasts */
@@ -52,6 +53,7 @@ typedef struct metrics_node {
     uint32_t connections; /* pubsub peers now */
     uint32_t mesh_degree; /* grafts minus prunes, all topics */
     uint32_t subscribed_topics; /* open subscription spans */
+    uint32_t mesh_peers, mesh_attackers; /* with an attack: the mesh multiset's size, its attackers */
     metrics_span_list online_spans, subscriptions;
 } metrics_node;
 
@@ -69,12 +71,20 @@ typedef struct metrics_message {
     uint64_t eligible, delivered;
 } metrics_message;
 
-/* A (node, peer) connection entry; count > 1 for parallel connections. */
+/* A (node, peer) entry with a count: parallel connections, or a peer in
+ * the meshes of several topics. */
 typedef struct metrics_link {
     uint64_t peer_hash;
     uint32_t node, epoch, count;
     bool used;
+    bool attacker; /* mesh entries: the peer was an attacker when grafted */
 } metrics_link;
+
+/* Open addressing; entries of a node's earlier lives are void. */
+typedef struct metrics_link_table {
+    metrics_link *items;
+    uint32_t used, mask;
+} metrics_link_table;
 
 typedef struct metrics_sample {
     uint32_t online_nodes;
@@ -90,6 +100,8 @@ typedef struct metrics_sample {
     uint64_t control_bytes, payload_bytes_sent, ihave_ids, iwant_ids;
     uint64_t score_samples; /* honest-to-honest; 0: no score cells */
     double score_p10, score_p50, score_p90, score_min;
+    bool has_occupied, has_attacker_mesh; /* attack runs: some node to measure */
+    double mesh_occupied_share, attacker_mesh_share;
 } metrics_sample;
 
 /* The gauges of the timeseries, read at the end of a row. */
@@ -100,7 +112,16 @@ typedef struct metrics_gauges {
     bool has_mesh_range;
     uint32_t mesh_degree_min, mesh_degree_max;
     double mesh_degree_mean_subscribed;
+    bool has_occupied, has_attacker_mesh;
+    double mesh_occupied_share, attacker_mesh_share;
 } metrics_gauges;
+
+/* The messages on one side of the attack start. */
+typedef struct metrics_part {
+    uint64_t messages, in_ratio, eligible, delivered;
+} metrics_part;
+
+enum { METRICS_BEFORE, METRICS_DURING, METRICS_PARTS };
 
 /* The current row's honest-to-honest scores: all of them up to cap, then
  * a uniform reservoir of count of the seen (see metrics.h). */
@@ -115,14 +136,17 @@ typedef struct metrics_row_scores {
 struct metrics {
     metrics_config config;
     metrics_node *nodes; /* honest nodes only */
-    uint32_t *peer_table, peer_mask; /* node index + 1 by peer id */
+    uint32_t *peer_table, peer_mask; /* node index + 1 by peer id, attackers' too */
+    peer_id *attacker_ids;           /* attacker_count, from their node_up */
+    uint64_t *graylisted_ns;         /* per attacker: its first graylisting, or METRICS_OPEN */
+    uint32_t attacker_count;
     metrics_message *messages;
     uint32_t message_count, message_cap;
     uint32_t *message_table, message_mask; /* message index + 1 by msg id */
     char *topics[METRICS_TOPICS_MAX];
     uint32_t topic_count;
-    metrics_link *links;
-    uint32_t link_used, link_mask;
+    metrics_link_table links; /* connections */
+    metrics_link_table mesh;  /* mesh peers, with an attack only */
     metrics_sample *samples;
     uint32_t sample_count, sample_current;
     uint32_t online_nodes, mesh_total;
@@ -130,6 +154,7 @@ struct metrics {
     uint64_t now_ns;
     uint64_t messages_untracked, hops_unknown, hops_sum, hops_known, late_deliveries;
     metrics_row_scores row_scores;
+    metrics_part parts[METRICS_PARTS]; /* with an attack, by metrics_finish */
     uint32_t *latencies_sorted; /* every latency, filled by metrics_finish */
     uint64_t latency_total;
     uint64_t latency_ns_max;
@@ -156,6 +181,11 @@ static uint32_t metrics_table_size(uint64_t entries) {
 
 static int metrics_compare_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int metrics_compare_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -190,6 +220,14 @@ static double metrics_us_to_ms(uint32_t us) { return us / 1000.0; }
 
 static bool metrics_honest(const metrics *m, uint32_t node) { return node < m->config.honest_count; }
 
+/* The end of a timeseries row; the last one ends with the run. */
+static uint64_t metrics_row_end_ns(const metrics *m, uint32_t row) {
+    uint64_t end_ns = (uint64_t)(row + 1) * m->config.sample_ns;
+    if (end_ns > m->config.duration_ns && m->config.duration_ns > (uint64_t)row * m->config.sample_ns)
+        end_ns = m->config.duration_ns;
+    return end_ns;
+}
+
 static int metrics_span_push(metrics_span_list *list, metrics_span span) {
     if (list->count == list->cap) {
         if (list->cap == METRICS_SPANS_MAX) return -1;
@@ -220,20 +258,26 @@ metrics *metrics_create(const metrics_config *config) {
     m->config = *config;
     m->sample_count = (uint32_t)rows;
     m->row_scores.random = METRICS_RESERVOIR_SEED;
-    uint32_t peer_size = metrics_table_size(config->honest_count);
+    m->attacker_count = config->node_count - config->honest_count;
+    uint32_t peer_size = metrics_table_size(config->node_count);
     m->peer_mask = peer_size - 1;
     m->nodes = calloc(config->honest_count ? config->honest_count : 1, sizeof *m->nodes);
+    m->attacker_ids = calloc(m->attacker_count ? m->attacker_count : 1, sizeof *m->attacker_ids);
+    m->graylisted_ns = malloc((m->attacker_count ? m->attacker_count : 1) * sizeof *m->graylisted_ns);
     m->peer_table = calloc(peer_size, sizeof *m->peer_table);
     m->samples = calloc(rows, sizeof *m->samples);
     m->message_table = calloc(METRICS_TABLE_MIN, sizeof *m->message_table);
     m->message_mask = METRICS_TABLE_MIN - 1;
-    m->links = calloc(METRICS_TABLE_MIN, sizeof *m->links);
-    m->link_mask = METRICS_TABLE_MIN - 1;
-    if (m->nodes == NULL || m->peer_table == NULL || m->samples == NULL || m->message_table == NULL ||
-        m->links == NULL) {
+    m->links = (metrics_link_table){.items = calloc(METRICS_TABLE_MIN, sizeof(metrics_link)),
+                                    .mask = METRICS_TABLE_MIN - 1};
+    m->mesh = (metrics_link_table){.items = calloc(METRICS_TABLE_MIN, sizeof(metrics_link)),
+                                   .mask = METRICS_TABLE_MIN - 1};
+    if (m->nodes == NULL || m->attacker_ids == NULL || m->graylisted_ns == NULL || m->peer_table == NULL ||
+        m->samples == NULL || m->message_table == NULL || m->links.items == NULL || m->mesh.items == NULL) {
         metrics_destroy(m);
         return NULL;
     }
+    for (uint32_t i = 0; i < m->attacker_count; i++) m->graylisted_ns[i] = METRICS_OPEN;
     return m;
 }
 
@@ -253,7 +297,10 @@ void metrics_destroy(metrics *m) {
     free(m->peer_table);
     free(m->messages);
     free(m->message_table);
-    free(m->links);
+    free(m->links.items);
+    free(m->mesh.items);
+    free(m->attacker_ids);
+    free(m->graylisted_ns);
     free(m->samples);
     free(m->latencies_sorted);
     free(m->row_scores.items);
@@ -277,26 +324,45 @@ static uint32_t metrics_topic(metrics *m, const char *topic, bool add) {
     return m->topic_count++;
 }
 
-/* The honest node whose node_up carried this peer id, or -1. */
+/* The id a node's node_up carried; len 0 until then. */
+static peer_id *metrics_id_of(const metrics *m, uint32_t node) {
+    assert(node < m->config.node_count);
+    return metrics_honest(m, node) ? &m->nodes[node].id : &m->attacker_ids[node - m->config.honest_count];
+}
+
+/* The node, honest or attacker, whose node_up carried this peer id, or -1. */
 static int64_t metrics_node_of_peer(const metrics *m, const uint8_t *peer, size_t len) {
     if (peer == NULL || len == 0 || len > PEER_ID_MAX_BYTES) return -1;
     for (uint32_t i = (uint32_t)metrics_hash(peer, len) & m->peer_mask;; i = (i + 1) & m->peer_mask) {
         uint32_t slot = m->peer_table[i];
         if (slot == 0) return -1;
-        const peer_id *id = &m->nodes[slot - 1].id;
+        const peer_id *id = metrics_id_of(m, slot - 1);
         if (id->len == len && memcmp(id->bytes, peer, len) == 0) return slot - 1;
     }
 }
 
+/* The honest node whose node_up carried this peer id, or -1. */
+static int64_t metrics_honest_of_peer(const metrics *m, const uint8_t *peer, size_t len) {
+    int64_t node = metrics_node_of_peer(m, peer, len);
+    return node >= 0 && metrics_honest(m, (uint32_t)node) ? node : -1;
+}
+
+/* An attacker's index among the attackers, or -1 for an honest or
+ * unknown peer (which counts as honest). */
+static int64_t metrics_attacker_of_peer(const metrics *m, const uint8_t *peer, size_t len) {
+    int64_t node = metrics_node_of_peer(m, peer, len);
+    return node >= 0 && !metrics_honest(m, (uint32_t)node) ? node - m->config.honest_count : -1;
+}
+
 static void metrics_learn_peer(metrics *m, uint32_t node, const uint8_t *peer, size_t len) {
-    metrics_node *n = &m->nodes[node];
-    if (n->id.len != 0 || peer == NULL || len == 0 || len > PEER_ID_MAX_BYTES) return;
+    peer_id *id = metrics_id_of(m, node);
+    if (id->len != 0 || peer == NULL || len == 0 || len > PEER_ID_MAX_BYTES) return;
     if (metrics_node_of_peer(m, peer, len) >= 0) return; /* the first claim of an id stands */
-    memcpy(n->id.bytes, peer, len);
-    n->id.len = len;
+    memcpy(id->bytes, peer, len);
+    id->len = len;
     uint32_t i = (uint32_t)metrics_hash(peer, len) & m->peer_mask;
     while (m->peer_table[i] != 0) i = (i + 1) & m->peer_mask;
-    m->peer_table[i] = node + 1; /* at most honest_count entries: the table has room */
+    m->peer_table[i] = node + 1; /* at most node_count entries: the table has room */
 }
 
 static int64_t metrics_message_find(const metrics *m, const uint8_t *id, size_t len) {
@@ -328,55 +394,68 @@ static int metrics_message_table_grow(metrics *m) {
     return 0;
 }
 
-/* ---- connections ------------------------------------------------------ */
+/* ---- (node, peer) tables: connections, mesh peers --------------------- */
 
-static metrics_link *metrics_link_find(metrics *m, uint32_t node, uint32_t epoch, uint64_t peer_hash) {
-    for (uint32_t i = (uint32_t)(peer_hash ^ node * 0x9e3779b1u) & m->link_mask;; i = (i + 1) & m->link_mask) {
-        metrics_link *link = &m->links[i];
+static uint64_t metrics_peer_hash(const trace_event *e) {
+    return metrics_hash(e->peer, e->peer == NULL ? 0 : e->peer_len);
+}
+
+static metrics_link *metrics_link_find(metrics_link_table *t, uint32_t node, uint32_t epoch, uint64_t peer_hash) {
+    for (uint32_t i = (uint32_t)(peer_hash ^ node * 0x9e3779b1u) & t->mask;; i = (i + 1) & t->mask) {
+        metrics_link *link = &t->items[i];
         if (!link->used) return link;
         if (link->peer_hash == peer_hash && link->node == node && link->epoch == epoch) return link;
     }
 }
 
-/* Rebuilds the table with only the links that still count: entries of
- * closed connections and of nodes' earlier lives go. */
-static int metrics_links_rebuild(metrics *m) {
+/* Rebuilds the table with only the entries that still count: those at 0
+ * (closed connections, pruned peers) and of nodes' earlier lives go. */
+static int metrics_links_rebuild(metrics *m, metrics_link_table *t) {
     uint64_t live = 0;
-    for (uint32_t i = 0; i <= m->link_mask; i++) {
-        const metrics_link *l = &m->links[i];
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        const metrics_link *l = &t->items[i];
         live += l->used && l->count > 0 && l->epoch == m->nodes[l->node].epoch;
     }
     uint32_t size = metrics_table_size(2 * live + 1);
-    metrics_link *old = m->links;
-    uint32_t old_size = m->link_mask + 1;
-    m->links = calloc(size, sizeof *m->links);
-    if (m->links == NULL) {
-        m->links = old;
+    metrics_link_table old = *t;
+    t->items = calloc(size, sizeof *t->items);
+    if (t->items == NULL) {
+        *t = old;
         return -1;
     }
-    m->link_mask = size - 1;
-    m->link_used = 0;
-    for (uint32_t i = 0; i < old_size; i++) {
-        const metrics_link *l = &old[i];
+    t->mask = size - 1;
+    t->used = 0;
+    for (uint32_t i = 0; i <= old.mask; i++) {
+        const metrics_link *l = &old.items[i];
         if (!l->used || l->count == 0 || l->epoch != m->nodes[l->node].epoch) continue;
-        *metrics_link_find(m, l->node, l->epoch, l->peer_hash) = *l;
-        m->link_used++;
+        *metrics_link_find(t, l->node, l->epoch, l->peer_hash) = *l;
+        t->used++;
     }
-    free(old);
+    free(old.items);
     return 0;
 }
 
-static void metrics_add_peer(metrics *m, uint32_t node, const trace_event *e) {
-    if ((uint64_t)(m->link_used + 1) * 2 > (uint64_t)m->link_mask + 1 && metrics_links_rebuild(m) != 0) return;
-    metrics_node *n = &m->nodes[node];
-    uint64_t hash = metrics_hash(e->peer, e->peer == NULL ? 0 : e->peer_len);
-    metrics_link *link = metrics_link_find(m, node, n->epoch, hash);
+/* The entry of (node, the event's peer) in the node's present life, new
+ * with count 0 if there was none; NULL when the table cannot grow. The
+ * load stays at most 1/2, so a find always ends. */
+static metrics_link *metrics_link_get(metrics *m, metrics_link_table *t, uint32_t node, const trace_event *e) {
+    if ((uint64_t)(t->used + 1) * 2 > (uint64_t)t->mask + 1 && metrics_links_rebuild(m, t) != 0) return NULL;
+    uint32_t epoch = m->nodes[node].epoch;
+    uint64_t hash = metrics_peer_hash(e);
+    metrics_link *link = metrics_link_find(t, node, epoch, hash);
     if (!link->used) {
-        *link = (metrics_link){.peer_hash = hash, .node = node, .epoch = n->epoch, .count = 0, .used = true};
-        m->link_used++;
+        *link = (metrics_link){.peer_hash = hash, .node = node, .epoch = epoch, .count = 0, .used = true};
+        t->used++;
     }
+    assert((uint64_t)t->used * 2 <= (uint64_t)t->mask + 1);
+    return link;
+}
+
+static void metrics_add_peer(metrics *m, uint32_t node, const trace_event *e) {
+    metrics_link *link = metrics_link_get(m, &m->links, node, e);
+    if (link == NULL) return;
     link->count++;
-    n->connections++;
+    m->nodes[node].connections++;
     m->connections++;
 }
 
@@ -385,14 +464,39 @@ static void metrics_add_peer(metrics *m, uint32_t node, const trace_event *e) {
  * peers. */
 static void metrics_remove_peer(metrics *m, uint32_t node, const trace_event *e) {
     metrics_node *n = &m->nodes[node];
-    uint64_t hash = metrics_hash(e->peer, e->peer == NULL ? 0 : e->peer_len);
-    metrics_link *link = metrics_link_find(m, node, n->epoch, hash);
+    metrics_link *link = metrics_link_find(&m->links, node, n->epoch, metrics_peer_hash(e));
     if (!link->used || link->count == 0) return;
     assert(n->connections > 0);
     assert(m->connections > 0);
     link->count--;
     n->connections--;
     m->connections--;
+}
+
+/* With an attack: the peer joins the node's mesh multiset, classed now
+ * (when it is not there already) as attacker or honest. */
+static void metrics_mesh_graft(metrics *m, uint32_t node, const trace_event *e) {
+    metrics_link *link = metrics_link_get(m, &m->mesh, node, e);
+    if (link == NULL) return;
+    if (link->count == 0) link->attacker = metrics_attacker_of_peer(m, e->peer, e->peer_len) >= 0;
+    link->count++;
+    metrics_node *n = &m->nodes[node];
+    n->mesh_peers++;
+    n->mesh_attackers += link->attacker;
+    assert(n->mesh_attackers <= n->mesh_peers);
+}
+
+/* With an attack: one of the peer leaves the multiset; a prune of a peer
+ * that is not there changes nothing. */
+static void metrics_mesh_prune(metrics *m, uint32_t node, const trace_event *e) {
+    metrics_node *n = &m->nodes[node];
+    metrics_link *link = metrics_link_find(&m->mesh, node, n->epoch, metrics_peer_hash(e));
+    if (!link->used || link->count == 0) return;
+    assert(n->mesh_peers > 0);
+    assert(n->mesh_attackers >= link->attacker);
+    link->count--;
+    n->mesh_peers--;
+    n->mesh_attackers -= link->attacker;
 }
 
 /* ---- nodes: online and subscription spans ----------------------------- */
@@ -424,6 +528,8 @@ static void metrics_node_down(metrics *m, uint32_t node) {
     n->epoch++;
     m->mesh_total -= n->mesh_degree;
     n->mesh_degree = 0;
+    n->mesh_peers = 0; /* the epoch voids the multiset's entries */
+    n->mesh_attackers = 0;
     n->subscribed_topics = 0;
 }
 
@@ -524,7 +630,7 @@ static int metrics_latency_push(metrics_message *msg, uint64_t latency_ns) {
 
 /* The hop byte of a node that got msg first from peer. */
 static uint8_t metrics_hops_from(metrics *m, const metrics_message *msg, const trace_event *e) {
-    int64_t sender = metrics_node_of_peer(m, e->peer, e->peer_len);
+    int64_t sender = metrics_honest_of_peer(m, e->peer, e->peer_len);
     uint8_t sender_hops = sender < 0 ? 0 : msg->hops[sender];
     if (sender_hops == 0 || sender_hops == METRICS_HOPS_UNKNOWN) {
         m->hops_unknown++;
@@ -564,6 +670,28 @@ static void metrics_duplicate(metrics *m, const trace_event *e) {
 
 /* ---- events ----------------------------------------------------------- */
 
+/* With an attack: the share of online subscribed nodes whose mesh is all
+ * attackers, and the mean attackers' share of online nodes' meshes. */
+static void metrics_read_attack_gauges(const metrics *m, metrics_gauges *g) {
+    uint64_t subscribed = 0, occupied = 0, with_mesh = 0;
+    double share_sum = 0.0;
+    for (uint32_t i = 0; i < m->config.honest_count; i++) {
+        const metrics_node *n = &m->nodes[i];
+        if (!n->online) continue;
+        assert(n->mesh_attackers <= n->mesh_peers);
+        bool all_attackers = n->mesh_peers > 0 && n->mesh_attackers == n->mesh_peers;
+        subscribed += n->subscribed_topics > 0;
+        occupied += n->subscribed_topics > 0 && all_attackers;
+        if (n->mesh_peers == 0) continue;
+        with_mesh++;
+        share_sum += (double)n->mesh_attackers / (double)n->mesh_peers;
+    }
+    g->has_occupied = subscribed > 0;
+    g->mesh_occupied_share = subscribed == 0 ? 0.0 : (double)occupied / (double)subscribed;
+    g->has_attacker_mesh = with_mesh > 0;
+    g->attacker_mesh_share = with_mesh == 0 ? 0.0 : share_sum / (double)with_mesh;
+}
+
 /* The gauges now. Mesh min, max and mean are over the online nodes that
  * are subscribed to some topic: one pass over the honest nodes. */
 static void metrics_read_gauges(const metrics *m, metrics_gauges *g) {
@@ -582,6 +710,7 @@ static void metrics_read_gauges(const metrics *m, metrics_gauges *g) {
     g->has_mesh_range = subscribed > 0;
     if (!g->has_mesh_range) g->mesh_degree_min = 0;
     g->mesh_degree_mean_subscribed = subscribed == 0 ? 0.0 : (double)degree_sum / (double)subscribed;
+    if (m->config.attack) metrics_read_attack_gauges(m, g);
 }
 
 /* The summary of the row's scores; the buffer then starts afresh. Rows
@@ -617,6 +746,15 @@ static void metrics_close_row(metrics *m, uint32_t row, const metrics_gauges *g)
     s->mesh_degree_min = g->mesh_degree_min;
     s->mesh_degree_max = g->mesh_degree_max;
     s->mesh_degree_mean_subscribed = g->mesh_degree_mean_subscribed;
+    s->has_occupied = g->has_occupied;
+    s->mesh_occupied_share = g->mesh_occupied_share;
+    s->has_attacker_mesh = g->has_attacker_mesh;
+    s->attacker_mesh_share = g->attacker_mesh_share;
+    /* Rows that end after the start saw some of the attack. */
+    metrics_summary *sum = &m->summary;
+    if (g->has_occupied && metrics_row_end_ns(m, row) > m->config.attack_start_ns &&
+        g->mesh_occupied_share > sum->attack_mesh_occupied_share_max)
+        sum->attack_mesh_occupied_share_max = g->mesh_occupied_share;
     assert(row == m->sample_current); /* the buffered scores are this row's */
     metrics_close_row_scores(m, s);
 }
@@ -681,8 +819,40 @@ static void metrics_score_push(metrics *m, double score) {
  * too. A score that is not finite says nothing a percentile can use. */
 static void metrics_peer_score(metrics *m, const trace_event *e) {
     if (!isfinite(e->score)) return;
-    if (metrics_node_of_peer(m, e->peer, e->peer_len) < 0) return; /* an attacker, or no node_up seen */
+    if (metrics_honest_of_peer(m, e->peer, e->peer_len) < 0) return; /* an attacker, or no node_up seen */
     metrics_score_push(m, e->score);
+}
+
+/* A drop_rpc at an honest node: the first graylisting of each attacker is
+ * kept. */
+static void metrics_drop_rpc(metrics *m, const trace_event *e) {
+    if (e->reason == NULL || strcmp(e->reason, METRICS_GRAYLIST_REASON) != 0) return;
+    int64_t attacker = metrics_attacker_of_peer(m, e->peer, e->peer_len);
+    if (attacker < 0 || m->graylisted_ns[attacker] != METRICS_OPEN) return;
+    m->graylisted_ns[attacker] = m->now_ns;
+}
+
+/* What an attacker's own events tell: its peer id, and its bytes. Nodes
+ * past node_count are no one the run knows. */
+static void metrics_on_attacker_event(metrics *m, const trace_event *e) {
+    if (e->node_index >= m->config.node_count) return;
+    if (e->kind == TRACE_NODE_UP) metrics_learn_peer(m, e->node_index, e->peer, e->peer_len);
+    else if (e->kind == TRACE_SEND_RPC && m->config.attack) m->summary.attack_attacker_bytes += e->size_bytes;
+}
+
+/* graft and prune: the plain degree always, the multiset with an attack. */
+static void metrics_graft(metrics *m, uint32_t node, const trace_event *e) {
+    m->nodes[node].mesh_degree++;
+    m->mesh_total++;
+    if (m->config.attack) metrics_mesh_graft(m, node, e);
+}
+
+static void metrics_prune(metrics *m, uint32_t node, const trace_event *e) {
+    metrics_node *n = &m->nodes[node];
+    if (m->config.attack) metrics_mesh_prune(m, node, e);
+    if (n->mesh_degree == 0) return; /* a prune of a graft we did not see */
+    n->mesh_degree--;
+    m->mesh_total--;
 }
 
 void metrics_on_event(metrics *m, const trace_event *e) {
@@ -693,9 +863,11 @@ void metrics_on_event(metrics *m, const trace_event *e) {
     m->summary.peer_score_events += e->kind == TRACE_PEER_SCORE;
     if (e->time_ns > m->now_ns) m->now_ns = e->time_ns; /* a late event is taken as now */
     metrics_advance(m, m->now_ns);
-    if (!metrics_honest(m, e->node_index)) return;
+    if (!metrics_honest(m, e->node_index)) {
+        metrics_on_attacker_event(m, e);
+        return;
+    }
     uint32_t node = e->node_index;
-    metrics_node *n = &m->nodes[node];
     switch (e->kind) {
     case TRACE_PUBLISH_MESSAGE: metrics_publish(m, node, e); break;
     case TRACE_DELIVER_MESSAGE: metrics_deliver(m, node, e); break;
@@ -704,21 +876,15 @@ void metrics_on_event(metrics *m, const trace_event *e) {
     case TRACE_SEND_RPC: metrics_on_rpc_sent(m, e); break;
     case TRACE_JOIN: metrics_join(m, node, e); break;
     case TRACE_LEAVE: metrics_leave(m, node, e); break;
-    case TRACE_GRAFT:
-        n->mesh_degree++;
-        m->mesh_total++;
-        break;
-    case TRACE_PRUNE:
-        if (n->mesh_degree == 0) break; /* a prune of a graft we did not see */
-        n->mesh_degree--;
-        m->mesh_total--;
-        break;
+    case TRACE_GRAFT: metrics_graft(m, node, e); break;
+    case TRACE_PRUNE: metrics_prune(m, node, e); break;
+    case TRACE_DROP_RPC: metrics_drop_rpc(m, e); break;
     case TRACE_ADD_PEER: metrics_add_peer(m, node, e); break;
     case TRACE_REMOVE_PEER: metrics_remove_peer(m, node, e); break;
     case TRACE_NODE_UP: metrics_node_up(m, node, e); break;
     case TRACE_NODE_DOWN: metrics_node_down(m, node); break;
     case TRACE_PEER_SCORE: metrics_peer_score(m, e); break;
-    default: break; /* recv_rpc, drop_rpc: counted in events only */
+    default: break; /* recv_rpc: counted in events only */
     }
 }
 
@@ -842,6 +1008,94 @@ static void metrics_finish_summary(metrics *m) {
         metrics_ratio((double)s->control_bytes_sent, (double)s->payload_bytes_sent, 0.0);
 }
 
+/* ---- finish: attack measures ------------------------------------------ */
+
+static uint32_t metrics_first_during(const metrics *m) {
+    uint32_t first = 0;
+    while (first < m->message_count && m->messages[first].publish_ns < m->config.attack_start_ns) first++;
+    return first; /* messages are recorded in publish order */
+}
+
+/* Counts of the messages before and during the attack, after their
+ * eligibility is known. */
+static void metrics_finish_parts(metrics *m, uint32_t first_during) {
+    for (uint32_t i = 0; i < m->message_count; i++) {
+        const metrics_message *msg = &m->messages[i];
+        metrics_part *part = &m->parts[i < first_during ? METRICS_BEFORE : METRICS_DURING];
+        part->messages++;
+        part->in_ratio += msg->in_ratio;
+        part->eligible += msg->eligible;
+        part->delivered += msg->delivered;
+    }
+    metrics_summary *s = &m->summary;
+    const metrics_part *before = &m->parts[METRICS_BEFORE], *during = &m->parts[METRICS_DURING];
+    assert(before->messages + during->messages == m->message_count);
+    s->attack_messages_before = before->messages;
+    s->attack_messages_during = during->messages;
+    s->attack_messages_in_ratio_before = before->in_ratio;
+    s->attack_messages_in_ratio_during = during->in_ratio;
+    s->attack_eligible_pairs_before = before->eligible;
+    s->attack_eligible_pairs_during = during->eligible;
+    s->attack_delivered_pairs_before = before->delivered;
+    s->attack_delivered_pairs_during = during->delivered;
+    s->attack_delivery_ratio_before = metrics_ratio((double)before->delivered, (double)before->eligible, 1.0);
+    s->attack_delivery_ratio_during = metrics_ratio((double)during->delivered, (double)during->eligible, 1.0);
+}
+
+/* p50 and p99 of each side; out of memory leaves them 0. */
+static void metrics_finish_part_latencies(metrics *m, uint32_t first_during) {
+    uint32_t *scratch = malloc((m->latency_total ? m->latency_total : 1) * sizeof *scratch);
+    if (scratch == NULL) return;
+    metrics_summary *s = &m->summary;
+    uint64_t count = metrics_gather_latencies(m, 0, first_during, scratch);
+    if (count > 0) {
+        s->attack_latency_ms_p50_before = metrics_us_to_ms(metrics_percentile(scratch, count, 50));
+        s->attack_latency_ms_p99_before = metrics_us_to_ms(metrics_percentile(scratch, count, 99));
+    }
+    count = metrics_gather_latencies(m, first_during, m->message_count, scratch);
+    if (count > 0) {
+        s->attack_latency_ms_p50_during = metrics_us_to_ms(metrics_percentile(scratch, count, 50));
+        s->attack_latency_ms_p99_during = metrics_us_to_ms(metrics_percentile(scratch, count, 99));
+    }
+    free(scratch);
+}
+
+/* Median (nearest rank) and max of the attackers' times to graylist. */
+static void metrics_finish_graylist(metrics *m) {
+    metrics_summary *s = &m->summary;
+    s->attack_attackers = m->attacker_count;
+    uint64_t *times = malloc((m->attacker_count ? m->attacker_count : 1) * sizeof *times);
+    if (times == NULL) return; /* out of memory: reported as none graylisted */
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < m->attacker_count; i++) {
+        uint64_t at = m->graylisted_ns[i];
+        if (at == METRICS_OPEN) continue;
+        times[count++] = at > m->config.attack_start_ns ? at - m->config.attack_start_ns : 0;
+    }
+    s->attack_attackers_graylisted = count;
+    if (count > 0) {
+        qsort(times, count, sizeof *times, metrics_compare_u64);
+        s->attack_time_to_graylist_s_median = times[metrics_rank_index(count, 50)] / METRICS_NS_PER_S;
+        s->attack_time_to_graylist_s_max = times[count - 1] / METRICS_NS_PER_S;
+    }
+    free(times);
+}
+
+/* After the messages, latencies and rows are done. */
+static void metrics_finish_attack(metrics *m) {
+    assert(m->config.attack);
+    metrics_summary *s = &m->summary;
+    s->attack = true;
+    uint32_t first_during = metrics_first_during(m);
+    metrics_finish_parts(m, first_during);
+    metrics_finish_part_latencies(m, first_during);
+    metrics_finish_graylist(m);
+    s->attack_mesh_occupied_share_final = m->samples[m->sample_count - 1].mesh_occupied_share;
+    s->attack_honest_bytes = s->bytes_sent;
+    s->attack_attacker_bytes_per_honest_byte =
+        metrics_ratio((double)s->attack_attacker_bytes, (double)s->attack_honest_bytes, 0.0);
+}
+
 void metrics_finish(metrics *m, uint64_t end_ns) {
     assert(m != NULL);
     assert(!m->finished);
@@ -856,6 +1110,7 @@ void metrics_finish(metrics *m, uint64_t end_ns) {
     (void)metrics_finish_latencies(m); /* out of memory leaves latencies empty */
     metrics_finish_online(m);
     metrics_finish_summary(m);
+    if (m->config.attack) metrics_finish_attack(m);
     m->finished = true;
 }
 
@@ -1023,6 +1278,57 @@ static void metrics_json_scores(FILE *out, const metrics_summary *s) {
     metrics_json_double(out, 4, "honest_min", s->score_min, "\n  },\n");
 }
 
+/* A number, or null when there is none. */
+static void metrics_json_double_or_null(FILE *out, int indent, const char *key, bool present, double value,
+                                        const char *end) {
+    metrics_json_key(out, indent, key);
+    if (present) metrics_put_double(out, value);
+    else fputs("null", out);
+    fputs(end, out);
+}
+
+static void metrics_json_attack_part(FILE *out, const char *name, uint64_t messages, uint64_t in_ratio,
+                                     uint64_t eligible, uint64_t delivered, double ratio, double p50, double p99) {
+    fprintf(out, "    \"%s\": {\n", name);
+    metrics_json_u64(out, 6, "messages", messages, ",\n");
+    metrics_json_u64(out, 6, "messages_in_ratio", in_ratio, ",\n");
+    metrics_json_u64(out, 6, "eligible_pairs", eligible, ",\n");
+    metrics_json_u64(out, 6, "delivered_pairs", delivered, ",\n");
+    metrics_json_double(out, 6, "delivery_ratio", ratio, ",\n");
+    fputs("      \"latency_ms\": {\n", out);
+    metrics_json_double(out, 8, "p50", p50, ",\n");
+    metrics_json_double(out, 8, "p99", p99, "\n      }\n    },\n");
+}
+
+/* Only for a run with an attack: its absence says there was none. */
+static void metrics_json_attack(FILE *out, const metrics *m) {
+    const metrics_summary *s = &m->summary;
+    if (!s->attack) return;
+    fputs("  \"attack\": {\n", out);
+    metrics_json_double(out, 4, "start_s", m->config.attack_start_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_attack_part(out, "before", s->attack_messages_before, s->attack_messages_in_ratio_before,
+                             s->attack_eligible_pairs_before, s->attack_delivered_pairs_before,
+                             s->attack_delivery_ratio_before, s->attack_latency_ms_p50_before,
+                             s->attack_latency_ms_p99_before);
+    metrics_json_attack_part(out, "during", s->attack_messages_during, s->attack_messages_in_ratio_during,
+                             s->attack_eligible_pairs_during, s->attack_delivered_pairs_during,
+                             s->attack_delivery_ratio_during, s->attack_latency_ms_p50_during,
+                             s->attack_latency_ms_p99_during);
+    metrics_json_double(out, 4, "mesh_occupied_share_max", s->attack_mesh_occupied_share_max, ",\n");
+    metrics_json_double(out, 4, "mesh_occupied_share_final", s->attack_mesh_occupied_share_final, ",\n");
+    metrics_json_u64(out, 4, "attackers", s->attack_attackers, ",\n");
+    metrics_json_u64(out, 4, "attackers_graylisted", s->attack_attackers_graylisted, ",\n");
+    bool graylisted = s->attack_attackers_graylisted > 0;
+    metrics_json_double_or_null(out, 4, "time_to_graylist_s_median", graylisted,
+                                s->attack_time_to_graylist_s_median, ",\n");
+    metrics_json_double_or_null(out, 4, "time_to_graylist_s_max", graylisted, s->attack_time_to_graylist_s_max,
+                                ",\n");
+    metrics_json_u64(out, 4, "attacker_bytes", s->attack_attacker_bytes, ",\n");
+    metrics_json_u64(out, 4, "honest_bytes", s->attack_honest_bytes, ",\n");
+    metrics_json_double(out, 4, "attacker_bytes_per_honest_byte", s->attack_attacker_bytes_per_honest_byte,
+                        "\n  },\n");
+}
+
 int metrics_write_json(const metrics *m, const run_info *info, const char *path) {
     assert(m != NULL && info != NULL && path != NULL);
     assert(m->finished);
@@ -1042,6 +1348,7 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     metrics_json_measurements(out, &m->summary);
     metrics_json_control(out, &m->summary);
     metrics_json_scores(out, &m->summary);
+    metrics_json_attack(out, m);
     metrics_json_counts(out, m);
     metrics_json_settings(out, m);
     metrics_json_double(out, 2, "wall_seconds", info->wall_seconds, ",\n");
@@ -1103,13 +1410,14 @@ static void metrics_csv_sample_gossip(FILE *out, const metrics_sample *s) {
     metrics_csv_double(out, scores, s->score_min);
 }
 
+/* The attack column: empty without an attack or a node with a mesh. */
+static void metrics_csv_sample_attack(FILE *out, const metrics *m, const metrics_sample *s) {
+    metrics_csv_double(out, m->config.attack && s->has_attacker_mesh, s->attacker_mesh_share);
+}
+
 static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
     const metrics_sample *s = &m->samples[row];
-    /* time_s is the end of the row's interval; the last one ends with the run. */
-    uint64_t end_ns = (uint64_t)(row + 1) * m->config.sample_ns;
-    if (end_ns > m->config.duration_ns && m->config.duration_ns > (uint64_t)row * m->config.sample_ns)
-        end_ns = m->config.duration_ns;
-    metrics_put_double(out, end_ns / METRICS_NS_PER_S);
+    metrics_put_double(out, metrics_row_end_ns(m, row) / METRICS_NS_PER_S);
     fprintf(out, ",%" PRIu32 ",%" PRIu64 ",", s->online_nodes, s->connections);
     metrics_put_double(out, s->mesh_degree_mean);
     fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", s->deliveries, s->duplicates, s->bytes_sent);
@@ -1119,6 +1427,7 @@ static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
     fputc(',', out);
     if (s->has_latency) metrics_put_double(out, s->latency_ms_p99);
     metrics_csv_sample_gossip(out, s);
+    metrics_csv_sample_attack(out, m, s);
     fputc('\n', out);
 }
 
@@ -1130,7 +1439,7 @@ int metrics_write_timeseries_csv(const metrics *m, const char *path) {
     fputs("time_s,online_nodes,connections,mesh_degree_mean,deliveries,duplicates,bytes_sent,"
           "delivery_ratio,latency_ms_p50,latency_ms_p99,mesh_degree_min,mesh_degree_max,"
           "mesh_degree_mean_subscribed,control_bytes,payload_bytes_sent,ihave_ids,iwant_ids,"
-          "score_p10,score_p50,score_p90,score_min\n",
+          "score_p10,score_p50,score_p90,score_min,attacker_mesh_share\n",
           out);
     for (uint32_t row = 0; row < m->sample_count; row++) metrics_csv_sample(out, m, row);
     return metrics_close_file(out);

@@ -26,6 +26,30 @@
  *    scored peer are honest (the peer mapped to a node by its node_up),
  *    of the last timeseries row that has any: the settled state.
  *
+ * Attack measures, only when config.attack says there is an attack
+ * (metrics.json's "attack" object, the summary's attack_ fields, the
+ * timeseries column attacker_mesh_share). Attackers are the nodes from
+ * honest_count on; a peer id is mapped to a node by the node's node_up,
+ * and a peer no node_up names counts as honest.
+ *  - before and during: delivery ratio, latency p50 and p99 and their
+ *    counts, as the overall ones, over the messages published before
+ *    attack_start_ns and at or after it.
+ *  - mesh occupation: each honest node's mesh peers, all topics together,
+ *    as a multiset (graft adds the peer, prune takes one of it away,
+ *    node_down empties it). A node is occupied when its mesh has a peer
+ *    and every one of them is an attacker. mesh_occupied_share: occupied
+ *    nodes over online honest nodes subscribed to a topic, at a row's end;
+ *    _max over the rows that end after attack_start_ns, _final at the
+ *    end of the run. attacker_mesh_share (timeseries): the mean, over
+ *    online honest nodes with a non-empty mesh, of the attackers' share
+ *    of their mesh peers.
+ *  - time to graylist: per attacker, the first drop_rpc at an honest node
+ *    with reason "graylisted" that names it, minus attack_start_ns (0 if
+ *    earlier). attackers: node_count - honest_count; attackers_graylisted:
+ *    those with such a drop; median (nearest rank, so the lower middle of
+ *    an even count) and max over those.
+ *  - bytes: send_rpc bytes of attackers, of honest nodes, and their ratio.
+ *
  * The events the metrics need from the world: node_up (with the node's own
  * peer id in peer) and node_down; from the nodes: join, leave,
  * publish_message, deliver_message, duplicate_message, reject_message,
@@ -78,12 +102,22 @@
  *    are empty when no message published in it measures them. Rows are
  *    fixed by duration_ns; later events fall in the last row.
  *  - An event older than one already seen is taken at the latest time seen.
+ *  - Attack: before and during split the tracked messages (messages_
+ *    untracked are in neither). A part with nothing eligible has ratio 1,
+ *    with nothing delivered latencies 0, as overall; its counts tell.
+ *    A mesh peer is classed honest or attacker when it is grafted.
+ *    Only prunes of grafted peers count. Rows without an online
+ *    subscribed honest node are left out of mesh_occupied_share_max
+ *    (0 when none is left); attacker_mesh_share cells are empty without
+ *    a node with a mesh. Time to graylist counts from the earliest
+ *    attack start, which for a later group includes its wait. Summary
+ *    times are 0 when no attacker was graylisted (metrics.json: null).
  *
  * Memory, bounded by messages x honest nodes: per (message, honest node)
  * pair one byte (hops) and one bit (delivered in time); per first delivery
  * 4 bytes of latency, and 8 more while metrics_finish sorts them; about 120
  * bytes per message and per honest node, 24 per online or subscription
- * span, 24-96 per open connection, 176 per timeseries row. 200 messages x
+ * span, 24-96 per open connection, 208 per timeseries row. 200 messages x
  * 1000 nodes, every node reached: 1.4 MiB (measured). Scores: only the
  * current row's samples are kept, 8 bytes each, exactly up to 1M samples
  * a row (8 MiB); past that a uniform reservoir of 1M samples (Algorithm R,
@@ -91,6 +125,9 @@
  * stands for the row, while its min and sample count stay exact. Hard
  * limits: 4M tracked messages (more are counted, not tracked), 256
  * topics, 262144 timeseries rows (metrics_create returns NULL past that).
+ * Attackers: 80 bytes each (peer id, first graylist time); with an
+ * attack, 24-96 bytes per (honest node, mesh peer) entry, like
+ * connections.
  */
 #ifndef SWARMLAB_METRICS_H
 #define SWARMLAB_METRICS_H
@@ -108,6 +145,9 @@ typedef struct metrics_config {
     uint64_t deadline_ns;  /* metrics.deadline */
     uint64_t sample_ns;    /* metrics.sample: the timeseries interval */
     uint64_t duration_ns;  /* the run's length */
+    /* false (a zeroed config): no attack, and no attack measures. */
+    bool attack;
+    uint64_t attack_start_ns; /* with attack: the earliest attack's start */
 } metrics_config;
 
 typedef struct metrics_summary {
@@ -132,6 +172,21 @@ typedef struct metrics_summary {
     uint64_t peer_score_events; /* at any node, attackers' included */
     uint64_t score_samples;
     double score_p10, score_p50, score_min;
+    /* Attack measures (see above); all 0 unless attack. Before: messages
+     * published before the attack start; during: at or after it. */
+    bool attack;
+    uint64_t attack_messages_before, attack_messages_during; /* tracked ones */
+    uint64_t attack_messages_in_ratio_before, attack_messages_in_ratio_during;
+    uint64_t attack_eligible_pairs_before, attack_eligible_pairs_during;
+    uint64_t attack_delivered_pairs_before, attack_delivered_pairs_during;
+    double attack_delivery_ratio_before, attack_delivery_ratio_during; /* 1.0: nothing eligible */
+    double attack_latency_ms_p50_before, attack_latency_ms_p99_before; /* 0: nothing delivered */
+    double attack_latency_ms_p50_during, attack_latency_ms_p99_during;
+    double attack_mesh_occupied_share_max, attack_mesh_occupied_share_final;
+    uint32_t attack_attackers, attack_attackers_graylisted;
+    double attack_time_to_graylist_s_median, attack_time_to_graylist_s_max; /* 0: none graylisted */
+    uint64_t attack_attacker_bytes, attack_honest_bytes; /* send_rpc bytes */
+    double attack_attacker_bytes_per_honest_byte;       /* 0 when honest nodes sent nothing */
     uint64_t events; /* every event seen, all nodes */
 } metrics_summary;
 
@@ -173,7 +228,8 @@ int metrics_write_messages_csv(const metrics *m, const char *path);
  * mesh_degree_min, mesh_degree_max and mesh_degree_mean_subscribed (over
  * online nodes subscribed to a topic), control_bytes, payload_bytes_sent,
  * ihave_ids, iwant_ids (sent in the interval), score_p10, score_p50,
- * score_p90, score_min (honest-to-honest peer_score samples in it). */
+ * score_p90, score_min (honest-to-honest peer_score samples in it);
+ * attacker_mesh_share (empty without an attack). */
 int metrics_write_timeseries_csv(const metrics *m, const char *path);
 /* The sorted latencies of every delivered pair, in ms, one per line: what
  * the latency CDF plot reads. */

@@ -210,13 +210,7 @@ typedef struct plot_data {
 } plot_data;
 #define PLOT_COUNT (sizeof plot_specs / sizeof plot_specs[0])
 
-/* Time windows to shade on the time plots: churn, partitions, attacks.
- * Issue 6 fills them from the scenario; plot_run() passes none yet. */
-typedef struct plot_window {
-    double from_s, until_s;
-    const char *label;
-} plot_window;
-
+/* Time windows to shade on the time plots (DIR/windows.csv). */
 typedef struct plot_options {
     const plot_window *windows;
     size_t window_count;
@@ -235,17 +229,26 @@ static void plot_put_quoted(FILE *out, const char *text) {
     fputc('\'', out);
 }
 
+/* A shade per kind, so that overlapping windows of two kinds stay apart. */
+static const char *plot_window_colour(const char *kind) {
+    if (strcmp(kind, "partition") == 0) return "#f4d6d6";
+    if (strcmp(kind, "attack") == 0) return "#f8e3c4";
+    return "#e8e8e8";
+}
+
+/* Labels step down the plot so that neighbouring windows' labels do not
+ * print over each other. */
 static void plot_put_windows(FILE *out, const plot_options *options) {
     for (size_t i = 0; i < options->window_count; i++) {
         const plot_window *w = &options->windows[i];
         assert(w->until_s >= w->from_s);
         fprintf(out, "set object %zu rect from first %.9g, graph 0 to first %.9g, graph 1 behind "
-                     "fillcolor rgb '#e8e8e8' fillstyle solid 1.0 noborder\n",
-                i + 1, w->from_s, w->until_s);
-        if (w->label == NULL) continue;
+                     "fillcolor rgb '%s' fillstyle solid 1.0 noborder\n",
+                i + 1, w->from_s, w->until_s, plot_window_colour(w->kind));
+        if (w->label[0] == '\0') continue;
         fprintf(out, "set label %zu ", i + 100);
         plot_put_quoted(out, w->label);
-        fprintf(out, " at first %.9g, graph 0.97 left front\n", w->from_s);
+        fprintf(out, " at first %.9g, graph %.2f left front\n", w->from_s, 0.97 - 0.04 * (double)(i % 4));
     }
 }
 
@@ -475,9 +478,85 @@ static int plot_run_with(const char *dir, const char *title, const plot_options 
     return failed ? -1 : drawn;
 }
 
+/* ---- windows.csv ------------------------------------------------------ */
+
+#define PLOT_WINDOWS_HEADER "kind,from_s,until_s,label"
+
+int plot_windows_write(const char *dir, const plot_window *windows, size_t count) {
+    char path[PLOT_PATH_MAX];
+    if (!plot_path(path, sizeof path, dir, PLOT_WINDOWS_FILE, "")) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return -1;
+    fputs(PLOT_WINDOWS_HEADER "\n", out);
+    for (size_t i = 0; i < count; i++) {
+        const plot_window *w = &windows[i];
+        assert(w->from_s <= w->until_s);
+        assert(strchr(w->kind, ',') == NULL && strchr(w->label, '\n') == NULL);
+        fprintf(out, "%s,%.9g,%.9g,%s\n", w->kind, w->from_s, w->until_s, w->label);
+    }
+    bool failed = ferror(out) != 0;
+    if (fclose(out) != 0 || failed) return -1;
+    return 0;
+}
+
+/* One row: kind,from_s,until_s,label (the label may hold commas). */
+static int plot_window_parse(char *line, plot_window *w) {
+    line[strcspn(line, "\r\n")] = '\0';
+    char *comma = strchr(line, ',');
+    size_t kind_len = comma == NULL ? 0 : (size_t)(comma - line);
+    if (kind_len == 0 || kind_len >= sizeof w->kind) return -1;
+    memcpy(w->kind, line, kind_len);
+    w->kind[kind_len] = '\0';
+    char *end;
+    w->from_s = strtod(comma + 1, &end);
+    if (*end != ',') return -1;
+    w->until_s = strtod(end + 1, &end);
+    if (*end != ',' || !(w->from_s <= w->until_s) || !(w->from_s >= 0)) return -1;
+    snprintf(w->label, sizeof w->label, "%s", end + 1);
+    return 0;
+}
+
+int plot_windows_read(const char *dir, plot_window *out, size_t cap, size_t *count, char *err, size_t err_cap) {
+    char path[PLOT_PATH_MAX], line[PLOT_CSV_LINE_MAX];
+    *count = 0;
+    if (!plot_path(path, sizeof path, dir, PLOT_WINDOWS_FILE, "")) {
+        snprintf(err, err_cap, "%s: path too long", dir);
+        return -1;
+    }
+    FILE *in = fopen(path, "r");
+    if (in == NULL && errno == ENOENT) return 0; /* a run from before windows, or none to shade */
+    if (in == NULL) {
+        snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    if (fgets(line, sizeof line, in) == NULL || strncmp(line, PLOT_WINDOWS_HEADER, strlen(PLOT_WINDOWS_HEADER)) != 0) {
+        snprintf(err, err_cap, "%s: expected the header %s", path, PLOT_WINDOWS_HEADER);
+        rc = -1;
+    }
+    for (unsigned long number = 2; rc == 0 && fgets(line, sizeof line, in) != NULL; number++) {
+        if (*count == cap) {
+            snprintf(err, err_cap, "%s: more than %zu windows", path, cap);
+            rc = -1;
+        } else if (plot_window_parse(line, &out[*count]) != 0) {
+            snprintf(err, err_cap, "%s:%lu: expected kind,from_s,until_s,label with from_s <= until_s", path, number);
+            rc = -1;
+        } else {
+            (*count)++;
+        }
+    }
+    fclose(in);
+    return rc;
+}
+
 int plot_run(const char *dir, const char *title, char *err, size_t err_cap) {
     assert(dir != NULL);
     assert(err != NULL && err_cap > 0);
-    const plot_options none = {.windows = NULL, .window_count = 0};
-    return plot_run_with(dir, title != NULL ? title : "swarmlab run", &none, err, err_cap);
+    plot_window windows[PLOT_WINDOWS_MAX];
+    plot_options options = {.windows = windows, .window_count = 0};
+    if (plot_windows_read(dir, windows, PLOT_WINDOWS_MAX, &options.window_count, err, err_cap) != 0) return -1;
+    return plot_run_with(dir, title != NULL ? title : "swarmlab run", &options, err, err_cap);
 }

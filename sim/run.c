@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attack.h"
+#include "faults.h"
 #include "plot.h"
 #include "topology.h"
 #include "trace_json.h"
@@ -36,6 +37,7 @@ typedef struct runner {
     uint8_t *payload;
     gossipsub_config gossipsub; /* the nodes' parameters, from the scenario */
     attack *attack;             /* the attackers, hosts nodes.count and up */
+    faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
     bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
@@ -56,20 +58,30 @@ static void runner_trace(void *user, const trace_event *event) {
     if (r->options->observe != NULL) r->options->observe(r->options->observe_user, event);
 }
 
-/* A node comes up: it subscribes, then dials its share of the topology. */
-static void runner_node_up(void *user, uint64_t index) {
+/* Starts honest host i as a fresh process, subscribed to its topics: at
+ * its join, and again each time it comes back (faults_start_fn). */
+static bool runner_start_node(void *user, uint32_t i) {
     runner *r = user;
-    uint32_t i = (uint32_t)index;
-    if (world_host_up(r->w, i) != 0) return;
+    if (world_host_up(r->w, i) != 0) return false;
     if (r->attack != NULL) attack_on_honest_up(r->attack, i);
     node *n = world_node(r->w, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
+    return true;
+}
+
+/* A node joins: unless churn or an offline window holds it down, it comes
+ * up, dials its share of the topology and starts its connection upkeep. */
+static void runner_node_up(void *user, uint64_t index) {
+    runner *r = user;
+    uint32_t i = (uint32_t)index;
+    if (!faults_join(r->faults, i) || !runner_start_node(r, i)) return;
     for (uint32_t k = r->topo.offset[i]; k < r->topo.offset[i + 1]; k++) {
         uint32_t j = r->topo.adjacency[k];
         /* Of each edge the node with the larger index dials: it came up later. */
         if (j < i) world_dial(r->w, i, j);
     }
+    faults_on_up(r->faults, i);
 }
 
 static uint64_t runner_interval_ns(runner *r) {
@@ -139,6 +151,7 @@ static int runner_gossipsub_config(const scenario *s, gossipsub_config *c, char 
 static int runner_setup(runner *r, char *err, size_t err_cap) {
     const scenario *s = r->s;
     metrics_config mc = {.node_count = s->nodes.count + attack_host_count(s), .honest_count = s->nodes.count,
+                         .attack = s->attacker_count > 0, .attack_start_ns = attack_start_ns(s),
                          .deadline_ns = s->metrics.deadline_ns, .sample_ns = s->metrics.sample_ns,
                          .duration_ns = s->duration_ns};
     r->metrics = metrics_create(&mc);
@@ -168,6 +181,12 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
     }
     r->call_up = world_register_call(r->w, runner_node_up, r);
     r->call_publish = world_register_call(r->w, runner_publish, r);
+    /* Before the joins, so that an offline window at time 0 holds its nodes down from the start. */
+    r->faults = faults_create(s, r->w, &r->topo, runner_start_node, r);
+    if (r->faults == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
     if (s->attacker_count > 0) {
         r->attack = attack_create(s, r->w, s->nodes.count);
         if (r->attack == NULL) {
@@ -350,6 +369,12 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
             return -1;
         }
     }
+    plot_window windows[PLOT_WINDOWS_MAX];
+    size_t window_count = faults_windows(r->faults, windows, PLOT_WINDOWS_MAX);
+    if (plot_windows_write(dir, windows, window_count) != 0) {
+        snprintf(err, err_cap, "%s/%s: %s", dir, PLOT_WINDOWS_FILE, strerror(errno));
+        return -1;
+    }
     result->plots_drawn = 0;
     if (r->options->plots) {
         char title[160];
@@ -361,6 +386,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    faults_destroy(r->faults);
     attack_destroy(r->attack); /* after the nodes that borrowed its policies */
     metrics_destroy(r->metrics);
     topology_free(&r->topo);

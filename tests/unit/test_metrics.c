@@ -34,10 +34,10 @@ typedef struct world {
     peer_id ids[NODES_MAX];
 } world;
 
-static void world_init(world *w, uint32_t nodes, uint32_t honest, uint64_t deadline_ns, uint64_t duration_ns) {
-    assert_true(nodes <= NODES_MAX);
+static void world_create(world *w, const metrics_config *config) {
+    assert_true(config->node_count <= NODES_MAX);
     memset(w, 0, sizeof *w);
-    for (uint32_t i = 0; i < nodes; i++) {
+    for (uint32_t i = 0; i < config->node_count; i++) {
         uint8_t seed[IDENTITY_SEED_BYTES] = {0};
         seed[0] = (uint8_t)i;
         seed[1] = 0x5a;
@@ -46,10 +46,23 @@ static void world_init(world *w, uint32_t nodes, uint32_t honest, uint64_t deadl
         peer_id_from_public_key(id.public_key, &w->ids[i]);
         identity_wipe(&id);
     }
+    w->m = metrics_create(config);
+    assert_non_null(w->m);
+}
+
+static void world_init(world *w, uint32_t nodes, uint32_t honest, uint64_t deadline_ns, uint64_t duration_ns) {
     metrics_config config = {.node_count = nodes, .honest_count = honest, .deadline_ns = deadline_ns,
                              .sample_ns = 1 * S, .duration_ns = duration_ns};
-    w->m = metrics_create(&config);
-    assert_non_null(w->m);
+    world_create(w, &config);
+}
+
+/* Nodes from honest on are attackers, attacking from attack_start_ns. */
+static void world_init_attack(world *w, uint32_t nodes, uint32_t honest, uint64_t deadline_ns, uint64_t duration_ns,
+                              uint64_t attack_start_ns) {
+    metrics_config config = {.node_count = nodes, .honest_count = honest, .deadline_ns = deadline_ns,
+                             .sample_ns = 1 * S, .duration_ns = duration_ns, .attack = true,
+                             .attack_start_ns = attack_start_ns};
+    world_create(w, &config);
 }
 
 static void emit(world *w, trace_event e) { metrics_on_event(w->m, &e); }
@@ -137,6 +150,18 @@ static void score(world *w, uint64_t t, uint32_t node, uint32_t peer, double val
 static void peer_event(world *w, trace_kind kind, uint64_t t, uint32_t node, uint32_t peer) {
     emit(w, (trace_event){.kind = kind, .time_ns = t, .node_index = node, .peer = w->ids[peer].bytes,
                           .peer_len = w->ids[peer].len, .protocol = kind == TRACE_ADD_PEER ? "/floodsub/1.0.0" : NULL});
+}
+
+/* node's graft or prune of peer, which the node traces with the peer. */
+static void mesh_event(world *w, trace_kind kind, uint64_t t, uint32_t node, uint32_t peer) {
+    emit(w, (trace_event){.kind = kind, .time_ns = t, .node_index = node, .topic = TOPIC,
+                          .peer = w->ids[peer].bytes, .peer_len = w->ids[peer].len});
+}
+
+/* node dropped an RPC from peer. */
+static void drop_rpc(world *w, uint64_t t, uint32_t node, uint32_t peer, const char *reason) {
+    emit(w, (trace_event){.kind = TRACE_DROP_RPC, .time_ns = t, .node_index = node, .peer = w->ids[peer].bytes,
+                          .peer_len = w->ids[peer].len, .size_bytes = 200, .reason = reason});
 }
 
 static metrics_summary finish(world *w, uint64_t end_ns) {
@@ -399,13 +424,13 @@ static void timeseries_rows_hold_gauges_and_counts_per_interval(void **state) {
     assert_string_equal(line, "time_s,online_nodes,connections,mesh_degree_mean,deliveries,duplicates,"
                               "bytes_sent,delivery_ratio,latency_ms_p50,latency_ms_p99,mesh_degree_min,"
                               "mesh_degree_max,mesh_degree_mean_subscribed,control_bytes,payload_bytes_sent,"
-                              "ihave_ids,iwant_ids,score_p10,score_p50,score_p90,score_min");
+                              "ihave_ids,iwant_ids,score_p10,score_p50,score_p90,score_min,attacker_mesh_share");
     read_line(path, 1, line, sizeof line);
-    assert_string_equal(line, "1,2,2,0,1,0,100,1,700,700,0,0,0,0,40,0,0,,,,");
+    assert_string_equal(line, "1,2,2,0,1,0,100,1,700,700,0,0,0,0,40,0,0,,,,,");
     read_line(path, 2, line, sizeof line);
-    assert_string_equal(line, "2,2,2,0.5,0,1,0,,,,0,1,0.5,0,0,0,0,,,,");
+    assert_string_equal(line, "2,2,2,0.5,0,1,0,,,,0,1,0.5,0,0,0,0,,,,,");
     read_line(path, 3, line, sizeof line);
-    assert_string_equal(line, "3,1,0,1,0,0,0,,,,1,1,1,0,0,0,0,,,,");
+    assert_string_equal(line, "3,1,0,1,0,0,0,,,,1,1,1,0,0,0,0,,,,,");
     unlink(path);
     metrics_destroy(w.m);
 }
@@ -424,7 +449,7 @@ static void a_remove_peer_without_add_peer_leaves_connections_alone(void **state
     temp_path(path, sizeof path, "connections.csv");
     assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
     read_line(path, 1, line, sizeof line);
-    assert_string_equal(line, "1,3,1,0,0,0,0,,,,0,0,0,0,0,0,0,,,,");
+    assert_string_equal(line, "1,3,1,0,0,0,0,,,,0,0,0,0,0,0,0,,,,,");
     unlink(path);
     metrics_destroy(w.m);
 }
@@ -563,9 +588,9 @@ static void control_columns_count_the_rows_control_traffic(void **state) {
     temp_path(path, sizeof path, "control.csv");
     assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
     read_line(path, 1, line, sizeof line);
-    assert_string_equal(line, "1,2,0,0,0,0,140,,,,0,0,0,120,0,5,1,,,,");
+    assert_string_equal(line, "1,2,0,0,0,0,140,,,,0,0,0,120,0,5,1,,,,,");
     read_line(path, 2, line, sizeof line);
-    assert_string_equal(line, "2,2,0,0,0,0,630,,,,0,0,0,20,500,0,4,,,,");
+    assert_string_equal(line, "2,2,0,0,0,0,630,,,,0,0,0,20,500,0,4,,,,,");
     unlink(path);
     metrics_destroy(w.m);
 }
@@ -592,11 +617,11 @@ static void mesh_degree_range_covers_online_subscribed_nodes(void **state) {
     temp_path(path, sizeof path, "mesh.csv");
     assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
     read_line(path, 1, line, sizeof line); /* degrees 3, 1, 2 and the relay's 0 */
-    assert_string_equal(line, "1,4,0,1.5,0,0,0,,,,1,3,2,0,0,0,0,,,,");
+    assert_string_equal(line, "1,4,0,1.5,0,0,0,,,,1,3,2,0,0,0,0,,,,,");
     read_line(path, 2, line, sizeof line); /* node 2 left its topic: 3 and 1 */
-    assert_string_equal(line, "2,4,0,1.5,0,0,0,,,,1,3,2,0,0,0,0,,,,");
+    assert_string_equal(line, "2,4,0,1.5,0,0,0,,,,1,3,2,0,0,0,0,,,,,");
     read_line(path, 3, line, sizeof line); /* no subscribed node online: empty cells */
-    assert_string_equal(line, "3,2,0,1,0,0,0,,,,,,,0,0,0,0,,,,");
+    assert_string_equal(line, "3,2,0,1,0,0,0,,,,,,,0,0,0,0,,,,,");
     unlink(path);
     metrics_destroy(w.m);
 }
@@ -628,11 +653,11 @@ static void score_columns_are_nearest_rank_percentiles_of_honest_scores(void **s
     assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
     /* Sorted: -2.5 -1 0.5 2 3 4 6 7 8 10; ranks 1, 5 and 9 of 10. */
     read_line(path, 1, line, sizeof line);
-    assert_string_equal(line, "1,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,-2.5,3,8,-2.5");
+    assert_string_equal(line, "1,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,-2.5,3,8,-2.5,");
     read_line(path, 2, line, sizeof line);
-    assert_string_equal(line, "2,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,,,,");
+    assert_string_equal(line, "2,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,,,,,");
     read_line(path, 3, line, sizeof line); /* 5 6 7: ranks 1, 2 and 3 of 3 */
-    assert_string_equal(line, "3,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,5,6,7,5");
+    assert_string_equal(line, "3,3,0,0,0,0,0,,,,0,0,0,0,0,0,0,5,6,7,5,");
     unlink(path);
     metrics_destroy(w.m);
 }
@@ -705,6 +730,241 @@ static void a_crowded_row_keeps_a_uniform_reservoir_of_scores(void **state) {
     assert_true(a.score_p50 == b.score_p50);
 }
 
+/* ---- attacks ---------------------------------------------------------- */
+
+/* Honest nodes 0-4, attacker 5; the attack starts at 10 s, the deadline is
+ * 5 s, the run 30 s long (messages after 25 s are cut off). */
+static void messages_split_at_the_attack_start_into_before_and_during(void **state) {
+    (void)state;
+    world w;
+    world_init_attack(&w, 6, 5, 5 * S, 30 * S, 10 * S);
+    all_up_and_joined(&w, 5);
+    node_up(&w, 0, 5);
+    publish(&w, 2 * S, 0, 1); /* before: 2 of 4 eligible, 100 and 300 ms */
+    deliver(&w, 2 * S + 100 * MS, 1, 1, 0);
+    deliver(&w, 2 * S + 300 * MS, 2, 1, 0);
+    publish(&w, 10 * S, 1, 2); /* at the start: during; 4 of 4 */
+    const uint32_t receivers[] = {0, 2, 3, 4}; /* after 50, 70, 90, 110 ms */
+    for (uint32_t i = 0; i < 4; i++) deliver(&w, 10 * S + (50 + 20 * i) * MS, receivers[i], 2, 1);
+    publish(&w, 12 * S, 0, 3);          /* 1 of 4 on time */
+    publish(&w, 12 * S, 5, 9);          /* the attacker's: no honest message */
+    deliver(&w, 12 * S + 20 * MS, 1, 3, 0);
+    deliver(&w, 20 * S, 2, 3, 0);       /* 8000 ms: late, but a latency */
+    publish(&w, 26 * S, 0, 4);          /* cut off: out of the ratio */
+    deliver(&w, 26 * S + 10 * MS, 1, 4, 0);
+    metrics_summary s = finish(&w, 30 * S);
+    assert_true(s.attack);
+    assert_int_equal(s.attack_messages_before, 1);
+    assert_int_equal(s.attack_messages_in_ratio_before, 1);
+    assert_int_equal(s.attack_eligible_pairs_before, 4);
+    assert_int_equal(s.attack_delivered_pairs_before, 2);
+    assert_true(s.attack_delivery_ratio_before == 0.5);
+    assert_true(s.attack_latency_ms_p50_before == 100.0); /* rank 1 of 2 */
+    assert_true(s.attack_latency_ms_p99_before == 300.0);
+    assert_int_equal(s.attack_messages_during, 3);
+    assert_int_equal(s.attack_messages_in_ratio_during, 2);
+    assert_int_equal(s.attack_eligible_pairs_during, 8);
+    assert_int_equal(s.attack_delivered_pairs_during, 5);
+    assert_true(s.attack_delivery_ratio_during == 0.625);
+    /* 10 20 50 70 90 110 8000: ranks 4 and 7 of 7. */
+    assert_true(s.attack_latency_ms_p50_during == 70.0);
+    assert_true(s.attack_latency_ms_p99_during == 8000.0);
+    assert_int_equal(s.eligible_pairs, 12); /* the overall figures are the sums */
+    assert_int_equal(s.delivered_pairs, 7);
+    run_info info = {.scenario_name = "split", .digest_hex = "00", .router = "gossipsub"};
+    char path[256];
+    temp_path(path, sizeof path, "split.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_true(file_contains(path, "  \"attack\": {\n    \"start_s\": 10,\n    \"before\": {\n"
+                                    "      \"messages\": 1,\n      \"messages_in_ratio\": 1,\n"
+                                    "      \"eligible_pairs\": 4,\n      \"delivered_pairs\": 2,\n"
+                                    "      \"delivery_ratio\": 0.5,\n      \"latency_ms\": {\n"
+                                    "        \"p50\": 100,\n        \"p99\": 300\n      }\n    },\n"
+                                    "    \"during\": {\n      \"messages\": 3,\n"));
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* Honest 0-2, attackers 3 and 4; the attack starts at 2 s, rows end at
+ * 1, 2, 3, 4 and 5 s. Node 0's mesh is all attackers from 0.5 s; node 1's
+ * is a mix from 2.5 s and all attackers from 3.2 s; node 2 has an honest
+ * mesh. At 4.5 s node 0 goes down and node 1 takes an honest peer back. */
+static world occupied_world(void) {
+    world w;
+    world_init_attack(&w, 5, 3, 1 * S, 5 * S, 2 * S);
+    all_up_and_joined(&w, 3);
+    node_up(&w, 0, 3);
+    node_up(&w, 0, 4);
+    mesh_event(&w, TRACE_GRAFT, 500 * MS, 0, 3);
+    mesh_event(&w, TRACE_GRAFT, 500 * MS, 0, 4);
+    mesh_event(&w, TRACE_GRAFT, 2500 * MS, 1, 2);
+    mesh_event(&w, TRACE_GRAFT, 2500 * MS, 1, 3);
+    mesh_event(&w, TRACE_GRAFT, 2500 * MS, 2, 1);
+    mesh_event(&w, TRACE_PRUNE, 3200 * MS, 1, 2);
+    mesh_event(&w, TRACE_PRUNE, 3300 * MS, 2, 4); /* not in its mesh: nothing */
+    node_down(&w, 4500 * MS, 0);
+    mesh_event(&w, TRACE_GRAFT, 4500 * MS, 1, 2);
+    return w;
+}
+
+static void mesh_occupation_counts_nodes_whose_mesh_is_all_attackers(void **state) {
+    (void)state;
+    world w = occupied_world();
+    metrics_summary s = finish(&w, 5 * S);
+    /* Rows ending at 3, 4, 5 s: 1 of 3, 2 of 3, 0 of 2 occupied. The rows
+     * ending at 1 and 2 s (1 of 3) end before the attack is under way. */
+    assert_true(s.attack_mesh_occupied_share_max == 2.0 / 3.0);
+    assert_true(s.attack_mesh_occupied_share_final == 0.0);
+    metrics_destroy(w.m);
+}
+
+static void attacker_mesh_share_is_the_mean_share_over_nodes_with_a_mesh(void **state) {
+    (void)state;
+    world w = occupied_world();
+    finish(&w, 5 * S);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "occupied.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    /* Node shares per row: (1), (1), (1, 1/2, 0), (1, 1, 0), (1/2, 0). */
+    const char *const expected[] = {",1", ",1", ",0.5", ",0.6666666666666666", ",0.25"};
+    for (int row = 0; row < 5; row++) {
+        read_line(path, row + 1, line, sizeof line);
+        assert_string_equal(strrchr(line, ','), expected[row]);
+    }
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* A graft before the start that is pruned exactly at the start: the row
+ * that ends at the start shows the state before it, and is left out. */
+static void occupation_before_the_attack_start_is_left_out_of_the_max(void **state) {
+    (void)state;
+    world w;
+    world_init_attack(&w, 2, 1, 1 * S, 3 * S, 2 * S);
+    all_up_and_joined(&w, 1);
+    node_up(&w, 0, 1);
+    mesh_event(&w, TRACE_GRAFT, 500 * MS, 0, 1);
+    mesh_event(&w, TRACE_PRUNE, 2 * S, 0, 1);
+    metrics_summary s = finish(&w, 3 * S);
+    assert_true(s.attack_mesh_occupied_share_max == 0.0);
+    assert_true(s.attack_mesh_occupied_share_final == 0.0);
+    metrics_destroy(w.m);
+}
+
+/* A node that goes down comes back with an empty mesh: not occupied, and
+ * out of attacker_mesh_share. Honest 0, attacker 1, attacking from 0. */
+static void a_node_that_comes_back_has_an_empty_mesh(void **state) {
+    (void)state;
+    world w;
+    world_init_attack(&w, 2, 1, 1 * S, 2 * S, 0);
+    all_up_and_joined(&w, 1);
+    node_up(&w, 0, 1);
+    mesh_event(&w, TRACE_GRAFT, 500 * MS, 0, 1);
+    node_down(&w, 1500 * MS, 0);
+    node_up(&w, 1600 * MS, 0);
+    join(&w, 1600 * MS, 0);
+    metrics_summary s = finish(&w, 2 * S);
+    assert_true(s.attack_mesh_occupied_share_max == 1.0); /* the row ending at 1 s */
+    assert_true(s.attack_mesh_occupied_share_final == 0.0);
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "comes-back.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(strrchr(line, ','), ",1");
+    read_line(path, 2, line, sizeof line);
+    assert_string_equal(strrchr(line, ','), ","); /* no node with a mesh: empty */
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* Honest 0-2, attackers 3-6, the attack from 10 s. Attacker 3 is first
+ * graylisted at 11 s, 5 at 13 s, 4 at 15 s; 6 never. */
+static void time_to_graylist_is_the_median_and_max_over_graylisted_attackers(void **state) {
+    (void)state;
+    world w;
+    world_init_attack(&w, 7, 3, 1 * S, 20 * S, 10 * S);
+    all_up_and_joined(&w, 3);
+    for (uint32_t i = 3; i < 7; i++) node_up(&w, 0, i);
+    drop_rpc(&w, 10500 * MS, 0, 5, "queue full"); /* not a graylisting */
+    drop_rpc(&w, 11 * S, 1, 3, "graylisted");
+    drop_rpc(&w, 12 * S, 0, 2, "graylisted"); /* an honest peer */
+    drop_rpc(&w, 12 * S, 6, 0, "graylisted"); /* at an attacker */
+    drop_rpc(&w, 13 * S, 2, 5, "graylisted");
+    drop_rpc(&w, 15 * S, 0, 4, "graylisted");
+    drop_rpc(&w, 16 * S, 0, 3, "graylisted"); /* 3 again: its first, at 11 s, stands */
+    metrics_summary s = finish(&w, 20 * S);
+    assert_int_equal(s.attack_attackers, 4);
+    assert_int_equal(s.attack_attackers_graylisted, 3);
+    assert_true(s.attack_time_to_graylist_s_median == 3.0); /* of 1, 3, 5 s */
+    assert_true(s.attack_time_to_graylist_s_max == 5.0);
+    run_info info = {.scenario_name = "g", .digest_hex = "00", .router = "gossipsub"};
+    char path[256];
+    temp_path(path, sizeof path, "graylist.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_true(file_contains(path, "    \"attackers\": 4,\n    \"attackers_graylisted\": 3,\n"
+                                    "    \"time_to_graylist_s_median\": 3,\n    \"time_to_graylist_s_max\": 5,\n"));
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* Honest 0 and 1, attacker 2; no attacker is graylisted. */
+static void attack_bytes_sum_send_rpc_of_attackers_and_of_honest_nodes(void **state) {
+    (void)state;
+    world w;
+    world_init_attack(&w, 3, 2, 1 * S, 10 * S, 0);
+    all_up_and_joined(&w, 2);
+    node_up(&w, 0, 2);
+    send_rpc(&w, 1 * S, 0, 1, 1000, 0);
+    send_rpc(&w, 1 * S, 1, 0, 500, 0);
+    send_rpc(&w, 2 * S, 2, 0, 4500, 4000);
+    send_rpc(&w, 3 * S, 2, 1, 1500, 0);
+    emit(&w, (trace_event){.kind = TRACE_RECV_RPC, .time_ns = 3 * S, .node_index = 2, .size_bytes = 999});
+    metrics_summary s = finish(&w, 10 * S);
+    assert_int_equal(s.attack_attacker_bytes, 6000);
+    assert_int_equal(s.attack_honest_bytes, 1500);
+    assert_true(s.attack_attacker_bytes_per_honest_byte == 4.0);
+    run_info info = {.scenario_name = "b", .digest_hex = "00", .router = "gossipsub"};
+    char path[256];
+    temp_path(path, sizeof path, "bytes.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_true(file_contains(path, "    \"attackers_graylisted\": 0,\n    \"time_to_graylist_s_median\": null,\n"
+                                    "    \"time_to_graylist_s_max\": null,\n    \"attacker_bytes\": 6000,\n"
+                                    "    \"honest_bytes\": 1500,\n    \"attacker_bytes_per_honest_byte\": 4\n"
+                                    "  },\n  \"counts\""));
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
+/* Attackers, grafts of them and their bytes, but a zeroed config says no
+ * attack: no "attack" object, no attack_ figures, empty share cells. */
+static void a_run_without_an_attack_writes_no_attack_measures(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 2, 1 * S, 2 * S);
+    all_up_and_joined(&w, 2);
+    node_up(&w, 0, 2);
+    mesh_event(&w, TRACE_GRAFT, 500 * MS, 0, 2);
+    send_rpc(&w, 1 * S, 2, 0, 4500, 0);
+    drop_rpc(&w, 1 * S, 0, 2, "graylisted");
+    metrics_summary s = finish(&w, 2 * S);
+    assert_false(s.attack);
+    assert_int_equal(s.attack_attacker_bytes, 0);
+    assert_int_equal(s.attack_attackers, 0);
+    assert_true(s.attack_mesh_occupied_share_max == 0.0);
+    run_info info = {.scenario_name = "n", .digest_hex = "00", .router = "gossipsub"};
+    char path[256], line[LINE_MAX_BYTES];
+    temp_path(path, sizeof path, "no-attack.json");
+    assert_int_equal(metrics_write_json(w.m, &info, path), 0);
+    assert_false(file_contains(path, "\"attack\""));
+    unlink(path);
+    temp_path(path, sizeof path, "no-attack.csv");
+    assert_int_equal(metrics_write_timeseries_csv(w.m, path), 0);
+    read_line(path, 1, line, sizeof line);
+    assert_string_equal(line, "1,2,0,0.5,0,0,0,,,,0,1,0.5,0,0,0,0,,,,,");
+    unlink(path);
+    metrics_destroy(w.m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_node_offline_during_the_window_is_not_eligible),
@@ -731,6 +991,14 @@ int main(void) {
         cmocka_unit_test(the_score_summary_is_the_last_row_with_honest_scores),
         cmocka_unit_test(scores_of_attackers_only_give_zero_samples),
         cmocka_unit_test(a_crowded_row_keeps_a_uniform_reservoir_of_scores),
+        cmocka_unit_test(messages_split_at_the_attack_start_into_before_and_during),
+        cmocka_unit_test(mesh_occupation_counts_nodes_whose_mesh_is_all_attackers),
+        cmocka_unit_test(attacker_mesh_share_is_the_mean_share_over_nodes_with_a_mesh),
+        cmocka_unit_test(occupation_before_the_attack_start_is_left_out_of_the_max),
+        cmocka_unit_test(a_node_that_comes_back_has_an_empty_mesh),
+        cmocka_unit_test(time_to_graylist_is_the_median_and_max_over_graylisted_attackers),
+        cmocka_unit_test(attack_bytes_sum_send_rpc_of_attackers_and_of_honest_nodes),
+        cmocka_unit_test(a_run_without_an_attack_writes_no_attack_measures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
