@@ -263,10 +263,25 @@ size_t node_peers(const node *n, peer_id *out, size_t cap) {
     return count;
 }
 
+/* A raw RPC is traced as the router's are, so that an attacker's bytes and
+ * messages count (its control is not broken down). */
+static void node_trace_raw(node *n, const peer_id *peer, const uint8_t *rpc, size_t len, int rc) {
+    trace_event event = {.kind = rc == 0 ? TRACE_SEND_RPC : TRACE_DROP_RPC, .size_bytes = len,
+                         .peer = peer->bytes, .peer_len = peer->len, .reason = rc == 0 ? NULL : "no pubsub stream"};
+    pubsub_rpc *decoded = malloc(sizeof *decoded);
+    if (decoded != NULL && pubsub_rpc_decode(rpc, len, decoded) == 0) {
+        event.message_count = (uint32_t)decoded->message_count;
+        for (size_t i = 0; i < decoded->message_count; i++) event.payload_bytes += decoded->messages[i].data.len;
+    }
+    free(decoded);
+    node_trace(n, &event);
+}
+
 int node_pubsub_send_raw(node *n, const peer_id *peer, const uint8_t *rpc, size_t len) {
     assert(rpc != NULL && len > 0);
     n->depth++;
     int rc = node_send_rpc(n, node_find_conn_by_peer(n, peer), rpc, len);
+    node_trace_raw(n, peer, rpc, len, rc);
     n->depth--;
     node_reap(n);
     return rc;

@@ -112,8 +112,9 @@ void node_disconnect(node *n, const peer_id *peer);
 size_t node_peers(const node *n, peer_id *out, size_t cap);
 /* An attacker's hook, beside node_policy: sends rpc, an encoded pubsub RPC
  * of the attacker's making, on the pubsub stream to a connected peer, as the
- * router's own RPCs go (and through rewrite_rpc). 0, or -1 when the peer
- * has no pubsub stream. Honest code never calls it. */
+ * router's own RPCs go (and through rewrite_rpc), and traces it as send_rpc
+ * (size, messages, payload). 0, or -1 when the peer has no pubsub stream.
+ * Honest code never calls it. */
 int node_pubsub_send_raw(node *n, const peer_id *peer, const uint8_t *rpc, size_t len);
 size_t node_peer_count(const node *n);
 bool node_is_connected(const node *n, const peer_id *peer);

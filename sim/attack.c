@@ -150,8 +150,11 @@ static void send_forged(attacker_host *h, const peer_id *origin) {
     const scenario *s = a->s;
     size_t size = s->workload.size_bytes > 0 ? (size_t)s->workload.size_bytes : 1;
     pubsub_outgoing out;
-    if (pubsub_message_make(&out, &a->forger, origin, h->seqno++, s->workload.topics[0], a->payload, size) != 0)
+    peer_id forger;
+    peer_id_from_public_key(a->forger.public_key, &forger);
+    if (pubsub_message_make(&out, &a->forger, &forger, h->seqno++, s->workload.topics[0], a->payload, size) != 0)
         return;
+    out.msg.from = (pubsub_bytes){origin->bytes, origin->len}; /* signed as the forger, claimed as origin */
     send_to_peers(h, a->rpc, pubsub_rpc_encode(NULL, 0, &out.msg, 1, a->rpc, sizeof a->rpc), NULL);
 }
 
@@ -215,13 +218,16 @@ static void act_lie(attacker_host *h) {
     send_to_peers(h, a->rpc, gossipsub_rpc_encode(NULL, 0, NULL, 0, &a->ctl, a->rpc, sizeof a->rpc), NULL);
 }
 
-/* GRAFT for every topic: to every peer, or to the eclipse target. */
-static void act_graft(attacker_host *h, const peer_id *target) {
+/* GRAFT for every topic: to every peer, or to the eclipse target. With
+ * flap, a PRUNE follows each GRAFT in the same RPC, so that the peer backs
+ * off from us and every later GRAFT lands in a backoff. */
+static void act_graft(attacker_host *h, const peer_id *target, bool flap) {
     attack *a = h->owner;
     gossipsub_control_init(&a->ctl);
     for (size_t t = 0; t < a->s->workload.topic_count; t++) {
         pubsub_bytes topic = {(const uint8_t *)a->s->workload.topics[t], strlen(a->s->workload.topics[t])};
         (void)gossipsub_control_add_graft(&a->ctl, topic);
+        if (flap) (void)gossipsub_control_add_prune(&a->ctl, topic, NULL, 0, true, ATTACK_FLAP_BACKOFF_S);
     }
     send_to_peers(h, a->rpc, gossipsub_rpc_encode(NULL, 0, NULL, 0, &a->ctl, a->rpc, sizeof a->rpc), target);
 }
@@ -252,8 +258,8 @@ static void attack_tick(void *user, uint64_t index) {
     case ATTACK_FORGE: act_forge(h); break;
     case ATTACK_REPLAY: act_replay(h); break;
     case ATTACK_LIE: act_lie(h); break;
-    case ATTACK_GRAFT_SPAM: act_graft(h, NULL); break;
-    case ATTACK_ECLIPSE: act_graft(h, world_peer_id(a->w, eclipse_target(h))); break;
+    case ATTACK_GRAFT_SPAM: act_graft(h, NULL, true); break;
+    case ATTACK_ECLIPSE: act_graft(h, world_peer_id(a->w, eclipse_target(h)), false); break;
     default: return;
     }
     world_at(a->w, world_now(a->w) + tick_ns(h), a->call_tick, index);
@@ -291,9 +297,13 @@ void attack_on_honest_up(attack *a, uint32_t host) {
         const attacker *spec = &a->s->attackers[g];
         uint32_t count = spec->count;
         if (first + count > a->count) count = a->count - first;
-        if (strcmp(spec->kind, "cold-boot") == 0 && count > 0)
-            for (uint32_t i = 0; i < ATTACK_COLD_BOOT_DIALS; i++)
+        if (strcmp(spec->kind, "cold-boot") == 0 && count > 0) {
+            /* The group's connections, spread over the honest nodes. */
+            uint64_t per = spec->connections > 0 ? spec->connections : ATTACK_CONNECTIONS_DEFAULT;
+            uint64_t dials = (per * count + a->honest - 1) / a->honest;
+            for (uint64_t i = 0; i < dials && i < count; i++)
                 world_dial(a->w, host, a->honest + first + (uint32_t)rng_below(&a->rng, count));
+        }
         first += count;
     }
 }
@@ -307,7 +317,7 @@ static void attack_hosts_init(attack *a) {
         for (uint32_t i = 0; i < spec->count && index < a->count; i++, index++) {
             attacker_host *h = &a->hosts[index];
             *h = (attacker_host){.owner = a, .host = a->honest + index, .spec = spec, .kind = kind_of(spec->kind),
-                                 .seqno = 1};
+                                 .seqno = rng_next(&a->rng)}; /* ids no origin has used */
             h->policy = (node_policy){.user = h, .relay = attacker_relays,
                                       .observe_rpc = h->kind == ATTACK_REPLAY ? attacker_observe : NULL};
         }

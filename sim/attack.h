@@ -17,13 +17,15 @@
  *    seen cache's time to live, so that a router would take it as new);
  *  - lie: drops, and every second advertises ids it does not have (IHAVE),
  *    so that IWANT promises break;
- *  - graft-spam: sends GRAFT for every topic to every peer at `rate`
- *    (default 1/s), backoff or not;
+ *  - graft-spam: sends GRAFT, then PRUNE, for every topic to every peer at
+ *    `rate` (default 1/s): the PRUNE makes the peer back off, so every
+ *    later GRAFT lands in a backoff (the v1.1 rule it breaks);
  *  - eclipse: each Sybil dials the `target` (default node 0) first, grafts,
  *    and drops: together they try to fill the target's mesh;
  *  - covert-flash: behaves honestly until `at`, then drops;
- *  - cold-boot: drops, and is in place from the start: every honest node
- *    dials ATTACK_COLD_BOOT_DIALS attackers of the group as it comes up.
+ *  - cold-boot: drops, and is in place from the start: every honest node,
+ *    as it comes up, dials count x connections / honest attackers of the
+ *    group, chosen at random (so the group has about `connections` each).
  *
  * Every attacker comes up at its group's `start` (cold-boot: at 0) and
  * dials `connections` random honest nodes (default ATTACK_CONNECTIONS_
@@ -42,12 +44,12 @@
 #include "world.h"
 
 #define ATTACK_CONNECTIONS_DEFAULT 8
-#define ATTACK_COLD_BOOT_DIALS 2           /* attackers each honest node dials at start */
 #define ATTACK_REPLAY_KEPT 256             /* messages a replayer keeps */
 #define ATTACK_REPLAY_AGE_NS (125ull * 1000000000ull) /* past the 120 s seen cache */
 #define ATTACK_LIE_IDS 8                   /* fake ids per IHAVE */
 #define ATTACK_TICK_DEFAULT_NS 1000000000ull /* kinds without a rate act once a second */
 #define ATTACK_HOSTS_MAX 4096
+#define ATTACK_FLAP_BACKOFF_S 60 /* the backoff a graft-spammer's PRUNE asks for */
 
 typedef struct attack attack;
 
