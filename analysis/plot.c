@@ -243,7 +243,7 @@ static void plot_put_windows(FILE *out, const plot_options *options) {
         const plot_window *w = &options->windows[i];
         assert(w->until_s >= w->from_s);
         fprintf(out, "set object %zu rect from first %.9g, graph 0 to first %.9g, graph 1 behind "
-                     "fillcolor rgb '%s' fillstyle solid 1.0 noborder\n",
+                     "fillcolor rgb '%s' fillstyle transparent solid 0.6 noborder\n",
                 i + 1, w->from_s, w->until_s, plot_window_colour(w->kind));
         if (w->label[0] == '\0') continue;
         fprintf(out, "set label %zu ", i + 100);

@@ -14,9 +14,25 @@
  *  - loss, as retransmission delay: each 1460-byte segment is lost with
  *    the loss probability and then arrives one round trip later, holding
  *    back the bytes behind it, as TCP does;
- *  - a dial that costs one round trip before the first byte flows.
+ *  - a dial that costs one round trip before the first byte flows; whether
+ *    a process listens is decided when the SYN arrives: if none does (the
+ *    host is down), the SYN gets an RST and the dial fails one round trip
+ *    after it began, as connection refused;
+ *  - partitions (world_add_partition), modelled as TCP sees a short outage:
+ *    bytes, FINs and RSTs that leave while a partition separates the two
+ *    hosts are held and retransmitted at RTT + 200 ms, then doubling up to
+ *    2 min (Linux's timers); the first retransmission after the heal, or
+ *    new data sent after it (fast retransmit, a round trip later), delivers
+ *    them, in order; connections survive. A partition that outlasts TCP's
+ *    15 retries (about 15 minutes) times the connection out on both ends.
+ *    A SYN is retried at 1, 3, 7, 15, 31 and 63 s; a dial with no retry
+ *    after the heal times out 127 s after it began (the node's own 10 s
+ *    handshake timeout usually ends it first). The dialer's first bytes
+ *    wait for the SYN-ACK in its socket: they hold up nothing else it sends.
  * A host that goes down resets all its connections; it comes back as a
- * fresh process with the same identity (its disk survives).
+ * fresh process with the same identity (its disk survives). Its disk also
+ * keeps the last WORLD_REMEMBERED_PEERS_MAX hosts it was connected to
+ * (world_remembered_peers), as a node's peer store would.
  *
  * Every host's randomness is a ChaCha20 stream keyed by the seed, the host
  * index and the incarnation; libsodium's global randombytes is replaced by
@@ -36,6 +52,8 @@
 #define WORLD_HOSTS_MAX SCENARIO_NODES_MAX
 #define WORLD_SEGMENT_BYTES 1460
 #define WORLD_CALLS_MAX 16
+#define WORLD_REMEMBERED_PEERS_MAX 32 /* peers a host's disk remembers */
+#define WORLD_PARTITIONS_MAX SCENARIO_PARTITIONS_MAX
 
 typedef struct world world;
 
@@ -74,7 +92,22 @@ void world_destroy(world *w);
 int world_host_up(world *w, uint32_t host);
 /* Fails host: resets its connections and ends its process; emits node_down. */
 void world_host_down(world *w, uint32_t host);
+uint32_t world_host_count(const world *w);
 bool world_host_online(const world *w, uint32_t host);
+/* The host's connections that are not closed at its end: established,
+ * being upgraded, or dials in flight. 0 while it is down. */
+size_t world_host_connections(const world *w, uint32_t host);
+/* Whether a has such a connection with b (either side dialed). */
+bool world_hosts_connected(const world *w, uint32_t a, uint32_t b);
+/* The hosts host has been connected to, most recent first, at most cap
+ * (and at most WORLD_REMEMBERED_PEERS_MAX); returns how many. */
+size_t world_remembered_peers(const world *w, uint32_t host, uint32_t *out, size_t cap);
+/* From at_ns to until_ns, hosts with different group[] values cannot reach
+ * each other (group is copied, one byte per host). Partitions are added
+ * in time order and do not overlap. 0, or -1 when memory runs out. */
+int world_add_partition(world *w, uint64_t at_ns, uint64_t until_ns, const uint8_t *group);
+/* Whether a and b can reach each other now. */
+bool world_reachable(const world *w, uint32_t a, uint32_t b);
 /* The node of an online host, else NULL. */
 node *world_node(world *w, uint32_t host);
 const peer_id *world_peer_id(const world *w, uint32_t host);
@@ -82,7 +115,8 @@ const peer_id *world_peer_id(const world *w, uint32_t host);
 const char *world_address(world *w, uint32_t host, bool with_peer);
 /* The one-way latency between two hosts, in ns. */
 uint64_t world_latency(world *w, uint32_t a, uint32_t b);
-/* Host from dials to. 0 or -1 (host from offline). */
+/* Host from dials to. 0 or -1 (host from offline, or already connected
+ * to to). A dial to a host that is down fails later, as world.h says. */
 int world_dial(world *w, uint32_t from, uint32_t to);
 
 /* Registers fn for world_at; returns its slot. */

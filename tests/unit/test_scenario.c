@@ -2,7 +2,7 @@
  * test_scenario: the scenario loader (sim/scenario.h) against DESIGN.md
  * section 6: units, distributions and their samples, node selectors, the
  * design's full example, the defaults, --set overrides, the peer-scoring
- * maps, what is not supported yet, and a corpus of malformed files.
+ * maps, what the world supports, and a corpus of malformed files.
  *
  * The tests run from the repository root (as make test runs them) and pass
  * paths like tests/scenarios/bad/NAME.yaml. Each malformed file says on its
@@ -635,7 +635,7 @@ static void test_deep_nesting_is_refused(void **state) {
     assert_error("nested too deeply");
 }
 
-/* ---- not supported yet ---------------------------------------------------- */
+/* ---- supported: since issue 6 the world runs every key --------------------- */
 
 static void test_a_floodsub_scenario_is_supported(void **state) {
     (void)state;
@@ -643,40 +643,25 @@ static void test_a_floodsub_scenario_is_supported(void **state) {
     assert_int_equal(scenario_check_supported(&loaded, err, sizeof err), 0);
 }
 
-static void test_the_first_unsupported_key_in_the_file_is_named(void **state) {
+static void test_the_full_example_with_churn_offline_and_partitions_is_supported(void **state) {
     (void)state;
     assert_loads(FULL, 0, NULL);
-    assert_int_equal(scenario_check_supported(&loaded, err, sizeof err), -1);
-    assert_string_equal(err, FULL ":12: network.partitions: not supported yet (arrives with issue 6)");
+    assert_true(loaded.churn.present);
+    assert_int_equal(loaded.offline_count, 1);
+    assert_int_equal(loaded.network.partition_count, 1);
+    assert_int_equal(scenario_check_supported(&loaded, err, sizeof err), 0);
 }
 
-static void test_each_later_feature_names_its_issue(void **state) {
+static void test_churn_offline_and_partitions_from_overrides_are_supported(void **state) {
     (void)state;
-    scenario s;
-    scenario_defaults(&s);
-    strcpy(s.path, "x.yaml");
-    s.protocol.router = ROUTER_GOSSIPSUB;
-    s.protocol.router_line = 17;
-    s.protocol.gossipsub.scoring = true;
-    s.protocol.gossipsub.D_out = 3;
-    assert_int_equal(scenario_check_supported(&s, err, sizeof err), 0); /* issue 5 runs all of gossipsub */
-    s.protocol.router = ROUTER_FLOODSUB;
-    s.churn.present = true;
-    s.churn.line = 30;
-    assert_int_equal(scenario_check_supported(&s, err, sizeof err), -1);
-    assert_string_equal(err, "x.yaml:30: churn: not supported yet (arrives with issue 6)");
-    s.offline_count = 1;
-    s.offline_line = 25;
-    assert_int_equal(scenario_check_supported(&s, err, sizeof err), -1);
-    assert_string_equal(err, "x.yaml:25: offline: not supported yet (arrives with issue 6)");
-}
-
-static void test_an_unsupported_key_from_an_override_is_named_without_a_line(void **state) {
-    (void)state;
-    if (load(MINIMAL, 2, "churn.session=10min", "churn.downtime=1min") != 0)
+    if (load(MINIMAL, 4, "churn.session=10min", "churn.downtime=1min", "offline=[{nodes: \"0-0\", at: 1s, for: 1s}]",
+             "network.partitions=[{at: 1s, until: 2s, groups: [\"0-1\"]}]") != 0)
         fail_msg("%s did not load: %s", MINIMAL, err);
-    assert_int_equal(scenario_check_supported(&loaded, err, sizeof err), -1);
-    assert_string_equal(err, MINIMAL ": churn: not supported yet (arrives with issue 6)");
+    assert_true(loaded.churn.present);
+    assert_int_equal(loaded.churn.line, 0); /* from --set */
+    assert_int_equal(loaded.offline_count, 1);
+    assert_int_equal(loaded.network.partition_count, 1);
+    assert_int_equal(scenario_check_supported(&loaded, err, sizeof err), 0);
 }
 
 /* ---- peer scoring (protocol.gossipsub.score, topic_score, thresholds) ------- */
@@ -1022,9 +1007,8 @@ int main(void) {
         cmocka_unit_test(test_overrides_are_checked_with_the_whole_scenario),
         cmocka_unit_test(test_deep_nesting_is_refused),
         cmocka_unit_test(test_a_floodsub_scenario_is_supported),
-        cmocka_unit_test(test_the_first_unsupported_key_in_the_file_is_named),
-        cmocka_unit_test(test_each_later_feature_names_its_issue),
-        cmocka_unit_test(test_an_unsupported_key_from_an_override_is_named_without_a_line),
+        cmocka_unit_test(test_the_full_example_with_churn_offline_and_partitions_is_supported),
+        cmocka_unit_test(test_churn_offline_and_partitions_from_overrides_are_supported),
         cmocka_unit_test(test_scoring_defaults_are_the_score_modules_own),
         cmocka_unit_test(test_scoring_keys_are_read_from_nested_maps),
         cmocka_unit_test(test_a_nested_scoring_key_can_be_set_from_the_command_line),

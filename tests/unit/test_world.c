@@ -1,7 +1,9 @@
 /*
  * test_world: the physics of the virtual network, checked against the
  * numbers they must produce: what a dial costs, how long bytes take at a
- * given bandwidth, what loss does, and what a host failure resets.
+ * given bandwidth, what loss does, what a host failure resets, what a
+ * partition holds back and when it lets it through (TCP's timers, as
+ * world.h gives them), and what a host's disk remembers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +15,10 @@
 #include "world.h"
 
 #define MS 1000000ull
+#define S (1000 * MS)
 #define L (10 * MS)
+#define RTO_MIN (200 * MS)    /* Linux's floor: a connection's RTO is RTT + 200 ms */
+#define HANDSHAKE_TIMEOUT (10 * S) /* the node's, NODE_HANDSHAKE_TIMEOUT_NS */
 
 typedef struct seen {
     trace_kind kind;
@@ -180,6 +185,186 @@ static void a_dial_to_a_host_that_is_down_fails_after_a_round_trip(void **state)
     world_destroy(w);
 }
 
+static void a_refused_dial_ends_one_round_trip_after_it_began(void **state) {
+    (void)state;
+    world *w = make_world(2, 0, 0, 0, 6);
+    world_host_down(w, 1);
+    assert_int_equal(world_dial(w, 0, 1), 0);
+    assert_int_equal(world_host_connections(w, 0), 1); /* in flight */
+    assert_true(world_hosts_connected(w, 0, 1));
+    world_run(w, 2 * L - 1);
+    assert_int_equal(world_host_connections(w, 0), 1);
+    world_run(w, 2 * L); /* the SYN went, the RST came back */
+    assert_int_equal(world_host_connections(w, 0), 0);
+    assert_false(world_hosts_connected(w, 0, 1));
+    world_destroy(w);
+}
+
+static void connections_count_both_ends_and_go_with_the_host(void **state) {
+    (void)state;
+    world *w = make_world(3, 0, 0, 0, 7);
+    assert_int_equal(world_dial(w, 0, 1), 0);
+    assert_int_equal(world_dial(w, 2, 1), 0);
+    assert_int_equal(world_host_connections(w, 1), 0); /* no SYN has arrived yet */
+    world_run(w, 1000 * MS);
+    assert_int_equal(world_host_connections(w, 0), 1);
+    assert_int_equal(world_host_connections(w, 1), 2);
+    assert_true(world_hosts_connected(w, 1, 2));
+    assert_false(world_hosts_connected(w, 0, 2));
+    uint64_t t_down = world_now(w);
+    world_host_down(w, 1);
+    assert_int_equal(world_host_connections(w, 1), 0);
+    assert_int_equal(world_host_connections(w, 0), 1); /* until the RST arrives */
+    world_run(w, t_down + L);
+    assert_int_equal(world_host_connections(w, 0), 0);
+    assert_int_equal(world_host_connections(w, 2), 0);
+    world_destroy(w);
+}
+
+static void a_host_remembers_its_peers_most_recent_first_across_restarts(void **state) {
+    (void)state;
+    world *w = make_world(4, 0, 0, 0, 8);
+    for (uint32_t peer = 1; peer <= 3; peer++) {
+        assert_int_equal(world_dial(w, 0, peer), 0);
+        world_run(w, world_now(w) + 1000 * MS);
+    }
+    uint32_t out[WORLD_REMEMBERED_PEERS_MAX];
+    assert_int_equal(world_remembered_peers(w, 0, out, WORLD_REMEMBERED_PEERS_MAX), 3);
+    assert_int_equal(out[0], 3);
+    assert_int_equal(out[1], 2);
+    assert_int_equal(out[2], 1);
+    assert_int_equal(world_remembered_peers(w, 2, out, WORLD_REMEMBERED_PEERS_MAX), 1);
+    assert_int_equal(out[0], 0); /* the listener remembers the dialer */
+    world_host_down(w, 0);
+    assert_int_equal(world_host_up(w, 0), 0);
+    assert_int_equal(world_remembered_peers(w, 0, out, 2), 2); /* the disk survived; cap honoured */
+    assert_int_equal(out[0], 3);
+    assert_int_equal(out[1], 2);
+    world_destroy(w);
+}
+
+static void a_host_forgets_the_oldest_peer_beyond_its_bound(void **state) {
+    (void)state;
+    const uint32_t hosts = WORLD_REMEMBERED_PEERS_MAX + 3;
+    world *w = make_world(hosts, 0, 0, 0, 9);
+    for (uint32_t peer = 1; peer < hosts; peer++) assert_int_equal(world_dial(w, 0, peer), 0);
+    world_run(w, 1000 * MS);
+    assert_int_equal(node_peer_count(world_node(w, 0)), hosts - 1);
+    uint32_t out[WORLD_REMEMBERED_PEERS_MAX + 4];
+    assert_int_equal(world_remembered_peers(w, 0, out, WORLD_REMEMBERED_PEERS_MAX + 4), WORLD_REMEMBERED_PEERS_MAX);
+    bool kept[WORLD_REMEMBERED_PEERS_MAX + 3] = {false};
+    for (size_t i = 0; i < WORLD_REMEMBERED_PEERS_MAX; i++) kept[out[i]] = true;
+    /* Equal latencies: the SYN-ACKs come back in dial order, so 1 and 2 are the oldest. */
+    assert_false(kept[1]);
+    assert_false(kept[2]);
+    assert_true(kept[3]);
+    assert_true(kept[hosts - 1]);
+    assert_int_equal(out[0], hosts - 1);
+    world_destroy(w);
+}
+
+/* Two connected hosts and a partition between them from cut_at to heal_at. */
+static world *make_cut_pair(uint64_t seed, uint64_t cut_at, uint64_t heal_at) {
+    world *w = make_world(2, 0, 0, 0, seed);
+    const uint8_t groups[2] = {0, 1};
+    assert_int_equal(world_add_partition(w, cut_at, heal_at, groups), 0);
+    assert_int_equal(world_dial(w, 1, 0), 0);
+    for (uint32_t i = 0; i < 2; i++) assert_int_equal(node_subscribe(world_node(w, i), "t"), 0);
+    return w;
+}
+
+static void bytes_sent_into_a_partition_arrive_at_the_first_retransmission_after_the_heal(void **state) {
+    (void)state;
+    const uint64_t cut_at = 2 * S, heal_at = 5 * S;
+    world *w = make_cut_pair(10, cut_at, heal_at);
+    world_run(w, cut_at + 500 * MS);
+    assert_false(world_reachable(w, 0, 1));
+    static uint8_t data[100];
+    uint64_t sent = world_now(w);
+    assert_int_equal(node_publish(world_node(w, 0), "t", data, sizeof data), 0);
+    world_run(w, 20 * S);
+    assert_true(world_reachable(w, 0, 1));
+    /* TCP retries at RTO, 2 RTO, 4 RTO... after the send; the first retry
+     * at or after the heal carries the bytes, one way later. */
+    uint64_t attempt = sent, rto = 2 * L + RTO_MIN;
+    while (attempt < heal_at) {
+        attempt += rto;
+        rto *= 2;
+    }
+    const seen *delivered = find(TRACE_DELIVER_MESSAGE, 1, 0);
+    assert_non_null(delivered);
+    assert_true(delivered->time_ns >= heal_at);
+    assert_int_equal(delivered->time_ns, attempt + L);
+    assert_int_equal(node_peer_count(world_node(w, 1)), 1); /* the connection survived */
+    world_destroy(w);
+}
+
+static void new_data_after_the_heal_brings_the_backlog_within_a_round_trip(void **state) {
+    (void)state;
+    const uint64_t cut_at = 2 * S, heal_at = 5 * S;
+    world *w = make_cut_pair(11, cut_at, heal_at);
+    world_run(w, cut_at + 100 * MS);
+    static uint8_t data[100];
+    assert_int_equal(node_publish(world_node(w, 0), "t", data, sizeof data), 0); /* retries: 2.32, 2.76, 3.64, 5.40 s */
+    world_run(w, heal_at + 300 * MS);
+    uint64_t resent = world_now(w);
+    assert_int_equal(node_publish(world_node(w, 0), "t", data, sizeof data), 0);
+    world_run(w, 20 * S);
+    /* Duplicate ACKs come back a round trip after the new data left; the
+     * backlog and the new data then arrive one way later, in order. */
+    for (size_t k = 0; k < 2; k++) {
+        const seen *delivered = find(TRACE_DELIVER_MESSAGE, 1, k);
+        assert_non_null(delivered);
+        assert_int_equal(delivered->time_ns, resent + 3 * L);
+    }
+    world_destroy(w);
+}
+
+static void hosts_on_the_same_side_of_a_partition_still_reach_each_other(void **state) {
+    (void)state;
+    world *w = make_world(3, 0, 0, 0, 12);
+    const uint8_t groups[3] = {0, 0, 1};
+    assert_int_equal(world_add_partition(w, 0, 10 * S, groups), 0);
+    assert_true(world_reachable(w, 0, 1));
+    assert_false(world_reachable(w, 1, 2));
+    assert_int_equal(world_dial(w, 1, 0), 0);
+    world_run(w, 1000 * MS);
+    const seen *added = find(TRACE_ADD_PEER, 1, 0);
+    assert_non_null(added);
+    assert_int_equal(added->time_ns, 8 * L); /* as without any partition */
+    world_destroy(w);
+}
+
+static void a_dial_across_a_partition_connects_at_the_first_syn_retry_after_the_heal(void **state) {
+    (void)state;
+    world *w = make_world(2, 0, 0, 0, 13);
+    const uint8_t groups[2] = {0, 1};
+    assert_int_equal(world_add_partition(w, 0, 2500 * MS, groups), 0);
+    assert_int_equal(world_dial(w, 0, 1), 0);
+    world_run(w, 5 * S);
+    /* SYNs at 0, 1 and 3 s (RTO 1 s, doubling): the third gets through. */
+    const seen *dialer = find(TRACE_ADD_PEER, 0, 0);
+    assert_non_null(dialer);
+    assert_int_equal(dialer->time_ns, 3 * S + 8 * L);
+    world_destroy(w);
+}
+
+static void a_dial_no_syn_retry_gets_through_ends_with_the_handshake_timeout(void **state) {
+    (void)state;
+    world *w = make_world(2, 0, 0, 0, 14);
+    const uint8_t groups[2] = {0, 1};
+    assert_int_equal(world_add_partition(w, 0, 60 * S, groups), 0);
+    assert_int_equal(world_dial(w, 0, 1), 0);
+    world_run(w, HANDSHAKE_TIMEOUT - 1);
+    assert_int_equal(world_host_connections(w, 0), 1); /* SYNs still being retried */
+    world_run(w, HANDSHAKE_TIMEOUT);
+    assert_int_equal(world_host_connections(w, 0), 0); /* the node gave up */
+    world_run(w, 130 * S);
+    assert_int_equal(count(TRACE_ADD_PEER, -1), 0);
+    assert_int_equal(world_host_connections(w, 1), 0); /* the SYN of 15 s found the dial closed */
+    world_destroy(w);
+}
+
 static void per_pair_latency_is_stable_and_symmetric(void **state) {
     (void)state;
     world_forbid_global_randomness();
@@ -207,6 +392,15 @@ int main(void) {
         cmocka_unit_test(a_failed_host_resets_its_connections_and_keeps_its_identity),
         cmocka_unit_test(a_dial_to_a_host_that_is_down_fails_after_a_round_trip),
         cmocka_unit_test(per_pair_latency_is_stable_and_symmetric),
+        cmocka_unit_test(a_refused_dial_ends_one_round_trip_after_it_began),
+        cmocka_unit_test(connections_count_both_ends_and_go_with_the_host),
+        cmocka_unit_test(a_host_remembers_its_peers_most_recent_first_across_restarts),
+        cmocka_unit_test(a_host_forgets_the_oldest_peer_beyond_its_bound),
+        cmocka_unit_test(bytes_sent_into_a_partition_arrive_at_the_first_retransmission_after_the_heal),
+        cmocka_unit_test(new_data_after_the_heal_brings_the_backlog_within_a_round_trip),
+        cmocka_unit_test(hosts_on_the_same_side_of_a_partition_still_reach_each_other),
+        cmocka_unit_test(a_dial_across_a_partition_connects_at_the_first_syn_retry_after_the_heal),
+        cmocka_unit_test(a_dial_no_syn_retry_gets_through_ends_with_the_handshake_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
