@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gossipsub_pb.h"
@@ -75,16 +76,33 @@ uint32_t attack_host_count(const scenario *s) {
     return total > ATTACK_HOSTS_MAX ? ATTACK_HOSTS_MAX : (uint32_t)total;
 }
 
+/* When a group's attack begins: covert-flash turns at `at`, cold-boot is
+ * there from the start. */
+static uint64_t group_start_ns(const attacker *a) {
+    return strcmp(a->kind, "covert-flash") == 0 ? a->turn_at_ns
+           : strcmp(a->kind, "cold-boot") == 0  ? 0
+                                                : a->start_ns;
+}
+
 uint64_t attack_start_ns(const scenario *s) {
     uint64_t start = UINT64_MAX;
-    for (size_t i = 0; i < s->attacker_count; i++) {
-        const attacker *a = &s->attackers[i];
-        uint64_t at = strcmp(a->kind, "covert-flash") == 0 ? a->turn_at_ns
-                      : strcmp(a->kind, "cold-boot") == 0  ? 0
-                                                           : a->start_ns;
-        if (at < start) start = at;
-    }
+    for (size_t i = 0; i < s->attacker_count; i++)
+        if (group_start_ns(&s->attackers[i]) < start) start = group_start_ns(&s->attackers[i]);
     return start;
+}
+
+size_t attack_windows(const scenario *s, plot_window *out, size_t cap) {
+    size_t count = 0;
+    for (size_t i = 0; i < s->attacker_count && count < cap; i++) {
+        const attacker *a = &s->attackers[i];
+        plot_window *w = &out[count++];
+        memset(w, 0, sizeof *w);
+        snprintf(w->kind, sizeof w->kind, "attack");
+        w->from_s = (double)group_start_ns(a) / 1e9;
+        w->until_s = (double)s->duration_ns / 1e9;
+        snprintf(w->label, sizeof w->label, "%s x%u", a->kind, a->count);
+    }
+    return count;
 }
 
 /* ---- the policy ---------------------------------------------------------- */

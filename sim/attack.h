@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plot.h"
 #include "scenario.h"
 #include "world.h"
 
@@ -70,5 +71,9 @@ void attack_on_honest_up(attack *a, uint32_t host);
 /* The earliest start of any attack, for metrics and plots; UINT64_MAX
  * without attackers. */
 uint64_t attack_start_ns(const scenario *s);
+/* One plot window per attacker group, from its start (covert-flash: when
+ * it turns; cold-boot: 0) to the end of the run, labelled with its kind.
+ * Returns how many were written, at most cap. */
+size_t attack_windows(const scenario *s, plot_window *out, size_t cap);
 
 #endif

@@ -371,6 +371,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     }
     plot_window windows[PLOT_WINDOWS_MAX];
     size_t window_count = faults_windows(r->faults, windows, PLOT_WINDOWS_MAX);
+    window_count += attack_windows(r->s, windows + window_count, PLOT_WINDOWS_MAX - window_count);
     if (plot_windows_write(dir, windows, window_count) != 0) {
         snprintf(err, err_cap, "%s/%s: %s", dir, PLOT_WINDOWS_FILE, strerror(errno));
         return -1;
