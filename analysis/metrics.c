@@ -652,7 +652,10 @@ static void metrics_deliver(metrics *m, uint32_t node, const trace_event *e) {
     int64_t index = metrics_message_find(m, e->msg_id, e->msg_id_len);
     if (index < 0) return;
     metrics_message *msg = &m->messages[index];
-    if (msg->hops[node] != 0) return; /* not its first delivery here */
+    if (msg->hops[node] != 0) { /* not its first delivery here: the app saw it twice */
+        m->summary.redeliveries++;
+        return;
+    }
     assert(m->now_ns >= msg->publish_ns);
     uint64_t latency_ns = m->now_ns - msg->publish_ns;
     if (metrics_latency_push(msg, latency_ns) != 0) return;
@@ -1217,6 +1220,7 @@ static void metrics_json_counts(FILE *out, const metrics *m) {
     metrics_json_u64(out, 4, "latencies", m->latency_total, ",\n");
     metrics_json_u64(out, 4, "deliveries", s->deliveries, ",\n");
     metrics_json_u64(out, 4, "duplicates", s->duplicates, ",\n");
+    metrics_json_u64(out, 4, "redeliveries", s->redeliveries, ",\n");
     metrics_json_u64(out, 4, "rejections", s->rejections, ",\n");
     metrics_json_u64(out, 4, "hops_unknown", m->hops_unknown, ",\n");
     metrics_json_u64(out, 4, "bytes_sent", s->bytes_sent, ",\n");

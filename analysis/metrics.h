@@ -81,6 +81,10 @@
  *    count: left out of mean and max, counted in counts.hops_unknown.
  *  - deliveries, duplicates, rejections count events at honest nodes for any
  *    message, attackers' included. Ratios over zero are 0 (delivery_ratio 1).
+ *  - redeliveries: deliver_message events of a tracked message at a node
+ *    that had delivered it already: the application saw it twice, which
+ *    happens when a copy comes back after the seen cache forgot the id
+ *    (a replay attack). They count in deliveries too.
  *  - bandwidth divides by the honest nodes' total online time in [0, end].
  *  - connections: add_peer minus remove_peer per node, where a remove_peer
  *    counts only against a peer that an add_peer counted (the node also
@@ -156,6 +160,7 @@ typedef struct metrics_summary {
     double delivery_ratio; /* 1.0 when nothing was eligible */
     double latency_ms_p50, latency_ms_p90, latency_ms_p99, latency_ms_max;
     uint64_t deliveries, duplicates, rejections;
+    uint64_t redeliveries; /* a node delivered a message it had delivered before (a replay past the seen cache) */
     double duplicates_per_delivery;
     double hops_mean;
     uint32_t hops_max;

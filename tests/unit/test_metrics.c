@@ -965,9 +965,29 @@ static void a_run_without_an_attack_writes_no_attack_measures(void **state) {
     metrics_destroy(w.m);
 }
 
+/* A replay past the seen cache: node 1 delivers message 0 twice; only the
+ * first counts for ratio and latency, the second is a redelivery. */
+static void a_second_delivery_of_a_message_is_a_redelivery(void **state) {
+    (void)state;
+    world w;
+    world_init(&w, 3, 3, 10 * S, 200 * S);
+    all_up_and_joined(&w, 3);
+    publish(&w, 1 * S, 0, 0);
+    deliver(&w, 1 * S + 100 * MS, 1, 0, 0);
+    deliver(&w, 1 * S + 200 * MS, 2, 0, 1);
+    deliver(&w, 130 * S, 1, 0, 2); /* the replay */
+    metrics_summary s = finish(&w, 200 * S);
+    assert_int_equal(s.deliveries, 3);
+    assert_int_equal(s.redeliveries, 1);
+    assert_int_equal(s.delivered_pairs, 2);
+    assert_true(s.latency_ms_max == 200.0);
+    metrics_destroy(w.m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_node_offline_during_the_window_is_not_eligible),
+        cmocka_unit_test(a_second_delivery_of_a_message_is_a_redelivery),
         cmocka_unit_test(a_node_that_subscribes_after_the_publish_is_not_eligible),
         cmocka_unit_test(a_delivery_after_the_deadline_is_late_but_sets_latency_max),
         cmocka_unit_test(messages_whose_window_outlasts_the_run_are_left_out_of_the_ratio),
