@@ -119,7 +119,18 @@ static bool attacker_relays(void *user) {
     }
 }
 
-/* A replayer keeps every message it receives, the oldest forgotten first. */
+/* Whether the ring's newest ATTACK_REPLAY_DEDUP entries hold this copy:
+ * a message arrives once per mesh peer, and one copy is enough. */
+static bool replay_has(const attacker_host *h, const uint8_t *encoded, size_t len) {
+    for (size_t k = 0; k < h->kept_count && k < ATTACK_REPLAY_DEDUP; k++) {
+        const replay_entry *e = &h->kept[(h->kept_head + h->kept_count - 1 - k) % ATTACK_REPLAY_KEPT];
+        if (e->len == len && memcmp(e->encoded, encoded, len) == 0) return true;
+    }
+    return false;
+}
+
+/* A replayer keeps every message it receives, once, the oldest forgotten
+ * first. */
 static void attacker_observe(void *user, const peer_id *peer, const uint8_t *rpc, size_t len) {
     (void)peer;
     attacker_host *h = user;
@@ -130,7 +141,7 @@ static void attacker_observe(void *user, const peer_id *peer, const uint8_t *rpc
         size_t cap = m->data.len + m->topic.len + 512;
         uint8_t *copy = malloc(cap);
         size_t n = copy != NULL ? pubsub_message_encode(m, copy, cap) : 0;
-        if (n == 0) {
+        if (n == 0 || replay_has(h, copy, n)) {
             free(copy);
             continue;
         }

@@ -45,7 +45,8 @@
 #include "world.h"
 
 #define ATTACK_CONNECTIONS_DEFAULT 8
-#define ATTACK_REPLAY_KEPT 256             /* messages a replayer keeps */
+#define ATTACK_REPLAY_KEPT 1024            /* messages a replayer keeps: over 2 min at 8/s */
+#define ATTACK_REPLAY_DEDUP 32             /* recent entries a new copy is compared with */
 #define ATTACK_REPLAY_AGE_NS (125ull * 1000000000ull) /* past the 120 s seen cache */
 #define ATTACK_LIE_IDS 8                   /* fake ids per IHAVE */
 #define ATTACK_TICK_DEFAULT_NS 1000000000ull /* kinds without a rate act once a second */
