@@ -61,7 +61,7 @@ FUZZ_REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 
-.PHONY: all deps run test bench interop fuzz install clean
+.PHONY: all deps run test bench interop fuzz regress rebaseline install clean
 # Keep object files that only serve as intermediates, so nothing rebuilds twice.
 .SECONDARY:
 
@@ -170,6 +170,16 @@ test: all
 # both directions, Noise, yamux, identify, ping, floodsub, the chat protocol.
 interop: deps $(DAEMON_BIN)
 	@BUILD=$(BUILD) bash tests/interop/run.sh
+
+# The regression suite: scenarios/regress/ in parallel processes, each run
+# compared with its baseline in results/baselines/ (docs/regression.md).
+regress: deps $(SWARMLAB_BIN)
+	@BUILD=$(BUILD) bash tools/regress.sh
+
+# After an intended change: the suite's runs become the baselines; their
+# diff shows the change in review.
+rebaseline: deps $(SWARMLAB_BIN)
+	@BUILD=$(BUILD) bash tools/regress.sh --rebaseline
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \

@@ -3,6 +3,7 @@
  *
  *   swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE]
  *   swarmlab report DIR
+ *   swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... (sim/ab.h)
  *
  * Exit codes: 0 success, 1 a check failed, 2 bad input (usage, scenario).
  */
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ab.h"
 #include "plot.h"
 #include "run.h"
 
@@ -21,10 +23,12 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
             "       swarmlab report DIR\n"
+            "       swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... [--set KEY=VALUE]... [--seed N] [--out DIR]\n"
             "\n"
             "  run      runs SCENARIO (a YAML file, see docs/scenarios.md) in the virtual world and writes\n"
             "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/\n"
-            "  report   redraws the plots of a finished run in DIR\n");
+            "  report   redraws the plots of a finished run in DIR\n"
+            "  ab       runs SCENARIO under two settings and draws both on the same axes (results/ab/)\n");
 }
 
 static int bad_usage(const char *why) {
@@ -160,6 +164,7 @@ int main(int argc, char **argv) {
     if (argc < 2) return bad_usage("no command");
     if (strcmp(argv[1], "run") == 0) return command_run(argc, argv);
     if (strcmp(argv[1], "report") == 0) return command_report(argc, argv);
+    if (strcmp(argv[1], "ab") == 0) return ab_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;
