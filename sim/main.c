@@ -3,6 +3,7 @@
  *
  *   swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE]
  *   swarmlab report DIR
+ *   swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]... (sim/compare.h)
  *   swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... (sim/ab.h)
  *
  * Exit codes: 0 success, 1 a check failed, 2 bad input (usage, scenario).
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "ab.h"
+#include "compare.h"
 #include "plot.h"
 #include "run.h"
 
@@ -23,11 +25,13 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
             "       swarmlab report DIR\n"
+            "       swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]...\n"
             "       swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... [--set KEY=VALUE]... [--seed N] [--out DIR]\n"
             "\n"
             "  run      runs SCENARIO (a YAML file, see docs/scenarios.md) in the virtual world and writes\n"
             "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/\n"
             "  report   redraws the plots of a finished run in DIR\n"
+            "  compare  compares two runs metric by metric; exit 1 on a regression (docs/regression.md)\n"
             "  ab       runs SCENARIO under two settings and draws both on the same axes (results/ab/)\n");
 }
 
@@ -165,6 +169,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "run") == 0) return command_run(argc, argv);
     if (strcmp(argv[1], "report") == 0) return command_report(argc, argv);
     if (strcmp(argv[1], "ab") == 0) return ab_command(argc - 1, argv + 1);
+    if (strcmp(argv[1], "compare") == 0) return compare_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;
