@@ -4,6 +4,7 @@
  *   swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE]
  *   swarmlab report DIR
  *   swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]... (sim/compare.h)
+ *   swarmlab sweep SCENARIO --param KEY=V1,V2... --seeds N [-j N] (sim/sweep.h)
  *   swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... (sim/ab.h)
  *
  * Exit codes: 0 success, 1 a check failed, 2 bad input (usage, scenario).
@@ -15,6 +16,7 @@
 
 #include "ab.h"
 #include "compare.h"
+#include "sweep.h"
 #include "plot.h"
 #include "run.h"
 
@@ -26,12 +28,14 @@ static void usage(FILE *out) {
             "usage: swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
             "       swarmlab report DIR\n"
             "       swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]...\n"
+            "       swarmlab sweep SCENARIO --param KEY=V1,V2,... [--param ...] --seeds N [-j N] [--out DIR] [--set KEY=VALUE]...\n"
             "       swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... [--set KEY=VALUE]... [--seed N] [--out DIR]\n"
             "\n"
             "  run      runs SCENARIO (a YAML file, see docs/scenarios.md) in the virtual world and writes\n"
             "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/\n"
             "  report   redraws the plots of a finished run in DIR\n"
             "  compare  compares two runs metric by metric; exit 1 on a regression (docs/regression.md)\n"
+            "  sweep    every combination of the values times N seeds, in parallel processes; CSV with 95%% CIs and plots\n"
             "  ab       runs SCENARIO under two settings and draws both on the same axes (results/ab/)\n");
 }
 
@@ -170,6 +174,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "report") == 0) return command_report(argc, argv);
     if (strcmp(argv[1], "ab") == 0) return ab_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "compare") == 0) return compare_command(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sweep") == 0) return sweep_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;
