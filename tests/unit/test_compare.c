@@ -529,18 +529,43 @@ static const char tiny_scenario[] =
     "workload:\n  topics: [blocks]\n  subscribers: all\n  publishers: 5\n  rate: 1/s\n  arrival: periodic\n"
     "  size: 512B\n  start: 5s\n";
 
-static void run_tiny(const char *seed_override, const char *out_dir) {
+/* Runs tiny.yaml with overrides (at most 8) into out_dir. */
+static void run_tiny_with(const char *const *overrides, size_t count, const char *out_dir) {
     scenario *s = calloc(1, sizeof *s);
     run_result *result = calloc(1, sizeof *result);
     assert_non_null(s);
     assert_non_null(result);
     char err[512] = "";
-    const char *overrides[] = {seed_override};
-    if (scenario_load(in_test_dir("tiny.yaml"), overrides, 1, s, err, sizeof err) != 0) fail_msg("load: %s", err);
+    if (scenario_load(in_test_dir("tiny.yaml"), overrides, count, s, err, sizeof err) != 0) fail_msg("load: %s", err);
     run_options options = {.scenario = s, .out_dir = out_dir};
     if (run_scenario(&options, result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
     free(result);
     free(s);
+}
+
+static void run_tiny(const char *seed_override, const char *out_dir) {
+    const char *overrides[] = {seed_override};
+    run_tiny_with(overrides, 1, out_dir);
+}
+
+/* The example: gossipsub with D=2 against the D=6 baseline. */
+static void gossipsub_with_D_2_against_D_6_is_flagged_and_the_metrics_named(void **state) {
+    (void)state;
+    char base[TEST_PATH_MAX], fresh[TEST_PATH_MAX];
+    snprintf(base, sizeof base, "%s", in_test_dir("d6"));
+    snprintf(fresh, sizeof fresh, "%s", in_test_dir("d2"));
+    write_text(in_test_dir("tiny.yaml"), tiny_scenario);
+    const char *d6[] = {"protocol.router=gossipsub", "nodes.count=60", "network.topology.degree=8"};
+    const char *d2[] = {"protocol.router=gossipsub", "nodes.count=60", "network.topology.degree=8",
+                        "protocol.gossipsub.D=2", "protocol.gossipsub.D_lo=1", "protocol.gossipsub.D_hi=3",
+                        "protocol.gossipsub.D_out=0", "protocol.gossipsub.D_score=1"};
+    run_tiny_with(d6, 3, base);
+    run_tiny_with(d2, 8, fresh);
+    run_compare(base, fresh, NULL);
+    assert_int_equal(output.exit_code, COMPARE_EXIT_REGRESSION);
+    assert_non_null(strstr(last_line(), "regressions: "));
+    assert_non_null(strstr(last_line(), "latency_ms.p99"));
+    assert_non_null(strstr(last_line(), "hops.mean"));
 }
 
 static void two_seeds_of_a_tiny_run_do_not_flag_a_regression_with_the_default_tolerances(void **state) {
@@ -575,6 +600,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_run_compared_with_itself_passes_and_says_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(a_deliberate_regression_exits_1_and_names_the_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(gossipsub_with_D_2_against_D_6_is_flagged_and_the_metrics_named, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_change_within_tolerance_with_another_digest_passes_and_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(an_improvement_is_not_a_regression, setup, teardown),
         cmocka_unit_test_setup_teardown(a_drop_in_a_higher_is_better_metric_is_a_regression_and_a_rise_is_not, setup,
