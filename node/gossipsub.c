@@ -52,13 +52,20 @@ void gossipsub_trace(gossipsub *gs, trace_event *event) {
     if (gs->host.trace != NULL) gs->host.trace(gs->host.user, event);
 }
 
+/* The message's topic as a C string (the score module and traces name
+ * topics so); a topic longer than PUBSUB_TOPIC_MAX, which the decoder
+ * refuses, would be cut. */
+static void topic_text(const pubsub_message *msg, char out[PUBSUB_TOPIC_MAX + 1]) {
+    size_t len = msg->topic.len < PUBSUB_TOPIC_MAX ? msg->topic.len : PUBSUB_TOPIC_MAX;
+    if (len > 0) memcpy(out, msg->topic.data, len);
+    out[len] = '\0';
+}
+
 static void gossipsub_trace_message(gossipsub *gs, trace_kind kind, const pubsub_message *msg,
                                     const gossipsub_peer *from, const char *reason) {
     uint8_t id[GOSSIPSUB_MSG_ID_MAX];
     char topic[PUBSUB_TOPIC_MAX + 1];
-    size_t topic_len = msg->topic.len < PUBSUB_TOPIC_MAX ? msg->topic.len : PUBSUB_TOPIC_MAX;
-    if (topic_len > 0) memcpy(topic, msg->topic.data, topic_len);
-    topic[topic_len] = '\0';
+    topic_text(msg, topic);
     trace_event event = {.kind = kind, .topic = topic, .size_bytes = msg->data.len, .reason = reason};
     event.msg_id = id;
     event.msg_id_len = pubsub_message_id(msg, id, sizeof id);
@@ -353,8 +360,7 @@ static void gossipsub_duplicate(gossipsub *gs, const gossipsub_peer *from, const
     mcache_message cached;
     if (gs->score == NULL || !mcache_get(&gs->cache, id, id_len, &cached)) return;
     char topic[PUBSUB_TOPIC_MAX + 1];
-    memcpy(topic, msg->topic.data, msg->topic.len);
-    topic[msg->topic.len] = '\0';
+    topic_text(msg, topic);
     score_deliver_message(gs->score, from->handle, topic, SCORE_DELIVERY_DUPLICATE, cached.received_ns, now);
 }
 
@@ -365,8 +371,7 @@ static void gossipsub_refuse(gossipsub *gs, const gossipsub_peer *from, const pu
     gossipsub_trace_message(gs, TRACE_REJECT_MESSAGE, msg, from, reason);
     if (gs->score == NULL || !msg->has_topic || msg->topic.len == 0) return;
     char topic[PUBSUB_TOPIC_MAX + 1];
-    memcpy(topic, msg->topic.data, msg->topic.len);
-    topic[msg->topic.len] = '\0';
+    topic_text(msg, topic);
     score_reject_message(gs->score, from->handle, topic, why);
 }
 
@@ -377,8 +382,7 @@ static void gossipsub_accept(gossipsub *gs, const gossipsub_peer *from, const pu
     uint64_t fingerprint = gossipsub_fingerprint(gs, id, id_len);
     if (gs->score != NULL) {
         char topic[PUBSUB_TOPIC_MAX + 1];
-        memcpy(topic, msg->topic.data, msg->topic.len);
-        topic[msg->topic.len] = '\0';
+        topic_text(msg, topic);
         score_deliver_message(gs->score, from->handle, topic, SCORE_DELIVERY_FIRST, now, now);
         gossipsub_promise_kept(gs, fingerprint);
     }
