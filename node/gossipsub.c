@@ -335,10 +335,11 @@ static void gossipsub_forward(gossipsub *gs, const pubsub_message *msg, const ui
     }
     const gossipsub_topic *t = gossipsub_topic_find(gs, msg->topic);
     size_t count = forward_targets(gs, t, msg->topic, flood, now);
-    uint64_t fingerprint = gossipsub_fingerprint(gs, id, id_len);
+    uint64_t fingerprint = 0; /* hashed only if some target said IDONTWANT */
     for (size_t i = 0; i < count; i++) {
         const gossipsub_peer *peer = gossipsub_peer_find(gs, gs->scratch_handles[i]);
         if (peer == NULL || peer == sender || peer_is_origin(peer, msg)) continue;
+        if (peer->dontwant_count > 0 && fingerprint == 0) fingerprint = gossipsub_fingerprint(gs, id, id_len);
         if (peer->dontwant_count > 0 && gossipsub_dontwant_has(peer, fingerprint)) continue;
         gossipsub_send_encoded(gs, peer, encoded, len, msg->data.len);
     }
@@ -379,12 +380,11 @@ static void gossipsub_refuse(gossipsub *gs, const gossipsub_peer *from, const pu
  * large one (v1.2), delivered and forwarded. */
 static void gossipsub_accept(gossipsub *gs, const gossipsub_peer *from, const pubsub_message *msg,
                              const uint8_t *id, size_t id_len, uint64_t now) {
-    uint64_t fingerprint = gossipsub_fingerprint(gs, id, id_len);
     if (gs->score != NULL) {
         char topic[PUBSUB_TOPIC_MAX + 1];
         topic_text(msg, topic);
         score_deliver_message(gs->score, from->handle, topic, SCORE_DELIVERY_FIRST, now, now);
-        gossipsub_promise_kept(gs, fingerprint);
+        if (gs->promise_count > 0) gossipsub_promise_kept(gs, gossipsub_fingerprint(gs, id, id_len));
     }
     const gossipsub_topic *t = gossipsub_topic_find(gs, msg->topic);
     if (gs->config.idontwant && t != NULL && t->subscribed && msg->data.len >= gs->config.idontwant_min_bytes)
