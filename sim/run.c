@@ -219,9 +219,11 @@ static void runner_loop(runner *r) {
     uint64_t duration = r->s->duration_ns;
     double started = wall_now();
     uint64_t step = duration / RUN_PROGRESS_STEPS ? duration / RUN_PROGRESS_STEPS : 1;
+    /* A run covers [0, duration): what is due at the very end (heartbeats,
+     * samples) belongs to the next interval, which the run does not have. */
     for (uint64_t t = 0; t < duration;) {
         t = duration - t > step ? t + step : duration;
-        world_run(r->w, t);
+        world_run(r->w, t < duration ? t : duration - 1);
         if (r->options->progress) runner_progress(r, t, started);
     }
     if (r->options->progress) fputc('\n', stderr);
