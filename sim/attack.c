@@ -58,6 +58,7 @@ struct attack {
     rng rng;
     identity forger; /* signs what attackers forge: never the claimed origin's key */
     uint8_t rpc[ATTACK_RPC_MAX];
+    peer_id peers[ATTACK_PEERS_MAX]; /* an attacker's connected peers, as it sends */
     uint8_t *payload;
     pubsub_rpc *decoded;
     gossipsub_control ctl;
@@ -167,7 +168,7 @@ static void send_to_peers(attacker_host *h, const uint8_t *rpc, size_t len, cons
         (void)node_pubsub_send_raw(n, target, rpc, len);
         return;
     }
-    static peer_id peers[ATTACK_PEERS_MAX];
+    peer_id *peers = h->owner->peers;
     size_t count = node_peers(n, peers, ATTACK_PEERS_MAX);
     for (size_t i = 0; i < count; i++) (void)node_pubsub_send_raw(n, &peers[i], rpc, len);
 }
