@@ -47,6 +47,7 @@ typedef struct daemon_options {
     const char *peers[DAEMON_DIAL_PEERS_MAX];
     size_t peer_count;
     const char *key_path, *trace_path, *control_path, *router;
+    bool scoring; /* gossipsub peer scoring, with the default parameters */
     bool help;
 } daemon_options;
 

@@ -12,7 +12,8 @@
 
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
-          "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--help]\n"
+          "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
+          "                     [--help]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -24,6 +25,7 @@ void daemon_usage(FILE *out) {
           "  --router NAME   pubsub router: floodsub (default), gossipsub (offers\n"
           "                  /meshsub/1.2.0 with IDONTWANT, then 1.1.0 and 1.0.0), or\n"
           "                  gossipsub-v1.1 (offers 1.1.0 and 1.0.0 only)\n"
+          "  --scoring       gossipsub peer scoring with the default parameters (docs/gossipsub.md)\n"
           "\n"
           "Commands, on standard input or the control socket, one per line:\n"
           "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
@@ -69,6 +71,10 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         o->help = true;
         return 0;
     }
+    if (strcmp(arg, "--scoring") == 0) {
+        o->scoring = true;
+        return 0;
+    }
     if ((value = option_value(argc, argv, i, "--listen")) != NULL) {
         if (o->listen_count == RUNTIME_LISTENERS_MAX) return option_error(err, cap, "too many --listen", "");
         o->listen[o->listen_count++] = value;
@@ -105,6 +111,10 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
     if (strcmp(o->router, "floodsub") != 0 && strcmp(o->router, "gossipsub") != 0 &&
         strcmp(o->router, "gossipsub-v1.1") != 0) {
         snprintf(err, cap, "--router: unknown router %s (floodsub, gossipsub or gossipsub-v1.1)", o->router);
+        return -1;
+    }
+    if (o->scoring && strcmp(o->router, "floodsub") == 0) {
+        snprintf(err, cap, "--scoring: needs --router gossipsub (floodsub does not score peers)");
         return -1;
     }
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {

@@ -159,15 +159,18 @@ wait_until() {
 
 declare -A KIND PID ID
 
-# start NAME KIND [ROUTER [SIGN_POLICY]]: KIND is swarmlab or js; the router
-# applies to both, the signature policy to js.
+# start NAME KIND [ROUTER [SIGN_POLICY | SWARMLAB_FLAG]]: KIND is swarmlab or
+# js; the router applies to both; the fourth argument is js's signature
+# policy, or one more flag for swarmlab-node (--scoring).
 start() {
     local name=$1 kind=$2 router=${3:-floodsub} policy=${4:-StrictSign}
     local sock="$WORK/$name.sock" log="$WORK/$name.log"
+    local -a extra=()
     KIND[$name]=$kind
     if [[ $kind == swarmlab ]]; then
+        [[ -n ${4:-} ]] && extra=("$4")
         "$DAEMON" --control "$sock" --key "$WORK/$name.key" --trace "$WORK/$name.trace" \
-            --router "$router" </dev/null >"$log" 2>&1 &
+            --router "$router" "${extra[@]}" </dev/null >"$log" 2>&1 &
     else
         node --import "$HERE/polyfill.mjs" "$HERE/peer.mjs" --control "$sock" --key "$WORK/$name.key" \
             --router "$router" --sign-policy "$policy" </dev/null >"$log" 2>&1 &
@@ -591,8 +594,9 @@ main() {
     start "d-$other" "$kind"
     scenario_unsigned "d (unsigned)" d-js "d-$other"
 
+    # swarmlab scores its peers here (the js peers do not score).
     start e-js-a js gossipsub
-    start "e-$other" "$kind" gossipsub
+    if $SELF; then start "e-$other" "$kind" gossipsub; else start "e-$other" "$kind" gossipsub --scoring; fi
     start e-js-b js gossipsub
     scenario_line "e (gossipsub)" e-js-a "e-$other" e-js-b /meshsub/1.2.0
 

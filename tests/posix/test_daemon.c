@@ -238,6 +238,9 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
     assert_int_equal(run_daemon(bad_address, log, -1), 2);
     const char *bad_router[] = {"--router", "gossipsub-9000", NULL};
     assert_int_equal(run_daemon(bad_router, log, -1), 2);
+    const char *scoring_floodsub[] = {"--scoring", NULL}; /* the default router is floodsub */
+    assert_int_equal(run_daemon(scoring_floodsub, log, -1), 2);
+    assert_true(file_contains(log, "--scoring: needs --router gossipsub"));
     const char *missing_value[] = {"--peer", NULL};
     assert_int_equal(run_daemon(missing_value, log, -1), 2);
     unlink(log);
