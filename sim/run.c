@@ -229,7 +229,7 @@ static void runner_loop(runner *r) {
     if (r->options->progress) fputc('\n', stderr);
 }
 
-static int make_dir(const char *path) {
+int run_make_dir(const char *path) {
     char partial[1024];
     size_t len = strlen(path);
     if (len == 0 || len >= sizeof partial) return -1;
@@ -346,7 +346,7 @@ static void runner_parameters(const runner *r, run_parameters *p) {
 static int runner_write(runner *r, run_result *result, char *err, size_t err_cap) {
     const char *dir = r->options->out_dir;
     const scenario *s = r->s;
-    if (make_dir(dir) != 0) {
+    if (run_make_dir(dir) != 0) {
         snprintf(err, err_cap, "%s: cannot create the output folder: %s", dir, strerror(errno));
         return -1;
     }

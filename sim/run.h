@@ -44,6 +44,9 @@ typedef struct run_result {
     char plot_error[256];
 } run_result;
 
+/* mkdir -p: path and its parents (at most 1023 bytes). 0, or -1 (errno). */
+int run_make_dir(const char *path);
+
 /* Runs the scenario. Returns 0, or -1 with err filled. */
 int run_scenario(const run_options *options, run_result *result, char *err, size_t err_cap);
 

@@ -13,6 +13,8 @@
 
 #include "sweep.h"
 
+#include "run.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -467,22 +469,6 @@ static int sweep_find_binary(sweep *w) {
     return access(w->bin, X_OK);
 }
 
-/* mkdir -p; 0 or -1. */
-static int sweep_make_dir(const char *path) {
-    char partial[SWEEP_PATH_MAX];
-    size_t len = strlen(path);
-    if (len == 0 || len >= sizeof partial) return -1;
-    memcpy(partial, path, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (partial[i] != '/' && partial[i] != '\0') continue;
-        char saved = partial[i];
-        partial[i] = '\0';
-        if (mkdir(partial, 0755) != 0 && errno != EEXIST) return -1;
-        partial[i] = saved;
-    }
-    return 0;
-}
-
 /* Names every run; two combinations whose values read the same once made
  * safe for a folder name ("a/b" and "a_b") would share a folder. */
 static int sweep_plan_runs(sweep *w) {
@@ -696,7 +682,7 @@ static void sweep_start(sweep *w, sweep_pool *pool) {
     snprintf(log_path, sizeof log_path, "%s/%s", a.out, SWEEP_RUN_LOG);
     snprintf(metrics_path, sizeof metrics_path, "%s/metrics.json", a.out);
     pid_t pid = -1;
-    if (sweep_make_dir(a.out) == 0 && (unlink(metrics_path) == 0 || errno == ENOENT))
+    if (run_make_dir(a.out) == 0 && (unlink(metrics_path) == 0 || errno == ENOENT))
         pid = sweep_spawn(a.argv, log_path, false, NULL);
     if (pid < 0) {
         r->state = SWEEP_NOT_STARTED;
@@ -1082,7 +1068,7 @@ static int sweep_prepare(sweep *w, int argc, char **argv) {
     if (sweep_plan_runs(w) != 0) return SWEEP_EXIT_BAD_INPUT;
     char runs_dir[SWEEP_PATH_MAX + 8];
     snprintf(runs_dir, sizeof runs_dir, "%s/runs", w->out);
-    if (sweep_make_dir(runs_dir) != 0) {
+    if (run_make_dir(runs_dir) != 0) {
         fprintf(stderr, "swarmlab sweep: cannot create %s: %s\n", runs_dir, strerror(errno));
         return SWEEP_EXIT_FAILED;
     }
