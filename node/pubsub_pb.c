@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ed25519_verify.h"
 #include "pb.h"
 #include "varint.h"
 
@@ -386,7 +387,9 @@ static const char *pubsub_message_check(const pubsub_message *msg) {
     size_t len = 0;
     uint8_t *input = pubsub_sign_input(msg, body, &len);
     if (input == NULL) return "out of memory";
-    int rc = identity_verify(public_key, input, len, msg->signature.data);
+    /* Authors sign message after message, so their keys earn a comb
+     * table (ed25519_verify.h); a one-off key is checked by libsodium. */
+    int rc = ed25519_verify(public_key, input, len, msg->signature.data);
     free(input);
     return rc == 0 ? NULL : "bad signature";
 }
