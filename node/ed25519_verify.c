@@ -68,19 +68,20 @@ static void ge_neg(ge_ext *p) {
     fe25519_neg(&p->T, &p->T);
 }
 
-/* r = 2p (r may be p). */
+/* r = 2p (r may be p). Inputs are products (limbs below 2^51 + 2^18),
+ * so the uncarried sums stay below 2^53.6, which products accept. */
 static void ge_dbl(ge_ext *r, const ge_ext *p) {
     fe25519 a, b, c, e, f, g, h, t;
     fe25519_sq(&a, &p->X);
     fe25519_sq(&b, &p->Y);
     fe25519_sq(&c, &p->Z);
-    fe25519_add(&c, &c, &c);
-    fe25519_add(&h, &a, &b);
-    fe25519_add(&t, &p->X, &p->Y);
+    fe25519_add_nc(&c, &c, &c);      /* < 2^52.1 */
+    fe25519_add_nc(&h, &a, &b);      /* < 2^52.1 */
+    fe25519_add_nc(&t, &p->X, &p->Y);
     fe25519_sq(&t, &t);
-    fe25519_sub(&e, &h, &t);
-    fe25519_sub(&g, &a, &b);
-    fe25519_add(&f, &c, &g);
+    fe25519_sub_nc(&e, &h, &t);      /* < 2^53.6 */
+    fe25519_sub_nc(&g, &a, &b);      /* < 2^53.1 */
+    fe25519_add_nc(&f, &c, &g);      /* < 2^53.6 */
     fe25519_mul(&r->X, &e, &f);
     fe25519_mul(&r->Y, &g, &h);
     fe25519_mul(&r->T, &e, &h);
@@ -88,13 +89,21 @@ static void ge_dbl(ge_ext *r, const ge_ext *p) {
 }
 
 /* The common tail of both additions: a = (Y1-X1)(y2-x2), b = (Y1+X1)(y2+x2),
- * c = T1 2d t2, zz = 2 Z1 z2. */
-static void ge_add_tail(ge_ext *r, const fe25519 *a, const fe25519 *b, const fe25519 *c, const fe25519 *zz) {
+ * c = T1 2d t2, zz = 2 Z1 z2; c is subtracted from zz, or added when
+ * negate. a, b and c are products and zz a sum of two, so the uncarried
+ * results stay below 2^53.6. */
+static void ge_add_tail(ge_ext *r, const fe25519 *a, const fe25519 *b, const fe25519 *c, const fe25519 *zz,
+                        bool negate) {
     fe25519 e, f, g, h;
-    fe25519_sub(&e, b, a);
-    fe25519_sub(&f, zz, c);
-    fe25519_add(&g, zz, c);
-    fe25519_add(&h, b, a);
+    fe25519_sub_nc(&e, b, a);
+    if (negate) {
+        fe25519_add_nc(&f, zz, c);
+        fe25519_sub_nc(&g, zz, c);
+    } else {
+        fe25519_sub_nc(&f, zz, c);
+        fe25519_add_nc(&g, zz, c);
+    }
+    fe25519_add_nc(&h, b, a);
     fe25519_mul(&r->X, &e, &f);
     fe25519_mul(&r->Y, &g, &h);
     fe25519_mul(&r->T, &e, &h);
@@ -114,21 +123,21 @@ static void ge_add(ge_ext *r, const ge_ext *p, const ge_ext *q) {
     fe25519_mul(&c, &c, &curve.d2);
     fe25519_mul(&zz, &p->Z, &q->Z);
     fe25519_add(&zz, &zz, &zz);
-    ge_add_tail(r, &a, &b, &c, &zz);
+    ge_add_tail(r, &a, &b, &c, &zz, false);
 }
 
 /* p += q, or p -= q when negate: -(x, y) = (-x, y) swaps y+x with y-x
- * and negates 2d xy. */
+ * and negates 2d xy. p's coordinates are products, so the uncarried
+ * differences and sums stay below 2^53.1. */
 static void ge_madd(ge_ext *p, const ge_niels *q, bool negate) {
     fe25519 s, a, b, c, zz;
-    fe25519_sub(&s, &p->Y, &p->X);
+    fe25519_sub_nc(&s, &p->Y, &p->X);
     fe25519_mul(&a, &s, negate ? &q->ypx : &q->ymx);
-    fe25519_add(&s, &p->Y, &p->X);
+    fe25519_add_nc(&s, &p->Y, &p->X);
     fe25519_mul(&b, &s, negate ? &q->ymx : &q->ypx);
     fe25519_mul(&c, &p->T, &q->t2d);
-    if (negate) fe25519_neg(&c, &c);
-    fe25519_add(&zz, &p->Z, &p->Z);
-    ge_add_tail(p, &a, &b, &c, &zz);
+    fe25519_add_nc(&zz, &p->Z, &p->Z);
+    ge_add_tail(p, &a, &b, &c, &zz, negate);
 }
 
 static void ge_encode(uint8_t s[32], const ge_ext *p) {

@@ -4,7 +4,10 @@
  *
  * An element is five 51-bit limbs, value = sum of v[i] * 2^(51 i), in
  * 64-bit words with room above each limb; products use unsigned __int128.
- * Every operation returns limbs below 2^52, which every operation accepts.
+ * Every operation but the _nc ones returns limbs below 2^51 + 2^18, and
+ * every operation accepts limbs below 2^52. The products also accept limbs
+ * up to 2^54, which lets hot formulas skip the carries of their sums (the
+ * _nc operations; their callers state the bounds).
  *
  * VARIABLE TIME: branches and running times depend on the values. That is
  * safe only for public data (public keys, signatures, message hashes);
@@ -81,6 +84,19 @@ FE25519_INLINE void fe25519_sub(fe25519 *h, const fe25519 *f, const fe25519 *g) 
     fe25519_carry_(h);
 }
 
+/* f + g without carries: limbs below the sum of the inputs' bounds. */
+FE25519_INLINE void fe25519_add_nc(fe25519 *h, const fe25519 *f, const fe25519 *g) {
+    for (int i = 0; i < 5; i++) h->v[i] = f->v[i] + g->v[i];
+}
+
+/* f + 4p - g without carries, for g below 2^53 - 76: limbs below f's
+ * bound plus 2^53. */
+FE25519_INLINE void fe25519_sub_nc(fe25519 *h, const fe25519 *f, const fe25519 *g) {
+    const uint64_t four_p0 = 4 * ((1ull << 51) - 19), four_pi = 4 * FE25519_MASK51;
+    h->v[0] = f->v[0] + four_p0 - g->v[0];
+    for (int i = 1; i < 5; i++) h->v[i] = f->v[i] + four_pi - g->v[i];
+}
+
 FE25519_INLINE void fe25519_neg(fe25519 *h, const fe25519 *f) {
     fe25519 zero;
     fe25519_zero(&zero);
@@ -105,7 +121,8 @@ FE25519_INLINE void fe25519_reduce_(fe25519 *h, fe25519_u128_ r0, fe25519_u128_ 
 }
 
 /* Schoolbook product; a limb product that reaches 2^255 comes back times
- * 19. With limbs below 2^52 every column stays below 2^116. */
+ * 19. With limbs below 2^54 every column stays below 2^115, and the top
+ * carry times 19 below 2^64. */
 FE25519_INLINE void fe25519_mul(fe25519 *h, const fe25519 *f, const fe25519 *g) {
     typedef fe25519_u128_ w;
     const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
