@@ -139,6 +139,11 @@ void daemon_control_close(daemon_state *d);
  * it is dropped. */
 void daemon_control_send(daemon_state *d, size_t client, uint32_t generation, const char *line,
                          size_t len);
+/* Sends what every client's queue holds (the end of each loop turn). */
+void daemon_control_flush_all(daemon_state *d);
+/* daemon_output.c: the runtime's turn end: flushes standard output and the
+ * control clients' queues. */
+void daemon_turn_end(void *user);
 void daemon_control_watch(daemon_state *d, size_t client, uint32_t generation);
 
 /* daemon_commands.c */

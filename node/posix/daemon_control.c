@@ -53,11 +53,21 @@ void daemon_control_send(daemon_state *d, size_t client, uint32_t generation, co
     assert(client < DAEMON_CONTROL_CLIENTS_MAX);
     daemon_client *c = &d->clients[client];
     if (c->fd < 0 || c->generation != generation) return; /* that client left */
-    if (buf_append(&c->queue, line, len) != 0 || buf_append(&c->queue, "\n", 1) != 0) {
-        control_drop(d, c); /* it stopped reading */
-        return;
+    /* Lines wait for the end of the turn (daemon_control_flush_all), so a
+     * burst of replies and events leaves in one send; a full queue is
+     * flushed at once, and a client that still does not read is dropped. */
+    size_t mark = c->queue.len;
+    if (buf_append(&c->queue, line, len) == 0 && buf_append(&c->queue, "\n", 1) == 0) return;
+    c->queue.len = mark;
+    if (control_flush(d, c) != 0) return;
+    if (buf_append(&c->queue, line, len) != 0 || buf_append(&c->queue, "\n", 1) != 0) control_drop(d, c);
+}
+
+void daemon_control_flush_all(daemon_state *d) {
+    for (size_t i = 0; i < DAEMON_CONTROL_CLIENTS_MAX; i++) {
+        daemon_client *c = &d->clients[i];
+        if (c->fd >= 0 && c->queue.len > 0) (void)control_flush(d, c);
     }
-    (void)control_flush(d, c);
 }
 
 void daemon_control_watch(daemon_state *d, size_t client, uint32_t generation) {

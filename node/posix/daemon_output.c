@@ -93,7 +93,14 @@ static void out_safe_text(buf *b, const uint8_t *s, size_t len) {
 static void emit_stdout(buf *b) {
     out_str(b, "\n");
     fwrite(b->data, 1, b->len, stdout);
-    fflush(stdout); /* a reader at the other end of a pipe sees each line at once */
+    /* A reader at the other end of a pipe sees the line at the end of this
+     * turn of the loop (daemon_turn_end), with the turn's other lines. */
+}
+
+void daemon_turn_end(void *user) {
+    daemon_state *d = user;
+    fflush(stdout);
+    daemon_control_flush_all(d);
 }
 
 /* ---- replies ---------------------------------------------------------- */
@@ -161,8 +168,19 @@ void daemon_reply_error(daemon_state *d, daemon_requester to, const char *error)
 
 /* ---- events ----------------------------------------------------------- */
 
+/* Messages come from few authors, and base58 costs a division per digit:
+ * the last peer ID's text is kept. */
 void daemon_peer_text(const peer_id *id, char out[PEER_ID_TEXT_MAX]) {
-    if (peer_id_to_text(id, out, PEER_ID_TEXT_MAX) != 0) snprintf(out, PEER_ID_TEXT_MAX, "?");
+    static peer_id last;
+    static char last_text[PEER_ID_TEXT_MAX];
+    if (last.len == 0 || !peer_id_equal(&last, id)) {
+        if (peer_id_to_text(id, last_text, sizeof last_text) != 0) {
+            snprintf(out, PEER_ID_TEXT_MAX, "?");
+            return;
+        }
+        last = *id;
+    }
+    memcpy(out, last_text, PEER_ID_TEXT_MAX);
 }
 
 static void event_json(buf *b, const char *kind, const char *topic, const char *peer, const uint8_t *data,

@@ -174,6 +174,7 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
         return DAEMON_EXIT_FAILURE;
     }
     runtime_attach_node(d->rt, d->node);
+    runtime_set_turn_end(d->rt, daemon_turn_end, d);
     return 0;
 }
 

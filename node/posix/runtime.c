@@ -81,6 +81,8 @@ struct runtime {
     runtime_handler handler;
     int epoll_fd;
     bool stopped;
+    void (*turn_end)(void *user);
+    void *turn_end_user;
     rt_conn conns[RUNTIME_CONNECTIONS_MAX];
     size_t conn_count;
     uint64_t generation;
@@ -547,8 +549,14 @@ int runtime_poll(runtime *rt, int timeout_ms) {
     uint64_t now = rt_now();
     rt_fire_timers(rt, now);
     rt_check_idle(rt, now);
+    if (rt->turn_end != NULL) rt->turn_end(rt->turn_end_user);
     rt_flush_dirty(rt);
     return 0;
+}
+
+void runtime_set_turn_end(runtime *rt, void (*fn)(void *user), void *user) {
+    rt->turn_end = fn;
+    rt->turn_end_user = user;
 }
 
 int runtime_run(runtime *rt) {

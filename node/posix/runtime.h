@@ -86,6 +86,12 @@ void runtime_unwatch_fd(runtime *rt, int fd);
 /* One turn of the loop: waits at most timeout_ms (-1: until the next
  * timer or descriptor), dispatches, flushes. 0, or -1 if epoll failed. */
 int runtime_poll(runtime *rt, int timeout_ms);
+/* fn runs at the end of every turn, just before the node's writes go
+ * out: where an application sends what it batched during the turn (one
+ * write per turn instead of one per line under load). Its lines leave
+ * first, so a local reader hears of a message before the node forwards
+ * it. NULL turns it off. */
+void runtime_set_turn_end(runtime *rt, void (*fn)(void *user), void *user);
 /* Turns the loop until runtime_stop; 0, or -1 if epoll failed. */
 int runtime_run(runtime *rt);
 void runtime_stop(runtime *rt);
