@@ -29,11 +29,6 @@ static void conn_write_wire(node *n, conn *c) {
 }
 
 void conn_flush(node *n, conn *c) {
-    if (c->flush_pending) {
-        c->flush_pending = false;
-        assert(n->flush_pending > 0);
-        n->flush_pending--;
-    }
     if (c->closing || c->phase < CONN_MUXER_NEGOTIATION) return;
     if (c->phase == CONN_READY && c->mux.out.len > 0) {
         if (noise_channel_send(&c->noise, c->mux.out.data, c->mux.out.len, &n->wire) != 0) {
@@ -44,19 +39,6 @@ void conn_flush(node *n, conn *c) {
         buf_clear(&c->mux.out);
     }
     conn_write_wire(n, c);
-}
-
-void conn_flush_soon(node *n, conn *c) {
-    if (n->depth == 0 || c->mux.out.len >= CONN_COALESCE_BYTES) return conn_flush(n, c);
-    if (c->flush_pending) return;
-    c->flush_pending = true;
-    n->flush_pending++;
-}
-
-void conn_flush_pending(node *n) {
-    for (size_t i = 0; i < n->conn_count && n->flush_pending > 0; i++)
-        if (n->conns[i]->flush_pending) conn_flush(n, n->conns[i]);
-    assert(n->flush_pending == 0);
 }
 
 conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
@@ -101,10 +83,6 @@ void conn_close(node *n, conn *c, const char *reason) {
 
 void conn_destroy(node *n, conn *c) {
     assert(c->closing);
-    if (c->flush_pending) { /* written during teardown: nothing goes out now */
-        c->flush_pending = false;
-        n->flush_pending--;
-    }
     bool was_ready = c->phase == CONN_READY;
     if (was_ready) {
         trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = c->noise.remote.bytes,

@@ -68,10 +68,10 @@ void node_rebuild_supported(node *n) {
     n->supported_count = count;
 }
 
-/* Tears down the connections marked closing, so that no handler ever
- * frees a connection its caller still uses. */
-static void node_reap_closing(node *n) {
-    if (n->closing_count == 0) return;
+/* Tears down the connections marked closing. Runs at the end of every entry
+ * point, so that no handler ever frees a connection its caller still uses. */
+static void node_reap(node *n) {
+    if (n->depth > 0 || n->closing_count == 0) return; /* later, or nothing to do */
     n->depth++;
     /* Callbacks run by conn_destroy may mark more connections: rescan. */
     for (size_t i = 0; i < n->conn_count;) {
@@ -90,19 +90,6 @@ static void node_reap_closing(node *n) {
         i = 0;
     }
     n->depth--;
-}
-
-/* The end of an entry point: seals what it wrote (conn_flush_soon), then
- * destroys the connections it closed, whose teardown may write more. Each
- * round either finds nothing pending or destroys connections, so the
- * rounds are bounded by the connections. */
-static void node_reap(node *n) {
-    if (n->depth > 0) return;
-    for (size_t round = 0; n->flush_pending > 0 || n->closing_count > 0; round++) {
-        assert(round <= NODE_CONNECTIONS_MAX + 1);
-        conn_flush_pending(n);
-        node_reap_closing(n);
-    }
 }
 
 /* ---- pubsub host ------------------------------------------------------ */

@@ -82,7 +82,6 @@ typedef struct conn {
     bool pubsub_added; /* the router knows this peer */
     uint32_t pubsub_out; /* our stream for pubsub RPCs */
     bool has_pubsub_out;
-    bool flush_pending; /* mux.out holds frames to seal when the entry point ends */
     peer_info info;
 } conn;
 
@@ -109,7 +108,6 @@ struct node {
     uint32_t next_handle;
     int depth; /* nesting of entry points: connections are reaped at depth 0 */
     size_t closing_count; /* connections marked closing: reaping has work only when > 0 */
-    size_t flush_pending; /* connections with flush_pending set */
     /* Scratch shared by all connections, so that it stays in cache: wire
      * holds ciphertext only until it is handed to env->write (right after
      * each append), plain holds the decrypted bytes of one arrival. */
@@ -139,15 +137,6 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound);
 void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len);
 /* Flushes yamux output through Noise to the runtime. */
 void conn_flush(node *n, conn *c);
-/* Stream data is sealed when the entry point ends (node_reap), so that the
- * frames one event sends a peer (an IDONTWANT and the message it forwards,
- * a heartbeat's GRAFT and IHAVE) share one Noise frame: one seal, one
- * write. Outside an entry point, or once a Noise frame's worth waits, it
- * flushes at once. */
-#define CONN_COALESCE_BYTES NOISE_PLAINTEXT_MAX
-void conn_flush_soon(node *n, conn *c);
-/* Flushes every connection with flush_pending set. */
-void conn_flush_pending(node *n);
 /* Marks c for teardown at the end of the current entry point. */
 void conn_close(node *n, conn *c, const char *reason);
 void conn_destroy(node *n, conn *c);

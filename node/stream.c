@@ -104,7 +104,7 @@ int stream_send_raw(node *n, conn *c, node_stream *s, const uint8_t *data, size_
     if (c->closing) return -1;
     if (s->kind == STREAM_NEGOTIATING) return buf_append(&s->pending, data, len);
     int rc = yamux_write(&c->mux, s->id, data, len);
-    conn_flush_soon(n, c);
+    conn_flush(n, c);
     return rc;
 }
 
