@@ -41,6 +41,10 @@ void conn_flush(node *n, conn *c) {
     conn_write_wire(n, c);
 }
 
+uint32_t conn_remote_ip4(node *n, conn *c) {
+    return n->env.remote_ip4 != NULL ? n->env.remote_ip4(n->env.ctx, c->conn_id) : 0;
+}
+
 conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     if (n->conn_count == NODE_CONNECTIONS_MAX) return NULL;
     if (n->conn_count == n->conn_cap && node_grow_conns(n) != 0) return NULL;

@@ -50,6 +50,11 @@ typedef struct env {
 
     /* Trace: one structured event (see trace.h). May be NULL. */
     void (*trace)(void *ctx, const trace_event *event);
+
+    /* The IPv4 address (host order) the connection's remote end comes
+     * from, 0 when unknown or not IPv4. May be NULL. Scoring's P6 (IP
+     * colocation) counts peers per address. */
+    uint32_t (*remote_ip4)(void *ctx, uint64_t conn_id);
 } env;
 
 #endif

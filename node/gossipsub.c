@@ -225,13 +225,13 @@ static bool gossipsub_is_explicit(const gossipsub *gs, const peer_id *id) {
     return false;
 }
 
-int gossipsub_add_peer(gossipsub *gs, uint32_t handle, const peer_id *id, const char *protocol, bool outbound) {
+int gossipsub_add_peer(gossipsub *gs, uint32_t handle, const peer_id *id, const char *protocol, bool outbound,
+                       uint32_t ip4) {
     assert(gossipsub_peer_find(gs, handle) == NULL);
     assert(id != NULL && protocol != NULL);
     if (gs->peer_count == GOSSIPSUB_PEERS_MAX) return -1;
     uint64_t now = gs->host.now_ns(gs->host.user);
-    /* No address reaches the router, so P6 (IP colocation) sees none. */
-    if (gs->score != NULL && score_add_peer(gs->score, handle, id, 0, now) != 0) return -1;
+    if (gs->score != NULL && score_add_peer(gs->score, handle, id, ip4, now) != 0) return -1;
     if (gs->peer_count == gs->peer_cap) {
         size_t cap = gs->peer_cap ? gs->peer_cap * 2 : 8;
         gossipsub_peer *peers = realloc(gs->peers, cap * sizeof *peers);

@@ -107,9 +107,11 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
 void gossipsub_destroy(gossipsub *gs);
 
 /* A peer that negotiated protocol (one of the GOSSIPSUB_PROTOCOL_*) on a
- * connection we dialled (outbound) or accepted: we send it our
+ * connection we dialled (outbound) or accepted, from IPv4 address ip4 (host
+ * order; 0 when unknown, which exempts it from P6): we send it our
  * subscriptions. 0 or -1. */
-int gossipsub_add_peer(gossipsub *gs, uint32_t peer, const peer_id *id, const char *protocol, bool outbound);
+int gossipsub_add_peer(gossipsub *gs, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
+                       uint32_t ip4);
 /* An explicit (direct) peer: never in a mesh, sent every message of its
  * topics, and exempt from scoring. 0, or -1 past GOSSIPSUB_EXPLICIT_PEERS_MAX
  * (64). It applies to connected and future peers with that id. */

@@ -137,6 +137,8 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound);
 void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len);
 /* Flushes yamux output through Noise to the runtime. */
 void conn_flush(node *n, conn *c);
+/* The remote end's IPv4 address as the runtime reports it, 0 if unknown. */
+uint32_t conn_remote_ip4(node *n, conn *c);
 /* Marks c for teardown at the end of the current entry point. */
 void conn_close(node *n, conn *c, const char *reason);
 void conn_destroy(node *n, conn *c);

@@ -58,9 +58,10 @@ bool router_speaks(const pubsub_router *r, const char *protocol) {
 
 bool router_adds_peers_on_negotiation(const pubsub_router *r) { return r->choice == ROUTER_CHOICE_GOSSIPSUB; }
 
-int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound) {
+int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
+                    uint32_t ip4) {
     if (r->flood != NULL) return floodsub_add_peer(r->flood, peer, id);
-    return gossipsub_add_peer(r->gossip, peer, id, protocol, outbound);
+    return gossipsub_add_peer(r->gossip, peer, id, protocol, outbound, ip4);
 }
 
 void router_remove_peer(pubsub_router *r, uint32_t peer) {

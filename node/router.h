@@ -39,8 +39,10 @@ bool router_speaks(const pubsub_router *r, const char *protocol);
  * pubsub stream has negotiated its protocol (gossipsub: the version matters). */
 bool router_adds_peers_on_negotiation(const pubsub_router *r);
 
-/* outbound: we dialled the connection (gossipsub's D_out counts these). */
-int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound);
+/* outbound: we dialled the connection (gossipsub's D_out counts these);
+ * ip4: the peer's IPv4 address, host order, 0 when unknown (for P6). */
+int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
+                    uint32_t ip4);
 void router_remove_peer(pubsub_router *r, uint32_t peer);
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len);
 int router_subscribe(pubsub_router *r, const char *topic);

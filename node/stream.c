@@ -252,7 +252,8 @@ static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
     /* gossipsub learns the peer's version from the first pubsub stream, ours
      * or its, that negotiated one. */
     if (s->kind == STREAM_PUBSUB && !c->pubsub_added && router_adds_peers_on_negotiation(&n->router))
-        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, selected, c->outbound) == 0;
+        c->pubsub_added =
+            router_add_peer(&n->router, c->handle, &c->noise.remote, selected, c->outbound, conn_remote_ip4(n, c)) == 0;
     if (s->kind == STREAM_CUSTOM) {
         node_protocol *p = &n->protocols[s->custom_index];
         if (p->ops.on_open != NULL)
@@ -451,5 +452,6 @@ void stream_on_conn_ready(node *n, conn *c) {
     c->pubsub_out = s->id;
     c->has_pubsub_out = true;
     if (!router_adds_peers_on_negotiation(&n->router))
-        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0], c->outbound) == 0;
+        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0], c->outbound,
+                                          conn_remote_ip4(n, c)) == 0;
 }

@@ -110,6 +110,29 @@ static void runner_publish(void *user, uint64_t sequence) {
     if (next < s->workload.stop_ns) world_at(r->w, next, r->call_publish, sequence + 1);
 }
 
+/* Which host's address each host uses: attacker groups with same_ip share
+ * their first host's (world_config.ip_owner). *out stays NULL when no
+ * group shares one. 0, or -1 when memory runs out. */
+static int runner_ip_owners(const scenario *s, uint32_t **out) {
+    *out = NULL;
+    bool any = false;
+    for (size_t g = 0; g < s->attacker_count; g++) any = any || s->attackers[g].same_ip;
+    if (!any) return 0;
+    uint32_t hosts = s->nodes.count + attack_host_count(s);
+    uint32_t *owner = malloc(hosts * sizeof *owner);
+    if (owner == NULL) return -1;
+    for (uint32_t i = 0; i < hosts; i++) owner[i] = i;
+    uint32_t first = s->nodes.count;
+    for (size_t g = 0; g < s->attacker_count && first < hosts; g++) {
+        const attacker *a = &s->attackers[g];
+        uint32_t end = hosts - first < a->count ? hosts : first + a->count;
+        for (uint32_t i = first; i < end && a->same_ip; i++) owner[i] = first;
+        first = end;
+    }
+    *out = owner;
+    return 0;
+}
+
 static int runner_choose(runner *r, char *err, size_t err_cap) {
     const scenario *s = r->s;
     uint32_t n = s->nodes.count;
@@ -169,12 +192,18 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
     if (runner_choose(r, err, err_cap) != 0) return -1;
     rng_seed(&r->workload, s->seed, RNG_STREAM_WORKLOAD);
     if (runner_gossipsub_config(s, &r->gossipsub, err, err_cap) != 0) return -1;
+    uint32_t *ip_owner = NULL;
+    if (runner_ip_owners(s, &ip_owner) != 0) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
     world_config wc = {.host_count = s->nodes.count + attack_host_count(s), .seed = s->seed, .latency = s->network.latency,
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                        .gossipsub = &r->gossipsub,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
-                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r};
+                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r, .ip_owner = ip_owner};
     r->w = world_create(&wc);
+    free(ip_owner);
     if (r->w == NULL) {
         snprintf(err, err_cap, "out of memory");
         return -1;

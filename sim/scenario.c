@@ -432,6 +432,7 @@ static const scn_field attacker_fields[] = {
     {.key = "connections", .conv = scn_conv_uint, .offset = AT(connections), .width = 4, .min = 1,
      .max = SCN_DEGREE_MAX},
     {.key = "invalid", .conv = scn_conv_bool, .offset = AT(invalid), .applies_to = AK_SPAM},
+    {.key = "same_ip", .conv = scn_conv_bool, .offset = AT(same_ip)},
 };
 static const scn_table attacker_table = SCN_TABLE(attacker_fields);
 
@@ -455,6 +456,13 @@ static int attacker_check(scn_ctx *c, const scn_node *n, void *item) {
                 used += (size_t)snprintf(what + used, sizeof what - used, " %s", attacker_kinds[k]);
         if (used < sizeof what) snprintf(what + used, sizeof what - used, ")");
         return fail_child(c, e, what);
+    }
+    const scn_node *same_ip = scn_map_get(n, "same_ip");
+    if (a->same_ip && a->count > SCENARIO_SAME_IP_MAX) {
+        char what[96];
+        snprintf(what, sizeof what, "holds at most %d attackers on one address (ports 4001 to 65535)",
+                 SCENARIO_SAME_IP_MAX);
+        return fail_child(c, same_ip != NULL ? same_ip : n, what);
     }
     return 0;
 }

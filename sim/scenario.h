@@ -94,6 +94,10 @@ typedef struct offline_window {
     uint64_t at_ns, for_ns;
 } offline_window;
 
+/* Hosts sharing one address listen on ports 4001 upwards: a group that
+ * shares one holds at most this many. */
+#define SCENARIO_SAME_IP_MAX 61534
+
 typedef struct attacker {
     char kind[32]; /* spam, drop, forge, replay, lie, graft-spam, eclipse, covert-flash, cold-boot */
     uint32_t count;
@@ -103,6 +107,7 @@ typedef struct attacker {
     long target;              /* eclipse: the target's index; -1 when not given */
     uint32_t connections;     /* eclipse, spam: connections per Sybil; 0 when not given */
     bool invalid;             /* spam: send invalid messages */
+    bool same_ip;             /* the group shares one IPv4 address (P6) */
 } attacker;
 
 /* GossipSub parameters (libp2p/specs pubsub/gossipsub v1.0-v1.2): the

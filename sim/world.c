@@ -51,6 +51,8 @@ typedef struct world_host {
     size_t timer_count, timer_cap;
     uint64_t up_free_ns, down_free_ns; /* when each link is next idle */
     peer_id id;
+    uint32_t ip4;  /* host order */
+    uint16_t port;
     char address[MULTIADDR_TEXT_MAX];
     /* This host's ends that are not closed (connections, handshakes and
      * dials in flight), oldest first; empty while the host is down. */
@@ -486,13 +488,25 @@ static uint32_t world_open_conn(world *w, uint32_t dialer, uint32_t listener) {
     return (uint32_t)k;
 }
 
+/* The host listening at text: the address names its owner, the port its
+ * rank among the hosts sharing it. */
 static int host_of_address(world *w, const char *text, uint32_t *host) {
     multiaddr ma;
-    if (multiaddr_parse(text, &ma) != 0 || ma.ip4[0] != 10 || ma.port != WORLD_PORT) return -1;
-    uint32_t index = ((uint32_t)ma.ip4[1] << 16 | (uint32_t)ma.ip4[2] << 8 | ma.ip4[3]) - 1;
+    if (multiaddr_parse(text, &ma) != 0 || ma.ip4[0] != 10 || ma.port < WORLD_PORT) return -1;
+    uint32_t owner = ((uint32_t)ma.ip4[1] << 16 | (uint32_t)ma.ip4[2] << 8 | ma.ip4[3]) - 1;
+    uint64_t index = (uint64_t)owner + (ma.port - WORLD_PORT);
     if (index >= w->config.host_count) return -1;
-    *host = index;
+    const world_host *h = &w->hosts[index];
+    if (h->port != ma.port || h->ip4 != w->hosts[owner].ip4) return -1;
+    *host = (uint32_t)index;
     return 0;
+}
+
+static uint32_t env_remote_ip4(void *ctx, uint64_t end) {
+    world_host *h = ctx;
+    world_conn *c;
+    host_of_end(h->w, end, &c);
+    return h->w->hosts[c->host[1 - end % 2]].ip4;
 }
 
 static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
@@ -618,6 +632,7 @@ world *world_create(const world_config *config) {
     world *w = calloc(1, sizeof *w);
     if (w == NULL) return NULL;
     w->config = *config;
+    w->config.ip_owner = NULL; /* read here only: the hosts keep their address */
     kernel_init(&w->kernel);
     rng_seed(&w->loss_rng, config->seed, RNG_STREAM_LOSS);
     w->hosts = calloc(config->host_count, sizeof *w->hosts);
@@ -634,12 +649,18 @@ world *world_create(const world_config *config) {
         identity_from_seed(&id, h->identity_seed);
         peer_id_from_public_key(id.public_key, &h->id);
         identity_wipe(&id);
-        uint32_t ip = i + 1;
-        snprintf(h->address, sizeof h->address, "/ip4/10.%u.%u.%u/tcp/%d", (ip >> 16) & 255,
-                 (ip >> 8) & 255, ip & 255, WORLD_PORT);
+        uint32_t owner = config->ip_owner != NULL ? config->ip_owner[i] : i;
+        assert(owner <= i && (config->ip_owner == NULL || config->ip_owner[owner] == owner));
+        assert(i - owner <= 65535 - WORLD_PORT);
+        uint32_t ip = owner + 1;
+        h->ip4 = 0x0a000000u | ip;
+        h->port = (uint16_t)(WORLD_PORT + (i - owner));
+        snprintf(h->address, sizeof h->address, "/ip4/10.%u.%u.%u/tcp/%u", (ip >> 16) & 255,
+                 (ip >> 8) & 255, ip & 255, (unsigned)h->port);
         h->env = (env){.ctx = h, .now_ns = env_now, .timer_set = env_timer_set,
                        .timer_cancel = env_timer_cancel, .listen = env_listen, .dial = env_dial,
-                       .write = env_write, .close = env_close, .random = env_random, .trace = env_trace};
+                       .write = env_write, .close = env_close, .random = env_random, .trace = env_trace,
+                       .remote_ip4 = env_remote_ip4};
     }
     return w;
 }

@@ -2,7 +2,11 @@
  * world: the virtual network, and the world's implementation of the seam.
  *
  * Hosts have IPv4 addresses (host i is 10.x.y.z with x.y.z = i + 1) and
- * run one real node each. Connections between hosts are reliable, ordered
+ * run one real node each, listening on port 4001. Hosts may share an
+ * address instead (world_config.ip_owner: Sybils behind one machine or
+ * NAT): the hosts sharing host g's address listen on ports 4001, 4002, ...
+ * in index order, and their peers see that one address (env remote_ip4,
+ * which gossipsub's P6 counts). Connections between hosts are reliable, ordered
  * byte streams with:
  *  - a one-way latency per host pair, drawn once per pair from the
  *    scenario's distribution (a stream seeded by the pair, so it does not
@@ -72,6 +76,10 @@ typedef struct world_config {
     const gossipsub_config *gossipsub;  /* its parameters (borrowed), for gossipsub */
     world_trace_fn trace;
     void *trace_user;
+    /* Per host, the host whose address it uses: itself, or a lower index
+     * whose owner is itself, with every host between them sharing it too.
+     * NULL: every host its own. Copied. */
+    const uint32_t *ip_owner;
 } world_config;
 
 typedef struct world_stats {

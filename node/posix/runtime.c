@@ -304,6 +304,15 @@ static void rt_env_close(void *ctx, uint64_t conn_id) {
     rt_conn_release(rt, c);
 }
 
+/* The peer's IPv4 address as the socket has it; 0 for anything else. */
+static uint32_t rt_env_remote_ip4(void *ctx, uint64_t conn_id) {
+    rt_conn *c = rt_find(ctx, conn_id);
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    if (c == NULL || getpeername(c->fd, (struct sockaddr *)&sa, &len) != 0 || sa.sin_family != AF_INET) return 0;
+    return ntohl(sa.sin_addr.s_addr);
+}
+
 static void rt_sockaddr(const multiaddr *ma, struct sockaddr_in *sa) {
     memset(sa, 0, sizeof *sa);
     sa->sin_family = AF_INET;
@@ -608,6 +617,7 @@ runtime *runtime_create(const runtime_config *config) {
     rt->env = (env){.ctx = rt, .now_ns = rt_env_now, .unix_time_ns = rt_env_unix_time, .timer_set = rt_env_timer_set,
                     .timer_cancel = rt_env_timer_cancel, .listen = rt_env_listen, .dial = rt_env_dial,
                     .write = rt_env_write, .close = rt_env_close, .random = rt_env_random,
+                    .remote_ip4 = rt_env_remote_ip4,
                     .trace = rt_env_trace};
     return rt;
 }

@@ -65,7 +65,7 @@ static gossipsub *fuzz_router(fuzz_world *w, identity *id) {
         const char *protocol = p == FUZZ_PEERS ? GOSSIPSUB_PROTOCOL_V10
                                : p == 3        ? GOSSIPSUB_PROTOCOL_V12
                                                : GOSSIPSUB_PROTOCOL_V11;
-        gossipsub_add_peer(gs, p, &pid, protocol, p % 2 == 0);
+        gossipsub_add_peer(gs, p, &pid, protocol, p % 2 == 0, 0x0a000001u + p % 3);
     }
     gossipsub_subscribe(gs, "t");
     gossipsub_publish(gs, "f", (const uint8_t *)"x", 1);

@@ -110,8 +110,9 @@ void gnet_default_config(gossipsub_config *config) {
 }
 
 void gnet_connect_as(gnet *w, uint32_t a, uint32_t b, const char *protocol) {
-    if (w->nodes[a].gs) assert_int_equal(gossipsub_add_peer(w->nodes[a].gs, b, &w->nodes[b].pid, protocol, true), 0);
-    if (w->nodes[b].gs) assert_int_equal(gossipsub_add_peer(w->nodes[b].gs, a, &w->nodes[a].pid, protocol, false), 0);
+    gnet_node *na = &w->nodes[a], *nb = &w->nodes[b];
+    if (na->gs) assert_int_equal(gossipsub_add_peer(na->gs, b, &nb->pid, protocol, true, nb->ip4), 0);
+    if (nb->gs) assert_int_equal(gossipsub_add_peer(nb->gs, a, &na->pid, protocol, false, na->ip4), 0);
     gnet_drain(w);
 }
 

@@ -45,6 +45,7 @@ typedef struct gnet_node {
     int traces[TRACE_KIND_COUNT];
     int drops_graylisted;       /* drop_rpc events with reason "graylisted" */
     pubsub_validation verdict;  /* what its validator says of every message */
+    uint32_t ip4;               /* the address its peers see (P6); 0: unknown */
 } gnet_node;
 
 typedef struct gnet {

@@ -368,6 +368,33 @@ static void test_score_snapshots_trace_every_peer_each_sample_interval(void **st
     gnet_free(w);
 }
 
+/* ---- P6: IP colocation ------------------------------------------------------ */
+
+/* Three raws on one address, one on another, threshold 1, weight -5: each
+ * of the three has 2 peers too many on its address, P6 = 2^2 = 4, score
+ * -20; the lone peer and an unknown address (0) are untouched. When one of
+ * the three leaves, the other two drop to -5 (surplus 1). */
+static void test_p6_charges_the_square_of_the_peers_beyond_the_threshold_on_one_address(void **state) {
+    (void)state;
+    gossipsub_config config;
+    scoring_config(&config);
+    config.score.ip_colocation_factor_weight = -5.0;
+    config.score.ip_colocation_factor_threshold = 1.0;
+    gnet *w = gnet_new(6, 1, &config);
+    const uint32_t shared = 0x0a000007u;
+    w->nodes[1].ip4 = w->nodes[2].ip4 = w->nodes[3].ip4 = shared;
+    w->nodes[4].ip4 = 0x0a000008u;
+    w->nodes[5].ip4 = 0; /* unknown: exempt */
+    for (uint32_t i = 1; i <= 5; i++) gnet_connect(w, 0, i);
+    for (uint32_t i = 1; i <= 3; i++) assert_true(score_of(w, i) == -20.0);
+    assert_true(score_of(w, 4) == 0.0);
+    assert_true(score_of(w, 5) == 0.0);
+    gossipsub_remove_peer(w->nodes[0].gs, 3);
+    assert_true(score_of(w, 1) == -5.0);
+    assert_true(score_of(w, 2) == -5.0);
+    gnet_free(w);
+}
+
 /* ---- IDONTWANT (v1.2) --------------------------------------------------------------- */
 
 /* Node 0 with raws 1 and 2 on /meshsub/1.2.0 and raw 3 on 1.1.0, all in its
@@ -456,6 +483,7 @@ int main(void) {
         cmocka_unit_test(test_a_message_the_validator_rejects_is_dropped_and_costs_p4),
         cmocka_unit_test(test_a_message_the_validator_ignores_is_dropped_without_penalty),
         cmocka_unit_test(test_score_snapshots_trace_every_peer_each_sample_interval),
+        cmocka_unit_test(test_p6_charges_the_square_of_the_peers_beyond_the_threshold_on_one_address),
         cmocka_unit_test(test_a_large_message_sends_idontwant_to_the_v12_mesh_but_its_sender),
         cmocka_unit_test(test_a_small_message_or_idontwant_off_sends_no_idontwant),
         cmocka_unit_test(test_a_peer_that_said_idontwant_is_not_forwarded_the_message),

@@ -552,6 +552,19 @@ static void test_variants_of_the_format_parse(void **state) {
     assert_int_equal(loaded.attackers[0].connections, 8);
     assert_loads(MINIMAL, 1, "attackers=[{kind: covert-flash, count: 2, at: 30s}]");
     assert_int_equal(loaded.attackers[0].turn_at_ns, 30 * SEC);
+    assert_false(loaded.attackers[0].same_ip);
+    assert_loads(MINIMAL, 1, "attackers=[{kind: spam, count: 20, same_ip: true}]");
+    assert_true(loaded.attackers[0].same_ip);
+}
+
+/* Hosts on one address take ports 4001 to 65535: a larger group is refused. */
+static void test_a_group_on_one_address_is_bounded_by_its_ports(void **state) {
+    (void)state;
+    assert_int_equal(load(MINIMAL, 1, "attackers=[{kind: drop, count: 61535, same_ip: true}]"), -1);
+    assert_error("attackers[0].same_ip");
+    assert_error("at most 61534 attackers on one address");
+    assert_int_equal(load(MINIMAL, 1, "attackers=[{kind: drop, count: 3, same_ip: 2}]"), -1);
+    assert_error("attackers[0].same_ip");
 }
 
 /* ---- overrides ------------------------------------------------------------ */
@@ -997,6 +1010,7 @@ int main(void) {
         cmocka_unit_test(test_absent_keys_take_their_defaults),
         cmocka_unit_test(test_scenario_defaults_fills_what_the_loader_starts_from),
         cmocka_unit_test(test_variants_of_the_format_parse),
+        cmocka_unit_test(test_a_group_on_one_address_is_bounded_by_its_ports),
         cmocka_unit_test(test_an_override_replaces_a_scalar),
         cmocka_unit_test(test_an_override_creates_missing_keys),
         cmocka_unit_test(test_an_override_takes_a_flow_map),

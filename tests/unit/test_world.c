@@ -383,6 +383,29 @@ static void per_pair_latency_is_stable_and_symmetric(void **state) {
     world_destroy(w);
 }
 
+/* Hosts 1 to 3 share host 1's address (Sybils behind one machine): they
+ * listen on ports 4001 to 4003 of 10.0.0.2, and each is reachable there. */
+static void hosts_sharing_an_address_listen_on_consecutive_ports(void **state) {
+    (void)state;
+    world_forbid_global_randomness();
+    const uint32_t owner[4] = {0, 1, 1, 1};
+    world_config config = {.host_count = 4, .seed = 7, .latency = {DIST_CONSTANT, (double)L, 0}, .trace = collect,
+                           .ip_owner = owner};
+    world *w = world_create(&config);
+    assert_non_null(w);
+    assert_string_equal(world_address(w, 0, false), "/ip4/10.0.0.1/tcp/4001");
+    assert_string_equal(world_address(w, 1, false), "/ip4/10.0.0.2/tcp/4001");
+    assert_string_equal(world_address(w, 2, false), "/ip4/10.0.0.2/tcp/4002");
+    assert_string_equal(world_address(w, 3, false), "/ip4/10.0.0.2/tcp/4003");
+    for (uint32_t i = 0; i < 4; i++) assert_int_equal(world_host_up(w, i), 0);
+    for (uint32_t i = 1; i < 4; i++) assert_int_equal(world_dial(w, 0, i), 0);
+    assert_int_equal(node_dial(world_node(w, 0), "/ip4/10.0.0.2/tcp/4004"), -1); /* nobody has that port */
+    world_run(w, 20 * L);
+    for (uint32_t i = 1; i < 4; i++) assert_true(world_hosts_connected(w, 0, i));
+    assert_int_equal(node_peer_count(world_node(w, 0)), 3);
+    world_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_upgrade_costs_eight_one_way_latencies_at_the_dialer),
@@ -401,6 +424,7 @@ int main(void) {
         cmocka_unit_test(hosts_on_the_same_side_of_a_partition_still_reach_each_other),
         cmocka_unit_test(a_dial_across_a_partition_connects_at_the_first_syn_retry_after_the_heal),
         cmocka_unit_test(a_dial_no_syn_retry_gets_through_ends_with_the_handshake_timeout),
+        cmocka_unit_test(hosts_sharing_an_address_listen_on_consecutive_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
