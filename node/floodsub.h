@@ -51,6 +51,11 @@ typedef struct pubsub_host {
      * or serving them to IWANT); NULL: always. The node's policy answers:
      * a censoring attacker says no. Our own messages always go out. */
     bool (*relay)(void *user);
+    /* Peer exchange (gossipsub): the signed peer record a peer gave us,
+     * its length or 0 (*record borrowed until the next call); and a peer a
+     * PRUNE suggested, with its record, to connect to. Either may be NULL. */
+    size_t (*peer_record)(void *user, uint32_t peer, const uint8_t **record);
+    void (*connect)(void *user, const peer_id *id, const uint8_t *record, size_t len);
 } pubsub_host;
 
 typedef struct floodsub floodsub;

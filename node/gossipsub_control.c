@@ -92,7 +92,8 @@ void gossipsub_send_graft(gossipsub *gs, const gossipsub_peer *peer, const char 
 
 /* Appends a PRUNE for topic to ctl: with a backoff for v1.1 peers and, when
  * px, the ids of up to prune_peers members of t other than the peer (with
- * scoring, only members whose score is not negative: v1.1 "Peer Exchange"). */
+ * scoring, only members whose score is not negative: v1.1 "Peer Exchange"),
+ * each with the signed peer record it gave us, when it gave one. */
 static void prune_entry_add(gossipsub *gs, gossipsub_control *ctl, const gossipsub_peer *peer,
                             pubsub_bytes topic, const gossipsub_topic *t, uint64_t backoff_ns, bool px) {
     gossipsub_peer_info infos[GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX];
@@ -103,8 +104,14 @@ static void prune_entry_add(gossipsub *gs, gossipsub_control *ctl, const gossips
     for (size_t i = 0; px && peer->v11 && t != NULL && i < t->member_count && info_count < info_max; i++) {
         const gossipsub_peer *other = gossipsub_peer_find(gs, t->members[i]);
         if (other == NULL || other == peer || gossipsub_score_below(gs, other, 0.0, now)) continue;
-        infos[info_count++] = (gossipsub_peer_info){
-            .peer_id = {other->id.bytes, other->id.len}, .has_peer_id = true};
+        gossipsub_peer_info *info = &infos[info_count++];
+        *info = (gossipsub_peer_info){.peer_id = {other->id.bytes, other->id.len}, .has_peer_id = true};
+        const uint8_t *record = NULL;
+        size_t record_len = gs->host.peer_record != NULL ? gs->host.peer_record(gs->host.user, other->handle, &record) : 0;
+        if (record_len > 0) {
+            info->signed_peer_record = (pubsub_bytes){record, record_len};
+            info->has_signed_peer_record = true;
+        }
     }
     uint64_t backoff_s = (backoff_ns + GOSSIPSUB_NS_PER_S - 1) / GOSSIPSUB_NS_PER_S;
     (void)gossipsub_control_add_prune(ctl, topic, infos, info_count, peer->v11, backoff_s);
@@ -205,9 +212,34 @@ static void handle_graft(gossipsub *gs, gossipsub_peer *peer, pubsub_bytes topic
     (void)joined;
 }
 
-/* PRUNE: leave the mesh and back off for the PRUNE's time (v1.1) or ours.
- * Its peer exchange list is not followed: following it needs a signed peer
- * record or an address book to dial from, which the node does not have. */
+/* Whether id is a peer we already have. */
+static bool px_known(const gossipsub *gs, const peer_id *id) {
+    for (size_t i = 0; i < gs->peer_count; i++)
+        if (peer_id_equal(&gs->peers[i].id, id)) return true;
+    return false;
+}
+
+/* Peer exchange: a PRUNE's peers (at most prune_peers of them) that come
+ * with a signed record go to the host to connect to, unless the pruning
+ * peer scores below accept_px (v1.1). Peers without a record are skipped:
+ * the node keeps no address book to find them in. */
+static void px_follow(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
+    if (gs->host.connect == NULL || prune->px_count == 0) return;
+    if (gossipsub_score_below(gs, peer, gs->config.thresholds.accept_px, now)) return;
+    const gossipsub_peer_info *infos = &gs->ctl_in->px_peers[prune->px_first];
+    size_t followed = 0;
+    for (size_t i = 0; i < prune->px_count && followed < (size_t)gs->config.prune_peers; i++) {
+        peer_id id;
+        if (!infos[i].has_peer_id || !infos[i].has_signed_peer_record ||
+            peer_id_from_bytes(infos[i].peer_id.data, infos[i].peer_id.len, &id) != 0 || px_known(gs, &id))
+            continue;
+        followed++;
+        gs->host.connect(gs->host.user, &id, infos[i].signed_peer_record.data, infos[i].signed_peer_record.len);
+    }
+}
+
+/* PRUNE: leave the mesh, back off for the PRUNE's time (v1.1) or ours, and
+ * follow its peer exchange. */
 static void handle_prune(gossipsub *gs, gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
     gossipsub_topic *t = gossipsub_topic_find(gs, prune->topic);
     if (t == NULL) return;
@@ -218,6 +250,7 @@ static void handle_prune(gossipsub *gs, gossipsub_peer *peer, const gossipsub_pr
         backoff_ns = seconds * GOSSIPSUB_NS_PER_S;
     }
     gossipsub_backoff_set(t, peer->handle, now + backoff_ns);
+    px_follow(gs, peer, prune, now);
 }
 
 /* ---- gossip ---------------------------------------------------------------- */

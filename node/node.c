@@ -116,6 +116,43 @@ static int host_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) 
     return node_send_rpc(n, node_find_conn_by_handle(n, peer), rpc, len);
 }
 
+/* The signed record a connected peer gave us in identify, for PX. */
+static size_t host_peer_record(void *user, uint32_t peer, const uint8_t **record) {
+    conn *c = node_find_conn_by_handle(user, peer);
+    if (c == NULL || c->info.record == NULL) return 0;
+    *record = c->info.record;
+    return c->info.record_len;
+}
+
+/* Whether a connection to id exists or is being dialled. */
+static bool node_knows_peer(node *n, const peer_id *id) {
+    for (size_t i = 0; i < n->conn_count; i++) {
+        const conn *c = n->conns[i];
+        if (c->closing) continue;
+        if (c->phase == CONN_READY && peer_id_equal(&c->noise.remote, id)) return true;
+        if (c->phase != CONN_READY && c->expect_peer && peer_id_equal(&c->expected, id)) return true;
+    }
+    return false;
+}
+
+/* Peer exchange: dial a peer a PRUNE suggested, at the first address of
+ * its signed record (the router only passes records it got with the id;
+ * this checks the signature and that the record is the id's). */
+static void host_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
+    node *n = user;
+    peer_record rec;
+    if (peer_id_equal(id, &n->self) || node_knows_peer(n, id)) return;
+    if (peer_record_open(record, len, &rec, NULL) != 0 || !peer_id_equal(&rec.id, id)) return;
+    for (size_t i = 0; i < rec.addr_count; i++) {
+        multiaddr ma;
+        char text[MULTIADDR_TEXT_MAX + PEER_ID_TEXT_MAX + 8];
+        if (multiaddr_decode(rec.addrs[i], rec.addr_lens[i], &ma) != 0) continue;
+        ma.has_peer = true;
+        ma.peer = *id;
+        if (multiaddr_format(&ma, text, sizeof text) == 0 && node_dial(n, text) == 0) return;
+    }
+}
+
 static bool host_relay(void *user) {
     const node *n = user;
     return n->policy == NULL || n->policy->relay == NULL || n->policy->relay(n->policy->user);
@@ -157,7 +194,8 @@ static int node_init_pubsub(node *n, const node_config *config) {
      * restarted peer's sequence numbers keep growing; else start at random. */
     if (n->env.unix_time_ns != NULL) seqno = n->env.unix_time_ns(n->env.ctx);
     pubsub_host host = {.user = n, .now_ns = host_now, .send = host_send,
-                        .deliver = host_deliver, .trace = host_trace, .relay = host_relay};
+                        .deliver = host_deliver, .trace = host_trace, .relay = host_relay,
+                        .peer_record = host_peer_record, .connect = host_connect};
     gossipsub_config gossip;
     if (config->router == ROUTER_CHOICE_GOSSIPSUB) {
         n->env.random(n->env.ctx, mcache_key, sizeof mcache_key); /* floodsub runs draw nothing more */
@@ -231,7 +269,28 @@ int node_listen(node *n, const char *text) {
     n->listen_addrs[n->listen_count] = strdup(text);
     if (n->listen_addrs[n->listen_count] == NULL) return -1;
     n->listen_count++;
+    n->record_stale = true;
     return 0;
+}
+
+size_t node_own_record(node *n, const uint8_t **record) {
+    if (n->record_stale) {
+        n->record_stale = false;
+        peer_record rec = {.id = n->self};
+        /* seq only has to grow across our records: the calendar where
+         * there is one (as go-libp2p does), else the clock. */
+        rec.seq = n->env.unix_time_ns != NULL ? n->env.unix_time_ns(n->env.ctx) : node_now(n);
+        for (size_t i = 0; i < n->listen_count && rec.addr_count < PEER_RECORD_ADDRS_MAX; i++) {
+            multiaddr ma;
+            if (multiaddr_parse(n->listen_addrs[i], &ma) != 0) continue;
+            ma.has_peer = false;
+            size_t len = multiaddr_encode(&ma, rec.addrs[rec.addr_count], PEER_RECORD_ADDR_BYTES_MAX);
+            if (len > 0) rec.addr_lens[rec.addr_count++] = len;
+        }
+        n->record_len = rec.addr_count > 0 ? peer_record_seal(&n->id, &rec, n->record, sizeof n->record) : 0;
+    }
+    *record = n->record;
+    return n->record_len;
 }
 
 int node_dial(node *n, const char *text) {

@@ -13,6 +13,7 @@
 #include "mss.h"
 #include "node.h"
 #include "noise.h"
+#include "peer_record.h"
 #include "yamux.h"
 
 #define PING_PROTOCOL "/ipfs/ping/1.0.0"
@@ -57,6 +58,8 @@ typedef struct node_stream {
 
 typedef struct peer_info {
     bool identified;
+    uint8_t *record; /* its signed peer record (an envelope) as it came, unchecked; NULL if none */
+    size_t record_len;
     char *agent;
     char *protocols[NODE_PEER_PROTOCOLS_MAX];
     size_t protocol_count;
@@ -121,6 +124,11 @@ struct node {
     size_t supported_count;
     char *listen_addrs[NODE_LISTEN_ADDRS_MAX];
     size_t listen_count;
+    /* Our signed peer record (identify, PX), sealed again when the listen
+     * addresses change. */
+    uint8_t record[PEER_RECORD_ENVELOPE_MAX];
+    size_t record_len;
+    bool record_stale;
 };
 
 /* node.c */
@@ -137,6 +145,9 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound);
 void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len);
 /* Flushes yamux output through Noise to the runtime. */
 void conn_flush(node *n, conn *c);
+/* Our signed peer record (sealed now if the addresses changed); its length,
+ * 0 when there is none (no listen address). */
+size_t node_own_record(node *n, const uint8_t **record);
 /* The remote end's IPv4 address as the runtime reports it, 0 if unknown. */
 uint32_t conn_remote_ip4(node *n, conn *c);
 /* Marks c for teardown at the end of the current entry point. */

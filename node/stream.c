@@ -155,6 +155,8 @@ node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kin
 /* ---- identify --------------------------------------------------------- */
 
 void peer_info_free(peer_info *info) {
+    free(info->record);
+    info->record = NULL;
     free(info->agent);
     for (size_t i = 0; i < info->protocol_count; i++) free(info->protocols[i]);
     memset(info, 0, sizeof *info);
@@ -189,6 +191,12 @@ static void identify_send(node *n, conn *c, node_stream *s) {
         size_t len = multiaddr_encode(&ma, addrs[i], sizeof addrs[i]);
         if (len > 0) msg.listen_addrs[msg.listen_addr_count++] = (identify_bytes){addrs[i], len};
     }
+    const uint8_t *record = NULL;
+    size_t record_len = node_own_record(n, &record);
+    if (record_len > 0) {
+        msg.signed_peer_record = (identify_bytes){record, record_len};
+        msg.has_signed_peer_record = true;
+    }
     uint8_t out[IDENTIFY_MESSAGE_MAX_BYTES];
     size_t len = identify_encode(&msg, out, sizeof out);
     assert(len > 0);
@@ -207,6 +215,15 @@ static int identify_receive(node *n, conn *c, const uint8_t *bytes, size_t len) 
         if (!peer_id_equal(&claimed, &c->noise.remote)) return -1;
     }
     peer_info *info = &c->info;
+    /* The record is kept as it came, for peer exchange, and checked by
+     * whoever dials from it (host_connect opens it, signature and peer ID):
+     * verifying every identify's record here would cost a signature check
+     * per connection for records most nodes never pass on. */
+    if (msg.has_signed_peer_record && msg.signed_peer_record.len <= PEER_RECORD_ENVELOPE_MAX &&
+        (info->record = malloc(msg.signed_peer_record.len)) != NULL) {
+        memcpy(info->record, msg.signed_peer_record.data, msg.signed_peer_record.len);
+        info->record_len = msg.signed_peer_record.len;
+    }
     if (msg.has_agent_version) info->agent = text_copy(msg.agent_version);
     for (size_t i = 0; i < msg.protocol_count && i < NODE_PEER_PROTOCOLS_MAX; i++) {
         char *protocol = text_copy(msg.protocols[i]);

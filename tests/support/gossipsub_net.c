@@ -44,6 +44,23 @@ static void gnet_host_trace(void *user, trace_event *event) {
         n->drops_graylisted++;
 }
 
+/* In the harness, a router's peer handle is the peer's node index. */
+static size_t gnet_host_peer_record(void *user, uint32_t peer, const uint8_t **record) {
+    const gnet_node *n = user;
+    assert_true(peer < n->net->count);
+    *record = n->net->nodes[peer].record;
+    return n->net->nodes[peer].record_len;
+}
+
+static void gnet_host_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
+    gnet_node *n = user;
+    peer_record rec;
+    assert_int_equal(peer_record_open(record, len, &rec, NULL), 0); /* the router passes records through */
+    assert_true(peer_id_equal(&rec.id, id));
+    n->px_connects++;
+    n->px_last = *id;
+}
+
 static pubsub_validation gnet_host_validate(void *user, const pubsub_message *msg) {
     (void)msg;
     return ((gnet_node *)user)->verdict;
@@ -87,9 +104,15 @@ gnet *gnet_new(size_t count, size_t routers, const gossipsub_config *config) {
         identity_from_seed(&n->id, seed);
         peer_id_from_public_key(n->id.public_key, &n->pid);
         *n = (gnet_node){.net = w, .index = (uint32_t)i, .id = n->id, .pid = n->pid, .rng = i + 1};
+        peer_record rec = {.id = n->pid, .seq = 1, .addr_count = 1, .addr_lens = {8}};
+        const uint8_t addr[8] = {0x04, 10, 0, 0, (uint8_t)(i + 1), 0x06, 0x0f, 0xa1};
+        memcpy(rec.addrs[0], addr, sizeof addr);
+        n->record_len = peer_record_seal(&n->id, &rec, n->record, sizeof n->record);
+        assert_true(n->record_len > 0);
         if (i >= routers) continue;
         pubsub_host host = {.user = n, .now_ns = gnet_host_now, .send = gnet_host_send, .deliver = gnet_host_deliver,
-                            .trace = gnet_host_trace, .validate = gnet_host_validate};
+                            .trace = gnet_host_trace, .validate = gnet_host_validate,
+                            .peer_record = gnet_host_peer_record, .connect = gnet_host_connect};
         uint8_t seen_key[SEEN_CACHE_KEY_BYTES] = {(uint8_t)i}, mcache_key[MCACHE_KEY_BYTES] = {(uint8_t)i};
         n->gs = gossipsub_create(&host, config, &n->id, GNET_SEQNO_START, seen_key, mcache_key);
         assert_non_null(n->gs);
@@ -156,6 +179,23 @@ void gnet_raw_prune(gnet *w, uint32_t raw, uint32_t to, const char *topic, uint6
     gnet_raw_send(w, raw, to, NULL, 0, NULL, 0, &ctl);
 }
 
+void gnet_raw_prune_px(gnet *w, uint32_t raw, uint32_t to, const char *topic, const uint32_t *px, size_t n,
+                       bool with_records) {
+    gossipsub_peer_info infos[GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX];
+    assert_true(n <= GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX);
+    for (size_t i = 0; i < n; i++) {
+        const gnet_node *p = &w->nodes[px[i]];
+        infos[i] = (gossipsub_peer_info){.peer_id = {p->pid.bytes, p->pid.len}, .has_peer_id = true};
+        if (with_records) {
+            infos[i].signed_peer_record = (pubsub_bytes){p->record, p->record_len};
+            infos[i].has_signed_peer_record = true;
+        }
+    }
+    gossipsub_control_init(&ctl);
+    assert_int_equal(gossipsub_control_add_prune(&ctl, gnet_bytes(topic), infos, n, true, 60), 0);
+    gnet_raw_send(w, raw, to, NULL, 0, NULL, 0, &ctl);
+}
+
 void gnet_raw_ihave(gnet *w, uint32_t raw, uint32_t to, const char *topic, pubsub_bytes id) {
     gossipsub_control_init(&ctl);
     assert_int_equal(gossipsub_control_add_ihave(&ctl, gnet_bytes(topic), &id, 1), 0);
@@ -196,6 +236,8 @@ static void gnet_scan_control(gnet_received *r, const pubsub_rpc *rpc) {
         r->prune_has_backoff = c->prunes[0].has_backoff;
         r->prune_backoff_s = c->prunes[0].backoff_s;
         r->prune_px = c->prunes[0].px_count;
+        for (size_t i = 0; i < c->prunes[0].px_count; i++)
+            r->prune_px_records += c->px_peers[c->prunes[0].px_first + i].has_signed_peer_record;
     }
     if (c->iwant_id_count > 0) {
         r->last_iwant_len = c->iwant_ids[0].len;

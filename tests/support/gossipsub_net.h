@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "gossipsub.h"
+#include "peer_record.h"
 #include "gossipsub_pb.h"
 
 #define GNET_NODES_MAX 24
@@ -46,6 +47,10 @@ typedef struct gnet_node {
     int drops_graylisted;       /* drop_rpc events with reason "graylisted" */
     pubsub_validation verdict;  /* what its validator says of every message */
     uint32_t ip4;               /* the address its peers see (P6); 0: unknown */
+    uint8_t record[PEER_RECORD_ENVELOPE_MAX]; /* its signed peer record: /ip4/10.0.0.(index+1)/tcp/4001 */
+    size_t record_len;
+    int px_connects;            /* peers a PRUNE's PX made it connect to */
+    peer_id px_last;            /* the last of them */
 } gnet_node;
 
 typedef struct gnet {
@@ -63,6 +68,7 @@ typedef struct gnet_received {
     bool prune_has_backoff;
     uint64_t prune_backoff_s;
     size_t prune_px;
+    size_t prune_px_records; /* PX entries that carry a signed peer record */
     uint8_t last_iwant[128];
     size_t last_iwant_len;
     uint8_t last_data[64];
@@ -84,6 +90,10 @@ pubsub_bytes gnet_bytes(const char *text);
 void gnet_raw_subscribe(gnet *w, uint32_t raw, uint32_t to, const char *topic);
 void gnet_raw_graft(gnet *w, uint32_t raw, uint32_t to, const char *topic);
 void gnet_raw_prune(gnet *w, uint32_t raw, uint32_t to, const char *topic, uint64_t backoff_s);
+/* A PRUNE whose peer exchange lists nodes px[0..n-1], each with its signed
+ * record when with_records. */
+void gnet_raw_prune_px(gnet *w, uint32_t raw, uint32_t to, const char *topic, const uint32_t *px, size_t n,
+                       bool with_records);
 void gnet_raw_ihave(gnet *w, uint32_t raw, uint32_t to, const char *topic, pubsub_bytes id);
 void gnet_raw_iwant(gnet *w, uint32_t raw, uint32_t to, pubsub_bytes id);
 size_t gnet_published_id(const gnet *w, uint32_t router, uint64_t n, uint8_t *out);

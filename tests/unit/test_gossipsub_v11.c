@@ -177,6 +177,7 @@ static void test_an_inbound_graft_to_a_full_mesh_is_refused_with_px(void **state
     gnet_received r = gnet_scan(w, 13);
     assert_int_equal(r.prunes, 1);
     assert_int_equal(r.prune_px, 12);
+    assert_int_equal(r.prune_px_records, 12); /* each with the record it gave us */
     gnet_free(w);
 }
 
@@ -395,6 +396,63 @@ static void test_p6_charges_the_square_of_the_peers_beyond_the_threshold_on_one_
     gnet_free(w);
 }
 
+/* ---- peer exchange ------------------------------------------------------------ */
+
+/* Node 0 knows raws 1-3. Raw 1 prunes it suggesting 2 (known already), 4
+ * and 5 with their signed records, and 6 without one: the router asks its
+ * host to connect to 4 and 5 only, handing over each record. */
+static void test_a_prunes_peer_exchange_connects_to_new_peers_that_come_with_a_record(void **state) {
+    (void)state;
+    gossipsub_config config;
+    gnet_default_config(&config);
+    gnet *w = gnet_new(7, 1, &config);
+    for (uint32_t i = 1; i <= 3; i++) gnet_connect(w, 0, i);
+    join_with(w, 3);
+    const uint32_t px[] = {2, 4, 5};
+    gnet_raw_prune_px(w, 1, 0, TOPIC, px, 3, true);
+    assert_int_equal(w->nodes[0].px_connects, 2);
+    assert_true(peer_id_equal(&w->nodes[0].px_last, &w->nodes[5].pid));
+    const uint32_t bare[] = {6};
+    gnet_raw_prune_px(w, 2, 0, TOPIC, bare, 1, false);
+    assert_int_equal(w->nodes[0].px_connects, 2); /* no record, no address: skipped */
+    gnet_free(w);
+}
+
+/* prune_peers bounds how many suggestions one PRUNE makes us follow. */
+static void test_peer_exchange_follows_at_most_prune_peers_suggestions(void **state) {
+    (void)state;
+    gossipsub_config config;
+    gnet_default_config(&config);
+    config.prune_peers = 1;
+    gnet *w = gnet_new(6, 1, &config);
+    gnet_connect(w, 0, 1);
+    join_with(w, 1);
+    const uint32_t px[] = {3, 4, 5};
+    gnet_raw_prune_px(w, 1, 0, TOPIC, px, 3, true);
+    assert_int_equal(w->nodes[0].px_connects, 1);
+    assert_true(peer_id_equal(&w->nodes[0].px_last, &w->nodes[3].pid));
+    gnet_free(w);
+}
+
+/* With scoring, PX from a peer scoring below accept_px (10 here) is
+ * ignored; once it has earned 10 first deliveries (P2 = 10) it is taken. */
+static void test_peer_exchange_is_taken_only_from_peers_at_or_above_accept_px(void **state) {
+    (void)state;
+    gossipsub_config config;
+    scoring_config(&config);
+    gnet *w = gnet_new(5, 1, &config);
+    gnet_connect(w, 0, 1);
+    join_with(w, 1);
+    const uint32_t px[] = {3};
+    gnet_raw_prune_px(w, 1, 0, TOPIC, px, 1, true);
+    assert_int_equal(w->nodes[0].px_connects, 0);
+    for (uint64_t seqno = 1; seqno <= 10; seqno++) gnet_raw_publish(w, 1, 0, seqno, "first", false);
+    assert_true(score_of(w, 1) == 10.0);
+    gnet_raw_prune_px(w, 1, 0, TOPIC, px, 1, true);
+    assert_int_equal(w->nodes[0].px_connects, 1);
+    gnet_free(w);
+}
+
 /* ---- IDONTWANT (v1.2) --------------------------------------------------------------- */
 
 /* Node 0 with raws 1 and 2 on /meshsub/1.2.0 and raw 3 on 1.1.0, all in its
@@ -484,6 +542,9 @@ int main(void) {
         cmocka_unit_test(test_a_message_the_validator_ignores_is_dropped_without_penalty),
         cmocka_unit_test(test_score_snapshots_trace_every_peer_each_sample_interval),
         cmocka_unit_test(test_p6_charges_the_square_of_the_peers_beyond_the_threshold_on_one_address),
+        cmocka_unit_test(test_a_prunes_peer_exchange_connects_to_new_peers_that_come_with_a_record),
+        cmocka_unit_test(test_peer_exchange_follows_at_most_prune_peers_suggestions),
+        cmocka_unit_test(test_peer_exchange_is_taken_only_from_peers_at_or_above_accept_px),
         cmocka_unit_test(test_a_large_message_sends_idontwant_to_the_v12_mesh_but_its_sender),
         cmocka_unit_test(test_a_small_message_or_idontwant_off_sends_no_idontwant),
         cmocka_unit_test(test_a_peer_that_said_idontwant_is_not_forwarded_the_message),

@@ -406,6 +406,38 @@ static void hosts_sharing_an_address_listen_on_consecutive_ports(void **state) {
     world_destroy(w);
 }
 
+/* Peer exchange end to end: hosts 1 and 2 each know only host 0, whose
+ * mesh holds one peer (D = D_lo = D_hi = 1). The second GRAFT is refused
+ * with PX carrying the first peer's signed record (from identify), and the
+ * refused peer dials it. With prune_peers = 0 nobody is suggested. */
+static bool px_connects(int prune_peers) {
+    world_forbid_global_randomness();
+    gossipsub_config gossip;
+    gossipsub_config_default(&gossip);
+    gossip.D = gossip.D_lo = gossip.D_hi = 1;
+    gossip.D_score = 1;
+    gossip.D_out = 0;
+    gossip.prune_peers = prune_peers;
+    world_config config = {.host_count = 3, .seed = 8, .latency = {DIST_CONSTANT, (double)L, 0}, .trace = collect,
+                           .router = ROUTER_CHOICE_GOSSIPSUB, .gossipsub = &gossip};
+    world *w = world_create(&config);
+    assert_non_null(w);
+    for (uint32_t i = 0; i < 3; i++) assert_int_equal(world_host_up(w, i), 0);
+    assert_int_equal(world_dial(w, 1, 0), 0);
+    assert_int_equal(world_dial(w, 2, 0), 0);
+    for (uint32_t i = 0; i < 3; i++) assert_int_equal(node_subscribe(world_node(w, i), "t"), 0);
+    world_run(w, 10 * S);
+    bool connected = world_hosts_connected(w, 1, 2);
+    world_destroy(w);
+    return connected;
+}
+
+static void a_graft_refused_with_px_makes_the_peer_dial_the_suggested_one(void **state) {
+    (void)state;
+    assert_true(px_connects(16));
+    assert_false(px_connects(0));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_upgrade_costs_eight_one_way_latencies_at_the_dialer),
@@ -425,6 +457,7 @@ int main(void) {
         cmocka_unit_test(a_dial_across_a_partition_connects_at_the_first_syn_retry_after_the_heal),
         cmocka_unit_test(a_dial_no_syn_retry_gets_through_ends_with_the_handshake_timeout),
         cmocka_unit_test(hosts_sharing_an_address_listen_on_consecutive_ports),
+        cmocka_unit_test(a_graft_refused_with_px_makes_the_peer_dial_the_suggested_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
