@@ -54,24 +54,25 @@ static size_t utf8_sequence(const uint8_t *s, size_t len) {
     return n;
 }
 
+/* Runs of characters that need no escape go out in one append each. */
 static void out_json_string(buf *b, const uint8_t *s, size_t len) {
     out_str(b, "\"");
+    size_t run = 0; /* the plain characters not yet appended start here */
     for (size_t i = 0; i < len;) {
         size_t n = utf8_sequence(s + i, len - i);
-        if (n == 0) {
-            out_str(b, "\\ufffd");
-            i++;
+        bool plain = n > 0 && s[i] != '"' && s[i] != '\\' && !(n == 1 && (s[i] < 0x20 || s[i] == 0x7f));
+        if (plain) {
+            i += n;
             continue;
         }
-        if (s[i] == '"' || s[i] == '\\') {
-            out_str(b, s[i] == '"' ? "\\\"" : "\\\\");
-        } else if (n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) {
-            out_fmt(b, "\\u%04x", s[i]);
-        } else {
-            out_bytes(b, s + i, n);
-        }
-        i += n;
+        out_bytes(b, s + run, i - run);
+        if (n == 0) out_str(b, "\\ufffd");
+        else if (s[i] == '"' || s[i] == '\\') out_str(b, s[i] == '"' ? "\\\"" : "\\\\");
+        else out_fmt(b, "\\u%04x", s[i]);
+        i += n > 0 ? n : 1;
+        run = i;
     }
+    out_bytes(b, s + run, len - run);
     out_str(b, "\"");
 }
 
@@ -80,14 +81,21 @@ static void out_json_text(buf *b, const char *s) { out_json_string(b, (const uin
 /* Text for a terminal: control characters (C0, DEL, C1) and invalid UTF-8
  * become '?'. */
 static void out_safe_text(buf *b, const uint8_t *s, size_t len) {
+    size_t run = 0;
     for (size_t i = 0; i < len;) {
         size_t n = utf8_sequence(s + i, len - i);
         bool control = n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
                        (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);
-        if (control) out_str(b, "?");
-        else out_bytes(b, s + i, n);
+        if (!control) {
+            i += n;
+            continue;
+        }
+        out_bytes(b, s + run, i - run);
+        out_str(b, "?");
         i += n > 0 ? n : 1;
+        run = i;
     }
+    out_bytes(b, s + run, len - run);
 }
 
 static void emit_stdout(buf *b) {
