@@ -59,6 +59,10 @@ static void out_json_string(buf *b, const uint8_t *s, size_t len) {
     out_str(b, "\"");
     size_t run = 0; /* the plain characters not yet appended start here */
     for (size_t i = 0; i < len;) {
+        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\') { /* printable ASCII: the common case */
+            i++;
+            continue;
+        }
         size_t n = utf8_sequence(s + i, len - i);
         bool plain = n > 0 && s[i] != '"' && s[i] != '\\' && !(n == 1 && (s[i] < 0x20 || s[i] == 0x7f));
         if (plain) {
@@ -83,6 +87,10 @@ static void out_json_text(buf *b, const char *s) { out_json_string(b, (const uin
 static void out_safe_text(buf *b, const uint8_t *s, size_t len) {
     size_t run = 0;
     for (size_t i = 0; i < len;) {
+        if (s[i] >= 0x20 && s[i] < 0x7f) {
+            i++;
+            continue;
+        }
         size_t n = utf8_sequence(s + i, len - i);
         bool control = n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
                        (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);

@@ -85,6 +85,21 @@ static void a_message_published_at_one_end_of_a_line_arrives_once_at_the_other(v
     assert_int_equal(again, 0);
 }
 
+/* The event's JSON escapes what JSON must (quote, backslash, control
+ * characters as \u00XX), keeps valid UTF-8 as it is and replaces an
+ * invalid byte with U+FFFD: the exact data field of a published message. */
+static void a_delivered_message_is_escaped_as_json_in_the_event(void **state) {
+    line_fixture *f = *state;
+    expect_ok(&f->a, "sub " TOPIC);
+    expect_ok(&f->b, "sub " TOPIC);
+    assert_int_equal(harness_wait_route(&f->a, &f->b, TOPIC), 0);
+    expect_ok(&f->a, "pub " TOPIC " q\"b\\s\tt\x7f \xc3\xa9 \xff end");
+    char line[HARNESS_LINE_MAX];
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    assert_int_equal(harness_next_event(&f->b, "end\"", NULL, line, sizeof line, deadline), 0);
+    assert_non_null(strstr(line, "\"data\":\"q\\\"b\\\\s\\u0009t\\u007f \xc3\xa9 \\ufffd end\""));
+}
+
 static void ping_over_real_sockets_reports_a_round_trip_time(void **state) {
     line_fixture *f = *state;
     char command[HARNESS_LINE_MAX], reply[HARNESS_LINE_MAX];
@@ -271,6 +286,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_message_published_at_one_end_of_a_line_arrives_once_at_the_other,
                                         line_setup, line_teardown),
+        cmocka_unit_test_setup_teardown(a_delivered_message_is_escaped_as_json_in_the_event, line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(ping_over_real_sockets_reports_a_round_trip_time, line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(ping_to_a_peer_not_connected_fails_at_once, line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(a_chat_message_and_its_reply_cross_between_two_daemons, line_setup,
