@@ -5,12 +5,12 @@
  *
  * libsodium checks a signature with one double-scalar multiplication,
  * about 256 point doublings after decompressing the key. Here the key is
- * decompressed once and expanded into a comb table of its multiples (15
+ * decompressed once and expanded into a comb table of its multiples (32
  * KiB, kept in a small cache of keys seen more than once), so a check
- * costs 12 doublings and at most 128 table additions, with the base
- * point's table built once. Each check still hashes R || A || M and
- * computes [s]B - [h]A from this signature's own bytes: nothing about a
- * signature's outcome is remembered.
+ * costs 10 doublings and at most 102 table additions (radix-32 digits),
+ * with the base point's table built once. Each check still hashes
+ * R || A || M and computes [s]B - [h]A from this signature's own bytes:
+ * nothing about a signature's outcome is remembered.
  *
  * The rules, as libsodium 1.0.18 (not ED25519_COMPAT) applies them:
  * s must be below the group order L; R and A must not be of small order
@@ -32,7 +32,7 @@
 
 #define ED25519_CACHE_SETS 128
 #define ED25519_CACHE_WAYS 4
-#define ED25519_CACHE_KEYS (ED25519_CACHE_SETS * ED25519_CACHE_WAYS) /* 512 tables, 7.5 MiB at most */
+#define ED25519_CACHE_KEYS (ED25519_CACHE_SETS * ED25519_CACHE_WAYS) /* 512 tables, 16 MiB at most */
 
 /* 0 when sig is a valid signature of msg by public_key, else -1. A key
  * gets its table the second time it is seen (while it is remembered as a
