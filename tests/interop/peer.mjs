@@ -253,15 +253,24 @@ async function sendChat (libp2p, peer, text) {
 }
 
 // What identify told us about a connected peer, and where it is.
-function describePeer (libp2p, identified, id) {
-  const connections = libp2p.getConnections(peerIdFromString(id))
+async function describePeer (libp2p, identified, id) {
+  const peerId = peerIdFromString(id)
+  const connections = libp2p.getConnections(peerId)
   if (connections.length === 0) throw new Error('not connected to that peer')
   const info = identified.get(id)
   if (info === undefined) throw new Error('no identify from that peer yet')
   const connection = connections.map((c) => ({
     addr: c.remoteAddr.toString(), direction: c.direction, encryption: c.encryption ?? null, muxer: c.multiplexer ?? null
   }))
-  return { id, connections: connection, ...info }
+  // certified: identify's signed peer record passed js's checks (envelope
+  // signature, record of this peer), so the peer store keeps the envelope
+  // and marks the record's addresses certified.
+  let certified = false
+  try {
+    const peer = await libp2p.peerStore.get(peerId)
+    certified = peer.peerRecordEnvelope != null && peer.addresses.some((a) => a.isCertified)
+  } catch {}
+  return { id, connections: connection, ...info, certified }
 }
 
 // A yamux-level Ping frame (not /ipfs/ping): what js-yamux's keepalive sends.

@@ -251,6 +251,8 @@ identifies() {
     reply=$(ctl "$observer" identify "${ID[$peer]}") || return 1
     if [[ ${KIND[$peer]} == swarmlab ]]; then
         [[ $reply == *"\"agent\":\"$SWARMLAB_AGENT\""* ]] || missing+=("agent $SWARMLAB_AGENT")
+        # js opened swarmlab's signed peer record and certified its addresses.
+        [[ $reply == *'"certified":true'* ]] || missing+=("a certified peer record")
     else
         [[ $reply == *"\"agent\":\"$JS_AGENT_PREFIX"* ]] || missing+=("agent $JS_AGENT_PREFIX*")
     fi
