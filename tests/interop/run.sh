@@ -244,7 +244,8 @@ started() {
 subscribed() { ctl_ok "$1" sub "$TOPIC" && ctl_ok "$2" sub "$TOPIC"; }
 
 # identifies OBSERVER PEER: js's identify of PEER shows the agent and the
-# protocols that PEER's kind announces.
+# protocols that PEER's kind announces, and for a swarmlab PEER that js
+# accepted its signed peer record.
 identifies() {
     local observer=$1 peer=$2 reply protocol missing=()
     wait_until "$IDENTIFY_TIMEOUT" has_identify "$observer" "$peer" || { echo "#   no identify"; return 1; }
@@ -345,7 +346,9 @@ scenario() {
     for pair in "${pairs[@]}"; do
         read -r a b <<<"$pair"
         [[ ${KIND[$a]} == js ]] || continue
-        check "$label: $a (js) identifies $b (${KIND[$b]}): agent and protocols" identifies "$a" "$b"
+        what="agent and protocols"
+        [[ ${KIND[$b]} == swarmlab ]] && what="agent, protocols and a certified peer record"
+        check "$label: $a (js) identifies $b (${KIND[$b]}): $what" identifies "$a" "$b"
         check "$label: $a (js) negotiated /noise and /yamux/1.0.0 with $b" secured "$a" "$b"
         check "$label: $b answers a yamux Ping from $a" yamux_pings "$a" "$b"
     done
