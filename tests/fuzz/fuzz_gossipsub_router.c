@@ -7,13 +7,17 @@
  * low two bits pick the peer (handles 1..4); bit 2 runs a heartbeat after
  * the RPC; bit 3 advances the clock by 30 s first (backoffs, fanout TTL).
  * The router scores its peers and takes IDONTWANT: peer 3 speaks
- * /meshsub/1.2.0, peer 4 /meshsub/1.0.0, the others 1.1.0.
+ * /meshsub/1.2.0, peer 4 /meshsub/1.0.0, the others 1.1.0. It accepts
+ * every peer's PX, and its host opens each record a PRUNE hands over, as
+ * the node does before it dials.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gossipsub.h"
+#include "peer_record.h"
 
 #define FUZZ_PEERS 4
 #define FUZZ_RECORD_HEADER 3
@@ -23,6 +27,7 @@ typedef struct fuzz_world {
     uint64_t now_ns;
     uint64_t rng;
     size_t bytes_sent;
+    size_t connects; /* PX suggestions with a record of the suggested peer */
 } fuzz_world;
 
 static uint64_t fuzz_now(void *user) { return ((fuzz_world *)user)->now_ns; }
@@ -32,6 +37,13 @@ static int fuzz_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) 
     (void)rpc;
     ((fuzz_world *)user)->bytes_sent += len;
     return 0;
+}
+
+/* The node's host opens the record before it dials: so does this one. */
+static void fuzz_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
+    peer_record rec;
+    if (peer_record_open(record, len, &rec, NULL) == 0 && peer_id_equal(&rec.id, id))
+        ((fuzz_world *)user)->connects++;
 }
 
 static void fuzz_random(void *user, uint8_t *buf, size_t len) {
@@ -52,7 +64,8 @@ static gossipsub *fuzz_router(fuzz_world *w, identity *id) {
     config.scoring = true;
     config.score_sample_ns = FUZZ_STEP_NS;
     config.opportunistic_graft_ticks = 2;
-    pubsub_host host = {.user = w, .now_ns = fuzz_now, .send = fuzz_send};
+    config.thresholds.accept_px = 0.0; /* PX from any peer not below 0, so that it is followed */
+    pubsub_host host = {.user = w, .now_ns = fuzz_now, .send = fuzz_send, .connect = fuzz_connect};
     uint8_t seen_key[SEEN_CACHE_KEY_BYTES] = {2}, mcache_key[MCACHE_KEY_BYTES] = {3};
     gossipsub *gs = gossipsub_create(&host, &config, id, 1, seen_key, mcache_key);
     if (gs == NULL) return NULL;
@@ -78,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_world w = {.now_ns = 1, .rng = 7};
     identity id;
     gossipsub *gs = fuzz_router(&w, &id);
-    if (gs == NULL) return 0;
+    if (gs == NULL) abort(); /* a config the router refuses would fuzz nothing */
     while (size >= FUZZ_RECORD_HEADER) {
         uint8_t op = data[0];
         size_t len = (size_t)data[1] << 8 | data[2];
