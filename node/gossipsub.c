@@ -68,7 +68,7 @@ static void gossipsub_trace_message(gossipsub *gs, trace_kind kind, const pubsub
     topic_text(msg, topic);
     trace_event event = {.kind = kind, .topic = topic, .size_bytes = msg->data.len, .reason = reason};
     event.msg_id = id;
-    event.msg_id_len = pubsub_message_id(msg, id, sizeof id);
+    event.msg_id_len = pubsub_message_id_of(msg, gs->config.message_id, id, sizeof id);
     if (from != NULL) {
         event.peer = from->id.bytes;
         event.peer_len = from->id.len;
@@ -127,6 +127,7 @@ int gossipsub_config_check(const gossipsub_config *c) {
         return -1;
     if (c->max_ihave_length > GOSSIPSUB_IHAVE_IDS_MAX) return -1;
     if (c->heartbeat_ns == 0 || c->random == NULL) return -1;
+    if (c->message_id != PUBSUB_MESSAGE_ID_FROM_SEQNO && c->message_id != PUBSUB_MESSAGE_ID_KEY_SEQNO) return -1;
     if (c->scoring && (score_params_validate(&c->score) != 0 || score_topic_params_validate(&c->topic_score) != 0 ||
                        score_thresholds_validate(&c->thresholds) != 0))
         return -1;
@@ -395,7 +396,7 @@ static void gossipsub_accept(gossipsub *gs, const gossipsub_peer *from, const pu
 
 static void gossipsub_receive_message(gossipsub *gs, const gossipsub_peer *from, const pubsub_message *msg) {
     uint8_t id[GOSSIPSUB_MSG_ID_MAX];
-    size_t id_len = pubsub_message_id(msg, id, sizeof id);
+    size_t id_len = pubsub_message_id_of(msg, gs->config.message_id, id, sizeof id);
     uint64_t now = gs->host.now_ns(gs->host.user);
     const char *reason = NULL;
     if (id_len == 0 || !msg->has_topic || msg->topic.len == 0) {
@@ -556,7 +557,7 @@ int gossipsub_publish(gossipsub *gs, const char *topic, const uint8_t *data, siz
     if (pubsub_message_make(&out, gs->id, &gs->self, gs->seqno++, topic, data, len) != 0) return -1;
     const pubsub_message *msg = &out.msg;
     uint8_t id[GOSSIPSUB_MSG_ID_MAX];
-    size_t id_len = pubsub_message_id(msg, id, sizeof id);
+    size_t id_len = pubsub_message_id_of(msg, gs->config.message_id, id, sizeof id);
     uint64_t now = gs->host.now_ns(gs->host.user);
     seen_cache_add(&gs->seen, id, id_len, now);
     gossipsub_trace_message(gs, TRACE_PUBLISH_MESSAGE, msg, NULL, NULL);

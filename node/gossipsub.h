@@ -71,6 +71,7 @@ typedef struct gossipsub_config {
     double gossip_factor;
     int prune_peers;
     bool flood_publish, scoring, idontwant;
+    pubsub_message_id_kind message_id; /* how ids are made (pubsub_pb.h); from || seqno by default */
     uint32_t idontwant_min_bytes;
     uint32_t max_ihave_length, max_ihave_messages;
     int opportunistic_graft_peers;

@@ -412,6 +412,27 @@ size_t pubsub_message_id(const pubsub_message *msg, uint8_t *out, size_t cap) {
     return from_len + seqno_len;
 }
 
+size_t pubsub_message_id_of(const pubsub_message *msg, pubsub_message_id_kind kind, uint8_t *out, size_t cap) {
+    assert(msg != NULL);
+    if (kind == PUBSUB_MESSAGE_ID_FROM_SEQNO) return pubsub_message_id(msg, out, cap);
+    assert(kind == PUBSUB_MESSAGE_ID_KEY_SEQNO);
+    const uint8_t *key = NULL;
+    size_t key_len = 0;
+    /* An identity multihash: 0x00, the length, the PublicKey protobuf. */
+    if (msg->has_from && msg->from.len >= 2 && msg->from.data[0] == 0x00 && msg->from.data[1] == msg->from.len - 2) {
+        key = msg->from.data + 2;
+        key_len = msg->from.len - 2;
+    } else if (msg->has_key) {
+        key = msg->key.data;
+        key_len = msg->key.len;
+    }
+    size_t seqno_len = msg->has_seqno ? msg->seqno.len : 0;
+    if (key_len == 0 || key_len > cap || seqno_len > cap - key_len) return 0;
+    memcpy(out, key, key_len);
+    if (seqno_len > 0) memcpy(out + key_len, msg->seqno.data, seqno_len);
+    return key_len + seqno_len;
+}
+
 /* ---- what the routers share ------------------------------------------ */
 
 pubsub_bytes pubsub_text(const char *text) {

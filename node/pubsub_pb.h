@@ -102,4 +102,16 @@ int pubsub_message_make(pubsub_outgoing *out, const identity *id, const peer_id 
 /* The default message id: from || seqno. Returns the length, 0 if cap is too small. */
 size_t pubsub_message_id(const pubsub_message *msg, uint8_t *out, size_t cap);
 
+/* Which bytes name a signed message: from || seqno, as go-libp2p and
+ * rust-libp2p do (and floodsub here), or the author's PublicKey protobuf
+ * || seqno, as js-libp2p's gossipsub does (its msgIdFnStrictSign). The two
+ * differ by the peer ID's two-byte identity-multihash prefix, so a mesh
+ * that mixes them asks for what it has and, with scoring, counts the
+ * answers as broken promises. */
+typedef enum pubsub_message_id_kind { PUBSUB_MESSAGE_ID_FROM_SEQNO = 0, PUBSUB_MESSAGE_ID_KEY_SEQNO } pubsub_message_id_kind;
+/* The id of that kind; for key || seqno the key is the one an identity
+ * multihash from holds, else the message's key field. 0 when there is
+ * none or cap is too small. */
+size_t pubsub_message_id_of(const pubsub_message *msg, pubsub_message_id_kind kind, uint8_t *out, size_t cap);
+
 #endif

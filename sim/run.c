@@ -363,6 +363,7 @@ static void runner_parameters(const runner *r, run_parameters *p) {
     parameter(p, "flood_publish", g->flood_publish ? "true" : "false", 0);
     parameter(p, "scoring", g->scoring ? "true" : "false", 0);
     parameter(p, "idontwant", g->idontwant ? "true" : "false", 0);
+    parameter(p, "message_id", g->message_id == PUBSUB_MESSAGE_ID_KEY_SEQNO ? "\"key-seqno\"" : "\"from-seqno\"", 0);
     parameter(p, "idontwant_min_bytes", "%.0f", g->idontwant_min_bytes);
     parameter(p, "max_ihave_length", "%.0f", g->max_ihave_length);
     parameter(p, "max_ihave_messages", "%.0f", g->max_ihave_messages);

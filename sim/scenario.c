@@ -60,6 +60,7 @@ static int conv_name(scn_ctx *c, const scn_node *n, void *base, const scn_field 
 static const char *const topology_names[] = {"bootstrap", "random-regular", "full", "ring", NULL};
 static const char *const router_names[] = {"floodsub", "gossipsub", NULL};
 static const char *const arrival_names[] = {"poisson", "periodic", NULL};
+static const char *const message_id_names[] = {"from-seqno", "key-seqno", NULL}; /* pubsub_message_id_kind */
 
 static int conv_topology_kind(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
     int index;
@@ -82,6 +83,13 @@ static int conv_arrival(scn_ctx *c, const scn_node *n, void *base, const scn_fie
     int index;
     if (scn_choice(c, n, "arrival", arrival_names, &index) < 0) return -1;
     *(arrival_kind *)field_at(base, f) = (arrival_kind)index;
+    return 0;
+}
+
+static int conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    int index;
+    if (scn_choice(c, n, "message id", message_id_names, &index) < 0) return -1;
+    *(pubsub_message_id_kind *)field_at(base, f) = (pubsub_message_id_kind)index;
     return 0;
 }
 
@@ -194,6 +202,7 @@ static const scn_field gossipsub_fields[] = {
     GS_BOOL("flood_publish", flood_publish),
     GS_BOOL("scoring", scoring),
     GS_BOOL("idontwant", idontwant),
+    {.key = "message_id", .conv = conv_message_id, .offset = GS(message_id)},
     {.key = "idontwant_min_size", .conv = scn_conv_size, .offset = GS(idontwant_min_bytes), .width = 4, .min = 0,
      .max = SCN_MESSAGE_SIZE_MAX},
     {.key = "max_ihave_length", .conv = scn_conv_uint, .offset = GS(max_ihave_length), .width = 4, .min = 1,

@@ -46,7 +46,7 @@ typedef struct daemon_options {
     size_t listen_count;
     const char *peers[DAEMON_DIAL_PEERS_MAX];
     size_t peer_count;
-    const char *key_path, *trace_path, *control_path, *router;
+    const char *key_path, *trace_path, *control_path, *router, *message_id;
     bool scoring; /* gossipsub peer scoring, with the default parameters */
     bool help;
 } daemon_options;

@@ -13,7 +13,7 @@
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
           "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
-          "                     [--help]\n"
+          "                     [--message-id from-seqno|key-seqno] [--help]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -26,6 +26,8 @@ void daemon_usage(FILE *out) {
           "                  /meshsub/1.2.0 with IDONTWANT, then 1.1.0 and 1.0.0), or\n"
           "                  gossipsub-v1.1 (offers 1.1.0 and 1.0.0 only)\n"
           "  --scoring       gossipsub peer scoring with the default parameters (docs/gossipsub.md)\n"
+          "  --message-id K  gossipsub message ids: from-seqno (default; go, rust) or\n"
+          "                  key-seqno (js-libp2p): a mesh must agree on one\n"
           "\n"
           "Commands, on standard input or the control socket, one per line:\n"
           "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
@@ -86,8 +88,8 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         return check_multiaddr("--peer", value, err, cap);
     }
     const char **slot = NULL;
-    const char *names[] = {"--key", "--trace", "--control", "--router"};
-    const char **slots[] = {&o->key_path, &o->trace_path, &o->control_path, &o->router};
+    const char *names[] = {"--key", "--trace", "--control", "--router", "--message-id"};
+    const char **slots[] = {&o->key_path, &o->trace_path, &o->control_path, &o->router, &o->message_id};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
         if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
     if (slot != NULL && value[0] != '\0') {
@@ -115,6 +117,15 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
     }
     if (o->scoring && strcmp(o->router, "floodsub") == 0) {
         snprintf(err, cap, "--scoring: needs --router gossipsub (floodsub does not score peers)");
+        return -1;
+    }
+    if (o->message_id == NULL) o->message_id = "from-seqno";
+    if (strcmp(o->message_id, "from-seqno") != 0 && strcmp(o->message_id, "key-seqno") != 0) {
+        snprintf(err, cap, "--message-id: unknown kind %s (from-seqno or key-seqno)", o->message_id);
+        return -1;
+    }
+    if (strcmp(o->message_id, "from-seqno") != 0 && strcmp(o->router, "floodsub") == 0) {
+        snprintf(err, cap, "--message-id: needs --router gossipsub (floodsub's ids never leave the node)");
         return -1;
     }
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {

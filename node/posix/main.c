@@ -163,6 +163,8 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
     gossipsub_config_default(&gossip_cfg); /* the node supplies the randomness */
     gossip_cfg.idontwant = strcmp(d->options.router, "gossipsub-v1.1") != 0;
     gossip_cfg.scoring = d->options.scoring;
+    gossip_cfg.message_id =
+        strcmp(d->options.message_id, "key-seqno") == 0 ? PUBSUB_MESSAGE_ID_KEY_SEQNO : PUBSUB_MESSAGE_ID_FROM_SEQNO;
     node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,
                             .identity_seed = d->options.key_path != NULL ? seed : NULL,
                             .router = gossip ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,

@@ -256,6 +256,12 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
     const char *scoring_floodsub[] = {"--scoring", NULL}; /* the default router is floodsub */
     assert_int_equal(run_daemon(scoring_floodsub, log, -1), 2);
     assert_true(file_contains(log, "--scoring: needs --router gossipsub"));
+    const char *bad_message_id[] = {"--router", "gossipsub", "--message-id", "sha256", NULL};
+    assert_int_equal(run_daemon(bad_message_id, log, -1), 2);
+    assert_true(file_contains(log, "--message-id: unknown kind sha256"));
+    const char *message_id_floodsub[] = {"--message-id", "key-seqno", NULL};
+    assert_int_equal(run_daemon(message_id_floodsub, log, -1), 2);
+    assert_true(file_contains(log, "--message-id: needs --router gossipsub"));
     const char *missing_value[] = {"--peer", NULL};
     assert_int_equal(run_daemon(missing_value, log, -1), 2);
     unlink(log);

@@ -453,6 +453,39 @@ static void test_peer_exchange_is_taken_only_from_peers_at_or_above_accept_px(vo
     gnet_free(w);
 }
 
+/* ---- message ids ------------------------------------------------------------- */
+
+/* Node 0 gets raw 1's message, then raw 2 announces it in an IHAVE under
+ * js-libp2p's id (key || seqno). With message_id key-seqno node 0 knows it
+ * and asks nothing; with go's from || seqno (the default) it does not
+ * recognise the id and asks for a message it already has. */
+static int iwants_for_a_js_ihave_of_a_seen_message(pubsub_message_id_kind kind) {
+    gossipsub_config config;
+    gnet_default_config(&config);
+    config.message_id = kind;
+    gnet *w = gnet_star(2, &config);
+    join_with(w, 2);
+    pubsub_outgoing out;
+    const gnet_node *author = &w->nodes[1];
+    assert_int_equal(pubsub_message_make(&out, &author->id, &author->pid, 77, TOPIC, (const uint8_t *)"m", 1), 0);
+    gnet_raw_send(w, 1, 0, NULL, 0, &out.msg, 1, NULL);
+    assert_int_equal(w->nodes[0].delivered, 1);
+    uint8_t id[PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES];
+    size_t len = pubsub_message_id_of(&out.msg, PUBSUB_MESSAGE_ID_KEY_SEQNO, id, sizeof id);
+    assert_true(len > 0);
+    gnet_log_clear(w);
+    gnet_raw_ihave(w, 2, 0, TOPIC, (pubsub_bytes){id, len});
+    int asked = gnet_scan(w, 2).iwant_ids;
+    gnet_free(w);
+    return asked;
+}
+
+static void a_mesh_that_agrees_on_key_seqno_ids_does_not_ask_for_what_it_has(void **state) {
+    (void)state;
+    assert_int_equal(iwants_for_a_js_ihave_of_a_seen_message(PUBSUB_MESSAGE_ID_KEY_SEQNO), 0);
+    assert_int_equal(iwants_for_a_js_ihave_of_a_seen_message(PUBSUB_MESSAGE_ID_FROM_SEQNO), 1);
+}
+
 /* ---- IDONTWANT (v1.2) --------------------------------------------------------------- */
 
 /* Node 0 with raws 1 and 2 on /meshsub/1.2.0 and raw 3 on 1.1.0, all in its
@@ -545,6 +578,7 @@ int main(void) {
         cmocka_unit_test(test_a_prunes_peer_exchange_connects_to_new_peers_that_come_with_a_record),
         cmocka_unit_test(test_peer_exchange_follows_at_most_prune_peers_suggestions),
         cmocka_unit_test(test_peer_exchange_is_taken_only_from_peers_at_or_above_accept_px),
+        cmocka_unit_test(a_mesh_that_agrees_on_key_seqno_ids_does_not_ask_for_what_it_has),
         cmocka_unit_test(test_a_large_message_sends_idontwant_to_the_v12_mesh_but_its_sender),
         cmocka_unit_test(test_a_small_message_or_idontwant_off_sends_no_idontwant),
         cmocka_unit_test(test_a_peer_that_said_idontwant_is_not_forwarded_the_message),

@@ -550,6 +550,30 @@ static void message_id_is_from_then_seqno(void **state) {
     assert_int_equal(pubsub_message_id(&f->msg, id, n - 1), 0);
 }
 
+/* js-libp2p's id: the author's PublicKey protobuf (08 01 12 20 || key, the
+ * peer ID without its 00 24 prefix) then the seqno; a from that is not an
+ * identity multihash falls back to the key field. */
+static void a_key_seqno_id_is_the_public_key_protobuf_then_seqno(void **state) {
+    signed_fixture *f = *state;
+    uint8_t id[PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES];
+    size_t n = pubsub_message_id_of(&f->msg, PUBSUB_MESSAGE_ID_KEY_SEQNO, id, sizeof id);
+    assert_int_equal(n, IDENTITY_PUBLIC_PROTO_BYTES + PUBSUB_SEQNO_BYTES);
+    assert_memory_equal(id, f->key_proto, IDENTITY_PUBLIC_PROTO_BYTES);
+    assert_memory_equal(id + IDENTITY_PUBLIC_PROTO_BYTES, f->seqno, PUBSUB_SEQNO_BYTES);
+    uint8_t from_id[PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES];
+    size_t m = pubsub_message_id_of(&f->msg, PUBSUB_MESSAGE_ID_FROM_SEQNO, from_id, sizeof from_id);
+    assert_int_equal(m, n + 2); /* the same bytes behind 00 24 */
+    assert_memory_equal(from_id + 2, id, n);
+    pubsub_message hashed = f->msg;
+    const uint8_t sha256_id[34] = {0x12, 0x20, 7};
+    hashed.from = view(sha256_id, sizeof sha256_id);
+    assert_int_equal(pubsub_message_id_of(&hashed, PUBSUB_MESSAGE_ID_KEY_SEQNO, id, sizeof id), 0); /* no key */
+    hashed.key = view(f->key_proto, sizeof f->key_proto);
+    hashed.has_key = true;
+    assert_int_equal(pubsub_message_id_of(&hashed, PUBSUB_MESSAGE_ID_KEY_SEQNO, id, sizeof id), n);
+    assert_int_equal(pubsub_message_id_of(&f->msg, PUBSUB_MESSAGE_ID_KEY_SEQNO, id, n - 1), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(encode_writes_hand_computed_bytes),
@@ -604,6 +628,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(short_or_missing_seqno_is_rejected, signed_setup,
                                         signed_teardown),
         cmocka_unit_test_setup_teardown(sign_refuses_message_from_someone_else, signed_setup,
+                                        signed_teardown),
+        cmocka_unit_test_setup_teardown(a_key_seqno_id_is_the_public_key_protobuf_then_seqno, signed_setup,
                                         signed_teardown),
         cmocka_unit_test_setup_teardown(message_id_is_from_then_seqno, signed_setup,
                                         signed_teardown),
