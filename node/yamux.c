@@ -61,10 +61,17 @@ typedef struct yamux_frame {
     uint32_t length;
 } yamux_frame;
 
-/* Session state the header keeps private. The slot table comes first so
- * that s->streams, a pointer to it, also points to the whole struct. */
-typedef struct yamux_private {
-    yamux_stream slots[YAMUX_STREAMS_MAX];
+/* The stream table grows by blocks of YAMUX_SLOT_BLOCK slots, allocated
+ * when first needed and never moved, so a stream's address stays valid
+ * while others open: a session with a stream or two (nearly all of them)
+ * holds one 448-byte block instead of 256 slots (14 KiB). */
+#define YAMUX_SLOT_BLOCK 8
+#define YAMUX_SLOT_BLOCKS (YAMUX_STREAMS_MAX / YAMUX_SLOT_BLOCK)
+_Static_assert(YAMUX_STREAMS_MAX % YAMUX_SLOT_BLOCK == 0, "whole blocks");
+
+/* Session state the header keeps private. */
+struct yamux_private {
+    yamux_stream *blocks[YAMUX_SLOT_BLOCKS]; /* slot i is blocks[i / 8][i % 8] */
     size_t slot_high;           /* slots at or above it are free: scans stop there */
     uint32_t remote_id_last;    /* highest stream id the remote opened */
     bool in_payload;            /* a Data frame's payload is arriving */
@@ -75,11 +82,17 @@ typedef struct yamux_private {
     size_t closing_count;       /* slots awaiting the sweep */
     bool output_blocked;        /* something waits for room in s->out, not for a window */
     bool sweeping;
-} yamux_private;
+};
 
 static yamux_private *yamux_priv(const yamux_session *s) {
-    assert(s->streams != NULL);
-    return (yamux_private *)(void *)s->streams;
+    assert(s->priv != NULL);
+    return s->priv;
+}
+
+/* Slot i, whose block exists: every slot below slot_high has one. */
+static yamux_stream *yamux_slot(const yamux_private *p, size_t i) {
+    assert(i < YAMUX_STREAMS_MAX && p->blocks[i / YAMUX_SLOT_BLOCK] != NULL);
+    return &p->blocks[i / YAMUX_SLOT_BLOCK][i % YAMUX_SLOT_BLOCK];
 }
 
 static size_t yamux_min(size_t a, size_t b) { return a < b ? a : b; }
@@ -145,17 +158,22 @@ static yamux_stream *yamux_find(const yamux_session *s, uint32_t stream_id) {
     if (stream_id == 0) return NULL;
     yamux_private *p = yamux_priv(s);
     for (size_t i = 0; i < p->slot_high; i++) {
-        if (p->slots[i].id == stream_id && !p->slots[i].closing) return &p->slots[i];
+        yamux_stream *st = yamux_slot(p, i);
+        if (st->id == stream_id && !st->closing) return st;
     }
     return NULL;
 }
 
+/* A free slot for stream_id (its block allocated if need be); NULL when
+ * memory runs out. */
 static yamux_stream *yamux_slot_new(yamux_session *s, uint32_t stream_id) {
     assert(stream_id != 0);
     assert(s->stream_count < YAMUX_STREAMS_MAX);
     yamux_private *p = yamux_priv(s);
     for (size_t i = 0; i < YAMUX_STREAMS_MAX; i++) {
-        yamux_stream *st = &p->slots[i];
+        yamux_stream **block = &p->blocks[i / YAMUX_SLOT_BLOCK];
+        if (*block == NULL && (*block = calloc(YAMUX_SLOT_BLOCK, sizeof **block)) == NULL) return NULL;
+        yamux_stream *st = yamux_slot(p, i);
         if (st->id != 0) continue;
         memset(st, 0, sizeof *st);
         st->id = stream_id;
@@ -170,6 +188,7 @@ static yamux_stream *yamux_slot_new(yamux_session *s, uint32_t stream_id) {
     return NULL;
 }
 
+
 static void yamux_slot_free(yamux_session *s, yamux_stream *st) {
     assert(st->id != 0);
     assert(s->stream_count > 0);
@@ -177,7 +196,7 @@ static void yamux_slot_free(yamux_session *s, yamux_stream *st) {
     memset(st, 0, sizeof *st);
     s->stream_count--;
     yamux_private *p = yamux_priv(s);
-    while (p->slot_high > 0 && p->slots[p->slot_high - 1].id == 0) p->slot_high--;
+    while (p->slot_high > 0 && yamux_slot(p, p->slot_high - 1)->id == 0) p->slot_high--;
 }
 
 static void yamux_sweep(yamux_session *s);
@@ -204,7 +223,8 @@ static void yamux_sweep(yamux_session *s) {
         assert(pass < YAMUX_STREAMS_MAX);
         yamux_stream *found = NULL;
         for (size_t i = 0; i < p->slot_high && found == NULL; i++) {
-            if (p->slots[i].id != 0 && p->slots[i].closing) found = &p->slots[i];
+            yamux_stream *st = yamux_slot(p, i);
+            if (st->id != 0 && st->closing) found = st;
         }
         assert(found != NULL);
         uint32_t stream_id = found->id;
@@ -279,14 +299,14 @@ static void yamux_flush(yamux_session *s, yamux_stream *st) {
 
 /* Retries the streams that waited for output room: the owner may have
  * drained s->out since. (Streams waiting for a window are flushed by the
- * window update.) Indexing the fixed table stays safe even if a callback
- * run by a finishing stream changes other slots. */
+ * window update.) Indexing the table, whose blocks never move, stays safe
+ * even if a callback run by a finishing stream changes other slots. */
 static void yamux_flush_all(yamux_session *s) {
     yamux_private *p = yamux_priv(s);
     if (!p->output_blocked) return;
     p->output_blocked = false;
     for (size_t i = 0; i < p->slot_high && s->error == NULL; i++) {
-        yamux_stream *st = &p->slots[i];
+        yamux_stream *st = yamux_slot(p, i);
         if (st->id == 0 || st->closing) continue;
         if (st->pending.len > 0 || (st->local_fin_wanted && !st->local_fin_sent)) yamux_flush(s, st);
     }
@@ -311,6 +331,7 @@ static int yamux_accept(yamux_session *s, uint32_t stream_id) {
         return 0;
     }
     yamux_stream *st = yamux_slot_new(s, stream_id);
+    if (st == NULL) return yamux_fail(s, "out of memory", YAMUX_GO_AWAY_INTERNAL_ERROR);
     if (yamux_send_control(s, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_ACK, stream_id, 0) != 0) {
         yamux_slot_free(s, st);
         return yamux_fail(s, "output buffer full", YAMUX_GO_AWAY_INTERNAL_ERROR);
@@ -515,7 +536,7 @@ int yamux_init(yamux_session *s, bool client, yamux_event_fn on_event, void *use
     memset(s, 0, sizeof *s);
     yamux_private *p = calloc(1, sizeof *p);
     if (p == NULL) return -1;
-    s->streams = p->slots;
+    s->priv = p;
     s->client = client;
     s->next_stream_id = client ? 1 : 2;
     s->on_event = on_event;
@@ -526,7 +547,7 @@ int yamux_init(yamux_session *s, bool client, yamux_event_fn on_event, void *use
     uint8_t zero[YAMUX_HEADER_BYTES] = {0};
     if (buf_append(&s->inbound, zero, sizeof zero) != 0) {
         free(p);
-        s->streams = NULL;
+        s->priv = NULL;
         return -1;
     }
     buf_clear(&s->inbound);
@@ -535,12 +556,13 @@ int yamux_init(yamux_session *s, bool client, yamux_event_fn on_event, void *use
 
 void yamux_free(yamux_session *s) {
     assert(s != NULL);
-    if (s->streams == NULL) return;
+    if (s->priv == NULL) return;
     yamux_private *p = yamux_priv(s);
     assert(p->callback_depth == 0 && "yamux_free from a callback");
-    for (size_t i = 0; i < p->slot_high; i++) buf_free(&p->slots[i].pending);
+    for (size_t i = 0; i < p->slot_high; i++) buf_free(&yamux_slot(p, i)->pending);
+    for (size_t b = 0; b < YAMUX_SLOT_BLOCKS; b++) free(p->blocks[b]);
     free(p);
-    s->streams = NULL;
+    s->priv = NULL;
     s->stream_count = 0;
     buf_free(&s->out);
     buf_free(&s->inbound);
@@ -572,6 +594,7 @@ int yamux_open(yamux_session *s, uint32_t *stream_id) {
     if (s->next_stream_id > UINT32_MAX - 2) return -1; /* ids exhausted */
     uint32_t id = s->next_stream_id;
     yamux_stream *st = yamux_slot_new(s, id);
+    if (st == NULL) return -1; /* out of memory */
     if (yamux_send_control(s, YAMUX_TYPE_WINDOW_UPDATE, YAMUX_FLAG_SYN, id, 0) != 0) {
         yamux_slot_free(s, st);
         return -1;

@@ -47,12 +47,13 @@ typedef struct yamux_event {
 
 typedef void (*yamux_event_fn)(void *user, const yamux_event *event);
 
-typedef struct yamux_stream yamux_stream; /* private */
+typedef struct yamux_stream yamux_stream;   /* private */
+typedef struct yamux_private yamux_private; /* private */
 
 typedef struct yamux_session {
     bool client;
     uint32_t next_stream_id;
-    yamux_stream *streams; /* private: table of YAMUX_STREAMS_MAX slots */
+    yamux_private *priv; /* the stream table and the reader's state */
     size_t stream_count;
     bool go_away_received;
     bool go_away_sent;
