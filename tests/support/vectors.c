@@ -1,6 +1,8 @@
 /* vectors: JSON reader, hex decoding and vector file lookup. See vectors.h. */
 #include "vectors.h"
 
+#include "identity.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +266,21 @@ int vectors_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *out_le
     }
     *out_len = len / 2;
     return 0;
+}
+
+size_t vectors_hex(const char *hex, uint8_t *out, size_t cap) {
+    size_t len = 0;
+    if (vectors_hex_decode(hex, out, cap, &len) != 0) {
+        fprintf(stderr, "vectors: not hex of at most %zu bytes: %.80s\n", cap, hex);
+        abort();
+    }
+    return len;
+}
+
+void vectors_spec_identity(identity *id) {
+    uint8_t proto[IDENTITY_PRIVATE_PROTO_BYTES];
+    size_t len = vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, proto, sizeof proto);
+    if (identity_private_proto_decode(proto, len, id) != 0) abort();
 }
 
 static char *vectors_read_whole(const char *path, size_t *len) {

@@ -53,6 +53,19 @@ const vectors_json *vectors_json_at(const vectors_json *array, size_t i);
 
 /* Decodes hex text (even length, either case) into out; 0 or -1. */
 int vectors_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *out_len);
+/* The same for a test's own constant: returns the length, and aborts,
+ * naming the text, when it is malformed or longer than cap (the test is
+ * wrong, not the code under test). */
+size_t vectors_hex(const char *hex, uint8_t *out, size_t cap);
+
+/* libp2p/specs peer-ids.md "Test vectors": the Ed25519 key pair, as its
+ * PrivateKey protobuf in hex. */
+#define VECTORS_SPEC_ED25519_PRIVATE_HEX                                          \
+    "080112407e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d" \
+    "1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e"
+/* Decodes it into id (aborts if it does not decode). */
+struct identity;
+void vectors_spec_identity(struct identity *id);
 
 /* Finds name in $SWARMLAB_VECTORS_DIR, then ../shared/vectors, and reads
  * it whole (NUL-terminated, to be freed by the caller). NULL when absent;

@@ -18,12 +18,6 @@
 enum { HEX_BYTES_MAX = 128 };
 
 /* Decodes a hex literal of a test vector; returns its length. */
-static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap) {
-    size_t len = 0;
-    assert_int_equal(vectors_hex_decode(hex, out, cap, &len), 0);
-    return len;
-}
-
 typedef struct base58_vector {
     const char *hex;
     const char *text;
@@ -51,7 +45,7 @@ static void test_encode_matches_bitcoin_vectors(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof bitcoin_vectors / sizeof bitcoin_vectors[0]; i++) {
         uint8_t bytes[HEX_BYTES_MAX];
-        size_t len = hex_to_bytes(bitcoin_vectors[i].hex, bytes, sizeof bytes);
+        size_t len = vectors_hex(bitcoin_vectors[i].hex, bytes, sizeof bytes);
         char text[BASE58_TEXT_MAX + 1];
         int n = base58_encode(bytes, len, text, sizeof text);
         assert_int_equal(n, (int)strlen(bitcoin_vectors[i].text));
@@ -63,7 +57,7 @@ static void test_decode_matches_bitcoin_vectors(void **state) {
     (void)state;
     for (size_t i = 0; i < sizeof bitcoin_vectors / sizeof bitcoin_vectors[0]; i++) {
         uint8_t expected[HEX_BYTES_MAX];
-        size_t len = hex_to_bytes(bitcoin_vectors[i].hex, expected, sizeof expected);
+        size_t len = vectors_hex(bitcoin_vectors[i].hex, expected, sizeof expected);
         const char *text = bitcoin_vectors[i].text;
         uint8_t bytes[HEX_BYTES_MAX];
         int n = base58_decode(text, strlen(text), bytes, sizeof bytes);

@@ -20,9 +20,6 @@
 enum { HEX_BYTES_MAX = 128 };
 
 /* peer-ids.md test vectors (hex of the protobuf bytes). */
-static const char spec_ed25519_private_hex[] =
-    "080112407e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d"
-    "1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e";
 static const char spec_ed25519_public_hex[] =
     "080112201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e";
 static const char spec_secp256k1_public_hex[] =
@@ -33,18 +30,6 @@ static const char spec_ed25519_peer_id_text[] = "12D3KooWBtg3aaRMjxwedh83aGiUkwS
 static const char spec_legacy_text[] = "QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N";
 static const char spec_cidv1_text[] = "bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe";
 
-static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap) {
-    size_t len = 0;
-    assert_int_equal(vectors_hex_decode(hex, out, cap, &len), 0);
-    return len;
-}
-
-static void spec_identity(identity *id) {
-    uint8_t proto[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_private_hex, proto, sizeof proto);
-    assert_int_equal(identity_private_proto_decode(proto, len, id), 0);
-}
-
 /* A deterministic seed per index: tests never touch libsodium's RNG. */
 static void test_seed(uint8_t seed[IDENTITY_SEED_BYTES], uint8_t index) {
     for (size_t i = 0; i < IDENTITY_SEED_BYTES; i++) seed[i] = (uint8_t)(index * 31 + i * 7 + 1);
@@ -53,9 +38,9 @@ static void test_seed(uint8_t seed[IDENTITY_SEED_BYTES], uint8_t index) {
 static void test_spec_private_key_decodes_to_its_seed_and_public_key(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     uint8_t proto[HEX_BYTES_MAX];
-    hex_to_bytes(spec_ed25519_private_hex, proto, sizeof proto);
+    vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, proto, sizeof proto);
     assert_memory_equal(id.secret_key, proto + 4, IDENTITY_SECRET_KEY_BYTES);
     assert_memory_equal(id.public_key, proto + 4 + IDENTITY_SEED_BYTES, IDENTITY_PUBLIC_KEY_BYTES);
 }
@@ -63,9 +48,9 @@ static void test_spec_private_key_decodes_to_its_seed_and_public_key(void **stat
 static void test_spec_private_key_reencodes_byte_for_byte(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     uint8_t expected[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_private_hex, expected, sizeof expected);
+    size_t len = vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, expected, sizeof expected);
     assert_int_equal(len, IDENTITY_PRIVATE_PROTO_BYTES);
     uint8_t out[IDENTITY_PRIVATE_PROTO_BYTES];
     identity_private_proto_encode(&id, out);
@@ -75,9 +60,9 @@ static void test_spec_private_key_reencodes_byte_for_byte(void **state) {
 static void test_spec_public_key_matches_the_private_key_byte_for_byte(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     uint8_t expected[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_public_hex, expected, sizeof expected);
+    size_t len = vectors_hex(spec_ed25519_public_hex, expected, sizeof expected);
     assert_int_equal(len, IDENTITY_PUBLIC_PROTO_BYTES);
     uint8_t out[IDENTITY_PUBLIC_PROTO_BYTES];
     identity_public_proto_encode(id.public_key, out);
@@ -90,11 +75,11 @@ static void test_spec_public_key_matches_the_private_key_byte_for_byte(void **st
 static void test_spec_key_peer_id_is_its_identity_multihash_and_text(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     peer_id pid;
     peer_id_from_public_key(id.public_key, &pid);
     uint8_t expected[HEX_BYTES_MAX] = {0x00, 0x24};
-    hex_to_bytes(spec_ed25519_public_hex, expected + 2, sizeof expected - 2);
+    vectors_hex(spec_ed25519_public_hex, expected + 2, sizeof expected - 2);
     assert_int_equal(pid.len, 38);
     assert_memory_equal(pid.bytes, expected, 38);
     char text[PEER_ID_TEXT_MAX];
@@ -111,10 +96,10 @@ static void test_seed_derives_the_rfc8032_key_and_signature(void **state) {
     uint8_t seed[IDENTITY_SEED_BYTES];
     uint8_t expected_public[IDENTITY_PUBLIC_KEY_BYTES];
     uint8_t expected_sig[IDENTITY_SIGNATURE_BYTES];
-    hex_to_bytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", seed, sizeof seed);
-    hex_to_bytes("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", expected_public,
+    vectors_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", seed, sizeof seed);
+    vectors_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", expected_public,
                  sizeof expected_public);
-    hex_to_bytes("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bac"
+    vectors_hex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bac"
                  "c61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
                  expected_sig, sizeof expected_sig);
     identity id;
@@ -131,7 +116,7 @@ static void test_zero_seed_derives_the_known_public_key(void **state) {
     (void)state;
     uint8_t seed[IDENTITY_SEED_BYTES] = {0};
     uint8_t expected[IDENTITY_PUBLIC_KEY_BYTES];
-    hex_to_bytes("3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29", expected,
+    vectors_hex("3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29", expected,
                  sizeof expected);
     identity id;
     identity_from_seed(&id, seed);
@@ -153,7 +138,7 @@ static void test_signature_verifies_under_the_signers_key(void **state) {
 static void test_verify_rejects_a_tampered_signature(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     const uint8_t msg[] = "hello";
     uint8_t sig[IDENTITY_SIGNATURE_BYTES];
     identity_sign(&id, msg, sizeof msg, sig);
@@ -185,7 +170,7 @@ static void test_verify_rejects_a_changed_message_or_another_key(void **state) {
 static void test_wipe_zeroes_the_secret_key(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     identity_wipe(&id);
     uint8_t zeros[IDENTITY_SECRET_KEY_BYTES] = {0};
     assert_memory_equal(id.secret_key, zeros, sizeof zeros);
@@ -195,8 +180,8 @@ static void test_key_decoders_reject_every_truncation(void **state) {
     (void)state;
     uint8_t pub[HEX_BYTES_MAX];
     uint8_t priv[HEX_BYTES_MAX];
-    size_t pub_len = hex_to_bytes(spec_ed25519_public_hex, pub, sizeof pub);
-    size_t priv_len = hex_to_bytes(spec_ed25519_private_hex, priv, sizeof priv);
+    size_t pub_len = vectors_hex(spec_ed25519_public_hex, pub, sizeof pub);
+    size_t priv_len = vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, priv, sizeof priv);
     uint8_t key[IDENTITY_PUBLIC_KEY_BYTES];
     identity id;
     for (size_t len = 0; len < pub_len; len++) {
@@ -210,11 +195,11 @@ static void test_key_decoders_reject_every_truncation(void **state) {
 static void test_public_decode_rejects_wrong_wire_types(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_public_hex, msg, sizeof msg);
+    size_t len = vectors_hex(spec_ed25519_public_hex, msg, sizeof msg);
     uint8_t key[IDENTITY_PUBLIC_KEY_BYTES];
     msg[0] = 0x0a; /* Type as length-delimited: 0x0a 0x01 then one byte */
     assert_int_equal(identity_public_proto_decode(msg, len, key), -1);
-    hex_to_bytes(spec_ed25519_public_hex, msg, sizeof msg);
+    vectors_hex(spec_ed25519_public_hex, msg, sizeof msg);
     msg[2] = 0x10; /* Data as a varint */
     assert_int_equal(identity_public_proto_decode(msg, len, key), -1);
     msg[2] = 0x13; /* Data as a group start */
@@ -224,7 +209,7 @@ static void test_public_decode_rejects_wrong_wire_types(void **state) {
 static void test_public_decode_rejects_wrong_key_lengths(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_public_hex, msg, sizeof msg);
+    size_t len = vectors_hex(spec_ed25519_public_hex, msg, sizeof msg);
     uint8_t key[IDENTITY_PUBLIC_KEY_BYTES];
     msg[3] = 31; /* 31-byte key, then one stray byte that is not a field */
     assert_int_equal(identity_public_proto_decode(msg, len - 1, key), -1);
@@ -239,9 +224,9 @@ static void test_public_decode_rejects_unsupported_key_types(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
     uint8_t key[IDENTITY_PUBLIC_KEY_BYTES];
-    size_t len = hex_to_bytes(spec_secp256k1_public_hex, msg, sizeof msg);
+    size_t len = vectors_hex(spec_secp256k1_public_hex, msg, sizeof msg);
     assert_int_equal(identity_public_proto_decode(msg, len, key), -1);
-    len = hex_to_bytes(spec_ed25519_public_hex, msg, sizeof msg);
+    len = vectors_hex(spec_ed25519_public_hex, msg, sizeof msg);
     const uint8_t other_types[] = {KEY_TYPE_RSA, KEY_TYPE_SECP256K1, KEY_TYPE_ECDSA, 4, 0x7f};
     for (size_t i = 0; i < sizeof other_types; i++) {
         msg[1] = other_types[i];
@@ -252,7 +237,7 @@ static void test_public_decode_rejects_unsupported_key_types(void **state) {
 static void test_public_decode_rejects_missing_repeated_and_unknown_fields(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_public_hex, msg, sizeof msg);
+    size_t len = vectors_hex(spec_ed25519_public_hex, msg, sizeof msg);
     uint8_t key[IDENTITY_PUBLIC_KEY_BYTES];
     assert_int_equal(identity_public_proto_decode(msg + 2, len - 2, key), -1); /* no Type */
     assert_int_equal(identity_public_proto_decode(msg, 2, key), -1);           /* no Data */
@@ -269,7 +254,7 @@ static void test_public_decode_rejects_missing_repeated_and_unknown_fields(void 
 static void test_public_decode_accepts_fields_out_of_order(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_public_hex, msg, sizeof msg);
+    size_t len = vectors_hex(spec_ed25519_public_hex, msg, sizeof msg);
     uint8_t swapped[HEX_BYTES_MAX];
     memcpy(swapped, msg + 2, len - 2);
     memcpy(swapped + len - 2, msg, 2);
@@ -281,13 +266,13 @@ static void test_public_decode_accepts_fields_out_of_order(void **state) {
 static void test_private_decode_accepts_the_legacy_96_byte_form(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_private_hex, msg, sizeof msg);
+    size_t len = vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, msg, sizeof msg);
     msg[3] = 96;
     memcpy(msg + len, msg + 4 + IDENTITY_SEED_BYTES, IDENTITY_PUBLIC_KEY_BYTES);
     identity id;
     assert_int_equal(identity_private_proto_decode(msg, len + IDENTITY_PUBLIC_KEY_BYTES, &id), 0);
     identity expected;
-    spec_identity(&expected);
+    vectors_spec_identity(&expected);
     assert_memory_equal(id.secret_key, expected.secret_key, IDENTITY_SECRET_KEY_BYTES);
     /* The two public key copies must agree. */
     msg[len + 5] ^= 0x40;
@@ -297,7 +282,7 @@ static void test_private_decode_accepts_the_legacy_96_byte_form(void **state) {
 static void test_private_decode_rejects_a_public_key_that_is_not_the_seeds(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_private_hex, msg, sizeof msg);
+    size_t len = vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, msg, sizeof msg);
     msg[len - 1] ^= 0x01;
     identity id;
     memset(&id, 0x5a, sizeof id);
@@ -308,11 +293,11 @@ static void test_private_decode_rejects_a_public_key_that_is_not_the_seeds(void 
 static void test_private_decode_rejects_other_lengths_and_types(void **state) {
     (void)state;
     uint8_t msg[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_private_hex, msg, sizeof msg);
+    size_t len = vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, msg, sizeof msg);
     identity id;
     msg[3] = 32; /* a bare seed is not an accepted layout */
     assert_int_equal(identity_private_proto_decode(msg, 4 + 32, &id), -1);
-    hex_to_bytes(spec_ed25519_private_hex, msg, sizeof msg);
+    vectors_hex(VECTORS_SPEC_ED25519_PRIVATE_HEX, msg, sizeof msg);
     msg[1] = KEY_TYPE_SECP256K1;
     assert_int_equal(identity_private_proto_decode(msg, len, &id), -1);
 }
@@ -425,7 +410,7 @@ static void test_peer_id_public_key_needs_an_inline_ed25519_key(void **state) {
     assert_int_equal(peer_id_public_key(&sha, key), -1);
     /* A secp256k1 key is inlined too (37 bytes), but is not Ed25519. */
     uint8_t bytes[HEX_BYTES_MAX] = {0x00, 37};
-    size_t len = hex_to_bytes(spec_secp256k1_public_hex, bytes + 2, sizeof bytes - 2);
+    size_t len = vectors_hex(spec_secp256k1_public_hex, bytes + 2, sizeof bytes - 2);
     assert_int_equal(len, 37);
     peer_id secp;
     assert_int_equal(peer_id_from_bytes(bytes, len + 2, &secp), 0);
@@ -435,7 +420,7 @@ static void test_peer_id_public_key_needs_an_inline_ed25519_key(void **state) {
 static void test_peer_id_to_text_rejects_a_small_buffer(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     peer_id pid;
     peer_id_from_public_key(id.public_key, &pid);
     size_t text_len = strlen(spec_ed25519_peer_id_text);

@@ -29,11 +29,8 @@
 
 enum { HEX_BYTES_MAX = PEER_RECORD_ENVELOPE_MAX + 64 };
 
-/* peer-ids.md test vectors: an Ed25519 PrivateKey and a secp256k1
- * PublicKey protobuf. */
-static const char spec_ed25519_private_hex[] =
-    "080112407e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d"
-    "1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e";
+/* peer-ids.md test vectors: a secp256k1 PublicKey protobuf (the Ed25519
+ * key pair is vectors_spec_identity's). */
 static const char spec_secp256k1_public_hex[] =
     "08021221037777e994e452c21604f91de093ce415f5432f701dd8cd1a7a6fea0e630bfca99";
 
@@ -96,18 +93,6 @@ static const char go_envelope_hex[] =
     "6a799584541ad72f2654346485bca3ece36462b7d1b1391c8d276dc4ab8bca0b";
 static const uint64_t go_seq = 1598453001624231000u;
 enum { GO_PAYLOAD_OFFSET = 38 + 4 + 3, GO_PAYLOAD_LEN = 170 };
-
-static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap) {
-    size_t len = 0;
-    assert_int_equal(vectors_hex_decode(hex, out, cap, &len), 0);
-    return len;
-}
-
-static void spec_identity(identity *id) {
-    uint8_t proto[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(spec_ed25519_private_hex, proto, sizeof proto);
-    assert_int_equal(identity_private_proto_decode(proto, len, id), 0);
-}
 
 /* A deterministic seed per index: tests never touch libsodium's RNG. */
 static void seeded_identity(identity *id, uint8_t index) {
@@ -259,9 +244,9 @@ static void test_seal_then_open_round_trips_id_seq_and_addresses(void **state) {
 static void test_seal_produces_the_exact_bytes_js_libp2p_produces(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     uint8_t expected[HEX_BYTES_MAX];
-    size_t expected_len = hex_to_bytes(js_sealed_hex, expected, sizeof expected);
+    size_t expected_len = vectors_hex(js_sealed_hex, expected, sizeof expected);
     assert_int_equal(expected_len, 180);
     peer_record rec;
     two_address_record(&id, 1700000000u, &rec);
@@ -273,9 +258,9 @@ static void test_seal_produces_the_exact_bytes_js_libp2p_produces(void **state) 
 static void test_seal_leaves_out_a_zero_seq_like_proto3(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     uint8_t expected[HEX_BYTES_MAX];
-    size_t expected_len = hex_to_bytes(js_sealed_seq0_hex, expected, sizeof expected);
+    size_t expected_len = vectors_hex(js_sealed_seq0_hex, expected, sizeof expected);
     peer_record rec;
     two_address_record(&id, 0, &rec);
     uint8_t env[PEER_RECORD_ENVELOPE_MAX];
@@ -363,7 +348,7 @@ static void test_largest_record_fits_in_an_envelope(void **state) {
 static void test_every_changed_bit_of_a_sealed_envelope_is_refused(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     peer_record rec;
     two_address_record(&id, 1700000000u, &rec);
     uint8_t env[PEER_RECORD_ENVELOPE_MAX];
@@ -476,9 +461,9 @@ static void test_other_payload_types_are_refused_even_when_signed(void **state) 
 static void test_every_truncation_is_refused(void **state) {
     (void)state;
     identity id;
-    spec_identity(&id);
+    vectors_spec_identity(&id);
     uint8_t env[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(js_sealed_hex, env, sizeof env);
+    size_t len = vectors_hex(js_sealed_hex, env, sizeof env);
     peer_record out;
     for (size_t cut = 0; cut < len; cut++) {
         const char *reason = NULL;
@@ -493,7 +478,7 @@ static void test_every_truncation_is_refused(void **state) {
 static void test_oversized_envelope_is_refused_before_parsing(void **state) {
     (void)state;
     uint8_t env[PEER_RECORD_ENVELOPE_MAX + 1];
-    size_t len = hex_to_bytes(js_sealed_hex, env, sizeof env);
+    size_t len = vectors_hex(js_sealed_hex, env, sizeof env);
     /* pad with an unknown varint field 6 (tag 0x30) and zero values */
     for (size_t i = len; i + 1 < sizeof env; i += 2) {
         env[i] = 0x30;
@@ -511,7 +496,7 @@ static void test_oversized_envelope_is_refused_before_parsing(void **state) {
 static void test_envelope_fields_twice_or_of_the_wrong_wire_type_are_refused(void **state) {
     (void)state;
     uint8_t good[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(js_sealed_hex, good, sizeof good);
+    size_t len = vectors_hex(js_sealed_hex, good, sizeof good);
     uint8_t env[HEX_BYTES_MAX];
     peer_record out;
     const char *reason = NULL;
@@ -559,7 +544,7 @@ static void test_non_ed25519_keys_are_unsupported(void **state) {
     pb_writer_init(&w, payload, sizeof payload);
     payload_peer_id(&w, &id);
     uint8_t key[HEX_BYTES_MAX];
-    size_t key_len = hex_to_bytes(spec_secp256k1_public_hex, key, sizeof key);
+    size_t key_len = vectors_hex(spec_secp256k1_public_hex, key, sizeof key);
     forged f = forged_peer_record(&id, payload, w.len);
     f.key_proto = key;
     f.key_proto_len = key_len;
@@ -722,10 +707,10 @@ static void test_record_fields_are_read_strictly(void **state) {
 static void test_go_libp2p_envelope_opens_to_its_record(void **state) {
     (void)state;
     uint8_t env[HEX_BYTES_MAX];
-    size_t len = hex_to_bytes(go_envelope_hex, env, sizeof env);
+    size_t len = vectors_hex(go_envelope_hex, env, sizeof env);
     assert_int_equal(len, 281);
     uint8_t priv[HEX_BYTES_MAX];
-    size_t priv_len = hex_to_bytes(go_private_hex, priv, sizeof priv);
+    size_t priv_len = vectors_hex(go_private_hex, priv, sizeof priv);
     identity signer;
     assert_int_equal(identity_private_proto_decode(priv, priv_len, &signer), 0);
 
@@ -749,7 +734,7 @@ static void test_go_libp2p_envelope_opens_to_its_record(void **state) {
 static void test_go_libp2p_signs_under_libp2p_peer_record_not_the_rfc_domain(void **state) {
     (void)state;
     uint8_t env[HEX_BYTES_MAX];
-    hex_to_bytes(go_envelope_hex, env, sizeof env);
+    vectors_hex(go_envelope_hex, env, sizeof env);
     const uint8_t *public_key = env + 6;
     const uint8_t *signature = env + GO_PAYLOAD_OFFSET + GO_PAYLOAD_LEN + 2;
     const char *domains[] = {"libp2p-peer-record", "libp2p-routing-state"};
@@ -773,9 +758,9 @@ static void test_go_libp2p_signs_under_libp2p_peer_record_not_the_rfc_domain(voi
 static void test_sealing_the_go_record_reproduces_go_payload_bytes(void **state) {
     (void)state;
     uint8_t go_env[HEX_BYTES_MAX];
-    size_t go_len = hex_to_bytes(go_envelope_hex, go_env, sizeof go_env);
+    size_t go_len = vectors_hex(go_envelope_hex, go_env, sizeof go_env);
     uint8_t priv[HEX_BYTES_MAX];
-    size_t priv_len = hex_to_bytes(go_private_hex, priv, sizeof priv);
+    size_t priv_len = vectors_hex(go_private_hex, priv, sizeof priv);
     identity signer;
     assert_int_equal(identity_private_proto_decode(priv, priv_len, &signer), 0);
     peer_record rec;
