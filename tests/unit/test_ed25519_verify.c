@@ -35,6 +35,13 @@ static void fill(uint8_t *msg, size_t len, uint32_t salt) {
     for (size_t i = 0; i < len; i++) msg[i] = (uint8_t)(i * 31 + salt * 7 + (i >> 8));
 }
 
+/* Signer index signs len bytes of fill(salt) into msg: a valid signature. */
+static void sign_filled(signer *s, uint32_t index, uint8_t *msg, size_t len, uint32_t salt, uint8_t sig[64]) {
+    signer_from_index(s, index);
+    fill(msg, len, salt);
+    crypto_sign_detached(sig, NULL, msg, len, s->sk);
+}
+
 static int sodium_says(const uint8_t pk[32], const uint8_t *m, size_t len, const uint8_t sig[64]) {
     return crypto_sign_verify_detached(sig, m, len, pk) == 0 ? 0 : -1;
 }
@@ -81,9 +88,7 @@ static void test_every_flipped_bit_is_refused(void **state) {
     (void)state;
     uint8_t msg[300], sig[64];
     signer s;
-    signer_from_index(&s, 42);
-    fill(msg, sizeof msg, 3);
-    crypto_sign_detached(sig, NULL, msg, sizeof msg, s.sk);
+    sign_filled(&s, 42, msg, sizeof msg, 3, sig);
     for (int bit = 0; bit < 512; bit++) {
         sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         assert_int_equal(agreed(s.pk, msg, sizeof msg, sig), -1);
@@ -109,9 +114,7 @@ static void test_a_scalar_at_or_above_the_group_order_is_refused(void **state) {
                                       0xa2, 0xde, 0xf9, 0xde, 0x14, [31] = 0x10};
     uint8_t msg[40], sig[64];
     signer s;
-    signer_from_index(&s, 7);
-    fill(msg, sizeof msg, 9);
-    crypto_sign_detached(sig, NULL, msg, sizeof msg, s.sk);
+    sign_filled(&s, 7, msg, sizeof msg, 9, sig);
     uint8_t plus_l[32];
     memcpy(plus_l, sig + 32, 32);
     sodium_add(plus_l, order, 32);
@@ -173,9 +176,7 @@ static void test_small_order_r_or_key_is_refused(void **state) {
     size_t n = small_order_encodings(encodings);
     assert_int_equal(n, 14);
     signer s;
-    signer_from_index(&s, 11);
-    fill(msg, sizeof msg, 1);
-    crypto_sign_detached(sig, NULL, msg, sizeof msg, s.sk);
+    sign_filled(&s, 11, msg, sizeof msg, 1, sig);
     for (size_t i = 0; i < n; i++) {
         uint8_t forged[64];
         memcpy(forged, encodings[i], 32);
@@ -195,9 +196,7 @@ static void test_non_canonical_and_off_curve_keys_are_refused(void **state) {
     (void)state;
     uint8_t msg[16], sig[64];
     signer s;
-    signer_from_index(&s, 12);
-    fill(msg, sizeof msg, 5);
-    crypto_sign_detached(sig, NULL, msg, sizeof msg, s.sk);
+    sign_filled(&s, 12, msg, sizeof msg, 5, sig);
     int off_curve = 0;
     for (int k = 2; k < 19; k++) {
         uint8_t pk[32];

@@ -190,6 +190,12 @@ static void payload_peer_id(pb_writer *w, const identity *id) {
     pb_write_bytes_field(w, 1, pid.bytes, pid.len);
 }
 
+/* A PeerRecord payload into buf, begun with id's peer_id (field 1). */
+static void payload_start(pb_writer *w, uint8_t *buf, size_t cap, const identity *id) {
+    pb_writer_init(w, buf, cap);
+    payload_peer_id(w, id);
+}
+
 static void payload_address(pb_writer *w, const uint8_t *addr, size_t len) {
     uint8_t info[HEX_BYTES_MAX];
     pb_writer iw;
@@ -381,8 +387,7 @@ static void test_signature_under_the_rfc_domain_is_refused(void **state) {
     seeded_identity(&id, 7);
     uint8_t payload[HEX_BYTES_MAX];
     pb_writer w;
-    pb_writer_init(&w, payload, sizeof payload);
-    payload_peer_id(&w, &id);
+    payload_start(&w, payload, sizeof payload, &id);
     payload_address(&w, addr_local, sizeof addr_local);
     uint8_t env[HEX_BYTES_MAX];
     forged f = forged_peer_record(&id, payload, w.len);
@@ -426,8 +431,7 @@ static void test_other_payload_types_are_refused_even_when_signed(void **state) 
     seeded_identity(&id, 10);
     uint8_t payload[HEX_BYTES_MAX];
     pb_writer w;
-    pb_writer_init(&w, payload, sizeof payload);
-    payload_peer_id(&w, &id);
+    payload_start(&w, payload, sizeof payload, &id);
     const uint8_t varint_form[] = {0x81, 0x06}; /* 0x0301 as an unsigned varint */
     const uint8_t swapped[] = {0x01, 0x03};
     const uint8_t longer[] = {0x03, 0x01, 0x00};
@@ -541,8 +545,7 @@ static void test_non_ed25519_keys_are_unsupported(void **state) {
     seeded_identity(&id, 11);
     uint8_t payload[HEX_BYTES_MAX];
     pb_writer w;
-    pb_writer_init(&w, payload, sizeof payload);
-    payload_peer_id(&w, &id);
+    payload_start(&w, payload, sizeof payload, &id);
     uint8_t key[HEX_BYTES_MAX];
     size_t key_len = vectors_hex(spec_secp256k1_public_hex, key, sizeof key);
     forged f = forged_peer_record(&id, payload, w.len);
@@ -574,8 +577,7 @@ static void test_record_with_20_addresses_keeps_the_first_8(void **state) {
     seeded_identity(&id, 12);
     uint8_t payload[HEX_BYTES_MAX];
     pb_writer w;
-    pb_writer_init(&w, payload, sizeof payload);
-    payload_peer_id(&w, &id);
+    payload_start(&w, payload, sizeof payload, &id);
     pb_write_varint_field(&w, 2, 99);
     for (uint16_t port = 1; port <= 20; port++) {
         uint8_t addr[8];
@@ -602,8 +604,7 @@ static void test_empty_and_overlong_addresses_are_skipped(void **state) {
     seeded_identity(&id, 13);
     uint8_t payload[HEX_BYTES_MAX];
     pb_writer w;
-    pb_writer_init(&w, payload, sizeof payload);
-    payload_peer_id(&w, &id);
+    payload_start(&w, payload, sizeof payload, &id);
     uint8_t longest[PEER_RECORD_ADDR_BYTES_MAX + 1];
     memset(longest, 0x04, sizeof longest);
     payload_address(&w, longest, sizeof longest);         /* 65 bytes: skipped */
