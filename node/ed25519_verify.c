@@ -57,6 +57,8 @@ static struct {
     bool ready;
     fe25519 d, d2, sqrtm1;
     comb_table base; /* B's multiples */
+    /* The canonical y of the small-order points: 0, -0 (= 0), 1, -1, y8, -y8. */
+    uint8_t small_order_y[6][32];
 } curve;
 
 /* ---- points ----------------------------------------------------------- */
@@ -287,6 +289,23 @@ static void comb_double_mul(ge_ext *out, const comb_table *tp, const uint8_t a[3
 
 /* ---- setup ------------------------------------------------------------ */
 
+/* The table has_small_order compares with, computed once. */
+static void small_order_init(void) {
+    fe25519 t;
+    size_t n = 0;
+    for (uint32_t small = 0; small <= 1; small++) {
+        fe25519_from_u32(&t, small);
+        fe25519_to_bytes(curve.small_order_y[n++], &t);
+        fe25519_neg(&t, &t);
+        fe25519_to_bytes(curve.small_order_y[n++], &t);
+    }
+    memcpy(curve.small_order_y[n++], order8_y, 32);
+    fe25519_from_bytes(&t, order8_y);
+    fe25519_neg(&t, &t);
+    fe25519_to_bytes(curve.small_order_y[n++], &t);
+    assert(n == sizeof curve.small_order_y / sizeof curve.small_order_y[0]);
+}
+
 static void curve_init(void) {
     if (curve.ready) return;
     fe25519 num, den, two, t, y;
@@ -314,6 +333,7 @@ static void curve_init(void) {
     assert(rc == 0);
     (void)rc;
     comb_build(&curve.base, &base);
+    small_order_init();
     curve.ready = true;
 }
 
@@ -337,23 +357,13 @@ static bool encoding_is_canonical(const uint8_t s[32]) {
 /* Whether s encodes a point of order 1, 2, 4 or 8, whatever its x sign
  * and whether or not y is reduced: y mod p in {0, 1, -1, y8, -y8}. */
 static bool has_small_order(const uint8_t s[32]) {
-    fe25519 y, t;
-    uint8_t reduced[32], candidate[32];
+    fe25519 y;
+    uint8_t reduced[32];
     fe25519_from_bytes(&y, s);
     fe25519_to_bytes(reduced, &y);
-    for (uint32_t small = 0; small <= 1; small++) {
-        fe25519_from_u32(&t, small);
-        fe25519_to_bytes(candidate, &t);
-        if (memcmp(reduced, candidate, 32) == 0) return true;
-        fe25519_neg(&t, &t);
-        fe25519_to_bytes(candidate, &t);
-        if (memcmp(reduced, candidate, 32) == 0) return true;
-    }
-    if (memcmp(reduced, order8_y, 32) == 0) return true;
-    fe25519_from_bytes(&t, order8_y);
-    fe25519_neg(&t, &t);
-    fe25519_to_bytes(candidate, &t);
-    return memcmp(reduced, candidate, 32) == 0;
+    for (size_t i = 0; i < sizeof curve.small_order_y / sizeof curve.small_order_y[0]; i++)
+        if (memcmp(reduced, curve.small_order_y[i], 32) == 0) return true;
+    return false;
 }
 
 static bool prechecks_pass(const uint8_t pk[32], const uint8_t sig[64]) {
