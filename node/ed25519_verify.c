@@ -346,7 +346,7 @@ static bool scalar_is_canonical(const uint8_t s[32]) {
     return false; /* s = L */
 }
 
-/* y (the low 255 bits) is at least p: bytes ed ff .. ff 7f and above. */
+/* Whether y (the low 255 bits) is below p, whose bytes are ed ff .. ff 7f. */
 static bool encoding_is_canonical(const uint8_t s[32]) {
     if ((s[31] & 0x7f) != 0x7f) return true;
     for (int i = 30; i > 0; i--)
