@@ -33,11 +33,11 @@ LIBS := -lsodium
 WORLD_LIBS := -lyaml -lsodium -lm
 INCLUDES := -Inode -Isim -Ianalysis -Itests/support
 
-NODE_SRC := $(sort $(wildcard node/*.c))
+NODE_SRC := $(sort $(filter-out node/posix/%,$(wildcard node/*/*.c)))
 NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
 NODE_LIB := $(BUILD)/libswarmlab-node.a
 
-SIM_SRC := $(filter-out sim/main.c,$(sort $(wildcard sim/*.c)))
+SIM_SRC := $(filter-out sim/lab/main.c,$(sort $(wildcard sim/*/*.c)))
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 SIM_LIB := $(BUILD)/libswarmlab-sim.a
 ANALYSIS_SRC := $(sort $(wildcard analysis/*.c))
@@ -85,7 +85,7 @@ deps:
 # node/posix is the real-world runtime: it may call the OS, and sees node/ and analysis/.
 $(BUILD)/node/posix/%.o: node/posix/%.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Inode/posix -Ianalysis -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Inode -Ianalysis -c $< -o $@
 
 # node/ sees only its own headers: the core knows nothing of the world.
 $(BUILD)/node/%.o: node/%.c | deps
@@ -108,7 +108,7 @@ $(ANALYSIS_LIB): $(ANALYSIS_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SWARMLAB_BIN): $(BUILD)/sim/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
+$(SWARMLAB_BIN): $(BUILD)/sim/lab/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
 
 $(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB)
@@ -117,7 +117,7 @@ $(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_OBJ) $(ANALYSIS_LIB) 
 # Tests of the daemon on real sockets: they start $(BUILD)/swarmlab-node.
 $(BUILD)/tests/posix_%: tests/posix/%.c $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Inode/posix -Ianalysis -Itests/support $< $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB) -o $@ $(LDFLAGS) -lcmocka $(WORLD_LIBS)
+	$(CC) $(ALL_CFLAGS) -Inode -Ianalysis -Itests/support $< $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB) -o $@ $(LDFLAGS) -lcmocka $(WORLD_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(WORLD_LIBS)
@@ -192,7 +192,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarmlab
 	install -m 755 $(SWARMLAB_BIN) $(DAEMON_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(NODE_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(filter-out node/node_internal.h,$(wildcard node/*.h)) $(DESTDIR)$(PREFIX)/include/swarmlab/
+	install -m 644 $(filter-out node/core/node_internal.h,$(wildcard node/*/*.h)) $(DESTDIR)$(PREFIX)/include/swarmlab/
 
 clean:
 	rm -rf build

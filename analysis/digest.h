@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "trace.h"
+#include "trace/trace.h"
 
 #define DIGEST_BYTES 32
 #define DIGEST_HEX_BYTES (2 * DIGEST_BYTES + 1)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identity.h"
+#include "crypto/identity.h"
 
 #define METRICS_MESSAGES_MAX (1u << 22)   /* tracked messages; more are counted only */
 #define METRICS_TOPICS_MAX 256            /* distinct topics of joins and publishes */

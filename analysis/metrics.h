@@ -141,7 +141,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "trace.h"
+#include "trace/trace.h"
 
 typedef struct metrics_config {
     uint32_t node_count;   /* all nodes, attackers included */

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "trace/trace.h"
 
 #define TRACE_JSON_KEY_MAX 32
 #define TRACE_JSON_HEX_DIGITS "0123456789abcdef"

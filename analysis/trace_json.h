@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "identity.h"
-#include "trace.h"
+#include "crypto/identity.h"
+#include "trace/trace.h"
 
 #define TRACE_JSON_LINE_MAX 2048
 

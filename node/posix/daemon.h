@@ -20,9 +20,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
-#include "identity.h"
-#include "node.h"
+#include "encoding/buf.h"
+#include "crypto/identity.h"
+#include "core/node.h"
 #include "runtime.h"
 
 #define DAEMON_CHAT_PROTOCOL "/swarmlab/chat/1.0.0"

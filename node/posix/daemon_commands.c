@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "multiaddr.h"
+#include "wire/multiaddr.h"
 
 #define COMMAND_SPACES " \t"
 

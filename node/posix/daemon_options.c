@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "multiaddr.h"
+#include "wire/multiaddr.h"
 
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"

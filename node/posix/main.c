@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "multiaddr.h"
+#include "wire/multiaddr.h"
 #include "trace_json.h"
 
 #define MAIN_ERROR_MAX 512

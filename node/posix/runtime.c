@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "multiaddr.h"
+#include "wire/multiaddr.h"
 #include "timer_table.h"
 
 #define RT_SLOT_BITS 16 /* connection ids: generation << 16 | slot */

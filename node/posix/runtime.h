@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "env.h"
-#include "node.h"
+#include "core/env.h"
+#include "core/node.h"
 
 #define RUNTIME_CONNECTIONS_MAX NODE_CONNECTIONS_MAX /* sockets; an accept beyond closes at once */
 #define RUNTIME_LISTENERS_MAX 8

@@ -13,9 +13,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "kernel.h"
-#include "rng.h"
-#include "run.h"
+#include "world/kernel.h"
+#include "random/rng.h"
+#include "lab/run.h"
 
 #define KERNEL_BENCH_EVENTS 20000000ull
 /* Heaps of these sizes: a small world keeps about a thousand events

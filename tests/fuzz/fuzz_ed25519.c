@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ed25519_verify.h"
+#include "crypto/ed25519_verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

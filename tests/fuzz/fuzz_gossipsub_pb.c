@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossipsub_pb.h"
+#include "wire/gossipsub_pb.h"
 
 static gossipsub_control fuzz_first;
 static gossipsub_control fuzz_second;

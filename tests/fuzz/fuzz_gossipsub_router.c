@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossipsub.h"
-#include "peer_record.h"
+#include "pubsub/gossipsub.h"
+#include "crypto/peer_record.h"
 
 #define FUZZ_PEERS 4
 #define FUZZ_RECORD_HEADER 3

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identify_pb.h"
+#include "wire/identify_pb.h"
 
 static identify_message fuzz_first;
 static identify_message fuzz_second;

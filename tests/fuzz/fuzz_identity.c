@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base58.h"
-#include "identity.h"
+#include "encoding/base58.h"
+#include "crypto/identity.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mss.h"
+#include "transport/mss.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

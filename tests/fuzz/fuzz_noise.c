@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "noise.h"
+#include "transport/noise.h"
 
 enum { FUZZ_WIRE_LIMIT = 1 << 18, FUZZ_PLAIN_LIMIT = 1 << 18 };
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pubsub_pb.h"
+#include "wire/pubsub_pb.h"
 
 /* Re-encoding writes subscribe explicitly (2 bytes) even where the input
  * left it out, so only an RPC this close to the size limit may fail to fit. */

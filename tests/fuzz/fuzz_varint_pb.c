@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pb.h"
-#include "varint.h"
+#include "encoding/pb.h"
+#include "encoding/varint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

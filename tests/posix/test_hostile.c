@@ -22,9 +22,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "mss.h"
-#include "noise.h"
-#include "yamux.h"
+#include "transport/mss.h"
+#include "transport/noise.h"
+#include "transport/yamux.h"
 
 #define TOPIC "hostile"
 #define RAW_WIRE_MAX (1u << 20)

@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <sys/resource.h>
 
-#include "multiaddr.h"
-#include "runtime.h"
+#include "wire/multiaddr.h"
+#include "posix/runtime.h"
 
 #define RECORD_EVENTS_MAX 2048
 #define RECORD_BYTES_MAX 4096

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gossipsub.h"
-#include "peer_record.h"
-#include "gossipsub_pb.h"
+#include "pubsub/gossipsub.h"
+#include "crypto/peer_record.h"
+#include "wire/gossipsub_pb.h"
 
 #define GNET_NODES_MAX 24
 #define GNET_QUEUE_MAX 65536

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multiaddr.h"
+#include "wire/multiaddr.h"
 
 #define MEMNET_CONNS_MAX 4096
 #define MEMNET_TIMERS_MAX 4096

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node.h"
+#include "core/node.h"
 
 #define MEMNET_NODES_MAX 64
 

@@ -1,7 +1,7 @@
 /* vectors: JSON reader, hex decoding and vector file lookup. See vectors.h. */
 #include "vectors.h"
 
-#include "identity.h"
+#include "crypto/identity.h"
 
 #include <assert.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ab.h"
+#include "lab/ab.h"
 
 #define SCENARIO_TEXT                                                                                       \
     "duration: 12s\nnetwork:\n  latency: 20ms\n  topology: {kind: random-regular, degree: 4}\n"            \

@@ -1,5 +1,5 @@
 /*
- * test_attack: each attacker kind does what sim/attack.h says, in small
+ * test_attack: each attacker kind does what sim/world/attack.h says, in small
  * worlds of 20 honest gossipsub nodes, and the honest routers answer as
  * GossipSub v1.1 says (rejections, P7, graylisting). Every fact comes from
  * the trace, seen through the runner's observe hook.
@@ -11,8 +11,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "identity.h"
-#include "run.h"
+#include "crypto/identity.h"
+#include "lab/run.h"
 
 #define S_NS 1000000000ull
 #define HONEST 20

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "compare.h"
+#include "lab/compare.h"
 #include "json_read.h"
-#include "run.h"
+#include "lab/run.h"
 
 #define TEST_DIR_TEMPLATE "/tmp/swarmlab-test-compare-XXXXXX"
 #define TEST_PATH_MAX 256

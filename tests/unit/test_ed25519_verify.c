@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "ed25519_verify.h"
+#include "crypto/ed25519_verify.h"
 #include "vectors.h"
 
 enum { MSG_MAX = 1200 };

@@ -1,6 +1,6 @@
 /*
  * test_faults: churn, offline windows and partitions in whole runs
- * (sim/faults.h), measured from the trace alone through the runner's
+ * (sim/world/faults.h), measured from the trace alone through the runner's
  * observe hook: the stationary availability of churned nodes, delivery
  * stopping across a partition and recovering after it heals (floodsub and
  * gossipsub), an offline node rejoining the mesh, the connection upkeep
@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "faults.h"
-#include "identity.h"
+#include "world/faults.h"
+#include "crypto/identity.h"
 #include "plot.h"
-#include "run.h"
+#include "lab/run.h"
 
 #define MS 1000000ull
 #define S_NS 1000000000ull

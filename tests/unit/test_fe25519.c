@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "fe25519.h"
+#include "crypto/fe25519.h"
 
 /* p + k as 32 little-endian bytes (k < 19 keeps it below 2^255). */
 static void p_plus(uint8_t out[32], uint8_t k) {

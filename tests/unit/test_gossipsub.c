@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gossipsub.h"
+#include "pubsub/gossipsub.h"
 #include "gossipsub_net.h"
-#include "gossipsub_pb.h"
+#include "wire/gossipsub_pb.h"
 
 /* ---- configuration ------------------------------------------------------ */
 

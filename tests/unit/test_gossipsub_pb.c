@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "gossipsub_pb.h"
-#include "pb.h"
-#include "pubsub_pb.h"
+#include "wire/gossipsub_pb.h"
+#include "encoding/pb.h"
+#include "wire/pubsub_pb.h"
 
 #define TEST_BUFFER_BYTES 4096
 /* Room for the largest inputs the limit tests write. */

@@ -19,9 +19,9 @@
 
 #include <string.h>
 
-#include "gossipsub.h"
+#include "pubsub/gossipsub.h"
 #include "gossipsub_net.h"
-#include "gossipsub_pb.h"
+#include "wire/gossipsub_pb.h"
 
 #define MS 1000000ull
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "identify_pb.h"
+#include "wire/identify_pb.h"
 
 #define TEST_BUFFER_BYTES (IDENTIFY_MESSAGE_MAX_BYTES + 64)
 

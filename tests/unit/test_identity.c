@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "identity.h"
+#include "crypto/identity.h"
 #include "vectors.h"
 
 enum { HEX_BYTES_MAX = 128 };

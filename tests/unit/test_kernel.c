@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "kernel.h"
-#include "rng.h"
+#include "world/kernel.h"
+#include "random/rng.h"
 
 typedef struct log {
     uint64_t times[4096];

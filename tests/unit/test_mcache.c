@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcache.h"
+#include "pubsub/mcache.h"
 
 static const uint8_t key[MCACHE_KEY_BYTES] = {7, 6, 5, 4, 3, 2, 1};
 

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "identity.h"
+#include "crypto/identity.h"
 #include "metrics.h"
-#include "trace.h"
+#include "trace/trace.h"
 
 #define MS 1000000ull
 #define S 1000000000ull

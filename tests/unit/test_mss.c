@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "mss.h"
+#include "transport/mss.h"
 
 #define OUT_LIMIT 4096
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "multiaddr.h"
+#include "wire/multiaddr.h"
 
 static const char spec_peer_text[] = "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq";
 static const char sha256_peer_text[] = "QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N";

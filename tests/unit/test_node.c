@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "memnet.h"
-#include "pubsub_pb.h"
+#include "wire/pubsub_pb.h"
 
 #define MS 1000000ull
 #define LATENCY (5 * MS)

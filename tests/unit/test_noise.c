@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "noise.h"
-#include "pb.h"
+#include "transport/noise.h"
+#include "encoding/pb.h"
 #include "vectors.h"
 
 #define VECTOR_FILE "noise-25519-chachapoly-sha256.json"

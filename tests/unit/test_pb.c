@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "pb.h"
+#include "encoding/pb.h"
 
 enum { MESSAGE_MAX = 128 };
 

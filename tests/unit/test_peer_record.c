@@ -22,9 +22,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "identity.h"
-#include "pb.h"
-#include "peer_record.h"
+#include "crypto/identity.h"
+#include "encoding/pb.h"
+#include "crypto/peer_record.h"
 #include "vectors.h"
 
 enum { HEX_BYTES_MAX = PEER_RECORD_ENVELOPE_MAX + 64 };

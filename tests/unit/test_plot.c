@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "identity.h"
+#include "crypto/identity.h"
 #include "metrics.h"
 #include "plot.h"
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "identity.h"
-#include "pubsub_pb.h"
+#include "crypto/identity.h"
+#include "wire/pubsub_pb.h"
 
 #define TEST_BUFFER_BYTES 4096
 

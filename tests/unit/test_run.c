@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identity.h"
-#include "run.h"
+#include "crypto/identity.h"
+#include "lab/run.h"
 #include "trace_json.h"
 
 #define MS 1000000ull

@@ -1,5 +1,5 @@
 /*
- * test_scenario: the scenario loader (sim/scenario.h) against DESIGN.md
+ * test_scenario: the scenario loader (sim/scenario/scenario.h) against DESIGN.md
  * section 6: units, distributions and their samples, node selectors, the
  * design's full example, the defaults, --set overrides, the peer-scoring
  * maps, what the world supports, and a corpus of malformed files.
@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "rng.h"
-#include "scenario.h"
+#include "random/rng.h"
+#include "scenario/scenario.h"
 
 #define SCENARIOS_DIR "tests/scenarios"
 #define BAD_DIR SCENARIOS_DIR "/bad"

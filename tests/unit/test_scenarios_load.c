@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 #define SCENARIOS_DIR "scenarios"
 

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "score.h"
+#include "pubsub/score.h"
 
 #define S SCORE_NS_PER_S
 #define MS SCORE_NS_PER_MS

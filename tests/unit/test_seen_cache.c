@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "seen_cache.h"
+#include "pubsub/seen_cache.h"
 
 static const uint8_t key[SEEN_CACHE_KEY_BYTES] = {1, 2, 3};
 

@@ -1,5 +1,5 @@
 /*
- * test_sweep: `swarmlab sweep` (sim/sweep.h). The grid's cartesian product
+ * test_sweep: `swarmlab sweep` (sim/lab/sweep.h). The grid's cartesian product
  * and the run folders' names, the Student t confidence interval against
  * values worked out by hand, bad arguments, and one whole sweep of a tiny
  * floodsub scenario through the built binary ($BUILD/swarmlab), whose runs
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sweep.h"
+#include "lab/sweep.h"
 
 #define ERR_BYTES 256
 #define PATH_BYTES 512

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "digest.h"
-#include "identity.h"
+#include "crypto/identity.h"
 #include "metrics.h"
 #include "trace_json.h"
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "world.h"
+#include "world/world.h"
 
 #define MS 1000000ull
 #define S (1000 * MS)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "yamux.h"
+#include "transport/yamux.h"
 
 #define EVENTS_MAX 1024
 #define RECEIVED_MAX (2u * 1024u * 1024u)

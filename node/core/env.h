@@ -1,0 +1,60 @@
+/*
+ * env: the seam between the node core and the world it runs in.
+ *
+ * The node never calls the operating system for time, randomness or I/O.
+ * Everything it needs from outside goes through this struct of function
+ * pointers and its context pointer (the shape of SQLite's VFS). Three
+ * runtimes implement it: node/posix (real sockets), sim (the virtual world)
+ * and, later, sim/ns3. The runtime calls back into the node through the
+ * node_on_* functions of node.h.
+ *
+ * Connections are identified by ids the runtime chooses; they are reliable,
+ * ordered byte streams, like TCP.
+ */
+#ifndef SWARMLAB_ENV_H
+#define SWARMLAB_ENV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/trace.h"
+
+typedef struct env {
+    void *ctx;
+
+    /* Time: nanoseconds on a monotonic clock. */
+    uint64_t (*now_ns)(void *ctx);
+    /* Arms (or re-arms) the node's timer timer_id to fire at deadline_ns;
+     * the runtime then calls node_on_timer(node, timer_id) once. */
+    void (*timer_set)(void *ctx, uint64_t timer_id, uint64_t deadline_ns);
+    void (*timer_cancel)(void *ctx, uint64_t timer_id);
+    /* Calendar time (Unix epoch, ns), or NULL where there is none (the
+     * world). Only seeds the pubsub sequence number, which go and rust
+     * libp2p and kubo expect to grow across a peer's restarts. */
+    uint64_t (*unix_time_ns)(void *ctx);
+
+    /* Streams. listen and dial return 0 or -1. A dial that succeeds later
+     * reports node_on_connection(outbound=1) with *conn_id, or
+     * node_on_closed(conn_id) if it fails. */
+    int (*listen)(void *ctx, const char *multiaddr);
+    int (*dial)(void *ctx, const char *multiaddr, uint64_t *conn_id);
+    /* Queues bytes for the peer; 0, or -1 if the connection is gone. */
+    int (*write)(void *ctx, uint64_t conn_id, const uint8_t *bytes, size_t len);
+    /* Closes the connection; the runtime does not call node_on_closed for a
+     * close the node asked for. */
+    void (*close)(void *ctx, uint64_t conn_id);
+
+    /* Randomness: fills buf. In the world this is a deterministic stream
+     * derived from the scenario seed and the node index. */
+    void (*random)(void *ctx, uint8_t *buf, size_t len);
+
+    /* Trace: one structured event (see trace.h). May be NULL. */
+    void (*trace)(void *ctx, const trace_event *event);
+
+    /* The IPv4 address (host order) the connection's remote end comes
+     * from, 0 when unknown or not IPv4. May be NULL. Scoring's P6 (IP
+     * colocation) counts peers per address. */
+    uint32_t (*remote_ip4)(void *ctx, uint64_t conn_id);
+} env;
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * node: a libp2p peer with no I/O of its own.
+ *
+ * A node is created with an environment (env.h) through which it reads the
+ * time, draws randomness, dials, writes and traces. The runtime that owns
+ * the environment feeds events back in with the node_on_* functions below.
+ *
+ * Every connection is upgraded as libp2p does it: multistream-select picks
+ * /noise, Noise XX authenticates the peer, multistream-select picks
+ * /yamux/1.0.0, and every yamux stream then negotiates its own protocol:
+ * /ipfs/ping/1.0.0, /ipfs/id/1.0.0, /floodsub/1.0.0, or one the application
+ * registered with node_register_protocol().
+ *
+ * Contract with the runtime: env->write, env->close and env->dial never call
+ * back into the node synchronously; the runtime delivers their effects
+ * later, through its own event loop.
+ */
+#ifndef SWARMLAB_NODE_H
+#define SWARMLAB_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "env.h"
+#include "crypto/identity.h"
+#include "pubsub/router.h"
+
+#define NODE_CONNECTIONS_MAX 512          /* open connections per node */
+#define NODE_PROTOCOLS_MAX 16             /* custom protocols per node */
+#define NODE_TOPICS_MAX 64                /* topics a node subscribes to */
+#define NODE_STREAM_MESSAGE_MAX (1u << 20) /* largest length-prefixed message on a stream */
+#define NODE_PEER_BUFFER_MAX (4u << 20)   /* bytes buffered per connection, each way */
+#define NODE_HANDSHAKE_TIMEOUT_NS (10ull * 1000000000ull)
+#define NODE_PING_TIMEOUT_NS (10ull * 1000000000ull)
+#define NODE_AGENT_VERSION "swarmlab/0.1"
+#define NODE_PROTOCOL_VERSION "ipfs/0.1.0"
+
+typedef struct node node;
+
+/* A stream of a custom protocol, as the application sees it. */
+typedef uint64_t node_stream_handle;
+
+typedef struct node_protocol_ops {
+    /* A stream of this protocol opened, by us (inbound false) or the peer. */
+    void (*on_open)(void *user, node *n, node_stream_handle stream, const peer_id *peer,
+                    bool inbound);
+    /* One whole message arrived (messages are uvarint-length-prefixed). */
+    void (*on_message)(void *user, node *n, node_stream_handle stream, const peer_id *peer,
+                       const uint8_t *data, size_t len);
+    /* The stream is gone (closed by either side, reset, or its connection lost). */
+    void (*on_close)(void *user, node *n, node_stream_handle stream);
+} node_protocol_ops;
+
+typedef struct node_callbacks {
+    void *user;
+    /* A pubsub message for a subscribed topic, delivered once. */
+    void (*on_message)(void *user, const char *topic, const peer_id *from, const uint8_t *data,
+                       size_t len);
+    /* A peer finished the upgrade (multistream, Noise, yamux). */
+    void (*on_peer_connected)(void *user, const peer_id *peer);
+    void (*on_peer_disconnected)(void *user, const peer_id *peer);
+    /* Identify from a peer arrived; node_peer_supports() now answers for it. */
+    void (*on_peer_identified)(void *user, const peer_id *peer);
+    /* A ping finished: rtt_ns, or ok false after a timeout or failure. */
+    void (*on_ping)(void *user, const peer_id *peer, bool ok, uint64_t rtt_ns);
+} node_callbacks;
+
+/* The narrow hooks through which a policy changes what the real node does:
+ * attackers are this node with a malicious policy, never a second
+ * implementation of the protocol. */
+typedef struct node_policy {
+    void *user;
+    /* Sees every pubsub RPC before it is sent and may rewrite its bytes in
+     * place (a forger flips a byte of a signed message, say). */
+    void (*rewrite_rpc)(void *user, uint8_t *rpc, size_t len);
+    /* Whether the router relays other peers' messages now (forwards them,
+     * serves them to IWANT); NULL: always. A censor answers false. */
+    bool (*relay)(void *user);
+    /* Sees every pubsub RPC a peer sends, before the router reads it (a
+     * replayer keeps messages to send again later). NULL: none. */
+    void (*observe_rpc)(void *user, const peer_id *peer, const uint8_t *rpc, size_t len);
+} node_policy;
+
+typedef struct node_config {
+    const env *env;
+    /* The identity: from this seed, or drawn from env->random when NULL. */
+    const uint8_t *identity_seed;
+    node_callbacks callbacks;
+    /* The pubsub router: floodsub (the default), or gossipsub with these
+     * parameters (NULL: the spec's defaults; the random field is the node's). */
+    router_choice router;
+    const gossipsub_config *gossipsub;
+} node_config;
+
+/* Returns NULL when memory runs out. */
+node *node_create(const node_config *config);
+/* Installs a policy (borrowed; NULL removes it). */
+void node_set_policy(node *n, const node_policy *policy);
+/* Closes every connection (through env->close) and frees the node. */
+void node_destroy(node *n);
+
+const peer_id *node_id(const node *n);
+int node_listen(node *n, const char *multiaddr);
+/* Dials a /ip4/A.B.C.D/tcp/PORT[/p2p/ID] address. When the address names a
+ * peer, a different peer answering is disconnected. 0 or -1. */
+int node_dial(node *n, const char *multiaddr);
+/* Closes the connection to peer, if any. */
+void node_disconnect(node *n, const peer_id *peer);
+/* The ids of the connected peers (upgrade finished), at most cap of them;
+ * returns how many were written. */
+size_t node_peers(const node *n, peer_id *out, size_t cap);
+/* An attacker's hook, beside node_policy: sends rpc, an encoded pubsub RPC
+ * of the attacker's making, on the pubsub stream to a connected peer, as the
+ * router's own RPCs go (and through rewrite_rpc), and traces it as send_rpc
+ * (size, messages, payload). 0, or -1 when the peer has no pubsub stream.
+ * Honest code never calls it. */
+int node_pubsub_send_raw(node *n, const peer_id *peer, const uint8_t *rpc, size_t len);
+size_t node_peer_count(const node *n);
+bool node_is_connected(const node *n, const peer_id *peer);
+
+/* Runtime entry points. */
+void node_on_connection(node *n, uint64_t conn_id, bool outbound);
+void node_on_bytes(node *n, uint64_t conn_id, const uint8_t *bytes, size_t len);
+void node_on_closed(node *n, uint64_t conn_id);
+void node_on_timer(node *n, uint64_t timer_id);
+
+/* Pubsub (floodsub). Each returns 0 or -1. */
+int node_subscribe(node *n, const char *topic);
+int node_unsubscribe(node *n, const char *topic);
+int node_publish(node *n, const char *topic, const uint8_t *data, size_t len);
+
+/* Ping: the answer comes through callbacks.on_ping. */
+int node_ping(node *n, const peer_id *peer);
+
+/* Identify: whether peer announced protocol in its identify message. */
+bool node_peer_supports(const node *n, const peer_id *peer, const char *protocol);
+/* The agent version peer announced, or NULL before identify. */
+const char *node_peer_agent(const node *n, const peer_id *peer);
+
+/* Custom protocols. register: 0 or -1 (too many, duplicate, bad name). */
+int node_register_protocol(node *n, const char *name, const node_protocol_ops *ops, void *user);
+/* Opens a stream to a connected peer; on_open follows once the peer
+ * accepted the protocol. 0 with *stream, or -1. */
+int node_open_stream(node *n, const peer_id *peer, const char *protocol, node_stream_handle *stream);
+/* Sends one message (length-prefixed on the wire). 0 or -1. */
+int node_stream_send(node *n, node_stream_handle stream, const uint8_t *data, size_t len);
+/* Half-closes our side; the peer sees the end of the stream. */
+int node_stream_close(node *n, node_stream_handle stream);
+
+#endif

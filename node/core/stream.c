@@ -1,0 +1,474 @@
+/*
+ * stream: the protocols that run on a connection's yamux streams.
+ *
+ * Every stream starts with its own multistream-select: the side that opened
+ * it proposes one protocol, the other accepts one the node supports. Then:
+ *  - /ipfs/ping/1.0.0: 32 bytes echoed back; the opener measures the round trip;
+ *  - /ipfs/id/1.0.0: the accepting side sends one Identify message and closes;
+ *  - /floodsub/1.0.0: each side writes RPCs on the stream it opened and reads
+ *    the peer's on the stream the peer opened;
+ *  - custom protocols registered by the application.
+ * Ping echoes raw bytes; every other protocol exchanges uvarint-length-
+ * prefixed messages. A malformed message resets only its stream.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/identify_pb.h"
+#include "wire/multiaddr.h"
+#include "node_internal.h"
+#include "encoding/varint.h"
+
+/* ---- the stream table ------------------------------------------------- */
+
+node_stream *stream_find(conn *c, uint32_t id) {
+    for (size_t i = 0; i < c->stream_count; i++)
+        if (c->stream_ids[i] == id) return c->streams[i];
+    return NULL;
+}
+
+static node_stream *stream_add(conn *c, uint32_t id, bool outbound) {
+    assert(stream_find(c, id) == NULL);
+    if (c->stream_count == NODE_STREAMS_PER_CONN_MAX) return NULL;
+    if (c->stream_count == c->stream_cap) {
+        size_t cap = c->stream_cap ? c->stream_cap * 2 : 4;
+        node_stream **streams = realloc(c->streams, cap * sizeof *streams);
+        if (streams != NULL) c->streams = streams;
+        uint32_t *ids = realloc(c->stream_ids, cap * sizeof *ids);
+        if (ids != NULL) c->stream_ids = ids;
+        if (streams == NULL || ids == NULL) return NULL;
+        c->stream_cap = cap;
+    }
+    node_stream *s = calloc(1, sizeof *s);
+    mss *m = malloc(sizeof *m);
+    if (s == NULL || m == NULL) {
+        free(s);
+        free(m);
+        return NULL;
+    }
+    s->id = id;
+    s->outbound = outbound;
+    s->kind = STREAM_NEGOTIATING;
+    s->custom_index = -1;
+    s->negotiation = m;
+    buf_init(&s->inbound, NODE_STREAM_MESSAGE_MAX + VARINT_MAX_BYTES);
+    buf_init(&s->pending, NODE_PEER_BUFFER_MAX);
+    c->streams[c->stream_count] = s;
+    c->stream_ids[c->stream_count] = id;
+    c->stream_count++;
+    return s;
+}
+
+static void stream_notify_gone(node *n, conn *c, node_stream *s) {
+    if (s->ping_waiting && n->callbacks.on_ping != NULL) {
+        s->ping_waiting = false;
+        n->callbacks.on_ping(n->callbacks.user, &c->noise.remote, false, 0);
+    }
+    if (s->custom_index >= 0) {
+        node_protocol *p = &n->protocols[s->custom_index];
+        if (p->ops.on_close != NULL) p->ops.on_close(p->user, n, ((uint64_t)c->handle << 32) | s->id);
+    }
+}
+
+/* Forgets s; notify says whether the application hears of it. */
+static void stream_remove(node *n, conn *c, node_stream *s, bool notify) {
+    if (notify) stream_notify_gone(n, c, s);
+    if (c->has_pubsub_out && c->pubsub_out == s->id) c->has_pubsub_out = false;
+    for (size_t i = 0; i < c->stream_count; i++) {
+        if (c->streams[i] != s) continue;
+        c->stream_count--;
+        c->streams[i] = c->streams[c->stream_count];
+        c->stream_ids[i] = c->stream_ids[c->stream_count];
+        break;
+    }
+    free(s->negotiation);
+    buf_free(&s->inbound);
+    buf_free(&s->pending);
+    free(s);
+}
+
+void stream_release_all(node *n, conn *c) {
+    while (c->stream_count > 0) stream_remove(n, c, c->streams[c->stream_count - 1], true);
+}
+
+static void stream_reset(node *n, conn *c, node_stream *s) {
+    yamux_reset(&c->mux, s->id);
+    stream_remove(n, c, s, true);
+    conn_flush(n, c);
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+int stream_send_raw(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
+    if (c->closing) return -1;
+    if (s->kind == STREAM_NEGOTIATING) return buf_append(&s->pending, data, len);
+    int rc = yamux_write(&c->mux, s->id, data, len);
+    conn_flush(n, c);
+    return rc;
+}
+
+int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
+    if (len > NODE_STREAM_MESSAGE_MAX) return -1;
+    uint8_t prefix[VARINT_MAX_BYTES];
+    size_t prefix_len = varint_encode(len, prefix);
+    if (s->kind == STREAM_NEGOTIATING)
+        return buf_append(&s->pending, prefix, prefix_len) == 0 ? buf_append(&s->pending, data, len) : -1;
+    /* Prefix and message go out as one yamux frame, so that the peer reads
+     * the message in one piece, where it lies. */
+    buf_clear(&n->message);
+    if (buf_append(&n->message, prefix, prefix_len) != 0 || buf_append(&n->message, data, len) != 0) return -1;
+    return stream_send_raw(n, c, s, n->message.data, n->message.len);
+}
+
+/* Opens an outbound stream offering protocols[0..count-1] in that order. */
+static node_stream *stream_open_offering(node *n, conn *c, const char *const *protocols, size_t count,
+                                         int custom_index) {
+    uint32_t id;
+    if (c->closing || c->phase != CONN_READY || yamux_open(&c->mux, &id) != 0) return NULL;
+    node_stream *s = stream_add(c, id, true);
+    if (s == NULL) {
+        yamux_reset(&c->mux, id);
+        return NULL;
+    }
+    s->custom_index = custom_index;
+    mss_init_initiator(s->negotiation, protocols, count);
+    buf hello;
+    buf_init(&hello, MSS_MESSAGE_MAX * 2);
+    int rc = mss_start(s->negotiation, &hello);
+    if (rc == 0) rc = yamux_write(&c->mux, id, hello.data, hello.len);
+    buf_free(&hello);
+    if (rc != 0) {
+        stream_reset(n, c, s);
+        return NULL;
+    }
+    conn_flush(n, c);
+    return s;
+}
+
+node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kind, int custom_index) {
+    (void)kind; /* the kind is settled by what the peer accepts */
+    const char *const proposals[] = {protocol};
+    return stream_open_offering(n, c, proposals, 1, custom_index);
+}
+
+/* ---- identify --------------------------------------------------------- */
+
+void peer_info_free(peer_info *info) {
+    free(info->record);
+    info->record = NULL;
+    free(info->agent);
+    for (size_t i = 0; i < info->protocol_count; i++) free(info->protocols[i]);
+    memset(info, 0, sizeof *info);
+}
+
+static char *text_copy(identify_bytes view) {
+    char *text = malloc(view.len + 1);
+    if (text == NULL) return NULL;
+    memcpy(text, view.data, view.len);
+    text[view.len] = '\0';
+    return text;
+}
+
+/* The accepting side of /ipfs/id/1.0.0 sends one Identify and closes. */
+static void identify_send(node *n, conn *c, node_stream *s) {
+    identify_message msg;
+    memset(&msg, 0, sizeof msg);
+    uint8_t key[IDENTITY_PUBLIC_PROTO_BYTES];
+    identity_public_proto_encode(n->id.public_key, key);
+    msg.public_key = (identify_bytes){key, sizeof key};
+    msg.has_public_key = true;
+    msg.protocol_version = identify_text(NODE_PROTOCOL_VERSION);
+    msg.has_protocol_version = true;
+    msg.agent_version = identify_text(NODE_AGENT_VERSION);
+    msg.has_agent_version = true;
+    for (size_t i = 0; i < n->supported_count && i < IDENTIFY_PROTOCOLS_MAX; i++)
+        msg.protocols[msg.protocol_count++] = identify_text(n->supported[i]);
+    uint8_t addrs[NODE_LISTEN_ADDRS_MAX][MULTIADDR_TEXT_MAX];
+    for (size_t i = 0; i < n->listen_count; i++) {
+        multiaddr ma;
+        if (multiaddr_parse(n->listen_addrs[i], &ma) != 0) continue;
+        size_t len = multiaddr_encode(&ma, addrs[i], sizeof addrs[i]);
+        if (len > 0) msg.listen_addrs[msg.listen_addr_count++] = (identify_bytes){addrs[i], len};
+    }
+    const uint8_t *record = NULL;
+    size_t record_len = node_own_record(n, &record);
+    if (record_len > 0) {
+        msg.signed_peer_record = (identify_bytes){record, record_len};
+        msg.has_signed_peer_record = true;
+    }
+    uint8_t out[IDENTIFY_MESSAGE_MAX_BYTES];
+    size_t len = identify_encode(&msg, out, sizeof out);
+    assert(len > 0);
+    if (stream_send_message(n, c, s, out, len) == 0) yamux_close(&c->mux, s->id);
+}
+
+/* The Identify the peer sent us: remember its agent and protocols. */
+static int identify_receive(node *n, conn *c, const uint8_t *bytes, size_t len) {
+    identify_message msg;
+    if (c->info.identified || identify_decode(bytes, len, &msg) != 0) return -1;
+    uint8_t key[IDENTITY_PUBLIC_KEY_BYTES];
+    peer_id claimed;
+    if (msg.has_public_key) { /* a key that is not the one Noise proved is a lie */
+        if (identity_public_proto_decode(msg.public_key.data, msg.public_key.len, key) != 0) return -1;
+        peer_id_from_public_key(key, &claimed);
+        if (!peer_id_equal(&claimed, &c->noise.remote)) return -1;
+    }
+    peer_info *info = &c->info;
+    /* The record is kept as it came, for peer exchange, and checked by
+     * whoever dials from it (host_connect opens it, signature and peer ID):
+     * verifying every identify's record here would cost a signature check
+     * per connection for records most nodes never pass on. */
+    if (msg.has_signed_peer_record && msg.signed_peer_record.len <= PEER_RECORD_ENVELOPE_MAX &&
+        (info->record = malloc(msg.signed_peer_record.len)) != NULL) {
+        memcpy(info->record, msg.signed_peer_record.data, msg.signed_peer_record.len);
+        info->record_len = msg.signed_peer_record.len;
+    }
+    if (msg.has_agent_version) info->agent = text_copy(msg.agent_version);
+    for (size_t i = 0; i < msg.protocol_count && i < NODE_PEER_PROTOCOLS_MAX; i++) {
+        char *protocol = text_copy(msg.protocols[i]);
+        if (protocol != NULL) info->protocols[info->protocol_count++] = protocol;
+    }
+    info->identified = true;
+    if (n->callbacks.on_peer_identified != NULL) n->callbacks.on_peer_identified(n->callbacks.user, &c->noise.remote);
+    return 0;
+}
+
+/* ---- negotiation ------------------------------------------------------ */
+
+static stream_kind stream_kind_of(node *n, const char *protocol, int *custom_index) {
+    *custom_index = -1;
+    if (strcmp(protocol, PING_PROTOCOL) == 0) return STREAM_PING;
+    if (strcmp(protocol, IDENTIFY_PROTOCOL) == 0) return STREAM_IDENTIFY;
+    if (router_speaks(&n->router, protocol)) return STREAM_PUBSUB;
+    for (size_t i = 0; i < n->protocol_count; i++) {
+        if (strcmp(protocol, n->protocols[i].name) == 0) {
+            *custom_index = (int)i;
+            return STREAM_CUSTOM;
+        }
+    }
+    return STREAM_NEGOTIATING; /* never: mss accepts only supported names */
+}
+
+static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
+    int custom_index;
+    char selected[MSS_PROTOCOL_NAME_MAX + 1];
+    memcpy(selected, s->negotiation->selected, sizeof selected);
+    s->kind = stream_kind_of(n, selected, &custom_index);
+    assert(s->kind != STREAM_NEGOTIATING);
+    s->custom_index = custom_index;
+    free(s->negotiation);
+    s->negotiation = NULL;
+    if (s->kind == STREAM_PING && s->outbound) s->ping_sent_ns = node_now(n); /* the payload leaves now */
+    if (s->pending.len > 0) {
+        if (yamux_write(&c->mux, s->id, s->pending.data, s->pending.len) != 0)
+            conn_close(n, c, "stream write failed");
+        buf_free(&s->pending);
+    }
+    if (s->kind == STREAM_IDENTIFY && !s->outbound) identify_send(n, c, s);
+    /* gossipsub learns the peer's version from the first pubsub stream, ours
+     * or its, that negotiated one. */
+    if (s->kind == STREAM_PUBSUB && !c->pubsub_added && router_adds_peers_on_negotiation(&n->router))
+        c->pubsub_added =
+            router_add_peer(&n->router, c->handle, &c->noise.remote, selected, c->outbound, conn_remote_ip4(n, c)) == 0;
+    if (s->kind == STREAM_CUSTOM) {
+        node_protocol *p = &n->protocols[s->custom_index];
+        if (p->ops.on_open != NULL)
+            p->ops.on_open(p->user, n, ((uint64_t)c->handle << 32) | s->id, &c->noise.remote, !s->outbound);
+    }
+}
+
+/* A proposal the peer refused: the pubsub peer goes, the opener hears. */
+static void stream_on_refused(node *n, conn *c, node_stream *s) {
+    if (c->has_pubsub_out && c->pubsub_out == s->id && c->pubsub_added) {
+        router_remove_peer(&n->router, c->handle);
+        c->pubsub_added = false;
+    }
+    stream_reset(n, c, s);
+}
+
+/* Returns the bytes of data the negotiation consumed; s may be gone after. */
+static size_t stream_negotiate(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len,
+                               bool *gone) {
+    buf reply;
+    buf_init(&reply, MSS_MESSAGE_MAX * 2);
+    size_t consumed = 0;
+    mss_status status = mss_feed(s->negotiation, data, len, &consumed, &reply);
+    if (reply.len > 0 && yamux_write(&c->mux, s->id, reply.data, reply.len) != 0) status = MSS_FAILED;
+    buf_free(&reply);
+    *gone = false;
+    if (status == MSS_FAILED) {
+        stream_on_refused(n, c, s);
+        *gone = true;
+    } else if (status == MSS_DONE) {
+        stream_on_negotiated(n, c, s);
+    }
+    return consumed;
+}
+
+/* ---- protocol data ---------------------------------------------------- */
+
+static void stream_ping_data(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
+    if (!s->outbound) { /* the responder echoes whatever comes */
+        if (yamux_write(&c->mux, s->id, data, len) != 0) stream_reset(n, c, s);
+        return;
+    }
+    if (!s->ping_waiting || buf_append(&s->inbound, data, len) != 0 || s->inbound.len > PING_PAYLOAD_BYTES) {
+        stream_reset(n, c, s);
+        return;
+    }
+    if (s->inbound.len < PING_PAYLOAD_BYTES) return;
+    bool ok = memcmp(s->inbound.data, s->ping_payload, PING_PAYLOAD_BYTES) == 0;
+    s->ping_waiting = false;
+    if (n->env.timer_cancel != NULL) n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_PING, c->handle, s->id));
+    if (n->callbacks.on_ping != NULL)
+        n->callbacks.on_ping(n->callbacks.user, &c->noise.remote, ok, node_now(n) - s->ping_sent_ns);
+    yamux_close(&c->mux, s->id);
+}
+
+void stream_ping_timeout(node *n, conn *c, uint32_t stream_id) {
+    node_stream *s = stream_find(c, stream_id);
+    if (s != NULL && s->ping_waiting) stream_reset(n, c, s);
+}
+
+/* One whole message; returns -1 when it is malformed. */
+static int stream_on_message(node *n, conn *c, node_stream *s, const uint8_t *msg, size_t len) {
+    switch (s->kind) {
+    case STREAM_IDENTIFY:
+        return s->outbound ? identify_receive(n, c, msg, len) : -1;
+    case STREAM_PUBSUB:
+        if (s->outbound || !c->pubsub_added) return 0; /* nothing is expected on our own stream */
+        if (n->policy != NULL && n->policy->observe_rpc != NULL)
+            n->policy->observe_rpc(n->policy->user, &c->noise.remote, msg, len);
+        return router_handle_rpc(&n->router, c->handle, msg, len);
+    case STREAM_CUSTOM: {
+        node_protocol *p = &n->protocols[s->custom_index];
+        if (p->ops.on_message != NULL)
+            p->ops.on_message(p->user, n, ((uint64_t)c->handle << 32) | s->id, &c->noise.remote, msg, len);
+        return 0;
+    }
+    default:
+        return -1;
+    }
+}
+
+/* Handles the whole length-prefixed messages at the front of bytes and
+ * returns how many bytes they took, or -1 after resetting the stream. */
+static long stream_parse_messages(node *n, conn *c, node_stream *s, const uint8_t *bytes, size_t len) {
+    size_t offset = 0;
+    while (offset < len) {
+        uint64_t msg_len;
+        int prefix = varint_decode(bytes + offset, len - offset, &msg_len);
+        if (prefix == VARINT_NEED_MORE) break;
+        if (prefix == VARINT_MALFORMED || msg_len > NODE_STREAM_MESSAGE_MAX) {
+            stream_reset(n, c, s);
+            return -1;
+        }
+        if (len - offset - (size_t)prefix < msg_len) break;
+        const uint8_t *msg = bytes + offset + prefix;
+        offset += (size_t)prefix + (size_t)msg_len;
+        if (stream_on_message(n, c, s, msg, (size_t)msg_len) != 0) {
+            stream_reset(n, c, s);
+            return -1;
+        }
+    }
+    return (long)offset;
+}
+
+/* Splits the stream's bytes into length-prefixed messages. Whole messages
+ * are read where they lie; only a partial one is kept for later. */
+static void stream_messages(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
+    if (s->inbound.len == 0) {
+        long used = stream_parse_messages(n, c, s, data, len);
+        if (used < 0) return;
+        data += used;
+        len -= (size_t)used;
+        if (len == 0) return;
+    }
+    if (buf_append(&s->inbound, data, len) != 0) {
+        stream_reset(n, c, s);
+        return;
+    }
+    long used = stream_parse_messages(n, c, s, s->inbound.data, s->inbound.len);
+    if (used >= 0) buf_consume(&s->inbound, (size_t)used);
+}
+
+static void stream_on_data(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
+    if (s->kind == STREAM_NEGOTIATING) {
+        bool gone;
+        size_t consumed = stream_negotiate(n, c, s, data, len, &gone);
+        if (gone) return;
+        data += consumed;
+        len -= consumed;
+        if (len == 0) return;
+        if (s->kind == STREAM_NEGOTIATING) { /* mss consumes everything until done */
+            stream_reset(n, c, s);
+            return;
+        }
+    }
+    if (s->kind == STREAM_PING)
+        stream_ping_data(n, c, s, data, len);
+    else
+        stream_messages(n, c, s, data, len);
+}
+
+/* ---- yamux events ----------------------------------------------------- */
+
+static void stream_on_opened(node *n, conn *c, uint32_t id) {
+    node_stream *s = stream_add(c, id, false);
+    if (s == NULL) {
+        yamux_reset(&c->mux, id);
+        return;
+    }
+    mss_init_responder(s->negotiation, n->supported, n->supported_count);
+}
+
+void stream_on_yamux_event(void *user, const yamux_event *event) {
+    conn *c = user;
+    node *n = c->owner;
+    if (c->closing) return;
+    if (event->kind == YAMUX_EVENT_GO_AWAY) {
+        conn_close(n, c, "peer sent go away");
+        return;
+    }
+    if (event->kind == YAMUX_EVENT_STREAM_OPENED) {
+        stream_on_opened(n, c, event->stream_id);
+        return;
+    }
+    node_stream *s = stream_find(c, event->stream_id);
+    if (s == NULL) return;
+    switch (event->kind) {
+    case YAMUX_EVENT_DATA:
+        stream_on_data(n, c, s, event->data, event->len);
+        break;
+    case YAMUX_EVENT_STREAM_FIN: /* the peer is done: so are we */
+        yamux_close(&c->mux, s->id);
+        break;
+    case YAMUX_EVENT_STREAM_RESET:
+    case YAMUX_EVENT_STREAM_CLOSED:
+        stream_remove(n, c, s, true);
+        break;
+    default:
+        break;
+    }
+}
+
+void stream_on_conn_ready(node *n, conn *c) {
+    /* Identify the peer, and offer it our pubsub stream. */
+    if (stream_open(n, c, IDENTIFY_PROTOCOL, STREAM_IDENTIFY, -1) == NULL) {
+        conn_close(n, c, "cannot open identify stream");
+        return;
+    }
+    const char *protocols[ROUTER_PROTOCOLS_MAX];
+    size_t count = router_protocols(&n->router, protocols);
+    node_stream *s = stream_open_offering(n, c, protocols, count, -1);
+    if (s == NULL) {
+        conn_close(n, c, "cannot open pubsub stream");
+        return;
+    }
+    c->pubsub_out = s->id;
+    c->has_pubsub_out = true;
+    if (!router_adds_peers_on_negotiation(&n->router))
+        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0], c->outbound,
+                                          conn_remote_ip4(n, c)) == 0;
+}

@@ -1,0 +1,315 @@
+/* gossipsub_control: sending RPCs and handling the control messages of
+ * gossipsub-v1.0.md (GRAFT, PRUNE, IHAVE, IWANT), with the v1.1 rules
+ * ("GRAFT/PRUNE", "Spam Protection Measures") and v1.2 IDONTWANT. See
+ * gossipsub.h. */
+#include "gossipsub_internal.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoding/varint.h"
+
+#define GOSSIPSUB_BACKOFF_MAX_S (24u * 3600u) /* longest PRUNE backoff honoured: a day */
+#define GOSSIPSUB_CONTROL_SLACK 64           /* RPC and ControlMessage framing */
+#define GOSSIPSUB_ENTRY_OVERHEAD 16          /* tags and lengths of one entry or id */
+#define GOSSIPSUB_PUBLISH_TAG 0x12           /* RPC field 2 (publish), length-delimited */
+
+/* ---- traces and sending ------------------------------------------------ */
+
+void gossipsub_trace_rpc(gossipsub *gs, trace_kind kind, const gossipsub_peer *peer, gossipsub_rpc_shape shape,
+                         const char *reason) {
+    assert(peer != NULL);
+    trace_event event = {.kind = kind, .size_bytes = shape.len, .payload_bytes = shape.payload_bytes,
+                         .message_count = shape.message_count, .reason = reason,
+                         .peer = peer->id.bytes, .peer_len = peer->id.len, .control_bytes = shape.control_bytes};
+    const gossipsub_control *ctl = shape.ctl;
+    if (ctl != NULL) {
+        event.ihave_ids = (uint32_t)ctl->ihave_id_count;
+        event.iwant_ids = (uint32_t)ctl->iwant_id_count;
+        event.idontwant_ids = (uint32_t)ctl->idontwant_id_count;
+        event.grafts = (uint32_t)ctl->graft_count;
+        event.prunes = (uint32_t)ctl->prune_count;
+    }
+    gossipsub_trace(gs, &event);
+}
+
+void gossipsub_send_rpc(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *rpc, gossipsub_rpc_shape shape) {
+    assert(shape.len > 0);
+    if (gs->host.send(gs->host.user, peer->handle, rpc, shape.len) == 0)
+        gossipsub_trace_rpc(gs, TRACE_SEND_RPC, peer, shape, NULL);
+    else
+        gossipsub_trace_rpc(gs, TRACE_DROP_RPC, peer, shape, "send queue full");
+}
+
+/* An upper bound on the encoding of ctl, so that a buffer can be sized. */
+static size_t control_size_bound(const gossipsub_control *ctl) {
+    size_t size = GOSSIPSUB_CONTROL_SLACK;
+    size_t entries = ctl->ihave_count + ctl->iwant_count + ctl->graft_count + ctl->prune_count +
+                     ctl->idontwant_count;
+    size += entries * (PUBSUB_TOPIC_MAX + GOSSIPSUB_ENTRY_OVERHEAD);
+    for (size_t i = 0; i < ctl->ihave_id_count; i++) size += ctl->ihave_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
+    for (size_t i = 0; i < ctl->iwant_id_count; i++) size += ctl->iwant_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
+    for (size_t i = 0; i < ctl->idontwant_id_count; i++)
+        size += ctl->idontwant_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
+    for (size_t i = 0; i < ctl->px_peer_count; i++)
+        size += ctl->px_peers[i].peer_id.len + ctl->px_peers[i].signed_peer_record.len +
+                2 * GOSSIPSUB_ENTRY_OVERHEAD;
+    return size;
+}
+
+/* A control-only RPC of len bytes is one field: a tag byte, the varint
+ * length of the control, and the control. Returns the control's bytes. */
+static size_t control_field_bytes(size_t len) {
+    for (size_t k = 1; k <= VARINT_MAX_BYTES && k + 1 < len; k++)
+        if (varint_size(len - 1 - k) == k) return len - 1 - k;
+    assert(0 && "a control-only RPC has a tag, a length and a body");
+    return 0;
+}
+
+void gossipsub_send_control(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_control *ctl) {
+    if (gossipsub_control_is_empty(ctl)) return;
+    size_t cap = control_size_bound(ctl);
+    uint8_t *rpc = malloc(cap);
+    if (rpc == NULL) return;
+    size_t len = gossipsub_rpc_encode(NULL, 0, NULL, 0, ctl, rpc, cap);
+    assert(len > 0); /* we build only what the decoder accepts, within cap */
+    if (len > 0) {
+        gossipsub_send_rpc(gs, peer, rpc,
+                           (gossipsub_rpc_shape){.len = len, .ctl = ctl, .control_bytes = control_field_bytes(len)});
+    }
+    free(rpc);
+}
+
+void gossipsub_send_graft(gossipsub *gs, const gossipsub_peer *peer, const char *topic) {
+    gossipsub_control *ctl = gs->ctl_out;
+    gossipsub_control_init(ctl);
+    int rc = gossipsub_control_add_graft(ctl, gossipsub_topic_view(topic));
+    assert(rc == 0);
+    (void)rc;
+    gossipsub_send_control(gs, peer, ctl);
+}
+
+/* Appends a PRUNE for topic to ctl: with a backoff for v1.1 peers and, when
+ * px, the ids of up to prune_peers members of t other than the peer (with
+ * scoring, only members whose score is not negative: v1.1 "Peer Exchange"),
+ * each with the signed peer record it gave us, when it gave one. */
+static void prune_entry_add(gossipsub *gs, gossipsub_control *ctl, const gossipsub_peer *peer,
+                            pubsub_bytes topic, const gossipsub_topic *t, uint64_t backoff_ns, bool px) {
+    gossipsub_peer_info infos[GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX];
+    size_t info_count = 0;
+    size_t info_max = (size_t)gs->config.prune_peers;
+    if (info_max > GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX) info_max = GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX;
+    uint64_t now = gs->host.now_ns(gs->host.user);
+    for (size_t i = 0; px && peer->v11 && t != NULL && i < t->member_count && info_count < info_max; i++) {
+        const gossipsub_peer *other = gossipsub_peer_find(gs, t->members[i]);
+        if (other == NULL || other == peer || gossipsub_score_below(gs, other, 0.0, now)) continue;
+        gossipsub_peer_info *info = &infos[info_count++];
+        *info = (gossipsub_peer_info){.peer_id = {other->id.bytes, other->id.len}, .has_peer_id = true};
+        const uint8_t *record = NULL;
+        size_t record_len = gs->host.peer_record != NULL ? gs->host.peer_record(gs->host.user, other->handle, &record) : 0;
+        if (record_len > 0) {
+            info->signed_peer_record = (pubsub_bytes){record, record_len};
+            info->has_signed_peer_record = true;
+        }
+    }
+    uint64_t backoff_s = (backoff_ns + GOSSIPSUB_NS_PER_S - 1) / GOSSIPSUB_NS_PER_S;
+    (void)gossipsub_control_add_prune(ctl, topic, infos, info_count, peer->v11, backoff_s);
+}
+
+void gossipsub_send_prune(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_topic *t,
+                          uint64_t backoff_ns, bool px) {
+    gossipsub_control *ctl = gs->ctl_out;
+    gossipsub_control_init(ctl);
+    prune_entry_add(gs, ctl, peer, gossipsub_topic_view(t->name), t, backoff_ns, px);
+    gossipsub_send_control(gs, peer, ctl);
+}
+
+void gossipsub_send_encoded(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *encoded, size_t len,
+                            uint64_t payload_bytes) {
+    uint8_t header[1 + VARINT_MAX_BYTES];
+    header[0] = GOSSIPSUB_PUBLISH_TAG;
+    size_t header_len = 1 + varint_encode(len, header + 1);
+    uint8_t *rpc = malloc(header_len + len);
+    if (rpc == NULL) return;
+    memcpy(rpc, header, header_len);
+    memcpy(rpc + header_len, encoded, len);
+    gossipsub_send_rpc(gs, peer, rpc,
+                       (gossipsub_rpc_shape){.len = header_len + len, .payload_bytes = payload_bytes,
+                                             .message_count = 1});
+    free(rpc);
+}
+
+static bool peer_is(const gossipsub_peer *peer, pubsub_bytes id) {
+    return id.len == peer->id.len && memcmp(id.data, peer->id.bytes, id.len) == 0;
+}
+
+/* v1.2: sent as soon as a large message is validated, before it is
+ * forwarded, so that a member whose copy to us still waits in its queue
+ * can drop it. */
+void gossipsub_send_idontwant(gossipsub *gs, const gossipsub_topic *t, const uint8_t *id, size_t id_len,
+                              const gossipsub_peer *skip, pubsub_bytes origin) {
+    gossipsub_control *ctl = gs->ctl_out;
+    gossipsub_control_init(ctl);
+    pubsub_bytes view = {id, id_len};
+    if (gossipsub_control_add_idontwant(ctl, &view, 1) != 0) return;
+    for (size_t i = 0; i < t->member_count; i++) {
+        const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
+        if (peer == NULL || peer == skip || !peer->supports_idontwant || peer_is(peer, origin)) continue;
+        gossipsub_send_control(gs, peer, ctl);
+    }
+}
+
+/* ---- GRAFT and PRUNE ----------------------------------------------------- */
+
+/* Refuses a GRAFT: PRUNE (with our backoff) and, for a subscribed topic,
+ * a backoff of our own so that we do not graft the peer back at once. */
+static void graft_refuse(gossipsub *gs, gossipsub_peer *peer, gossipsub_topic *t, pubsub_bytes topic,
+                         uint64_t now, bool px) {
+    if (t != NULL && t->subscribed && !gossipsub_backoff_active(t, peer->handle, now))
+        gossipsub_backoff_set(t, peer->handle, now + gs->config.prune_backoff_ns);
+    prune_entry_add(gs, gs->ctl_out, peer, topic, t, gs->config.prune_backoff_ns, px);
+}
+
+/* A GRAFT during a backoff breaks v1.1's rule: P7 once, and once more when
+ * it comes within graft_flood_threshold of the PRUNE that started the
+ * backoff (as go-libp2p computes it, from the backoff's end). */
+static void graft_penalize_backoff(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_topic *t,
+                                   uint64_t now) {
+    gossipsub_penalize(gs, peer, 1.0);
+    uint64_t until = gossipsub_backoff_until(t, peer->handle);
+    uint64_t started = until > gs->config.prune_backoff_ns ? until - gs->config.prune_backoff_ns : 0;
+    if (now < started + gs->config.graft_flood_threshold_ns) gossipsub_penalize(gs, peer, 1.0);
+}
+
+/* GRAFT: join the peer to our mesh; or PRUNE it when we do not subscribe,
+ * it is explicit, a backoff runs (P7), its score is negative, or the mesh
+ * is full (D_hi) and the peer is inbound: outbound peers may always join
+ * so that an attacker cannot fill our mesh with inbound connections. */
+static void handle_graft(gossipsub *gs, gossipsub_peer *peer, pubsub_bytes topic, uint64_t now) {
+    gossipsub_topic *t = gossipsub_topic_find(gs, topic);
+    if (t != NULL && t->subscribed && gossipsub_member_has(t, peer->handle)) return;
+    if (t == NULL || !t->subscribed || peer->explicit_peer) {
+        graft_refuse(gs, peer, t, topic, now, false);
+        return;
+    }
+    if (gossipsub_backoff_active(t, peer->handle, now)) {
+        graft_penalize_backoff(gs, peer, t, now);
+        graft_refuse(gs, peer, t, topic, now, false);
+        return;
+    }
+    if (gossipsub_score_below(gs, peer, 0.0, now)) {
+        graft_refuse(gs, peer, t, topic, now, false);
+        return;
+    }
+    bool full = t->member_count >= (size_t)gs->config.D_hi || t->member_count == GOSSIPSUB_MESH_PEERS_MAX;
+    if (full && (!peer->outbound || t->member_count == GOSSIPSUB_MESH_PEERS_MAX)) {
+        graft_refuse(gs, peer, t, topic, now, true);
+        return;
+    }
+    bool joined = gossipsub_mesh_join(gs, t, peer, now);
+    assert(joined);
+    (void)joined;
+}
+
+/* Whether id is a peer we already have. */
+static bool px_known(const gossipsub *gs, const peer_id *id) {
+    for (size_t i = 0; i < gs->peer_count; i++)
+        if (peer_id_equal(&gs->peers[i].id, id)) return true;
+    return false;
+}
+
+/* Peer exchange: a PRUNE's peers (at most prune_peers of them) that come
+ * with a signed record go to the host to connect to, unless the pruning
+ * peer scores below accept_px (v1.1). Peers without a record are skipped:
+ * the node keeps no address book to find them in. */
+static void px_follow(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
+    if (gs->host.connect == NULL || prune->px_count == 0) return;
+    if (gossipsub_score_below(gs, peer, gs->config.thresholds.accept_px, now)) return;
+    const gossipsub_peer_info *infos = &gs->ctl_in->px_peers[prune->px_first];
+    size_t followed = 0;
+    for (size_t i = 0; i < prune->px_count && followed < (size_t)gs->config.prune_peers; i++) {
+        peer_id id;
+        if (!infos[i].has_peer_id || !infos[i].has_signed_peer_record ||
+            peer_id_from_bytes(infos[i].peer_id.data, infos[i].peer_id.len, &id) != 0 || px_known(gs, &id))
+            continue;
+        followed++;
+        gs->host.connect(gs->host.user, &id, infos[i].signed_peer_record.data, infos[i].signed_peer_record.len);
+    }
+}
+
+/* PRUNE: leave the mesh, back off for the PRUNE's time (v1.1) or ours, and
+ * follow its peer exchange. */
+static void handle_prune(gossipsub *gs, gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
+    gossipsub_topic *t = gossipsub_topic_find(gs, prune->topic);
+    if (t == NULL) return;
+    if (t->subscribed) (void)gossipsub_mesh_leave(gs, t, peer, now);
+    uint64_t backoff_ns = gs->config.prune_backoff_ns;
+    if (prune->has_backoff) {
+        uint64_t seconds = prune->backoff_s < GOSSIPSUB_BACKOFF_MAX_S ? prune->backoff_s : GOSSIPSUB_BACKOFF_MAX_S;
+        backoff_ns = seconds * GOSSIPSUB_NS_PER_S;
+    }
+    gossipsub_backoff_set(t, peer->handle, now + backoff_ns);
+    px_follow(gs, peer, prune, now);
+}
+
+/* ---- gossip ---------------------------------------------------------------- */
+
+/* IHAVE: ask (IWANT) for the ids we have not seen, within the per-peer
+ * heartbeat budgets, and track the promise. Gossip from a peer below the
+ * gossip threshold is ignored. The wanted ids are compacted in place. */
+static void handle_ihave(gossipsub *gs, gossipsub_peer *peer, const gossipsub_ihave *ihave, uint64_t now) {
+    if (gossipsub_score_below(gs, peer, gs->config.thresholds.gossip, now)) return;
+    if (peer->ihaves_this_heartbeat >= gs->config.max_ihave_messages) return;
+    peer->ihaves_this_heartbeat++;
+    const gossipsub_topic *t = gossipsub_topic_find(gs, ihave->topic);
+    if (t == NULL || !t->subscribed) return;
+    pubsub_bytes *ids = &gs->ctl_in->ihave_ids[ihave->id_first];
+    size_t wanted = 0;
+    for (size_t i = 0; i < ihave->id_count; i++) {
+        if (peer->asked_this_heartbeat >= gs->config.max_ihave_length) break;
+        if (ids[i].len == 0 || seen_cache_contains(&gs->seen, ids[i].data, ids[i].len, now)) continue;
+        ids[wanted++] = ids[i];
+        peer->asked_this_heartbeat++;
+    }
+    if (wanted == 0 || gossipsub_control_add_iwant(gs->ctl_out, ids, wanted) != 0) return;
+    gossipsub_promise_add(gs, peer, ids, wanted, now);
+}
+
+/* IWANT: serve each id from the message cache, within its retransmission
+ * limit per peer and unless the peer said IDONTWANT; each message goes as
+ * an RPC of its own. A peer below the gossip threshold is not served. */
+static void handle_iwant(gossipsub *gs, gossipsub_peer *peer, const gossipsub_id_list *iwant, uint64_t now) {
+    if (gossipsub_score_below(gs, peer, gs->config.thresholds.gossip, now)) return;
+    if (gs->host.relay != NULL && !gs->host.relay(gs->host.user)) return;
+    const pubsub_bytes *ids = &gs->ctl_in->iwant_ids[iwant->id_first];
+    for (size_t i = 0; i < iwant->id_count; i++) {
+        if (peer->dontwant_count > 0 &&
+            gossipsub_dontwant_has(peer, gossipsub_fingerprint(gs, ids[i].data, ids[i].len)))
+            continue;
+        mcache_message m;
+        if (mcache_get_for_peer(&gs->cache, ids[i].data, ids[i].len, peer->handle, &m) != MCACHE_IWANT_SERVE)
+            continue;
+        gossipsub_send_encoded(gs, peer, m.encoded, m.encoded_len, 0);
+    }
+}
+
+/* IDONTWANT (v1.2): remember the ids, so that neither forwarding nor IWANT
+ * sends them to the peer. Ignored when we did not offer /meshsub/1.2.0. */
+static void handle_idontwant(gossipsub *gs, gossipsub_peer *peer, const gossipsub_id_list *list) {
+    if (!gs->config.idontwant) return;
+    const pubsub_bytes *ids = &gs->ctl_in->idontwant_ids[list->id_first];
+    for (size_t i = 0; i < list->id_count; i++)
+        if (ids[i].len > 0) gossipsub_dontwant_add(gs, peer, gossipsub_fingerprint(gs, ids[i].data, ids[i].len));
+}
+
+void gossipsub_handle_control(gossipsub *gs, gossipsub_peer *peer, uint64_t now) {
+    const gossipsub_control *in = gs->ctl_in;
+    gossipsub_control_init(gs->ctl_out);
+    for (size_t i = 0; i < in->idontwant_count; i++) handle_idontwant(gs, peer, &in->idontwants[i]);
+    for (size_t i = 0; i < in->graft_count; i++) handle_graft(gs, peer, in->grafts[i], now);
+    for (size_t i = 0; i < in->prune_count; i++) handle_prune(gs, peer, &in->prunes[i], now);
+    for (size_t i = 0; i < in->ihave_count; i++) handle_ihave(gs, peer, &in->ihaves[i], now);
+    gossipsub_send_control(gs, peer, gs->ctl_out);
+    for (size_t i = 0; i < in->iwant_count; i++) handle_iwant(gs, peer, &in->iwants[i], now);
+}

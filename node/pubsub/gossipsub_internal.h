@@ -1,0 +1,174 @@
+/*
+ * gossipsub_internal: the router's state and the helpers that gossipsub.c
+ * (peers, RPCs, messages, the local API) and gossipsub_heartbeat.c (mesh
+ * maintenance, fanout, gossip) share. Not for use outside the router.
+ */
+#ifndef SWARMLAB_GOSSIPSUB_INTERNAL_H
+#define SWARMLAB_GOSSIPSUB_INTERNAL_H
+
+#include "gossipsub.h"
+#include "wire/gossipsub_pb.h"
+
+#define GOSSIPSUB_PEERS_MAX 4096 /* pubsub peers per node, above the node's connections */
+#define GOSSIPSUB_MSG_ID_MAX (PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES)
+#define GOSSIPSUB_RPC_OVERHEAD 512 /* framing of one message beyond its data and topic */
+#define GOSSIPSUB_NS_PER_S 1000000000ull
+#define GOSSIPSUB_PROMISES_MAX 4096 /* IWANT promises outstanding per node */
+#define GOSSIPSUB_DONTWANT_TTL_HEARTBEATS 3 /* go-libp2p GossipSubIDontWantMessageTTL */
+#define GOSSIPSUB_DONTWANT_INITIAL 8       /* IDONTWANT slots per peer before doubling */
+#define GOSSIPSUB_EXPLICIT_PEERS_MAX 64
+/* Scratch handles: every peer, or a mesh and the explicit peers. */
+#define GOSSIPSUB_SCRATCH_HANDLES (GOSSIPSUB_PEERS_MAX + GOSSIPSUB_MESH_PEERS_MAX)
+
+/* An id a peer told us (IDONTWANT) not to send, until a heartbeat passes. */
+typedef struct gossipsub_dontwant {
+    uint64_t fingerprint;
+    uint64_t heartbeat; /* the heartbeat count when it arrived */
+} gossipsub_dontwant;
+
+/* v1.1 promise tracking: a peer that advertised an id in IHAVE and was
+ * asked for it (IWANT) should deliver it by deadline_ns, else P7. */
+typedef struct gossipsub_promise {
+    uint64_t fingerprint;
+    uint32_t handle;
+    uint64_t deadline_ns;
+} gossipsub_promise;
+
+typedef struct gossipsub_peer {
+    uint32_t handle;
+    peer_id id;
+    char *topics[GOSSIPSUB_PEER_TOPICS_MAX];
+    size_t topic_count;
+    bool v11;                /* speaks /meshsub/1.1.0 or later: PRUNE backoff and PX */
+    bool supports_idontwant; /* speaks /meshsub/1.2.0: for the v1.2 work */
+    uint32_t ihaves_this_heartbeat;  /* IHAVEs received, against max_ihave_messages */
+    uint32_t asked_this_heartbeat;   /* ids we asked for, against max_ihave_length */
+    uint32_t idontwants_this_heartbeat; /* IDONTWANT ids taken, against max_idontwant_messages */
+    bool outbound;       /* we dialled it: D_out counts these */
+    bool explicit_peer;  /* configured as explicit (direct): never meshed, always sent to */
+    gossipsub_dontwant *dontwant; /* ids not to send it, grows to the per-heartbeat cap */
+    size_t dontwant_count, dontwant_cap;
+} gossipsub_peer;
+
+typedef struct gossipsub_backoff {
+    uint32_t handle;
+    uint64_t until_ns;
+} gossipsub_backoff;
+
+/* One topic we subscribe to (members: the mesh), publish to without
+ * subscribing (members: the fanout), or only remember backoffs for. */
+typedef struct gossipsub_topic {
+    char *name;
+    bool subscribed;
+    bool fanout;
+    uint64_t last_publish_ns; /* fanout: for fanout_ttl */
+    uint32_t members[GOSSIPSUB_MESH_PEERS_MAX];
+    size_t member_count;
+    gossipsub_backoff backoffs[GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX];
+    size_t backoff_count;
+} gossipsub_topic;
+
+struct gossipsub {
+    pubsub_host host;
+    gossipsub_config config;
+    const identity *id;
+    peer_id self;
+    uint64_t seqno;
+    seen_cache seen;
+    mcache cache;
+    gossipsub_peer *peers;
+    size_t peer_count, peer_cap;
+    gossipsub_topic *topics[GOSSIPSUB_TOPICS_MAX];
+    size_t topic_count;
+    pubsub_rpc *rpc;          /* scratch for decoding: too large for the stack */
+    gossipsub_control *ctl_in;  /* scratch: a decoded control */
+    gossipsub_control *ctl_out; /* scratch: a control being built */
+    uint32_t *scratch_handles;  /* scratch: candidate peers, GOSSIPSUB_PEERS_MAX */
+    uint8_t fingerprint_key[MCACHE_KEY_BYTES]; /* for IDONTWANT and promise ids */
+    uint64_t heartbeats;        /* heartbeats run so far */
+    score *score;               /* NULL unless config.scoring */
+    gossipsub_promise *promises; /* GOSSIPSUB_PROMISES_MAX, allocated with score */
+    size_t promise_count;
+    uint64_t next_sample_ns;    /* next peer_score snapshot */
+    peer_id explicit_ids[GOSSIPSUB_EXPLICIT_PEERS_MAX];
+    size_t explicit_count;
+};
+
+/* Topics and peers. */
+bool gossipsub_topic_name_equals(const char *name, pubsub_bytes view);
+pubsub_bytes gossipsub_topic_view(const char *topic);
+gossipsub_topic *gossipsub_topic_find(const gossipsub *gs, pubsub_bytes name);
+gossipsub_topic *gossipsub_topic_get(gossipsub *gs, pubsub_bytes name); /* finds or adds */
+gossipsub_peer *gossipsub_peer_find(const gossipsub *gs, uint32_t handle);
+bool gossipsub_peer_subscribed(const gossipsub_peer *peer, pubsub_bytes topic);
+
+/* Members and backoffs of a topic. */
+bool gossipsub_member_has(const gossipsub_topic *t, uint32_t handle);
+bool gossipsub_member_add(gossipsub_topic *t, uint32_t handle);
+bool gossipsub_member_remove(gossipsub_topic *t, uint32_t handle);
+bool gossipsub_backoff_active(const gossipsub_topic *t, uint32_t handle, uint64_t now_ns);
+uint64_t gossipsub_backoff_until(const gossipsub_topic *t, uint32_t handle); /* 0: none */
+void gossipsub_backoff_set(gossipsub_topic *t, uint32_t handle, uint64_t until_ns);
+
+/* Candidates: peers subscribed to t, not members, not explicit, not backed
+ * off (when skip_backoff), with a score of at least min_score (any score
+ * without scoring), shuffled; written to gs->scratch_handles. */
+size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t now_ns, bool skip_backoff,
+                            double min_score);
+void gossipsub_shuffle(gossipsub *gs, uint32_t *handles, size_t count);
+
+/* What a trace says about an RPC: its size, payload, and control. */
+typedef struct gossipsub_rpc_shape {
+    size_t len;
+    uint64_t payload_bytes;
+    uint32_t message_count;
+    const gossipsub_control *ctl; /* the control part, or NULL */
+    uint64_t control_bytes;
+} gossipsub_rpc_shape;
+
+void gossipsub_trace_rpc(gossipsub *gs, trace_kind kind, const gossipsub_peer *peer, gossipsub_rpc_shape shape,
+                         const char *reason);
+/* Hands an encoded RPC to the host, tracing send_rpc or drop_rpc. */
+void gossipsub_send_rpc(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *rpc, gossipsub_rpc_shape shape);
+
+/* Sending: an RPC of control ctl (and nothing else) to a peer. */
+void gossipsub_send_control(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_control *ctl);
+void gossipsub_send_graft(gossipsub *gs, const gossipsub_peer *peer, const char *topic);
+/* A PRUNE with a backoff (v1.1 peers) and, when px, other members' ids. */
+void gossipsub_send_prune(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_topic *t,
+                          uint64_t backoff_ns, bool px);
+void gossipsub_trace_mesh(gossipsub *gs, trace_kind kind, const char *topic, const gossipsub_peer *peer);
+void gossipsub_trace(gossipsub *gs, trace_event *event);
+
+/* The mesh of a subscribed topic: membership with its trace and score. */
+bool gossipsub_mesh_join(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns);
+bool gossipsub_mesh_leave(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns);
+
+/* Control handling (gossipsub_control.c): the decoded control of an RPC
+ * from peer, in gs->ctl_in. */
+void gossipsub_handle_control(gossipsub *gs, gossipsub_peer *peer, uint64_t now_ns);
+/* Sends one cached (encoded) Message as an RPC of its own. */
+void gossipsub_send_encoded(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *encoded, size_t len,
+                            uint64_t payload_bytes);
+/* IDONTWANT id to the v1.2 members of t but skip (the sender) and origin. */
+void gossipsub_send_idontwant(gossipsub *gs, const gossipsub_topic *t, const uint8_t *id, size_t id_len,
+                              const gossipsub_peer *skip, pubsub_bytes origin);
+
+/* Scoring glue (gossipsub_scoring.c). Without scoring every score is 0. */
+double gossipsub_score_of(const gossipsub *gs, const gossipsub_peer *peer, uint64_t now_ns);
+bool gossipsub_score_below(const gossipsub *gs, const gossipsub_peer *peer, double threshold, uint64_t now_ns);
+int gossipsub_scoring_init(gossipsub *gs, uint64_t now_ns);
+void gossipsub_scoring_free(gossipsub *gs);
+void gossipsub_scoring_heartbeat(gossipsub *gs, uint64_t now_ns);
+void gossipsub_penalize(gossipsub *gs, const gossipsub_peer *peer, double count);
+uint64_t gossipsub_fingerprint(const gossipsub *gs, const uint8_t *id, size_t len);
+/* Promises: one of the ids asked of peer; a message that arrived. */
+void gossipsub_promise_add(gossipsub *gs, const gossipsub_peer *peer, const pubsub_bytes *ids, size_t count,
+                           uint64_t now_ns);
+void gossipsub_promise_kept(gossipsub *gs, uint64_t fingerprint);
+/* IDONTWANT: record an id for peer; ask whether peer does not want one. */
+void gossipsub_dontwant_add(gossipsub *gs, gossipsub_peer *peer, uint64_t fingerprint);
+bool gossipsub_dontwant_has(const gossipsub_peer *peer, uint64_t fingerprint);
+void gossipsub_dontwant_expire(gossipsub *gs, gossipsub_peer *peer);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * pubsub_pb: the pubsub RPC protobuf of libp2p/specs pubsub/README.md, and
+ * message signing per its "Message Signing" section (StrictSign).
+ *
+ *   message RPC { repeated SubOpts subscriptions = 1; repeated Message publish = 2;
+ *                 optional ControlMessage control = 3; }
+ *   message SubOpts { optional bool subscribe = 1; optional string topicid = 2; }
+ *   message Message { optional bytes from = 1; optional bytes data = 2;
+ *                     optional bytes seqno = 3; required string topic = 4;
+ *                     optional bytes signature = 5; optional bytes key = 6; }
+ *
+ * Decoding yields views into the input buffer (no allocation) with bounded
+ * counts; the control field is kept raw for the gossipsub router.
+ */
+#ifndef SWARMLAB_PUBSUB_PB_H
+#define SWARMLAB_PUBSUB_PB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/identity.h"
+
+#define PUBSUB_RPC_MAX_BYTES (1u << 20) /* largest RPC accepted (1 MiB, as go-libp2p) */
+#define PUBSUB_SUBS_PER_RPC_MAX 256
+#define PUBSUB_MESSAGES_PER_RPC_MAX 256
+#define PUBSUB_TOPIC_MAX 256   /* bytes of a topic name */
+#define PUBSUB_SEQNO_BYTES 8
+#define PUBSUB_SIGN_PREFIX "libp2p-pubsub:"
+
+typedef struct pubsub_bytes {
+    const uint8_t *data;
+    size_t len;
+} pubsub_bytes;
+
+typedef struct pubsub_subopts {
+    bool subscribe;
+    pubsub_bytes topic;
+} pubsub_subopts;
+
+typedef struct pubsub_message {
+    pubsub_bytes from;
+    pubsub_bytes data;
+    pubsub_bytes seqno;
+    pubsub_bytes topic;
+    pubsub_bytes signature;
+    pubsub_bytes key;
+    bool has_from, has_data, has_seqno, has_topic, has_signature, has_key;
+} pubsub_message;
+
+typedef struct pubsub_rpc {
+    pubsub_subopts subs[PUBSUB_SUBS_PER_RPC_MAX];
+    size_t sub_count;
+    pubsub_message messages[PUBSUB_MESSAGES_PER_RPC_MAX];
+    size_t message_count;
+    pubsub_bytes control; /* raw ControlMessage, for gossipsub */
+    bool has_control;
+} pubsub_rpc;
+
+/* 0, or -1 when malformed, over a count limit, or a topic is too long. */
+int pubsub_rpc_decode(const uint8_t *in, size_t len, pubsub_rpc *rpc);
+/* Encoders append to a caller buffer; each returns the bytes written, or 0
+ * if cap is too small. */
+size_t pubsub_message_encode(const pubsub_message *msg, uint8_t *out, size_t cap);
+/* An RPC with the given subscriptions and messages (either may be empty). */
+size_t pubsub_rpc_encode(const pubsub_subopts *subs, size_t sub_count, const pubsub_message *msgs,
+                         size_t msg_count, uint8_t *out, size_t cap);
+
+/* Signs msg (from, data, seqno, topic set; signature and key unset) as id:
+ * sig = Ed25519("libp2p-pubsub:" || Message-without-signature-and-key). */
+int pubsub_message_sign(const identity *id, const pubsub_message *msg,
+                        uint8_t sig[IDENTITY_SIGNATURE_BYTES]);
+/* StrictSign validation: from, seqno (8 bytes) and signature present; the
+ * key is taken from the key field or, when absent, from the identity peer
+ * ID in from, and must match from; the signature must verify. Returns 0, or
+ * -1 with *reason set to a short static text. */
+int pubsub_message_verify(const pubsub_message *msg, const char **reason);
+
+/* ---- what the routers share ------------------------------------------ */
+
+/* A view of a NUL-terminated string (without the NUL). */
+pubsub_bytes pubsub_text(const char *text);
+bool pubsub_text_equals(const char *text, pubsub_bytes view);
+/* A NUL-terminated heap copy of view, or NULL when memory runs out. */
+char *pubsub_text_copy(pubsub_bytes view);
+/* Index of view among texts[0..count-1], or -1. */
+int pubsub_text_find(char *const *texts, size_t count, pubsub_bytes view);
+
+/* A message of our own, signed: msg's seqno and signature views point into
+ * this struct, so it must not be copied while msg is in use. */
+typedef struct pubsub_outgoing {
+    pubsub_message msg;
+    uint8_t seqno[PUBSUB_SEQNO_BYTES];
+    uint8_t signature[IDENTITY_SIGNATURE_BYTES];
+} pubsub_outgoing;
+
+/* Builds and signs (StrictSign) a message from self with the 64-bit seqno,
+ * big-endian. data and topic are borrowed. 0 or -1. */
+int pubsub_message_make(pubsub_outgoing *out, const identity *id, const peer_id *self, uint64_t seqno,
+                        const char *topic, const uint8_t *data, size_t len);
+
+/* The default message id: from || seqno. Returns the length, 0 if cap is too small. */
+size_t pubsub_message_id(const pubsub_message *msg, uint8_t *out, size_t cap);
+
+/* Which bytes name a signed message: from || seqno, as go-libp2p and
+ * rust-libp2p do (and floodsub here), or the author's PublicKey protobuf
+ * || seqno, as js-libp2p's gossipsub does (its msgIdFnStrictSign). The two
+ * differ by the peer ID's two-byte identity-multihash prefix, so a mesh
+ * that mixes them asks for what it has and, with scoring, counts the
+ * answers as broken promises. */
+typedef enum pubsub_message_id_kind { PUBSUB_MESSAGE_ID_FROM_SEQNO = 0, PUBSUB_MESSAGE_ID_KEY_SEQNO } pubsub_message_id_kind;
+/* The id of that kind; for key || seqno the key is the one an identity
+ * multihash from holds, else the message's key field. 0 when there is
+ * none or cap is too small. */
+size_t pubsub_message_id_of(const pubsub_message *msg, pubsub_message_id_kind kind, uint8_t *out, size_t cap);
+
+#endif

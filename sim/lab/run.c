@@ -1,0 +1,462 @@
+/* run: one scenario run in the world. See run.h. */
+#include "run.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "world/attack.h"
+#include "world/faults.h"
+#include "plot.h"
+#include "world/topology.h"
+#include "trace_json.h"
+#include "world/world.h"
+
+#define RUN_PROGRESS_STEPS 100
+
+typedef struct runner {
+    const scenario *s;
+    const run_options *options;
+    world *w;
+    topology topo;
+    metrics *metrics;
+    trace_digest digest;
+    FILE *trace_file;
+    bool *subscriber, *publisher;
+    uint32_t *publishers;
+    uint32_t publisher_count, next_publisher;
+    rng workload;
+    uint32_t call_up, call_publish;
+    uint64_t published, trace_events;
+    uint8_t *payload;
+    gossipsub_config gossipsub; /* the nodes' parameters, from the scenario */
+    attack *attack;             /* the attackers, hosts nodes.count and up */
+    faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
+    bool finished; /* the run is over: tearing the world down traces nothing */
+} runner;
+
+static double wall_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every event: the digest, the metrics, the trace file, the observer. */
+static void runner_trace(void *user, const trace_event *event) {
+    runner *r = user;
+    if (r->finished) return;
+    r->trace_events++;
+    trace_digest_update(&r->digest, event);
+    metrics_on_event(r->metrics, event);
+    if (r->trace_file != NULL) trace_json_write(r->trace_file, event);
+    if (r->options->observe != NULL) r->options->observe(r->options->observe_user, event);
+}
+
+/* Starts honest host i as a fresh process, subscribed to its topics: at
+ * its join, and again each time it comes back (faults_start_fn). */
+static bool runner_start_node(void *user, uint32_t i) {
+    runner *r = user;
+    if (world_host_up(r->w, i) != 0) return false;
+    if (r->attack != NULL) attack_on_honest_up(r->attack, i);
+    node *n = world_node(r->w, i);
+    if (r->subscriber[i])
+        for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
+    return true;
+}
+
+/* A node joins: unless churn or an offline window holds it down, it comes
+ * up, dials its share of the topology and starts its connection upkeep. */
+static void runner_node_up(void *user, uint64_t index) {
+    runner *r = user;
+    uint32_t i = (uint32_t)index;
+    if (!faults_join(r->faults, i) || !runner_start_node(r, i)) return;
+    for (uint32_t k = r->topo.offset[i]; k < r->topo.offset[i + 1]; k++) {
+        uint32_t j = r->topo.adjacency[k];
+        /* Of each edge the node with the larger index dials: it came up later. */
+        if (j < i) world_dial(r->w, i, j);
+    }
+    faults_on_up(r->faults, i);
+}
+
+static uint64_t runner_interval_ns(runner *r) {
+    double mean_ns = 1e9 / r->s->workload.rate_per_s;
+    if (r->s->workload.arrival == ARRIVAL_PERIODIC) return (uint64_t)(mean_ns + 0.5);
+    double u = rng_uniform(&r->workload);
+    return (uint64_t)(-log1p(-u) * mean_ns + 0.5); /* exponential inter-arrival: a Poisson process */
+}
+
+static void runner_publish(void *user, uint64_t sequence) {
+    runner *r = user;
+    const scenario *s = r->s;
+    uint32_t who;
+    if (s->workload.arrival == ARRIVAL_PERIODIC)
+        who = r->publishers[r->next_publisher++ % r->publisher_count];
+    else
+        who = r->publishers[rng_below(&r->workload, r->publisher_count)];
+    const char *topic = s->workload.topics[sequence % s->workload.topic_count];
+    node *n = world_node(r->w, who);
+    if (n != NULL) {
+        size_t size = (size_t)s->workload.size_bytes;
+        for (size_t b = 0; b < size && b < 8; b++) r->payload[b] = (uint8_t)(sequence >> (8 * b));
+        if (node_publish(n, topic, r->payload, size) == 0) r->published++;
+    }
+    uint64_t next = world_now(r->w) + runner_interval_ns(r);
+    if (next < s->workload.stop_ns) world_at(r->w, next, r->call_publish, sequence + 1);
+}
+
+/* Which host's address each host uses: attacker groups with same_ip share
+ * their first host's (world_config.ip_owner). *out stays NULL when no
+ * group shares one. 0, or -1 when memory runs out. */
+static int runner_ip_owners(const scenario *s, uint32_t **out) {
+    *out = NULL;
+    bool any = false;
+    for (size_t g = 0; g < s->attacker_count; g++) any = any || s->attackers[g].same_ip;
+    if (!any) return 0;
+    uint32_t hosts = s->nodes.count + attack_host_count(s);
+    uint32_t *owner = malloc(hosts * sizeof *owner);
+    if (owner == NULL) return -1;
+    for (uint32_t i = 0; i < hosts; i++) owner[i] = i;
+    uint32_t first = s->nodes.count;
+    for (size_t g = 0; g < s->attacker_count && first < hosts; g++) {
+        const attacker *a = &s->attackers[g];
+        uint32_t end = hosts - first < a->count ? hosts : first + a->count;
+        for (uint32_t i = first; i < end && a->same_ip; i++) owner[i] = first;
+        first = end;
+    }
+    *out = owner;
+    return 0;
+}
+
+static int runner_choose(runner *r, char *err, size_t err_cap) {
+    const scenario *s = r->s;
+    uint32_t n = s->nodes.count;
+    rng selectors;
+    rng_seed(&selectors, s->seed, RNG_STREAM_SELECTORS);
+    r->subscriber = calloc(n, sizeof *r->subscriber);
+    r->publisher = calloc(n, sizeof *r->publisher);
+    r->publishers = calloc(n, sizeof *r->publishers);
+    if (r->subscriber == NULL || r->publisher == NULL || r->publishers == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    if (selector_resolve(&s->workload.subscribers, n, &selectors, r->subscriber) < 0 ||
+        selector_resolve(&s->workload.publishers, n, &selectors, r->publisher) < 0) {
+        snprintf(err, err_cap, "%s: a workload selector names a node beyond nodes.count", s->path);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (r->publisher[i]) r->publishers[r->publisher_count++] = i;
+    return 0;
+}
+
+static void runner_gossipsub_stub_random(void *user, uint8_t *out, size_t len) {
+    (void)user, (void)out, (void)len; /* only for the check: the node puts its own */
+}
+
+/* The scenario's protocol.gossipsub, as the router takes it. */
+static int runner_gossipsub_config(const scenario *s, gossipsub_config *c, char *err, size_t err_cap) {
+    *c = s->protocol.gossipsub;
+    if (s->protocol.router != ROUTER_GOSSIPSUB) return 0;
+    gossipsub_config checked = *c;
+    checked.random = runner_gossipsub_stub_random;
+    if (gossipsub_config_check(&checked) == 0) return 0;
+    snprintf(err, err_cap, "%s: protocol.gossipsub: parameters the router cannot run (D, D_lo, D_hi, mcache)",
+             s->path);
+    return -1;
+}
+
+static int runner_setup(runner *r, char *err, size_t err_cap) {
+    const scenario *s = r->s;
+    metrics_config mc = {.node_count = s->nodes.count + attack_host_count(s), .honest_count = s->nodes.count,
+                         .attack = s->attacker_count > 0, .attack_start_ns = attack_start_ns(s),
+                         .deadline_ns = s->metrics.deadline_ns, .sample_ns = s->metrics.sample_ns,
+                         .duration_ns = s->duration_ns};
+    r->metrics = metrics_create(&mc);
+    r->payload = calloc(1, s->workload.size_bytes + 8);
+    if (r->metrics == NULL || r->payload == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    trace_digest_init(&r->digest);
+    rng topo_rng;
+    rng_seed(&topo_rng, s->seed, RNG_STREAM_TOPOLOGY);
+    if (topology_build(&r->topo, s->network.topology, s->nodes.count, s->network.degree,
+                       s->network.bootstrap_count, &topo_rng, err, err_cap) != 0)
+        return -1;
+    if (runner_choose(r, err, err_cap) != 0) return -1;
+    rng_seed(&r->workload, s->seed, RNG_STREAM_WORKLOAD);
+    if (runner_gossipsub_config(s, &r->gossipsub, err, err_cap) != 0) return -1;
+    uint32_t *ip_owner = NULL;
+    if (runner_ip_owners(s, &ip_owner) != 0) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    world_config wc = {.host_count = s->nodes.count + attack_host_count(s), .seed = s->seed, .latency = s->network.latency,
+                       .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
+                       .gossipsub = &r->gossipsub,
+                       .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
+                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r, .ip_owner = ip_owner};
+    r->w = world_create(&wc);
+    free(ip_owner);
+    if (r->w == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    r->call_up = world_register_call(r->w, runner_node_up, r);
+    r->call_publish = world_register_call(r->w, runner_publish, r);
+    /* Before the joins, so that an offline window at time 0 holds its nodes down from the start. */
+    r->faults = faults_create(s, r->w, &r->topo, runner_start_node, r);
+    if (r->faults == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    if (s->attacker_count > 0) {
+        r->attack = attack_create(s, r->w, s->nodes.count);
+        if (r->attack == NULL) {
+            snprintf(err, err_cap, "out of memory");
+            return -1;
+        }
+        attack_schedule(r->attack, true);
+    }
+    for (uint32_t i = 0; i < s->nodes.count; i++) {
+        uint64_t at = s->nodes.count > 1 ? s->nodes.join_over_ns / s->nodes.count * i : 0;
+        world_at(r->w, at, r->call_up, i);
+    }
+    if (r->attack != NULL) attack_schedule(r->attack, false);
+    if (r->publisher_count > 0 && s->workload.topic_count > 0 && s->workload.rate_per_s > 0 &&
+        s->workload.start_ns < s->workload.stop_ns)
+        world_at(r->w, s->workload.start_ns, r->call_publish, 0);
+    return 0;
+}
+
+static void runner_progress(const runner *r, uint64_t now_ns, double started) {
+    double done = (double)now_ns / (double)r->s->duration_ns;
+    int width = 40, filled = (int)(done * width + 0.5);
+    fprintf(stderr, "\r  [%.*s%*s] %3.0f%%  %6.1f s virtual  %5.1f s wall", filled,
+            "########################################", width - filled, "", done * 100,
+            (double)now_ns / 1e9, wall_now() - started);
+    fflush(stderr);
+}
+
+static void runner_loop(runner *r) {
+    uint64_t duration = r->s->duration_ns;
+    double started = wall_now();
+    uint64_t step = duration / RUN_PROGRESS_STEPS ? duration / RUN_PROGRESS_STEPS : 1;
+    /* A run covers [0, duration): what is due at the very end (heartbeats,
+     * samples) belongs to the next interval, which the run does not have. */
+    for (uint64_t t = 0; t < duration;) {
+        t = duration - t > step ? t + step : duration;
+        world_run(r->w, t < duration ? t : duration - 1);
+        if (r->options->progress) runner_progress(r, t, started);
+    }
+    if (r->options->progress) fputc('\n', stderr);
+}
+
+int run_make_dir(const char *path) {
+    char partial[1024];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof partial) return -1;
+    memcpy(partial, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (partial[i] != '/' && partial[i] != '\0') continue;
+        char saved = partial[i];
+        partial[i] = '\0';
+        if (mkdir(partial, 0755) != 0 && errno != EEXIST) return -1;
+        partial[i] = saved;
+    }
+    return 0;
+}
+
+#define RUN_PARAMETERS_MAX 72 /* the router's parameters, scoring included, with room to grow */
+#define RUN_PARAMETER_TEXT 32
+
+/* The router's parameters as metrics.json's "parameters": a run says what
+ * it ran with, so that comparing two runs shows what differed. */
+typedef struct run_parameters {
+    const char *keys[RUN_PARAMETERS_MAX];
+    const char *values[RUN_PARAMETERS_MAX];
+    char text[RUN_PARAMETERS_MAX][RUN_PARAMETER_TEXT];
+    size_t count;
+} run_parameters;
+
+static void parameter(run_parameters *p, const char *key, const char *format, double value) {
+    assert(p->count < RUN_PARAMETERS_MAX);
+    snprintf(p->text[p->count], RUN_PARAMETER_TEXT, format, value);
+    p->keys[p->count] = key;
+    p->values[p->count] = p->text[p->count];
+    p->count++;
+}
+
+/* The peer-scoring parameters, under the names of their scenario maps
+ * ("score.decay_interval_s", "topic_score.topic_weight", ...). */
+static void runner_score_parameters(const gossipsub_config *g, run_parameters *p) {
+    const score_params *sp = &g->score;
+    parameter(p, "score.topic_score_cap", "%.17g", sp->topic_score_cap);
+    parameter(p, "score.app_specific_weight", "%.17g", sp->app_specific_weight);
+    parameter(p, "score.ip_colocation_factor_weight", "%.17g", sp->ip_colocation_factor_weight);
+    parameter(p, "score.ip_colocation_factor_threshold", "%.17g", sp->ip_colocation_factor_threshold);
+    parameter(p, "score.behaviour_penalty_weight", "%.17g", sp->behaviour_penalty_weight);
+    parameter(p, "score.behaviour_penalty_threshold", "%.17g", sp->behaviour_penalty_threshold);
+    parameter(p, "score.behaviour_penalty_decay", "%.17g", sp->behaviour_penalty_decay);
+    parameter(p, "score.decay_interval_s", "%.17g", sp->decay_interval_ns / 1e9);
+    parameter(p, "score.decay_to_zero", "%.17g", sp->decay_to_zero);
+    parameter(p, "score.retain_score_s", "%.17g", sp->retain_score_ns / 1e9);
+    const score_thresholds *t = &g->thresholds;
+    parameter(p, "thresholds.gossip", "%.17g", t->gossip);
+    parameter(p, "thresholds.publish", "%.17g", t->publish);
+    parameter(p, "thresholds.graylist", "%.17g", t->graylist);
+    parameter(p, "thresholds.accept_px", "%.17g", t->accept_px);
+    parameter(p, "thresholds.opportunistic_graft", "%.17g", t->opportunistic_graft);
+    parameter(p, "score_sample_s", "%.17g", g->score_sample_ns / 1e9);
+    parameter(p, "iwant_followup_s", "%.17g", g->iwant_followup_ns / 1e9);
+    parameter(p, "graft_flood_threshold_s", "%.17g", g->graft_flood_threshold_ns / 1e9);
+    parameter(p, "max_idontwant_messages", "%.0f", g->max_idontwant_messages);
+}
+
+static void runner_topic_score_parameters(const score_topic_params *tp, run_parameters *p) {
+    parameter(p, "topic_score.topic_weight", "%.17g", tp->topic_weight);
+    parameter(p, "topic_score.time_in_mesh_weight", "%.17g", tp->time_in_mesh_weight);
+    parameter(p, "topic_score.time_in_mesh_quantum_s", "%.17g", tp->time_in_mesh_quantum_ns / 1e9);
+    parameter(p, "topic_score.time_in_mesh_cap", "%.17g", tp->time_in_mesh_cap);
+    parameter(p, "topic_score.first_message_deliveries_weight", "%.17g", tp->first_message_deliveries_weight);
+    parameter(p, "topic_score.first_message_deliveries_decay", "%.17g", tp->first_message_deliveries_decay);
+    parameter(p, "topic_score.first_message_deliveries_cap", "%.17g", tp->first_message_deliveries_cap);
+    parameter(p, "topic_score.mesh_message_deliveries_weight", "%.17g", tp->mesh_message_deliveries_weight);
+    parameter(p, "topic_score.mesh_message_deliveries_decay", "%.17g", tp->mesh_message_deliveries_decay);
+    parameter(p, "topic_score.mesh_message_deliveries_cap", "%.17g", tp->mesh_message_deliveries_cap);
+    parameter(p, "topic_score.mesh_message_deliveries_threshold", "%.17g", tp->mesh_message_deliveries_threshold);
+    parameter(p, "topic_score.mesh_message_deliveries_window_s", "%.17g",
+              tp->mesh_message_deliveries_window_ns / 1e9);
+    parameter(p, "topic_score.mesh_message_deliveries_activation_s", "%.17g",
+              tp->mesh_message_deliveries_activation_ns / 1e9);
+    parameter(p, "topic_score.mesh_failure_penalty_weight", "%.17g", tp->mesh_failure_penalty_weight);
+    parameter(p, "topic_score.mesh_failure_penalty_decay", "%.17g", tp->mesh_failure_penalty_decay);
+    parameter(p, "topic_score.invalid_message_deliveries_weight", "%.17g", tp->invalid_message_deliveries_weight);
+    parameter(p, "topic_score.invalid_message_deliveries_decay", "%.17g", tp->invalid_message_deliveries_decay);
+}
+
+static void runner_parameters(const runner *r, run_parameters *p) {
+    const gossipsub_config *g = &r->gossipsub;
+    p->count = 0;
+    if (r->s->protocol.router != ROUTER_GOSSIPSUB) return;
+    parameter(p, "D", "%.0f", g->D);
+    parameter(p, "D_lo", "%.0f", g->D_lo);
+    parameter(p, "D_hi", "%.0f", g->D_hi);
+    parameter(p, "D_lazy", "%.0f", g->D_lazy);
+    parameter(p, "D_score", "%.0f", g->D_score);
+    parameter(p, "D_out", "%.0f", g->D_out);
+    parameter(p, "heartbeat_s", "%.17g", g->heartbeat_ns / 1e9);
+    parameter(p, "fanout_ttl_s", "%.17g", g->fanout_ttl_ns / 1e9);
+    parameter(p, "seen_ttl_s", "%.17g", g->seen_ttl_ns / 1e9);
+    parameter(p, "prune_backoff_s", "%.17g", g->prune_backoff_ns / 1e9);
+    parameter(p, "unsubscribe_backoff_s", "%.17g", g->unsubscribe_backoff_ns / 1e9);
+    parameter(p, "mcache_len", "%.0f", g->mcache_len);
+    parameter(p, "mcache_gossip", "%.0f", g->mcache_gossip);
+    parameter(p, "gossip_factor", "%.17g", g->gossip_factor);
+    parameter(p, "prune_peers", "%.0f", g->prune_peers);
+    parameter(p, "flood_publish", g->flood_publish ? "true" : "false", 0);
+    parameter(p, "scoring", g->scoring ? "true" : "false", 0);
+    parameter(p, "idontwant", g->idontwant ? "true" : "false", 0);
+    parameter(p, "message_id", g->message_id == PUBSUB_MESSAGE_ID_KEY_SEQNO ? "\"key-seqno\"" : "\"from-seqno\"", 0);
+    parameter(p, "idontwant_min_bytes", "%.0f", g->idontwant_min_bytes);
+    parameter(p, "max_ihave_length", "%.0f", g->max_ihave_length);
+    parameter(p, "max_ihave_messages", "%.0f", g->max_ihave_messages);
+    parameter(p, "opportunistic_graft_peers", "%.0f", g->opportunistic_graft_peers);
+    parameter(p, "opportunistic_graft_ticks", "%.0f", (double)g->opportunistic_graft_ticks);
+    runner_score_parameters(g, p);
+    runner_topic_score_parameters(&g->topic_score, p);
+}
+
+static int runner_write(runner *r, run_result *result, char *err, size_t err_cap) {
+    const char *dir = r->options->out_dir;
+    const scenario *s = r->s;
+    if (run_make_dir(dir) != 0) {
+        snprintf(err, err_cap, "%s: cannot create the output folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    char path[1200];
+    run_info info = {.scenario_name = s->name, .seed = s->seed, .digest_hex = result->digest,
+                     .wall_seconds = result->wall_seconds, .events_processed = result->events_processed,
+                     .router = s->protocol.router == ROUTER_FLOODSUB ? "floodsub" : "gossipsub"};
+    static run_parameters parameters;
+    runner_parameters(r, &parameters);
+    info.parameter_keys = parameters.keys;
+    info.parameter_values_json = parameters.values;
+    info.parameter_count = parameters.count;
+    static const char *const names[] = {"metrics.json", "messages.csv", "timeseries.csv", "latencies.txt"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int rc = i == 0 ? metrics_write_json(r->metrics, &info, path)
+               : i == 1 ? metrics_write_messages_csv(r->metrics, path)
+               : i == 2 ? metrics_write_timeseries_csv(r->metrics, path)
+                        : metrics_write_latencies(r->metrics, path);
+        if (rc != 0) {
+            snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    plot_window windows[PLOT_WINDOWS_MAX];
+    size_t window_count = faults_windows(r->faults, windows, PLOT_WINDOWS_MAX);
+    window_count += attack_windows(r->s, windows + window_count, PLOT_WINDOWS_MAX - window_count);
+    if (plot_windows_write(dir, windows, window_count) != 0) {
+        snprintf(err, err_cap, "%s/%s: %s", dir, PLOT_WINDOWS_FILE, strerror(errno));
+        return -1;
+    }
+    result->plots_drawn = 0;
+    if (r->options->plots) {
+        char title[160];
+        snprintf(title, sizeof title, "%s, seed %llu", s->name, (unsigned long long)s->seed);
+        result->plots_drawn = plot_run(dir, title, result->plot_error, sizeof result->plot_error);
+    }
+    return 0;
+}
+
+static void runner_free(runner *r) {
+    world_destroy(r->w);
+    faults_destroy(r->faults);
+    attack_destroy(r->attack); /* after the nodes that borrowed its policies */
+    metrics_destroy(r->metrics);
+    topology_free(&r->topo);
+    if (r->trace_file != NULL) fclose(r->trace_file);
+    free(r->subscriber);
+    free(r->publisher);
+    free(r->publishers);
+    free(r->payload);
+}
+
+int run_scenario(const run_options *options, run_result *result, char *err, size_t err_cap) {
+    assert(options->scenario != NULL);
+    runner r = {.s = options->scenario, .options = options};
+    memset(result, 0, sizeof *result);
+    world_forbid_global_randomness(); /* before anything touches libsodium */
+    if (scenario_check_supported(r.s, err, err_cap) != 0) return -1;
+    if (options->trace_path != NULL && (r.trace_file = fopen(options->trace_path, "w")) == NULL) {
+        snprintf(err, err_cap, "%s: %s", options->trace_path, strerror(errno));
+        return -1;
+    }
+    double started = wall_now();
+    int rc = runner_setup(&r, err, err_cap);
+    if (rc == 0) {
+        runner_loop(&r);
+        r.finished = true;
+        metrics_finish(r.metrics, r.s->duration_ns);
+        metrics_get_summary(r.metrics, &result->summary);
+        trace_digest_final(&r.digest, result->digest);
+        result->wall_seconds = wall_now() - started;
+        result->events_processed = world_events_processed(r.w);
+        world_stats stats;
+        world_get_stats(r.w, &stats);
+        result->events_pending_peak = stats.events_pending_peak;
+        result->trace_events = r.trace_events;
+        result->messages_published = r.published;
+        if (options->out_dir != NULL) rc = runner_write(&r, result, err, err_cap);
+    }
+    runner_free(&r);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * run: one run of a scenario in the world, from the first node up to the
+ * files it leaves behind.
+ *
+ * The runner builds the world and the starting topology, brings nodes up
+ * (spread over nodes.join.over, in index order), subscribes the chosen
+ * subscribers, drives the workload (Poisson or periodic publications from
+ * the chosen publishers, round-robin over the topics), and feeds every
+ * trace event to the trace digest, the metrics and, when asked, a JSON-lines
+ * trace file. At the end it writes metrics.json, messages.csv,
+ * timeseries.csv and latencies.txt to the output folder and draws the plots.
+ */
+#ifndef SWARMLAB_RUN_H
+#define SWARMLAB_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "metrics.h"
+#include "scenario/scenario.h"
+
+typedef struct run_options {
+    const scenario *scenario;
+    const char *out_dir;    /* NULL: write nothing (tests, benchmarks) */
+    const char *trace_path; /* NULL: no JSON-lines trace */
+    bool progress;          /* a progress bar on standard error */
+    bool plots;             /* draw the plots with gnuplot */
+    /* Called with every trace event, after the metrics saw it (tests). */
+    void (*observe)(void *user, const trace_event *event);
+    void *observe_user;
+} run_options;
+
+typedef struct run_result {
+    metrics_summary summary;
+    char digest[DIGEST_HEX_BYTES];
+    double wall_seconds;
+    uint64_t events_processed;
+    uint64_t events_pending_peak;
+    uint64_t trace_events;
+    uint64_t messages_published;
+    int plots_drawn; /* -1 when gnuplot failed: plot_error says why */
+    char plot_error[256];
+} run_result;
+
+/* mkdir -p: path and its parents (at most 1023 bytes). 0, or -1 (errno). */
+int run_make_dir(const char *path);
+
+/* Runs the scenario. Returns 0, or -1 with err filled. */
+int run_scenario(const run_options *options, run_result *result, char *err, size_t err_cap);
+
+#endif

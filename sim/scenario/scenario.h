@@ -1,0 +1,179 @@
+/*
+ * scenario: the YAML scenario format of DESIGN.md section 6, loaded with
+ * libyaml into a validated struct. docs/scenarios.md documents every key.
+ *
+ * Units: durations take ns, us, ms, s, min, h; sizes B, KiB, MiB; bandwidths
+ * bps, Kbps, Mbps, Gbps; rates N/s. Values are stored in base units:
+ * nanoseconds, bytes, bits per second, events per second.
+ *
+ * Errors name the file, the line and the key, e.g.
+ *   scenarios/x.yaml:12: network.latency.median: expected a duration (e.g. 40ms), got "40"
+ * and an override that is wrong names itself:
+ *   --set protocol.gossipsub.D=x: expected an integer, got "x"
+ * Unknown keys are errors. Keys whose behaviour lands in a later issue are
+ * parsed and validated all the same; scenario_check_supported() then names
+ * the first one the world cannot run yet.
+ */
+#ifndef SWARMLAB_SCENARIO_H
+#define SWARMLAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pubsub/gossipsub.h"
+#include "random/dist.h"
+#include "random/rng.h"
+
+#define SCENARIO_ERROR_MAX 512
+#define SCENARIO_NAME_MAX 64
+#define SCENARIO_TEXT_MAX 256
+#define SCENARIO_PATH_MAX 256
+#define SCENARIO_TOPICS_MAX 16
+#define SCENARIO_TOPIC_MAX 64
+#define SCENARIO_RANGES_MAX 32
+#define SCENARIO_GROUPS_MAX 8
+#define SCENARIO_PARTITIONS_MAX 16
+#define SCENARIO_OFFLINE_MAX 32
+#define SCENARIO_ATTACKERS_MAX 16
+#define SCENARIO_NODES_MAX 100000
+
+/* ---- node selectors: all, a count, a percentage, or index ranges ------- */
+
+typedef enum selector_kind { SELECT_ALL, SELECT_COUNT, SELECT_PERCENT, SELECT_RANGES } selector_kind;
+
+typedef struct selector {
+    selector_kind kind;
+    uint32_t count;   /* SELECT_COUNT */
+    double percent;   /* SELECT_PERCENT, 0..100 */
+    uint32_t range_lo[SCENARIO_RANGES_MAX], range_hi[SCENARIO_RANGES_MAX]; /* inclusive */
+    size_t range_count;
+} selector;
+
+/* Marks the chosen nodes among total in chosen[0..total-1]; counts and
+ * percentages choose with r (a partial Fisher-Yates shuffle). Returns the
+ * number chosen, or -1 if a range names an index >= total. */
+long selector_resolve(const selector *s, uint32_t total, rng *r, bool *chosen);
+
+/* ---- the scenario ----------------------------------------------------- */
+
+typedef enum topology_kind { TOPOLOGY_BOOTSTRAP, TOPOLOGY_RANDOM_REGULAR, TOPOLOGY_FULL, TOPOLOGY_RING } topology_kind;
+typedef enum router_kind { ROUTER_FLOODSUB, ROUTER_GOSSIPSUB } router_kind;
+typedef enum arrival_kind { ARRIVAL_POISSON, ARRIVAL_PERIODIC } arrival_kind;
+
+typedef struct partition {
+    uint64_t at_ns, until_ns;
+    selector groups[SCENARIO_GROUPS_MAX];
+    size_t group_count;
+} partition;
+
+typedef struct offline_window {
+    selector nodes;
+    uint64_t at_ns, for_ns;
+} offline_window;
+
+/* Hosts sharing one address listen on ports 4001 upwards: a group that
+ * shares one holds at most this many. */
+#define SCENARIO_SAME_IP_MAX 61534
+
+typedef struct attacker {
+    char kind[32]; /* spam, drop, forge, replay, lie, graft-spam, eclipse, covert-flash, cold-boot */
+    uint32_t count;
+    double rate_per_s;        /* 0 when not given */
+    uint64_t start_ns;        /* 0 when not given */
+    uint64_t turn_at_ns;      /* covert-flash: when it turns; 0 when not given */
+    long target;              /* eclipse: the target's index; -1 when not given */
+    uint32_t connections;     /* eclipse, spam: connections per Sybil; 0 when not given */
+    bool invalid;             /* spam: send invalid messages */
+    bool same_ip;             /* the group shares one IPv4 address (P6) */
+} attacker;
+
+/* GossipSub parameters (libp2p/specs pubsub/gossipsub v1.0-v1.2): the
+ * router's own config, so that a scenario hands it to the nodes as it is
+ * (its random field stays NULL; each node puts its own). */
+typedef gossipsub_config gossipsub_params;
+
+typedef struct scenario {
+    char path[SCENARIO_PATH_MAX];
+    char name[SCENARIO_NAME_MAX];
+    char description[SCENARIO_TEXT_MAX];
+    uint64_t seed;
+    uint64_t duration_ns;
+
+    struct {
+        dist latency;       /* one-way, per host pair */
+        uint64_t up_bps;    /* 0: unlimited */
+        uint64_t down_bps;  /* 0: unlimited */
+        double loss;        /* 0..1, modelled as retransmission delay */
+        topology_kind topology;
+        uint32_t degree;          /* random-regular */
+        uint32_t bootstrap_count; /* bootstrap: peers each node dials (default 3) */
+        partition partitions[SCENARIO_PARTITIONS_MAX];
+        size_t partition_count;
+        int partitions_line; /* 0 when absent */
+    } network;
+
+    struct {
+        uint32_t count;
+        uint64_t join_over_ns; /* nodes come up spread over this window; 0: all at once */
+    } nodes;
+
+    struct {
+        router_kind router;
+        gossipsub_params gossipsub;
+        int router_line;
+    } protocol;
+
+    struct {
+        char topics[SCENARIO_TOPICS_MAX][SCENARIO_TOPIC_MAX];
+        size_t topic_count;
+        selector subscribers;
+        selector publishers;
+        double rate_per_s; /* messages per second, across all publishers */
+        arrival_kind arrival;
+        uint64_t size_bytes;
+        uint64_t start_ns;
+        uint64_t stop_ns; /* default: the scenario's duration */
+    } workload;
+
+    struct {
+        bool present;
+        int line;
+        selector nodes;
+        dist session;
+        dist downtime;
+    } churn;
+
+    offline_window offline[SCENARIO_OFFLINE_MAX];
+    size_t offline_count;
+    int offline_line;
+
+    attacker attackers[SCENARIO_ATTACKERS_MAX];
+    size_t attacker_count;
+    int attackers_line;
+
+    struct {
+        uint64_t sample_ns;   /* default 1 s */
+        uint64_t deadline_ns; /* default 10 s */
+    } metrics;
+} scenario;
+
+/* Fills s with every default of docs/scenarios.md. */
+void scenario_defaults(scenario *s);
+/* Loads path, then applies overrides ("key.path=value", as --set takes
+ * them). Returns 0, or -1 with a one-line message in err. */
+int scenario_load(const char *path, const char *const *overrides, size_t override_count, scenario *s,
+                  char *err, size_t err_cap);
+/* 0 when the world can run everything s asks for; else -1 with err naming
+ * the file, line and key that is "not supported yet". */
+int scenario_check_supported(const scenario *s, char *err, size_t err_cap);
+
+/* Parsers for single values, exposed for --set and the tests. Each returns
+ * 0 or -1. */
+int scenario_parse_duration(const char *text, uint64_t *ns);
+int scenario_parse_size(const char *text, uint64_t *bytes);
+int scenario_parse_bandwidth(const char *text, uint64_t *bps);
+int scenario_parse_rate(const char *text, double *per_s);
+int scenario_parse_selector(const char *text, selector *out);
+
+#endif

@@ -1,0 +1,825 @@
+/* world: virtual hosts, links and the world's seam. See world.h. */
+#include "world.h"
+
+#include <assert.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/multiaddr.h"
+
+#define WORLD_PORT 4001
+#define WORLD_TIMERS_PER_HOST_MAX 4096
+#define WORLD_MS_NS 1000000ull
+#define WORLD_S_NS 1000000000ull
+
+/* TCP's timers, with Linux's values. A segment that gets no answer is sent
+ * again after the retransmission timeout (RTO), which doubles each time up
+ * to a cap; after so many retries TCP gives up. The world uses them where
+ * a partition cuts a path (world.h). New data sent once the path works
+ * again brings duplicate ACKs back within a round trip, and TCP then
+ * retransmits at once (fast retransmit). */
+#define WORLD_RTO_MIN_NS (200 * WORLD_MS_NS) /* TCP_RTO_MIN: the RTO is about RTT + 200 ms */
+#define WORLD_RTO_MAX_NS (120 * WORLD_S_NS)  /* TCP_RTO_MAX */
+#define WORLD_DATA_RETRIES 15                /* net.ipv4.tcp_retries2: about 15 minutes */
+#define WORLD_SYN_RTO_NS (1 * WORLD_S_NS)    /* RFC 6298's initial RTO, for a SYN */
+#define WORLD_SYN_RETRIES 6                  /* net.ipv4.tcp_syn_retries: gives up after 127 s */
+
+/* EV_SYN: a dial's SYN reaches the listener's host, which answers it
+ * (EV_CONNECTED on both ends) or, when no process listens, resets it.
+ * EV_RETRANSMIT: a retransmission of the segments a partition holds back. */
+enum world_event_kind { EV_CONNECTED = 1, EV_DATA, EV_CLOSED, EV_TIMER, EV_CALL, EV_SYN, EV_RETRANSMIT };
+enum world_held_close { HELD_OPEN = 0, HELD_FIN, HELD_RST };
+
+typedef struct world_timer {
+    uint64_t timer_id;
+    uint32_t generation; /* 0: free slot */
+} world_timer;
+
+typedef struct world_host {
+    world *w;
+    uint32_t index;
+    node *node; /* NULL while down */
+    uint32_t incarnation;
+    env env;
+    uint8_t identity_seed[IDENTITY_SEED_BYTES];
+    uint8_t random_key[crypto_stream_chacha20_KEYBYTES];
+    uint64_t random_nonce;
+    world_timer *timers;
+    size_t timer_count, timer_cap;
+    uint64_t up_free_ns, down_free_ns; /* when each link is next idle */
+    peer_id id;
+    uint32_t ip4;  /* host order */
+    uint16_t port;
+    char address[MULTIADDR_TEXT_MAX];
+    /* This host's ends that are not closed (connections, handshakes and
+     * dials in flight), oldest first; empty while the host is down. */
+    uint32_t *open_ends;
+    size_t open_count, open_cap;
+    /* The disk's list of peers: hosts it has been connected to, most
+     * recent first; it survives the process. */
+    uint32_t remembered[WORLD_REMEMBERED_PEERS_MAX];
+    uint32_t remembered_count;
+} world_host;
+
+/* What one end sent while a partition cut the path: unacknowledged, it
+ * waits for a retransmission to get through. */
+typedef struct world_held {
+    uint8_t *bytes;
+    size_t len, cap;
+    enum world_held_close close; /* the end closed behind these bytes */
+    unsigned retries;
+    uint64_t rto_ns;
+    uint64_t timer_ns; /* the retransmission due; EV_RETRANSMIT events for other times are stale */
+} world_held;
+
+/* A connection: end 2k is the dialer's, end 2k+1 the listener's. */
+typedef struct world_conn {
+    uint32_t host[2];
+    bool closed[2];
+    uint64_t latency_ns;
+    uint64_t established_ns;   /* when the dialer's bytes may leave */
+    uint64_t last_arrival_ns[2]; /* per receiving end: keeps the stream ordered */
+    world_held *held[2];       /* per sending end, while a partition holds its bytes */
+    bool timed_out[2];         /* TCP gave up on this end's bytes: later ones vanish */
+} world_conn;
+
+/* A partition: while at_ns <= t < until_ns, hosts of different groups
+ * cannot reach each other. */
+typedef struct world_partition {
+    uint64_t at_ns, until_ns;
+    uint8_t *group; /* per host */
+} world_partition;
+
+typedef struct world_packet {
+    uint8_t *bytes;
+    size_t len;
+} world_packet;
+
+struct world {
+    world_config config;
+    kernel kernel;
+    world_host *hosts;
+    world_conn *conns;
+    size_t conn_count, conn_cap;
+    world_packet *packets;
+    uint32_t *packet_free;
+    size_t packet_cap, packet_free_count;
+    struct { world_call_fn fn; void *user; } calls[WORLD_CALLS_MAX];
+    uint32_t call_count;
+    uint32_t timer_generation;
+    rng loss_rng;
+    world_stats stats;
+    world_partition partitions[WORLD_PARTITIONS_MAX]; /* in time order, not overlapping */
+    size_t partition_count;
+};
+
+/* ---- forbidden global randomness -------------------------------------- */
+
+static const char *forbidden_name(void) { return "swarmlab-world-forbidden"; }
+static uint32_t forbidden_random(void) {
+    fprintf(stderr, "swarmlab: libsodium's global randombytes was reached inside the world; "
+                    "every random choice must come from the seed\n");
+    abort();
+}
+static void forbidden_buf(void *const buf, const size_t size) {
+    (void)buf;
+    (void)size;
+    forbidden_random();
+}
+
+void world_forbid_global_randomness(void) {
+    static randombytes_implementation forbidden = {
+        .implementation_name = forbidden_name, .random = forbidden_random, .buf = forbidden_buf};
+    if (sodium_init() < 0) abort(); /* sodium_init draws its canary first */
+    randombytes_set_implementation(&forbidden);
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void derive(uint8_t *out, size_t out_len, const char *label, uint64_t seed, uint64_t a, uint64_t b) {
+    uint8_t material[32] = {0};
+    size_t label_len = strlen(label);
+    assert(label_len <= 8);
+    memcpy(material, label, label_len);
+    memcpy(material + 8, &seed, 8);
+    memcpy(material + 16, &a, 8);
+    memcpy(material + 24, &b, 8);
+    crypto_generichash(out, out_len, material, sizeof material, NULL, 0);
+}
+
+static uint64_t serialization_ns(size_t len, uint64_t bps) {
+    if (bps == 0) return 0;
+    return (uint64_t)((double)len * 8.0 * 1e9 / (double)bps + 0.5);
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+static world_host *host_of_end(world *w, uint64_t end, world_conn **conn) {
+    assert(end / 2 < w->conn_count);
+    *conn = &w->conns[end / 2];
+    return &w->hosts[(*conn)->host[end % 2]];
+}
+
+/* ---- open ends, remembered peers ------------------------------------- */
+
+static void end_open(world *w, uint32_t end) {
+    world_host *h = &w->hosts[w->conns[end / 2].host[end % 2]];
+    assert(h->node != NULL);
+    if (h->open_count == h->open_cap) {
+        h->open_cap = h->open_cap ? h->open_cap * 2 : 16;
+        h->open_ends = realloc(h->open_ends, h->open_cap * sizeof *h->open_ends);
+        if (h->open_ends == NULL) abort();
+    }
+    h->open_ends[h->open_count++] = end;
+}
+
+/* Marks an end closed and takes it off its host's list, which stays in
+ * opening order (world_host_down resets in that order). An end that never
+ * opened (a listener's, before its SYN) is simply marked. */
+static void end_close_mark(world *w, uint64_t end) {
+    world_conn *c = &w->conns[end / 2];
+    int side = (int)(end % 2);
+    c->closed[side] = true;
+    world_host *h = &w->hosts[c->host[side]];
+    for (size_t i = 0; i < h->open_count; i++) {
+        if (h->open_ends[i] != end) continue;
+        memmove(&h->open_ends[i], &h->open_ends[i + 1], (h->open_count - i - 1) * sizeof *h->open_ends);
+        h->open_count--;
+        return;
+    }
+}
+
+/* The host puts peer at the front of its list; the oldest falls off. */
+static void host_remember(world_host *h, uint32_t peer) {
+    assert(peer != h->index);
+    uint32_t i = 0;
+    while (i < h->remembered_count && h->remembered[i] != peer) i++;
+    if (i == h->remembered_count && i < WORLD_REMEMBERED_PEERS_MAX) h->remembered_count++;
+    if (i == WORLD_REMEMBERED_PEERS_MAX) i--; /* full: the oldest goes */
+    memmove(&h->remembered[1], &h->remembered[0], i * sizeof h->remembered[0]);
+    h->remembered[0] = peer;
+}
+
+/* ---- partitions ------------------------------------------------------- */
+
+/* Whether a partition separates a and b at time t. */
+static bool world_cut(const world *w, uint32_t a, uint32_t b, uint64_t t) {
+    for (size_t i = 0; i < w->partition_count; i++) {
+        const world_partition *p = &w->partitions[i];
+        if (t < p->at_ns) return false; /* the rest start later still */
+        if (t < p->until_ns) return p->group[a] != p->group[b];
+    }
+    return false;
+}
+
+/* TCP's attempts from *t on: it sends at *t, then again after rto, 2 rto,
+ * 4 rto... (capped at WORLD_RTO_MAX_NS), `retries` times. true with *t the
+ * first attempt no partition stops; false with *t the time TCP gives up
+ * (one more timeout after the last retry). */
+static bool world_through(const world *w, uint32_t a, uint32_t b, uint64_t *t, uint64_t rto, unsigned retries) {
+    assert(rto > 0);
+    for (unsigned i = 0;; i++) {
+        if (!world_cut(w, a, b, *t)) return true;
+        *t += rto;
+        if (i == retries) return false;
+        rto = 2 * rto < WORLD_RTO_MAX_NS ? 2 * rto : WORLD_RTO_MAX_NS;
+    }
+}
+
+/* Whether what end `side` of c sends now meets a partition. The dialer's
+ * bytes leave when the SYN-ACK is back (a working path), not before. */
+static bool conn_cut(const world *w, const world_conn *c, int side) {
+    uint64_t leave = w->kernel.now_ns;
+    if (side == 0 && c->established_ns > leave) leave = c->established_ns;
+    return world_cut(w, c->host[side], c->host[1 - side], leave);
+}
+
+/* The retransmission timeout of an established connection: RTT plus
+ * Linux's floor, since a steady path has a small RTT variance. */
+static uint64_t conn_rto_ns(const world_conn *c) { return 2 * c->latency_ns + WORLD_RTO_MIN_NS; }
+
+int world_add_partition(world *w, uint64_t at_ns, uint64_t until_ns, const uint8_t *group) {
+    assert(at_ns < until_ns);
+    assert(w->partition_count < WORLD_PARTITIONS_MAX);
+    assert(w->partition_count == 0 || w->partitions[w->partition_count - 1].until_ns <= at_ns);
+    uint8_t *copy = malloc(w->config.host_count);
+    if (copy == NULL) return -1;
+    memcpy(copy, group, w->config.host_count);
+    w->partitions[w->partition_count++] = (world_partition){.at_ns = at_ns, .until_ns = until_ns, .group = copy};
+    return 0;
+}
+
+bool world_reachable(const world *w, uint32_t a, uint32_t b) {
+    assert(a < w->config.host_count && b < w->config.host_count);
+    return !world_cut(w, a, b, w->kernel.now_ns);
+}
+
+/* ---- packets ---------------------------------------------------------- */
+
+static uint32_t packet_store(world *w, const uint8_t *bytes, size_t len) {
+    if (w->packet_free_count == 0) {
+        size_t cap = w->packet_cap ? w->packet_cap * 2 : 1024;
+        w->packets = realloc(w->packets, cap * sizeof *w->packets);
+        w->packet_free = realloc(w->packet_free, cap * sizeof *w->packet_free);
+        if (w->packets == NULL || w->packet_free == NULL) abort();
+        for (size_t i = w->packet_cap; i < cap; i++) w->packet_free[w->packet_free_count++] = (uint32_t)(cap - 1 - (i - w->packet_cap));
+        w->packet_cap = cap;
+    }
+    uint32_t slot = w->packet_free[--w->packet_free_count];
+    w->packets[slot].bytes = malloc(len);
+    if (w->packets[slot].bytes == NULL) abort();
+    memcpy(w->packets[slot].bytes, bytes, len);
+    w->packets[slot].len = len;
+    return slot;
+}
+
+static void packet_release(world *w, uint32_t slot) {
+    free(w->packets[slot].bytes);
+    w->packets[slot].bytes = NULL;
+    w->packet_free[w->packet_free_count++] = slot;
+}
+
+/* ---- links ------------------------------------------------------------ */
+
+uint64_t world_latency(world *w, uint32_t a, uint32_t b) {
+    uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    if (w->config.latency.kind == DIST_CONSTANT) return (uint64_t)w->config.latency.a;
+    /* A stream per pair: the same pair always gets the same latency. */
+    rng pair;
+    rng_seed(&pair, w->config.seed ^ 0x6c6174656e6379ull, ((uint64_t)lo << 32) | hi);
+    return (uint64_t)dist_sample(&w->config.latency, &pair);
+}
+
+/* Extra delay from lost segments: each loss costs a round trip. */
+static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns) {
+    if (w->config.loss <= 0) return 0;
+    uint64_t delay = 0;
+    size_t segments = (len + WORLD_SEGMENT_BYTES - 1) / WORLD_SEGMENT_BYTES;
+    for (size_t i = 0; i < segments; i++) {
+        /* A segment can be lost again on retransmission; bounded by the loss < 1 check. */
+        for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rng) < w->config.loss; tries++) {
+            delay += 2 * latency_ns;
+            w->stats.segments_lost++;
+        }
+    }
+    return delay;
+}
+
+/* When bytes written now on end `end` reach the other end. They take the
+ * sender's uplink now; the dialer's first bytes then wait in its socket
+ * for the SYN-ACK, and such deferred bytes (and a held backlog, sent when
+ * a partition heals) cost latency plus the slower serialization, booking
+ * no downlink ahead of time, which would hold up what others send the
+ * receiver meanwhile. */
+static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
+    world_host *from = &w->hosts[c->host[side]];
+    world_host *to = &w->hosts[c->host[1 - side]];
+    uint64_t up_ns = serialization_ns(len, w->config.up_bps), down_ns = serialization_ns(len, w->config.down_bps);
+    uint64_t up_start = max_u64(w->kernel.now_ns, from->up_free_ns);
+    from->up_free_ns = up_start + up_ns;
+    uint64_t sent = max_u64(up_start, side == 0 ? c->established_ns : 0);
+    uint64_t arrival;
+    if (sent == up_start) {
+        uint64_t down_start = max_u64(up_start + c->latency_ns, to->down_free_ns);
+        to->down_free_ns = down_start + down_ns;
+        arrival = max_u64(up_start + up_ns + c->latency_ns, to->down_free_ns);
+    } else {
+        arrival = sent + c->latency_ns + max_u64(up_ns, down_ns);
+    }
+    arrival += loss_delay_ns(w, len, c->latency_ns);
+    int receiver = 1 - side;
+    arrival = max_u64(arrival, c->last_arrival_ns[receiver]); /* a stream stays in order */
+    c->last_arrival_ns[receiver] = arrival;
+    return arrival;
+}
+
+/* ---- segments a partition holds back ---------------------------------- */
+
+static void held_schedule(world *w, uint64_t end, uint64_t at_ns) {
+    world_held *h = w->conns[end / 2].held[end % 2];
+    h->timer_ns = at_ns;
+    kernel_schedule(&w->kernel, at_ns, EV_RETRANSMIT, (uint32_t)end, at_ns);
+}
+
+/* The bytes (len may be 0) join what end holds back; the first of them
+ * starts the retransmission timer. */
+static void held_add(world *w, uint64_t end, const uint8_t *bytes, size_t len) {
+    world_conn *c = &w->conns[end / 2];
+    world_held **slot = &c->held[end % 2];
+    if (*slot == NULL) {
+        *slot = calloc(1, sizeof **slot);
+        if (*slot == NULL) abort();
+        (*slot)->rto_ns = conn_rto_ns(c);
+        held_schedule(w, end, w->kernel.now_ns + (*slot)->rto_ns);
+    }
+    world_held *h = *slot;
+    if (h->len + len > h->cap) {
+        h->cap = h->len + len > 2 * h->cap ? h->len + len : 2 * h->cap;
+        h->bytes = realloc(h->bytes, h->cap);
+        if (h->bytes == NULL) abort();
+    }
+    if (len > 0) memcpy(h->bytes + h->len, bytes, len);
+    h->len += len;
+}
+
+static void held_free(world_conn *c, int side) {
+    if (c->held[side] == NULL) return;
+    free(c->held[side]->bytes);
+    free(c->held[side]);
+    c->held[side] = NULL;
+}
+
+/* New data on a path that works again: duplicate ACKs come back within a
+ * round trip and TCP retransmits the backlog then, not at its RTO. */
+static void held_fast_retransmit(world *w, uint64_t end) {
+    world_conn *c = &w->conns[end / 2];
+    uint64_t at = w->kernel.now_ns + 2 * c->latency_ns;
+    if (at < c->held[end % 2]->timer_ns) held_schedule(w, end, at);
+}
+
+/* TCP gives up: both ends hear of it now. */
+static void held_time_out(world *w, uint64_t end) {
+    world_conn *c = &w->conns[end / 2];
+    held_free(c, (int)(end % 2));
+    c->timed_out[end % 2] = true;
+    kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)end, 0);
+    kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)(end ^ 1), 0);
+}
+
+/* The backlog gets through: its bytes, then its FIN or RST. */
+static void held_deliver(world *w, uint64_t end) {
+    world_conn *c = &w->conns[end / 2];
+    int side = (int)(end % 2);
+    world_held *h = c->held[side];
+    if (h->len > 0 && !c->closed[1 - side]) {
+        uint64_t arrival = link_arrival(w, c, side, h->len);
+        kernel_schedule(&w->kernel, arrival, EV_DATA, (uint32_t)(end ^ 1), packet_store(w, h->bytes, h->len));
+    }
+    if (h->close != HELD_OPEN && !c->closed[1 - side]) {
+        uint64_t when = w->kernel.now_ns + c->latency_ns;
+        if (h->close == HELD_FIN) when = max_u64(when, c->last_arrival_ns[1 - side]);
+        kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
+    }
+    held_free(c, side);
+}
+
+static void world_on_retransmit(world *w, const kernel_event *ev) {
+    world_conn *c = &w->conns[ev->a / 2];
+    int side = (int)(ev->a % 2);
+    world_held *h = c->held[side];
+    if (h == NULL || h->timer_ns != ev->b) return; /* delivered already, or rescheduled */
+    if (!world_cut(w, c->host[side], c->host[1 - side], w->kernel.now_ns)) return held_deliver(w, ev->a);
+    if (h->retries == WORLD_DATA_RETRIES) return held_time_out(w, ev->a);
+    h->retries++;
+    h->rto_ns = 2 * h->rto_ns < WORLD_RTO_MAX_NS ? 2 * h->rto_ns : WORLD_RTO_MAX_NS;
+    held_schedule(w, ev->a, w->kernel.now_ns + h->rto_ns);
+}
+
+/* ---- the seam --------------------------------------------------------- */
+
+static uint64_t env_now(void *ctx) { return ((world_host *)ctx)->w->kernel.now_ns; }
+
+static void env_random(void *ctx, uint8_t *out, size_t len) {
+    world_host *h = ctx;
+    uint8_t nonce[crypto_stream_chacha20_NONCEBYTES];
+    memcpy(nonce, &h->random_nonce, sizeof nonce);
+    crypto_stream_chacha20(out, len, nonce, h->random_key);
+    h->random_nonce++; /* every draw takes a fresh block stream */
+}
+
+static world_timer *host_timer(world_host *h, uint64_t timer_id) {
+    for (size_t i = 0; i < h->timer_count; i++)
+        if (h->timers[i].generation != 0 && h->timers[i].timer_id == timer_id) return &h->timers[i];
+    return NULL;
+}
+
+static void env_timer_set(void *ctx, uint64_t timer_id, uint64_t deadline_ns) {
+    world_host *h = ctx;
+    world *w = h->w;
+    world_timer *t = host_timer(h, timer_id);
+    if (t == NULL) {
+        for (size_t i = 0; i < h->timer_count && t == NULL; i++)
+            if (h->timers[i].generation == 0) t = &h->timers[i];
+    }
+    if (t == NULL) {
+        if (h->timer_count == WORLD_TIMERS_PER_HOST_MAX) abort(); /* a node's timers are bounded */
+        if (h->timer_count == h->timer_cap) {
+            h->timer_cap = h->timer_cap ? h->timer_cap * 2 : 8;
+            h->timers = realloc(h->timers, h->timer_cap * sizeof *h->timers);
+            if (h->timers == NULL) abort();
+        }
+        t = &h->timers[h->timer_count++];
+    }
+    t->timer_id = timer_id;
+    t->generation = ++w->timer_generation ? w->timer_generation : ++w->timer_generation;
+    uint64_t slot = (uint64_t)(t - h->timers);
+    uint64_t when = max_u64(deadline_ns, w->kernel.now_ns);
+    kernel_schedule(&w->kernel, when, EV_TIMER, h->index, (slot << 32) | t->generation);
+}
+
+static void env_timer_cancel(void *ctx, uint64_t timer_id) {
+    world_timer *t = host_timer(ctx, timer_id);
+    if (t != NULL) t->generation = 0;
+}
+
+static int env_listen(void *ctx, const char *text) {
+    world_host *h = ctx;
+    return strncmp(text, h->address, strlen(h->address)) == 0 ? 0 : -1;
+}
+
+static uint32_t world_open_conn(world *w, uint32_t dialer, uint32_t listener) {
+    if (w->conn_count == w->conn_cap) {
+        w->conn_cap = w->conn_cap ? w->conn_cap * 2 : 1024;
+        w->conns = realloc(w->conns, w->conn_cap * sizeof *w->conns);
+        if (w->conns == NULL) abort();
+    }
+    size_t k = w->conn_count++;
+    assert(2 * k + 1 <= UINT32_MAX);
+    world_conn *c = &w->conns[k];
+    memset(c, 0, sizeof *c);
+    c->host[0] = dialer;
+    c->host[1] = listener;
+    c->latency_ns = world_latency(w, dialer, listener);
+    c->established_ns = w->kernel.now_ns + 2 * c->latency_ns; /* SYN, SYN-ACK */
+    w->stats.connections_opened++;
+    return (uint32_t)k;
+}
+
+/* The host listening at text: the address names its owner, the port its
+ * rank among the hosts sharing it. */
+static int host_of_address(world *w, const char *text, uint32_t *host) {
+    multiaddr ma;
+    if (multiaddr_parse(text, &ma) != 0 || ma.ip4[0] != 10 || ma.port < WORLD_PORT) return -1;
+    uint32_t owner = ((uint32_t)ma.ip4[1] << 16 | (uint32_t)ma.ip4[2] << 8 | ma.ip4[3]) - 1;
+    uint64_t index = (uint64_t)owner + (ma.port - WORLD_PORT);
+    if (index >= w->config.host_count) return -1;
+    const world_host *h = &w->hosts[index];
+    if (h->port != ma.port || h->ip4 != w->hosts[owner].ip4) return -1;
+    *host = (uint32_t)index;
+    return 0;
+}
+
+static uint32_t env_remote_ip4(void *ctx, uint64_t end) {
+    world_host *h = ctx;
+    world_conn *c;
+    host_of_end(h->w, end, &c);
+    return h->w->hosts[c->host[1 - end % 2]].ip4;
+}
+
+static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
+    world_host *h = ctx;
+    world *w = h->w;
+    uint32_t target;
+    if (host_of_address(w, text, &target) != 0) return -1;
+    uint32_t k = world_open_conn(w, h->index, target);
+    world_conn *c = &w->conns[k];
+    *conn_id = 2 * (uint64_t)k;
+    end_open(w, 2 * k);
+    /* Whether anyone listens is decided when the SYN arrives (EV_SYN). A
+     * partition holds the SYN until a retry gets through after it heals;
+     * if none does, connect() times out. */
+    uint64_t syn = w->kernel.now_ns;
+    if (!world_through(w, h->index, target, &syn, WORLD_SYN_RTO_NS, WORLD_SYN_RETRIES)) {
+        c->closed[1] = true;
+        c->established_ns = syn;
+        kernel_schedule(&w->kernel, syn, EV_CLOSED, 2 * k, 0);
+        return 0;
+    }
+    c->established_ns = syn + 2 * c->latency_ns;
+    kernel_schedule(&w->kernel, syn + c->latency_ns, EV_SYN, 2 * k + 1, 0);
+    return 0;
+}
+
+/* A dial's SYN reaches the listener's host (end is the listener's): the
+ * host answers with a SYN-ACK, or with an RST when no process listens. */
+static void world_on_syn(world *w, uint32_t end) {
+    world_conn *c = &w->conns[end / 2];
+    assert(end % 2 == 1);
+    uint64_t now = w->kernel.now_ns;
+    if (c->closed[0]) { /* the dialer gave up before its SYN arrived */
+        c->closed[1] = true;
+        return;
+    }
+    if (w->hosts[c->host[1]].node == NULL) { /* nobody listens: the SYN gets an RST */
+        c->closed[1] = true;
+        kernel_schedule(&w->kernel, now + c->latency_ns, EV_CLOSED, end ^ 1, 0);
+        return;
+    }
+    /* The listener takes the connection now, before any byte can arrive
+     * (the dialer's first bytes come with its ACK, a round trip later). */
+    kernel_schedule(&w->kernel, now + c->latency_ns, EV_CONNECTED, end ^ 1, 1);
+    end_open(w, end);
+    world_host *listener = &w->hosts[c->host[1]];
+    host_remember(listener, c->host[0]);
+    node_on_connection(listener->node, end, false);
+}
+
+
+static int env_write(void *ctx, uint64_t end, const uint8_t *bytes, size_t len) {
+    world_host *h = ctx;
+    world *w = h->w;
+    world_conn *c;
+    host_of_end(w, end, &c);
+    int side = (int)(end % 2);
+    assert(c->host[side] == h->index);
+    if (c->closed[side]) return -1;
+    if (c->closed[1 - side] || c->timed_out[side] || len == 0) return 0; /* the peer is gone: bytes vanish */
+    w->stats.bytes_written += len;
+    bool cut = conn_cut(w, c, side);
+    if (c->held[side] != NULL || cut) { /* behind a backlog, or into a partition */
+        held_add(w, end, bytes, len);
+        if (!cut) held_fast_retransmit(w, end);
+        return 0;
+    }
+    uint64_t arrival = link_arrival(w, c, side, len);
+    kernel_schedule(&w->kernel, arrival, EV_DATA, (uint32_t)(end ^ 1), packet_store(w, bytes, len));
+    return 0;
+}
+
+/* Closes one end; the other hears of it after the bytes already in flight
+ * (a FIN), or one way later (an RST, which discards what is held back).
+ * Across a partition the FIN or RST waits with the held bytes, and goes
+ * when they do: the peer learns of the close at the heal, as it would
+ * from its next exchange. */
+static void world_close_end(world *w, uint64_t end, bool reset) {
+    world_conn *c = &w->conns[end / 2];
+    int side = (int)(end % 2);
+    if (c->closed[side]) return;
+    end_close_mark(w, end);
+    if (c->closed[1 - side]) {
+        held_free(c, side);
+        return;
+    }
+    if (c->held[side] != NULL || conn_cut(w, c, side)) {
+        held_add(w, end, NULL, 0);
+        if (reset) c->held[side]->len = 0;
+        c->held[side]->close = reset ? HELD_RST : HELD_FIN;
+        return;
+    }
+    uint64_t when = w->kernel.now_ns + c->latency_ns;
+    if (!reset) when = max_u64(when, c->last_arrival_ns[1 - side]);
+    kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
+}
+
+static void env_close(void *ctx, uint64_t end) {
+    world_host *h = ctx;
+    world_close_end(h->w, end, false);
+}
+
+static void env_trace(void *ctx, const trace_event *event) {
+    world_host *h = ctx;
+    if (h->w->config.trace == NULL) return;
+    trace_event stamped = *event;
+    stamped.node_index = h->index;
+    h->w->config.trace(h->w->config.trace_user, &stamped);
+}
+
+static void world_trace_node_event(world *w, world_host *h, trace_kind kind) {
+    if (w->config.trace == NULL) return;
+    trace_event event = {.kind = kind, .time_ns = w->kernel.now_ns, .node_index = h->index,
+                         .peer = h->id.bytes, .peer_len = h->id.len};
+    w->config.trace(w->config.trace_user, &event);
+}
+
+/* ---- hosts ------------------------------------------------------------ */
+
+world *world_create(const world_config *config) {
+    assert(config->host_count > 0 && config->host_count <= WORLD_HOSTS_MAX);
+    assert(config->loss >= 0 && config->loss < 1);
+    world *w = calloc(1, sizeof *w);
+    if (w == NULL) return NULL;
+    w->config = *config;
+    w->config.ip_owner = NULL; /* read here only: the hosts keep their address */
+    kernel_init(&w->kernel);
+    rng_seed(&w->loss_rng, config->seed, RNG_STREAM_LOSS);
+    w->hosts = calloc(config->host_count, sizeof *w->hosts);
+    if (w->hosts == NULL) {
+        free(w);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < config->host_count; i++) {
+        world_host *h = &w->hosts[i];
+        h->w = w;
+        h->index = i;
+        derive(h->identity_seed, sizeof h->identity_seed, "identity", config->seed, i, 0);
+        identity id;
+        identity_from_seed(&id, h->identity_seed);
+        peer_id_from_public_key(id.public_key, &h->id);
+        identity_wipe(&id);
+        uint32_t owner = config->ip_owner != NULL ? config->ip_owner[i] : i;
+        assert(owner <= i && (config->ip_owner == NULL || config->ip_owner[owner] == owner));
+        assert(i - owner <= 65535 - WORLD_PORT);
+        uint32_t ip = owner + 1;
+        h->ip4 = 0x0a000000u | ip;
+        h->port = (uint16_t)(WORLD_PORT + (i - owner));
+        snprintf(h->address, sizeof h->address, "/ip4/10.%u.%u.%u/tcp/%u", (ip >> 16) & 255,
+                 (ip >> 8) & 255, ip & 255, (unsigned)h->port);
+        h->env = (env){.ctx = h, .now_ns = env_now, .timer_set = env_timer_set,
+                       .timer_cancel = env_timer_cancel, .listen = env_listen, .dial = env_dial,
+                       .write = env_write, .close = env_close, .random = env_random, .trace = env_trace,
+                       .remote_ip4 = env_remote_ip4};
+    }
+    return w;
+}
+
+void world_destroy(world *w) {
+    if (w == NULL) return;
+    for (uint32_t i = 0; i < w->config.host_count; i++) {
+        node_destroy(w->hosts[i].node);
+        free(w->hosts[i].timers);
+        free(w->hosts[i].open_ends);
+        sodium_memzero(w->hosts[i].identity_seed, sizeof w->hosts[i].identity_seed);
+        sodium_memzero(w->hosts[i].random_key, sizeof w->hosts[i].random_key);
+    }
+    for (size_t i = 0; i < w->kernel.len; i++)
+        if (w->kernel.heap[i].kind == EV_DATA) packet_release(w, (uint32_t)w->kernel.heap[i].b);
+    kernel_free(&w->kernel);
+    for (size_t k = 0; k < w->conn_count; k++)
+        for (int side = 0; side < 2; side++) held_free(&w->conns[k], side);
+    for (size_t i = 0; i < w->partition_count; i++) free(w->partitions[i].group);
+    free(w->hosts);
+    free(w->conns);
+    free(w->packets);
+    free(w->packet_free);
+    free(w);
+}
+
+int world_host_up(world *w, uint32_t index) {
+    assert(index < w->config.host_count);
+    world_host *h = &w->hosts[index];
+    if (h->node != NULL) return -1;
+    assert(h->open_count == 0); /* going down closed every end */
+    h->incarnation++;
+    /* A fresh process: new randomness, the same identity from disk. */
+    derive(h->random_key, sizeof h->random_key, "random", w->config.seed, index, h->incarnation);
+    h->random_nonce = 0;
+    h->timer_count = 0;
+    node_config config = {.env = &h->env, .identity_seed = h->identity_seed, .router = w->config.router,
+                          .gossipsub = w->config.gossipsub};
+    h->node = node_create(&config);
+    if (h->node == NULL) abort();
+    if (node_listen(h->node, h->address) != 0) abort();
+    world_trace_node_event(w, h, TRACE_NODE_UP);
+    return 0;
+}
+
+void world_host_down(world *w, uint32_t index) {
+    assert(index < w->config.host_count);
+    world_host *h = &w->hosts[index];
+    if (h->node == NULL) return;
+    while (h->open_count > 0) world_close_end(w, h->open_ends[0], true); /* takes it off the list */
+    /* The process dies: its own close calls must not reach the network. */
+    node *dead = h->node;
+    h->node = NULL;
+    node_destroy(dead);
+    h->timer_count = 0;
+    world_trace_node_event(w, h, TRACE_NODE_DOWN);
+}
+
+uint32_t world_host_count(const world *w) { return w->config.host_count; }
+bool world_host_online(const world *w, uint32_t host) { return w->hosts[host].node != NULL; }
+
+size_t world_host_connections(const world *w, uint32_t host) {
+    assert(host < w->config.host_count);
+    return w->hosts[host].open_count;
+}
+
+bool world_hosts_connected(const world *w, uint32_t a, uint32_t b) {
+    assert(a < w->config.host_count && b < w->config.host_count);
+    const world_host *h = &w->hosts[a];
+    for (size_t i = 0; i < h->open_count; i++) {
+        uint32_t end = h->open_ends[i];
+        if (w->conns[end / 2].host[1 - end % 2] == b) return true;
+    }
+    return false;
+}
+
+size_t world_remembered_peers(const world *w, uint32_t host, uint32_t *out, size_t cap) {
+    assert(host < w->config.host_count);
+    const world_host *h = &w->hosts[host];
+    size_t n = h->remembered_count < cap ? h->remembered_count : cap;
+    memcpy(out, h->remembered, n * sizeof *out);
+    return n;
+}
+node *world_node(world *w, uint32_t host) { return w->hosts[host].node; }
+const peer_id *world_peer_id(const world *w, uint32_t host) { return &w->hosts[host].id; }
+
+const char *world_address(world *w, uint32_t host, bool with_peer) {
+    static char text[MULTIADDR_TEXT_MAX + PEER_ID_TEXT_MAX + 8];
+    world_host *h = &w->hosts[host];
+    if (!with_peer) return h->address;
+    char id[PEER_ID_TEXT_MAX];
+    peer_id_to_text(&h->id, id, sizeof id);
+    snprintf(text, sizeof text, "%s/p2p/%s", h->address, id);
+    return text;
+}
+
+int world_dial(world *w, uint32_t from, uint32_t to) {
+    node *n = world_node(w, from);
+    if (n == NULL) return -1;
+    return node_dial(n, world_address(w, to, true));
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+uint32_t world_register_call(world *w, world_call_fn fn, void *user) {
+    assert(w->call_count < WORLD_CALLS_MAX);
+    w->calls[w->call_count].fn = fn;
+    w->calls[w->call_count].user = user;
+    return w->call_count++;
+}
+
+void world_at(world *w, uint64_t time_ns, uint32_t slot, uint64_t arg) {
+    assert(slot < w->call_count);
+    kernel_schedule(&w->kernel, time_ns, EV_CALL, slot, arg);
+}
+
+static void world_on_timer(world *w, const kernel_event *ev) {
+    world_host *h = &w->hosts[ev->a];
+    size_t slot = (size_t)(ev->b >> 32);
+    uint32_t generation = (uint32_t)ev->b;
+    if (h->node == NULL || slot >= h->timer_count || h->timers[slot].generation != generation) return;
+    h->timers[slot].generation = 0; /* one shot */
+    node_on_timer(h->node, h->timers[slot].timer_id);
+}
+
+static void world_dispatch(void *ctx, const kernel_event *ev) {
+    world *w = ctx;
+    if (ev->kind == EV_TIMER) return world_on_timer(w, ev);
+    if (ev->kind == EV_CALL) return w->calls[ev->a].fn(w->calls[ev->a].user, ev->b);
+    if (ev->kind == EV_SYN) return world_on_syn(w, ev->a);
+    if (ev->kind == EV_RETRANSMIT) return world_on_retransmit(w, ev);
+    world_conn *c;
+    world_host *h = host_of_end(w, ev->a, &c);
+    int side = (int)(ev->a % 2);
+    bool alive = !c->closed[side] && h->node != NULL;
+    switch (ev->kind) {
+    case EV_CONNECTED:
+        if (!alive) break;
+        host_remember(h, c->host[1 - side]);
+        node_on_connection(h->node, ev->a, ev->b != 0);
+        break;
+    case EV_DATA:
+        if (alive) node_on_bytes(h->node, ev->a, w->packets[ev->b].bytes, w->packets[ev->b].len);
+        packet_release(w, (uint32_t)ev->b);
+        break;
+    case EV_CLOSED:
+        if (!alive) break;
+        end_close_mark(w, ev->a);
+        node_on_closed(h->node, ev->a);
+        break;
+    default:
+        assert(0 && "unknown world event");
+    }
+}
+
+uint64_t world_run(world *w, uint64_t until_ns) { return kernel_run(&w->kernel, until_ns, world_dispatch, w); }
+uint64_t world_now(const world *w) { return w->kernel.now_ns; }
+uint64_t world_events_processed(const world *w) { return w->kernel.processed; }
+void world_get_stats(const world *w, world_stats *out) {
+    *out = w->stats;
+    out->events_pending_peak = w->kernel.pending_peak;
+}

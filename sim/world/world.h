@@ -1,0 +1,140 @@
+/*
+ * world: the virtual network, and the world's implementation of the seam.
+ *
+ * Hosts have IPv4 addresses (host i is 10.x.y.z with x.y.z = i + 1) and
+ * run one real node each, listening on port 4001. Hosts may share an
+ * address instead (world_config.ip_owner: Sybils behind one machine or
+ * NAT): the hosts sharing host g's address listen on ports 4001, 4002, ...
+ * in index order, and their peers see that one address (env remote_ip4,
+ * which gossipsub's P6 counts). Connections between hosts are reliable, ordered
+ * byte streams with:
+ *  - a one-way latency per host pair, drawn once per pair from the
+ *    scenario's distribution (a stream seeded by the pair, so it does not
+ *    depend on the order of dials);
+ *  - per-host upload and download bandwidth: bytes queue on the sender's
+ *    uplink, take len/up to leave, and len/down to arrive through the
+ *    receiver's downlink (cut-through: an idle path costs latency plus the
+ *    serialization at the slower of the two);
+ *  - loss, as retransmission delay: each 1460-byte segment is lost with
+ *    the loss probability and then arrives one round trip later, holding
+ *    back the bytes behind it, as TCP does;
+ *  - a dial that costs one round trip before the first byte flows; whether
+ *    a process listens is decided when the SYN arrives: if none does (the
+ *    host is down), the SYN gets an RST and the dial fails one round trip
+ *    after it began, as connection refused;
+ *  - partitions (world_add_partition), modelled as TCP sees a short outage:
+ *    bytes, FINs and RSTs that leave while a partition separates the two
+ *    hosts are held and retransmitted at RTT + 200 ms, then doubling up to
+ *    2 min (Linux's timers); the first retransmission after the heal, or
+ *    new data sent after it (fast retransmit, a round trip later), delivers
+ *    them, in order; connections survive. A partition that outlasts TCP's
+ *    15 retries (about 15 minutes) times the connection out on both ends.
+ *    A SYN is retried at 1, 3, 7, 15, 31 and 63 s; a dial with no retry
+ *    after the heal times out 127 s after it began (the node's own 10 s
+ *    handshake timeout usually ends it first). The dialer's first bytes
+ *    wait for the SYN-ACK in its socket: they hold up nothing else it sends.
+ * A host that goes down resets all its connections; it comes back as a
+ * fresh process with the same identity (its disk survives). Its disk also
+ * keeps the last WORLD_REMEMBERED_PEERS_MAX hosts it was connected to
+ * (world_remembered_peers), as a node's peer store would.
+ *
+ * Every host's randomness is a ChaCha20 stream keyed by the seed, the host
+ * index and the incarnation; libsodium's global randombytes is replaced by
+ * one that aborts (world_forbid_global_randomness).
+ */
+#ifndef SWARMLAB_WORLD_H
+#define SWARMLAB_WORLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel.h"
+#include "core/node.h"
+#include "scenario/scenario.h"
+
+#define WORLD_HOSTS_MAX SCENARIO_NODES_MAX
+#define WORLD_SEGMENT_BYTES 1460
+#define WORLD_CALLS_MAX 16
+#define WORLD_REMEMBERED_PEERS_MAX 32 /* peers a host's disk remembers */
+#define WORLD_PARTITIONS_MAX SCENARIO_PARTITIONS_MAX
+
+typedef struct world world;
+
+/* Receives every trace event, time and node index stamped. */
+typedef void (*world_trace_fn)(void *user, const trace_event *event);
+/* A callback the runner schedules on the world's clock. */
+typedef void (*world_call_fn)(void *user, uint64_t arg);
+
+typedef struct world_config {
+    uint32_t host_count;
+    uint64_t seed;
+    dist latency;
+    uint64_t up_bps, down_bps; /* 0: unlimited */
+    double loss;
+    router_choice router;               /* every node's pubsub router */
+    const gossipsub_config *gossipsub;  /* its parameters (borrowed), for gossipsub */
+    world_trace_fn trace;
+    void *trace_user;
+    /* Per host, the host whose address it uses: itself, or a lower index
+     * whose owner is itself, with every host between them sharing it too.
+     * NULL: every host its own. Copied. */
+    const uint32_t *ip_owner;
+} world_config;
+
+typedef struct world_stats {
+    uint64_t bytes_written;   /* by every host, framing included */
+    uint64_t connections_opened;
+    uint64_t segments_lost;
+    uint64_t events_pending_peak; /* the kernel's largest heap */
+} world_stats;
+
+/* Initialises libsodium, then makes its global randombytes abort. */
+void world_forbid_global_randomness(void);
+
+world *world_create(const world_config *config);
+void world_destroy(world *w);
+
+/* Starts host's node (a fresh process; same identity every time); emits
+ * node_up. 0, or -1 if it is already up. */
+int world_host_up(world *w, uint32_t host);
+/* Fails host: resets its connections and ends its process; emits node_down. */
+void world_host_down(world *w, uint32_t host);
+uint32_t world_host_count(const world *w);
+bool world_host_online(const world *w, uint32_t host);
+/* The host's connections that are not closed at its end: established,
+ * being upgraded, or dials in flight. 0 while it is down. */
+size_t world_host_connections(const world *w, uint32_t host);
+/* Whether a has such a connection with b (either side dialed). */
+bool world_hosts_connected(const world *w, uint32_t a, uint32_t b);
+/* The hosts host has been connected to, most recent first, at most cap
+ * (and at most WORLD_REMEMBERED_PEERS_MAX); returns how many. */
+size_t world_remembered_peers(const world *w, uint32_t host, uint32_t *out, size_t cap);
+/* From at_ns to until_ns, hosts with different group[] values cannot reach
+ * each other (group is copied, one byte per host). Partitions are added
+ * in time order and do not overlap. 0, or -1 when memory runs out. */
+int world_add_partition(world *w, uint64_t at_ns, uint64_t until_ns, const uint8_t *group);
+/* Whether a and b can reach each other now. */
+bool world_reachable(const world *w, uint32_t a, uint32_t b);
+/* The node of an online host, else NULL. */
+node *world_node(world *w, uint32_t host);
+const peer_id *world_peer_id(const world *w, uint32_t host);
+/* "/ip4/10.x.y.z/tcp/4001", with "/p2p/ID" when with_peer. */
+const char *world_address(world *w, uint32_t host, bool with_peer);
+/* The one-way latency between two hosts, in ns. */
+uint64_t world_latency(world *w, uint32_t a, uint32_t b);
+/* Host from dials to. 0 or -1 (host from offline, or already connected
+ * to to). A dial to a host that is down fails later, as world.h says. */
+int world_dial(world *w, uint32_t from, uint32_t to);
+
+/* Registers fn for world_at; returns its slot. */
+uint32_t world_register_call(world *w, world_call_fn fn, void *user);
+void world_at(world *w, uint64_t time_ns, uint32_t slot, uint64_t arg);
+
+/* Runs the world until until_ns; returns the events processed. */
+uint64_t world_run(world *w, uint64_t until_ns);
+uint64_t world_now(const world *w);
+uint64_t world_events_processed(const world *w);
+void world_get_stats(const world *w, world_stats *out);
+
+#endif
