@@ -10,7 +10,7 @@
 
 #include "wire/multiaddr.h"
 #include "node_internal.h"
-#include "encoding/varint.h"
+#include "base/varint.h"
 
 /* ---- helpers shared with connection.c and stream.c -------------------- */
 

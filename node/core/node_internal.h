@@ -7,7 +7,7 @@
 #ifndef SWARMLAB_NODE_INTERNAL_H
 #define SWARMLAB_NODE_INTERNAL_H
 
-#include "encoding/buf.h"
+#include "base/buf.h"
 #include "pubsub/floodsub.h"
 #include "wire/identify_pb.h"
 #include "transport/mss.h"

@@ -18,7 +18,7 @@
 #include "wire/identify_pb.h"
 #include "wire/multiaddr.h"
 #include "node_internal.h"
-#include "encoding/varint.h"
+#include "base/varint.h"
 
 /* ---- the stream table ------------------------------------------------- */
 

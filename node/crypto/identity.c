@@ -12,9 +12,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "encoding/base58.h"
-#include "encoding/pb.h"
-#include "encoding/varint.h"
+#include "base/base58.h"
+#include "base/pb.h"
+#include "base/varint.h"
 
 /* Protobuf field numbers of PublicKey and PrivateKey. */
 enum { KEY_FIELD_TYPE = 1, KEY_FIELD_DATA = 2 };

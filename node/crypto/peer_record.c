@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "encoding/pb.h"
-#include "encoding/varint.h"
+#include "base/pb.h"
+#include "base/varint.h"
 
 enum {
     ENVELOPE_FIELD_PUBLIC_KEY = 1,

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "encoding/buf.h"
+#include "base/buf.h"
 #include "crypto/identity.h"
 #include "core/node.h"
 #include "runtime.h"

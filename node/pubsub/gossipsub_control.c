@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding/varint.h"
+#include "base/varint.h"
 
 #define GOSSIPSUB_BACKOFF_MAX_S (24u * 3600u) /* longest PRUNE backoff honoured: a day */
 #define GOSSIPSUB_CONTROL_SLACK 64           /* RPC and ControlMessage framing */

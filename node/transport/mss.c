@@ -11,7 +11,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "encoding/varint.h"
+#include "base/varint.h"
 
 #define MSS_NOT_AVAILABLE "na"
 

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "encoding/buf.h"
+#include "base/buf.h"
 
 #define MSS_PROTOCOL_ID "/multistream/1.0.0"
 #define MSS_PROTOCOL_NAME_MAX 128 /* longest protocol name accepted, without '\n' */

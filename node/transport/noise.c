@@ -13,7 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "encoding/pb.h"
+#include "base/pb.h"
 
 /* Exactly HASHLEN bytes long, so h starts as the name itself (spec 5.2). */
 #define NOISE_PROTOCOL_NAME "Noise_XX_25519_ChaChaPoly_SHA256"

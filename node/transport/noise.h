@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "encoding/buf.h"
+#include "base/buf.h"
 #include "crypto/identity.h"
 
 #define NOISE_KEY_BYTES 32

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "encoding/buf.h"
+#include "base/buf.h"
 
 #define YAMUX_HEADER_BYTES 12
 #define YAMUX_INITIAL_WINDOW (256u * 1024u)

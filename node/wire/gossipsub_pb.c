@@ -22,8 +22,8 @@
 #include <assert.h>
 #include <string.h>
 
-#include "encoding/pb.h"
-#include "encoding/varint.h"
+#include "base/pb.h"
+#include "base/varint.h"
 
 enum {
     GOSSIPSUB_CONTROL_FIELD_IHAVE = 1,

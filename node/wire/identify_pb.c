@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "encoding/pb.h"
-#include "encoding/varint.h"
+#include "base/pb.h"
+#include "base/varint.h"
 
 enum {
     IDENTIFY_FIELD_PUBLIC_KEY = 1,

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "encoding/varint.h"
+#include "base/varint.h"
 
 enum {
     MULTIADDR_IP4_BYTES = 4,

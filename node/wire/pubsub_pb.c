@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "crypto/ed25519_verify.h"
-#include "encoding/pb.h"
-#include "encoding/varint.h"
+#include "base/pb.h"
+#include "base/varint.h"
 
 enum {
     PUBSUB_RPC_FIELD_SUBSCRIPTIONS = 1,

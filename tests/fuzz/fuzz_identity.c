@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding/base58.h"
+#include "base/base58.h"
 #include "crypto/identity.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

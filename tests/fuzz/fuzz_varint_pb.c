@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding/pb.h"
-#include "encoding/varint.h"
+#include "base/pb.h"
+#include "base/varint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

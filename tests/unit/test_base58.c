@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "encoding/base58.h"
+#include "base/base58.h"
 #include "vectors.h"
 
 enum { HEX_BYTES_MAX = 128 };

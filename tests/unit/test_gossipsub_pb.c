@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "wire/gossipsub_pb.h"
-#include "encoding/pb.h"
+#include "base/pb.h"
 #include "wire/pubsub_pb.h"
 
 #define TEST_BUFFER_BYTES 4096

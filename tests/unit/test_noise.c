@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "transport/noise.h"
-#include "encoding/pb.h"
+#include "base/pb.h"
 #include "vectors.h"
 
 #define VECTOR_FILE "noise-25519-chachapoly-sha256.json"

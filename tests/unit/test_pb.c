@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "encoding/pb.h"
+#include "base/pb.h"
 
 enum { MESSAGE_MAX = 128 };
 

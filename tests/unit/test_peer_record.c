@@ -23,7 +23,7 @@
 #include <sodium.h>
 
 #include "crypto/identity.h"
-#include "encoding/pb.h"
+#include "base/pb.h"
 #include "crypto/peer_record.h"
 #include "vectors.h"
 

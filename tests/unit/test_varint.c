@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "encoding/varint.h"
+#include "base/varint.h"
 
 #define VARINT_VALUE_SPEC_MAX ((UINT64_C(1) << 63) - 1)
 
