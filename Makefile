@@ -192,7 +192,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarmlab
 	install -m 755 $(SWARMLAB_BIN) $(DAEMON_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(NODE_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(filter-out node/core/node_internal.h,$(wildcard node/*/*.h)) $(DESTDIR)$(PREFIX)/include/swarmlab/
+	install -m 644 $(filter-out node/core/node_internal.h node/core/connection.h node/core/stream.h,$(wildcard node/*/*.h)) $(DESTDIR)$(PREFIX)/include/swarmlab/
 
 clean:
 	rm -rf build

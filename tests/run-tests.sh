@@ -13,6 +13,12 @@ if out=$(sh tests/check-seam.sh "$BUILD/libswarmlab-node.a" 2>&1); then
 else
   failed=$((failed + 1)); failures="$failures check-seam"; echo "[  FAILED  ] $out"
 fi
+# The layers inside each folder: no two files call each other in a circle.
+if out=$(sh tests/check-cycles.sh "$BUILD" 2>&1); then
+  passed=$((passed + 1)); echo "[       OK ] $out"
+else
+  failed=$((failed + 1)); failures="$failures check-cycles"; echo "[  FAILED  ] $out"
+fi
 for bin in "$@"; do
   if [ "$bin" = "--" ]; then mode=replay; continue; fi
   name=$(basename "$bin")

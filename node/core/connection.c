@@ -2,7 +2,8 @@
  * connection: the upgrade of one connection, as libp2p does it.
  *
  *   multistream-select /noise  ->  Noise XX  ->  multistream-select
- *   /yamux/1.0.0 (encrypted)  ->  yamux, whose streams stream.c serves.
+ *   /yamux/1.0.0 (encrypted)  ->  yamux, whose streams the layer above
+ *   (node->upper: stream.c) serves.
  *
  * Bytes from the runtime go in through conn_receive; each phase consumes
  * what is its own and hands the rest to the next phase, because a peer may
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node_internal.h"
+#include "connection.h"
 
 #define NOISE_PROTOCOL "/noise"
 
@@ -45,9 +46,23 @@ uint32_t conn_remote_ip4(node *n, conn *c) {
     return n->env.remote_ip4 != NULL ? n->env.remote_ip4(n->env.ctx, c->conn_id) : 0;
 }
 
+/* Doubles the node's connection table; 0 or -1. */
+static int conn_table_grow(node *n) {
+    size_t cap = n->conn_cap ? n->conn_cap * 2 : 8;
+    conn **conns = realloc(n->conns, cap * sizeof *conns);
+    if (conns != NULL) n->conns = conns;
+    uint64_t *ids = realloc(n->conn_ids, cap * sizeof *ids);
+    if (ids != NULL) n->conn_ids = ids;
+    uint32_t *handles = realloc(n->conn_handles, cap * sizeof *handles);
+    if (handles != NULL) n->conn_handles = handles;
+    if (conns == NULL || ids == NULL || handles == NULL) return -1;
+    n->conn_cap = cap;
+    return 0;
+}
+
 conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     if (n->conn_count == NODE_CONNECTIONS_MAX) return NULL;
-    if (n->conn_count == n->conn_cap && node_grow_conns(n) != 0) return NULL;
+    if (n->conn_count == n->conn_cap && conn_table_grow(n) != 0) return NULL;
     conn *c = calloc(1, sizeof *c);
     mss *m = malloc(sizeof *m);
     if (c == NULL || m == NULL) {
@@ -85,6 +100,15 @@ void conn_close(node *n, conn *c, const char *reason) {
     c->close_reason = reason;
 }
 
+/* What identify told us of the peer (stream.c fills it in). */
+static void peer_info_free(peer_info *info) {
+    free(info->record);
+    info->record = NULL;
+    free(info->agent);
+    for (size_t i = 0; i < info->protocol_count; i++) free(info->protocols[i]);
+    memset(info, 0, sizeof *info);
+}
+
 void conn_destroy(node *n, conn *c) {
     assert(c->closing);
     bool was_ready = c->phase == CONN_READY;
@@ -93,7 +117,7 @@ void conn_destroy(node *n, conn *c) {
                              .peer_len = c->noise.remote.len, .reason = c->close_reason};
         if (c->pubsub_added) router_remove_peer(&n->router, c->handle);
         else node_trace(n, &event);
-        stream_release_all(n, c);
+        n->upper->on_teardown(n, c);
         yamux_free(&c->mux);
     }
     if (!c->closed_by_peer) n->env.close(n->env.ctx, c->conn_id);
@@ -179,7 +203,7 @@ static void conn_on_secured(node *n, conn *c) {
 static void conn_on_ready(node *n, conn *c) {
     free(c->negotiation);
     c->negotiation = NULL;
-    if (yamux_init(&c->mux, c->outbound, stream_on_yamux_event, c) != 0) {
+    if (yamux_init(&c->mux, c->outbound, n->upper->on_yamux_event, c) != 0) {
         conn_close(n, c, "out of memory");
         return;
     }
@@ -190,7 +214,7 @@ static void conn_on_ready(node *n, conn *c) {
         n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HANDSHAKE, c->handle, 0));
     if (n->callbacks.on_peer_connected != NULL)
         n->callbacks.on_peer_connected(n->callbacks.user, &c->noise.remote);
-    if (!c->closing) stream_on_conn_ready(n, c);
+    if (!c->closing) n->upper->on_ready(n, c);
 }
 
 /* Decrypted bytes: the muxer negotiation, then yamux frames. */

@@ -1,7 +1,9 @@
 /*
- * node: lifecycle, the runtime entry points and the public API of a peer.
- * The upgrade of each connection lives in connection.c, the protocols on
- * its streams in stream.c. See node.h.
+ * node: lifecycle, the runtime entry points and the public API of a peer,
+ * the top layer of the core (see node_internal.h). The upgrade of each
+ * connection lives in connection.c, the protocols on its streams in
+ * stream.c; node.c calls down into both and joins them (node->upper).
+ * See node.h.
  */
 #include <assert.h>
 #include <sodium.h>
@@ -9,39 +11,18 @@
 #include <string.h>
 
 #include "wire/multiaddr.h"
-#include "node_internal.h"
+#include "stream.h"
 #include "base/varint.h"
 
-/* ---- helpers shared with connection.c and stream.c -------------------- */
+/* ---- the connection table -------------------------------------------- */
 
-uint64_t node_now(const node *n) { return n->env.now_ns(n->env.ctx); }
-
-void node_trace(node *n, trace_event *event) {
-    if (n->env.trace == NULL) return;
-    event->time_ns = node_now(n);
-    n->env.trace(n->env.ctx, event);
-}
-
-int node_grow_conns(node *n) {
-    size_t cap = n->conn_cap ? n->conn_cap * 2 : 8;
-    conn **conns = realloc(n->conns, cap * sizeof *conns);
-    if (conns != NULL) n->conns = conns;
-    uint64_t *ids = realloc(n->conn_ids, cap * sizeof *ids);
-    if (ids != NULL) n->conn_ids = ids;
-    uint32_t *handles = realloc(n->conn_handles, cap * sizeof *handles);
-    if (handles != NULL) n->conn_handles = handles;
-    if (conns == NULL || ids == NULL || handles == NULL) return -1;
-    n->conn_cap = cap;
-    return 0;
-}
-
-conn *node_find_conn_by_handle(node *n, uint32_t handle) {
+static conn *node_find_conn_by_handle(node *n, uint32_t handle) {
     for (size_t i = 0; i < n->conn_count; i++)
         if (n->conn_handles[i] == handle && !n->conns[i]->closing) return n->conns[i];
     return NULL;
 }
 
-conn *node_find_conn_by_peer(node *n, const peer_id *peer) {
+static conn *node_find_conn_by_peer(node *n, const peer_id *peer) {
     for (size_t i = 0; i < n->conn_count; i++) {
         conn *c = n->conns[i];
         if (!c->closing && c->phase == CONN_READY && peer_id_equal(&c->noise.remote, peer)) return c;
@@ -56,7 +37,7 @@ static conn *node_find_conn_by_id(node *n, uint64_t conn_id) {
 }
 
 /* The protocols the stream responder accepts: the built-in ones first. */
-void node_rebuild_supported(node *n) {
+static void node_rebuild_supported(node *n) {
     size_t count = 0;
     n->supported[count++] = PING_PROTOCOL;
     n->supported[count++] = IDENTIFY_PROTOCOL;
@@ -229,6 +210,7 @@ node *node_create(const node_config *config) {
     peer_id_from_public_key(n->id.public_key, &n->self);
     n->env.random(n->env.ctx, n->noise_static, sizeof n->noise_static);
     n->next_handle = 1;
+    n->upper = &stream_layer;
     buf_init(&n->wire, NODE_PEER_BUFFER_MAX);
     buf_init(&n->plain, NODE_PEER_BUFFER_MAX);
     buf_init(&n->message, NODE_STREAM_MESSAGE_MAX + VARINT_MAX_BYTES);
@@ -271,26 +253,6 @@ int node_listen(node *n, const char *text) {
     n->listen_count++;
     n->record_stale = true;
     return 0;
-}
-
-size_t node_own_record(node *n, const uint8_t **record) {
-    if (n->record_stale) {
-        n->record_stale = false;
-        peer_record rec = {.id = n->self};
-        /* seq only has to grow across our records: the calendar where
-         * there is one (as go-libp2p does), else the clock. */
-        rec.seq = n->env.unix_time_ns != NULL ? n->env.unix_time_ns(n->env.ctx) : node_now(n);
-        for (size_t i = 0; i < n->listen_count && rec.addr_count < PEER_RECORD_ADDRS_MAX; i++) {
-            multiaddr ma;
-            if (multiaddr_parse(n->listen_addrs[i], &ma) != 0) continue;
-            ma.has_peer = false;
-            size_t len = multiaddr_encode(&ma, rec.addrs[rec.addr_count], PEER_RECORD_ADDR_BYTES_MAX);
-            if (len > 0) rec.addr_lens[rec.addr_count++] = len;
-        }
-        n->record_len = rec.addr_count > 0 ? peer_record_seal(&n->id, &rec, n->record, sizeof n->record) : 0;
-    }
-    *record = n->record;
-    return n->record_len;
 }
 
 int node_dial(node *n, const char *text) {

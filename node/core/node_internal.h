@@ -1,8 +1,23 @@
 /*
- * node_internal: the node's private structures, shared by node.c (lifecycle
- * and public API), connection.c (the upgrade of a connection: multistream,
- * Noise, multistream, yamux) and stream.c (the protocols on yamux streams).
- * Nothing outside node*.c, connection.c and stream.c includes this.
+ * node_internal: the node's private structures, shared by the three files
+ * of the core, which call each other in one direction only:
+ *
+ *   node.c        lifecycle, the runtime entry points, the public API (node.h)
+ *     |  calls down into both
+ *   stream.c      the protocols on a ready connection's yamux streams (stream.h)
+ *     |  calls down
+ *   connection.c  the upgrade of one connection: multistream, Noise,
+ *                 multistream, yamux (connection.h)
+ *
+ * connection.c reaches the streams above it only through the small
+ * interface conn_upper (connection.h), which node.c installs (stream.c's
+ * stream_layer), as env.h is the seam through which the node reaches its
+ * runtime.
+ * The structures stay together here because each layer reads its owner's
+ * fields (a stream its connection's yamux, a connection the node's scratch
+ * buffers); what one file may call of another is in that file's header.
+ * tests/check-cycles.sh keeps the calls one-way.
+ * Nothing outside node/core includes this.
  */
 #ifndef SWARMLAB_NODE_INTERNAL_H
 #define SWARMLAB_NODE_INTERNAL_H
@@ -118,6 +133,7 @@ struct node {
     buf plain;
     buf message; /* scratch: one length-prefixed message being sent */
     pubsub_router router;
+    const struct conn_upper *upper; /* the stream layer, which connection.c calls up through */
     node_protocol protocols[NODE_PROTOCOLS_MAX];
     size_t protocol_count;
     const char *supported[NODE_PROTOCOLS_MAX + 2 + ROUTER_PROTOCOLS_MAX]; /* for the stream responder */
@@ -131,41 +147,13 @@ struct node {
     bool record_stale;
 };
 
-/* node.c */
-void node_trace(node *n, trace_event *event);
-uint64_t node_now(const node *n);
-conn *node_find_conn_by_handle(node *n, uint32_t handle);
-/* Doubles the connection table; 0 or -1. */
-int node_grow_conns(node *n);
-conn *node_find_conn_by_peer(node *n, const peer_id *peer);
-void node_rebuild_supported(node *n);
+/* Two accessors of the environment that every layer uses. */
+static inline uint64_t node_now(const node *n) { return n->env.now_ns(n->env.ctx); }
 
-/* connection.c */
-conn *conn_create(node *n, uint64_t conn_id, bool outbound);
-void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len);
-/* Flushes yamux output through Noise to the runtime. */
-void conn_flush(node *n, conn *c);
-/* Our signed peer record (sealed now if the addresses changed); its length,
- * 0 when there is none (no listen address). */
-size_t node_own_record(node *n, const uint8_t **record);
-/* The remote end's IPv4 address as the runtime reports it, 0 if unknown. */
-uint32_t conn_remote_ip4(node *n, conn *c);
-/* Marks c for teardown at the end of the current entry point. */
-void conn_close(node *n, conn *c, const char *reason);
-void conn_destroy(node *n, conn *c);
-
-/* stream.c */
-void stream_on_yamux_event(void *user, const yamux_event *event);
-/* Called once the connection is READY: opens identify and pubsub streams. */
-void stream_on_conn_ready(node *n, conn *c);
-/* Opens an outbound stream negotiating protocol; NULL on failure. */
-node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kind, int custom_index);
-node_stream *stream_find(conn *c, uint32_t id);
-/* Sends one length-prefixed message (queued until negotiation is done). */
-int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len);
-int stream_send_raw(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len);
-void stream_release_all(node *n, conn *c);
-void stream_ping_timeout(node *n, conn *c, uint32_t stream_id);
-void peer_info_free(peer_info *info);
+static inline void node_trace(node *n, trace_event *event) {
+    if (n->env.trace == NULL) return;
+    event->time_ns = node_now(n);
+    n->env.trace(n->env.ctx, event);
+}
 
 #endif

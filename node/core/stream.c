@@ -17,7 +17,7 @@
 
 #include "wire/identify_pb.h"
 #include "wire/multiaddr.h"
-#include "node_internal.h"
+#include "stream.h"
 #include "base/varint.h"
 
 /* ---- the stream table ------------------------------------------------- */
@@ -88,7 +88,7 @@ static void stream_remove(node *n, conn *c, node_stream *s, bool notify) {
     free(s);
 }
 
-void stream_release_all(node *n, conn *c) {
+static void stream_release_all(node *n, conn *c) {
     while (c->stream_count > 0) stream_remove(n, c, c->streams[c->stream_count - 1], true);
 }
 
@@ -154,20 +154,35 @@ node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kin
 
 /* ---- identify --------------------------------------------------------- */
 
-void peer_info_free(peer_info *info) {
-    free(info->record);
-    info->record = NULL;
-    free(info->agent);
-    for (size_t i = 0; i < info->protocol_count; i++) free(info->protocols[i]);
-    memset(info, 0, sizeof *info);
-}
-
 static char *text_copy(identify_bytes view) {
     char *text = malloc(view.len + 1);
     if (text == NULL) return NULL;
     memcpy(text, view.data, view.len);
     text[view.len] = '\0';
     return text;
+}
+
+/* Our signed peer record, sealed again when the listen addresses changed
+ * (node_listen marks it stale); its length, 0 when there is none (no
+ * listen address). */
+static size_t node_own_record(node *n, const uint8_t **record) {
+    if (n->record_stale) {
+        n->record_stale = false;
+        peer_record rec = {.id = n->self};
+        /* seq only has to grow across our records: the calendar where
+         * there is one (as go-libp2p does), else the clock. */
+        rec.seq = n->env.unix_time_ns != NULL ? n->env.unix_time_ns(n->env.ctx) : node_now(n);
+        for (size_t i = 0; i < n->listen_count && rec.addr_count < PEER_RECORD_ADDRS_MAX; i++) {
+            multiaddr ma;
+            if (multiaddr_parse(n->listen_addrs[i], &ma) != 0) continue;
+            ma.has_peer = false;
+            size_t len = multiaddr_encode(&ma, rec.addrs[rec.addr_count], PEER_RECORD_ADDR_BYTES_MAX);
+            if (len > 0) rec.addr_lens[rec.addr_count++] = len;
+        }
+        n->record_len = rec.addr_count > 0 ? peer_record_seal(&n->id, &rec, n->record, sizeof n->record) : 0;
+    }
+    *record = n->record;
+    return n->record_len;
 }
 
 /* The accepting side of /ipfs/id/1.0.0 sends one Identify and closes. */
@@ -423,7 +438,7 @@ static void stream_on_opened(node *n, conn *c, uint32_t id) {
     mss_init_responder(s->negotiation, n->supported, n->supported_count);
 }
 
-void stream_on_yamux_event(void *user, const yamux_event *event) {
+static void stream_on_yamux_event(void *user, const yamux_event *event) {
     conn *c = user;
     node *n = c->owner;
     if (c->closing) return;
@@ -453,7 +468,8 @@ void stream_on_yamux_event(void *user, const yamux_event *event) {
     }
 }
 
-void stream_on_conn_ready(node *n, conn *c) {
+/* The connection is READY: open identify and pubsub streams. */
+static void stream_on_conn_ready(node *n, conn *c) {
     /* Identify the peer, and offer it our pubsub stream. */
     if (stream_open(n, c, IDENTIFY_PROTOCOL, STREAM_IDENTIFY, -1) == NULL) {
         conn_close(n, c, "cannot open identify stream");
@@ -472,3 +488,6 @@ void stream_on_conn_ready(node *n, conn *c) {
         c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0], c->outbound,
                                           conn_remote_ip4(n, c)) == 0;
 }
+
+const conn_upper stream_layer = {.on_yamux_event = stream_on_yamux_event, .on_ready = stream_on_conn_ready,
+                                 .on_teardown = stream_release_all};

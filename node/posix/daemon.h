@@ -1,12 +1,23 @@
 /*
- * daemon: the state of swarmlab-node and the interfaces between its files.
+ * daemon: the state of swarmlab-node, shared by its files, and the two
+ * files that call none of the others (options, key). swarmlab-node is an
+ * application on the node runtime (runtime.h), which knows nothing of it.
+ * Its files call each other in one direction only, each through its header:
  *
  *   main.c             startup, node callbacks, signals, standard input, shutdown
- *   daemon_options.c   the command line
- *   daemon_key.c       the identity file (--key)
- *   daemon_commands.c  the commands (sub, pub, ping, msg ...) and their replies
- *   daemon_control.c   the Unix control socket (--control) and its clients
- *   daemon_output.c    text and JSON output: escaping, events
+ *     |
+ *   daemon_commands.c  the commands (sub, pub, ping, msg ...)  daemon_commands.h
+ *     |
+ *   daemon_output.c    text and JSON replies and events        daemon_output.h
+ *     |
+ *   daemon_control.c   the Unix control socket (--control)     daemon_control.h
+ *                      and its clients
+ *   daemon_options.c   the command line                         (here)
+ *   daemon_key.c       the identity file (--key)                (here)
+ *
+ * The control socket hands the bytes its clients send up through a
+ * daemon_input_fn that main.c gives it (the commands' line splitter), as
+ * standard input's go. tests/check-cycles.sh keeps the calls one-way.
  *
  * Commands arrive as lines from standard input (replies in plain text on
  * standard output) or from control-socket clients (one JSON object per
@@ -83,6 +94,13 @@ typedef struct daemon_lines {
     bool discarding; /* inside a line that was too long */
 } daemon_lines;
 
+typedef struct daemon_state daemon_state;
+
+/* Takes the bytes a reader got (standard input, a control client): lines
+ * holds the reader's partial line, and to is who hears the replies. */
+typedef void (*daemon_input_fn)(daemon_state *d, daemon_lines *lines, daemon_requester to, const char *bytes,
+                                size_t len);
+
 typedef struct daemon_client {
     int fd; /* -1: free */
     uint32_t generation;
@@ -107,7 +125,7 @@ typedef struct daemon_peer {
     uint32_t connections; /* ready connections; two may overlap briefly */
 } daemon_peer;
 
-typedef struct daemon_state {
+struct daemon_state {
     daemon_options options;
     runtime *rt;
     node *node;
@@ -116,13 +134,14 @@ typedef struct daemon_state {
     bool stdin_watched;
     daemon_lines stdin_lines;
     int control_fd; /* -1 without --control */
+    daemon_input_fn control_input; /* what the clients' bytes go to */
     daemon_client clients[DAEMON_CONTROL_CLIENTS_MAX];
     uint32_t client_generation;
     daemon_peer peers[NODE_CONNECTIONS_MAX];
     size_t peer_count;
     daemon_pending pending[DAEMON_PENDING_MAX];
     buf out; /* scratch for one output line */
-} daemon_state;
+};
 
 /* daemon_options.c: 0, or -1 with err filled. */
 int daemon_options_parse(int argc, char **argv, daemon_options *out, char *err, size_t cap);
@@ -131,39 +150,5 @@ void daemon_usage(FILE *out);
 /* daemon_key.c: reads the identity seed from path, or creates the file
  * (mode 0600) with a fresh key. 0, or -1 with err filled. */
 int daemon_key_load(const char *path, uint8_t seed[IDENTITY_SEED_BYTES], char *err, size_t cap);
-
-/* daemon_control.c */
-int daemon_control_open(daemon_state *d, const char *path, char *err, size_t cap);
-void daemon_control_close(daemon_state *d);
-/* Sends one line (without newline) to a client; a client that cannot take
- * it is dropped. */
-void daemon_control_send(daemon_state *d, size_t client, uint32_t generation, const char *line,
-                         size_t len);
-/* Sends what every client's queue holds (the end of each loop turn). */
-void daemon_control_flush_all(daemon_state *d);
-/* daemon_output.c: the runtime's turn end: flushes standard output and the
- * control clients' queues. */
-void daemon_turn_end(void *user);
-void daemon_control_watch(daemon_state *d, size_t client, uint32_t generation);
-
-/* daemon_commands.c */
-void daemon_command(daemon_state *d, daemon_requester to, char *line);
-/* Feeds bytes to a line splitter and runs every complete line. */
-void daemon_lines_feed(daemon_state *d, daemon_lines *lines, daemon_requester to, const char *bytes,
-                       size_t len);
-void daemon_on_ping(daemon_state *d, const peer_id *peer, bool ok, uint64_t rtt_ns);
-/* Registers the chat protocol; 0 or -1. */
-int daemon_chat_register(daemon_state *d);
-/* Keepalive pings and expiry of unanswered requests. */
-void daemon_tick(daemon_state *d);
-
-/* daemon_output.c */
-void daemon_reply_send(daemon_state *d, daemon_requester to, const daemon_reply *reply);
-void daemon_reply_error(daemon_state *d, daemon_requester to, const char *error);
-/* An event: printed on standard output, pushed to watching clients.
- * kind is "message", "chat", "connected" or "disconnected". */
-void daemon_event(daemon_state *d, const char *kind, const char *topic, const peer_id *peer,
-                  const uint8_t *data, size_t len);
-void daemon_peer_text(const peer_id *id, char out[PEER_ID_TEXT_MAX]);
 
 #endif

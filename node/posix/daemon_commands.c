@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "daemon_commands.h"
+#include "daemon_control.h"
+#include "daemon_output.h"
 #include "wire/multiaddr.h"
 
 #define COMMAND_SPACES " \t"

@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "daemon_control.h"
 
 #define CONTROL_BACKLOG 16
 #define CONTROL_MODE 0600
@@ -92,7 +92,7 @@ static void control_on_client(void *user, int fd, uint32_t events) {
         return;
     }
     daemon_requester to = {.channel = DAEMON_TO_CONTROL, .client = i, .generation = c->generation};
-    daemon_lines_feed(d, &c->lines, to, bytes, (size_t)n);
+    d->control_input(d, &c->lines, to, bytes, (size_t)n);
 }
 
 static void control_on_accept(void *user, int fd, uint32_t events) {
@@ -134,9 +134,10 @@ static int control_clear_path(const char *path, const struct sockaddr_un *sa, ch
     return 0;
 }
 
-int daemon_control_open(daemon_state *d, const char *path, char *err, size_t cap) {
+int daemon_control_open(daemon_state *d, const char *path, daemon_input_fn on_input, char *err, size_t cap) {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    assert(strlen(path) < sizeof sa.sun_path);
+    assert(strlen(path) < sizeof sa.sun_path && on_input != NULL);
+    d->control_input = on_input;
     memcpy(sa.sun_path, path, strlen(path) + 1);
     if (control_clear_path(path, &sa, err, cap) != 0) return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

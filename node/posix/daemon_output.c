@@ -14,7 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "daemon_control.h"
+#include "daemon_output.h"
 
 #define OUTPUT_FORMAT_MAX 256 /* one formatted piece: a peer id and a number */
 

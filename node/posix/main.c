@@ -6,7 +6,9 @@
  * callbacks to output, and shuts it down cleanly on quit, SIGINT, SIGTERM
  * or SIGHUP: the node closes its connections, the trace is flushed and the
  * control socket removed. The commands live in daemon_commands.c, the
- * output in daemon_output.c; docs/node.md is the user's guide.
+ * output in daemon_output.c; this file hands them the lines of standard
+ * input and of the control clients (daemon.h shows the order of the
+ * daemon's files). docs/node.md is the user's guide.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +21,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "daemon_commands.h"
+#include "daemon_control.h"
+#include "daemon_output.h"
 #include "wire/multiaddr.h"
 #include "trace_json.h"
 
@@ -215,7 +219,8 @@ static int start(daemon_state *d, char *err, size_t cap) {
     int rc = start_node(d, err, cap);
     if (rc != 0) return rc;
     if (start_listening(d, err, cap) != 0) return DAEMON_EXIT_FAILURE;
-    if (d->options.control_path != NULL && daemon_control_open(d, d->options.control_path, err, cap) != 0)
+    if (d->options.control_path != NULL &&
+        daemon_control_open(d, d->options.control_path, daemon_lines_feed, err, cap) != 0)
         return DAEMON_EXIT_FAILURE;
     if (start_signals(d) != 0) {
         snprintf(err, cap, "cannot set up signals: %s", strerror(errno));

@@ -13,6 +13,8 @@
  *
  * The application (the daemon) adds its own descriptors to the same loop
  * with runtime_watch_fd: standard input, the control socket, its clients.
+ * The runtime is the node's, not the daemon's: it includes nothing of
+ * daemon*.h, and the daemon (main.c, daemon*.c) is one application on it.
  */
 #ifndef SWARMLAB_RUNTIME_H
 #define SWARMLAB_RUNTIME_H

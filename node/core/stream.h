@@ -1,0 +1,26 @@
+/*
+ * stream: the protocols on a ready connection's yamux streams (ping,
+ * identify, pubsub, the application's), the middle layer of the core (see
+ * node_internal.h). It calls down into connection.h to write and to close;
+ * the connection calls up into it only through stream_layer, which node.c
+ * installs. node.c calls the functions below.
+ */
+#ifndef SWARMLAB_STREAM_H
+#define SWARMLAB_STREAM_H
+
+#include "connection.h"
+
+/* What a connection calls once it is ready, for its stream events, and when
+ * it goes: node.c sets node->upper to it. */
+extern const conn_upper stream_layer;
+
+/* Opens an outbound stream negotiating protocol; NULL on failure. */
+node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kind, int custom_index);
+node_stream *stream_find(conn *c, uint32_t id);
+/* Sends one length-prefixed message (queued until negotiation is done). */
+int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len);
+int stream_send_raw(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len);
+/* The ping timer of stream_id fired: a ping still unanswered resets its stream. */
+void stream_ping_timeout(node *n, conn *c, uint32_t stream_id);
+
+#endif
