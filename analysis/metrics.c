@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "crypto/identity.h"
+#include "csv.h"
 
 #define METRICS_MESSAGES_MAX (1u << 22)   /* tracked messages; more are counted only */
 #define METRICS_TOPICS_MAX 256            /* distinct topics of joins and publishes */
@@ -1124,57 +1126,26 @@ void metrics_get_summary(const metrics *m, metrics_summary *out) {
 
 /* ---- outputs ---------------------------------------------------------- */
 
-/* The shortest of %.15g..%.17g that reads back as the same double, so that
- * `swarmlab compare` sees exactly the value computed here. */
+/* The shortest of %.15g..%.17g that reads back as the same double
+ * (base/json.h), so that `swarmlab compare` sees exactly the value
+ * computed here; null when not finite, which no metric is defined to be. */
 static void metrics_put_double(FILE *out, double value) {
-    if (!isfinite(value)) {
-        fputs("null", out); /* no metric is defined to be infinite; never written in practice */
-        return;
-    }
-    char text[32];
-    for (int precision = 15; precision <= 17; precision++) {
-        snprintf(text, sizeof text, "%.*g", precision, value);
-        if (strtod(text, NULL) == value) break;
-    }
+    char text[JSON_REAL_TEXT_MAX];
+    json_real_text(value, text);
     fputs(text, out);
 }
 
+/* A JSON string (base/json.h's escaping), or null. */
 static void metrics_put_json_string(FILE *out, const char *text) {
     if (text == NULL) {
         fputs("null", out);
         return;
     }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\') fprintf(out, "\\%c", *p);
-        else if (*p < 0x20) fprintf(out, "\\u%04x", *p);
-        else fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-/* A CSV field, quoted when it holds a separator, a quote or a line break. */
-static void metrics_put_csv_string(FILE *out, const char *text) {
-    if (text == NULL) return;
-    if (strpbrk(text, ",\"\r\n") == NULL) {
-        fputs(text, out);
-        return;
-    }
-    fputc('"', out);
-    for (const char *p = text; *p != '\0'; p++) {
-        if (*p == '"') fputc('"', out);
-        fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-static int metrics_close_file(FILE *out) {
-    bool failed = ferror(out) != 0;
-    int saved = errno;
-    if (fclose(out) != 0) return -1;
-    if (!failed) return 0;
-    errno = saved != 0 ? saved : EIO;
-    return -1;
+    buf b;
+    buf_init(&b, SIZE_MAX);
+    if (json_put_text(&b, text) == 0) fwrite(b.data, 1, b.len, out);
+    else fputs("null", out); /* out of memory */
+    buf_free(&b);
 }
 
 static void metrics_json_key(FILE *out, int indent, const char *key) {
@@ -1357,28 +1328,28 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     metrics_json_settings(out, m);
     metrics_json_double(out, 2, "wall_seconds", info->wall_seconds, ",\n");
     metrics_json_u64(out, 2, "events_processed", info->events_processed, "\n}\n");
-    return metrics_close_file(out);
+    return csv_close(out);
 }
 
 static void metrics_csv_latency(FILE *out, const metrics_message *msg, unsigned percent) {
     fputc(',', out);
     if (msg->latency_count > 0)
-        metrics_put_double(out, metrics_us_to_ms(metrics_percentile(msg->latencies_us, msg->latency_count, percent)));
+        csv_put_real(out, metrics_us_to_ms(metrics_percentile(msg->latencies_us, msg->latency_count, percent)));
 }
 
 static void metrics_csv_message(FILE *out, const metrics *m, const metrics_message *msg) {
     for (uint32_t k = 0; k < msg->id_len; k++) fprintf(out, "%02x", msg->id[k]);
     fputc(',', out);
-    metrics_put_csv_string(out, msg->topic == METRICS_TOPIC_NONE ? NULL : m->topics[msg->topic]);
+    csv_put_text(out, msg->topic == METRICS_TOPIC_NONE ? NULL : m->topics[msg->topic]);
     fprintf(out, ",%" PRIu32 ",", msg->publisher);
-    metrics_put_double(out, msg->publish_ns / METRICS_NS_PER_S);
+    csv_put_real(out, msg->publish_ns / METRICS_NS_PER_S);
     fprintf(out, ",%" PRIu64 ",", msg->size_bytes);
     if (msg->in_ratio) fprintf(out, "%" PRIu64 ",%" PRIu64, msg->eligible, msg->delivered);
     else fputc(',', out); /* eligibility is undefined for a window cut by the run's end */
     metrics_csv_latency(out, msg, 50);
     metrics_csv_latency(out, msg, 99);
     fputc(',', out);
-    if (msg->latency_count > 0) metrics_put_double(out, msg->latency_ns_max / 1e6);
+    if (msg->latency_count > 0) csv_put_real(out, msg->latency_ns_max / 1e6);
     fprintf(out, ",%" PRIu64 ",%d\n", msg->duplicates, msg->in_ratio ? 1 : 0);
 }
 
@@ -1391,13 +1362,13 @@ int metrics_write_messages_csv(const metrics *m, const char *path) {
           "latency_ms_p50,latency_ms_p99,latency_ms_max,duplicates,in_ratio\n",
           out);
     for (uint32_t i = 0; i < m->message_count; i++) metrics_csv_message(out, m, &m->messages[i]);
-    return metrics_close_file(out);
+    return csv_close(out);
 }
 
 /* A cell, empty when there is no value. */
 static void metrics_csv_double(FILE *out, bool present, double value) {
     fputc(',', out);
-    if (present) metrics_put_double(out, value);
+    if (present) csv_put_real(out, value);
 }
 
 /* The columns of mesh, control and scores. */
@@ -1421,15 +1392,15 @@ static void metrics_csv_sample_attack(FILE *out, const metrics *m, const metrics
 
 static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
     const metrics_sample *s = &m->samples[row];
-    metrics_put_double(out, metrics_row_end_ns(m, row) / METRICS_NS_PER_S);
+    csv_put_real(out, metrics_row_end_ns(m, row) / METRICS_NS_PER_S);
     fprintf(out, ",%" PRIu32 ",%" PRIu64 ",", s->online_nodes, s->connections);
-    metrics_put_double(out, s->mesh_degree_mean);
+    csv_put_real(out, s->mesh_degree_mean);
     fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", s->deliveries, s->duplicates, s->bytes_sent);
-    if (s->eligible > 0) metrics_put_double(out, (double)s->delivered / (double)s->eligible);
+    if (s->eligible > 0) csv_put_real(out, (double)s->delivered / (double)s->eligible);
     fputc(',', out);
-    if (s->has_latency) metrics_put_double(out, s->latency_ms_p50);
+    if (s->has_latency) csv_put_real(out, s->latency_ms_p50);
     fputc(',', out);
-    if (s->has_latency) metrics_put_double(out, s->latency_ms_p99);
+    if (s->has_latency) csv_put_real(out, s->latency_ms_p99);
     metrics_csv_sample_gossip(out, s);
     metrics_csv_sample_attack(out, m, s);
     fputc('\n', out);
@@ -1446,7 +1417,7 @@ int metrics_write_timeseries_csv(const metrics *m, const char *path) {
           "score_p10,score_p50,score_p90,score_min,attacker_mesh_share\n",
           out);
     for (uint32_t row = 0; row < m->sample_count; row++) metrics_csv_sample(out, m, row);
-    return metrics_close_file(out);
+    return csv_close(out);
 }
 
 int metrics_write_latencies(const metrics *m, const char *path) {
@@ -1458,5 +1429,5 @@ int metrics_write_latencies(const metrics *m, const char *path) {
         uint32_t us = m->latencies_sorted[i];
         fprintf(out, "%" PRIu32 ".%03" PRIu32 "\n", us / 1000, us % 1000); /* exact ms */
     }
-    return metrics_close_file(out);
+    return csv_close(out);
 }

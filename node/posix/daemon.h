@@ -122,6 +122,7 @@ typedef struct daemon_state {
     size_t peer_count;
     daemon_pending pending[DAEMON_PENDING_MAX];
     buf out; /* scratch for one output line */
+    buf trace_line; /* scratch for one trace line */
 } daemon_state;
 
 /* daemon_options.c: 0, or -1 with err filled. */

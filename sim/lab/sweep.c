@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csv.h"
+#include "gnuplot.h"
 #include "json_read.h"
 #include "scenario/scenario.h"
 
@@ -44,7 +46,7 @@
 #define SWEEP_COMMAND_MAX 8192         /* a run's command, shell-quoted */
 #define SWEEP_TIMEOUT_DEFAULT_S 3600   /* a run that takes longer is killed */
 #define SWEEP_TIMEOUT_MAX_S 604800     /* a week */
-#define SWEEP_PLOT_TIMEOUT_S 120       /* gnuplot draws two small files */
+#define SWEEP_PLOT_TIMEOUT_S 120u      /* gnuplot draws two small files */
 #define SWEEP_POLL_NS 20000000L        /* 20 ms between looks at the children */
 #define SWEEP_JSON_BYTES_MAX (1 << 20) /* metrics.json is a few KiB */
 #define SWEEP_DIGEST_MAX 129 /* 64 bytes in hex and '\0' */
@@ -59,6 +61,7 @@
 #define SWEEP_PLOT_DATA "sweep-plot.dat"
 #define SWEEP_PLOT_LOG "plots.log"
 #define SWEEP_PLOT_SIZE "1000,600"
+#define SWEEP_DIGITS 9 /* significant digits of the numbers in sweep.csv and runs.csv */
 
 /* The metrics a sweep aggregates: a column name and where metrics.json has it. */
 typedef struct sweep_metric {
@@ -563,17 +566,16 @@ static void sweep_sleep(void) {
 }
 
 /* Starts argv (argv[0] a path, or a name looked up on PATH) with its
- * output in log_path (appended to, or replacing it) and, if cwd is not NULL, in that folder. The pid, or
- * -1 when the log cannot be opened or fork fails. */
-static pid_t sweep_spawn(char *const argv[], const char *log_path, bool log_append, const char *cwd) {
-    int fd = open(log_path, O_WRONLY | O_CREAT | O_CLOEXEC | (log_append ? O_APPEND : O_TRUNC), 0644);
+ * output in log_path, which it replaces. The pid, or -1 when the log
+ * cannot be opened or fork fails. */
+static pid_t sweep_spawn(char *const argv[], const char *log_path) {
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_TRUNC, 0644);
     if (fd < 0) return -1;
     fflush(NULL); /* nothing buffered is written twice */
     pid_t pid = fork();
     if (pid == 0) {
         /* Only async-signal-safe calls until exec. */
         if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(SWEEP_EXIT_EXEC_FAILED);
-        if (cwd != NULL && chdir(cwd) != 0) _exit(SWEEP_EXIT_EXEC_FAILED);
         execvp(argv[0], argv);
         _exit(SWEEP_EXIT_EXEC_FAILED);
     }
@@ -592,23 +594,6 @@ static bool sweep_reaped(pid_t pid, int *status) {
         return true;
     }
     return false;
-}
-
-/* Waits for pid, killing it after timeout_s; its wait status, or a
- * SWEEP_STATUS_. Every pass sleeps, so the loop ends by the deadline. */
-static int sweep_wait(pid_t pid, double timeout_s) {
-    double deadline = sweep_now_s() + timeout_s;
-    int status = 0;
-    while (!sweep_reaped(pid, &status)) {
-        if (sweep_now_s() > deadline) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            return SWEEP_STATUS_TIMEOUT;
-        }
-        sweep_sleep();
-    }
-    return status;
 }
 
 /* ---- running the sweep ------------------------------------------------ */
@@ -683,7 +668,7 @@ static void sweep_start(sweep *w, sweep_pool *pool) {
     snprintf(metrics_path, sizeof metrics_path, "%s/metrics.json", a.out);
     pid_t pid = -1;
     if (run_make_dir(a.out) == 0 && (unlink(metrics_path) == 0 || errno == ENOENT))
-        pid = sweep_spawn(a.argv, log_path, false, NULL);
+        pid = sweep_spawn(a.argv, log_path);
     if (pid < 0) {
         r->state = SWEEP_NOT_STARTED;
         r->detail = errno;
@@ -764,24 +749,10 @@ static void sweep_aggregate(sweep *w) {
 
 /* ---- the CSV files ---------------------------------------------------- */
 
-/* A CSV cell: quoted when it holds a comma, a quote or a line break. */
-static void sweep_csv_text(FILE *out, const char *text) {
-    if (strpbrk(text, ",\"\r\n") == NULL) {
-        fputs(text, out);
-        return;
-    }
-    fputc('"', out);
-    for (const char *c = text; *c != '\0'; c++) {
-        if (*c == '"') fputc('"', out);
-        fputc(*c, out);
-    }
-    fputc('"', out);
-}
-
-/* A number cell; empty when there is none. */
+/* A number cell after its comma; empty when there is none. */
 static void sweep_csv_number(FILE *out, double value) {
     fputc(',', out);
-    if (isfinite(value)) fprintf(out, "%.9g", value);
+    csv_put_real_digits(out, value, SWEEP_DIGITS);
 }
 
 static void sweep_csv_params(FILE *out, const sweep *w, size_t combination, bool header) {
@@ -790,7 +761,7 @@ static void sweep_csv_params(FILE *out, const sweep *w, size_t combination, bool
     for (size_t k = 0; k < w->grid.param_count; k++) {
         if (k > 0) fputc(',', out);
         const sweep_param *p = &w->grid.params[k];
-        sweep_csv_text(out, header ? p->key : p->values[index[k]]);
+        csv_put_text(out, header ? p->key : p->values[index[k]]);
     }
 }
 
@@ -828,11 +799,11 @@ static int sweep_write_runs_csv(const sweep *w) {
         sweep_status_text(r, status, sizeof status);
         sweep_csv_params(out, w, r->combination, false);
         fprintf(out, ",%llu,", (unsigned long long)r->seed);
-        sweep_csv_text(out, status);
+        csv_put_text(out, status);
         fprintf(out, ",%s", r->state == SWEEP_OK ? r->digest : "");
         for (size_t m = 0; m < SWEEP_METRICS; m++) sweep_csv_number(out, r->state == SWEEP_OK ? r->metrics[m] : NAN);
         fputc(',', out);
-        sweep_csv_text(out, command);
+        csv_put_text(out, command);
         fputc('\n', out);
     }
     return sweep_csv_close(out, "runs.csv");
@@ -882,16 +853,6 @@ static bool sweep_x_axis(const sweep_param *p, size_t order[SWEEP_VALUES_MAX], d
             order[j - 1] = t;
         }
     return true;
-}
-
-/* A gnuplot single-quoted string: '' is a quote, nothing else is special. */
-static void sweep_gp_quoted(FILE *out, const char *text) {
-    fputc('\'', out);
-    for (const char *c = text; *c != '\0'; c++) {
-        if (*c == '\'') fputc('\'', out);
-        fputc(*c, out);
-    }
-    fputc('\'', out);
 }
 
 /* The series: one per combination of the parameters after the first,
@@ -955,10 +916,10 @@ static void sweep_put_plot(FILE *out, const sweep *w, size_t m, bool numeric, bo
     }
     fprintf(out, "set output '%s.%s'\nset grid\n", sweep_metrics[m].name, svg ? "svg" : "png");
     fputs("set title ", out);
-    sweep_gp_quoted(out, sweep_metrics[m].title);
+    gnuplot_put_quoted(out, sweep_metrics[m].title);
     fputs(" . ' against ' . sweep_key . ' (mean and 95% confidence interval, ' . sweep_runs . ')'\n", out);
     fputs("set xlabel sweep_key\nset ylabel ", out);
-    sweep_gp_quoted(out, sweep_metrics[m].title);
+    gnuplot_put_quoted(out, sweep_metrics[m].title);
     fputc('\n', out);
     if (numeric) fputs("set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n", out);
     else fprintf(out, "set xrange [-0.5:%zu.5]\nset offsets 0, 0, graph 0.05, graph 0.05\n", first->value_count - 1);
@@ -969,7 +930,7 @@ static void sweep_put_plot(FILE *out, const sweep *w, size_t m, bool numeric, bo
         sweep_series_title(w, s, title, sizeof title);
         fprintf(out, "%s'%s' index %zu using 1:%zu:%zu:xtic(2) with yerrorlines lw 2 pt 7 title ",
                 s > 0 ? ", \\\n     " : "", SWEEP_PLOT_DATA, s, 3 + 2 * m, 4 + 2 * m);
-        sweep_gp_quoted(out, title);
+        gnuplot_put_quoted(out, title);
     }
     fputs("\nset output\n", out);
 }
@@ -981,7 +942,7 @@ static int sweep_write_plot_script(const sweep *w, size_t m, bool numeric) {
     if (out == NULL) return -1;
     fprintf(out, "# %s: written by swarmlab sweep. Redraw with: gnuplot %s (in this folder)\n", name, name);
     fputs("sweep_key = ", out);
-    sweep_gp_quoted(out, w->grid.params[0].key);
+    gnuplot_put_quoted(out, w->grid.params[0].key);
     fprintf(out, "\nsweep_runs = '%zu seeds per point'\n", w->seed_count);
     sweep_put_plot(out, w, m, numeric, false);
     sweep_put_plot(out, w, m, numeric, true);
@@ -1004,13 +965,10 @@ static int sweep_plot(const sweep *w, char *err, size_t err_cap) {
         if (sweep_write_plot_script(w, m, numeric) != 0) return snprintf(err, err_cap, "cannot write a script"), -1;
         char script[64];
         snprintf(script, sizeof script, "%s.gp", sweep_metrics[m].name);
-        char *argv[] = {"gnuplot", script, NULL};
-        pid_t pid = sweep_spawn(argv, log_path, true, w->out);
-        int status = pid < 0 ? SWEEP_STATUS_LOST : sweep_wait(pid, SWEEP_PLOT_TIMEOUT_S);
-        if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == SWEEP_EXIT_EXEC_FAILED)
+        int status = gnuplot_run(w->out, script, log_path, SWEEP_PLOT_TIMEOUT_S);
+        if (status == GNUPLOT_NOT_FOUND)
             return snprintf(err, err_cap, "gnuplot not found on PATH (Debian: gnuplot-nox)"), -1;
-        if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            return snprintf(err, err_cap, "gnuplot failed on %s, see %s", script, log_path), -1;
+        if (status != 0) return snprintf(err, err_cap, "gnuplot failed on %s, see %s", script, log_path), -1;
         drawn++;
     }
     return drawn;
