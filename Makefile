@@ -82,10 +82,10 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# node/posix is the real-world runtime: it may call the OS, and sees node/ and analysis/.
+# node/posix is the real-world runtime: it may call the OS, and sees only node/.
 $(BUILD)/node/posix/%.o: node/posix/%.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Ianalysis -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Inode -c $< -o $@
 
 # node/ sees only its own headers: the core knows nothing of the world.
 $(BUILD)/node/%.o: node/%.c | deps
@@ -111,13 +111,13 @@ $(ANALYSIS_LIB): $(ANALYSIS_OBJ)
 $(SWARMLAB_BIN): $(BUILD)/sim/lab/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
 
-$(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB)
+$(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_OBJ) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
 
 # Tests of the daemon on real sockets: they start $(BUILD)/swarmlab-node.
-$(BUILD)/tests/posix_%: tests/posix/%.c $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB) | deps
+$(BUILD)/tests/posix_%: tests/posix/%.c $(POSIX_OBJ) $(NODE_LIB) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Ianalysis -Itests/support $< $(POSIX_OBJ) $(ANALYSIS_LIB) $(NODE_LIB) -o $@ $(LDFLAGS) -lcmocka $(WORLD_LIBS)
+	$(CC) $(ALL_CFLAGS) -Inode -Itests/support $< $(POSIX_OBJ) $(NODE_LIB) -o $@ $(LDFLAGS) -lcmocka $(WORLD_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(WORLD_LIBS)

@@ -21,19 +21,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "gnuplot.h"
 
 #define PLOT_PATH_MAX 4096
-#define PLOT_GNUPLOT "gnuplot"
 #define PLOT_LOG "plots.log"
 #define PLOT_SIZE "1000,600"
 #define PLOT_CDF_STEPS "2000"
@@ -218,17 +215,6 @@ typedef struct plot_options {
 
 /* ---- writing a script ------------------------------------------------- */
 
-/* A gnuplot single-quoted string: '' is a quote, nothing else is special;
- * control bytes become spaces so the script stays one command per line. */
-static void plot_put_quoted(FILE *out, const char *text) {
-    fputc('\'', out);
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
-        if (*p == '\'') fputs("''", out);
-        else fputc(*p < 0x20 ? ' ' : *p, out);
-    }
-    fputc('\'', out);
-}
-
 /* A shade per kind, so that overlapping windows of two kinds stay apart. */
 static const char *plot_window_colour(const char *kind) {
     if (strcmp(kind, "partition") == 0) return "#f4d6d6";
@@ -247,7 +233,7 @@ static void plot_put_windows(FILE *out, const plot_options *options) {
                 i + 1, w->from_s, w->until_s, plot_window_colour(w->kind));
         if (w->label[0] == '\0') continue;
         fprintf(out, "set label %zu ", i + 100);
-        plot_put_quoted(out, w->label);
+        gnuplot_put_quoted(out, w->label);
         fprintf(out, " at first %.9g, graph %.2f left front\n", w->from_s, 0.97 - 0.04 * (double)(i % 4));
     }
 }
@@ -278,61 +264,13 @@ static int plot_write_script(const char *path, const plot_spec *spec, const char
     fprintf(out, "# %s.gp: written by swarmlab. Redraw with: gnuplot %s.gp (in this folder)\n", spec->name,
             spec->name);
     fputs("run_title = ", out);
-    plot_put_quoted(out, title);
+    gnuplot_put_quoted(out, title);
     fprintf(out, "\nhas_data = %d\n", has_data ? 1 : 0);
     plot_put_output(out, spec, options, false);
     plot_put_output(out, spec, options, true);
     bool failed = ferror(out) != 0;
     if (fclose(out) != 0 || failed) return -1;
     return 0;
-}
-
-/* ---- running gnuplot -------------------------------------------------- */
-
-/* gnuplot on PATH, looked up here so that its absence gets a clear error
- * rather than a shell's "exit status 127". */
-static bool plot_gnuplot_found(void) {
-    const char *path = getenv("PATH");
-    if (path == NULL) return false;
-    char candidate[PLOT_PATH_MAX];
-    for (const char *dir = path;;) {
-        const char *end = strchr(dir, ':');
-        size_t len = end == NULL ? strlen(dir) : (size_t)(end - dir);
-        int n = len == 0 ? snprintf(candidate, sizeof candidate, "./%s", PLOT_GNUPLOT) /* empty: cwd */
-                         : snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, dir, PLOT_GNUPLOT);
-        if (n > 0 && (size_t)n < sizeof candidate && access(candidate, X_OK) == 0) return true;
-        if (end == NULL) return false;
-        dir = end + 1;
-    }
-}
-
-/* Runs `gnuplot -e "cd 'DIR'" SCRIPT` (SCRIPT relative to DIR) with its
- * output appended to the log; returns gnuplot's exit status, or -1 if it
- * could not be started. */
-static int plot_spawn(const char *dir, const char *script, const char *log_path) {
-    char cd[PLOT_PATH_MAX * 2 + 16];
-    size_t n = (size_t)snprintf(cd, sizeof cd, "cd '");
-    const char *p = dir;
-    for (; *p != '\0' && n + 3 < sizeof cd; p++) {
-        if (*p == '\'') cd[n++] = '\''; /* gnuplot's '' inside '...' */
-        cd[n++] = *p;
-    }
-    if (*p != '\0') return -1; /* the folder's name did not fit */
-    assert(n + 2 <= sizeof cd);
-    memcpy(cd + n, "'", 2);
-    posix_spawn_file_actions_t actions;
-    if (posix_spawn_file_actions_init(&actions) != 0) return -1;
-    int rc = posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    char *argv[] = {PLOT_GNUPLOT, "-e", cd, (char *)script, NULL};
-    pid_t pid;
-    if (rc == 0) rc = posix_spawnp(&pid, PLOT_GNUPLOT, &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return -1;
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 /* ---- plot_run --------------------------------------------------------- */
@@ -442,7 +380,7 @@ static int plot_one(const char *dir, const plot_spec *spec, const char *title, b
         snprintf(err, err_cap, "%s: %s", script, strerror(errno));
         return -1;
     }
-    int status = plot_spawn(dir, script_name, log_path);
+    int status = gnuplot_run(dir, script_name, log_path, 0);
     if (status == 0) return 0;
     if (status < 0) snprintf(err, err_cap, "%s: cannot run gnuplot", spec->name);
     else snprintf(err, err_cap, "gnuplot failed on %s (exit %d), see %s", script, status, log_path);
@@ -452,7 +390,7 @@ static int plot_one(const char *dir, const plot_spec *spec, const char *title, b
 static int plot_run_with(const char *dir, const char *title, const plot_options *options, char *err,
                          size_t err_cap) {
     plot_data data = {.has_latencies = false, .has_mesh = false, .has_scores = false, .has_control = false};
-    if (!plot_gnuplot_found()) {
+    if (!gnuplot_found()) {
         snprintf(err, err_cap, "gnuplot not found on PATH: install it (Debian: gnuplot-nox) to draw plots");
         return -1;
     }

@@ -7,18 +7,21 @@ failed=0
 skipped=0
 failures=""
 mode=unit
+# A structural check counts as one test: its one line is printed either way.
+check() {
+  name=$1; shift
+  if out=$("$@" 2>&1); then
+    passed=$((passed + 1)); echo "[       OK ] $out"
+  else
+    failed=$((failed + 1)); failures="$failures $name"; echo "[  FAILED  ] $out"
+  fi
+}
 # The seam, at link level: node/ calls no OS time, randomness or I/O.
-if out=$(sh tests/check-seam.sh "$BUILD/libswarmlab-node.a" 2>&1); then
-  passed=$((passed + 1)); echo "[       OK ] $out"
-else
-  failed=$((failed + 1)); failures="$failures check-seam"; echo "[  FAILED  ] $out"
-fi
+check check-seam sh tests/check-seam.sh "$BUILD/libswarmlab-node.a"
+# The layers between folders: each includes only itself and the layers below.
+check check-layers sh tests/check-layers.sh
 # The layers inside each folder: no two files call each other in a circle.
-if out=$(sh tests/check-cycles.sh "$BUILD" 2>&1); then
-  passed=$((passed + 1)); echo "[       OK ] $out"
-else
-  failed=$((failed + 1)); failures="$failures check-cycles"; echo "[  FAILED  ] $out"
-fi
+check check-cycles sh tests/check-cycles.sh "$BUILD"
 for bin in "$@"; do
   if [ "$bin" = "--" ]; then mode=replay; continue; fi
   name=$(basename "$bin")

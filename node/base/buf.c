@@ -63,6 +63,12 @@ void buf_consume(buf *b, size_t n) {
     b->len -= n;
 }
 
+void buf_truncate(buf *b, size_t len) {
+    assert(b != NULL);
+    assert(len <= b->len);
+    b->len = len;
+}
+
 void buf_clear(buf *b) {
     assert(b != NULL);
     b->len = 0;

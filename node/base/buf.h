@@ -29,6 +29,8 @@ int buf_append_byte(buf *b, uint8_t byte);
 uint8_t *buf_extend(buf *b, size_t len);
 /* Drops the first n bytes (n <= len). */
 void buf_consume(buf *b, size_t n);
+/* Drops the bytes past the first len (len <= b->len). */
+void buf_truncate(buf *b, size_t len);
 void buf_clear(buf *b);
 /* Frees the storage; the buf may be reused after buf_init. */
 void buf_free(buf *b);

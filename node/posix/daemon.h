@@ -141,6 +141,7 @@ struct daemon_state {
     size_t peer_count;
     daemon_pending pending[DAEMON_PENDING_MAX];
     buf out; /* scratch for one output line */
+    buf trace_line; /* scratch for one trace line */
 };
 
 /* daemon_options.c: 0, or -1 with err filled. */

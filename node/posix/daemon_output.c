@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "daemon_control.h"
 #include "daemon_output.h"
 
@@ -35,53 +36,9 @@ static void out_fmt(buf *b, const char *fmt, ...) {
     if (len > 0) out_bytes(b, text, (size_t)len < sizeof text ? (size_t)len : sizeof text - 1);
 }
 
-/* The length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_sequence(const uint8_t *s, size_t len) {
-    uint8_t c = s[0];
-    size_t n;
-    uint32_t min;
-    if (c < 0x80) return 1;
-    if ((c & 0xe0) == 0xc0) n = 2, min = 0x80;
-    else if ((c & 0xf0) == 0xe0) n = 3, min = 0x800;
-    else if ((c & 0xf8) == 0xf0) n = 4, min = 0x10000;
-    else return 0;
-    if (n > len) return 0;
-    uint32_t code = c & (0x7fu >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        code = (code << 6) | (s[i] & 0x3fu);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-    return n;
-}
-
-/* Runs of characters that need no escape go out in one append each. */
-static void out_json_string(buf *b, const uint8_t *s, size_t len) {
-    out_str(b, "\"");
-    size_t run = 0; /* the plain characters not yet appended start here */
-    for (size_t i = 0; i < len;) {
-        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\') { /* printable ASCII: the common case */
-            i++;
-            continue;
-        }
-        size_t n = utf8_sequence(s + i, len - i);
-        bool plain = n > 0 && s[i] != '"' && s[i] != '\\' && !(n == 1 && (s[i] < 0x20 || s[i] == 0x7f));
-        if (plain) {
-            i += n;
-            continue;
-        }
-        out_bytes(b, s + run, i - run);
-        if (n == 0) out_str(b, "\\ufffd");
-        else if (s[i] == '"' || s[i] == '\\') out_str(b, s[i] == '"' ? "\\\"" : "\\\\");
-        else out_fmt(b, "\\u%04x", s[i]);
-        i += n > 0 ? n : 1;
-        run = i;
-    }
-    out_bytes(b, s + run, len - run);
-    out_str(b, "\"");
-}
-
-static void out_json_text(buf *b, const char *s) { out_json_string(b, (const uint8_t *)s, strlen(s)); }
+/* JSON strings: base/json.h's escaping (invalid UTF-8 becomes U+FFFD). */
+static void out_json_string(buf *b, const uint8_t *s, size_t len) { (void)json_put_string(b, s, len); }
+static void out_json_text(buf *b, const char *s) { (void)json_put_text(b, s); }
 
 /* Text for a terminal: control characters (C0, DEL, C1) and invalid UTF-8
  * become '?'. */
@@ -92,7 +49,7 @@ static void out_safe_text(buf *b, const uint8_t *s, size_t len) {
             i++;
             continue;
         }
-        size_t n = utf8_sequence(s + i, len - i);
+        size_t n = utf8_sequence_len(s + i, len - i);
         bool control = n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
                        (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);
         if (!control) {

@@ -24,8 +24,8 @@
 #include "daemon_commands.h"
 #include "daemon_control.h"
 #include "daemon_output.h"
+#include "trace/trace_json.h"
 #include "wire/multiaddr.h"
-#include "trace_json.h"
 
 #define MAIN_ERROR_MAX 512
 #define MAIN_STDIN_READ_MAX 4096
@@ -35,7 +35,9 @@
 
 static void on_trace(void *user, const trace_event *event) {
     daemon_state *d = user;
-    if (d->trace != NULL) (void)trace_json_write(d->trace, event);
+    if (d->trace == NULL) return;
+    buf_clear(&d->trace_line);
+    if (trace_json_format(&d->trace_line, event) == 0) (void)fwrite(d->trace_line.data, 1, d->trace_line.len, d->trace);
 }
 
 static void on_message(void *user, const char *topic, const peer_id *from, const uint8_t *data, size_t len) {
@@ -250,6 +252,7 @@ static void stop(daemon_state *d) {
     runtime_destroy(d->rt);
     if (d->trace != NULL && fclose(d->trace) != 0) perror("swarmlab-node: trace");
     buf_free(&d->out);
+    buf_free(&d->trace_line);
 }
 
 int main(int argc, char **argv) {
@@ -259,6 +262,7 @@ int main(int argc, char **argv) {
     d->control_fd = d->signal_fd = d->tick_fd = -1;
     for (size_t i = 0; i < DAEMON_CONTROL_CLIENTS_MAX; i++) d->clients[i].fd = -1;
     buf_init(&d->out, DAEMON_OUTPUT_MAX);
+    buf_init(&d->trace_line, TRACE_JSON_LINE_MAX);
     if (daemon_options_parse(argc, argv, &d->options, err, sizeof err) != 0) {
         fprintf(stderr, "swarmlab-node: %s\n", err);
         daemon_usage(stderr);

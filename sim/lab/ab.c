@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gnuplot.h"
 #include "plot.h"
 #include "run.h"
 
@@ -144,16 +145,6 @@ static void ab_table(FILE *out, const ab_args *args, const run_result r[2]) {
     fprintf(out, "%-32s %14.14s %14.14s\n", "digest", r[0].digest, r[1].digest);
 }
 
-/* A gnuplot single-quoted string: '' stands for a quote. */
-static void ab_quoted(FILE *out, const char *text) {
-    fputc('\'', out);
-    for (const char *p = text; *p != '\0'; p++) {
-        if (*p == '\'') fputc('\'', out);
-        fputc(*p == '\n' ? ' ' : *p, out);
-    }
-    fputc('\'', out);
-}
-
 static void ab_shade(FILE *gp, const char dir[AB_DIR_MAX]) {
     plot_window windows[PLOT_WINDOWS_MAX];
     size_t count = 0;
@@ -174,7 +165,7 @@ static void ab_plot(FILE *gp, const char dir[AB_DIR_MAX], const char *name, cons
         fprintf(gp, "set terminal %s noenhanced\nset output ", terminals[t][0]);
         char path[AB_PATH_MAX];
         snprintf(path, sizeof path, "%s/%s.%s", dir, name, terminals[t][1]);
-        ab_quoted(gp, path);
+        gnuplot_put_quoted(gp, path);
         fprintf(gp, "\n%s\n", body);
     }
 }
@@ -198,9 +189,9 @@ static int ab_draw(const ab_args *a, const char dir[AB_DIR_MAX]) {
     FILE *gp = fopen(script, "w");
     if (gp == NULL) return -1;
     fputs("set grid\nA = ", gp);
-    ab_quoted(gp, a->label[0]);
+    gnuplot_put_quoted(gp, a->label[0]);
     fputs("\nB = ", gp);
-    ab_quoted(gp, a->label[1]);
+    gnuplot_put_quoted(gp, a->label[1]);
     fputs("\n", gp);
     char body[4 * AB_PATH_MAX];
     snprintf(body, sizeof body,
@@ -215,10 +206,12 @@ static int ab_draw(const ab_args *a, const char dir[AB_DIR_MAX]) {
     ab_series(gp, dir, "ab-delivery", "delivery_ratio", "delivery ratio of the messages of each interval");
     ab_series(gp, dir, "ab-latency", "latency_ms_p50", "latency p50 (ms)");
     ab_series(gp, dir, "ab-duplicates", "duplicates", "duplicates per interval");
-    fclose(gp);
-    char command[3 * AB_PATH_MAX];
-    snprintf(command, sizeof command, "gnuplot '%s' 2> '%s/ab.log'", script, dir);
-    return system(command) == 0 ? 0 : -1;
+    if (fclose(gp) != 0) return -1;
+    char log_path[AB_PATH_MAX];
+    snprintf(log_path, sizeof log_path, "%s/ab.log", dir);
+    FILE *log = fopen(log_path, "w"); /* the log is this drawing's alone */
+    if (log == NULL || fclose(log) != 0) return -1;
+    return gnuplot_run(NULL, script, log_path, 0) == 0 ? 0 : -1;
 }
 
 int ab_command(int argc, char **argv) {

@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trace/trace_json.h"
 #include "world/attack.h"
 #include "world/faults.h"
 #include "plot.h"
 #include "world/topology.h"
-#include "trace_json.h"
 #include "world/world.h"
 
 #define RUN_PROGRESS_STEPS 100
@@ -28,6 +28,7 @@ typedef struct runner {
     metrics *metrics;
     trace_digest digest;
     FILE *trace_file;
+    buf trace_line; /* one line of the trace file */
     bool *subscriber, *publisher;
     uint32_t *publishers;
     uint32_t publisher_count, next_publisher;
@@ -54,7 +55,10 @@ static void runner_trace(void *user, const trace_event *event) {
     r->trace_events++;
     trace_digest_update(&r->digest, event);
     metrics_on_event(r->metrics, event);
-    if (r->trace_file != NULL) trace_json_write(r->trace_file, event);
+    if (r->trace_file != NULL) {
+        buf_clear(&r->trace_line);
+        if (trace_json_format(&r->trace_line, event) == 0) fwrite(r->trace_line.data, 1, r->trace_line.len, r->trace_file);
+    }
     if (r->options->observe != NULL) r->options->observe(r->options->observe_user, event);
 }
 
@@ -424,6 +428,7 @@ static void runner_free(runner *r) {
     metrics_destroy(r->metrics);
     topology_free(&r->topo);
     if (r->trace_file != NULL) fclose(r->trace_file);
+    buf_free(&r->trace_line);
     free(r->subscriber);
     free(r->publisher);
     free(r->publishers);
@@ -433,6 +438,7 @@ static void runner_free(runner *r) {
 int run_scenario(const run_options *options, run_result *result, char *err, size_t err_cap) {
     assert(options->scenario != NULL);
     runner r = {.s = options->scenario, .options = options};
+    buf_init(&r.trace_line, TRACE_JSON_LINE_MAX);
     memset(result, 0, sizeof *result);
     world_forbid_global_randomness(); /* before anything touches libsodium */
     if (scenario_check_supported(r.s, err, err_cap) != 0) return -1;

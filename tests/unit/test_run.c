@@ -14,7 +14,7 @@
 
 #include "crypto/identity.h"
 #include "lab/run.h"
-#include "trace_json.h"
+#include "trace_json_read.h"
 
 #define MS 1000000ull
 #define S_NS 1000000000ull

@@ -21,7 +21,7 @@
 #include "digest.h"
 #include "crypto/identity.h"
 #include "metrics.h"
-#include "trace_json.h"
+#include "trace_json_read.h"
 
 #define S 1000000000ull
 #define MS 1000000ull
@@ -49,12 +49,23 @@ static trace_event full_event(trace_kind kind, const peer_id *peer) {
                          .control_bytes = 400u + kind, .score = -1.0 / 3.0 + kind};
 }
 
+/* Formats e and writes its line to out, as the world and the daemon do;
+ * 0, or -1 when the event has no line. */
+static int write_event(FILE *out, const trace_event *e) {
+    buf line;
+    buf_init(&line, TRACE_JSON_LINE_MAX);
+    int rc = trace_json_format(&line, e);
+    if (rc == 0 && fwrite(line.data, 1, line.len, out) != line.len) rc = -1;
+    buf_free(&line);
+    return rc;
+}
+
 /* Writes e and returns the line, newline included (static storage). */
 static const char *written_line(const trace_event *e) {
     static char line[TRACE_JSON_LINE_MAX + 1];
     FILE *out = fmemopen(line, sizeof line, "w");
     assert_non_null(out);
-    assert_int_equal(trace_json_write(out, e), 0);
+    assert_int_equal(write_event(out, e), 0);
     long len = ftell(out);
     fclose(out);
     line[len] = '\0';
@@ -243,7 +254,7 @@ static void strings_are_escaped_and_read_back_unchanged(void **state) {
     const char *topic = "a\"b\\c\nd\te\x01" "f \xc3\xa9/";
     trace_event e = {.kind = TRACE_JOIN, .time_ns = 1, .node_index = 2, .topic = topic, .reason = "\x1f"};
     const char *line = written_line(&e);
-    assert_string_equal(line, "{\"t\":1,\"node\":2,\"event\":\"join\",\"topic\":\"a\\\"b\\\\c\\nd\\te\\u0001f \xc3\xa9/\","
+    assert_string_equal(line, "{\"t\":1,\"node\":2,\"event\":\"join\",\"topic\":\"a\\\"b\\\\c\\u000ad\\u0009e\\u0001f \xc3\xa9/\","
                               "\"reason\":\"\\u001f\"}\n");
     trace_event back;
     trace_json_storage storage;
@@ -277,14 +288,10 @@ static void the_writer_refuses_what_it_could_not_read_back(void **state) {
     char buffer[64];
     FILE *out = fmemopen(buffer, sizeof buffer, "w");
     assert_non_null(out);
-    errno = 0;
-    assert_int_equal(trace_json_write(out, &bad_peer), -1);
-    assert_int_equal(errno, EINVAL);
-    assert_int_equal(trace_json_write(out, &bad_topic), -1);
-    errno = 0;
-    assert_int_equal(trace_json_write(out, &nan_score), -1);
-    assert_int_equal(errno, EINVAL);
-    assert_int_equal(trace_json_write(out, &infinite_score), -1);
+    assert_int_equal(write_event(out, &bad_peer), -1);
+    assert_int_equal(write_event(out, &bad_topic), -1);
+    assert_int_equal(write_event(out, &nan_score), -1);
+    assert_int_equal(write_event(out, &infinite_score), -1);
     assert_int_equal(ftell(out), 0); /* nothing half-written */
     fclose(out);
 }
@@ -520,7 +527,7 @@ static void metrics_and_digest_from_a_trace_file_equal_those_computed_live(void 
     assert_non_null(out);
     for (size_t i = 0; i < count; i++) {
         collect(&live, &events[i]);
-        assert_int_equal(trace_json_write(out, &events[i]), 0);
+        assert_int_equal(write_event(out, &events[i]), 0);
     }
     fclose(out);
     assert_int_equal(trace_json_read_file(path, collect, &replay, err, sizeof err), (long)count);

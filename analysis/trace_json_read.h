@@ -1,37 +1,26 @@
 /*
- * trace_json: trace events as JSON lines, one object per event, the format
- * both the world (--trace FILE) and the daemon write, and analysis reads.
- * docs/trace-format.md documents it:
- *
- *   {"t":1500000000,"node":3,"event":"deliver_message","msg_id":"0024...",
- *    "topic":"blocks","peer":"12D3KooW...","size":1024}
- *
- * Keys that do not apply to an event are left out. msg_id is hex; peer is
- * the base58 peer id.
+ * trace_json_read: trace events read back from JSON lines, the format
+ * trace/trace_json.h writes (the world's --trace FILE and the daemon's),
+ * for analysis. docs/trace-format.md documents it.
  */
-#ifndef SWARMLAB_TRACE_JSON_H
-#define SWARMLAB_TRACE_JSON_H
+#ifndef SWARMLAB_TRACE_JSON_READ_H
+#define SWARMLAB_TRACE_JSON_READ_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "crypto/identity.h"
 #include "trace/trace.h"
-
-#define TRACE_JSON_LINE_MAX 2048
-
-/* Writes one event and a newline; 0 or -1. */
-int trace_json_write(FILE *out, const trace_event *event);
+#include "trace/trace_json.h"
 
 /* Storage for the fields of an event read back: the event's pointers point
  * into it, valid until the next read into the same storage. */
 typedef struct trace_json_storage {
-    uint8_t msg_id[128];
-    char topic[260];
+    uint8_t msg_id[TRACE_JSON_MSG_ID_MAX];
+    char topic[TRACE_JSON_TOPIC_MAX];
     peer_id peer;
-    char reason[128];
-    char protocol[132];
+    char reason[TRACE_JSON_REASON_MAX];
+    char protocol[TRACE_JSON_PROTOCOL_MAX];
 } trace_json_storage;
 
 /* Parses one line; 0, or -1 with *error set to a short static text. */

@@ -1,39 +1,24 @@
 /*
- * trace_json: trace events as JSON lines (see trace_json.h).
+ * trace_json_read: trace JSON lines read back (see trace_json_read.h).
  *
- * The writer prints keys in a fixed order: t, node, event, msg_id, topic,
- * peer, size, payload_bytes, message_count, ihave_ids, iwant_ids,
- * idontwant_ids, grafts, prunes, control_bytes, score, reason, protocol. A
- * string field is written when it is present (non-NULL), a number when it
- * is not zero, size always for message and RPC events and score always for
- * peer_score, so that reading a line back gives an event equal field by
- * field to the one written (and with the same digest). score is the one
- * real number: written with the fewest digits (15 to 17) that read back as
- * the same double, and when it is -0 too, since the digest tells -0 from 0.
- *
- * The reader is a small strict parser for exactly that shape: one flat
- * object whose values are strings or numbers; every number but score must
- * be an unsigned integer. Unknown or repeated keys, other value types,
- * missing t/node/event and trailing bytes are errors, because a trace that
- * does not say what we think it says must not turn into plausible-looking
- * metrics.
+ * The reader is a small strict parser for exactly the shape
+ * trace/trace_json.c writes: one flat object whose values are strings or
+ * numbers; every number but score must be an unsigned integer. Unknown or
+ * repeated keys, other value types, missing t/node/event and trailing bytes
+ * are errors, because a trace that does not say what we think it says must
+ * not turn into plausible-looking metrics.
  */
-#include "trace_json.h"
+#include "trace_json_read.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trace/trace.h"
-
-#define TRACE_JSON_KEY_MAX 32
-#define TRACE_JSON_HEX_DIGITS "0123456789abcdef"
-#define TRACE_JSON_REAL_DIGITS_MIN 15 /* every double reads back from 17 */
-#define TRACE_JSON_REAL_DIGITS_MAX 17
-#define TRACE_JSON_REAL_TEXT_MAX 32
 
 /* ---- event names ------------------------------------------------------ */
 
@@ -42,179 +27,6 @@ static int trace_json_kind_from_name(const char *name) {
     for (int kind = 0; kind < TRACE_KIND_COUNT; kind++)
         if (strcmp(trace_kind_name((trace_kind)kind), name) == 0) return kind;
     return -1;
-}
-
-static bool trace_json_kind_has_size(trace_kind kind) {
-    switch (kind) {
-    case TRACE_PUBLISH_MESSAGE:
-    case TRACE_DELIVER_MESSAGE:
-    case TRACE_DUPLICATE_MESSAGE:
-    case TRACE_REJECT_MESSAGE:
-    case TRACE_SEND_RPC:
-    case TRACE_RECV_RPC:
-    case TRACE_DROP_RPC:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* ---- writer ----------------------------------------------------------- */
-
-/* A line under construction; overflowed is sticky, checked once at the end. */
-typedef struct json_line {
-    char text[TRACE_JSON_LINE_MAX];
-    size_t len;
-    bool overflowed;
-    bool has_key; /* a key was written: the next one needs a comma */
-} json_line;
-
-/* Keeps the line, newline included, under TRACE_JSON_LINE_MAX bytes. */
-static void line_put(json_line *l, const char *text, size_t len) {
-    if (l->overflowed || len >= TRACE_JSON_LINE_MAX - l->len) {
-        l->overflowed = true;
-        return;
-    }
-    memcpy(l->text + l->len, text, len);
-    l->len += len;
-}
-
-static void line_put_text(json_line *l, const char *text) { line_put(l, text, strlen(text)); }
-
-static void line_put_key(json_line *l, const char *key) {
-    line_put_text(l, l->has_key ? ",\"" : "\"");
-    line_put_text(l, key);
-    line_put_text(l, "\":");
-    l->has_key = true;
-}
-
-static void line_put_u64(json_line *l, const char *key, uint64_t value) {
-    char digits[24];
-    size_t n = 0;
-    do {
-        digits[sizeof digits - 1 - n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    line_put_key(l, key);
-    line_put(l, digits + sizeof digits - n, n);
-}
-
-/* The shortest of %.15g..%.17g that reads back as the same double. */
-static void line_put_real(json_line *l, const char *key, double value) {
-    assert(isfinite(value));
-    char text[TRACE_JSON_REAL_TEXT_MAX];
-    for (int digits = TRACE_JSON_REAL_DIGITS_MIN; digits <= TRACE_JSON_REAL_DIGITS_MAX; digits++) {
-        snprintf(text, sizeof text, "%.*g", digits, value);
-        if (strtod(text, NULL) == value) break;
-    }
-    line_put_key(l, key);
-    line_put_text(l, text);
-}
-
-/* A JSON string: quote, backslash and control bytes escaped; other bytes
- * (UTF-8 from the node) go through as they are. */
-static void line_put_string(json_line *l, const char *key, const char *value) {
-    line_put_key(l, key);
-    line_put_text(l, "\"");
-    for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++) {
-        char escaped[8] = {'\\', 0, 0, 0, 0, 0, 0, 0};
-        size_t n = 2;
-        switch (*p) {
-        case '"': escaped[1] = '"'; break;
-        case '\\': escaped[1] = '\\'; break;
-        case '\n': escaped[1] = 'n'; break;
-        case '\r': escaped[1] = 'r'; break;
-        case '\t': escaped[1] = 't'; break;
-        default:
-            if (*p >= 0x20) {
-                line_put(l, (const char *)p, 1);
-                continue;
-            }
-            memcpy(escaped + 1, "u00", 3);
-            escaped[4] = TRACE_JSON_HEX_DIGITS[*p >> 4];
-            escaped[5] = TRACE_JSON_HEX_DIGITS[*p & 0xf];
-            n = 6;
-        }
-        line_put(l, escaped, n);
-    }
-    line_put_text(l, "\"");
-}
-
-static void line_put_hex(json_line *l, const char *key, const uint8_t *bytes, size_t len) {
-    line_put_key(l, key);
-    line_put_text(l, "\"");
-    for (size_t i = 0; i < len; i++) {
-        char pair[2] = {TRACE_JSON_HEX_DIGITS[bytes[i] >> 4], TRACE_JSON_HEX_DIGITS[bytes[i] & 0xf]};
-        line_put(l, pair, 2);
-    }
-    line_put_text(l, "\"");
-}
-
-/* Refuses what the reader could not store, so that every line written can
- * be read back. */
-static bool trace_json_writable(const trace_event *e) {
-    trace_json_storage *s = NULL;
-    if (e->kind >= TRACE_KIND_COUNT) return false;
-    if (e->msg_id != NULL && e->msg_id_len > sizeof s->msg_id) return false;
-    if (e->topic != NULL && strlen(e->topic) >= sizeof s->topic) return false;
-    if (e->reason != NULL && strlen(e->reason) >= sizeof s->reason) return false;
-    if (e->protocol != NULL && strlen(e->protocol) >= sizeof s->protocol) return false;
-    if (!isfinite(e->score)) return false; /* JSON has no NaN or infinity */
-    return true;
-}
-
-/* score is written for peer_score, and elsewhere when its bits are not
- * those of +0 (so -0 too): the reader then rebuilds the same bits. */
-static bool trace_json_has_score(const trace_event *e) {
-    return e->kind == TRACE_PEER_SCORE || e->score != 0 || signbit(e->score);
-}
-
-/* The counts of an RPC's control part, each written when not zero. */
-static void trace_json_format_control(json_line *l, const trace_event *e) {
-    if (e->ihave_ids != 0) line_put_u64(l, "ihave_ids", e->ihave_ids);
-    if (e->iwant_ids != 0) line_put_u64(l, "iwant_ids", e->iwant_ids);
-    if (e->idontwant_ids != 0) line_put_u64(l, "idontwant_ids", e->idontwant_ids);
-    if (e->grafts != 0) line_put_u64(l, "grafts", e->grafts);
-    if (e->prunes != 0) line_put_u64(l, "prunes", e->prunes);
-    if (e->control_bytes != 0) line_put_u64(l, "control_bytes", e->control_bytes);
-}
-
-static int trace_json_format(json_line *l, const trace_event *e) {
-    line_put_text(l, "{");
-    line_put_u64(l, "t", e->time_ns);
-    line_put_u64(l, "node", e->node_index);
-    line_put_string(l, "event", trace_kind_name(e->kind));
-    if (e->msg_id != NULL && e->msg_id_len > 0) line_put_hex(l, "msg_id", e->msg_id, e->msg_id_len);
-    if (e->topic != NULL) line_put_string(l, "topic", e->topic);
-    if (e->peer != NULL && e->peer_len > 0) {
-        peer_id id;
-        char text[PEER_ID_TEXT_MAX];
-        if (peer_id_from_bytes(e->peer, e->peer_len, &id) != 0) return -1;
-        if (peer_id_to_text(&id, text, sizeof text) != 0) return -1;
-        line_put_string(l, "peer", text);
-    }
-    if (e->size_bytes != 0 || trace_json_kind_has_size(e->kind)) line_put_u64(l, "size", e->size_bytes);
-    if (e->payload_bytes != 0) line_put_u64(l, "payload_bytes", e->payload_bytes);
-    if (e->message_count != 0) line_put_u64(l, "message_count", e->message_count);
-    trace_json_format_control(l, e);
-    if (trace_json_has_score(e)) line_put_real(l, "score", e->score);
-    if (e->reason != NULL) line_put_string(l, "reason", e->reason);
-    if (e->protocol != NULL) line_put_string(l, "protocol", e->protocol);
-    line_put_text(l, "}\n");
-    return l->overflowed ? -1 : 0;
-}
-
-int trace_json_write(FILE *out, const trace_event *event) {
-    assert(out != NULL);
-    assert(event != NULL);
-    json_line line = {.len = 0, .overflowed = false, .has_key = false};
-    if (!trace_json_writable(event) || trace_json_format(&line, event) != 0) {
-        errno = line.overflowed ? EMSGSIZE : EINVAL;
-        return -1;
-    }
-    assert(line.len < TRACE_JSON_LINE_MAX);
-    assert(line.text[line.len - 1] == '\n');
-    return fwrite(line.text, 1, line.len, out) == line.len ? 0 : -1;
 }
 
 /* ---- reader ----------------------------------------------------------- */
