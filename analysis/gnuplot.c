@@ -26,6 +26,16 @@ void gnuplot_put_quoted(FILE *out, const char *text) {
     fputc('\'', out);
 }
 
+void gnuplot_put_terminal(FILE *out, const char *size, bool svg) {
+    if (svg) {
+        fprintf(out, "set terminal svg size %s dynamic noenhanced background rgb 'white'\n", size);
+        return;
+    }
+    fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n", out);
+    fprintf(out, "  set terminal pngcairo size %s noenhanced\n} else {\n", size);
+    fprintf(out, "  set terminal png size %s noenhanced\n}\n", size);
+}
+
 bool gnuplot_found(void) {
     const char *path = getenv("PATH");
     if (path == NULL) return false;

@@ -23,6 +23,10 @@
  * line. */
 void gnuplot_put_quoted(FILE *out, const char *text);
 
+/* The terminal of one output of a script: SVG, or PNG with pngcairo where
+ * gnuplot has it; size is "WIDTH,HEIGHT". */
+void gnuplot_put_terminal(FILE *out, const char *size, bool svg);
+
 /* Whether gnuplot is on PATH, looked up here so that its absence gets a
  * clear error rather than a shell's "exit status 127". */
 bool gnuplot_found(void);

@@ -243,13 +243,7 @@ static void plot_put_windows(FILE *out, const plot_options *options) {
  * afresh for each output. */
 static void plot_put_output(FILE *out, const plot_spec *spec, const plot_options *options, bool svg) {
     fputs("reset\n", out); /* ranges and labels of the previous pass go; variables stay */
-    if (svg) {
-        fprintf(out, "set terminal svg size %s dynamic noenhanced background rgb 'white'\n", PLOT_SIZE);
-    } else {
-        fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n", out);
-        fprintf(out, "  set terminal pngcairo size %s noenhanced\n} else {\n", PLOT_SIZE);
-        fprintf(out, "  set terminal png size %s noenhanced\n}\n", PLOT_SIZE);
-    }
+    gnuplot_put_terminal(out, PLOT_SIZE, svg);
     fprintf(out, "set output '%s.%s'\n", spec->name, svg ? "svg" : "png");
     fputs("set datafile separator ','\nset grid\n", out);
     if (spec->time_axis) plot_put_windows(out, options);

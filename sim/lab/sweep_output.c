@@ -188,13 +188,7 @@ static void sweep_put_plot(FILE *out, const sweep *w, size_t m, bool numeric, bo
     const sweep_param *first = &w->grid.params[0];
     size_t series = w->combination_count / first->value_count;
     fputs("reset\n", out);
-    if (svg) {
-        fprintf(out, "set terminal svg size %s dynamic noenhanced background rgb 'white'\n", SWEEP_PLOT_SIZE);
-    } else {
-        fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n", out);
-        fprintf(out, "  set terminal pngcairo size %s noenhanced\n} else {\n", SWEEP_PLOT_SIZE);
-        fprintf(out, "  set terminal png size %s noenhanced\n}\n", SWEEP_PLOT_SIZE);
-    }
+    gnuplot_put_terminal(out, SWEEP_PLOT_SIZE, svg);
     fprintf(out, "set output '%s.%s'\nset grid\n", sweep_metrics[m].name, svg ? "svg" : "png");
     fputs("set title ", out);
     gnuplot_put_quoted(out, sweep_metrics[m].title);
