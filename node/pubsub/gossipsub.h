@@ -62,8 +62,9 @@
 #define GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX 256
 #define GOSSIPSUB_SEEN_CAPACITY 65536    /* message ids remembered */
 
-/* The parameters, named as in sim/scenario/scenario.h's gossipsub_params (which
- * the sim copies in), plus the randomness seam. */
+/* The parameters, each described in gossipsub_params.h (name, default,
+ * bounds; a scenario's keys and metrics.json come from there), plus the
+ * randomness seam. */
 typedef struct gossipsub_config {
     int D, D_lo, D_hi, D_lazy, D_score, D_out;
     uint64_t heartbeat_ns, fanout_ttl_ns, seen_ttl_ns, prune_backoff_ns, unsubscribe_backoff_ns;
@@ -91,7 +92,7 @@ typedef struct gossipsub_config {
 
 typedef struct gossipsub gossipsub;
 
-/* The spec's defaults (as sim/scenario/scenario.c's); random is left NULL. */
+/* The defaults of gossipsub_params.h and score_params.h; random is left NULL. */
 void gossipsub_config_default(gossipsub_config *config);
 /* 0 when the parameters are usable: 1 <= D_lo <= D <= D_hi <
  * GOSSIPSUB_MESH_PEERS_MAX, D_lazy >= 0, 1 <= mcache_gossip <= mcache_len,

@@ -44,119 +44,12 @@ struct score {
     uint64_t next_decay_ns;
 };
 
-/* ---- defaults and validation ---- */
+/* ---- decay ---- */
 
-/* rust-libp2p gossipsub (protocols/gossipsub/src/peer_score/params.rs,
- * PeerScoreParams::default), the only implementation that ships defaults;
- * the decay interval and decay_to_zero are go-libp2p-pubsub's
- * DefaultDecayInterval and DefaultDecayToZero (score_params.go). */
-void score_params_default(score_params *p) {
-    assert(p != NULL);
-    memset(p, 0, sizeof *p);
-    p->topic_score_cap = 3600.0;               /* rust-libp2p */
-    p->app_specific_weight = 10.0;             /* rust-libp2p */
-    p->ip_colocation_factor_weight = -5.0;     /* rust-libp2p */
-    p->ip_colocation_factor_threshold = 10.0;  /* rust-libp2p */
-    p->behaviour_penalty_weight = -10.0;       /* rust-libp2p (go users: -10 too) */
-    p->behaviour_penalty_threshold = 0.0;      /* rust-libp2p */
-    p->behaviour_penalty_decay = 0.2;          /* rust-libp2p */
-    p->decay_interval_ns = 1 * SCORE_NS_PER_S; /* go DefaultDecayInterval = 1 s */
-    p->decay_to_zero = 0.01;                   /* go DefaultDecayToZero (rust: 0.1) */
-    p->retain_score_ns = 3600 * SCORE_NS_PER_S; /* rust-libp2p: 1 hour */
-    assert(score_params_validate(p) == 0);
-}
-
-/* rust-libp2p TopicScoreParams::default; its authors note that topic
- * parameters are network specific and should be set per deployment. */
-void score_topic_params_default(score_topic_params *p) {
-    assert(p != NULL);
-    memset(p, 0, sizeof *p);
-    p->topic_weight = 0.5;
-    p->time_in_mesh_weight = 1.0;
-    p->time_in_mesh_quantum_ns = 1 * SCORE_NS_PER_MS;
-    p->time_in_mesh_cap = 3600.0;
-    p->first_message_deliveries_weight = 1.0;
-    p->first_message_deliveries_decay = 0.5;
-    p->first_message_deliveries_cap = 2000.0;
-    p->mesh_message_deliveries_weight = -1.0;
-    p->mesh_message_deliveries_decay = 0.5;
-    p->mesh_message_deliveries_cap = 100.0;
-    p->mesh_message_deliveries_threshold = 20.0;
-    p->mesh_message_deliveries_window_ns = 10 * SCORE_NS_PER_MS;
-    p->mesh_message_deliveries_activation_ns = 5 * SCORE_NS_PER_S;
-    p->mesh_failure_penalty_weight = -1.0;
-    p->mesh_failure_penalty_decay = 0.5;
-    p->invalid_message_deliveries_weight = -1.0;
-    p->invalid_message_deliveries_decay = 0.3;
-    assert(score_topic_params_validate(p) == 0);
-}
-
-/* rust-libp2p PeerScoreThresholds::default. */
-void score_thresholds_default(score_thresholds *t) {
-    assert(t != NULL);
-    t->gossip = -10.0;
-    t->publish = -50.0;
-    t->graylist = -80.0;
-    t->accept_px = 10.0;
-    t->opportunistic_graft = 20.0;
-    assert(score_thresholds_validate(t) == 0);
-}
+/* (Defaults and validation: score_params.c.) */
 
 /* A decay factor strictly inside (0, 1); NaN fails both comparisons. */
 static bool score_decay_ok(double decay) { return decay > 0.0 && decay < 1.0; }
-
-int score_params_validate(const score_params *p) {
-    assert(p != NULL);
-    if (!(p->topic_score_cap >= 0.0)) return -1;
-    if (!(p->app_specific_weight >= 0.0)) return -1;
-    if (!(p->ip_colocation_factor_weight <= 0.0)) return -1;
-    if (p->ip_colocation_factor_weight != 0.0 && !(p->ip_colocation_factor_threshold >= 1.0)) return -1;
-    if (!(p->behaviour_penalty_weight <= 0.0)) return -1;
-    if (p->behaviour_penalty_weight != 0.0 && !score_decay_ok(p->behaviour_penalty_decay)) return -1;
-    if (!(p->behaviour_penalty_threshold >= 0.0)) return -1;
-    if (p->decay_interval_ns == 0) return -1;
-    if (!score_decay_ok(p->decay_to_zero)) return -1;
-    return 0;
-}
-
-static int score_topic_weights_validate(const score_topic_params *p) {
-    if (!(p->topic_weight >= 0.0)) return -1;
-    if (!(p->time_in_mesh_weight >= 0.0)) return -1;
-    if (!(p->first_message_deliveries_weight >= 0.0)) return -1;
-    if (!(p->mesh_message_deliveries_weight <= 0.0)) return -1;
-    if (!(p->mesh_failure_penalty_weight <= 0.0)) return -1;
-    if (!(p->invalid_message_deliveries_weight <= 0.0)) return -1;
-    return 0;
-}
-
-int score_topic_params_validate(const score_topic_params *p) {
-    assert(p != NULL);
-    if (score_topic_weights_validate(p) != 0) return -1;
-    if (p->time_in_mesh_quantum_ns == 0) return -1;
-    if (p->time_in_mesh_weight != 0.0 && !(p->time_in_mesh_cap > 0.0)) return -1;
-    if (p->first_message_deliveries_weight != 0.0 &&
-        (!score_decay_ok(p->first_message_deliveries_decay) || !(p->first_message_deliveries_cap > 0.0)))
-        return -1;
-    if (p->mesh_message_deliveries_weight != 0.0 &&
-        (!score_decay_ok(p->mesh_message_deliveries_decay) ||
-         !(p->mesh_message_deliveries_threshold > 0.0) ||
-         !(p->mesh_message_deliveries_cap >= p->mesh_message_deliveries_threshold)))
-        return -1;
-    if (p->mesh_failure_penalty_weight != 0.0 && !score_decay_ok(p->mesh_failure_penalty_decay)) return -1;
-    if (p->invalid_message_deliveries_weight != 0.0 && !score_decay_ok(p->invalid_message_deliveries_decay))
-        return -1;
-    return 0;
-}
-
-int score_thresholds_validate(const score_thresholds *t) {
-    assert(t != NULL);
-    if (!(t->gossip <= 0.0)) return -1;
-    if (!(t->publish <= t->gossip)) return -1;
-    if (!(t->graylist <= t->publish)) return -1;
-    if (!(t->accept_px >= 0.0)) return -1;
-    if (!(t->opportunistic_graft >= 0.0)) return -1;
-    return 0;
-}
 
 static double score_power(double base, uint64_t exponent) {
     double result = 1.0;

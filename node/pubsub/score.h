@@ -100,7 +100,7 @@ typedef enum score_rejection {
     SCORE_REJECTION_IGNORED, /* neither delivered nor penalized */
 } score_rejection;
 
-/* Defaults with their sources written next to each number in score.c. */
+/* Defaults, sources and constraints: the lists of score_params.h. */
 void score_params_default(score_params *p);
 void score_topic_params_default(score_topic_params *p);
 void score_thresholds_default(score_thresholds *t);

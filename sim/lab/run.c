@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pubsub/gossipsub_params.h"
+#include "pubsub/score_params.h"
 #include "trace/trace_json.h"
 #include "world/attack.h"
 #include "world/faults.h"
@@ -279,102 +281,83 @@ int run_make_dir(const char *path) {
 
 #define RUN_PARAMETERS_MAX 72 /* the router's parameters, scoring included, with room to grow */
 #define RUN_PARAMETER_TEXT 32
+#define RUN_PARAMETER_KEY 64
 
 /* The router's parameters as metrics.json's "parameters": a run says what
  * it ran with, so that comparing two runs shows what differed. */
 typedef struct run_parameters {
     const char *keys[RUN_PARAMETERS_MAX];
     const char *values[RUN_PARAMETERS_MAX];
+    char key_text[RUN_PARAMETERS_MAX][RUN_PARAMETER_KEY];
     char text[RUN_PARAMETERS_MAX][RUN_PARAMETER_TEXT];
     size_t count;
 } run_parameters;
 
-static void parameter(run_parameters *p, const char *key, const char *format, double value) {
+/* One "key": value; key is prefix, name and suffix, the value is format
+ * applied to value. */
+static void parameter(run_parameters *p, const char *prefix, const char *name, const char *suffix,
+                      const char *format, double value) {
     assert(p->count < RUN_PARAMETERS_MAX);
+    int len = snprintf(p->key_text[p->count], RUN_PARAMETER_KEY, "%s%s%s", prefix, name, suffix);
+    assert(len > 0 && len < RUN_PARAMETER_KEY);
     snprintf(p->text[p->count], RUN_PARAMETER_TEXT, format, value);
-    p->keys[p->count] = key;
+    p->keys[p->count] = p->key_text[p->count];
     p->values[p->count] = p->text[p->count];
     p->count++;
 }
 
-/* The peer-scoring parameters, under the names of their scenario maps
- * ("score.decay_interval_s", "topic_score.topic_weight", ...). */
-static void runner_score_parameters(const gossipsub_config *g, run_parameters *p) {
-    const score_params *sp = &g->score;
-    parameter(p, "score.topic_score_cap", "%.17g", sp->topic_score_cap);
-    parameter(p, "score.app_specific_weight", "%.17g", sp->app_specific_weight);
-    parameter(p, "score.ip_colocation_factor_weight", "%.17g", sp->ip_colocation_factor_weight);
-    parameter(p, "score.ip_colocation_factor_threshold", "%.17g", sp->ip_colocation_factor_threshold);
-    parameter(p, "score.behaviour_penalty_weight", "%.17g", sp->behaviour_penalty_weight);
-    parameter(p, "score.behaviour_penalty_threshold", "%.17g", sp->behaviour_penalty_threshold);
-    parameter(p, "score.behaviour_penalty_decay", "%.17g", sp->behaviour_penalty_decay);
-    parameter(p, "score.decay_interval_s", "%.17g", sp->decay_interval_ns / 1e9);
-    parameter(p, "score.decay_to_zero", "%.17g", sp->decay_to_zero);
-    parameter(p, "score.retain_score_s", "%.17g", sp->retain_score_ns / 1e9);
-    const score_thresholds *t = &g->thresholds;
-    parameter(p, "thresholds.gossip", "%.17g", t->gossip);
-    parameter(p, "thresholds.publish", "%.17g", t->publish);
-    parameter(p, "thresholds.graylist", "%.17g", t->graylist);
-    parameter(p, "thresholds.accept_px", "%.17g", t->accept_px);
-    parameter(p, "thresholds.opportunistic_graft", "%.17g", t->opportunistic_graft);
-    parameter(p, "score_sample_s", "%.17g", g->score_sample_ns / 1e9);
-    parameter(p, "iwant_followup_s", "%.17g", g->iwant_followup_ns / 1e9);
-    parameter(p, "graft_flood_threshold_s", "%.17g", g->graft_flood_threshold_ns / 1e9);
-    parameter(p, "max_idontwant_messages", "%.0f", g->max_idontwant_messages);
+static void parameter_set(run_parameters *p, const param_set *set, const void *values, const char *prefix);
+
+/* A parameter of node/pubsub (params.h) under its scenario key, prefixed
+ * by its set's ("score."); a duration in seconds as KEY_s, a size in bytes
+ * under its field's name, whole numbers without a fraction. */
+static void parameter_one(run_parameters *p, const param *q, const void *values, const char *prefix) {
+    const char *at = (const char *)values + q->offset;
+    int i;
+    uint32_t u32;
+    uint64_t u64;
+    double d;
+    bool b;
+    switch (q->type) {
+    case PARAM_INT: memcpy(&i, at, sizeof i); parameter(p, prefix, q->name, "", "%.0f", i); return;
+    case PARAM_UINT32: memcpy(&u32, at, sizeof u32); parameter(p, prefix, q->name, "", "%.0f", u32); return;
+    case PARAM_UINT64: memcpy(&u64, at, sizeof u64); parameter(p, prefix, q->name, "", "%.0f", (double)u64); return;
+    case PARAM_SIZE: memcpy(&u32, at, sizeof u32); parameter(p, prefix, q->field, "", "%.0f", u32); return;
+    case PARAM_NUMBER: memcpy(&d, at, sizeof d); parameter(p, prefix, q->name, "", "%.17g", d); return;
+    case PARAM_DURATION:
+    case PARAM_DURATION_POSITIVE:
+        memcpy(&u64, at, sizeof u64);
+        parameter(p, prefix, q->name, "_s", "%.17g", u64 / 1e9);
+        return;
+    case PARAM_BOOL: memcpy(&b, at, sizeof b); parameter(p, prefix, q->name, "", b ? "true" : "false", 0); return;
+    case PARAM_MESSAGE_ID: {
+        pubsub_message_id_kind kind;
+        memcpy(&kind, at, sizeof kind);
+        parameter(p, prefix, q->name, "", kind == PUBSUB_MESSAGE_ID_KEY_SEQNO ? "\"key-seqno\"" : "\"from-seqno\"", 0);
+        return;
+    }
+    case PARAM_SET: {
+        char nested[RUN_PARAMETER_KEY];
+        snprintf(nested, sizeof nested, "%s%s.", prefix, q->name);
+        parameter_set(p, q->set, at, nested);
+        return;
+    }
+    }
+    assert(false);
 }
 
-static void runner_topic_score_parameters(const score_topic_params *tp, run_parameters *p) {
-    parameter(p, "topic_score.topic_weight", "%.17g", tp->topic_weight);
-    parameter(p, "topic_score.time_in_mesh_weight", "%.17g", tp->time_in_mesh_weight);
-    parameter(p, "topic_score.time_in_mesh_quantum_s", "%.17g", tp->time_in_mesh_quantum_ns / 1e9);
-    parameter(p, "topic_score.time_in_mesh_cap", "%.17g", tp->time_in_mesh_cap);
-    parameter(p, "topic_score.first_message_deliveries_weight", "%.17g", tp->first_message_deliveries_weight);
-    parameter(p, "topic_score.first_message_deliveries_decay", "%.17g", tp->first_message_deliveries_decay);
-    parameter(p, "topic_score.first_message_deliveries_cap", "%.17g", tp->first_message_deliveries_cap);
-    parameter(p, "topic_score.mesh_message_deliveries_weight", "%.17g", tp->mesh_message_deliveries_weight);
-    parameter(p, "topic_score.mesh_message_deliveries_decay", "%.17g", tp->mesh_message_deliveries_decay);
-    parameter(p, "topic_score.mesh_message_deliveries_cap", "%.17g", tp->mesh_message_deliveries_cap);
-    parameter(p, "topic_score.mesh_message_deliveries_threshold", "%.17g", tp->mesh_message_deliveries_threshold);
-    parameter(p, "topic_score.mesh_message_deliveries_window_s", "%.17g",
-              tp->mesh_message_deliveries_window_ns / 1e9);
-    parameter(p, "topic_score.mesh_message_deliveries_activation_s", "%.17g",
-              tp->mesh_message_deliveries_activation_ns / 1e9);
-    parameter(p, "topic_score.mesh_failure_penalty_weight", "%.17g", tp->mesh_failure_penalty_weight);
-    parameter(p, "topic_score.mesh_failure_penalty_decay", "%.17g", tp->mesh_failure_penalty_decay);
-    parameter(p, "topic_score.invalid_message_deliveries_weight", "%.17g", tp->invalid_message_deliveries_weight);
-    parameter(p, "topic_score.invalid_message_deliveries_decay", "%.17g", tp->invalid_message_deliveries_decay);
+/* The per-topic set comes last, where metrics.json has always had it. */
+static void parameter_set(run_parameters *p, const param_set *set, const void *values, const char *prefix) {
+    for (size_t i = 0; i < set->count; i++)
+        if (set->params[i].set != &score_topic_params_set) parameter_one(p, &set->params[i], values, prefix);
+    for (size_t i = 0; i < set->count; i++)
+        if (set->params[i].set == &score_topic_params_set) parameter_one(p, &set->params[i], values, prefix);
 }
 
 static void runner_parameters(const runner *r, run_parameters *p) {
-    const gossipsub_config *g = &r->gossipsub;
     p->count = 0;
     if (r->s->protocol.router != ROUTER_GOSSIPSUB) return;
-    parameter(p, "D", "%.0f", g->D);
-    parameter(p, "D_lo", "%.0f", g->D_lo);
-    parameter(p, "D_hi", "%.0f", g->D_hi);
-    parameter(p, "D_lazy", "%.0f", g->D_lazy);
-    parameter(p, "D_score", "%.0f", g->D_score);
-    parameter(p, "D_out", "%.0f", g->D_out);
-    parameter(p, "heartbeat_s", "%.17g", g->heartbeat_ns / 1e9);
-    parameter(p, "fanout_ttl_s", "%.17g", g->fanout_ttl_ns / 1e9);
-    parameter(p, "seen_ttl_s", "%.17g", g->seen_ttl_ns / 1e9);
-    parameter(p, "prune_backoff_s", "%.17g", g->prune_backoff_ns / 1e9);
-    parameter(p, "unsubscribe_backoff_s", "%.17g", g->unsubscribe_backoff_ns / 1e9);
-    parameter(p, "mcache_len", "%.0f", g->mcache_len);
-    parameter(p, "mcache_gossip", "%.0f", g->mcache_gossip);
-    parameter(p, "gossip_factor", "%.17g", g->gossip_factor);
-    parameter(p, "prune_peers", "%.0f", g->prune_peers);
-    parameter(p, "flood_publish", g->flood_publish ? "true" : "false", 0);
-    parameter(p, "scoring", g->scoring ? "true" : "false", 0);
-    parameter(p, "idontwant", g->idontwant ? "true" : "false", 0);
-    parameter(p, "message_id", g->message_id == PUBSUB_MESSAGE_ID_KEY_SEQNO ? "\"key-seqno\"" : "\"from-seqno\"", 0);
-    parameter(p, "idontwant_min_bytes", "%.0f", g->idontwant_min_bytes);
-    parameter(p, "max_ihave_length", "%.0f", g->max_ihave_length);
-    parameter(p, "max_ihave_messages", "%.0f", g->max_ihave_messages);
-    parameter(p, "opportunistic_graft_peers", "%.0f", g->opportunistic_graft_peers);
-    parameter(p, "opportunistic_graft_ticks", "%.0f", (double)g->opportunistic_graft_ticks);
-    runner_score_parameters(g, p);
-    runner_topic_score_parameters(&g->topic_score, p);
+    parameter_set(p, &gossipsub_params_set, &r->gossipsub, "");
 }
 
 static int runner_write(runner *r, run_result *result, char *err, size_t err_cap) {

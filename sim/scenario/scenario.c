@@ -16,17 +16,15 @@
 #include <string.h>
 
 #include "core/node.h"
+#include "pubsub/gossipsub_params.h"
 #include "wire/pubsub_pb.h"
 #include "scenario_internal.h"
 
 /* A node keeps at most NODE_CONNECTIONS_MAX connections, so no degree can
  * exceed it. */
 #define SCN_DEGREE_MAX NODE_CONNECTIONS_MAX
-/* A message must fit an RPC with room for its envelope (from, seqno,
- * signature, key, topic). */
-#define SCN_MESSAGE_SIZE_MAX (PUBSUB_RPC_MAX_BYTES - 4096)
-#define SCN_GOSSIP_LIMIT_MAX 1000000
-#define SCN_MCACHE_MAX 1000
+/* A message must fit an RPC with room for its envelope. */
+#define SCN_MESSAGE_SIZE_MAX GOSSIPSUB_MESSAGE_SIZE_MAX
 
 #define S(member) offsetof(scenario, member)
 #define GS(member) offsetof(scenario, protocol.gossipsub.member)
@@ -86,7 +84,7 @@ static int conv_arrival(scn_ctx *c, const scn_node *n, void *base, const scn_fie
     return 0;
 }
 
-static int conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
     int index;
     if (scn_choice(c, n, "message id", message_id_names, &index) < 0) return -1;
     *(pubsub_message_id_kind *)field_at(base, f) = (pubsub_message_id_kind)index;
@@ -173,62 +171,20 @@ static int conv_topics(scn_ctx *c, const scn_node *n, void *base, const scn_fiel
 
 /* ---- protocol ---------------------------------------------------------- */
 
-#define GS_INT(name, member, lo, hi) {.key = name, .conv = scn_conv_int, .offset = GS(member), .min = lo, .max = hi}
-#define GS_DURATION(name, member) {.key = name, .conv = scn_conv_duration, .offset = GS(member), .flags = SCN_POSITIVE}
-#define GS_BOOL(name, member) {.key = name, .conv = scn_conv_bool, .offset = GS(member)}
+/* The keys of node/pubsub/gossipsub_params.h: the names of the gossipsub
+ * specs (v1.0 names D_low and D_high, v1.1 D_lo and D_hi; both are taken);
+ * opportunistic_graft_threshold is the flat, older name of
+ * thresholds.opportunistic_graft (giving both is an error, scenario_score.c);
+ * the peer-scoring maps are checked by scn_check_scoring. */
+#define GS_FIELD(name, field, type, def, lo, hi) SCN_PARAM_FIELD(name, GS(field), type, lo, hi)
+#define GS_ALIASED(name, alias, field, type, def, lo, hi) \
+    GS_FIELD(name, field, type, def, lo, hi) SCN_PARAM_KEY(#alias, GS(field), type, lo, hi, #name)
+#define GS_FLAT(name, field, type, lo, hi) SCN_PARAM_FIELD(name, GS(field), type, lo, hi)
+#define GS_SET(name, field, set) {.key = #name, .conv = scn_conv_map, .sub = &scn_##name##_table},
 
-/* The names of the gossipsub specs (v1.0 names D_low and D_high, v1.1
- * D_lo and D_hi; both are taken). */
-static const scn_field gossipsub_fields[] = {
-    GS_INT("D", D, 0, SCN_DEGREE_MAX),
-    GS_INT("D_lo", D_lo, 0, SCN_DEGREE_MAX),
-    {.key = "D_low", .conv = scn_conv_int, .offset = GS(D_lo), .min = 0, .max = SCN_DEGREE_MAX, .alias_of = "D_lo"},
-    GS_INT("D_hi", D_hi, 0, SCN_DEGREE_MAX),
-    {.key = "D_high", .conv = scn_conv_int, .offset = GS(D_hi), .min = 0, .max = SCN_DEGREE_MAX, .alias_of = "D_hi"},
-    GS_INT("D_lazy", D_lazy, 0, SCN_DEGREE_MAX),
-    GS_INT("D_score", D_score, 0, SCN_DEGREE_MAX),
-    GS_INT("D_out", D_out, 0, SCN_DEGREE_MAX),
-    GS_DURATION("heartbeat", heartbeat_ns),
-    {.key = "heartbeat_interval", .conv = scn_conv_duration, .offset = GS(heartbeat_ns), .flags = SCN_POSITIVE,
-     .alias_of = "heartbeat"},
-    GS_DURATION("fanout_ttl", fanout_ttl_ns),
-    GS_DURATION("seen_ttl", seen_ttl_ns),
-    GS_DURATION("prune_backoff", prune_backoff_ns),
-    GS_DURATION("unsubscribe_backoff", unsubscribe_backoff_ns),
-    GS_INT("mcache_len", mcache_len, 1, SCN_MCACHE_MAX),
-    GS_INT("mcache_gossip", mcache_gossip, 1, SCN_MCACHE_MAX),
-    {.key = "gossip_factor", .conv = scn_conv_number, .offset = GS(gossip_factor), .min = 0, .max = 1},
-    GS_INT("prune_peers", prune_peers, 0, SCN_DEGREE_MAX),
-    GS_BOOL("flood_publish", flood_publish),
-    GS_BOOL("scoring", scoring),
-    GS_BOOL("idontwant", idontwant),
-    {.key = "message_id", .conv = conv_message_id, .offset = GS(message_id)},
-    {.key = "idontwant_min_size", .conv = scn_conv_size, .offset = GS(idontwant_min_bytes), .width = 4, .min = 0,
-     .max = SCN_MESSAGE_SIZE_MAX},
-    {.key = "max_ihave_length", .conv = scn_conv_uint, .offset = GS(max_ihave_length), .width = 4, .min = 1,
-     .max = SCN_GOSSIP_LIMIT_MAX},
-    {.key = "max_ihave_messages", .conv = scn_conv_uint, .offset = GS(max_ihave_messages), .width = 4, .min = 1,
-     .max = SCN_GOSSIP_LIMIT_MAX},
-    /* The flat, older name of thresholds.opportunistic_graft; giving both
-     * is an error (scenario_score.c). */
-    {.key = "opportunistic_graft_threshold", .conv = scn_conv_number, .offset = GS(thresholds.opportunistic_graft),
-     .min = 0, .max = 1e9},
-    GS_INT("opportunistic_graft_peers", opportunistic_graft_peers, 0, SCN_DEGREE_MAX),
-    {.key = "opportunistic_graft_ticks", .conv = scn_conv_uint, .offset = GS(opportunistic_graft_ticks), .width = 8,
-     .min = 1, .max = SCN_GOSSIP_LIMIT_MAX},
-    /* v1.1 peer scoring: nested maps, checked by scn_check_scoring. */
-    {.key = "score", .conv = scn_conv_map, .sub = &scn_score_table},
-    {.key = "topic_score", .conv = scn_conv_map, .sub = &scn_topic_score_table},
-    {.key = "thresholds", .conv = scn_conv_map, .sub = &scn_thresholds_table},
-    /* 0: no peer_score snapshots at all. */
-    {.key = "score_sample", .conv = scn_conv_duration, .offset = GS(score_sample_ns)},
-    GS_DURATION("iwant_followup", iwant_followup_ns),
-    /* 0: no GRAFT counts as a flood. */
-    {.key = "graft_flood_threshold", .conv = scn_conv_duration, .offset = GS(graft_flood_threshold_ns)},
-    /* 0: no IDONTWANT id is taken. */
-    {.key = "max_idontwant_messages", .conv = scn_conv_uint, .offset = GS(max_idontwant_messages), .width = 4,
-     .min = 0, .max = SCN_GOSSIP_LIMIT_MAX},
-};
+_Static_assert(GOSSIPSUB_DEGREE_MAX == NODE_CONNECTIONS_MAX, "a degree is bounded by the connections of a node");
+
+static const scn_field gossipsub_fields[] = {GOSSIPSUB_PARAMS(GS_FIELD, GS_ALIASED, GS_FLAT, GS_SET)};
 static const scn_table gossipsub_table = SCN_TABLE(gossipsub_fields);
 
 /* The key to blame for a broken relation: one that --set gave, else the

@@ -164,6 +164,41 @@ struct scn_list {
 
 #define SCN_TABLE(fields) {(fields), sizeof(fields) / sizeof((fields)[0])}
 
+/* The key of a parameter of node/pubsub (params.h), by its PARAM_ type:
+ * how it is converted, its flags and width; lo and hi its range (0 and 0:
+ * none); alias the key it is another name of, or NULL. */
+#define SCN_PARAM_KEY(key_, off, type, lo, hi, alias)                                              \
+    {.key = (key_), .conv = SCN_CONV_##type, .offset = (off), .min = (lo), .max = (hi),           \
+     .flags = SCN_FLAGS_##type, .width = SCN_WIDTH_##type, .alias_of = (alias)},
+#define SCN_PARAM_FIELD(name, off, type, lo, hi) SCN_PARAM_KEY(#name, off, type, lo, hi, NULL)
+#define SCN_CONV_INT scn_conv_int
+#define SCN_CONV_UINT32 scn_conv_uint
+#define SCN_CONV_UINT64 scn_conv_uint
+#define SCN_CONV_NUMBER scn_conv_number
+#define SCN_CONV_BOOL scn_conv_bool
+#define SCN_CONV_DURATION scn_conv_duration
+#define SCN_CONV_DURATION_POSITIVE scn_conv_duration
+#define SCN_CONV_SIZE scn_conv_size
+#define SCN_CONV_MESSAGE_ID scn_conv_message_id
+#define SCN_FLAGS_DURATION_POSITIVE SCN_POSITIVE
+#define SCN_FLAGS_INT 0u
+#define SCN_FLAGS_UINT32 0u
+#define SCN_FLAGS_UINT64 0u
+#define SCN_FLAGS_NUMBER 0u
+#define SCN_FLAGS_BOOL 0u
+#define SCN_FLAGS_DURATION 0u
+#define SCN_FLAGS_SIZE 0u
+#define SCN_FLAGS_MESSAGE_ID 0u
+#define SCN_WIDTH_UINT32 4
+#define SCN_WIDTH_UINT64 8
+#define SCN_WIDTH_SIZE 4
+#define SCN_WIDTH_INT 0
+#define SCN_WIDTH_NUMBER 0
+#define SCN_WIDTH_BOOL 0
+#define SCN_WIDTH_DURATION 0
+#define SCN_WIDTH_DURATION_POSITIVE 0
+#define SCN_WIDTH_MESSAGE_ID 0
+
 /* Writes the error about n (NULL: the file as a whole) at key path keypath
  * into c->err, on n's line (scn_fail) or its key's line (scn_fail_key);
  * returns -1 so callers can return it. */
@@ -199,6 +234,8 @@ int scn_conv_selector(scn_ctx *c, const scn_node *n, void *base, const scn_field
 int scn_conv_dist(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_map(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_list(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+/* protocol.gossipsub.message_id: from-seqno or key-seqno (scenario.c). */
+int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 
 /* The node at a dotted path from the root ("offline.2.at"), or the deepest
  * node on the way there when the rest is absent (then *exact is false). */

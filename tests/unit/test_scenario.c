@@ -918,6 +918,21 @@ static void test_a_delivery_cap_below_its_threshold_blames_the_key_that_was_set(
     assert_error(": protocol.gossipsub.topic_score.mesh_message_deliveries_cap: needs mesh_message_deliveries_cap >= ");
 }
 
+/* The cap is checked against the threshold only while the weight is not 0,
+ * as the score module checks it: a zero weight does not make it the key
+ * to blame for another key's error. */
+static void test_a_delivery_cap_below_its_threshold_is_off_with_its_weight(void **state) {
+    (void)state;
+    assert_int_equal(load(MINIMAL, 2, "protocol.gossipsub.topic_score.mesh_message_deliveries_weight=0",
+                          "protocol.gossipsub.topic_score.mesh_message_deliveries_cap=1"),
+                     0);
+    assert_int_equal(load(MINIMAL, 3, "protocol.gossipsub.topic_score.mesh_message_deliveries_weight=0",
+                          "protocol.gossipsub.topic_score.mesh_message_deliveries_cap=1",
+                          "protocol.gossipsub.topic_score.invalid_message_deliveries_decay=1"),
+                     -1);
+    assert_error("--set protocol.gossipsub.topic_score.invalid_message_deliveries_decay=1: needs 0 < decay < 1");
+}
+
 static void test_an_unknown_nested_scoring_key_is_an_error(void **state) {
     (void)state;
     assert_int_equal(load(MINIMAL, 1, "protocol.gossipsub.topic_score.time_in_mesh_wieght=1"), -1);
@@ -1033,6 +1048,7 @@ int main(void) {
         cmocka_unit_test(test_a_decay_is_free_while_its_weight_is_zero),
         cmocka_unit_test(test_a_weight_of_the_wrong_sign_names_its_key),
         cmocka_unit_test(test_a_delivery_cap_below_its_threshold_blames_the_key_that_was_set),
+        cmocka_unit_test(test_a_delivery_cap_below_its_threshold_is_off_with_its_weight),
         cmocka_unit_test(test_an_unknown_nested_scoring_key_is_an_error),
         cmocka_unit_test(test_both_names_of_the_opportunistic_graft_threshold_are_an_error),
         cmocka_unit_test(test_every_malformed_scenario_fails_with_its_expected_error),
