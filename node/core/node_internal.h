@@ -23,6 +23,7 @@
 #define SWARMLAB_NODE_INTERNAL_H
 
 #include "base/buf.h"
+#include "base/lp_reader.h"
 #include "pubsub/floodsub.h"
 #include "wire/identify_pb.h"
 #include "transport/mss.h"
@@ -64,11 +65,13 @@ typedef struct node_stream {
     stream_kind kind;
     int custom_index; /* STREAM_CUSTOM: index into node->protocols */
     mss *negotiation; /* while STREAM_NEGOTIATING */
-    buf inbound;      /* a partial length-prefixed message */
+    lp_reader reader; /* splits the stream's bytes into length-prefixed messages */
     buf pending;      /* outbound bytes written before negotiation finished */
     bool ping_waiting;
     uint64_t ping_sent_ns;
     uint8_t ping_payload[PING_PAYLOAD_BYTES];
+    uint8_t ping_echo[PING_PAYLOAD_BYTES]; /* the echo so far */
+    size_t ping_echo_len;
 } node_stream;
 
 typedef struct peer_info {

@@ -52,7 +52,7 @@ static node_stream *stream_add(conn *c, uint32_t id, bool outbound) {
     s->kind = STREAM_NEGOTIATING;
     s->custom_index = -1;
     s->negotiation = m;
-    buf_init(&s->inbound, NODE_STREAM_MESSAGE_MAX + VARINT_MAX_BYTES);
+    lp_reader_init(&s->reader, NODE_STREAM_MESSAGE_MAX);
     buf_init(&s->pending, NODE_PEER_BUFFER_MAX);
     c->streams[c->stream_count] = s;
     c->stream_ids[c->stream_count] = id;
@@ -83,7 +83,7 @@ static void stream_remove(node *n, conn *c, node_stream *s, bool notify) {
         break;
     }
     free(s->negotiation);
-    buf_free(&s->inbound);
+    lp_reader_free(&s->reader);
     buf_free(&s->pending);
     free(s);
 }
@@ -328,12 +328,14 @@ static void stream_ping_data(node *n, conn *c, node_stream *s, const uint8_t *da
         if (yamux_write(&c->mux, s->id, data, len) != 0) stream_reset(n, c, s);
         return;
     }
-    if (!s->ping_waiting || buf_append(&s->inbound, data, len) != 0 || s->inbound.len > PING_PAYLOAD_BYTES) {
+    if (!s->ping_waiting || len > PING_PAYLOAD_BYTES - s->ping_echo_len) {
         stream_reset(n, c, s);
         return;
     }
-    if (s->inbound.len < PING_PAYLOAD_BYTES) return;
-    bool ok = memcmp(s->inbound.data, s->ping_payload, PING_PAYLOAD_BYTES) == 0;
+    memcpy(s->ping_echo + s->ping_echo_len, data, len);
+    s->ping_echo_len += len;
+    if (s->ping_echo_len < PING_PAYLOAD_BYTES) return;
+    bool ok = memcmp(s->ping_echo, s->ping_payload, PING_PAYLOAD_BYTES) == 0;
     s->ping_waiting = false;
     if (n->env.timer_cancel != NULL) n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_PING, c->handle, s->id));
     if (n->callbacks.on_ping != NULL)
@@ -367,45 +369,24 @@ static int stream_on_message(node *n, conn *c, node_stream *s, const uint8_t *ms
     }
 }
 
-/* Handles the whole length-prefixed messages at the front of bytes and
- * returns how many bytes they took, or -1 after resetting the stream. */
-static long stream_parse_messages(node *n, conn *c, node_stream *s, const uint8_t *bytes, size_t len) {
-    size_t offset = 0;
-    while (offset < len) {
-        uint64_t msg_len;
-        int prefix = varint_decode(bytes + offset, len - offset, &msg_len);
-        if (prefix == VARINT_NEED_MORE) break;
-        if (prefix == VARINT_MALFORMED || msg_len > NODE_STREAM_MESSAGE_MAX) {
-            stream_reset(n, c, s);
-            return -1;
-        }
-        if (len - offset - (size_t)prefix < msg_len) break;
-        const uint8_t *msg = bytes + offset + prefix;
-        offset += (size_t)prefix + (size_t)msg_len;
-        if (stream_on_message(n, c, s, msg, (size_t)msg_len) != 0) {
-            stream_reset(n, c, s);
-            return -1;
-        }
-    }
-    return (long)offset;
+/* What the reader needs to hand a message to stream_on_message. */
+typedef struct stream_reading {
+    node *n;
+    conn *c;
+    node_stream *s;
+} stream_reading;
+
+static int stream_read_message(void *user, const uint8_t *msg, size_t len) {
+    stream_reading *r = user;
+    return stream_on_message(r->n, r->c, r->s, msg, len);
 }
 
-/* Splits the stream's bytes into length-prefixed messages. Whole messages
- * are read where they lie; only a partial one is kept for later. */
+/* Splits the stream's bytes into length-prefixed messages; a malformed
+ * prefix, an oversize message or a message its protocol refuses resets the
+ * stream, and only the stream. */
 static void stream_messages(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
-    if (s->inbound.len == 0) {
-        long used = stream_parse_messages(n, c, s, data, len);
-        if (used < 0) return;
-        data += used;
-        len -= (size_t)used;
-        if (len == 0) return;
-    }
-    if (buf_append(&s->inbound, data, len) != 0) {
-        stream_reset(n, c, s);
-        return;
-    }
-    long used = stream_parse_messages(n, c, s, s->inbound.data, s->inbound.len);
-    if (used >= 0) buf_consume(&s->inbound, (size_t)used);
+    stream_reading reading = {n, c, s};
+    if (lp_reader_feed(&s->reader, data, len, stream_read_message, &reading) != 0) stream_reset(n, c, s);
 }
 
 static void stream_on_data(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
