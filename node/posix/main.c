@@ -1,5 +1,5 @@
 /*
- * swarmlab-node: one libp2p peer on real sockets (DESIGN.md section 7).
+ * swarmlab-node: one libp2p peer on real sockets (docs/node.md).
  *
  * This file starts it (options, identity, trace file, runtime, node,
  * listeners, control socket, signals, standard input), routes the node's

@@ -1,5 +1,5 @@
 /*
- * swarmlab: the laboratory's command (DESIGN.md section 7).
+ * swarmlab: the laboratory's command (README.md; docs/architecture.md, "Design notes").
  *
  *   swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE]
  *   swarmlab report DIR

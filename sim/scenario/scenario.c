@@ -1,5 +1,5 @@
 /*
- * scenario: the scenario format of DESIGN.md section 6 as tables of keys,
+ * scenario: the scenario format of docs/scenarios.md as tables of keys,
  * the few keys that need their own converter, the defaults, and the entry
  * points of scenario.h. docs/scenarios.md is the reader's version of the
  * tables below; keep the two in step.

@@ -1,5 +1,6 @@
 /*
- * attack: the attackers of a scenario (DESIGN.md section 6, "attackers").
+ * attack: the attackers of a scenario (docs/scenarios.md, "attackers";
+ * docs/attacks.md).
  *
  * An attacker is the real node with a malicious policy (node_policy in
  * node.h) and, for the kinds that send what no honest router would, RPCs of

@@ -1,7 +1,7 @@
 /*
- * test_scenario: the scenario loader (sim/scenario/scenario.h) against DESIGN.md
- * section 6: units, distributions and their samples, node selectors, the
- * design's full example, the defaults, --set overrides, the peer-scoring
+ * test_scenario: the scenario loader (sim/scenario/scenario.h) against
+ * docs/scenarios.md: units, distributions and their samples, node selectors,
+ * the full example, the defaults, --set overrides, the peer-scoring
  * maps, what the world supports, and a corpus of malformed files.
  *
  * The tests run from the repository root (as make test runs them) and pass
