@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "crypto/identity.h"
 
 #define METRICS_MESSAGES_MAX (1u << 22)   /* tracked messages; more are counted only */
@@ -29,8 +30,6 @@
 #define METRICS_TOPIC_NONE UINT32_MAX
 #define METRICS_OPEN UINT64_MAX           /* a span that has not ended */
 #define METRICS_TABLE_MIN 64              /* smallest hash table */
-#define METRICS_NS_PER_US 1000u
-#define METRICS_NS_PER_S 1e9
 #define METRICS_ROW_SCORES_MAX (1u << 20) /* scores kept per row; a reservoir past that */
 #define METRICS_ROW_SCORES_MIN 256        /* the score buffer's first size */
 #define METRICS_RESERVOIR_SEED 0x5eed5c0e5ull /* fixed: equal runs give equal percentiles */
@@ -622,7 +621,7 @@ static int metrics_latency_push(metrics_message *msg, uint64_t latency_ns) {
         msg->latencies_us = items;
         msg->latency_cap = cap;
     }
-    uint64_t us = latency_ns / METRICS_NS_PER_US;
+    uint64_t us = latency_ns / NS_PER_US;
     msg->latencies_us[msg->latency_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
     if (latency_ns > msg->latency_ns_max) msg->latency_ns_max = latency_ns;
     return 0;
@@ -999,11 +998,11 @@ static double metrics_ratio(double numerator, double denominator, double if_empt
 static void metrics_finish_summary(metrics *m) {
     metrics_summary *s = &m->summary;
     s->delivery_ratio = metrics_ratio((double)s->delivered_pairs, (double)s->eligible_pairs, 1.0);
-    s->latency_ms_max = m->latency_ns_max / 1e6;
+    s->latency_ms_max = m->latency_ns_max / NS_PER_MS_DOUBLE;
     s->duplicates_per_delivery = metrics_ratio((double)s->duplicates, (double)s->deliveries, 0.0);
     s->hops_mean = metrics_ratio((double)m->hops_sum, (double)m->hops_known, 0.0);
     s->bandwidth_bytes_per_node_per_s =
-        metrics_ratio((double)s->bytes_sent, m->online_node_ns / METRICS_NS_PER_S, 0.0);
+        metrics_ratio((double)s->bytes_sent, m->online_node_ns / NS_PER_S_DOUBLE, 0.0);
     s->amplification = metrics_ratio((double)s->bytes_sent, (double)s->payload_bytes_delivered, 0.0);
     s->control_overhead = metrics_ratio((double)s->bytes_sent - (double)s->payload_bytes_sent,
                                         (double)s->payload_bytes_sent, 0.0);
@@ -1078,8 +1077,8 @@ static void metrics_finish_graylist(metrics *m) {
     s->attack_attackers_graylisted = count;
     if (count > 0) {
         qsort(times, count, sizeof *times, metrics_compare_u64);
-        s->attack_time_to_graylist_s_median = times[metrics_rank_index(count, 50)] / METRICS_NS_PER_S;
-        s->attack_time_to_graylist_s_max = times[count - 1] / METRICS_NS_PER_S;
+        s->attack_time_to_graylist_s_median = times[metrics_rank_index(count, 50)] / NS_PER_S_DOUBLE;
+        s->attack_time_to_graylist_s_max = times[count - 1] / NS_PER_S_DOUBLE;
     }
     free(times);
 }
@@ -1226,7 +1225,7 @@ static void metrics_json_counts(FILE *out, const metrics *m) {
     metrics_json_u64(out, 4, "bytes_sent", s->bytes_sent, ",\n");
     metrics_json_u64(out, 4, "payload_bytes_sent", s->payload_bytes_sent, ",\n");
     metrics_json_u64(out, 4, "payload_bytes_delivered", s->payload_bytes_delivered, ",\n");
-    metrics_json_double(out, 4, "online_node_seconds", m->online_node_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_double(out, 4, "online_node_seconds", m->online_node_ns / NS_PER_S_DOUBLE, ",\n");
     metrics_json_u64(out, 4, "events", s->events, "\n  },\n");
 }
 
@@ -1234,9 +1233,9 @@ static void metrics_json_settings(FILE *out, const metrics *m) {
     fputs("  \"settings\": {\n", out);
     metrics_json_u64(out, 4, "nodes", m->config.node_count, ",\n");
     metrics_json_u64(out, 4, "honest_nodes", m->config.honest_count, ",\n");
-    metrics_json_double(out, 4, "deadline_s", m->config.deadline_ns / METRICS_NS_PER_S, ",\n");
-    metrics_json_double(out, 4, "sample_s", m->config.sample_ns / METRICS_NS_PER_S, ",\n");
-    metrics_json_double(out, 4, "duration_s", m->end_ns / METRICS_NS_PER_S, "\n  },\n");
+    metrics_json_double(out, 4, "deadline_s", m->config.deadline_ns / NS_PER_S_DOUBLE, ",\n");
+    metrics_json_double(out, 4, "sample_s", m->config.sample_ns / NS_PER_S_DOUBLE, ",\n");
+    metrics_json_double(out, 4, "duration_s", m->end_ns / NS_PER_S_DOUBLE, "\n  },\n");
 }
 
 static void metrics_json_measurements(FILE *out, const metrics_summary *s) {
@@ -1309,7 +1308,7 @@ static void metrics_json_attack(FILE *out, const metrics *m) {
     const metrics_summary *s = &m->summary;
     if (!s->attack) return;
     fputs("  \"attack\": {\n", out);
-    metrics_json_double(out, 4, "start_s", m->config.attack_start_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_double(out, 4, "start_s", m->config.attack_start_ns / NS_PER_S_DOUBLE, ",\n");
     metrics_json_attack_part(out, "before", s->attack_messages_before, s->attack_messages_in_ratio_before,
                              s->attack_eligible_pairs_before, s->attack_delivered_pairs_before,
                              s->attack_delivery_ratio_before, s->attack_latency_ms_p50_before,
@@ -1371,7 +1370,7 @@ static void metrics_csv_message(FILE *out, const metrics *m, const metrics_messa
     fputc(',', out);
     metrics_put_csv_string(out, msg->topic == METRICS_TOPIC_NONE ? NULL : m->topics[msg->topic]);
     fprintf(out, ",%" PRIu32 ",", msg->publisher);
-    metrics_put_double(out, msg->publish_ns / METRICS_NS_PER_S);
+    metrics_put_double(out, msg->publish_ns / NS_PER_S_DOUBLE);
     fprintf(out, ",%" PRIu64 ",", msg->size_bytes);
     if (msg->in_ratio) fprintf(out, "%" PRIu64 ",%" PRIu64, msg->eligible, msg->delivered);
     else fputc(',', out); /* eligibility is undefined for a window cut by the run's end */
@@ -1421,7 +1420,7 @@ static void metrics_csv_sample_attack(FILE *out, const metrics *m, const metrics
 
 static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
     const metrics_sample *s = &m->samples[row];
-    metrics_put_double(out, metrics_row_end_ns(m, row) / METRICS_NS_PER_S);
+    metrics_put_double(out, metrics_row_end_ns(m, row) / NS_PER_S_DOUBLE);
     fprintf(out, ",%" PRIu32 ",%" PRIu64 ",", s->online_nodes, s->connections);
     metrics_put_double(out, s->mesh_degree_mean);
     fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", s->deliveries, s->duplicates, s->bytes_sent);

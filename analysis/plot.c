@@ -34,8 +34,6 @@ extern char **environ;
 
 #define PLOT_PATH_MAX 4096
 #define PLOT_GNUPLOT "gnuplot"
-#define PLOT_LOG "plots.log"
-#define PLOT_SIZE "1000,600"
 #define PLOT_CDF_STEPS "2000"
 #define PLOT_CSV_LINE_MAX 4096 /* timeseries.csv rows are a few hundred bytes */
 #define PLOT_TIMESERIES "timeseries.csv"

@@ -2,7 +2,8 @@
  * node_internal: the node's private structures, shared by node.c (lifecycle
  * and public API), connection.c (the upgrade of a connection: multistream,
  * Noise, multistream, yamux) and stream.c (the protocols on yamux streams).
- * Nothing outside node*.c, connection.c and stream.c includes this.
+ * Nothing outside those three includes this, and make install never ships
+ * it: node.h is the node's interface.
  */
 #ifndef SWARMLAB_NODE_INTERNAL_H
 #define SWARMLAB_NODE_INTERNAL_H
@@ -139,15 +140,15 @@ conn *node_find_conn_by_handle(node *n, uint32_t handle);
 int node_grow_conns(node *n);
 conn *node_find_conn_by_peer(node *n, const peer_id *peer);
 void node_rebuild_supported(node *n);
+/* Our signed peer record (sealed now if the addresses changed); its length,
+ * 0 when there is none (no listen address). */
+size_t node_own_record(node *n, const uint8_t **record);
 
 /* connection.c */
 conn *conn_create(node *n, uint64_t conn_id, bool outbound);
 void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len);
 /* Flushes yamux output through Noise to the runtime. */
 void conn_flush(node *n, conn *c);
-/* Our signed peer record (sealed now if the addresses changed); its length,
- * 0 when there is none (no listen address). */
-size_t node_own_record(node *n, const uint8_t **record);
 /* The remote end's IPv4 address as the runtime reports it, 0 if unknown. */
 uint32_t conn_remote_ip4(node *n, conn *c);
 /* Marks c for teardown at the end of the current entry point. */

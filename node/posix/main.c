@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "base/time_units.h"
 #include "wire/multiaddr.h"
 #include "trace_json.h"
 
@@ -133,7 +134,7 @@ static int start_signals(daemon_state *d) {
     d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     d->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (d->signal_fd < 0 || d->tick_fd < 0) return -1;
-    struct itimerspec every = {.it_interval = {.tv_sec = (time_t)(DAEMON_TICK_NS / 1000000000ull)}};
+    struct itimerspec every = {.it_interval = {.tv_sec = (time_t)(DAEMON_TICK_NS / NS_PER_S)}};
     every.it_value = every.it_interval;
     if (timerfd_settime(d->tick_fd, 0, &every, NULL) != 0) return -1;
     if (runtime_watch_fd(d->rt, d->signal_fd, on_signal, d) != 0) return -1;

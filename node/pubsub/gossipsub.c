@@ -103,16 +103,16 @@ void gossipsub_config_default(gossipsub_config *c) {
     assert(c != NULL);
     *c = (gossipsub_config){
         .D = 6, .D_lo = 4, .D_hi = 12, .D_lazy = 6, .D_score = 4, .D_out = 2,
-        .heartbeat_ns = 1000000000ull, .fanout_ttl_ns = 60000000000ull, .seen_ttl_ns = 120000000000ull,
-        .prune_backoff_ns = 60000000000ull, .unsubscribe_backoff_ns = 10000000000ull,
+        .heartbeat_ns = NS_PER_S, .fanout_ttl_ns = 60 * NS_PER_S, .seen_ttl_ns = 120 * NS_PER_S,
+        .prune_backoff_ns = 60 * NS_PER_S, .unsubscribe_backoff_ns = 10 * NS_PER_S,
         .mcache_len = MCACHE_LEN_DEFAULT, .mcache_gossip = MCACHE_GOSSIP_DEFAULT,
         .gossip_factor = 0.25, .prune_peers = GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX,
         .flood_publish = true, .idontwant = true, .idontwant_min_bytes = 1024,
         .max_ihave_length = GOSSIPSUB_IHAVE_IDS_MAX, .max_ihave_messages = 10,
         .opportunistic_graft_peers = 2,
         .opportunistic_graft_ticks = 60,
-        .iwant_followup_ns = 3000000000ull,         /* go-libp2p GossipSubIWantFollowupTime */
-        .graft_flood_threshold_ns = 10000000000ull, /* go-libp2p GossipSubGraftFloodThreshold */
+        .iwant_followup_ns = 3 * NS_PER_S,          /* go-libp2p GossipSubIWantFollowupTime */
+        .graft_flood_threshold_ns = 10 * NS_PER_S,  /* go-libp2p GossipSubGraftFloodThreshold */
         .max_idontwant_messages = 1000,             /* go-libp2p GossipSubMaxIDontWantMessages */
     };
     score_params_default(&c->score);

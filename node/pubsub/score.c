@@ -1,5 +1,6 @@
 /* score: GossipSub v1.1 peer scoring, P1 to P7 with decay. See score.h. */
 #include "score.h"
+#include "base/time_units.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -60,9 +61,9 @@ void score_params_default(score_params *p) {
     p->behaviour_penalty_weight = -10.0;       /* rust-libp2p (go users: -10 too) */
     p->behaviour_penalty_threshold = 0.0;      /* rust-libp2p */
     p->behaviour_penalty_decay = 0.2;          /* rust-libp2p */
-    p->decay_interval_ns = 1 * SCORE_NS_PER_S; /* go DefaultDecayInterval = 1 s */
+    p->decay_interval_ns = 1 * NS_PER_S; /* go DefaultDecayInterval = 1 s */
     p->decay_to_zero = 0.01;                   /* go DefaultDecayToZero (rust: 0.1) */
-    p->retain_score_ns = 3600 * SCORE_NS_PER_S; /* rust-libp2p: 1 hour */
+    p->retain_score_ns = 3600 * NS_PER_S; /* rust-libp2p: 1 hour */
     assert(score_params_validate(p) == 0);
 }
 
@@ -73,7 +74,7 @@ void score_topic_params_default(score_topic_params *p) {
     memset(p, 0, sizeof *p);
     p->topic_weight = 0.5;
     p->time_in_mesh_weight = 1.0;
-    p->time_in_mesh_quantum_ns = 1 * SCORE_NS_PER_MS;
+    p->time_in_mesh_quantum_ns = 1 * NS_PER_MS;
     p->time_in_mesh_cap = 3600.0;
     p->first_message_deliveries_weight = 1.0;
     p->first_message_deliveries_decay = 0.5;
@@ -82,8 +83,8 @@ void score_topic_params_default(score_topic_params *p) {
     p->mesh_message_deliveries_decay = 0.5;
     p->mesh_message_deliveries_cap = 100.0;
     p->mesh_message_deliveries_threshold = 20.0;
-    p->mesh_message_deliveries_window_ns = 10 * SCORE_NS_PER_MS;
-    p->mesh_message_deliveries_activation_ns = 5 * SCORE_NS_PER_S;
+    p->mesh_message_deliveries_window_ns = 10 * NS_PER_MS;
+    p->mesh_message_deliveries_activation_ns = 5 * NS_PER_S;
     p->mesh_failure_penalty_weight = -1.0;
     p->mesh_failure_penalty_decay = 0.5;
     p->invalid_message_deliveries_weight = -1.0;

@@ -1,5 +1,6 @@
 /* run: one scenario run in the world. See run.h. */
 #include "run.h"
+#include "base/time_units.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -44,7 +45,7 @@ typedef struct runner {
 static double wall_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / NS_PER_S_DOUBLE;
 }
 
 /* Every event: the digest, the metrics, the trace file, the observer. */
@@ -85,7 +86,7 @@ static void runner_node_up(void *user, uint64_t index) {
 }
 
 static uint64_t runner_interval_ns(runner *r) {
-    double mean_ns = 1e9 / r->s->workload.rate_per_s;
+    double mean_ns = NS_PER_S_DOUBLE / r->s->workload.rate_per_s;
     if (r->s->workload.arrival == ARRIVAL_PERIODIC) return (uint64_t)(mean_ns + 0.5);
     double u = rng_uniform(&r->workload);
     return (uint64_t)(-log1p(-u) * mean_ns + 0.5); /* exponential inter-arrival: a Poisson process */
@@ -240,7 +241,7 @@ static void runner_progress(const runner *r, uint64_t now_ns, double started) {
     int width = 40, filled = (int)(done * width + 0.5);
     fprintf(stderr, "\r  [%.*s%*s] %3.0f%%  %6.1f s virtual  %5.1f s wall", filled,
             "########################################", width - filled, "", done * 100,
-            (double)now_ns / 1e9, wall_now() - started);
+            (double)now_ns / NS_PER_S_DOUBLE, wall_now() - started);
     fflush(stderr);
 }
 
@@ -304,25 +305,25 @@ static void runner_score_parameters(const gossipsub_config *g, run_parameters *p
     parameter(p, "score.behaviour_penalty_weight", "%.17g", sp->behaviour_penalty_weight);
     parameter(p, "score.behaviour_penalty_threshold", "%.17g", sp->behaviour_penalty_threshold);
     parameter(p, "score.behaviour_penalty_decay", "%.17g", sp->behaviour_penalty_decay);
-    parameter(p, "score.decay_interval_s", "%.17g", sp->decay_interval_ns / 1e9);
+    parameter(p, "score.decay_interval_s", "%.17g", sp->decay_interval_ns / NS_PER_S_DOUBLE);
     parameter(p, "score.decay_to_zero", "%.17g", sp->decay_to_zero);
-    parameter(p, "score.retain_score_s", "%.17g", sp->retain_score_ns / 1e9);
+    parameter(p, "score.retain_score_s", "%.17g", sp->retain_score_ns / NS_PER_S_DOUBLE);
     const score_thresholds *t = &g->thresholds;
     parameter(p, "thresholds.gossip", "%.17g", t->gossip);
     parameter(p, "thresholds.publish", "%.17g", t->publish);
     parameter(p, "thresholds.graylist", "%.17g", t->graylist);
     parameter(p, "thresholds.accept_px", "%.17g", t->accept_px);
     parameter(p, "thresholds.opportunistic_graft", "%.17g", t->opportunistic_graft);
-    parameter(p, "score_sample_s", "%.17g", g->score_sample_ns / 1e9);
-    parameter(p, "iwant_followup_s", "%.17g", g->iwant_followup_ns / 1e9);
-    parameter(p, "graft_flood_threshold_s", "%.17g", g->graft_flood_threshold_ns / 1e9);
+    parameter(p, "score_sample_s", "%.17g", g->score_sample_ns / NS_PER_S_DOUBLE);
+    parameter(p, "iwant_followup_s", "%.17g", g->iwant_followup_ns / NS_PER_S_DOUBLE);
+    parameter(p, "graft_flood_threshold_s", "%.17g", g->graft_flood_threshold_ns / NS_PER_S_DOUBLE);
     parameter(p, "max_idontwant_messages", "%.0f", g->max_idontwant_messages);
 }
 
 static void runner_topic_score_parameters(const score_topic_params *tp, run_parameters *p) {
     parameter(p, "topic_score.topic_weight", "%.17g", tp->topic_weight);
     parameter(p, "topic_score.time_in_mesh_weight", "%.17g", tp->time_in_mesh_weight);
-    parameter(p, "topic_score.time_in_mesh_quantum_s", "%.17g", tp->time_in_mesh_quantum_ns / 1e9);
+    parameter(p, "topic_score.time_in_mesh_quantum_s", "%.17g", tp->time_in_mesh_quantum_ns / NS_PER_S_DOUBLE);
     parameter(p, "topic_score.time_in_mesh_cap", "%.17g", tp->time_in_mesh_cap);
     parameter(p, "topic_score.first_message_deliveries_weight", "%.17g", tp->first_message_deliveries_weight);
     parameter(p, "topic_score.first_message_deliveries_decay", "%.17g", tp->first_message_deliveries_decay);
@@ -332,9 +333,9 @@ static void runner_topic_score_parameters(const score_topic_params *tp, run_para
     parameter(p, "topic_score.mesh_message_deliveries_cap", "%.17g", tp->mesh_message_deliveries_cap);
     parameter(p, "topic_score.mesh_message_deliveries_threshold", "%.17g", tp->mesh_message_deliveries_threshold);
     parameter(p, "topic_score.mesh_message_deliveries_window_s", "%.17g",
-              tp->mesh_message_deliveries_window_ns / 1e9);
+              tp->mesh_message_deliveries_window_ns / NS_PER_S_DOUBLE);
     parameter(p, "topic_score.mesh_message_deliveries_activation_s", "%.17g",
-              tp->mesh_message_deliveries_activation_ns / 1e9);
+              tp->mesh_message_deliveries_activation_ns / NS_PER_S_DOUBLE);
     parameter(p, "topic_score.mesh_failure_penalty_weight", "%.17g", tp->mesh_failure_penalty_weight);
     parameter(p, "topic_score.mesh_failure_penalty_decay", "%.17g", tp->mesh_failure_penalty_decay);
     parameter(p, "topic_score.invalid_message_deliveries_weight", "%.17g", tp->invalid_message_deliveries_weight);
@@ -351,11 +352,11 @@ static void runner_parameters(const runner *r, run_parameters *p) {
     parameter(p, "D_lazy", "%.0f", g->D_lazy);
     parameter(p, "D_score", "%.0f", g->D_score);
     parameter(p, "D_out", "%.0f", g->D_out);
-    parameter(p, "heartbeat_s", "%.17g", g->heartbeat_ns / 1e9);
-    parameter(p, "fanout_ttl_s", "%.17g", g->fanout_ttl_ns / 1e9);
-    parameter(p, "seen_ttl_s", "%.17g", g->seen_ttl_ns / 1e9);
-    parameter(p, "prune_backoff_s", "%.17g", g->prune_backoff_ns / 1e9);
-    parameter(p, "unsubscribe_backoff_s", "%.17g", g->unsubscribe_backoff_ns / 1e9);
+    parameter(p, "heartbeat_s", "%.17g", g->heartbeat_ns / NS_PER_S_DOUBLE);
+    parameter(p, "fanout_ttl_s", "%.17g", g->fanout_ttl_ns / NS_PER_S_DOUBLE);
+    parameter(p, "seen_ttl_s", "%.17g", g->seen_ttl_ns / NS_PER_S_DOUBLE);
+    parameter(p, "prune_backoff_s", "%.17g", g->prune_backoff_ns / NS_PER_S_DOUBLE);
+    parameter(p, "unsubscribe_backoff_s", "%.17g", g->unsubscribe_backoff_ns / NS_PER_S_DOUBLE);
     parameter(p, "mcache_len", "%.0f", g->mcache_len);
     parameter(p, "mcache_gossip", "%.0f", g->mcache_gossip);
     parameter(p, "gossip_factor", "%.17g", g->gossip_factor);

@@ -13,6 +13,7 @@
 #define _DEFAULT_SOURCE /* kill, nanosleep, readlink with glibc's -std=c11 */
 
 #include "sweep.h"
+#include "base/time_units.h"
 
 #include "run.h"
 
@@ -32,6 +33,7 @@
 #include <unistd.h>
 
 #include "json_read.h"
+#include "plot.h"
 #include "scenario/scenario.h"
 
 #define SWEEP_EXIT_OK 0
@@ -58,8 +60,6 @@
 #define SWEEP_DEFAULT_OUT "results/sweeps"
 #define SWEEP_RUN_LOG "run.log"
 #define SWEEP_PLOT_DATA "sweep-plot.dat"
-#define SWEEP_PLOT_LOG "plots.log"
-#define SWEEP_PLOT_SIZE "1000,600"
 
 /* The metrics a sweep aggregates: a column name and where metrics.json has it. */
 typedef struct sweep_metric {
@@ -555,7 +555,7 @@ static void sweep_shell_command(const sweep_argv *a, char *out, size_t cap) {
 static double sweep_now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    return (double)t.tv_sec + (double)t.tv_nsec / NS_PER_S_DOUBLE;
 }
 
 static void sweep_sleep(void) {
@@ -948,11 +948,11 @@ static void sweep_put_plot(FILE *out, const sweep *w, size_t m, bool numeric, bo
     size_t series = w->combination_count / first->value_count;
     fputs("reset\n", out);
     if (svg) {
-        fprintf(out, "set terminal svg size %s dynamic noenhanced background rgb 'white'\n", SWEEP_PLOT_SIZE);
+        fprintf(out, "set terminal svg size %s dynamic noenhanced background rgb 'white'\n", PLOT_SIZE);
     } else {
         fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n", out);
-        fprintf(out, "  set terminal pngcairo size %s noenhanced\n} else {\n", SWEEP_PLOT_SIZE);
-        fprintf(out, "  set terminal png size %s noenhanced\n}\n", SWEEP_PLOT_SIZE);
+        fprintf(out, "  set terminal pngcairo size %s noenhanced\n} else {\n", PLOT_SIZE);
+        fprintf(out, "  set terminal png size %s noenhanced\n}\n", PLOT_SIZE);
     }
     fprintf(out, "set output '%s.%s'\nset grid\n", sweep_metrics[m].name, svg ? "svg" : "png");
     fputs("set title ", out);
@@ -997,7 +997,7 @@ static int sweep_plot(const sweep *w, char *err, size_t err_cap) {
     double x[SWEEP_VALUES_MAX];
     bool numeric = sweep_x_axis(&w->grid.params[0], order, x);
     char log_path[SWEEP_PATH_MAX + 16];
-    snprintf(log_path, sizeof log_path, "%s/%s", w->out, SWEEP_PLOT_LOG);
+    snprintf(log_path, sizeof log_path, "%s/%s", w->out, PLOT_LOG);
     if (sweep_write_plot_data(w, order, x) != 0) return snprintf(err, err_cap, "cannot write the plot data"), -1;
     if (unlink(log_path) != 0 && errno != ENOENT) return snprintf(err, err_cap, "cannot replace %s", log_path), -1;
     int drawn = 0;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "core/node.h"
 #include "wire/pubsub_pb.h"
 #include "scenario_internal.h"
@@ -524,8 +525,8 @@ void scenario_defaults(scenario *s) {
     s->workload.arrival = ARRIVAL_POISSON;
     s->workload.size_bytes = 1024;
     s->churn.nodes.kind = SELECT_ALL;
-    s->metrics.sample_ns = 1000000000ull;
-    s->metrics.deadline_ns = 10000000000ull;
+    s->metrics.sample_ns = NS_PER_S;
+    s->metrics.deadline_ns = 10 * NS_PER_S;
 }
 
 /* The file's base name without .yaml, made fit for a folder name. */
