@@ -1,18 +1,20 @@
 # swarmlab: one entry point. See README.md.
-#   make deps      install the Debian packages the project needs
-#   make all       build the node library, tools and tests
-#   make run       build and run scenarios/quickstart.yaml (see README.md)
+#   make deps      install the Debian packages the project needs (as root)
+#   make all       build the node library, the programs and the tests; installs nothing
+#   make run       install what is missing, build and run scenarios/quickstart.yaml
 #   make bench     the performance figures of docs/performance.md
-#   make test      unit tests and fuzz-corpus replays; SAN=1 for ASan+UBSan
+#   make test      unit tests, posix tests and fuzz-corpus replays; SAN=1 for ASan+UBSan,
+#                  ONLY=NAME for one of them (docs/testing.md)
 #   make interop   swarmlab-node against js-libp2p (needs node and the npm registry)
-#   make fuzz      run every libFuzzer target for FUZZ_SECONDS each
-#   make install   PREFIX=/usr/local DESTDIR=
+#   make fuzz      run every libFuzzer target for FUZZ_SECONDS each (needs clang)
+#   make install   the programs, the node library and its public headers; PREFIX=/usr/local DESTDIR=
 #   make clean
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 SAN ?= 0
 FUZZ_SECONDS ?= 30
+ONLY ?=
 
 DEB_PACKAGES := libsodium-dev libyaml-dev libcmocka-dev gnuplot-nox pkg-config
 
@@ -29,9 +31,21 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN_FLAGS) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
-LIBS := -lsodium
-WORLD_LIBS := -lyaml -lsodium -lm
 INCLUDES := -Inode -Isim -Ianalysis -Itests/support
+
+# The system libraries of each layer: the node needs libsodium, analysis
+# libm, the world libyaml (scenarios) and libm (distributions). A program
+# links those of the layers it is made of and no more.
+NODE_LIBS := -lsodium
+ANALYSIS_LIBS := -lm
+SIM_LIBS := -lyaml -lm
+SWARMLAB_LIBS := $(SIM_LIBS) $(NODE_LIBS)
+DAEMON_LIBS := $(NODE_LIBS)
+# Each test links the archives of every layer and takes from them only the
+# objects it calls; --as-needed likewise keeps only the shared libraries it
+# calls, so that a test of the node alone does not depend on libyaml.
+TEST_LIBS := -Wl,--as-needed -lcmocka $(SIM_LIBS) $(NODE_LIBS)
+POSIX_TEST_LIBS := -Wl,--as-needed -lcmocka $(DAEMON_LIBS)
 
 NODE_SRC := $(sort $(filter-out node/posix/%,$(wildcard node/*/*.c)))
 NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
@@ -46,26 +60,52 @@ ANALYSIS_LIB := $(BUILD)/libswarmlab-analysis.a
 SWARMLAB_BIN := $(BUILD)/swarmlab
 POSIX_SRC := $(filter-out node/posix/main.c,$(sort $(wildcard node/posix/*.c)))
 POSIX_OBJ := $(POSIX_SRC:%.c=$(BUILD)/%.o)
+POSIX_LIB := $(BUILD)/libswarmlab-posix.a
 DAEMON_BIN := $(if $(wildcard node/posix/main.c),$(BUILD)/swarmlab-node)
-POSIX_TEST_SRC := $(sort $(wildcard tests/posix/test_*.c))
-POSIX_TEST_BIN := $(POSIX_TEST_SRC:tests/posix/%.c=$(BUILD)/tests/posix_%)
 
 SUPPORT_SRC := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+SUPPORT_LIB := $(BUILD)/libswarmlab-test-support.a
 
+# Every test program is built from tests/KIND/NAME.c into $(BUILD)/tests/KIND/NAME:
+# cmocka tests in tests/unit (test_*) and tests/posix (test_*, against the
+# daemon on real sockets), and the fuzz targets of tests/fuzz (fuzz_*) with a
+# main() that replays their corpus. make test ONLY=NAME runs the one named NAME.
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-
+UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+POSIX_TEST_SRC := $(sort $(wildcard tests/posix/test_*.c))
+POSIX_TEST_BIN := $(POSIX_TEST_SRC:%.c=$(BUILD)/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
-FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_REPLAY_BIN := $(FUZZ_SRC:%.c=$(BUILD)/%)
+
+# The same fuzz targets built with clang's libFuzzer for make fuzz, over a
+# node library of their own (instrumented for coverage and sanitizers).
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_NODE_OBJ := $(NODE_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_NODE_LIB := $(FUZZ_BUILD)/libswarmlab-node.a
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer-no-link,address,undefined -MMD -MP
+
+# What make test runs, each by its name: the structural checks (the seam,
+# the layers, the one-way files), then the programs.
+TESTS := check-seam check-layers check-cycles $(UNIT_BIN) $(POSIX_TEST_BIN) $(FUZZ_REPLAY_BIN)
+TEST_NAMES := $(notdir $(TESTS))
+TESTS_RUN := $(if $(ONLY),$(foreach n,$(ONLY),$(filter $(n) %/$(n),$(TESTS))),$(TESTS))
+ifneq ($(words $(TEST_NAMES)),$(words $(sort $(TEST_NAMES))))
+$(error two test programs share a name: $(TEST_NAMES))
+endif
+ONLY_UNKNOWN := $(strip $(foreach n,$(ONLY),$(if $(filter $(n) %/$(n),$(TESTS)),,$(n))))
+
+# The public headers: node.h and env.h, and what they include, in their
+# folders under include/swarmlab/ so that their includes resolve there.
+PUBLIC_HEADERS = $(sort $(filter node/%.h,$(shell $(CC) -Inode -MM node/core/node.h node/core/env.h)))
 
 
 .PHONY: all deps run test bench interop fuzz regress rebaseline install clean
 # Keep object files that only serve as intermediates, so nothing rebuilds twice.
 .SECONDARY:
 
-all: deps $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(DAEMON_BIN) $(UNIT_BIN) $(POSIX_TEST_BIN) $(FUZZ_REPLAY_BIN)
+all: $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(DAEMON_BIN) $(UNIT_BIN) $(POSIX_TEST_BIN) $(FUZZ_REPLAY_BIN)
 
 # Installs the Debian packages once; skipped when they are all present.
 deps:
@@ -83,61 +123,69 @@ deps:
 	fi
 
 # node/posix is the real-world runtime: it may call the OS, and sees only node/.
-$(BUILD)/node/posix/%.o: node/posix/%.c | deps
+$(BUILD)/node/posix/%.o: node/posix/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Inode -c $< -o $@
 
 # node/ sees only its own headers: the core knows nothing of the world.
-$(BUILD)/node/%.o: node/%.c | deps
+$(BUILD)/node/%.o: node/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Inode -c $< -o $@
 
-$(BUILD)/%.o: %.c | deps
+# The tests of the daemon see what the daemon sees, and tests/support.
+$(BUILD)/tests/posix/%.o: tests/posix/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -Itests/support -c $< -o $@
+
+# A fuzz target sees only the node, as its libFuzzer build does.
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inode -c $< -o $@
+
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(NODE_LIB): $(NODE_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
 $(SIM_LIB): $(SIM_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
 $(ANALYSIS_LIB): $(ANALYSIS_OBJ)
+$(POSIX_LIB): $(POSIX_OBJ)
+$(SUPPORT_LIB): $(SUPPORT_OBJ)
+$(FUZZ_NODE_LIB): $(FUZZ_NODE_OBJ)
+$(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(POSIX_LIB) $(SUPPORT_LIB) $(FUZZ_NODE_LIB):
 	@rm -f $@
 	ar rcs $@ $^
 
 $(SWARMLAB_BIN): $(BUILD)/sim/lab/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(SWARMLAB_LIBS)
 
-$(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_OBJ) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
+$(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(DAEMON_LIBS)
 
-# Tests of the daemon on real sockets: they start $(BUILD)/swarmlab-node.
-$(BUILD)/tests/posix_%: tests/posix/%.c $(POSIX_OBJ) $(NODE_LIB) | deps
+# Static pattern rules: a test program's name is its object's without .o.
+$(UNIT_BIN): %: %.o $(SUPPORT_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(TEST_LIBS)
+
+# They start $(BUILD)/swarmlab-node.
+$(POSIX_TEST_BIN): %: %.o $(SUPPORT_LIB) $(POSIX_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(POSIX_TEST_LIBS)
+
+$(FUZZ_REPLAY_BIN): %: %.o $(BUILD)/tests/fuzz/replay_main.o $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(NODE_LIBS)
+
+$(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode -Itests/support $< $(POSIX_OBJ) $(NODE_LIB) -o $@ $(LDFLAGS) -lcmocka $(WORLD_LIBS)
+	clang $(FUZZ_CFLAGS) -Inode -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcmocka $(WORLD_LIBS)
-
-# Fuzz targets built with a plain main() that replays a corpus: make test runs these.
-$(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(NODE_LIB) | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Inode $< tests/fuzz/replay_main.c $(NODE_LIB) -o $@ $(LDFLAGS) $(LIBS)
-
-# The same targets built with libFuzzer for make fuzz.
-build/fuzz/%: tests/fuzz/%.c $(NODE_SRC) | deps
-	@mkdir -p $(dir $@)
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Inode $< $(NODE_SRC) -o $@ $(LIBS)
+$(FUZZ_BIN): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(FUZZ_NODE_LIB)
+	clang -fsanitize=fuzzer,address,undefined $^ -o $@ $(NODE_LIBS)
 
 
 QUICKSTART_OUT := results/runs/quickstart-1
 
 # The first run: 200 peers for a minute of virtual time, metrics and plots.
-run: deps $(SWARMLAB_BIN)
+run: deps
+	@$(MAKE) --no-print-directory $(SWARMLAB_BIN)
 	$(SWARMLAB_BIN) run scenarios/quickstart.yaml --out $(QUICKSTART_OUT)
 	@echo
 	@echo "The plots are in $(QUICKSTART_OUT)/: latency_cdf.png, delivery.png, duplicates.png,"
@@ -148,51 +196,59 @@ BENCH_BIN := $(BUILD)/swarmlab-bench
 BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml scenarios/bench-gossipsub-1000.yaml
 
 $(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(WORLD_LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(SWARMLAB_LIBS)
 
 LOOPBACK_BENCH_BIN := $(BUILD)/swarmlab-bench-loopback
 
-$(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h | deps
+$(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h
 	$(CC) $(ALL_CFLAGS) -Itests/posix $< -o $@ $(LDFLAGS)
 
 # The figures of docs/performance.md. Each scenario runs in its own process,
 # so that peak memory is that scenario's own.
-bench: deps $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
+bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) swarmlab
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) js
 
+# Runs TESTS, or the ones ONLY names; the last line is the summary that CI counts.
 test: all
-	@BUILD=$(BUILD) sh tests/run-tests.sh $(UNIT_BIN) $(POSIX_TEST_BIN) -- $(FUZZ_REPLAY_BIN)
+	$(if $(ONLY_UNKNOWN),$(error make test: no test is named $(ONLY_UNKNOWN); the names are $(TEST_NAMES)))
+	@BUILD=$(BUILD) sh tests/run-tests.sh $(TESTS_RUN)
 
 # Talks to js-libp2p (installed from the npm registry into tests/interop/):
 # both directions, Noise, yamux, identify, ping, floodsub, the chat protocol.
-interop: deps $(DAEMON_BIN)
+interop: $(DAEMON_BIN)
 	@BUILD=$(BUILD) bash tests/interop/run.sh
 
 # The regression suite: scenarios/regress/ in parallel processes, each run
 # compared with its baseline in results/baselines/ (docs/regression.md).
-regress: deps $(SWARMLAB_BIN)
+regress: $(SWARMLAB_BIN)
 	@BUILD=$(BUILD) bash tools/regress.sh
 
 # After an intended change: the suite's runs become the baselines; their
 # diff shows the change in review.
-rebaseline: deps $(SWARMLAB_BIN)
+rebaseline: $(SWARMLAB_BIN)
 	@BUILD=$(BUILD) bash tools/regress.sh --rebaseline
 
-fuzz: deps $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
-	  name=$$(basename $$f); work=build/fuzz/corpus/$$name; mkdir -p $$work tests/fuzz/corpus/$$name; \
+	  name=$$(basename $$f); work=$(FUZZ_BUILD)/corpus/$$name; mkdir -p $$work tests/fuzz/corpus/$$name; \
 	  echo "fuzz: $$name for $(FUZZ_SECONDS)s (new inputs go to $$work)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work tests/fuzz/corpus/$$name || exit 1; \
 	done
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarmlab
+# A program against the node: cc -I$(PREFIX)/include/swarmlab app.c -lswarmlab-node -lsodium,
+# with #include "core/node.h".
+install: $(SWARMLAB_BIN) $(DAEMON_BIN) $(NODE_LIB)
+	$(if $(filter %_internal.h,$(PUBLIC_HEADERS)),$(error make install: a public header includes $(filter %_internal.h,$(PUBLIC_HEADERS))))
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib
 	install -m 755 $(SWARMLAB_BIN) $(DAEMON_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(NODE_LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(filter-out node/core/node_internal.h node/core/connection.h node/core/stream.h,$(wildcard node/*/*.h)) $(DESTDIR)$(PREFIX)/include/swarmlab/
+	@for h in $(PUBLIC_HEADERS); do \
+	  dir=$(DESTDIR)$(PREFIX)/include/swarmlab/$$(dirname $${h#node/}); \
+	  echo "install -m 644 $$h $$dir/"; install -d $$dir && install -m 644 $$h $$dir/ || exit 1; \
+	done
 
 clean:
 	rm -rf build

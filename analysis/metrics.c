@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "crypto/identity.h"
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -468,7 +469,7 @@ static int metrics_latency_push(metrics_message *msg, uint64_t latency_ns) {
         msg->latencies_us = items;
         msg->latency_cap = cap;
     }
-    uint64_t us = latency_ns / METRICS_NS_PER_US;
+    uint64_t us = latency_ns / NS_PER_US;
     msg->latencies_us[msg->latency_count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
     if (latency_ns > msg->latency_ns_max) msg->latency_ns_max = latency_ns;
     return 0;

@@ -1,6 +1,6 @@
 /*
  * metrics: the measurements of a run, computed from its trace events
- * (DESIGN.md section 5), whether they stream live out of the world or are
+ * (docs/trace-format.md), whether they stream live out of the world or are
  * read back from a JSON-lines trace file (trace_json.h).
  *
  * Over honest nodes only (indices below honest_count):
@@ -56,7 +56,7 @@
  * send_rpc, recv_rpc, drop_rpc, add_peer, remove_peer, graft, prune,
  * peer_score.
  *
- * Decisions DESIGN.md leaves open:
+ * Decisions beyond the definitions above:
  *  - Messages are those honest nodes publish, told apart by msg_id. The
  *    publisher's own delivery (a deliver_message without a peer) is left out
  *    everywhere: of the pairs, latencies, hops, deliveries and payload.

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/time_units.h"
 #include "crypto/identity.h"
 #include "metrics.h"
 
@@ -22,8 +23,6 @@
 #define METRICS_TOPIC_NONE UINT32_MAX
 #define METRICS_OPEN UINT64_MAX           /* a span that has not ended */
 #define METRICS_TABLE_MIN 64              /* smallest hash table */
-#define METRICS_NS_PER_US 1000u
-#define METRICS_NS_PER_S 1e9
 #define METRICS_ROW_SCORES_MAX (1u << 20) /* scores kept per row; a reservoir past that */
 #define METRICS_ROW_SCORES_MIN 256        /* the score buffer's first size */
 #define METRICS_RESERVOIR_SEED 0x5eed5c0e5ull /* fixed: equal runs give equal percentiles */

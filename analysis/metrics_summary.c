@@ -132,11 +132,11 @@ static double metrics_ratio(double numerator, double denominator, double if_empt
 static void metrics_finish_summary(metrics *m) {
     metrics_summary *s = &m->summary;
     s->delivery_ratio = metrics_ratio((double)s->delivered_pairs, (double)s->eligible_pairs, 1.0);
-    s->latency_ms_max = m->latency_ns_max / 1e6;
+    s->latency_ms_max = m->latency_ns_max / NS_PER_MS_DOUBLE;
     s->duplicates_per_delivery = metrics_ratio((double)s->duplicates, (double)s->deliveries, 0.0);
     s->hops_mean = metrics_ratio((double)m->hops_sum, (double)m->hops_known, 0.0);
     s->bandwidth_bytes_per_node_per_s =
-        metrics_ratio((double)s->bytes_sent, m->online_node_ns / METRICS_NS_PER_S, 0.0);
+        metrics_ratio((double)s->bytes_sent, m->online_node_ns / NS_PER_S_DOUBLE, 0.0);
     s->amplification = metrics_ratio((double)s->bytes_sent, (double)s->payload_bytes_delivered, 0.0);
     s->control_overhead = metrics_ratio((double)s->bytes_sent - (double)s->payload_bytes_sent,
                                         (double)s->payload_bytes_sent, 0.0);
@@ -211,8 +211,8 @@ static void metrics_finish_graylist(metrics *m) {
     s->attack_attackers_graylisted = count;
     if (count > 0) {
         qsort(times, count, sizeof *times, metrics_compare_u64);
-        s->attack_time_to_graylist_s_median = times[metrics_rank_index(count, 50)] / METRICS_NS_PER_S;
-        s->attack_time_to_graylist_s_max = times[count - 1] / METRICS_NS_PER_S;
+        s->attack_time_to_graylist_s_median = times[metrics_rank_index(count, 50)] / NS_PER_S_DOUBLE;
+        s->attack_time_to_graylist_s_max = times[count - 1] / NS_PER_S_DOUBLE;
     }
     free(times);
 }

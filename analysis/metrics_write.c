@@ -89,7 +89,7 @@ static void metrics_json_counts(FILE *out, const metrics *m) {
     metrics_json_u64(out, 4, "bytes_sent", s->bytes_sent, ",\n");
     metrics_json_u64(out, 4, "payload_bytes_sent", s->payload_bytes_sent, ",\n");
     metrics_json_u64(out, 4, "payload_bytes_delivered", s->payload_bytes_delivered, ",\n");
-    metrics_json_double(out, 4, "online_node_seconds", m->online_node_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_double(out, 4, "online_node_seconds", m->online_node_ns / NS_PER_S_DOUBLE, ",\n");
     metrics_json_u64(out, 4, "events", s->events, "\n  },\n");
 }
 
@@ -97,9 +97,9 @@ static void metrics_json_settings(FILE *out, const metrics *m) {
     fputs("  \"settings\": {\n", out);
     metrics_json_u64(out, 4, "nodes", m->config.node_count, ",\n");
     metrics_json_u64(out, 4, "honest_nodes", m->config.honest_count, ",\n");
-    metrics_json_double(out, 4, "deadline_s", m->config.deadline_ns / METRICS_NS_PER_S, ",\n");
-    metrics_json_double(out, 4, "sample_s", m->config.sample_ns / METRICS_NS_PER_S, ",\n");
-    metrics_json_double(out, 4, "duration_s", m->end_ns / METRICS_NS_PER_S, "\n  },\n");
+    metrics_json_double(out, 4, "deadline_s", m->config.deadline_ns / NS_PER_S_DOUBLE, ",\n");
+    metrics_json_double(out, 4, "sample_s", m->config.sample_ns / NS_PER_S_DOUBLE, ",\n");
+    metrics_json_double(out, 4, "duration_s", m->end_ns / NS_PER_S_DOUBLE, "\n  },\n");
 }
 
 static void metrics_json_measurements(FILE *out, const metrics_summary *s) {
@@ -172,7 +172,7 @@ static void metrics_json_attack(FILE *out, const metrics *m) {
     const metrics_summary *s = &m->summary;
     if (!s->attack) return;
     fputs("  \"attack\": {\n", out);
-    metrics_json_double(out, 4, "start_s", m->config.attack_start_ns / METRICS_NS_PER_S, ",\n");
+    metrics_json_double(out, 4, "start_s", m->config.attack_start_ns / NS_PER_S_DOUBLE, ",\n");
     metrics_json_attack_part(out, "before", s->attack_messages_before, s->attack_messages_in_ratio_before,
                              s->attack_eligible_pairs_before, s->attack_delivered_pairs_before,
                              s->attack_delivery_ratio_before, s->attack_latency_ms_p50_before,
@@ -234,14 +234,14 @@ static void metrics_csv_message(FILE *out, const metrics *m, const metrics_messa
     fputc(',', out);
     csv_put_text(out, msg->topic == METRICS_TOPIC_NONE ? NULL : m->topics[msg->topic]);
     fprintf(out, ",%" PRIu32 ",", msg->publisher);
-    csv_put_real(out, msg->publish_ns / METRICS_NS_PER_S);
+    csv_put_real(out, msg->publish_ns / NS_PER_S_DOUBLE);
     fprintf(out, ",%" PRIu64 ",", msg->size_bytes);
     if (msg->in_ratio) fprintf(out, "%" PRIu64 ",%" PRIu64, msg->eligible, msg->delivered);
     else fputc(',', out); /* eligibility is undefined for a window cut by the run's end */
     metrics_csv_latency(out, msg, 50);
     metrics_csv_latency(out, msg, 99);
     fputc(',', out);
-    if (msg->latency_count > 0) csv_put_real(out, msg->latency_ns_max / 1e6);
+    if (msg->latency_count > 0) csv_put_real(out, msg->latency_ns_max / NS_PER_MS_DOUBLE);
     fprintf(out, ",%" PRIu64 ",%d\n", msg->duplicates, msg->in_ratio ? 1 : 0);
 }
 
@@ -284,7 +284,7 @@ static void metrics_csv_sample_attack(FILE *out, const metrics *m, const metrics
 
 static void metrics_csv_sample(FILE *out, const metrics *m, uint32_t row) {
     const metrics_sample *s = &m->samples[row];
-    csv_put_real(out, metrics_row_end_ns(m, row) / METRICS_NS_PER_S);
+    csv_put_real(out, metrics_row_end_ns(m, row) / NS_PER_S_DOUBLE);
     fprintf(out, ",%" PRIu32 ",%" PRIu64 ",", s->online_nodes, s->connections);
     csv_put_real(out, s->mesh_degree_mean);
     fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", s->deliveries, s->duplicates, s->bytes_sent);

@@ -31,8 +31,6 @@
 #include "gnuplot.h"
 
 #define PLOT_PATH_MAX 4096
-#define PLOT_LOG "plots.log"
-#define PLOT_SIZE "1000,600"
 #define PLOT_CDF_STEPS "2000"
 #define PLOT_CSV_LINE_MAX 4096 /* timeseries.csv rows are a few hundred bytes */
 #define PLOT_TIMESERIES "timeseries.csv"

@@ -26,6 +26,8 @@
 #include <stddef.h>
 
 #define PLOT_WINDOWS_FILE "windows.csv"
+#define PLOT_LOG "plots.log" /* gnuplot's output, in the run's folder */
+#define PLOT_SIZE "1000,600"  /* every plot's size in pixels, PNG and SVG */
 #define PLOT_WINDOWS_MAX 64 /* 32 offline windows, 16 partitions, room for attacks */
 #define PLOT_WINDOW_KIND_MAX 16
 #define PLOT_WINDOW_LABEL_MAX 64

@@ -4,9 +4,10 @@
  * The node never calls the operating system for time, randomness or I/O.
  * Everything it needs from outside goes through this struct of function
  * pointers and its context pointer (the shape of SQLite's VFS). Three
- * runtimes implement it: node/posix (real sockets), sim (the virtual world)
- * and, later, sim/ns3. The runtime calls back into the node through the
- * node_on_* functions of node.h.
+ * runtimes implement it: node/posix/runtime.c (real sockets),
+ * sim/world/world.c (the virtual world) and tests/support/memnet.c (in
+ * memory, for the unit tests). The runtime calls back into the node through
+ * the node_on_* functions of node.h.
  *
  * Connections are identified by ids the runtime chooses; they are reliable,
  * ordered byte streams, like TCP.

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "env.h"
+#include "base/time_units.h"
 #include "crypto/identity.h"
 #include "pubsub/router.h"
 
@@ -31,8 +32,8 @@
 #define NODE_TOPICS_MAX 64                /* topics a node subscribes to */
 #define NODE_STREAM_MESSAGE_MAX (1u << 20) /* largest length-prefixed message on a stream */
 #define NODE_PEER_BUFFER_MAX (4u << 20)   /* bytes buffered per connection, each way */
-#define NODE_HANDSHAKE_TIMEOUT_NS (10ull * 1000000000ull)
-#define NODE_PING_TIMEOUT_NS (10ull * 1000000000ull)
+#define NODE_HANDSHAKE_TIMEOUT_NS (10 * NS_PER_S)
+#define NODE_PING_TIMEOUT_NS (10 * NS_PER_S)
 #define NODE_AGENT_VERSION "swarmlab/0.1"
 #define NODE_PROTOCOL_VERSION "ipfs/0.1.0"
 

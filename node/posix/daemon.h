@@ -32,6 +32,7 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "base/time_units.h"
 #include "crypto/identity.h"
 #include "core/node.h"
 #include "runtime.h"
@@ -47,8 +48,8 @@
 #define DAEMON_OUTPUT_MAX (8u << 20)     /* one output line: a 1 MiB message, escaped */
 #define DAEMON_CLIENT_QUEUE_MAX (16u << 20) /* a control client that reads slower is dropped */
 #define DAEMON_CLIENT_READ_MAX 4096
-#define DAEMON_TICK_NS (30ull * 1000000000ull)      /* keepalive pings, expiry of pending */
-#define DAEMON_PENDING_EXPIRY_NS (30ull * 1000000000ull)
+#define DAEMON_TICK_NS (30 * NS_PER_S)      /* keepalive pings, expiry of pending */
+#define DAEMON_PENDING_EXPIRY_NS (30 * NS_PER_S)
 #define DAEMON_EXIT_FAILURE 1
 #define DAEMON_EXIT_USAGE 2
 

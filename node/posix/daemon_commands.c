@@ -18,6 +18,8 @@
 #include "daemon_commands.h"
 #include "daemon_control.h"
 #include "daemon_output.h"
+#include "daemon.h"
+#include "base/time_units.h"
 #include "wire/multiaddr.h"
 
 #define COMMAND_SPACES " \t"
@@ -90,7 +92,7 @@ void daemon_on_ping(daemon_state *d, const peer_id *peer, bool ok, uint64_t rtt_
         if (!p->used || p->kind != DAEMON_PENDING_PING || !peer_id_equal(&p->peer, peer)) continue;
         if (oldest == NULL || p->started_ns < oldest->started_ns) oldest = p;
     }
-    if (oldest != NULL) pending_finish(d, oldest, ok, (double)rtt_ns / 1e6, ok ? NULL : "ping failed");
+    if (oldest != NULL) pending_finish(d, oldest, ok, (double)rtt_ns / NS_PER_MS_DOUBLE, ok ? NULL : "ping failed");
 }
 
 static daemon_pending *pending_find_stream(daemon_state *d, node_stream_handle stream) {

@@ -1,5 +1,5 @@
 /*
- * daemon_options: the command line of swarmlab-node (DESIGN.md section 7).
+ * daemon_options: the command line of swarmlab-node (docs/node.md).
  * Every value is checked here, so that a typo stops the daemon with exit 2
  * before it binds or dials anything.
  */

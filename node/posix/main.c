@@ -1,5 +1,5 @@
 /*
- * swarmlab-node: one libp2p peer on real sockets (DESIGN.md section 7).
+ * swarmlab-node: one libp2p peer on real sockets (docs/node.md).
  *
  * This file starts it (options, identity, trace file, runtime, node,
  * listeners, control socket, signals, standard input), routes the node's
@@ -25,6 +25,8 @@
 #include "daemon_control.h"
 #include "daemon_output.h"
 #include "trace/trace_json.h"
+#include "daemon.h"
+#include "base/time_units.h"
 #include "wire/multiaddr.h"
 
 #define MAIN_ERROR_MAX 512
@@ -139,7 +141,7 @@ static int start_signals(daemon_state *d) {
     d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     d->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (d->signal_fd < 0 || d->tick_fd < 0) return -1;
-    struct itimerspec every = {.it_interval = {.tv_sec = (time_t)(DAEMON_TICK_NS / 1000000000ull)}};
+    struct itimerspec every = {.it_interval = {.tv_sec = (time_t)(DAEMON_TICK_NS / NS_PER_S)}};
     every.it_value = every.it_interval;
     if (timerfd_settime(d->tick_fd, 0, &every, NULL) != 0) return -1;
     if (runtime_watch_fd(d->rt, d->signal_fd, on_signal, d) != 0) return -1;

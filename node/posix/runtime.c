@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/time_units.h"
 #include "wire/multiaddr.h"
 #include "timer_table.h"
 
@@ -42,9 +43,8 @@
 #define RT_ACCEPTS_PER_TURN 64  /* then other descriptors get their turn */
 #define RT_READS_PER_EVENT 4    /* the same fairness for one busy peer */
 #define RT_TIMERS_PER_TURN 1024 /* timers fired per turn; the rest next turn */
-#define RT_IDLE_CHECK_NS 1000000000ull
+#define RT_IDLE_CHECK_NS NS_PER_S
 #define RT_QUEUE_KEEP_BYTES (64u * 1024u) /* a drained queue larger than this is freed */
-#define RT_NS_PER_MS 1000000ull
 #define RT_WATCH_SLOT_MASK 0xffffu /* watch tags: generation << 16 | slot */
 
 enum { RT_TAG_CONN = 0, RT_TAG_LISTENER = 1, RT_TAG_WATCH = 2 };
@@ -105,7 +105,7 @@ static uint64_t rt_now(void) {
     int rc = clock_gettime(CLOCK_MONOTONIC, &ts);
     assert(rc == 0);
     (void)rc;
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t rt_env_now(void *ctx) {
@@ -117,7 +117,7 @@ static uint64_t rt_env_unix_time(void *ctx) {
     (void)ctx;
     struct timespec ts;
     if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 static void rt_env_random(void *ctx, uint8_t *out, size_t len) {
@@ -439,7 +439,7 @@ static int rt_wait_ms(const runtime *rt, int timeout_ms, uint64_t now) {
     uint64_t deadline = rt->next_idle_check_ns, timer_deadline;
     if (timer_table_next(&rt->timers, &timer_deadline) && timer_deadline < deadline) deadline = timer_deadline;
     uint64_t wait_ns = deadline > now ? deadline - now : 0;
-    uint64_t wait_ms = (wait_ns + RT_NS_PER_MS - 1) / RT_NS_PER_MS; /* never wake early */
+    uint64_t wait_ms = (wait_ns + NS_PER_MS - 1) / NS_PER_MS; /* never wake early */
     if (timeout_ms >= 0 && (uint64_t)timeout_ms < wait_ms) wait_ms = (uint64_t)timeout_ms;
     return (int)wait_ms; /* at most RT_IDLE_CHECK_NS away */
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/env.h"
+#include "base/time_units.h"
 #include "core/node.h"
 
 #define RUNTIME_CONNECTIONS_MAX NODE_CONNECTIONS_MAX /* sockets; an accept beyond closes at once */
@@ -33,7 +34,7 @@
 #define RUNTIME_WRITE_QUEUE_TOTAL_MAX (256u << 20) /* bytes queued over all connections */
 #define RUNTIME_WRITE_QUEUE_PAUSE (1u << 20)     /* stop reading a peer we cannot write to */
 #define RUNTIME_READ_CHUNK (64u * 1024u)         /* one read(); the node copies what it keeps */
-#define RUNTIME_IDLE_TIMEOUT_NS (5ull * 60ull * 1000000000ull) /* nothing received for 5 min */
+#define RUNTIME_IDLE_TIMEOUT_NS (5 * 60 * NS_PER_S) /* nothing received for 5 min */
 #define RUNTIME_LISTEN_BACKLOG 128
 
 typedef struct runtime runtime;

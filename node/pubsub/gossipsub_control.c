@@ -113,7 +113,7 @@ static void prune_entry_add(gossipsub *gs, gossipsub_control *ctl, const gossips
             info->has_signed_peer_record = true;
         }
     }
-    uint64_t backoff_s = (backoff_ns + GOSSIPSUB_NS_PER_S - 1) / GOSSIPSUB_NS_PER_S;
+    uint64_t backoff_s = (backoff_ns + NS_PER_S - 1) / NS_PER_S;
     (void)gossipsub_control_add_prune(ctl, topic, infos, info_count, peer->v11, backoff_s);
 }
 
@@ -247,7 +247,7 @@ static void handle_prune(gossipsub *gs, gossipsub_peer *peer, const gossipsub_pr
     uint64_t backoff_ns = gs->config.prune_backoff_ns;
     if (prune->has_backoff) {
         uint64_t seconds = prune->backoff_s < GOSSIPSUB_BACKOFF_MAX_S ? prune->backoff_s : GOSSIPSUB_BACKOFF_MAX_S;
-        backoff_ns = seconds * GOSSIPSUB_NS_PER_S;
+        backoff_ns = seconds * NS_PER_S;
     }
     gossipsub_backoff_set(t, peer->handle, now + backoff_ns);
     px_follow(gs, peer, prune, now);

@@ -6,13 +6,13 @@
 #ifndef SWARMLAB_GOSSIPSUB_INTERNAL_H
 #define SWARMLAB_GOSSIPSUB_INTERNAL_H
 
+#include "base/time_units.h"
 #include "gossipsub.h"
 #include "wire/gossipsub_pb.h"
 
 #define GOSSIPSUB_PEERS_MAX 4096 /* pubsub peers per node, above the node's connections */
 #define GOSSIPSUB_MSG_ID_MAX (PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES)
 #define GOSSIPSUB_RPC_OVERHEAD 512 /* framing of one message beyond its data and topic */
-#define GOSSIPSUB_NS_PER_S 1000000000ull
 #define GOSSIPSUB_PROMISES_MAX 4096 /* IWANT promises outstanding per node */
 #define GOSSIPSUB_DONTWANT_TTL_HEARTBEATS 3 /* go-libp2p GossipSubIDontWantMessageTTL */
 #define GOSSIPSUB_DONTWANT_INITIAL 8       /* IDONTWANT slots per peer before doubling */

@@ -28,6 +28,7 @@
 #ifndef SWARMLAB_GOSSIPSUB_PARAMS_H
 #define SWARMLAB_GOSSIPSUB_PARAMS_H
 
+#include "base/time_units.h"
 #include "mcache.h"
 #include "params.h"
 #include "wire/gossipsub_pb.h"
@@ -42,7 +43,7 @@
 #define GOSSIPSUB_MESSAGE_SIZE_MAX (PUBSUB_RPC_MAX_BYTES - 4096)
 #define GOSSIPSUB_GOSSIP_LIMIT_MAX 1000000 /* ids, messages or heartbeats a limit may count */
 #define GOSSIPSUB_MCACHE_PARAM_MAX 1000    /* mcache_len, mcache_gossip */
-#define GOSSIPSUB_NS_PER_S 1000000000ull
+#define NS_PER_S 1000000000ull
 
 #define GOSSIPSUB_PARAMS(P, PA, T, S)                                                                      \
     P(D, D, INT, 6, 0, GOSSIPSUB_DEGREE_MAX)                                                                \
@@ -51,11 +52,11 @@
     P(D_lazy, D_lazy, INT, 6, 0, GOSSIPSUB_DEGREE_MAX)                                                      \
     P(D_score, D_score, INT, 4, 0, GOSSIPSUB_DEGREE_MAX)                                                    \
     P(D_out, D_out, INT, 2, 0, GOSSIPSUB_DEGREE_MAX)                                                        \
-    PA(heartbeat, heartbeat_interval, heartbeat_ns, DURATION_POSITIVE, 1 * GOSSIPSUB_NS_PER_S, 0, 0)        \
-    P(fanout_ttl, fanout_ttl_ns, DURATION_POSITIVE, 60 * GOSSIPSUB_NS_PER_S, 0, 0)                          \
-    P(seen_ttl, seen_ttl_ns, DURATION_POSITIVE, 120 * GOSSIPSUB_NS_PER_S, 0, 0)                             \
-    P(prune_backoff, prune_backoff_ns, DURATION_POSITIVE, 60 * GOSSIPSUB_NS_PER_S, 0, 0)                    \
-    P(unsubscribe_backoff, unsubscribe_backoff_ns, DURATION_POSITIVE, 10 * GOSSIPSUB_NS_PER_S, 0, 0)       \
+    PA(heartbeat, heartbeat_interval, heartbeat_ns, DURATION_POSITIVE, 1 * NS_PER_S, 0, 0)        \
+    P(fanout_ttl, fanout_ttl_ns, DURATION_POSITIVE, 60 * NS_PER_S, 0, 0)                          \
+    P(seen_ttl, seen_ttl_ns, DURATION_POSITIVE, 120 * NS_PER_S, 0, 0)                             \
+    P(prune_backoff, prune_backoff_ns, DURATION_POSITIVE, 60 * NS_PER_S, 0, 0)                    \
+    P(unsubscribe_backoff, unsubscribe_backoff_ns, DURATION_POSITIVE, 10 * NS_PER_S, 0, 0)       \
     P(mcache_len, mcache_len, INT, MCACHE_LEN_DEFAULT, 1, GOSSIPSUB_MCACHE_PARAM_MAX)                       \
     P(mcache_gossip, mcache_gossip, INT, MCACHE_GOSSIP_DEFAULT, 1, GOSSIPSUB_MCACHE_PARAM_MAX)              \
     P(gossip_factor, gossip_factor, NUMBER, 0.25, 0, 1)                                                     \
@@ -75,9 +76,9 @@
     S(thresholds, thresholds, score_thresholds_set)                                                         \
     P(score_sample, score_sample_ns, DURATION, 0, 0, 0) /* 0: no peer_score events */                     \
     /* go-libp2p GossipSubIWantFollowupTime */                                                              \
-    P(iwant_followup, iwant_followup_ns, DURATION_POSITIVE, 3 * GOSSIPSUB_NS_PER_S, 0, 0)                   \
+    P(iwant_followup, iwant_followup_ns, DURATION_POSITIVE, 3 * NS_PER_S, 0, 0)                   \
     /* go-libp2p GossipSubGraftFloodThreshold; 0: no GRAFT counts as a flood */                            \
-    P(graft_flood_threshold, graft_flood_threshold_ns, DURATION, 10 * GOSSIPSUB_NS_PER_S, 0, 0)             \
+    P(graft_flood_threshold, graft_flood_threshold_ns, DURATION, 10 * NS_PER_S, 0, 0)             \
     /* go-libp2p GossipSubMaxIDontWantMessages; 0: no IDONTWANT id is taken */                             \
     P(max_idontwant_messages, max_idontwant_messages, UINT32, 1000, 0, GOSSIPSUB_GOSSIP_LIMIT_MAX)
 

@@ -1,5 +1,6 @@
 /* score: GossipSub v1.1 peer scoring, P1 to P7 with decay. See score.h. */
 #include "score.h"
+#include "base/time_units.h"
 
 #include <assert.h>
 #include <stdlib.h>

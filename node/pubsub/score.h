@@ -36,8 +36,6 @@
 #define SCORE_PEERS_MAX 65536      /* the largest peers_max accepted */
 #define SCORE_PEERS_INITIAL 16     /* peer slots before the first doubling */
 #define SCORE_DECAY_STEPS_MAX 4096 /* decay steps one score_refresh catches up */
-#define SCORE_NS_PER_MS 1000000ull
-#define SCORE_NS_PER_S 1000000000ull
 
 /* What the router does with a peer's score (spec, "Score Thresholds"). */
 typedef struct score_thresholds {

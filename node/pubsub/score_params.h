@@ -27,6 +27,7 @@
 #ifndef SWARMLAB_SCORE_PARAMS_H
 #define SWARMLAB_SCORE_PARAMS_H
 
+#include "base/time_units.h"
 #include "params.h"
 #include "score.h"
 
@@ -39,15 +40,15 @@
     X(behaviour_penalty_weight, behaviour_penalty_weight, NUMBER, -10.0) /* go users: -10 too */ \
     X(behaviour_penalty_threshold, behaviour_penalty_threshold, NUMBER, 0.0)             \
     X(behaviour_penalty_decay, behaviour_penalty_decay, NUMBER, 0.2)                     \
-    X(decay_interval, decay_interval_ns, DURATION_POSITIVE, 1 * SCORE_NS_PER_S) /* go DefaultDecayInterval */ \
+    X(decay_interval, decay_interval_ns, DURATION_POSITIVE, 1 * NS_PER_S) /* go DefaultDecayInterval */ \
     X(decay_to_zero, decay_to_zero, NUMBER, 0.01) /* go DefaultDecayToZero (rust: 0.1) */ \
-    X(retain_score, retain_score_ns, DURATION, 3600 * SCORE_NS_PER_S) /* rust: 1 hour */
+    X(retain_score, retain_score_ns, DURATION, 3600 * NS_PER_S) /* rust: 1 hour */
 
 /* Per topic (score_topic_params). */
 #define SCORE_TOPIC_PARAMS(X)                                                                    \
     X(topic_weight, topic_weight, NUMBER, 0.5)                                                   \
     X(time_in_mesh_weight, time_in_mesh_weight, NUMBER, 1.0)                                     \
-    X(time_in_mesh_quantum, time_in_mesh_quantum_ns, DURATION_POSITIVE, 1 * SCORE_NS_PER_MS)     \
+    X(time_in_mesh_quantum, time_in_mesh_quantum_ns, DURATION_POSITIVE, 1 * NS_PER_MS)     \
     X(time_in_mesh_cap, time_in_mesh_cap, NUMBER, 3600.0)                                        \
     X(first_message_deliveries_weight, first_message_deliveries_weight, NUMBER, 1.0)             \
     X(first_message_deliveries_decay, first_message_deliveries_decay, NUMBER, 0.5)               \
@@ -56,8 +57,8 @@
     X(mesh_message_deliveries_decay, mesh_message_deliveries_decay, NUMBER, 0.5)                 \
     X(mesh_message_deliveries_cap, mesh_message_deliveries_cap, NUMBER, 100.0)                   \
     X(mesh_message_deliveries_threshold, mesh_message_deliveries_threshold, NUMBER, 20.0)        \
-    X(mesh_message_deliveries_window, mesh_message_deliveries_window_ns, DURATION, 10 * SCORE_NS_PER_MS) \
-    X(mesh_message_deliveries_activation, mesh_message_deliveries_activation_ns, DURATION, 5 * SCORE_NS_PER_S) \
+    X(mesh_message_deliveries_window, mesh_message_deliveries_window_ns, DURATION, 10 * NS_PER_MS) \
+    X(mesh_message_deliveries_activation, mesh_message_deliveries_activation_ns, DURATION, 5 * NS_PER_S) \
     X(mesh_failure_penalty_weight, mesh_failure_penalty_weight, NUMBER, -1.0)                    \
     X(mesh_failure_penalty_decay, mesh_failure_penalty_decay, NUMBER, 0.5)                       \
     X(invalid_message_deliveries_weight, invalid_message_deliveries_weight, NUMBER, -1.0)        \

@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/time_units.h"
+
 #define SEEN_CACHE_KEY_BYTES 16
-#define SEEN_CACHE_TTL_NS (120ull * 1000000000ull) /* go-libp2p's TimeCacheDuration */
+#define SEEN_CACHE_TTL_NS (120 * NS_PER_S) /* go-libp2p's TimeCacheDuration */
 #define SEEN_CACHE_CAPACITY_MAX (1u << 22)
 #define SEEN_CACHE_INITIAL 256 /* ids, before the first doubling */
 

@@ -1,5 +1,5 @@
 /*
- * trace: the structured events every node emits (DESIGN.md section 5).
+ * trace: the structured events every node emits (docs/trace-format.md).
  *
  * Names follow the libp2p pubsub tracer (trace.proto in go-libp2p-pubsub),
  * lowercased, plus node_up and node_down which the world emits. An event is

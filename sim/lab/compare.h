@@ -1,6 +1,6 @@
 /*
  * compare: `swarmlab compare BASE NEW`, two runs' metrics side by side
- * (DESIGN.md section 7, issue 7; docs/regression.md, "swarmlab compare").
+ * (docs/regression.md, "swarmlab compare").
  *
  * BASE and NEW are each a metrics.json or a run folder holding one. Every
  * compared metric has a direction (higher or lower is better) and a

@@ -1,5 +1,5 @@
 /*
- * swarmlab: the laboratory's command (DESIGN.md section 7).
+ * swarmlab: the laboratory's command (README.md; docs/architecture.md, "Design notes").
  *
  *   swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE]
  *   swarmlab report DIR
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ab.h"
+#include "base/time_units.h"
 #include "compare.h"
 #include "sweep.h"
 #include "plot.h"
@@ -104,7 +105,7 @@ static void print_summary(const scenario *s, const run_result *r, const char *ou
     const metrics_summary *m = &r->summary;
     printf("swarmlab run %s (seed %llu): %u nodes, %s, %.0f s virtual in %.2f s wall\n", s->name,
            (unsigned long long)s->seed, s->nodes.count,
-           s->protocol.router == ROUTER_FLOODSUB ? "floodsub" : "gossipsub", s->duration_ns / 1e9,
+           s->protocol.router == ROUTER_FLOODSUB ? "floodsub" : "gossipsub", s->duration_ns / NS_PER_S_DOUBLE,
            r->wall_seconds);
     printf("  messages     %llu published; delivery ratio %.4f (%llu of %llu eligible pairs)\n",
            (unsigned long long)m->messages_published, m->delivery_ratio,

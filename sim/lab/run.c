@@ -1,5 +1,6 @@
 /* run: one scenario run in the world. See run.h. */
 #include "run.h"
+#include "base/time_units.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -47,7 +48,7 @@ typedef struct runner {
 static double wall_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / NS_PER_S_DOUBLE;
 }
 
 /* Every event: the digest, the metrics, the trace file, the observer. */
@@ -91,7 +92,7 @@ static void runner_node_up(void *user, uint64_t index) {
 }
 
 static uint64_t runner_interval_ns(runner *r) {
-    double mean_ns = 1e9 / r->s->workload.rate_per_s;
+    double mean_ns = NS_PER_S_DOUBLE / r->s->workload.rate_per_s;
     if (r->s->workload.arrival == ARRIVAL_PERIODIC) return (uint64_t)(mean_ns + 0.5);
     double u = rng_uniform(&r->workload);
     return (uint64_t)(-log1p(-u) * mean_ns + 0.5); /* exponential inter-arrival: a Poisson process */
@@ -246,7 +247,7 @@ static void runner_progress(const runner *r, uint64_t now_ns, double started) {
     int width = 40, filled = (int)(done * width + 0.5);
     fprintf(stderr, "\r  [%.*s%*s] %3.0f%%  %6.1f s virtual  %5.1f s wall", filled,
             "########################################", width - filled, "", done * 100,
-            (double)now_ns / 1e9, wall_now() - started);
+            (double)now_ns / NS_PER_S_DOUBLE, wall_now() - started);
     fflush(stderr);
 }
 
@@ -327,7 +328,7 @@ static void parameter_one(run_parameters *p, const param *q, const void *values,
     case PARAM_DURATION:
     case PARAM_DURATION_POSITIVE:
         memcpy(&u64, at, sizeof u64);
-        parameter(p, prefix, q->name, "_s", "%.17g", u64 / 1e9);
+        parameter(p, prefix, q->name, "_s", "%.17g", u64 / NS_PER_S_DOUBLE);
         return;
     case PARAM_BOOL: memcpy(&b, at, sizeof b); parameter(p, prefix, q->name, "", b ? "true" : "false", 0); return;
     case PARAM_MESSAGE_ID: {

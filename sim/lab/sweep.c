@@ -1,7 +1,8 @@
 /*
- * sweep: `swarmlab sweep` (see sweep.h). One process per run, as DESIGN.md
- * section 4 asks: a run that crashes takes nothing else down, each run's
- * memory is its own, and -j runs use -j cores without any shared state.
+ * sweep: `swarmlab sweep` (see sweep.h). One process per run, as
+ * docs/architecture.md ("Design notes") says: a run that crashes takes
+ * nothing else down, each run's memory is its own, and -j runs use -j
+ * cores without any shared state.
  *
  * The parent forks and execs `swarmlab run ... --out OUT/runs/NAME` for
  * each (combination, seed), keeps at most -j children alive, polls them
@@ -34,6 +35,7 @@
 #include "csv.h"
 #include "gnuplot.h"
 #include "json_read.h"
+#include "plot.h"
 #include "scenario/scenario.h"
 /* ---- the command ------------------------------------------------------ */
 

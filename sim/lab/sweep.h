@@ -1,5 +1,5 @@
 /*
- * sweep: `swarmlab sweep`, the parameter sweep of DESIGN.md section 7.
+ * sweep: `swarmlab sweep`, the parameter sweep (docs/regression.md).
  *
  *   swarmlab sweep SCENARIO --param KEY=V1,V2,... [--param ...] --seeds N
  *                  [--seed-base S] [-j N] [--out DIR] [--set KEY=VALUE]...

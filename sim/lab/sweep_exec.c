@@ -5,6 +5,7 @@
  */
 #define _DEFAULT_SOURCE /* kill, nanosleep, readlink with glibc's -std=c11 */
 
+#include "base/time_units.h"
 #include "sweep.h"
 #include "sweep_internal.h"
 
@@ -140,7 +141,7 @@ void sweep_shell_command(const sweep_argv *a, char *out, size_t cap) {
 double sweep_now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    return (double)t.tv_sec + (double)t.tv_nsec / NS_PER_S_DOUBLE;
 }
 
 static void sweep_sleep(void) {

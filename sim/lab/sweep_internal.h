@@ -38,8 +38,6 @@
 #define SWEEP_DEFAULT_OUT "results/sweeps"
 #define SWEEP_RUN_LOG "run.log"
 #define SWEEP_PLOT_DATA "sweep-plot.dat"
-#define SWEEP_PLOT_LOG "plots.log"
-#define SWEEP_PLOT_SIZE "1000,600"
 #define SWEEP_DIGITS 9 /* significant digits of the numbers in sweep.csv and runs.csv */
 
 /* The metrics a sweep aggregates: a column name and where metrics.json has it. */

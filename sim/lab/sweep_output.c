@@ -4,6 +4,7 @@
  */
 #define _DEFAULT_SOURCE /* kill, nanosleep, readlink with glibc's -std=c11 */
 
+#include "plot.h"
 #include "sweep.h"
 #include "sweep_internal.h"
 
@@ -188,7 +189,7 @@ static void sweep_put_plot(FILE *out, const sweep *w, size_t m, bool numeric, bo
     const sweep_param *first = &w->grid.params[0];
     size_t series = w->combination_count / first->value_count;
     fputs("reset\n", out);
-    gnuplot_put_terminal(out, SWEEP_PLOT_SIZE, svg);
+    gnuplot_put_terminal(out, PLOT_SIZE, svg);
     fprintf(out, "set output '%s.%s'\nset grid\n", sweep_metrics[m].name, svg ? "svg" : "png");
     fputs("set title ", out);
     gnuplot_put_quoted(out, sweep_metrics[m].title);
@@ -232,7 +233,7 @@ int sweep_plot(const sweep *w, char *err, size_t err_cap) {
     double x[SWEEP_VALUES_MAX];
     bool numeric = sweep_x_axis(&w->grid.params[0], order, x);
     char log_path[SWEEP_PATH_MAX + 16];
-    snprintf(log_path, sizeof log_path, "%s/%s", w->out, SWEEP_PLOT_LOG);
+    snprintf(log_path, sizeof log_path, "%s/%s", w->out, PLOT_LOG);
     if (sweep_write_plot_data(w, order, x) != 0) return snprintf(err, err_cap, "cannot write the plot data"), -1;
     if (unlink(log_path) != 0 && errno != ENOENT) return snprintf(err, err_cap, "cannot replace %s", log_path), -1;
     int drawn = 0;

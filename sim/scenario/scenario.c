@@ -1,5 +1,5 @@
 /*
- * scenario: the scenario format of DESIGN.md section 6 as tables of keys,
+ * scenario: the scenario format of docs/scenarios.md as tables of keys,
  * the few keys that need their own converter, the defaults, and the entry
  * points of scenario.h. docs/scenarios.md is the reader's version of the
  * tables below; keep the two in step.
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "core/node.h"
 #include "pubsub/gossipsub_params.h"
 #include "wire/pubsub_pb.h"
@@ -480,8 +481,8 @@ void scenario_defaults(scenario *s) {
     s->workload.arrival = ARRIVAL_POISSON;
     s->workload.size_bytes = 1024;
     s->churn.nodes.kind = SELECT_ALL;
-    s->metrics.sample_ns = 1000000000ull;
-    s->metrics.deadline_ns = 10000000000ull;
+    s->metrics.sample_ns = NS_PER_S;
+    s->metrics.deadline_ns = 10 * NS_PER_S;
 }
 
 /* The file's base name without .yaml, made fit for a folder name. */

@@ -1,6 +1,6 @@
 /*
- * scenario: the YAML scenario format of DESIGN.md section 6, loaded with
- * libyaml into a validated struct. docs/scenarios.md documents every key.
+ * scenario: the YAML scenario format, loaded with libyaml into a validated
+ * struct. docs/scenarios.md documents every key.
  *
  * Units: durations take ns, us, ms, s, min, h; sizes B, KiB, MiB; bandwidths
  * bps, Kbps, Mbps, Gbps; rates N/s. Values are stored in base units:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "core/node.h"
 #include "scenario_internal.h"
 
@@ -47,8 +48,8 @@ static const char *duration_text(uint64_t ns, char out[CHECK_TEXT_MAX]) {
     static const struct {
         const char *unit;
         uint64_t ns;
-    } units[] = {{"h", 3600000000000ull}, {"min", 60000000000ull}, {"s", 1000000000ull}, {"ms", 1000000ull},
-                 {"us", 1000ull}};
+    } units[] = {{"h", 3600 * NS_PER_S}, {"min", 60 * NS_PER_S}, {"s", NS_PER_S}, {"ms", NS_PER_MS},
+                 {"us", NS_PER_US}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (ns > 0 && ns % units[i].ns == 0) {
             snprintf(out, CHECK_TEXT_MAX, "%" PRIu64 "%s", ns / units[i].ns, units[i].unit);

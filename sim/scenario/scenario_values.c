@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "scenario_internal.h"
 
 /* Error messages quote at most this much of the offending text. */
@@ -40,7 +41,7 @@ typedef struct quantity {
 } quantity;
 
 static const value_unit duration_units[] = {
-    {"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"min", 60e9}, {"h", 3600e9},
+    {"ns", 1.0}, {"us", NS_PER_US}, {"ms", NS_PER_MS}, {"s", NS_PER_S}, {"min", 60 * NS_PER_S}, {"h", 3600 * NS_PER_S},
 };
 static const value_unit size_units[] = {
     {"B", 1.0}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},

@@ -1,6 +1,7 @@
 /* attack: the attackers of a scenario, as real nodes with malicious
  * policies. See attack.h. */
 #include "attack.h"
+#include "base/time_units.h"
 
 #include <assert.h>
 #include <sodium.h>
@@ -99,8 +100,8 @@ size_t attack_windows(const scenario *s, plot_window *out, size_t cap) {
         plot_window *w = &out[count++];
         memset(w, 0, sizeof *w);
         snprintf(w->kind, sizeof w->kind, "attack");
-        w->from_s = (double)group_start_ns(a) / 1e9;
-        w->until_s = (double)s->duration_ns / 1e9;
+        w->from_s = (double)group_start_ns(a) / NS_PER_S_DOUBLE;
+        w->until_s = (double)s->duration_ns / NS_PER_S_DOUBLE;
         snprintf(w->label, sizeof w->label, "%s x%u", a->kind, a->count);
     }
     return count;
@@ -271,7 +272,7 @@ static uint32_t eclipse_target(const attacker_host *h) {
 
 static uint64_t tick_ns(const attacker_host *h) {
     double rate = h->spec->rate_per_s;
-    return rate > 0 ? (uint64_t)(1e9 / rate + 0.5) : ATTACK_TICK_DEFAULT_NS;
+    return rate > 0 ? (uint64_t)(NS_PER_S_DOUBLE / rate + 0.5) : ATTACK_TICK_DEFAULT_NS;
 }
 
 static bool acts(attack_kind kind) {

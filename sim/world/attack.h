@@ -1,5 +1,6 @@
 /*
- * attack: the attackers of a scenario (DESIGN.md section 6, "attackers").
+ * attack: the attackers of a scenario (docs/scenarios.md, "attackers";
+ * docs/attacks.md).
  *
  * An attacker is the real node with a malicious policy (node_policy in
  * node.h) and, for the kinds that send what no honest router would, RPCs of
@@ -40,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/time_units.h"
 #include "plot.h"
 #include "scenario/scenario.h"
 #include "world.h"
@@ -47,9 +49,9 @@
 #define ATTACK_CONNECTIONS_DEFAULT 8
 #define ATTACK_REPLAY_KEPT 1024            /* messages a replayer keeps: over 2 min at 8/s */
 #define ATTACK_REPLAY_DEDUP 32             /* recent entries a new copy is compared with */
-#define ATTACK_REPLAY_AGE_NS (125ull * 1000000000ull) /* past the 120 s seen cache */
+#define ATTACK_REPLAY_AGE_NS (125 * NS_PER_S) /* past the 120 s seen cache */
 #define ATTACK_LIE_IDS 8                   /* fake ids per IHAVE */
-#define ATTACK_TICK_DEFAULT_NS 1000000000ull /* kinds without a rate act once a second */
+#define ATTACK_TICK_DEFAULT_NS NS_PER_S /* kinds without a rate act once a second */
 #define ATTACK_HOSTS_MAX 4096
 #define ATTACK_FLAP_BACKOFF_S 60 /* the backoff a graft-spammer's PRUNE asks for */
 

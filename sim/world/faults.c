@@ -1,6 +1,7 @@
 /* faults: churn, offline windows, partitions, rejoining and connection
  * upkeep. See faults.h; docs/churn.md explains the choices. */
 #include "faults.h"
+#include "base/time_units.h"
 
 #include <assert.h>
 #include <math.h>
@@ -12,7 +13,6 @@
  * bits), to which host (32 bits). */
 enum faults_event { FAULTS_EVENT_CHURN = 1, FAULTS_EVENT_OFFLINE_BEGIN, FAULTS_EVENT_OFFLINE_END };
 #define FAULTS_ARG(kind, index, host) (((uint64_t)(kind) << 56) | ((uint64_t)(index) << 32) | (uint64_t)(host))
-#define FAULTS_NS_PER_S 1e9
 
 typedef struct faults_host {
     bool churned, churn_online, joined;
@@ -358,8 +358,8 @@ size_t faults_windows(const faults *f, plot_window *out, size_t cap) {
     size_t n = 0;
     for (size_t k = 0; k < s->offline_count && n < cap; k++, n++) {
         const offline_window *o = &s->offline[k];
-        out[n] = (plot_window){.kind = "offline", .from_s = (double)o->at_ns / FAULTS_NS_PER_S,
-                               .until_s = (double)(o->at_ns + o->for_ns) / FAULTS_NS_PER_S};
+        out[n] = (plot_window){.kind = "offline", .from_s = (double)o->at_ns / NS_PER_S_DOUBLE,
+                               .until_s = (double)(o->at_ns + o->for_ns) / NS_PER_S_DOUBLE};
         if (f->offline[k].count == 1)
             snprintf(out[n].label, sizeof out[n].label, "offline: node %u", f->offline[k].hosts[0]);
         else
@@ -367,8 +367,8 @@ size_t faults_windows(const faults *f, plot_window *out, size_t cap) {
     }
     for (size_t p = 0; p < s->network.partition_count && n < cap; p++, n++) {
         const partition *part = &s->network.partitions[p];
-        out[n] = (plot_window){.kind = "partition", .from_s = (double)part->at_ns / FAULTS_NS_PER_S,
-                               .until_s = (double)part->until_ns / FAULTS_NS_PER_S};
+        out[n] = (plot_window){.kind = "partition", .from_s = (double)part->at_ns / NS_PER_S_DOUBLE,
+                               .until_s = (double)part->until_ns / NS_PER_S_DOUBLE};
         snprintf(out[n].label, sizeof out[n].label, "partition: %zu groups", f->partition_groups[p]);
     }
     return n;

@@ -41,13 +41,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/time_units.h"
 #include "plot.h"
 #include "scenario/scenario.h"
 #include "topology.h"
 #include "world.h"
 
 #define FAULTS_RESIDUAL_DRAWS 32
-#define FAULTS_UPKEEP_PERIOD_NS (10ull * 1000000000ull)
+#define FAULTS_UPKEEP_PERIOD_NS (10 * NS_PER_S)
 #define FAULTS_STREAM_PERIODS(host) (((uint64_t)RNG_STREAM_CHURN << 32) | (uint64_t)(host))
 #define FAULTS_STREAM_UPKEEP(host) (((uint64_t)RNG_STREAM_CHURN << 40) | (uint64_t)(host))
 

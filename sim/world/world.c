@@ -1,5 +1,6 @@
 /* world: virtual hosts, links and the world's seam. See world.h. */
 #include "world.h"
+#include "base/time_units.h"
 
 #include <assert.h>
 #include <math.h>
@@ -12,8 +13,6 @@
 
 #define WORLD_PORT 4001
 #define WORLD_TIMERS_PER_HOST_MAX 4096
-#define WORLD_MS_NS 1000000ull
-#define WORLD_S_NS 1000000000ull
 
 /* TCP's timers, with Linux's values. A segment that gets no answer is sent
  * again after the retransmission timeout (RTO), which doubles each time up
@@ -21,10 +20,10 @@
  * a partition cuts a path (world.h). New data sent once the path works
  * again brings duplicate ACKs back within a round trip, and TCP then
  * retransmits at once (fast retransmit). */
-#define WORLD_RTO_MIN_NS (200 * WORLD_MS_NS) /* TCP_RTO_MIN: the RTO is about RTT + 200 ms */
-#define WORLD_RTO_MAX_NS (120 * WORLD_S_NS)  /* TCP_RTO_MAX */
+#define WORLD_RTO_MIN_NS (200 * NS_PER_MS) /* TCP_RTO_MIN: the RTO is about RTT + 200 ms */
+#define WORLD_RTO_MAX_NS (120 * NS_PER_S)  /* TCP_RTO_MAX */
 #define WORLD_DATA_RETRIES 15                /* net.ipv4.tcp_retries2: about 15 minutes */
-#define WORLD_SYN_RTO_NS (1 * WORLD_S_NS)    /* RFC 6298's initial RTO, for a SYN */
+#define WORLD_SYN_RTO_NS (1 * NS_PER_S)    /* RFC 6298's initial RTO, for a SYN */
 #define WORLD_SYN_RETRIES 6                  /* net.ipv4.tcp_syn_retries: gives up after 127 s */
 
 /* EV_SYN: a dial's SYN reaches the listener's host, which answers it
@@ -152,7 +151,7 @@ static void derive(uint8_t *out, size_t out_len, const char *label, uint64_t see
 
 static uint64_t serialization_ns(size_t len, uint64_t bps) {
     if (bps == 0) return 0;
-    return (uint64_t)((double)len * 8.0 * 1e9 / (double)bps + 0.5);
+    return (uint64_t)((double)len * 8.0 * NS_PER_S_DOUBLE / (double)bps + 0.5);
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }

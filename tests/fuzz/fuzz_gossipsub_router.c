@@ -16,12 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "pubsub/gossipsub.h"
 #include "crypto/peer_record.h"
 
 #define FUZZ_PEERS 4
 #define FUZZ_RECORD_HEADER 3
-#define FUZZ_STEP_NS (30ull * 1000000000ull)
+#define FUZZ_STEP_NS (30 * NS_PER_S)
 
 typedef struct fuzz_world {
     uint64_t now_ns;

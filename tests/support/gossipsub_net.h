@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/time_units.h"
 #include "pubsub/gossipsub.h"
 #include "crypto/peer_record.h"
 #include "wire/gossipsub_pb.h"
@@ -21,7 +22,7 @@
 #define GNET_NODES_MAX 24
 #define GNET_QUEUE_MAX 65536
 #define GNET_LOG_MAX 4096
-#define SEC 1000000000ull
+#define SEC NS_PER_S
 #define GNET_SEQNO_START 100
 #define TOPIC "blocks"
 

@@ -1,4 +1,4 @@
-/* vectors: JSON reader, hex decoding and vector file lookup. See vectors.h. */
+/* vectors: JSON reader, hex decoding and vector files. See vectors.h. */
 #include "vectors.h"
 
 #include "crypto/identity.h"
@@ -299,18 +299,10 @@ static char *vectors_read_whole(const char *path, size_t *len) {
     return data;
 }
 
-char *vectors_load_file(const char *name, size_t *len, char *path_out, size_t path_cap) {
+char *vectors_load_file(const char *name, size_t *len) {
     assert(name != NULL && len != NULL);
-    const char *env = getenv(VECTORS_DIR_ENV);
-    const char *dirs[] = {env, "../shared/vectors"};
-    char path[VECTORS_PATH_MAX] = "";
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (dirs[i] == NULL || dirs[i][0] == '\0') continue;
-        int n = snprintf(path, sizeof path, "%s/%s", dirs[i], name);
-        if (n < 0 || (size_t)n >= sizeof path) continue;
-        char *data = vectors_read_whole(path, len);
-        if (data != NULL) return data;
-    }
-    if (path_out != NULL && path_cap > 0) snprintf(path_out, path_cap, "%s", path);
-    return NULL;
+    char path[VECTORS_PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/%s", VECTORS_DIR, name);
+    if (n < 0 || (size_t)n >= sizeof path) return NULL;
+    return vectors_read_whole(path, len);
 }

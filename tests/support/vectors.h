@@ -2,9 +2,10 @@
  * vectors: loading published test vectors for the unit tests.
  *
  * A minimal JSON reader (objects, arrays, strings, numbers, true, false,
- * null) into a tree, hex decoding, and the lookup of a vector file in the
- * shared vectors folder. The vector files come from outside the repository,
- * so the reader is bounds-checked and limits nesting like any decoder.
+ * null) into a tree, hex decoding, and the reading of a vector file from
+ * tests/vectors/ (tests/vectors/README.md names where each one comes from).
+ * The vector files are other people's data, so the reader is bounds-checked
+ * and limits nesting like any decoder.
  */
 #ifndef SWARMLAB_TESTS_VECTORS_H
 #define SWARMLAB_TESTS_VECTORS_H
@@ -15,7 +16,7 @@
 
 #define VECTORS_JSON_DEPTH_MAX 64
 #define VECTORS_FILE_BYTES_MAX (16u << 20)
-#define VECTORS_DIR_ENV "SWARMLAB_VECTORS_DIR"
+#define VECTORS_DIR "tests/vectors" /* from the repository root, where make test runs */
 #define VECTORS_PATH_MAX 4096
 
 typedef enum vectors_json_kind {
@@ -67,9 +68,8 @@ size_t vectors_hex(const char *hex, uint8_t *out, size_t cap);
 struct identity;
 void vectors_spec_identity(struct identity *id);
 
-/* Finds name in $SWARMLAB_VECTORS_DIR, then ../shared/vectors, and reads
- * it whole (NUL-terminated, to be freed by the caller). NULL when absent;
- * path_out (if given) then says where it was last looked for. */
-char *vectors_load_file(const char *name, size_t *len, char *path_out, size_t path_cap);
+/* Reads VECTORS_DIR/name whole (NUL-terminated, to be freed by the caller);
+ * NULL when it cannot be read. */
+char *vectors_load_file(const char *name, size_t *len);
 
 #endif

@@ -11,10 +11,11 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "crypto/identity.h"
 #include "lab/run.h"
 
-#define S_NS 1000000000ull
+#define S_NS NS_PER_S
 #define HONEST 20
 #define ATTACKERS_MAX 8
 #define NODES_MAX (HONEST + ATTACKERS_MAX)

@@ -19,13 +19,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/time_units.h"
 #include "world/faults.h"
 #include "crypto/identity.h"
 #include "plot.h"
 #include "lab/run.h"
 
-#define MS 1000000ull
-#define S_NS 1000000000ull
+#define MS NS_PER_MS
+#define S_NS NS_PER_S
 #define LATENCY (20 * MS)
 #define NODES_MAX 256
 #define MESSAGES_MAX 256

@@ -19,11 +19,12 @@
 
 #include <string.h>
 
+#include "base/time_units.h"
 #include "pubsub/gossipsub.h"
 #include "gossipsub_net.h"
 #include "wire/gossipsub_pb.h"
 
-#define MS 1000000ull
+#define MS NS_PER_MS
 
 static void scoring_config(gossipsub_config *c) {
     gnet_default_config(c);

@@ -17,12 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/time_units.h"
 #include "crypto/identity.h"
 #include "metrics.h"
 #include "trace/trace.h"
 
-#define MS 1000000ull
-#define S 1000000000ull
+#define MS NS_PER_MS
+#define S NS_PER_S
 #define NODES_MAX 128
 #define LINE_MAX_BYTES 512
 #define TOPIC "blocks"

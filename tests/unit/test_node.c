@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "memnet.h"
 #include "wire/pubsub_pb.h"
 
-#define MS 1000000ull
+#define MS NS_PER_MS
 #define LATENCY (5 * MS)
 #define SETTLE (2000 * MS)
 #define EVENTS_MAX 1000000

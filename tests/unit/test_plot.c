@@ -16,12 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/time_units.h"
 #include "crypto/identity.h"
 #include "metrics.h"
 #include "plot.h"
 
-#define S 1000000000ull
-#define MS 1000000ull
+#define S NS_PER_S
+#define MS NS_PER_MS
 #define NODES 20
 #define PATH_BYTES 512
 #define ERR_BYTES 1024

@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "crypto/identity.h"
 #include "lab/run.h"
 #include "trace_json_read.h"
 
-#define MS 1000000ull
-#define S_NS 1000000000ull
+#define MS NS_PER_MS
+#define S_NS NS_PER_S
 #define NODES 60
 #define DEGREE 4
 #define LATENCY (10 * MS)

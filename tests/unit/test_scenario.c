@@ -1,7 +1,7 @@
 /*
- * test_scenario: the scenario loader (sim/scenario/scenario.h) against DESIGN.md
- * section 6: units, distributions and their samples, node selectors, the
- * design's full example, the defaults, --set overrides, the peer-scoring
+ * test_scenario: the scenario loader (sim/scenario/scenario.h) against
+ * docs/scenarios.md: units, distributions and their samples, node selectors,
+ * the full example, the defaults, --set overrides, the peer-scoring
  * maps, what the world supports, and a corpus of malformed files.
  *
  * The tests run from the repository root (as make test runs them) and pass
@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "base/time_units.h"
 #include "random/rng.h"
 #include "scenario/scenario.h"
 
@@ -33,8 +34,8 @@
 #define MINIMAL SCENARIOS_DIR "/minimal.yaml"
 #define BAD_CASES_MIN 15
 #define SAMPLES 100000
-#define MS 1000000ull
-#define SEC 1000000000ull
+#define MS NS_PER_MS
+#define SEC NS_PER_S
 
 static scenario loaded;
 static char err[SCENARIO_ERROR_MAX];

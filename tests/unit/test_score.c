@@ -11,10 +11,11 @@
 
 #include <string.h>
 
+#include "base/time_units.h"
 #include "pubsub/score.h"
 
-#define S SCORE_NS_PER_S
-#define MS SCORE_NS_PER_MS
+#define S NS_PER_S
+#define MS NS_PER_MS
 #define EPSILON 1e-9
 #define TOPIC "blocks"
 #define IP_A 0x0a000001u /* 10.0.0.1 */

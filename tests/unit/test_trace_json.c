@@ -18,13 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/time_units.h"
 #include "digest.h"
 #include "crypto/identity.h"
 #include "metrics.h"
 #include "trace_json_read.h"
 
-#define S 1000000000ull
-#define MS 1000000ull
+#define S NS_PER_S
+#define MS NS_PER_MS
 #define EVENTS_MAX 64
 
 static peer_id test_peer(uint8_t n) {

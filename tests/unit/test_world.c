@@ -12,10 +12,11 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "base/time_units.h"
 #include "world/world.h"
 
-#define MS 1000000ull
-#define S (1000 * MS)
+#define MS NS_PER_MS
+#define S NS_PER_S
 #define L (10 * MS)
 #define RTO_MIN (200 * MS)    /* Linux's floor: a connection's RTO is RTT + 200 ms */
 #define HANDSHAKE_TIMEOUT (10 * S) /* the node's, NODE_HANDSHAKE_TIMEOUT_NS */
