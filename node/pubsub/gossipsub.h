@@ -46,9 +46,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "floodsub.h" /* pubsub_host */
 #include "crypto/identity.h"
 #include "mcache.h"
+#include "pubsub.h"
 #include "wire/pubsub_pb.h"
 #include "score.h"
 #include "seen_cache.h"
@@ -56,11 +56,9 @@
 #define GOSSIPSUB_PROTOCOL_V10 "/meshsub/1.0.0"
 #define GOSSIPSUB_PROTOCOL_V11 "/meshsub/1.1.0"
 #define GOSSIPSUB_PROTOCOL_V12 "/meshsub/1.2.0"
-#define GOSSIPSUB_TOPICS_MAX 128         /* topic states: mesh, fanout or backoff only */
-#define GOSSIPSUB_PEER_TOPICS_MAX 64     /* topics we remember per peer */
+#define GOSSIPSUB_TOPICS_MAX PUBSUB_TOPICS_MAX /* topic states: subscribed, fanout or backoff only */
 #define GOSSIPSUB_MESH_PEERS_MAX 128     /* mesh or fanout members per topic */
 #define GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX 256
-#define GOSSIPSUB_SEEN_CAPACITY 65536    /* message ids remembered */
 
 /* The parameters, named as in sim/scenario/scenario.h's gossipsub_params (which
  * the sim copies in), plus the randomness seam. */
@@ -106,6 +104,8 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
                             const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
                             const uint8_t mcache_key[MCACHE_KEY_BYTES]);
 void gossipsub_destroy(gossipsub *gs);
+/* The core the router runs on (router.c drives the node's through it). */
+pubsub_core *gossipsub_pubsub(gossipsub *gs);
 
 /* A peer that negotiated protocol (one of the GOSSIPSUB_PROTOCOL_*) on a
  * connection we dialled (outbound) or accepted, from IPv4 address ip4 (host

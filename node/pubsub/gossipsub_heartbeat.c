@@ -85,15 +85,15 @@ void gossipsub_shuffle(gossipsub *gs, uint32_t *handles, size_t count) {
 
 size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t now_ns, bool exclude_backoff,
                             double min_score) {
-    pubsub_bytes name = gossipsub_topic_view(t->name);
+    pubsub_bytes name = gossipsub_topic_view(t->base.name);
     size_t count = 0;
-    for (size_t i = 0; i < gs->peer_count; i++) {
-        const gossipsub_peer *peer = &gs->peers[i];
+    for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++) {
+        const gossipsub_peer *peer = gossipsub_peer_at(gs, i);
         if (peer->explicit_peer || !gossipsub_peer_subscribed(peer, name)) continue;
-        if (gossipsub_member_has(t, peer->handle)) continue;
-        if (exclude_backoff && gossipsub_backoff_active(t, peer->handle, now_ns)) continue;
+        if (gossipsub_member_has(t, peer->base.handle)) continue;
+        if (exclude_backoff && gossipsub_backoff_active(t, peer->base.handle, now_ns)) continue;
         if (gossipsub_score_below(gs, peer, min_score, now_ns)) continue;
-        gs->scratch_handles[count++] = peer->handle;
+        gs->scratch_handles[count++] = peer->base.handle;
     }
     assert(count <= GOSSIPSUB_PEERS_MAX);
     gossipsub_shuffle(gs, gs->scratch_handles, count);
@@ -103,18 +103,18 @@ size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t no
 /* ---- mesh ------------------------------------------------------------- */
 
 bool gossipsub_mesh_join(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
-    assert(t->subscribed && !peer->explicit_peer);
-    if (!gossipsub_member_add(t, peer->handle)) return false;
-    gossipsub_trace_mesh(gs, TRACE_GRAFT, t->name, peer);
-    if (gs->score != NULL) score_graft(gs->score, peer->handle, t->name, now_ns);
+    assert(t->base.subscribed && !peer->explicit_peer);
+    if (!gossipsub_member_add(t, peer->base.handle)) return false;
+    gossipsub_trace_mesh(gs, TRACE_GRAFT, t->base.name, peer);
+    if (gs->score != NULL) score_graft(gs->score, peer->base.handle, t->base.name, now_ns);
     return true;
 }
 
 bool gossipsub_mesh_leave(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
-    assert(t->subscribed);
-    if (!gossipsub_member_remove(t, peer->handle)) return false;
-    gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
-    if (gs->score != NULL) score_prune(gs->score, peer->handle, t->name, now_ns);
+    assert(t->base.subscribed);
+    if (!gossipsub_member_remove(t, peer->base.handle)) return false;
+    gossipsub_trace_mesh(gs, TRACE_PRUNE, t->base.name, peer);
+    if (gs->score != NULL) score_prune(gs->score, peer->base.handle, t->base.name, now_ns);
     return true;
 }
 
@@ -128,7 +128,7 @@ static size_t mesh_graft_from(gossipsub *gs, gossipsub_topic *t, size_t count, s
         assert(peer != NULL);
         if (outbound_only && !peer->outbound) continue;
         if (!gossipsub_mesh_join(gs, t, peer, now_ns)) break; /* the mesh table is full */
-        gossipsub_send_graft(gs, peer, t->name);
+        gossipsub_send_graft(gs, peer, t->base.name);
         grafted++;
     }
     return grafted;
@@ -143,7 +143,7 @@ static void mesh_drop_negative(gossipsub *gs, gossipsub_topic *t, uint64_t now_n
         if (!gossipsub_score_below(gs, peer, 0.0, now_ns)) continue;
         gossipsub_mesh_leave(gs, t, peer, now_ns);
         gossipsub_send_prune(gs, peer, t, gs->config.prune_backoff_ns, false);
-        gossipsub_backoff_set(t, peer->handle, now_ns + gs->config.prune_backoff_ns);
+        gossipsub_backoff_set(t, peer->base.handle, now_ns + gs->config.prune_backoff_ns);
     }
 }
 
@@ -255,7 +255,7 @@ static void mesh_graft_opportunistic(gossipsub *gs, gossipsub_topic *t, uint64_t
 }
 
 static void mesh_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
-    assert(t->subscribed);
+    assert(t->base.subscribed);
     mesh_drop_negative(gs, t, now_ns);
     if (t->member_count < (size_t)gs->config.D_lo) {
         size_t count = gossipsub_candidates(gs, t, now_ns, true, 0.0);
@@ -272,13 +272,13 @@ static void mesh_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
  * that left the topic or fell below the publish threshold, and top it up
  * to D. */
 static void fanout_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
-    assert(t->fanout && !t->subscribed);
+    assert(t->fanout && !t->base.subscribed);
     if (now_ns >= t->last_publish_ns + gs->config.fanout_ttl_ns) {
         t->fanout = false;
         t->member_count = 0;
         return;
     }
-    pubsub_bytes name = gossipsub_topic_view(t->name);
+    pubsub_bytes name = gossipsub_topic_view(t->base.name);
     for (size_t i = 0; i < t->member_count;) {
         const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
         if (peer == NULL || !gossipsub_peer_subscribed(peer, name) ||
@@ -312,12 +312,12 @@ static void gossip_emit(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
     pubsub_bytes *ids = malloc(cap * sizeof *ids);
     size_t id_count = 0;
     if (cached != NULL && ids != NULL)
-        id_count = mcache_gossip_ids(&gs->cache, (const uint8_t *)t->name, strlen(t->name), cached, cap);
+        id_count = mcache_gossip_ids(&gs->cache, (const uint8_t *)t->base.name, strlen(t->base.name), cached, cap);
     for (size_t i = 0; i < id_count; i++) ids[i] = (pubsub_bytes){cached[i].id, cached[i].len};
     if (id_count > 0) {
         gossipsub_control *ctl = gs->ctl_out;
         gossipsub_control_init(ctl);
-        int rc = gossipsub_control_add_ihave(ctl, gossipsub_topic_view(t->name), ids, id_count);
+        int rc = gossipsub_control_add_ihave(ctl, gossipsub_topic_view(t->base.name), ids, id_count);
         assert(rc == 0);
         (void)rc;
         size_t count = gossipsub_candidates(gs, t, now_ns, false, gs->config.thresholds.gossip);
@@ -334,43 +334,38 @@ static void gossip_emit(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
 
 /* ---- heartbeat -------------------------------------------------------- */
 
-/* Frees topic states that hold nothing any more: no subscription, no
- * fanout, no running backoff. */
-static void topics_release(gossipsub *gs) {
-    for (size_t i = 0; i < gs->topic_count;) {
-        gossipsub_topic *t = gs->topics[i];
-        if (t->subscribed || t->fanout || t->backoff_count > 0) {
-            i++;
-            continue;
-        }
-        free(t->name);
-        free(t);
-        gs->topics[i] = gs->topics[--gs->topic_count];
-    }
+/* Whether a topic we do not subscribe to still holds something: a fanout
+ * or a running backoff. The core frees the others (pubsub_topics_release). */
+bool gossipsub_topic_busy(const void *router, const pubsub_topic *topic) {
+    (void)router;
+    const gossipsub_topic *t = (const gossipsub_topic *)topic;
+    return t->fanout || t->backoff_count > 0;
 }
 
 void gossipsub_heartbeat(gossipsub *gs, uint64_t now_ns) {
     assert(gs != NULL);
     gs->heartbeats++;
     gossipsub_scoring_heartbeat(gs, now_ns); /* decay first: the mesh upkeep reads scores */
-    for (size_t i = 0; i < gs->peer_count; i++) {
-        gossipsub_peer *peer = &gs->peers[i];
+    for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++) {
+        gossipsub_peer *peer = gossipsub_peer_at(gs, i);
         peer->ihaves_this_heartbeat = 0;
         peer->asked_this_heartbeat = 0;
         peer->idontwants_this_heartbeat = 0;
         if (peer->dontwant_count > 0) gossipsub_dontwant_expire(gs, peer);
     }
-    for (size_t i = 0; i < gs->topic_count; i++) {
-        gossipsub_topic *t = gs->topics[i];
+    for (size_t i = 0; i < pubsub_topic_count(gs->ps); i++) {
+        gossipsub_topic *t = gossipsub_topic_at(gs, i);
         backoffs_expire(t, now_ns);
-        if (t->subscribed) mesh_maintain(gs, t, now_ns);
+        if (t->base.subscribed) mesh_maintain(gs, t, now_ns);
         else if (t->fanout) fanout_maintain(gs, t, now_ns);
     }
-    for (size_t i = 0; i < gs->topic_count; i++)
-        if (gs->topics[i]->subscribed || gs->topics[i]->fanout) gossip_emit(gs, gs->topics[i], now_ns);
-    topics_release(gs);
+    for (size_t i = 0; i < pubsub_topic_count(gs->ps); i++) {
+        gossipsub_topic *t = gossipsub_topic_at(gs, i);
+        if (t->base.subscribed || t->fanout) gossip_emit(gs, t, now_ns);
+    }
+    pubsub_topics_release(gs->ps);
     /* Shift after gossip, so that this heartbeat advertised the newest
      * mcache_gossip windows (v1.0 "Message Cache"). */
     mcache_shift(&gs->cache);
-    seen_cache_expire(&gs->seen, now_ns);
+    pubsub_seen_expire(gs->ps, now_ns);
 }

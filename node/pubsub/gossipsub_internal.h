@@ -9,9 +9,7 @@
 #include "gossipsub.h"
 #include "wire/gossipsub_pb.h"
 
-#define GOSSIPSUB_PEERS_MAX 4096 /* pubsub peers per node, above the node's connections */
-#define GOSSIPSUB_MSG_ID_MAX (PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES)
-#define GOSSIPSUB_RPC_OVERHEAD 512 /* framing of one message beyond its data and topic */
+#define GOSSIPSUB_PEERS_MAX PUBSUB_PEERS_MAX
 #define GOSSIPSUB_NS_PER_S 1000000000ull
 #define GOSSIPSUB_PROMISES_MAX 4096 /* IWANT promises outstanding per node */
 #define GOSSIPSUB_DONTWANT_TTL_HEARTBEATS 3 /* go-libp2p GossipSubIDontWantMessageTTL */
@@ -34,11 +32,9 @@ typedef struct gossipsub_promise {
     uint64_t deadline_ns;
 } gossipsub_promise;
 
+/* A peer: the core's part (handle, id, its topics), then the router's. */
 typedef struct gossipsub_peer {
-    uint32_t handle;
-    peer_id id;
-    char *topics[GOSSIPSUB_PEER_TOPICS_MAX];
-    size_t topic_count;
+    pubsub_peer base;
     bool v11;                /* speaks /meshsub/1.1.0 or later: PRUNE backoff and PX */
     bool supports_idontwant; /* speaks /meshsub/1.2.0: for the v1.2 work */
     uint32_t ihaves_this_heartbeat;  /* IHAVEs received, against max_ihave_messages */
@@ -58,8 +54,7 @@ typedef struct gossipsub_backoff {
 /* One topic we subscribe to (members: the mesh), publish to without
  * subscribing (members: the fanout), or only remember backoffs for. */
 typedef struct gossipsub_topic {
-    char *name;
-    bool subscribed;
+    pubsub_topic base; /* the name, and whether we subscribe */
     bool fanout;
     uint64_t last_publish_ns; /* fanout: for fanout_ttl */
     uint32_t members[GOSSIPSUB_MESH_PEERS_MAX];
@@ -69,18 +64,10 @@ typedef struct gossipsub_topic {
 } gossipsub_topic;
 
 struct gossipsub {
-    pubsub_host host;
+    pubsub_core *ps;             /* the core: peers, topics, seen cache, message path */
+    pubsub_host host;       /* the core's host, for randomness and peer exchange */
     gossipsub_config config;
-    const identity *id;
-    peer_id self;
-    uint64_t seqno;
-    seen_cache seen;
     mcache cache;
-    gossipsub_peer *peers;
-    size_t peer_count, peer_cap;
-    gossipsub_topic *topics[GOSSIPSUB_TOPICS_MAX];
-    size_t topic_count;
-    pubsub_rpc *rpc;          /* scratch for decoding: too large for the stack */
     gossipsub_control *ctl_in;  /* scratch: a decoded control */
     gossipsub_control *ctl_out; /* scratch: a control being built */
     uint32_t *scratch_handles;  /* scratch: candidate peers, GOSSIPSUB_PEERS_MAX */
@@ -94,13 +81,27 @@ struct gossipsub {
     size_t explicit_count;
 };
 
-/* Topics and peers. */
-bool gossipsub_topic_name_equals(const char *name, pubsub_bytes view);
-pubsub_bytes gossipsub_topic_view(const char *topic);
-gossipsub_topic *gossipsub_topic_find(const gossipsub *gs, pubsub_bytes name);
-gossipsub_topic *gossipsub_topic_get(gossipsub *gs, pubsub_bytes name); /* finds or adds */
-gossipsub_peer *gossipsub_peer_find(const gossipsub *gs, uint32_t handle);
-bool gossipsub_peer_subscribed(const gossipsub_peer *peer, pubsub_bytes topic);
+/* Topics and peers: the core's tables, seen as the router's structs. */
+static inline gossipsub_topic *gossipsub_topic_at(const gossipsub *gs, size_t index) {
+    return (gossipsub_topic *)pubsub_topic_at(gs->ps, index);
+}
+static inline gossipsub_topic *gossipsub_topic_find(const gossipsub *gs, pubsub_bytes name) {
+    return (gossipsub_topic *)pubsub_topic_find(gs->ps, name);
+}
+static inline gossipsub_topic *gossipsub_topic_get(gossipsub *gs, pubsub_bytes name) { /* finds or adds */
+    return (gossipsub_topic *)pubsub_topic_get(gs->ps, name);
+}
+static inline gossipsub_peer *gossipsub_peer_at(const gossipsub *gs, size_t index) {
+    return (gossipsub_peer *)pubsub_peer_at(gs->ps, index);
+}
+static inline gossipsub_peer *gossipsub_peer_find(const gossipsub *gs, uint32_t handle) {
+    return (gossipsub_peer *)pubsub_peer_find(gs->ps, handle);
+}
+static inline bool gossipsub_peer_subscribed(const gossipsub_peer *peer, pubsub_bytes topic) {
+    return pubsub_peer_subscribed(&peer->base, topic);
+}
+static inline pubsub_bytes gossipsub_topic_view(const char *topic) { return pubsub_text(topic); }
+bool gossipsub_topic_busy(const void *router, const pubsub_topic *topic);
 
 /* Members and backoffs of a topic. */
 bool gossipsub_member_has(const gossipsub_topic *t, uint32_t handle);
@@ -117,19 +118,8 @@ size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t no
                             double min_score);
 void gossipsub_shuffle(gossipsub *gs, uint32_t *handles, size_t count);
 
-/* What a trace says about an RPC: its size, payload, and control. */
-typedef struct gossipsub_rpc_shape {
-    size_t len;
-    uint64_t payload_bytes;
-    uint32_t message_count;
-    const gossipsub_control *ctl; /* the control part, or NULL */
-    uint64_t control_bytes;
-} gossipsub_rpc_shape;
-
-void gossipsub_trace_rpc(gossipsub *gs, trace_kind kind, const gossipsub_peer *peer, gossipsub_rpc_shape shape,
-                         const char *reason);
-/* Hands an encoded RPC to the host, tracing send_rpc or drop_rpc. */
-void gossipsub_send_rpc(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *rpc, gossipsub_rpc_shape shape);
+/* Puts the counts of a control part of control_bytes into a trace's shape. */
+void gossipsub_shape_control(pubsub_rpc_shape *shape, const gossipsub_control *ctl, uint64_t control_bytes);
 
 /* Sending: an RPC of control ctl (and nothing else) to a peer. */
 void gossipsub_send_control(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_control *ctl);

@@ -24,7 +24,7 @@ uint64_t gossipsub_fingerprint(const gossipsub *gs, const uint8_t *id, size_t le
 double gossipsub_score_of(const gossipsub *gs, const gossipsub_peer *peer, uint64_t now_ns) {
     assert(peer != NULL);
     if (gs->score == NULL || peer->explicit_peer) return 0.0;
-    return score_value(gs->score, peer->handle, now_ns);
+    return score_value(gs->score, peer->base.handle, now_ns);
 }
 
 bool gossipsub_score_below(const gossipsub *gs, const gossipsub_peer *peer, double threshold, uint64_t now_ns) {
@@ -33,7 +33,7 @@ bool gossipsub_score_below(const gossipsub *gs, const gossipsub_peer *peer, doub
 
 void gossipsub_penalize(gossipsub *gs, const gossipsub_peer *peer, double count) {
     assert(count > 0);
-    if (gs->score != NULL) score_add_penalty(gs->score, peer->handle, count);
+    if (gs->score != NULL) score_add_penalty(gs->score, peer->base.handle, count);
 }
 
 int gossipsub_scoring_init(gossipsub *gs, uint64_t now_ns) {
@@ -70,7 +70,7 @@ void gossipsub_promise_add(gossipsub *gs, const gossipsub_peer *peer, const pubs
     uint32_t r = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
     const pubsub_bytes *id = &ids[r % count];
     gs->promises[gs->promise_count++] = (gossipsub_promise){
-        .fingerprint = gossipsub_fingerprint(gs, id->data, id->len), .handle = peer->handle,
+        .fingerprint = gossipsub_fingerprint(gs, id->data, id->len), .handle = peer->base.handle,
         .deadline_ns = now_ns + gs->config.iwant_followup_ns};
     assert(gs->promise_count <= GOSSIPSUB_PROMISES_MAX);
 }
@@ -140,9 +140,9 @@ void gossipsub_dontwant_expire(gossipsub *gs, gossipsub_peer *peer) {
 /* ---- heartbeat ---------------------------------------------------------- */
 
 static void scores_sample(gossipsub *gs, uint64_t now_ns) {
-    for (size_t i = 0; i < gs->peer_count; i++) {
-        const gossipsub_peer *peer = &gs->peers[i];
-        trace_event event = {.kind = TRACE_PEER_SCORE, .peer = peer->id.bytes, .peer_len = peer->id.len,
+    for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++) {
+        const gossipsub_peer *peer = gossipsub_peer_at(gs, i);
+        trace_event event = {.kind = TRACE_PEER_SCORE, .peer = peer->base.id.bytes, .peer_len = peer->base.id.len,
                              .score = gossipsub_score_of(gs, peer, now_ns)};
         gossipsub_trace(gs, &event);
     }
