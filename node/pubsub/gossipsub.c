@@ -1,16 +1,21 @@
-/* gossipsub: the GossipSub router on the pubsub core: its peers, its part
- * of the message path, JOIN and LEAVE, publishing, and the public API.
- * See gossipsub.h; the heartbeat is in gossipsub_heartbeat.c, control
- * messages in gossipsub_control.c. */
-#include "gossipsub_internal.h"
+/* gossipsub: the GossipSub router on the pubsub core: its hooks
+ * (pubsub_router_ops) for peers, RPCs, messages, JOIN and LEAVE, its
+ * lifecycle, and the public API of gossipsub.h. The top of the router's
+ * files: it uses them all, and none of them uses it. */
+#include "gossipsub_state.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- traces ----------------------------------------------------------- */
+#include "gossipsub_control.h"
+#include "gossipsub_dontwant.h"
+#include "gossipsub_mesh.h"
+#include "gossipsub_promises.h"
+#include "gossipsub_scoring.h"
+#include "gossipsub_send.h"
 
-void gossipsub_trace(gossipsub *gs, trace_event *event) { pubsub_trace(gs->ps, event); }
+/* ---- traces ----------------------------------------------------------- */
 
 /* The message's topic as a C string, as the score module names topics; a
  * topic longer than PUBSUB_TOPIC_MAX, which the decoder refuses, would be
@@ -19,13 +24,6 @@ static void topic_text(const pubsub_message *msg, char out[PUBSUB_TOPIC_MAX + 1]
     size_t len = msg->topic.len < PUBSUB_TOPIC_MAX ? msg->topic.len : PUBSUB_TOPIC_MAX;
     if (len > 0) memcpy(out, msg->topic.data, len);
     out[len] = '\0';
-}
-
-void gossipsub_trace_mesh(gossipsub *gs, trace_kind kind, const char *topic, const gossipsub_peer *peer) {
-    assert(kind == TRACE_GRAFT || kind == TRACE_PRUNE);
-    assert(peer != NULL);
-    trace_event event = {.kind = kind, .topic = topic, .peer = peer->base.id.bytes, .peer_len = peer->base.id.len};
-    gossipsub_trace(gs, &event);
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -83,6 +81,7 @@ static void gossipsub_free(void *router) {
     free(gs->ctl_in);
     free(gs->ctl_out);
     free(gs->scratch_handles);
+    gossipsub_promises_free(gs);
     gossipsub_scoring_free(gs);
     mcache_free(&gs->cache);
     free(gs);
@@ -314,6 +313,14 @@ static void gossipsub_leave(void *router, pubsub_topic *topic, uint64_t now) {
     }
 }
 
+/* Whether a topic we do not subscribe to still holds something: a fanout
+ * or a running backoff. The core frees the others (pubsub_topics_release). */
+static bool gossipsub_topic_busy(const void *router, const pubsub_topic *topic) {
+    (void)router;
+    const gossipsub_topic *t = (const gossipsub_topic *)topic;
+    return t->fanout || t->backoff_count > 0;
+}
+
 static void gossipsub_heartbeat_op(void *router, uint64_t now_ns) { gossipsub_heartbeat(router, now_ns); }
 
 static const pubsub_router_ops gossipsub_router = {
@@ -373,7 +380,7 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
         return NULL;
     }
     memcpy(gs->fingerprint_key, mcache_key, MCACHE_KEY_BYTES);
-    if (gossipsub_scoring_init(gs, host->now_ns(host->user)) != 0) {
+    if (gossipsub_scoring_init(gs, host->now_ns(host->user)) != 0 || gossipsub_promises_init(gs) != 0) {
         gossipsub_destroy(gs);
         return NULL;
     }

@@ -1,62 +1,21 @@
 /* gossipsub_heartbeat: the GossipSub heartbeat (gossipsub-v1.0.md
  * "Heartbeat"): mesh maintenance within [D_lo, D_hi], fanout upkeep and
- * expiry, IHAVE gossip to non-mesh peers and the message cache shift; and
- * the topic member and backoff sets the router shares. See gossipsub.h. */
-#include "gossipsub_internal.h"
+ * expiry, IHAVE gossip to non-mesh peers and the message cache shift;
+ * score decay, broken promises and snapshots. gossipsub_heartbeat is
+ * declared in gossipsub.h. */
+#include "gossipsub_state.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- members and backoffs --------------------------------------------- */
+#include "gossipsub_dontwant.h"
+#include "gossipsub_mesh.h"
+#include "gossipsub_promises.h"
+#include "gossipsub_scoring.h"
+#include "gossipsub_send.h"
 
-bool gossipsub_member_has(const gossipsub_topic *t, uint32_t handle) {
-    for (size_t i = 0; i < t->member_count; i++)
-        if (t->members[i] == handle) return true;
-    return false;
-}
-
-bool gossipsub_member_add(gossipsub_topic *t, uint32_t handle) {
-    assert(t->member_count <= GOSSIPSUB_MESH_PEERS_MAX);
-    if (t->member_count == GOSSIPSUB_MESH_PEERS_MAX || gossipsub_member_has(t, handle)) return false;
-    t->members[t->member_count++] = handle;
-    return true;
-}
-
-bool gossipsub_member_remove(gossipsub_topic *t, uint32_t handle) {
-    for (size_t i = 0; i < t->member_count; i++) {
-        if (t->members[i] != handle) continue;
-        t->members[i] = t->members[--t->member_count];
-        return true;
-    }
-    return false;
-}
-
-uint64_t gossipsub_backoff_until(const gossipsub_topic *t, uint32_t handle) {
-    for (size_t i = 0; i < t->backoff_count; i++)
-        if (t->backoffs[i].handle == handle) return t->backoffs[i].until_ns;
-    return 0;
-}
-
-bool gossipsub_backoff_active(const gossipsub_topic *t, uint32_t handle, uint64_t now_ns) {
-    return now_ns < gossipsub_backoff_until(t, handle);
-}
-
-/* Sets (or extends) a backoff. When the table is full the entry that ends
- * soonest gives way: it has the least waiting left to protect. */
-void gossipsub_backoff_set(gossipsub_topic *t, uint32_t handle, uint64_t until_ns) {
-    assert(t->backoff_count <= GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX);
-    size_t soonest = 0;
-    for (size_t i = 0; i < t->backoff_count; i++) {
-        if (t->backoffs[i].handle == handle) {
-            if (until_ns > t->backoffs[i].until_ns) t->backoffs[i].until_ns = until_ns;
-            return;
-        }
-        if (t->backoffs[i].until_ns < t->backoffs[soonest].until_ns) soonest = i;
-    }
-    size_t slot = t->backoff_count < GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX ? t->backoff_count++ : soonest;
-    t->backoffs[slot] = (gossipsub_backoff){.handle = handle, .until_ns = until_ns};
-}
+/* ---- backoffs --------------------------------------------------------- */
 
 static void backoffs_expire(gossipsub_topic *t, uint64_t now_ns) {
     for (size_t i = 0; i < t->backoff_count;) {
@@ -65,57 +24,6 @@ static void backoffs_expire(gossipsub_topic *t, uint64_t now_ns) {
         else
             i++;
     }
-}
-
-/* ---- random choice ---------------------------------------------------- */
-
-void gossipsub_shuffle(gossipsub *gs, uint32_t *handles, size_t count) {
-    assert(count <= GOSSIPSUB_PEERS_MAX);
-    for (size_t i = count; i > 1; i--) { /* Fisher-Yates, from the environment's randomness */
-        uint8_t bytes[4];
-        gs->config.random(gs->host.user, bytes, sizeof bytes);
-        uint32_t r = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
-                     (uint32_t)bytes[3] << 24;
-        size_t j = r % i; /* bias below 2^-20 for at most GOSSIPSUB_PEERS_MAX peers */
-        uint32_t swap = handles[i - 1];
-        handles[i - 1] = handles[j];
-        handles[j] = swap;
-    }
-}
-
-size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t now_ns, bool exclude_backoff,
-                            double min_score) {
-    pubsub_bytes name = gossipsub_topic_view(t->base.name);
-    size_t count = 0;
-    for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++) {
-        const gossipsub_peer *peer = gossipsub_peer_at(gs, i);
-        if (peer->explicit_peer || !gossipsub_peer_subscribed(peer, name)) continue;
-        if (gossipsub_member_has(t, peer->base.handle)) continue;
-        if (exclude_backoff && gossipsub_backoff_active(t, peer->base.handle, now_ns)) continue;
-        if (gossipsub_score_below(gs, peer, min_score, now_ns)) continue;
-        gs->scratch_handles[count++] = peer->base.handle;
-    }
-    assert(count <= GOSSIPSUB_PEERS_MAX);
-    gossipsub_shuffle(gs, gs->scratch_handles, count);
-    return count;
-}
-
-/* ---- mesh ------------------------------------------------------------- */
-
-bool gossipsub_mesh_join(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
-    assert(t->base.subscribed && !peer->explicit_peer);
-    if (!gossipsub_member_add(t, peer->base.handle)) return false;
-    gossipsub_trace_mesh(gs, TRACE_GRAFT, t->base.name, peer);
-    if (gs->score != NULL) score_graft(gs->score, peer->base.handle, t->base.name, now_ns);
-    return true;
-}
-
-bool gossipsub_mesh_leave(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
-    assert(t->base.subscribed);
-    if (!gossipsub_member_remove(t, peer->base.handle)) return false;
-    gossipsub_trace_mesh(gs, TRACE_PRUNE, t->base.name, peer);
-    if (gs->score != NULL) score_prune(gs->score, peer->base.handle, t->base.name, now_ns);
-    return true;
 }
 
 /* Grafts up to want of the candidates in gs->scratch_handles[0, count)
@@ -334,18 +242,12 @@ static void gossip_emit(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
 
 /* ---- heartbeat -------------------------------------------------------- */
 
-/* Whether a topic we do not subscribe to still holds something: a fanout
- * or a running backoff. The core frees the others (pubsub_topics_release). */
-bool gossipsub_topic_busy(const void *router, const pubsub_topic *topic) {
-    (void)router;
-    const gossipsub_topic *t = (const gossipsub_topic *)topic;
-    return t->fanout || t->backoff_count > 0;
-}
-
 void gossipsub_heartbeat(gossipsub *gs, uint64_t now_ns) {
     assert(gs != NULL);
     gs->heartbeats++;
-    gossipsub_scoring_heartbeat(gs, now_ns); /* decay first: the mesh upkeep reads scores */
+    gossipsub_scoring_decay(gs, now_ns); /* first: the mesh upkeep reads scores */
+    gossipsub_promises_expire(gs, now_ns);
+    gossipsub_scoring_sample(gs, now_ns);
     for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++) {
         gossipsub_peer *peer = gossipsub_peer_at(gs, i);
         peer->ihaves_this_heartbeat = 0;

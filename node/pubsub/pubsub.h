@@ -144,9 +144,9 @@ typedef struct pubsub_router_ops {
     void (*forward)(void *router, const pubsub_peer *from, const pubsub_message *msg, const uint8_t *id,
                     size_t id_len, uint64_t now_ns);
 
-    /* Our subscriptions: after the core announced a JOIN (the topic is
-     * subscribed), before it announces a LEAVE is done (still subscribed).
-     * Optional. */
+    /* Our subscriptions: join after the core announced a JOIN (the topic
+     * is subscribed); leave after it announced a LEAVE, while the topic is
+     * still marked subscribed. Optional. */
     void (*join)(void *router, pubsub_topic *topic, uint64_t now_ns);
     void (*leave)(void *router, pubsub_topic *topic, uint64_t now_ns);
     /* Whether the router still needs a topic we do not subscribe to. With

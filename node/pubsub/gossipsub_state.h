@@ -1,10 +1,12 @@
 /*
- * gossipsub_internal: the router's state and the helpers that gossipsub.c
- * (peers, RPCs, messages, the local API) and gossipsub_heartbeat.c (mesh
- * maintenance, fanout, gossip) share. Not for use outside the router.
+ * gossipsub_state: the router's state (struct gossipsub, its peers and
+ * topics, which extend the core's) and the small operations on it that
+ * every gossipsub_*.c file uses: topic members, backoffs, id fingerprints.
+ * The bottom of the router's files: it includes none of theirs. Not for
+ * use outside the router.
  */
-#ifndef SWARMLAB_GOSSIPSUB_INTERNAL_H
-#define SWARMLAB_GOSSIPSUB_INTERNAL_H
+#ifndef SWARMLAB_GOSSIPSUB_STATE_H
+#define SWARMLAB_GOSSIPSUB_STATE_H
 
 #include "gossipsub.h"
 #include "wire/gossipsub_pb.h"
@@ -101,9 +103,9 @@ static inline bool gossipsub_peer_subscribed(const gossipsub_peer *peer, pubsub_
     return pubsub_peer_subscribed(&peer->base, topic);
 }
 static inline pubsub_bytes gossipsub_topic_view(const char *topic) { return pubsub_text(topic); }
-bool gossipsub_topic_busy(const void *router, const pubsub_topic *topic);
+static inline void gossipsub_trace(gossipsub *gs, trace_event *event) { pubsub_trace(gs->ps, event); }
 
-/* Members and backoffs of a topic. */
+/* Members (mesh or fanout) and backoffs of a topic. */
 bool gossipsub_member_has(const gossipsub_topic *t, uint32_t handle);
 bool gossipsub_member_add(gossipsub_topic *t, uint32_t handle);
 bool gossipsub_member_remove(gossipsub_topic *t, uint32_t handle);
@@ -111,54 +113,7 @@ bool gossipsub_backoff_active(const gossipsub_topic *t, uint32_t handle, uint64_
 uint64_t gossipsub_backoff_until(const gossipsub_topic *t, uint32_t handle); /* 0: none */
 void gossipsub_backoff_set(gossipsub_topic *t, uint32_t handle, uint64_t until_ns);
 
-/* Candidates: peers subscribed to t, not members, not explicit, not backed
- * off (when skip_backoff), with a score of at least min_score (any score
- * without scoring), shuffled; written to gs->scratch_handles. */
-size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t now_ns, bool skip_backoff,
-                            double min_score);
-void gossipsub_shuffle(gossipsub *gs, uint32_t *handles, size_t count);
-
-/* Puts the counts of a control part of control_bytes into a trace's shape. */
-void gossipsub_shape_control(pubsub_rpc_shape *shape, const gossipsub_control *ctl, uint64_t control_bytes);
-
-/* Sending: an RPC of control ctl (and nothing else) to a peer. */
-void gossipsub_send_control(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_control *ctl);
-void gossipsub_send_graft(gossipsub *gs, const gossipsub_peer *peer, const char *topic);
-/* A PRUNE with a backoff (v1.1 peers) and, when px, other members' ids. */
-void gossipsub_send_prune(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_topic *t,
-                          uint64_t backoff_ns, bool px);
-void gossipsub_trace_mesh(gossipsub *gs, trace_kind kind, const char *topic, const gossipsub_peer *peer);
-void gossipsub_trace(gossipsub *gs, trace_event *event);
-
-/* The mesh of a subscribed topic: membership with its trace and score. */
-bool gossipsub_mesh_join(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns);
-bool gossipsub_mesh_leave(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns);
-
-/* Control handling (gossipsub_control.c): the decoded control of an RPC
- * from peer, in gs->ctl_in. */
-void gossipsub_handle_control(gossipsub *gs, gossipsub_peer *peer, uint64_t now_ns);
-/* Sends one cached (encoded) Message as an RPC of its own. */
-void gossipsub_send_encoded(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *encoded, size_t len,
-                            uint64_t payload_bytes);
-/* IDONTWANT id to the v1.2 members of t but skip (the sender) and origin. */
-void gossipsub_send_idontwant(gossipsub *gs, const gossipsub_topic *t, const uint8_t *id, size_t id_len,
-                              const gossipsub_peer *skip, pubsub_bytes origin);
-
-/* Scoring glue (gossipsub_scoring.c). Without scoring every score is 0. */
-double gossipsub_score_of(const gossipsub *gs, const gossipsub_peer *peer, uint64_t now_ns);
-bool gossipsub_score_below(const gossipsub *gs, const gossipsub_peer *peer, double threshold, uint64_t now_ns);
-int gossipsub_scoring_init(gossipsub *gs, uint64_t now_ns);
-void gossipsub_scoring_free(gossipsub *gs);
-void gossipsub_scoring_heartbeat(gossipsub *gs, uint64_t now_ns);
-void gossipsub_penalize(gossipsub *gs, const gossipsub_peer *peer, double count);
+/* A keyed 64-bit hash of a message id, for IDONTWANT sets and promises. */
 uint64_t gossipsub_fingerprint(const gossipsub *gs, const uint8_t *id, size_t len);
-/* Promises: one of the ids asked of peer; a message that arrived. */
-void gossipsub_promise_add(gossipsub *gs, const gossipsub_peer *peer, const pubsub_bytes *ids, size_t count,
-                           uint64_t now_ns);
-void gossipsub_promise_kept(gossipsub *gs, uint64_t fingerprint);
-/* IDONTWANT: record an id for peer; ask whether peer does not want one. */
-void gossipsub_dontwant_add(gossipsub *gs, gossipsub_peer *peer, uint64_t fingerprint);
-bool gossipsub_dontwant_has(const gossipsub_peer *peer, uint64_t fingerprint);
-void gossipsub_dontwant_expire(gossipsub *gs, gossipsub_peer *peer);
 
 #endif
