@@ -2,12 +2,21 @@
  * gossipsub: the GossipSub v1.0/v1.1 router core (libp2p/specs pubsub/
  * gossipsub/gossipsub-v1.0.md, and the backoff and PRUNE rules of -v1.1.md).
  *
- * It sits behind the same pubsub_host as floodsub: peers are uint32 handles
- * the node gives it, RPCs go out through host->send, messages for the
- * application through host->deliver and events through host->trace. It is
- * sans-I/O: time comes from host->now_ns and the heartbeat from the caller
- * (gossipsub_heartbeat, every config.heartbeat_ns); random peer selection
- * draws from config.random, never from the OS.
+ It is a router on the pubsub core (pubsub.h), as floodsub is: the core
+ * keeps the peers (uint32 handles the node gives it), the subscriptions,
+ * the seen cache and the message path, and talks to the host; gossipsub
+ * plugs into it through pubsub_router_ops. It is sans-I/O: time comes from
+ * host->now_ns and the heartbeat from the caller (gossipsub_heartbeat,
+ * every config.heartbeat_ns); random peer selection draws from
+ * config.random, never from the OS.
+ *
+ * Its files, each using only those above it: gossipsub_state (the state,
+ * members, backoffs, fingerprints); gossipsub_scoring (the glue to
+ * score.c); gossipsub_promises (IWANT promises), gossipsub_dontwant
+ * (IDONTWANT sets), gossipsub_mesh (candidates, mesh membership),
+ * gossipsub_send (control and cached messages out); gossipsub_control
+ * (control messages in) and gossipsub_heartbeat; gossipsub.c (the hooks
+ * and this API).
  *
  * What it does: a mesh per subscribed topic and a fanout per topic we only
  * publish to (expiring after fanout_ttl); JOIN grafts up to D peers (fanout
@@ -34,8 +43,8 @@
  * of pubsub_host.validate. v1.2: IDONTWANT sent for messages of at least
  * idontwant_min_bytes and honoured when forwarding and serving IWANT.
  *
- * Not done: following peer exchange (we send PX, but have no address to
- * dial an id we get), P6 (no address reaches the router). Backoffs are
+ * Peer exchange is followed only for peers that come with a signed peer
+ * record (host->connect); the node keeps no address book. Backoffs are
  * kept per handle, not per peer id: the node never reuses a handle, so a
  * peer that reconnects starts without one (its score is retained by id).
  */
@@ -46,9 +55,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "floodsub.h" /* pubsub_host */
 #include "crypto/identity.h"
 #include "mcache.h"
+#include "pubsub.h"
 #include "wire/pubsub_pb.h"
 #include "score.h"
 #include "seen_cache.h"
@@ -56,11 +65,9 @@
 #define GOSSIPSUB_PROTOCOL_V10 "/meshsub/1.0.0"
 #define GOSSIPSUB_PROTOCOL_V11 "/meshsub/1.1.0"
 #define GOSSIPSUB_PROTOCOL_V12 "/meshsub/1.2.0"
-#define GOSSIPSUB_TOPICS_MAX 128         /* topic states: mesh, fanout or backoff only */
-#define GOSSIPSUB_PEER_TOPICS_MAX 64     /* topics we remember per peer */
+#define GOSSIPSUB_TOPICS_MAX PUBSUB_TOPICS_MAX /* topic states: subscribed, fanout or backoff only */
 #define GOSSIPSUB_MESH_PEERS_MAX 128     /* mesh or fanout members per topic */
 #define GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX 256
-#define GOSSIPSUB_SEEN_CAPACITY 65536    /* message ids remembered */
 
 /* The parameters, each described in gossipsub_params.h (name, default,
  * bounds; a scenario's keys and metrics.json come from there), plus the
@@ -107,6 +114,8 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
                             const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
                             const uint8_t mcache_key[MCACHE_KEY_BYTES]);
 void gossipsub_destroy(gossipsub *gs);
+/* The core the router runs on (router.c drives the node's through it). */
+pubsub_core *gossipsub_pubsub(gossipsub *gs);
 
 /* A peer that negotiated protocol (one of the GOSSIPSUB_PROTOCOL_*) on a
  * connection we dialled (outbound) or accepted, from IPv4 address ip4 (host

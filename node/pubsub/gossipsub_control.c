@@ -1,164 +1,18 @@
-/* gossipsub_control: sending RPCs and handling the control messages of
- * gossipsub-v1.0.md (GRAFT, PRUNE, IHAVE, IWANT), with the v1.1 rules
- * ("GRAFT/PRUNE", "Spam Protection Measures") and v1.2 IDONTWANT. See
- * gossipsub.h. */
-#include "gossipsub_internal.h"
+/* gossipsub_control: handling the control messages of gossipsub-v1.0.md
+ * (GRAFT, PRUNE, IHAVE, IWANT), with the v1.1 rules ("GRAFT/PRUNE", "Spam
+ * Protection Measures") and v1.2 IDONTWANT. See gossipsub_control.h. */
+#include "gossipsub_control.h"
 
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "base/varint.h"
+#include "gossipsub_dontwant.h"
+#include "gossipsub_mesh.h"
+#include "gossipsub_promises.h"
+#include "gossipsub_scoring.h"
+#include "gossipsub_send.h"
 
 #define GOSSIPSUB_BACKOFF_MAX_S (24u * 3600u) /* longest PRUNE backoff honoured: a day */
-#define GOSSIPSUB_CONTROL_SLACK 64           /* RPC and ControlMessage framing */
-#define GOSSIPSUB_ENTRY_OVERHEAD 16          /* tags and lengths of one entry or id */
-#define GOSSIPSUB_PUBLISH_TAG 0x12           /* RPC field 2 (publish), length-delimited */
-
-/* ---- traces and sending ------------------------------------------------ */
-
-void gossipsub_trace_rpc(gossipsub *gs, trace_kind kind, const gossipsub_peer *peer, gossipsub_rpc_shape shape,
-                         const char *reason) {
-    assert(peer != NULL);
-    trace_event event = {.kind = kind, .size_bytes = shape.len, .payload_bytes = shape.payload_bytes,
-                         .message_count = shape.message_count, .reason = reason,
-                         .peer = peer->id.bytes, .peer_len = peer->id.len, .control_bytes = shape.control_bytes};
-    const gossipsub_control *ctl = shape.ctl;
-    if (ctl != NULL) {
-        event.ihave_ids = (uint32_t)ctl->ihave_id_count;
-        event.iwant_ids = (uint32_t)ctl->iwant_id_count;
-        event.idontwant_ids = (uint32_t)ctl->idontwant_id_count;
-        event.grafts = (uint32_t)ctl->graft_count;
-        event.prunes = (uint32_t)ctl->prune_count;
-    }
-    gossipsub_trace(gs, &event);
-}
-
-void gossipsub_send_rpc(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *rpc, gossipsub_rpc_shape shape) {
-    assert(shape.len > 0);
-    if (gs->host.send(gs->host.user, peer->handle, rpc, shape.len) == 0)
-        gossipsub_trace_rpc(gs, TRACE_SEND_RPC, peer, shape, NULL);
-    else
-        gossipsub_trace_rpc(gs, TRACE_DROP_RPC, peer, shape, "send queue full");
-}
-
-/* An upper bound on the encoding of ctl, so that a buffer can be sized. */
-static size_t control_size_bound(const gossipsub_control *ctl) {
-    size_t size = GOSSIPSUB_CONTROL_SLACK;
-    size_t entries = ctl->ihave_count + ctl->iwant_count + ctl->graft_count + ctl->prune_count +
-                     ctl->idontwant_count;
-    size += entries * (PUBSUB_TOPIC_MAX + GOSSIPSUB_ENTRY_OVERHEAD);
-    for (size_t i = 0; i < ctl->ihave_id_count; i++) size += ctl->ihave_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
-    for (size_t i = 0; i < ctl->iwant_id_count; i++) size += ctl->iwant_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
-    for (size_t i = 0; i < ctl->idontwant_id_count; i++)
-        size += ctl->idontwant_ids[i].len + GOSSIPSUB_ENTRY_OVERHEAD;
-    for (size_t i = 0; i < ctl->px_peer_count; i++)
-        size += ctl->px_peers[i].peer_id.len + ctl->px_peers[i].signed_peer_record.len +
-                2 * GOSSIPSUB_ENTRY_OVERHEAD;
-    return size;
-}
-
-/* A control-only RPC of len bytes is one field: a tag byte, the varint
- * length of the control, and the control. Returns the control's bytes. */
-static size_t control_field_bytes(size_t len) {
-    for (size_t k = 1; k <= VARINT_MAX_BYTES && k + 1 < len; k++)
-        if (varint_size(len - 1 - k) == k) return len - 1 - k;
-    assert(0 && "a control-only RPC has a tag, a length and a body");
-    return 0;
-}
-
-void gossipsub_send_control(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_control *ctl) {
-    if (gossipsub_control_is_empty(ctl)) return;
-    size_t cap = control_size_bound(ctl);
-    uint8_t *rpc = malloc(cap);
-    if (rpc == NULL) return;
-    size_t len = gossipsub_rpc_encode(NULL, 0, NULL, 0, ctl, rpc, cap);
-    assert(len > 0); /* we build only what the decoder accepts, within cap */
-    if (len > 0) {
-        gossipsub_send_rpc(gs, peer, rpc,
-                           (gossipsub_rpc_shape){.len = len, .ctl = ctl, .control_bytes = control_field_bytes(len)});
-    }
-    free(rpc);
-}
-
-void gossipsub_send_graft(gossipsub *gs, const gossipsub_peer *peer, const char *topic) {
-    gossipsub_control *ctl = gs->ctl_out;
-    gossipsub_control_init(ctl);
-    int rc = gossipsub_control_add_graft(ctl, gossipsub_topic_view(topic));
-    assert(rc == 0);
-    (void)rc;
-    gossipsub_send_control(gs, peer, ctl);
-}
-
-/* Appends a PRUNE for topic to ctl: with a backoff for v1.1 peers and, when
- * px, the ids of up to prune_peers members of t other than the peer (with
- * scoring, only members whose score is not negative: v1.1 "Peer Exchange"),
- * each with the signed peer record it gave us, when it gave one. */
-static void prune_entry_add(gossipsub *gs, gossipsub_control *ctl, const gossipsub_peer *peer,
-                            pubsub_bytes topic, const gossipsub_topic *t, uint64_t backoff_ns, bool px) {
-    gossipsub_peer_info infos[GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX];
-    size_t info_count = 0;
-    size_t info_max = (size_t)gs->config.prune_peers;
-    if (info_max > GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX) info_max = GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX;
-    uint64_t now = gs->host.now_ns(gs->host.user);
-    for (size_t i = 0; px && peer->v11 && t != NULL && i < t->member_count && info_count < info_max; i++) {
-        const gossipsub_peer *other = gossipsub_peer_find(gs, t->members[i]);
-        if (other == NULL || other == peer || gossipsub_score_below(gs, other, 0.0, now)) continue;
-        gossipsub_peer_info *info = &infos[info_count++];
-        *info = (gossipsub_peer_info){.peer_id = {other->id.bytes, other->id.len}, .has_peer_id = true};
-        const uint8_t *record = NULL;
-        size_t record_len = gs->host.peer_record != NULL ? gs->host.peer_record(gs->host.user, other->handle, &record) : 0;
-        if (record_len > 0) {
-            info->signed_peer_record = (pubsub_bytes){record, record_len};
-            info->has_signed_peer_record = true;
-        }
-    }
-    uint64_t backoff_s = (backoff_ns + NS_PER_S - 1) / NS_PER_S;
-    (void)gossipsub_control_add_prune(ctl, topic, infos, info_count, peer->v11, backoff_s);
-}
-
-void gossipsub_send_prune(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_topic *t,
-                          uint64_t backoff_ns, bool px) {
-    gossipsub_control *ctl = gs->ctl_out;
-    gossipsub_control_init(ctl);
-    prune_entry_add(gs, ctl, peer, gossipsub_topic_view(t->name), t, backoff_ns, px);
-    gossipsub_send_control(gs, peer, ctl);
-}
-
-void gossipsub_send_encoded(gossipsub *gs, const gossipsub_peer *peer, const uint8_t *encoded, size_t len,
-                            uint64_t payload_bytes) {
-    uint8_t header[1 + VARINT_MAX_BYTES];
-    header[0] = GOSSIPSUB_PUBLISH_TAG;
-    size_t header_len = 1 + varint_encode(len, header + 1);
-    uint8_t *rpc = malloc(header_len + len);
-    if (rpc == NULL) return;
-    memcpy(rpc, header, header_len);
-    memcpy(rpc + header_len, encoded, len);
-    gossipsub_send_rpc(gs, peer, rpc,
-                       (gossipsub_rpc_shape){.len = header_len + len, .payload_bytes = payload_bytes,
-                                             .message_count = 1});
-    free(rpc);
-}
-
-static bool peer_is(const gossipsub_peer *peer, pubsub_bytes id) {
-    return id.len == peer->id.len && memcmp(id.data, peer->id.bytes, id.len) == 0;
-}
-
-/* v1.2: sent as soon as a large message is validated, before it is
- * forwarded, so that a member whose copy to us still waits in its queue
- * can drop it. */
-void gossipsub_send_idontwant(gossipsub *gs, const gossipsub_topic *t, const uint8_t *id, size_t id_len,
-                              const gossipsub_peer *skip, pubsub_bytes origin) {
-    gossipsub_control *ctl = gs->ctl_out;
-    gossipsub_control_init(ctl);
-    pubsub_bytes view = {id, id_len};
-    if (gossipsub_control_add_idontwant(ctl, &view, 1) != 0) return;
-    for (size_t i = 0; i < t->member_count; i++) {
-        const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
-        if (peer == NULL || peer == skip || !peer->supports_idontwant || peer_is(peer, origin)) continue;
-        gossipsub_send_control(gs, peer, ctl);
-    }
-}
 
 /* ---- GRAFT and PRUNE ----------------------------------------------------- */
 
@@ -166,9 +20,9 @@ void gossipsub_send_idontwant(gossipsub *gs, const gossipsub_topic *t, const uin
  * a backoff of our own so that we do not graft the peer back at once. */
 static void graft_refuse(gossipsub *gs, gossipsub_peer *peer, gossipsub_topic *t, pubsub_bytes topic,
                          uint64_t now, bool px) {
-    if (t != NULL && t->subscribed && !gossipsub_backoff_active(t, peer->handle, now))
-        gossipsub_backoff_set(t, peer->handle, now + gs->config.prune_backoff_ns);
-    prune_entry_add(gs, gs->ctl_out, peer, topic, t, gs->config.prune_backoff_ns, px);
+    if (t != NULL && t->base.subscribed && !gossipsub_backoff_active(t, peer->base.handle, now))
+        gossipsub_backoff_set(t, peer->base.handle, now + gs->config.prune_backoff_ns);
+    gossipsub_prune_add(gs, gs->ctl_out, peer, topic, t, gs->config.prune_backoff_ns, px);
 }
 
 /* A GRAFT during a backoff breaks v1.1's rule: P7 once, and once more when
@@ -177,7 +31,7 @@ static void graft_refuse(gossipsub *gs, gossipsub_peer *peer, gossipsub_topic *t
 static void graft_penalize_backoff(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_topic *t,
                                    uint64_t now) {
     gossipsub_penalize(gs, peer, 1.0);
-    uint64_t until = gossipsub_backoff_until(t, peer->handle);
+    uint64_t until = gossipsub_backoff_until(t, peer->base.handle);
     uint64_t started = until > gs->config.prune_backoff_ns ? until - gs->config.prune_backoff_ns : 0;
     if (now < started + gs->config.graft_flood_threshold_ns) gossipsub_penalize(gs, peer, 1.0);
 }
@@ -188,12 +42,12 @@ static void graft_penalize_backoff(gossipsub *gs, const gossipsub_peer *peer, co
  * so that an attacker cannot fill our mesh with inbound connections. */
 static void handle_graft(gossipsub *gs, gossipsub_peer *peer, pubsub_bytes topic, uint64_t now) {
     gossipsub_topic *t = gossipsub_topic_find(gs, topic);
-    if (t != NULL && t->subscribed && gossipsub_member_has(t, peer->handle)) return;
-    if (t == NULL || !t->subscribed || peer->explicit_peer) {
+    if (t != NULL && t->base.subscribed && gossipsub_member_has(t, peer->base.handle)) return;
+    if (t == NULL || !t->base.subscribed || peer->explicit_peer) {
         graft_refuse(gs, peer, t, topic, now, false);
         return;
     }
-    if (gossipsub_backoff_active(t, peer->handle, now)) {
+    if (gossipsub_backoff_active(t, peer->base.handle, now)) {
         graft_penalize_backoff(gs, peer, t, now);
         graft_refuse(gs, peer, t, topic, now, false);
         return;
@@ -214,8 +68,8 @@ static void handle_graft(gossipsub *gs, gossipsub_peer *peer, pubsub_bytes topic
 
 /* Whether id is a peer we already have. */
 static bool px_known(const gossipsub *gs, const peer_id *id) {
-    for (size_t i = 0; i < gs->peer_count; i++)
-        if (peer_id_equal(&gs->peers[i].id, id)) return true;
+    for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++)
+        if (peer_id_equal(&gossipsub_peer_at(gs, i)->base.id, id)) return true;
     return false;
 }
 
@@ -243,13 +97,13 @@ static void px_follow(gossipsub *gs, const gossipsub_peer *peer, const gossipsub
 static void handle_prune(gossipsub *gs, gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
     gossipsub_topic *t = gossipsub_topic_find(gs, prune->topic);
     if (t == NULL) return;
-    if (t->subscribed) (void)gossipsub_mesh_leave(gs, t, peer, now);
+    if (t->base.subscribed) (void)gossipsub_mesh_leave(gs, t, peer, now);
     uint64_t backoff_ns = gs->config.prune_backoff_ns;
     if (prune->has_backoff) {
         uint64_t seconds = prune->backoff_s < GOSSIPSUB_BACKOFF_MAX_S ? prune->backoff_s : GOSSIPSUB_BACKOFF_MAX_S;
         backoff_ns = seconds * NS_PER_S;
     }
-    gossipsub_backoff_set(t, peer->handle, now + backoff_ns);
+    gossipsub_backoff_set(t, peer->base.handle, now + backoff_ns);
     px_follow(gs, peer, prune, now);
 }
 
@@ -263,12 +117,12 @@ static void handle_ihave(gossipsub *gs, gossipsub_peer *peer, const gossipsub_ih
     if (peer->ihaves_this_heartbeat >= gs->config.max_ihave_messages) return;
     peer->ihaves_this_heartbeat++;
     const gossipsub_topic *t = gossipsub_topic_find(gs, ihave->topic);
-    if (t == NULL || !t->subscribed) return;
+    if (t == NULL || !t->base.subscribed) return;
     pubsub_bytes *ids = &gs->ctl_in->ihave_ids[ihave->id_first];
     size_t wanted = 0;
     for (size_t i = 0; i < ihave->id_count; i++) {
         if (peer->asked_this_heartbeat >= gs->config.max_ihave_length) break;
-        if (ids[i].len == 0 || seen_cache_contains(&gs->seen, ids[i].data, ids[i].len, now)) continue;
+        if (ids[i].len == 0 || pubsub_seen_contains(gs->ps, ids[i].data, ids[i].len, now)) continue;
         ids[wanted++] = ids[i];
         peer->asked_this_heartbeat++;
     }
@@ -288,7 +142,7 @@ static void handle_iwant(gossipsub *gs, gossipsub_peer *peer, const gossipsub_id
             gossipsub_dontwant_has(peer, gossipsub_fingerprint(gs, ids[i].data, ids[i].len)))
             continue;
         mcache_message m;
-        if (mcache_get_for_peer(&gs->cache, ids[i].data, ids[i].len, peer->handle, &m) != MCACHE_IWANT_SERVE)
+        if (mcache_get_for_peer(&gs->cache, ids[i].data, ids[i].len, peer->base.handle, &m) != MCACHE_IWANT_SERVE)
             continue;
         gossipsub_send_encoded(gs, peer, m.encoded, m.encoded_len, 0);
     }

@@ -1,62 +1,21 @@
 /* gossipsub_heartbeat: the GossipSub heartbeat (gossipsub-v1.0.md
  * "Heartbeat"): mesh maintenance within [D_lo, D_hi], fanout upkeep and
- * expiry, IHAVE gossip to non-mesh peers and the message cache shift; and
- * the topic member and backoff sets the router shares. See gossipsub.h. */
-#include "gossipsub_internal.h"
+ * expiry, IHAVE gossip to non-mesh peers and the message cache shift;
+ * score decay, broken promises and snapshots. gossipsub_heartbeat is
+ * declared in gossipsub.h. */
+#include "gossipsub_state.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- members and backoffs --------------------------------------------- */
+#include "gossipsub_dontwant.h"
+#include "gossipsub_mesh.h"
+#include "gossipsub_promises.h"
+#include "gossipsub_scoring.h"
+#include "gossipsub_send.h"
 
-bool gossipsub_member_has(const gossipsub_topic *t, uint32_t handle) {
-    for (size_t i = 0; i < t->member_count; i++)
-        if (t->members[i] == handle) return true;
-    return false;
-}
-
-bool gossipsub_member_add(gossipsub_topic *t, uint32_t handle) {
-    assert(t->member_count <= GOSSIPSUB_MESH_PEERS_MAX);
-    if (t->member_count == GOSSIPSUB_MESH_PEERS_MAX || gossipsub_member_has(t, handle)) return false;
-    t->members[t->member_count++] = handle;
-    return true;
-}
-
-bool gossipsub_member_remove(gossipsub_topic *t, uint32_t handle) {
-    for (size_t i = 0; i < t->member_count; i++) {
-        if (t->members[i] != handle) continue;
-        t->members[i] = t->members[--t->member_count];
-        return true;
-    }
-    return false;
-}
-
-uint64_t gossipsub_backoff_until(const gossipsub_topic *t, uint32_t handle) {
-    for (size_t i = 0; i < t->backoff_count; i++)
-        if (t->backoffs[i].handle == handle) return t->backoffs[i].until_ns;
-    return 0;
-}
-
-bool gossipsub_backoff_active(const gossipsub_topic *t, uint32_t handle, uint64_t now_ns) {
-    return now_ns < gossipsub_backoff_until(t, handle);
-}
-
-/* Sets (or extends) a backoff. When the table is full the entry that ends
- * soonest gives way: it has the least waiting left to protect. */
-void gossipsub_backoff_set(gossipsub_topic *t, uint32_t handle, uint64_t until_ns) {
-    assert(t->backoff_count <= GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX);
-    size_t soonest = 0;
-    for (size_t i = 0; i < t->backoff_count; i++) {
-        if (t->backoffs[i].handle == handle) {
-            if (until_ns > t->backoffs[i].until_ns) t->backoffs[i].until_ns = until_ns;
-            return;
-        }
-        if (t->backoffs[i].until_ns < t->backoffs[soonest].until_ns) soonest = i;
-    }
-    size_t slot = t->backoff_count < GOSSIPSUB_BACKOFFS_PER_TOPIC_MAX ? t->backoff_count++ : soonest;
-    t->backoffs[slot] = (gossipsub_backoff){.handle = handle, .until_ns = until_ns};
-}
+/* ---- backoffs --------------------------------------------------------- */
 
 static void backoffs_expire(gossipsub_topic *t, uint64_t now_ns) {
     for (size_t i = 0; i < t->backoff_count;) {
@@ -65,57 +24,6 @@ static void backoffs_expire(gossipsub_topic *t, uint64_t now_ns) {
         else
             i++;
     }
-}
-
-/* ---- random choice ---------------------------------------------------- */
-
-void gossipsub_shuffle(gossipsub *gs, uint32_t *handles, size_t count) {
-    assert(count <= GOSSIPSUB_PEERS_MAX);
-    for (size_t i = count; i > 1; i--) { /* Fisher-Yates, from the environment's randomness */
-        uint8_t bytes[4];
-        gs->config.random(gs->host.user, bytes, sizeof bytes);
-        uint32_t r = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 |
-                     (uint32_t)bytes[3] << 24;
-        size_t j = r % i; /* bias below 2^-20 for at most GOSSIPSUB_PEERS_MAX peers */
-        uint32_t swap = handles[i - 1];
-        handles[i - 1] = handles[j];
-        handles[j] = swap;
-    }
-}
-
-size_t gossipsub_candidates(gossipsub *gs, const gossipsub_topic *t, uint64_t now_ns, bool exclude_backoff,
-                            double min_score) {
-    pubsub_bytes name = gossipsub_topic_view(t->name);
-    size_t count = 0;
-    for (size_t i = 0; i < gs->peer_count; i++) {
-        const gossipsub_peer *peer = &gs->peers[i];
-        if (peer->explicit_peer || !gossipsub_peer_subscribed(peer, name)) continue;
-        if (gossipsub_member_has(t, peer->handle)) continue;
-        if (exclude_backoff && gossipsub_backoff_active(t, peer->handle, now_ns)) continue;
-        if (gossipsub_score_below(gs, peer, min_score, now_ns)) continue;
-        gs->scratch_handles[count++] = peer->handle;
-    }
-    assert(count <= GOSSIPSUB_PEERS_MAX);
-    gossipsub_shuffle(gs, gs->scratch_handles, count);
-    return count;
-}
-
-/* ---- mesh ------------------------------------------------------------- */
-
-bool gossipsub_mesh_join(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
-    assert(t->subscribed && !peer->explicit_peer);
-    if (!gossipsub_member_add(t, peer->handle)) return false;
-    gossipsub_trace_mesh(gs, TRACE_GRAFT, t->name, peer);
-    if (gs->score != NULL) score_graft(gs->score, peer->handle, t->name, now_ns);
-    return true;
-}
-
-bool gossipsub_mesh_leave(gossipsub *gs, gossipsub_topic *t, const gossipsub_peer *peer, uint64_t now_ns) {
-    assert(t->subscribed);
-    if (!gossipsub_member_remove(t, peer->handle)) return false;
-    gossipsub_trace_mesh(gs, TRACE_PRUNE, t->name, peer);
-    if (gs->score != NULL) score_prune(gs->score, peer->handle, t->name, now_ns);
-    return true;
 }
 
 /* Grafts up to want of the candidates in gs->scratch_handles[0, count)
@@ -128,7 +36,7 @@ static size_t mesh_graft_from(gossipsub *gs, gossipsub_topic *t, size_t count, s
         assert(peer != NULL);
         if (outbound_only && !peer->outbound) continue;
         if (!gossipsub_mesh_join(gs, t, peer, now_ns)) break; /* the mesh table is full */
-        gossipsub_send_graft(gs, peer, t->name);
+        gossipsub_send_graft(gs, peer, t->base.name);
         grafted++;
     }
     return grafted;
@@ -143,7 +51,7 @@ static void mesh_drop_negative(gossipsub *gs, gossipsub_topic *t, uint64_t now_n
         if (!gossipsub_score_below(gs, peer, 0.0, now_ns)) continue;
         gossipsub_mesh_leave(gs, t, peer, now_ns);
         gossipsub_send_prune(gs, peer, t, gs->config.prune_backoff_ns, false);
-        gossipsub_backoff_set(t, peer->handle, now_ns + gs->config.prune_backoff_ns);
+        gossipsub_backoff_set(t, peer->base.handle, now_ns + gs->config.prune_backoff_ns);
     }
 }
 
@@ -255,7 +163,7 @@ static void mesh_graft_opportunistic(gossipsub *gs, gossipsub_topic *t, uint64_t
 }
 
 static void mesh_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
-    assert(t->subscribed);
+    assert(t->base.subscribed);
     mesh_drop_negative(gs, t, now_ns);
     if (t->member_count < (size_t)gs->config.D_lo) {
         size_t count = gossipsub_candidates(gs, t, now_ns, true, 0.0);
@@ -272,13 +180,13 @@ static void mesh_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
  * that left the topic or fell below the publish threshold, and top it up
  * to D. */
 static void fanout_maintain(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
-    assert(t->fanout && !t->subscribed);
+    assert(t->fanout && !t->base.subscribed);
     if (now_ns >= t->last_publish_ns + gs->config.fanout_ttl_ns) {
         t->fanout = false;
         t->member_count = 0;
         return;
     }
-    pubsub_bytes name = gossipsub_topic_view(t->name);
+    pubsub_bytes name = gossipsub_topic_view(t->base.name);
     for (size_t i = 0; i < t->member_count;) {
         const gossipsub_peer *peer = gossipsub_peer_find(gs, t->members[i]);
         if (peer == NULL || !gossipsub_peer_subscribed(peer, name) ||
@@ -312,12 +220,12 @@ static void gossip_emit(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
     pubsub_bytes *ids = malloc(cap * sizeof *ids);
     size_t id_count = 0;
     if (cached != NULL && ids != NULL)
-        id_count = mcache_gossip_ids(&gs->cache, (const uint8_t *)t->name, strlen(t->name), cached, cap);
+        id_count = mcache_gossip_ids(&gs->cache, (const uint8_t *)t->base.name, strlen(t->base.name), cached, cap);
     for (size_t i = 0; i < id_count; i++) ids[i] = (pubsub_bytes){cached[i].id, cached[i].len};
     if (id_count > 0) {
         gossipsub_control *ctl = gs->ctl_out;
         gossipsub_control_init(ctl);
-        int rc = gossipsub_control_add_ihave(ctl, gossipsub_topic_view(t->name), ids, id_count);
+        int rc = gossipsub_control_add_ihave(ctl, gossipsub_topic_view(t->base.name), ids, id_count);
         assert(rc == 0);
         (void)rc;
         size_t count = gossipsub_candidates(gs, t, now_ns, false, gs->config.thresholds.gossip);
@@ -334,43 +242,32 @@ static void gossip_emit(gossipsub *gs, gossipsub_topic *t, uint64_t now_ns) {
 
 /* ---- heartbeat -------------------------------------------------------- */
 
-/* Frees topic states that hold nothing any more: no subscription, no
- * fanout, no running backoff. */
-static void topics_release(gossipsub *gs) {
-    for (size_t i = 0; i < gs->topic_count;) {
-        gossipsub_topic *t = gs->topics[i];
-        if (t->subscribed || t->fanout || t->backoff_count > 0) {
-            i++;
-            continue;
-        }
-        free(t->name);
-        free(t);
-        gs->topics[i] = gs->topics[--gs->topic_count];
-    }
-}
-
 void gossipsub_heartbeat(gossipsub *gs, uint64_t now_ns) {
     assert(gs != NULL);
     gs->heartbeats++;
-    gossipsub_scoring_heartbeat(gs, now_ns); /* decay first: the mesh upkeep reads scores */
-    for (size_t i = 0; i < gs->peer_count; i++) {
-        gossipsub_peer *peer = &gs->peers[i];
+    gossipsub_scoring_decay(gs, now_ns); /* first: the mesh upkeep reads scores */
+    gossipsub_promises_expire(gs, now_ns);
+    gossipsub_scoring_sample(gs, now_ns);
+    for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++) {
+        gossipsub_peer *peer = gossipsub_peer_at(gs, i);
         peer->ihaves_this_heartbeat = 0;
         peer->asked_this_heartbeat = 0;
         peer->idontwants_this_heartbeat = 0;
         if (peer->dontwant_count > 0) gossipsub_dontwant_expire(gs, peer);
     }
-    for (size_t i = 0; i < gs->topic_count; i++) {
-        gossipsub_topic *t = gs->topics[i];
+    for (size_t i = 0; i < pubsub_topic_count(gs->ps); i++) {
+        gossipsub_topic *t = gossipsub_topic_at(gs, i);
         backoffs_expire(t, now_ns);
-        if (t->subscribed) mesh_maintain(gs, t, now_ns);
+        if (t->base.subscribed) mesh_maintain(gs, t, now_ns);
         else if (t->fanout) fanout_maintain(gs, t, now_ns);
     }
-    for (size_t i = 0; i < gs->topic_count; i++)
-        if (gs->topics[i]->subscribed || gs->topics[i]->fanout) gossip_emit(gs, gs->topics[i], now_ns);
-    topics_release(gs);
+    for (size_t i = 0; i < pubsub_topic_count(gs->ps); i++) {
+        gossipsub_topic *t = gossipsub_topic_at(gs, i);
+        if (t->base.subscribed || t->fanout) gossip_emit(gs, t, now_ns);
+    }
+    pubsub_topics_release(gs->ps);
     /* Shift after gossip, so that this heartbeat advertised the newest
      * mcache_gossip windows (v1.0 "Message Cache"). */
     mcache_shift(&gs->cache);
-    seen_cache_expire(&gs->seen, now_ns);
+    pubsub_seen_expire(gs->ps, now_ns);
 }

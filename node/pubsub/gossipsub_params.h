@@ -43,7 +43,6 @@
 #define GOSSIPSUB_MESSAGE_SIZE_MAX (PUBSUB_RPC_MAX_BYTES - 4096)
 #define GOSSIPSUB_GOSSIP_LIMIT_MAX 1000000 /* ids, messages or heartbeats a limit may count */
 #define GOSSIPSUB_MCACHE_PARAM_MAX 1000    /* mcache_len, mcache_gossip */
-#define NS_PER_S 1000000000ull
 
 #define GOSSIPSUB_PARAMS(P, PA, T, S)                                                                      \
     P(D, D, INT, 6, 0, GOSSIPSUB_DEGREE_MAX)                                                                \

@@ -1,51 +1,60 @@
-/* router: floodsub or gossipsub behind one set of calls. See router.h. */
+/* router: the node's pubsub core with the chosen router. See router.h. */
 #include "router.h"
 
-#include <assert.h>
 #include <string.h>
 
-/* Newest first: multistream-select takes the first the remote speaks. */
-static const char *const gossipsub_protocols[] = {GOSSIPSUB_PROTOCOL_V12, GOSSIPSUB_PROTOCOL_V11,
-                                                  GOSSIPSUB_PROTOCOL_V10};
-static const char *const floodsub_protocols[] = {FLOODSUB_PROTOCOL};
+/* What a router is made from: the node's host, identity, seqno start and
+ * keys, and the gossipsub parameters (which other routers ignore). */
+typedef struct router_setup {
+    const pubsub_host *host;
+    const identity *id;
+    uint64_t seqno_start;
+    const uint8_t *seen_key, *mcache_key;
+    const gossipsub_config *gossip_config;
+} router_setup;
+
+static pubsub_core *make_floodsub(const router_setup *s) {
+    return floodsub_create(s->host, s->id, s->seqno_start, s->seen_key);
+}
+
+static pubsub_core *make_gossipsub(const router_setup *s) {
+    gossipsub_config config;
+    if (s->gossip_config != NULL)
+        config = *s->gossip_config;
+    else
+        gossipsub_config_default(&config);
+    if (gossipsub_config_check(&config) != 0 || config.random == NULL) return NULL;
+    gossipsub *gs = gossipsub_create(s->host, &config, s->id, s->seqno_start, s->seen_key, s->mcache_key);
+    return gs != NULL ? gossipsub_pubsub(gs) : NULL;
+}
+
+/* The registered routers, one per router_choice. */
+static pubsub_core *(*const router_makers[])(const router_setup *) = {
+    [ROUTER_CHOICE_FLOODSUB] = make_floodsub,
+    [ROUTER_CHOICE_GOSSIPSUB] = make_gossipsub,
+};
 
 int router_init(pubsub_router *r, router_choice choice, const pubsub_host *host, const identity *id,
                 uint64_t seqno_start, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
                 const uint8_t mcache_key[SEEN_CACHE_KEY_BYTES], const gossipsub_config *gossip_config) {
     memset(r, 0, sizeof *r);
+    if ((size_t)choice >= sizeof router_makers / sizeof router_makers[0]) return -1;
+    router_setup setup = {.host = host, .id = id, .seqno_start = seqno_start, .seen_key = seen_key,
+                          .mcache_key = mcache_key, .gossip_config = gossip_config};
     r->choice = choice;
-    if (choice == ROUTER_CHOICE_FLOODSUB) {
-        r->flood = floodsub_create(host, id, seqno_start, seen_key);
-        return r->flood != NULL ? 0 : -1;
-    }
-    gossipsub_config config;
-    if (gossip_config != NULL)
-        config = *gossip_config;
-    else
-        gossipsub_config_default(&config);
-    if (gossipsub_config_check(&config) != 0 || config.random == NULL) return -1;
-    r->gossip = gossipsub_create(host, &config, id, seqno_start, seen_key, mcache_key);
-    r->heartbeat_ns = config.heartbeat_ns;
-    r->idontwant = config.idontwant;
-    return r->gossip != NULL ? 0 : -1;
+    r->core = router_makers[choice](&setup);
+    if (r->core == NULL) return -1;
+    r->heartbeat_ns = pubsub_heartbeat_ns(r->core);
+    return 0;
 }
 
 void router_free(pubsub_router *r) {
-    floodsub_destroy(r->flood);
-    if (r->gossip != NULL) gossipsub_destroy(r->gossip);
+    pubsub_destroy(r->core);
     memset(r, 0, sizeof *r);
 }
 
 size_t router_protocols(const pubsub_router *r, const char *protocols[ROUTER_PROTOCOLS_MAX]) {
-    const char *const *list = floodsub_protocols;
-    size_t count = 1;
-    if (r->choice == ROUTER_CHOICE_GOSSIPSUB) { /* without IDONTWANT, from 1.1 down */
-        list = r->idontwant ? gossipsub_protocols : gossipsub_protocols + 1;
-        count = r->idontwant ? 3 : 2;
-    }
-    assert(count <= ROUTER_PROTOCOLS_MAX);
-    for (size_t i = 0; i < count; i++) protocols[i] = list[i];
-    return count;
+    return pubsub_protocols(r->core, protocols);
 }
 
 bool router_speaks(const pubsub_router *r, const char *protocol) {
@@ -56,39 +65,25 @@ bool router_speaks(const pubsub_router *r, const char *protocol) {
     return false;
 }
 
-bool router_adds_peers_on_negotiation(const pubsub_router *r) { return r->choice == ROUTER_CHOICE_GOSSIPSUB; }
+bool router_adds_peers_on_negotiation(const pubsub_router *r) { return pubsub_adds_peers_on_negotiation(r->core); }
 
 int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
                     uint32_t ip4) {
-    if (r->flood != NULL) return floodsub_add_peer(r->flood, peer, id);
-    return gossipsub_add_peer(r->gossip, peer, id, protocol, outbound, ip4);
+    return pubsub_add_peer(r->core, peer, id, protocol, outbound, ip4);
 }
 
-void router_remove_peer(pubsub_router *r, uint32_t peer) {
-    if (r->flood != NULL)
-        floodsub_remove_peer(r->flood, peer);
-    else
-        gossipsub_remove_peer(r->gossip, peer);
-}
+void router_remove_peer(pubsub_router *r, uint32_t peer) { pubsub_remove_peer(r->core, peer); }
 
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len) {
-    return r->flood != NULL ? floodsub_handle_rpc(r->flood, peer, rpc, len)
-                            : gossipsub_handle_rpc(r->gossip, peer, rpc, len);
+    return pubsub_handle_rpc(r->core, peer, rpc, len);
 }
 
-int router_subscribe(pubsub_router *r, const char *topic) {
-    return r->flood != NULL ? floodsub_subscribe(r->flood, topic) : gossipsub_subscribe(r->gossip, topic);
-}
+int router_subscribe(pubsub_router *r, const char *topic) { return pubsub_subscribe(r->core, topic); }
 
-int router_unsubscribe(pubsub_router *r, const char *topic) {
-    return r->flood != NULL ? floodsub_unsubscribe(r->flood, topic) : gossipsub_unsubscribe(r->gossip, topic);
-}
+int router_unsubscribe(pubsub_router *r, const char *topic) { return pubsub_unsubscribe(r->core, topic); }
 
 int router_publish(pubsub_router *r, const char *topic, const uint8_t *data, size_t len) {
-    return r->flood != NULL ? floodsub_publish(r->flood, topic, data, len)
-                            : gossipsub_publish(r->gossip, topic, data, len);
+    return pubsub_publish(r->core, topic, data, len);
 }
 
-void router_heartbeat(pubsub_router *r, uint64_t now_ns) {
-    if (r->gossip != NULL) gossipsub_heartbeat(r->gossip, now_ns);
-}
+void router_heartbeat(pubsub_router *r, uint64_t now_ns) { pubsub_heartbeat(r->core, now_ns); }

@@ -1,7 +1,10 @@
 /*
- * router: the node's pubsub router, floodsub or gossipsub, behind one set of
- * calls, so that the node, its streams and the world choose a router
- * without knowing how it routes.
+ * router: the node's pubsub, a core (pubsub.h) with the router the node
+ * config chooses, behind one set of calls, so that the node, its streams
+ * and the world choose a router without knowing how it routes.
+ *
+ * The routers are registered in router.c's table, one entry per
+ * router_choice (docs/architecture.md "The router interface").
  */
 #ifndef SWARMLAB_ROUTER_H
 #define SWARMLAB_ROUTER_H
@@ -12,17 +15,16 @@
 
 #include "floodsub.h"
 #include "gossipsub.h"
+#include "pubsub.h"
 
-#define ROUTER_PROTOCOLS_MAX 3
+#define ROUTER_PROTOCOLS_MAX PUBSUB_ROUTER_PROTOCOLS_MAX
 
 typedef enum router_choice { ROUTER_CHOICE_FLOODSUB = 0, ROUTER_CHOICE_GOSSIPSUB = 1 } router_choice;
 
 typedef struct pubsub_router {
     router_choice choice;
-    floodsub *flood;
-    gossipsub *gossip;
-    uint64_t heartbeat_ns; /* gossipsub: the heartbeat period; 0 for floodsub */
-    bool idontwant;        /* gossipsub: offers /meshsub/1.2.0 */
+    pubsub_core *core;          /* the core, routed by the chosen router */
+    uint64_t heartbeat_ns; /* the router's heartbeat period; 0: none (floodsub) */
 } pubsub_router;
 
 /* Creates the chosen router; gossip_config is used for gossipsub only (NULL:

@@ -1,0 +1,426 @@
+/* pubsub: the core every router shares. See pubsub.h. */
+#include "pubsub.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PUBSUB_ENTRY_OVERHEAD 16 /* tags and lengths of one subscription */
+
+struct pubsub_core {
+    pubsub_host host;
+    const pubsub_router_ops *ops;
+    void *router;
+    pubsub_config config;
+    const identity *id;
+    peer_id self;
+    uint64_t seqno;
+    seen_cache seen;
+    unsigned char *peers; /* peer_count entries of ops->peer_size bytes */
+    size_t peer_count, peer_cap;
+    pubsub_topic *topics[PUBSUB_TOPICS_MAX];
+    size_t topic_count;
+    pubsub_rpc *rpc; /* scratch for decoding: too large for the stack */
+};
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+pubsub_core *pubsub_create(const pubsub_host *host, const pubsub_router_ops *ops, void *router,
+                      const pubsub_config *config, const identity *id, uint64_t seqno_start,
+                      const uint8_t seen_key[SEEN_CACHE_KEY_BYTES]) {
+    assert(host != NULL && host->send != NULL && host->now_ns != NULL);
+    assert(ops != NULL && ops->protocols != NULL && ops->forward != NULL);
+    assert(ops->peer_size >= sizeof(pubsub_peer) && ops->peer_size % _Alignof(pubsub_peer) == 0);
+    assert(ops->topic_size >= sizeof(pubsub_topic));
+    assert(config != NULL && config->topics_max <= PUBSUB_TOPICS_MAX && id != NULL);
+    pubsub_core *ps = calloc(1, sizeof *ps);
+    if (ps == NULL) return NULL;
+    ps->rpc = malloc(sizeof *ps->rpc);
+    if (ps->rpc == NULL || seen_cache_init(&ps->seen, PUBSUB_SEEN_CAPACITY, config->seen_ttl_ns, seen_key) != 0) {
+        free(ps->rpc);
+        free(ps);
+        return NULL;
+    }
+    ps->host = *host;
+    ps->ops = ops;
+    ps->router = router;
+    ps->config = *config;
+    ps->id = id;
+    ps->seqno = seqno_start;
+    peer_id_from_public_key(id->public_key, &ps->self);
+    return ps;
+}
+
+static void peer_topics_free(pubsub_peer *peer) {
+    for (size_t i = 0; i < peer->topic_count; i++) free(peer->topics[i]);
+    peer->topic_count = 0;
+}
+
+static void topic_free(pubsub_topic *t) {
+    free(t->name);
+    free(t);
+}
+
+void pubsub_destroy(pubsub_core *ps) {
+    if (ps == NULL) return;
+    if (ps->ops->destroy != NULL) ps->ops->destroy(ps->router);
+    for (size_t i = 0; i < ps->peer_count; i++) peer_topics_free(pubsub_peer_at(ps, i));
+    for (size_t i = 0; i < ps->topic_count; i++) topic_free(ps->topics[i]);
+    free(ps->peers);
+    free(ps->rpc);
+    seen_cache_free(&ps->seen);
+    free(ps);
+}
+
+size_t pubsub_protocols(const pubsub_core *ps, const char *out[PUBSUB_ROUTER_PROTOCOLS_MAX]) {
+    size_t count = ps->ops->protocols(ps->router, out);
+    assert(count >= 1 && count <= PUBSUB_ROUTER_PROTOCOLS_MAX);
+    return count;
+}
+
+bool pubsub_adds_peers_on_negotiation(const pubsub_core *ps) { return ps->ops->adds_peers_on_negotiation; }
+
+uint64_t pubsub_heartbeat_ns(const pubsub_core *ps) { return ps->config.heartbeat_ns; }
+
+void pubsub_heartbeat(pubsub_core *ps, uint64_t now_ns) {
+    if (ps->ops->heartbeat != NULL) ps->ops->heartbeat(ps->router, now_ns);
+}
+
+/* ---- for routers ------------------------------------------------------ */
+
+uint64_t pubsub_now(const pubsub_core *ps) { return ps->host.now_ns(ps->host.user); }
+
+bool pubsub_relaying(const pubsub_core *ps) { return ps->host.relay == NULL || ps->host.relay(ps->host.user); }
+
+size_t pubsub_peer_count(const pubsub_core *ps) { return ps->peer_count; }
+
+pubsub_peer *pubsub_peer_at(const pubsub_core *ps, size_t index) {
+    assert(index < ps->peer_count || (index == ps->peer_count && index < ps->peer_cap));
+    return (pubsub_peer *)(void *)(ps->peers + index * ps->ops->peer_size);
+}
+
+pubsub_peer *pubsub_peer_find(const pubsub_core *ps, uint32_t handle) {
+    for (size_t i = 0; i < ps->peer_count; i++) {
+        pubsub_peer *peer = pubsub_peer_at(ps, i);
+        if (peer->handle == handle) return peer;
+    }
+    return NULL;
+}
+
+bool pubsub_peer_subscribed(const pubsub_peer *peer, pubsub_bytes topic) {
+    return pubsub_text_find(peer->topics, peer->topic_count, topic) >= 0;
+}
+
+bool pubsub_peer_is_origin(const pubsub_peer *peer, const pubsub_message *msg) {
+    return msg->from.len == peer->id.len && memcmp(msg->from.data, peer->id.bytes, peer->id.len) == 0;
+}
+
+size_t pubsub_topic_count(const pubsub_core *ps) { return ps->topic_count; }
+
+pubsub_topic *pubsub_topic_at(const pubsub_core *ps, size_t index) {
+    assert(index < ps->topic_count);
+    return ps->topics[index];
+}
+
+pubsub_topic *pubsub_topic_find(const pubsub_core *ps, pubsub_bytes name) {
+    for (size_t i = 0; i < ps->topic_count; i++)
+        if (pubsub_text_equals(ps->topics[i]->name, name)) return ps->topics[i];
+    return NULL;
+}
+
+pubsub_topic *pubsub_topic_get(pubsub_core *ps, pubsub_bytes name) {
+    pubsub_topic *t = pubsub_topic_find(ps, name);
+    if (t != NULL || ps->topic_count == ps->config.topics_max) return t;
+    assert(name.len > 0 && name.len <= PUBSUB_TOPIC_MAX);
+    t = calloc(1, ps->ops->topic_size);
+    if (t == NULL) return NULL;
+    t->name = pubsub_text_copy(name);
+    if (t->name == NULL) {
+        free(t);
+        return NULL;
+    }
+    ps->topics[ps->topic_count++] = t;
+    return t;
+}
+
+static void topic_release_at(pubsub_core *ps, size_t index) {
+    topic_free(ps->topics[index]);
+    ps->topics[index] = ps->topics[--ps->topic_count]; /* order of topics carries no meaning */
+}
+
+void pubsub_topics_release(pubsub_core *ps) {
+    assert(ps->ops->topic_busy != NULL);
+    for (size_t i = 0; i < ps->topic_count;) {
+        if (ps->topics[i]->subscribed || ps->ops->topic_busy(ps->router, ps->topics[i]))
+            i++;
+        else
+            topic_release_at(ps, i);
+    }
+}
+
+bool pubsub_seen_contains(pubsub_core *ps, const uint8_t *id, size_t len, uint64_t now_ns) {
+    return seen_cache_contains(&ps->seen, id, len, now_ns);
+}
+
+void pubsub_seen_expire(pubsub_core *ps, uint64_t now_ns) { seen_cache_expire(&ps->seen, now_ns); }
+
+/* ---- traces and sending ----------------------------------------------- */
+
+void pubsub_trace(pubsub_core *ps, trace_event *event) {
+    if (ps->host.trace != NULL) ps->host.trace(ps->host.user, event);
+}
+
+void pubsub_trace_rpc(pubsub_core *ps, trace_kind kind, const pubsub_peer *peer, pubsub_rpc_shape shape,
+                      const char *reason) {
+    assert(peer != NULL);
+    trace_event event = {.kind = kind, .size_bytes = shape.len, .payload_bytes = shape.payload_bytes,
+                         .message_count = shape.message_count, .reason = reason,
+                         .peer = peer->id.bytes, .peer_len = peer->id.len, .control_bytes = shape.control_bytes,
+                         .ihave_ids = shape.ihave_ids, .iwant_ids = shape.iwant_ids,
+                         .idontwant_ids = shape.idontwant_ids, .grafts = shape.grafts, .prunes = shape.prunes};
+    pubsub_trace(ps, &event);
+}
+
+void pubsub_send(pubsub_core *ps, const pubsub_peer *peer, const uint8_t *rpc, pubsub_rpc_shape shape) {
+    assert(shape.len > 0);
+    if (ps->host.send(ps->host.user, peer->handle, rpc, shape.len) == 0)
+        pubsub_trace_rpc(ps, TRACE_SEND_RPC, peer, shape, NULL);
+    else
+        pubsub_trace_rpc(ps, TRACE_DROP_RPC, peer, shape, "send queue full");
+}
+
+/* The message's topic as a C string, as traces name topics; a topic
+ * longer than PUBSUB_TOPIC_MAX, which the decoder refuses, would be cut. */
+static void topic_text(const pubsub_message *msg, char out[PUBSUB_TOPIC_MAX + 1]) {
+    size_t len = msg->topic.len < PUBSUB_TOPIC_MAX ? msg->topic.len : PUBSUB_TOPIC_MAX;
+    if (len > 0) memcpy(out, msg->topic.data, len);
+    out[len] = '\0';
+}
+
+static void trace_message(pubsub_core *ps, trace_kind kind, const pubsub_message *msg, const pubsub_peer *from,
+                          const char *reason) {
+    uint8_t id[PUBSUB_MSG_ID_MAX];
+    char topic[PUBSUB_TOPIC_MAX + 1];
+    topic_text(msg, topic);
+    trace_event event = {.kind = kind, .topic = topic, .size_bytes = msg->data.len, .reason = reason};
+    event.msg_id = id;
+    event.msg_id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
+    if (from != NULL) {
+        event.peer = from->id.bytes;
+        event.peer_len = from->id.len;
+    }
+    pubsub_trace(ps, &event);
+}
+
+static void send_subscriptions(pubsub_core *ps, const pubsub_peer *peer, const pubsub_subopts *subs, size_t count) {
+    if (count == 0) return;
+    size_t cap = count * (PUBSUB_TOPIC_MAX + PUBSUB_ENTRY_OVERHEAD);
+    uint8_t *rpc = malloc(cap);
+    if (rpc == NULL) return;
+    size_t len = pubsub_rpc_encode(subs, count, NULL, 0, rpc, cap);
+    assert(len > 0);
+    pubsub_send(ps, peer, rpc, (pubsub_rpc_shape){.len = len});
+    free(rpc);
+}
+
+/* ---- peers ------------------------------------------------------------ */
+
+static int peers_reserve(pubsub_core *ps) {
+    if (ps->peer_count < ps->peer_cap) return 0;
+    size_t cap = ps->peer_cap ? ps->peer_cap * 2 : 8;
+    unsigned char *peers = realloc(ps->peers, cap * ps->ops->peer_size);
+    if (peers == NULL) return -1;
+    ps->peers = peers;
+    ps->peer_cap = cap;
+    return 0;
+}
+
+int pubsub_add_peer(pubsub_core *ps, uint32_t handle, const peer_id *id, const char *protocol, bool outbound,
+                    uint32_t ip4) {
+    assert(pubsub_peer_find(ps, handle) == NULL);
+    assert(id != NULL && protocol != NULL);
+    if (ps->peer_count == PUBSUB_PEERS_MAX || peers_reserve(ps) != 0) return -1;
+    pubsub_peer *peer = pubsub_peer_at(ps, ps->peer_count);
+    memset(peer, 0, ps->ops->peer_size);
+    peer->handle = handle;
+    peer->id = *id;
+    if (ps->ops->add_peer != NULL && ps->ops->add_peer(ps->router, peer, protocol, outbound, ip4) != 0) return -1;
+    ps->peer_count++;
+    trace_event event = {.kind = TRACE_ADD_PEER, .peer = id->bytes, .peer_len = id->len, .protocol = protocol};
+    pubsub_trace(ps, &event);
+    pubsub_subopts subs[PUBSUB_TOPICS_MAX];
+    size_t count = 0;
+    for (size_t i = 0; i < ps->topic_count; i++)
+        if (ps->topics[i]->subscribed)
+            subs[count++] = (pubsub_subopts){.subscribe = true, .topic = pubsub_text(ps->topics[i]->name)};
+    send_subscriptions(ps, peer, subs, count);
+    return 0;
+}
+
+void pubsub_remove_peer(pubsub_core *ps, uint32_t handle) {
+    pubsub_peer *peer = pubsub_peer_find(ps, handle);
+    if (peer == NULL) return;
+    if (ps->ops->remove_peer != NULL) ps->ops->remove_peer(ps->router, peer);
+    trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = peer->id.bytes, .peer_len = peer->id.len};
+    pubsub_trace(ps, &event);
+    peer_topics_free(peer);
+    pubsub_peer *last = pubsub_peer_at(ps, --ps->peer_count);
+    if (last != peer) memcpy(peer, last, ps->ops->peer_size); /* order of peers carries no meaning */
+}
+
+/* A peer's SUBSCRIBE or UNSUBSCRIBE. */
+static void peer_subscription(pubsub_core *ps, pubsub_peer *peer, const pubsub_subopts *sub) {
+    int index = pubsub_text_find(peer->topics, peer->topic_count, sub->topic);
+    if (sub->subscribe && index < 0 && peer->topic_count < PUBSUB_PEER_TOPICS_MAX) {
+        char *topic = pubsub_text_copy(sub->topic);
+        if (topic != NULL) peer->topics[peer->topic_count++] = topic;
+    } else if (!sub->subscribe && index >= 0) {
+        free(peer->topics[index]);
+        peer->topics[index] = peer->topics[--peer->topic_count];
+        if (ps->ops->peer_left_topic != NULL) ps->ops->peer_left_topic(ps->router, peer, sub->topic);
+    }
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+static void deliver(pubsub_core *ps, const pubsub_message *msg, const pubsub_peer *from) {
+    const pubsub_topic *t = pubsub_topic_find(ps, msg->topic);
+    if (t == NULL || !t->subscribed) return;
+    trace_message(ps, TRACE_DELIVER_MESSAGE, msg, from, NULL);
+    if (ps->host.deliver != NULL) ps->host.deliver(ps->host.user, msg);
+}
+
+static void refuse(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg, pubsub_validation verdict,
+                   const char *reason) {
+    trace_message(ps, TRACE_REJECT_MESSAGE, msg, from, reason);
+    if (ps->ops->refused != NULL) ps->ops->refused(ps->router, from, msg, verdict);
+}
+
+static void receive_message(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg) {
+    uint8_t id[PUBSUB_MSG_ID_MAX];
+    size_t id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
+    uint64_t now = pubsub_now(ps);
+    const char *reason = NULL;
+    if (id_len == 0 || !msg->has_topic || msg->topic.len == 0) {
+        /* No from or seqno: an unsigned message, which StrictSign refuses. */
+        if (pubsub_message_verify(msg, &reason) == 0) reason = "malformed message id or topic";
+        refuse(ps, from, msg, PUBSUB_REJECT, reason);
+        return;
+    }
+    if (seen_cache_contains(&ps->seen, id, id_len, now)) {
+        trace_message(ps, TRACE_DUPLICATE_MESSAGE, msg, from, NULL);
+        if (ps->ops->duplicate != NULL) ps->ops->duplicate(ps->router, from, msg, id, id_len, now);
+        return;
+    }
+    /* Only validly signed messages enter the seen cache, so that a forged
+     * copy cannot censor the genuine message with the same id. */
+    if (pubsub_message_verify(msg, &reason) != 0) {
+        refuse(ps, from, msg, PUBSUB_REJECT, reason);
+        return;
+    }
+    seen_cache_add(&ps->seen, id, id_len, now);
+    pubsub_validation verdict = ps->host.validate != NULL ? ps->host.validate(ps->host.user, msg) : PUBSUB_ACCEPT;
+    if (verdict == PUBSUB_REJECT) {
+        refuse(ps, from, msg, PUBSUB_REJECT, "rejected by the validator");
+    } else if (verdict == PUBSUB_IGNORE) {
+        refuse(ps, from, msg, PUBSUB_IGNORE, "ignored by the validator");
+    } else {
+        if (ps->ops->accepted != NULL) ps->ops->accepted(ps->router, from, msg, id, id_len, now);
+        deliver(ps, msg, from);
+        ps->ops->forward(ps->router, from, msg, id, id_len, now);
+    }
+}
+
+/* The shape of a received RPC, for its recv_rpc trace. */
+static pubsub_rpc_shape received_shape(const pubsub_rpc *rpc, size_t len) {
+    pubsub_rpc_shape shape = {.len = len, .message_count = (uint32_t)rpc->message_count};
+    for (size_t i = 0; i < rpc->message_count; i++) shape.payload_bytes += rpc->messages[i].data.len;
+    return shape;
+}
+
+int pubsub_handle_rpc(pubsub_core *ps, uint32_t handle, const uint8_t *bytes, size_t len) {
+    pubsub_peer *peer = pubsub_peer_find(ps, handle);
+    assert(peer != NULL);
+    uint64_t now = pubsub_now(ps);
+    pubsub_rpc *rpc = ps->rpc;
+    const char *malformed = NULL;
+    pubsub_rpc_shape shape = {.len = len};
+    if (pubsub_rpc_decode(bytes, len, rpc) != 0) {
+        malformed = "malformed rpc";
+    } else {
+        shape = received_shape(rpc, len);
+        if (rpc->has_control && ps->ops->read_control != NULL && ps->ops->read_control(ps->router, rpc, &shape) != 0)
+            malformed = "malformed control";
+    }
+    if (malformed != NULL) {
+        pubsub_trace_rpc(ps, TRACE_DROP_RPC, peer, (pubsub_rpc_shape){.len = len}, malformed);
+        return -1;
+    }
+    const char *refusal = ps->ops->accept_from != NULL ? ps->ops->accept_from(ps->router, peer, now) : NULL;
+    if (refusal != NULL) {
+        pubsub_trace_rpc(ps, TRACE_DROP_RPC, peer, shape, refusal);
+        return 0;
+    }
+    pubsub_trace_rpc(ps, TRACE_RECV_RPC, peer, shape, NULL);
+    for (size_t i = 0; i < rpc->sub_count; i++) peer_subscription(ps, peer, &rpc->subs[i]);
+    /* host.send must not re-enter the router: the tables stay put while
+     * these loops run. */
+    for (size_t i = 0; i < rpc->message_count; i++) receive_message(ps, peer, &rpc->messages[i]);
+    if (rpc->has_control && ps->ops->handle_control != NULL) ps->ops->handle_control(ps->router, peer, now);
+    return 0;
+}
+
+/* ---- local API -------------------------------------------------------- */
+
+static void announce(pubsub_core *ps, const char *topic, bool subscribe) {
+    pubsub_subopts sub = {.subscribe = subscribe, .topic = pubsub_text(topic)};
+    for (size_t i = 0; i < ps->peer_count; i++) send_subscriptions(ps, pubsub_peer_at(ps, i), &sub, 1);
+    trace_event event = {.kind = subscribe ? TRACE_JOIN : TRACE_LEAVE, .topic = topic};
+    pubsub_trace(ps, &event);
+}
+
+bool pubsub_is_subscribed(const pubsub_core *ps, const char *topic) {
+    const pubsub_topic *t = pubsub_topic_find(ps, pubsub_text(topic));
+    return t != NULL && t->subscribed;
+}
+
+int pubsub_subscribe(pubsub_core *ps, const char *topic) {
+    size_t len = strlen(topic);
+    if (len == 0 || len > PUBSUB_TOPIC_MAX) return -1;
+    pubsub_topic *t = pubsub_topic_get(ps, pubsub_text(topic));
+    if (t == NULL) return -1;
+    if (t->subscribed) return 0;
+    t->subscribed = true;
+    announce(ps, t->name, true);
+    if (ps->ops->join != NULL) ps->ops->join(ps->router, t, pubsub_now(ps));
+    return 0;
+}
+
+int pubsub_unsubscribe(pubsub_core *ps, const char *topic) {
+    pubsub_topic *t = pubsub_topic_find(ps, pubsub_text(topic));
+    if (t == NULL || !t->subscribed) return -1;
+    announce(ps, t->name, false);
+    if (ps->ops->leave != NULL) ps->ops->leave(ps->router, t, pubsub_now(ps));
+    t->subscribed = false;
+    if (ps->ops->topic_busy != NULL) return 0; /* the router releases it */
+    for (size_t i = 0; i < ps->topic_count; i++)
+        if (ps->topics[i] == t) topic_release_at(ps, i);
+    return 0;
+}
+
+int pubsub_publish(pubsub_core *ps, const char *topic, const uint8_t *data, size_t len) {
+    size_t topic_len = strlen(topic);
+    if (topic_len == 0 || topic_len > PUBSUB_TOPIC_MAX) return -1;
+    if (len > PUBSUB_RPC_MAX_BYTES - topic_len - PUBSUB_RPC_OVERHEAD) return -1;
+    pubsub_outgoing out;
+    if (pubsub_message_make(&out, ps->id, &ps->self, ps->seqno++, topic, data, len) != 0) return -1;
+    const pubsub_message *msg = &out.msg;
+    uint8_t id[PUBSUB_MSG_ID_MAX];
+    size_t id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
+    uint64_t now = pubsub_now(ps);
+    seen_cache_add(&ps->seen, id, id_len, now);
+    trace_message(ps, TRACE_PUBLISH_MESSAGE, msg, NULL, NULL);
+    deliver(ps, msg, NULL);
+    ps->ops->forward(ps->router, NULL, msg, id, id_len, now);
+    return 0;
+}
