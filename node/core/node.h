@@ -34,6 +34,7 @@
 #define NODE_PEER_BUFFER_MAX (4u << 20)   /* bytes buffered per connection, each way */
 #define NODE_HANDSHAKE_TIMEOUT_NS (10 * NS_PER_S)
 #define NODE_PING_TIMEOUT_NS (10 * NS_PER_S)
+#define NODE_PUBSUB_REOPENS_MAX 4 /* new pubsub streams a connection gets after ours is lost */
 #define NODE_AGENT_VERSION "swarmlab/0.1"
 #define NODE_PROTOCOL_VERSION "ipfs/0.1.0"
 

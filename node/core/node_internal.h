@@ -103,6 +103,7 @@ typedef struct conn {
     bool pubsub_added; /* the router knows this peer */
     uint32_t pubsub_out; /* our stream for pubsub RPCs */
     bool has_pubsub_out;
+    uint32_t pubsub_reopens; /* new pubsub streams after ours was lost */
     peer_info info;
 } conn;
 

@@ -410,6 +410,40 @@ static void stream_on_data(node *n, conn *c, node_stream *s, const uint8_t *data
 
 /* ---- yamux events ----------------------------------------------------- */
 
+/* Opens our pubsub stream to c's peer, offering the router's protocols;
+ * the router adds the peer now (floodsub) or once a pubsub stream has
+ * negotiated its version (gossipsub). 0, or -1 when no stream can open. */
+static int stream_pubsub_open(node *n, conn *c) {
+    const char *protocols[ROUTER_PROTOCOLS_MAX];
+    size_t count = router_protocols(&n->router, protocols);
+    node_stream *s = stream_open_offering(n, c, protocols, count, -1);
+    if (s == NULL) return -1;
+    c->pubsub_out = s->id;
+    c->has_pubsub_out = true;
+    if (!c->pubsub_added && !router_adds_peers_on_negotiation(&n->router))
+        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0], c->outbound,
+                                          conn_remote_ip4(n, c)) == 0;
+    return 0;
+}
+
+/* Our pubsub stream was reset or closed while the connection lives: we
+ * open another, which starts with our subscriptions, as a new peer's does.
+ * The router keeps what it knows of the peer (its subscriptions came on the
+ * peer's own stream, which lives on). A peer that keeps resetting gets
+ * NODE_PUBSUB_REOPENS_MAX new streams, then none: what we would send it is
+ * dropped and traced, and the connection stays for other protocols. */
+static void stream_pubsub_lost(node *n, conn *c) {
+    assert(!c->has_pubsub_out);
+    if (c->pubsub_reopens >= NODE_PUBSUB_REOPENS_MAX) return;
+    c->pubsub_reopens++;
+    bool known = c->pubsub_added;
+    if (stream_pubsub_open(n, c) != 0) {
+        conn_close(n, c, "cannot open pubsub stream");
+        return;
+    }
+    if (known) router_greet(&n->router, c->handle);
+}
+
 static void stream_on_opened(node *n, conn *c, uint32_t id) {
     node_stream *s = stream_add(c, id, false);
     if (s == NULL) {
@@ -441,9 +475,12 @@ static void stream_on_yamux_event(void *user, const yamux_event *event) {
         yamux_close(&c->mux, s->id);
         break;
     case YAMUX_EVENT_STREAM_RESET:
-    case YAMUX_EVENT_STREAM_CLOSED:
+    case YAMUX_EVENT_STREAM_CLOSED: {
+        bool ours = c->has_pubsub_out && c->pubsub_out == s->id;
         stream_remove(n, c, s, true);
+        if (ours) stream_pubsub_lost(n, c);
         break;
+    }
     default:
         break;
     }
@@ -456,18 +493,7 @@ static void stream_on_conn_ready(node *n, conn *c) {
         conn_close(n, c, "cannot open identify stream");
         return;
     }
-    const char *protocols[ROUTER_PROTOCOLS_MAX];
-    size_t count = router_protocols(&n->router, protocols);
-    node_stream *s = stream_open_offering(n, c, protocols, count, -1);
-    if (s == NULL) {
-        conn_close(n, c, "cannot open pubsub stream");
-        return;
-    }
-    c->pubsub_out = s->id;
-    c->has_pubsub_out = true;
-    if (!router_adds_peers_on_negotiation(&n->router))
-        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0], c->outbound,
-                                          conn_remote_ip4(n, c)) == 0;
+    if (stream_pubsub_open(n, c) != 0) conn_close(n, c, "cannot open pubsub stream");
 }
 
 const conn_upper stream_layer = {.on_yamux_event = stream_on_yamux_event, .on_ready = stream_on_conn_ready,

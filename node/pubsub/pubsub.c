@@ -248,13 +248,19 @@ int pubsub_add_peer(pubsub_core *ps, uint32_t handle, const peer_id *id, const c
     ps->peer_count++;
     trace_event event = {.kind = TRACE_ADD_PEER, .peer = id->bytes, .peer_len = id->len, .protocol = protocol};
     pubsub_trace(ps, &event);
+    pubsub_greet(ps, handle);
+    return 0;
+}
+
+void pubsub_greet(pubsub_core *ps, uint32_t handle) {
+    const pubsub_peer *peer = pubsub_peer_find(ps, handle);
+    assert(peer != NULL && "only a peer the router knows is greeted");
     pubsub_subopts subs[PUBSUB_TOPICS_MAX];
     size_t count = 0;
     for (size_t i = 0; i < ps->topic_count; i++)
         if (ps->topics[i]->subscribed)
             subs[count++] = (pubsub_subopts){.subscribe = true, .topic = pubsub_text(ps->topics[i]->name)};
     send_subscriptions(ps, peer, subs, count);
-    return 0;
 }
 
 void pubsub_remove_peer(pubsub_core *ps, uint32_t handle) {

@@ -185,6 +185,9 @@ uint64_t pubsub_heartbeat_ns(const pubsub_core *ps);
  * our subscriptions. 0 or -1. */
 int pubsub_add_peer(pubsub_core *ps, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
                     uint32_t ip4);
+/* Sends a known peer our subscriptions, as add_peer does: the first RPC
+ * of a new pubsub stream to it. */
+void pubsub_greet(pubsub_core *ps, uint32_t handle);
 void pubsub_remove_peer(pubsub_core *ps, uint32_t peer);
 /* One RPC from peer. Returns 0, or -1 when it is malformed (the node then
  * closes that peer's stream); invalid messages inside a well-formed RPC are

@@ -74,6 +74,8 @@ int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const ch
 
 void router_remove_peer(pubsub_router *r, uint32_t peer) { pubsub_remove_peer(r->core, peer); }
 
+void router_greet(pubsub_router *r, uint32_t peer) { pubsub_greet(r->core, peer); }
+
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len) {
     return pubsub_handle_rpc(r->core, peer, rpc, len);
 }

@@ -46,6 +46,8 @@ bool router_adds_peers_on_negotiation(const pubsub_router *r);
 int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
                     uint32_t ip4);
 void router_remove_peer(pubsub_router *r, uint32_t peer);
+/* Sends a peer the router knows our subscriptions again, on a new stream. */
+void router_greet(pubsub_router *r, uint32_t peer);
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len);
 int router_subscribe(pubsub_router *r, const char *topic);
 int router_unsubscribe(pubsub_router *r, const char *topic);

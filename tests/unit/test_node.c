@@ -271,6 +271,27 @@ static void five_nodes_in_a_line_deliver_once_each(void **state) {
     memnet_destroy(net);
 }
 
+/* A peer that resets our pubsub stream (here: B, reading a malformed RPC
+ * from A) loses only that stream; A opens another, and what A publishes
+ * next reaches B. */
+static void a_reset_pubsub_stream_is_opened_again(void **state) {
+    (void)state;
+    memnet *net = make_line(2, 32);
+    subscribe_all(net, 2, "blocks");
+    node *a = memnet_node(net, 0), *b = memnet_node(net, 1);
+    const uint8_t garbage[] = {0x0a, 0xff}; /* a subscription whose length runs past the end */
+    assert_int_equal(node_pubsub_send_raw(a, node_id(b), garbage, sizeof garbage), 0);
+    memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
+    assert_true(node_is_connected(a, node_id(b)));
+    /* The peers stay in each other's routers: only the stream went. */
+    assert_int_equal(memnet_count_traces(net, TRACE_REMOVE_PEER, -1), 0);
+    assert_int_equal(node_publish(a, "blocks", (const uint8_t *)"after", 5), 0);
+    memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
+    assert_int_equal(apps[1].delivered, 1);
+    assert_string_equal(apps[1].last_data, "after");
+    memnet_destroy(net);
+}
+
 static void gossipsub_nodes_in_a_line_deliver_once_each(void **state) {
     (void)state;
     memnet *net = memnet_create(16, LATENCY);
@@ -507,6 +528,7 @@ int main(void) {
         cmocka_unit_test(a_custom_protocol_carries_messages_both_ways),
         cmocka_unit_test(a_protocol_the_peer_lacks_is_refused),
         cmocka_unit_test(five_nodes_in_a_line_deliver_once_each),
+        cmocka_unit_test(a_reset_pubsub_stream_is_opened_again),
         cmocka_unit_test(gossipsub_nodes_in_a_line_deliver_once_each),
         cmocka_unit_test(a_ring_reports_each_duplicate),
         cmocka_unit_test(a_tampered_message_is_rejected_and_traced),
