@@ -98,7 +98,7 @@ static void control_on_client(void *user, int fd, uint32_t events) {
 static void control_on_accept(void *user, int fd, uint32_t events) {
     daemon_state *d = user;
     (void)events;
-    int client_fd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int client_fd = runtime_accept(d->rt, fd); /* out of descriptors, the socket rests */
     if (client_fd < 0) return;
     daemon_client *c = NULL;
     for (size_t i = 0; i < DAEMON_CONTROL_CLIENTS_MAX && c == NULL; i++)
