@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "base/buf.h"
 #include "base/time_units.h"
@@ -138,6 +139,8 @@ struct daemon_state {
     bool stdin_watched;
     daemon_lines stdin_lines;
     int control_fd; /* -1 without --control */
+    dev_t control_dev; /* the socket file bound at --control, removed at exit if still there */
+    ino_t control_ino;
     daemon_input_fn control_input; /* what the clients' bytes go to */
     daemon_client clients[DAEMON_CONTROL_CLIENTS_MAX];
     uint32_t client_generation;

@@ -33,13 +33,19 @@ static int line_teardown(void **state) {
 
 /* A, B and C, connected A - B - C. cmocka skips the teardown of a failed
  * setup, so a failure here stops the daemons itself. */
-static int line_setup(void **state) {
+/* Three daemons not started yet, in *state. */
+static line_fixture *fixture_new(void **state) {
     line_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     *state = f;
     harness_init(&f->a);
     harness_init(&f->b);
     harness_init(&f->c);
+    return f;
+}
+
+static int line_setup(void **state) {
+    line_fixture *f = fixture_new(state);
     bool started = harness_start(&f->a, "a", NULL) == 0 && harness_start(&f->b, "b", NULL) == 0 &&
                    harness_start(&f->c, "c", NULL) == 0;
     if (started && harness_connect(&f->a, &f->b) == 0 && harness_connect(&f->b, &f->c) == 0) return 0;
@@ -210,6 +216,34 @@ static void a_missing_key_file_is_created_private_and_keeps_the_identity(void **
     unlink(key);
 }
 
+/* A's socket was removed by hand and B bound the same path: A's exit
+ * must not remove B's socket. */
+static void at_exit_a_daemon_leaves_another_daemons_socket_at_its_path(void **state) {
+    line_fixture *f = *state;
+    assert_int_equal(harness_start(&f->a, "shared", NULL), 0);
+    assert_int_equal(unlink(f->a.control), 0);
+    assert_int_equal(harness_start(&f->b, "shared", NULL), 0); /* the same path */
+    kill(f->a.pid, SIGTERM);
+    assert_int_equal(harness_wait_exit(f->a.pid, HARNESS_STOP_MS), 0);
+    f->a.pid = 0;
+    int fd = harness_unix_connect(f->b.control);
+    assert_true(fd >= 0); /* B's socket is still there */
+    close(fd);
+}
+
+static int pair_setup(void **state) {
+    (void)fixture_new(state);
+    return 0;
+}
+
+static int pair_teardown(void **state) {
+    line_fixture *f = *state;
+    harness_stop(&f->a); /* may have stopped: -1 then */
+    int b = harness_stop(&f->b);
+    free(f);
+    return b == 0 ? 0 : -1;
+}
+
 /* Runs the daemon with argv (after the binary) and stdin from stdin_fd;
  * returns its exit status. Its output stays in log. */
 static int run_daemon(const char *const *args, const char *log, int stdin_fd) {
@@ -366,6 +400,8 @@ int main(void) {
                                         single_teardown),
         cmocka_unit_test_setup_teardown(a_missing_key_file_is_created_private_and_keeps_the_identity, single_setup,
                                         single_teardown),
+        cmocka_unit_test_setup_teardown(at_exit_a_daemon_leaves_another_daemons_socket_at_its_path, pair_setup,
+                                        pair_teardown),
         cmocka_unit_test(a_key_file_others_can_read_is_refused),
         cmocka_unit_test(a_fifo_as_the_key_file_is_refused_at_once_with_one_line),
         cmocka_unit_test(a_symlinked_trace_path_is_refused_and_its_target_untouched),
