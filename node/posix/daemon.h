@@ -1,7 +1,8 @@
 /*
  * daemon: the state of swarmlab-node, shared by its files, and the two
- * files that call none of the others (options, key). swarmlab-node is an
- * application on the node runtime (runtime.h), which knows nothing of it.
+ * files that call none of the others but daemon_files (options, key).
+ * swarmlab-node is an application on the node runtime (runtime.h), which
+ * knows nothing of it.
  * Its files call each other in one direction only, each through its header:
  *
  *   main.c             startup, node callbacks, signals, standard input, shutdown
@@ -14,6 +15,8 @@
  *                      and its clients
  *   daemon_options.c   the command line                         (here)
  *   daemon_key.c       the identity file (--key)                (here)
+ *     |
+ *   daemon_files.c     how the key and trace files are opened   daemon_files.h
  *
  * The control socket hands the bytes its clients send up through a
  * daemon_input_fn that main.c gives it (the commands' line splitter), as
@@ -30,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "base/buf.h"
 #include "base/time_units.h"
@@ -135,6 +139,8 @@ struct daemon_state {
     bool stdin_watched;
     daemon_lines stdin_lines;
     int control_fd; /* -1 without --control */
+    dev_t control_dev; /* the socket file bound at --control, removed at exit if still there */
+    ino_t control_ino;
     daemon_input_fn control_input; /* what the clients' bytes go to */
     daemon_client clients[DAEMON_CONTROL_CLIENTS_MAX];
     uint32_t client_generation;

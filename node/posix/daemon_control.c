@@ -5,8 +5,11 @@
  * standard input and read one JSON object per line. The socket is created
  * with mode 0600: whoever can connect drives the node. A stale socket left
  * by a daemon that died is replaced; a live one (another daemon answers) is
- * not. At most DAEMON_CONTROL_CLIENTS_MAX clients; each has a bounded output
- * queue, and a client that lets it fill up is dropped.
+ * not; anything but a socket at the path is refused. On exit the socket is
+ * removed only if the path still names it (the same inode): a socket
+ * another daemon bound there since is left alone. At most
+ * DAEMON_CONTROL_CLIENTS_MAX clients; each has a bounded output queue, and
+ * a client that lets it fill up is dropped.
  */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -98,7 +101,7 @@ static void control_on_client(void *user, int fd, uint32_t events) {
 static void control_on_accept(void *user, int fd, uint32_t events) {
     daemon_state *d = user;
     (void)events;
-    int client_fd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int client_fd = runtime_accept(d->rt, fd); /* out of descriptors, the socket rests */
     if (client_fd < 0) return;
     daemon_client *c = NULL;
     for (size_t i = 0; i < DAEMON_CONTROL_CLIENTS_MAX && c == NULL; i++)
@@ -156,6 +159,11 @@ int daemon_control_open(daemon_state *d, const char *path, daemon_input_fn on_in
         close(fd);
         return -1;
     }
+    struct stat st;
+    if (lstat(path, &st) == 0) { /* what daemon_control_close may remove */
+        d->control_dev = st.st_dev;
+        d->control_ino = st.st_ino;
+    }
     d->control_fd = fd;
     return 0;
 }
@@ -167,5 +175,8 @@ void daemon_control_close(daemon_state *d) {
     runtime_unwatch_fd(d->rt, d->control_fd);
     close(d->control_fd);
     d->control_fd = -1;
-    unlink(d->options.control_path);
+    struct stat st;
+    const char *path = d->options.control_path;
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == d->control_dev && st.st_ino == d->control_ino)
+        unlink(path);
 }

@@ -6,7 +6,9 @@
  * is missing it is created with mode 0600 from fresh OS randomness. As ssh
  * does with its keys, a file that group or others may read or write, or
  * that belongs to another user, is refused: a key others can read is not a
- * secret any more. The key is never printed.
+ * secret any more. A symbolic link, a FIFO or anything but a regular file
+ * is refused too, before a byte is read (daemon_files.h). The key is never
+ * printed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "daemon_files.h"
 
 #define DAEMON_KEY_FILE_MAX 128 /* larger than any form we accept */
 #define DAEMON_KEY_MODE 0600
@@ -49,26 +52,18 @@ static int key_create(const char *path, uint8_t seed[IDENTITY_SEED_BYTES], char 
     return rc;
 }
 
-/* The file must be ours, regular, and closed to group and others. */
-static int key_check_file(int fd, const char *path, char *err, size_t cap) {
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, cap, "cannot stat key file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, cap, "key file %s is not a regular file", path);
-        return -1;
-    }
-    if (st.st_uid != geteuid()) {
+/* The file (regular: daemon_file_open checked) must be ours and closed to
+ * group and others. */
+static int key_check_owner(const struct stat *st, const char *path, char *err, size_t cap) {
+    if (st->st_uid != geteuid()) {
         snprintf(err, cap, "key file %s belongs to another user: refused", path);
         return -1;
     }
-    if ((st.st_mode & 077) != 0) {
+    if ((st->st_mode & 077) != 0) {
         snprintf(err, cap,
                  "permissions %04o for key file %s are too open: it must not be accessible by "
                  "group or others; run: chmod 600 %s",
-                 (unsigned)(st.st_mode & 07777), path, path);
+                 (unsigned)(st->st_mode & 07777), path, path);
         return -1;
     }
     return 0;
@@ -87,15 +82,14 @@ static int key_decode(const uint8_t *bytes, size_t len, uint8_t seed[IDENTITY_SE
 }
 
 int daemon_key_load(const char *path, uint8_t seed[IDENTITY_SEED_BYTES], char *err, size_t cap) {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) return key_create(path, seed, err, cap);
-    if (fd < 0) {
-        snprintf(err, cap, "cannot open key file %s: %s", path, strerror(errno));
-        return -1;
-    }
+    int fd;
+    struct stat st;
+    daemon_file_status status = daemon_file_open(path, "key file", DAEMON_FILE_READ, &fd, &st, err, cap);
+    if (status == DAEMON_FILE_MISSING) return key_create(path, seed, err, cap);
+    if (status != DAEMON_FILE_OPEN) return -1;
     uint8_t bytes[DAEMON_KEY_FILE_MAX];
     ssize_t len = -1;
-    int rc = key_check_file(fd, path, err, cap);
+    int rc = key_check_owner(&st, path, err, cap);
     if (rc == 0) {
         len = read(fd, bytes, sizeof bytes);
         if (len < 0 || key_decode(bytes, (size_t)len, seed) != 0) {

@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "daemon_commands.h"
 #include "daemon_control.h"
+#include "daemon_files.h"
 #include "daemon_output.h"
 #include "trace/trace_json.h"
 #include "daemon.h"
@@ -210,17 +212,31 @@ static void print_identity(daemon_state *d) {
     fflush(stdout);
 }
 
+/* The trace file, opened as the key file is (daemon_files.h): a symbolic
+ * link or anything but a regular file is refused as bad input, and the file
+ * is emptied only once it passed. 0, or the exit code with err filled. */
+static int start_trace(daemon_state *d, char *err, size_t cap) {
+    int fd;
+    struct stat st;
+    daemon_file_status status = daemon_file_open(d->options.trace_path, "trace file", DAEMON_FILE_WRITE, &fd, &st,
+                                                 err, cap);
+    if (status == DAEMON_FILE_REFUSED) return DAEMON_EXIT_USAGE;
+    if (status != DAEMON_FILE_OPEN) return DAEMON_EXIT_FAILURE;
+    d->trace = fdopen(fd, "w");
+    if (d->trace == NULL) {
+        snprintf(err, cap, "cannot open trace file %s: %s", d->options.trace_path, strerror(errno));
+        close(fd);
+        return DAEMON_EXIT_FAILURE;
+    }
+    setvbuf(d->trace, NULL, _IOFBF, MAIN_TRACE_BUFFER_BYTES);
+    return 0;
+}
+
 /* 0, or the exit code with err filled. */
 static int start(daemon_state *d, char *err, size_t cap) {
-    if (d->options.trace_path != NULL) {
-        d->trace = fopen(d->options.trace_path, "w");
-        if (d->trace == NULL) {
-            snprintf(err, cap, "cannot open trace file %s: %s", d->options.trace_path, strerror(errno));
-            return DAEMON_EXIT_FAILURE;
-        }
-        setvbuf(d->trace, NULL, _IOFBF, MAIN_TRACE_BUFFER_BYTES);
-    }
-    int rc = start_node(d, err, cap);
+    int rc = d->options.trace_path != NULL ? start_trace(d, err, cap) : 0;
+    if (rc != 0) return rc;
+    rc = start_node(d, err, cap);
     if (rc != 0) return rc;
     if (start_listening(d, err, cap) != 0) return DAEMON_EXIT_FAILURE;
     if (d->options.control_path != NULL &&

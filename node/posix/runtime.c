@@ -68,11 +68,14 @@ typedef struct rt_watch {
     uint32_t generation;
     runtime_fd_fn fn;
     void *user;
+    bool writable; /* RUNTIME_FD_WRITABLE asked for */
+    bool paused;   /* a listening socket out of descriptors: see rt_pause */
 } rt_watch;
 
 typedef struct rt_listener {
     int fd;
     char address[MULTIADDR_TEXT_MAX];
+    bool paused; /* out of descriptors: see rt_pause */
 } rt_listener;
 
 struct runtime {
@@ -95,6 +98,8 @@ struct runtime {
     rt_watch watches[RUNTIME_WATCHES_MAX];
     uint32_t watch_generation;
     uint64_t next_idle_check_ns;
+    uint64_t resume_ns;   /* when paused listeners are watched again; 0: none is paused */
+    bool descriptor_freed; /* since the pause: they are watched again at the end of the turn */
     uint8_t read_buf[RUNTIME_READ_CHUNK];
 };
 
@@ -190,6 +195,7 @@ static void rt_conn_release(runtime *rt, rt_conn *c) {
         }
     }
     close(c->fd); /* also takes it out of the epoll set */
+    rt->descriptor_freed = true;
     assert(rt->queued_total >= c->queue_len);
     rt->queued_total -= c->queue_len;
     free(c->queue);
@@ -390,11 +396,94 @@ static void rt_conn_event(runtime *rt, uint64_t id, uint32_t events) {
     if (c != NULL && (events & EPOLLOUT)) rt_conn_flush(rt, c);
 }
 
+/* ---- accepting, and pausing at the descriptor limit ------------------ */
+
+/* Out of descriptors, accept() fails with EMFILE and leaves the connection
+ * queued: the listening socket stays readable, and a level-triggered loop
+ * would wake for it at once, every turn, and burn a core until a descriptor
+ * frees up (issue 19). So a listening socket that meets the limit is taken
+ * out of the loop (its epoll events cleared) and watched again once a
+ * connection closes or after RUNTIME_ACCEPT_PAUSE_NS, whichever comes
+ * first; meanwhile new connections wait in the kernel's backlog. nginx
+ * does the same (it disables accept events for a while on EMFILE). */
+static void rt_pause(runtime *rt, int fd, uint64_t tag, bool *paused) {
+    struct epoll_event ev = {.events = 0, .data.u64 = tag};
+    if (epoll_ctl(rt->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0) return; /* then the next turn tries again */
+    *paused = true;
+    if (rt->resume_ns == 0) rt->resume_ns = rt_now() + RUNTIME_ACCEPT_PAUSE_NS;
+    rt->descriptor_freed = false;
+}
+
+static uint64_t rt_listener_tag(const runtime *rt, const rt_listener *l) {
+    return ((uint64_t)RT_TAG_LISTENER << RT_TAG_SHIFT) | (uint64_t)(l - rt->listeners);
+}
+
+static uint64_t rt_watch_tag(const runtime *rt, const rt_watch *w) {
+    uint64_t slot = (uint64_t)(w - rt->watches);
+    return ((uint64_t)RT_TAG_WATCH << RT_TAG_SHIFT) | ((uint64_t)w->generation << 16) | slot;
+}
+
+/* Watches fd again; false when epoll refused (it stays paused). */
+static bool rt_resume(runtime *rt, int fd, uint32_t events, uint64_t tag, bool *paused) {
+    struct epoll_event ev = {.events = events, .data.u64 = tag};
+    if (epoll_ctl(rt->epoll_fd, EPOLL_CTL_MOD, fd, &ev) == 0) *paused = false;
+    return !*paused;
+}
+
+/* At the end of a turn: the paused sockets are watched again once their
+ * pause is over or a descriptor was freed. One that still finds none is
+ * paused again by its next accept. */
+static void rt_resume_due(runtime *rt, uint64_t now) {
+    if (rt->resume_ns == 0 || (now < rt->resume_ns && !rt->descriptor_freed)) return;
+    bool all = true;
+    for (size_t i = 0; i < rt->listener_count; i++) {
+        rt_listener *l = &rt->listeners[i];
+        if (l->paused) all &= rt_resume(rt, l->fd, EPOLLIN, rt_listener_tag(rt, l), &l->paused);
+    }
+    for (size_t i = 0; i < RUNTIME_WATCHES_MAX; i++) {
+        rt_watch *w = &rt->watches[i];
+        uint32_t events = EPOLLIN | (w->writable ? EPOLLOUT : 0u);
+        if (w->fd >= 0 && w->paused) all &= rt_resume(rt, w->fd, events, rt_watch_tag(rt, w), &w->paused);
+    }
+    rt->resume_ns = all ? 0 : now + RUNTIME_ACCEPT_PAUSE_NS; /* epoll refused: try again later */
+}
+
+typedef enum { RT_ACCEPT_OK, RT_ACCEPT_EMPTY, RT_ACCEPT_RETRY, RT_ACCEPT_EXHAUSTED } rt_accept_result;
+
+/* One accept4 on a listening socket. Linux passes a queued connection's
+ * network error up through accept (accept(2)): that one is lost, the next
+ * may be fine (RT_ACCEPT_RETRY). Out of descriptors or kernel memory, the
+ * connection stays queued (RT_ACCEPT_EXHAUSTED): the caller pauses. */
+static rt_accept_result rt_accept_one(int listen_fd, int *fd) {
+    *fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (*fd >= 0) return RT_ACCEPT_OK;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return RT_ACCEPT_EMPTY;
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) return RT_ACCEPT_EXHAUSTED;
+    return RT_ACCEPT_RETRY;
+}
+
+int runtime_accept(runtime *rt, int listen_fd) {
+    rt_watch *w = NULL;
+    for (size_t i = 0; i < RUNTIME_WATCHES_MAX && w == NULL; i++)
+        if (rt->watches[i].fd == listen_fd) w = &rt->watches[i];
+    assert(w != NULL);
+    for (int i = 0; i < RT_ACCEPTS_PER_TURN && !w->paused; i++) {
+        int fd;
+        rt_accept_result result = rt_accept_one(listen_fd, &fd);
+        if (result == RT_ACCEPT_OK) return fd;
+        if (result == RT_ACCEPT_EMPTY) return -1;
+        if (result == RT_ACCEPT_EXHAUSTED) rt_pause(rt, w->fd, rt_watch_tag(rt, w), &w->paused);
+    }
+    return -1;
+}
+
 static void rt_accept(runtime *rt, rt_listener *l) {
-    for (int i = 0; i < RT_ACCEPTS_PER_TURN; i++) {
-        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0 && errno == EINTR) continue;
-        if (fd < 0) return;
+    for (int i = 0; i < RT_ACCEPTS_PER_TURN && !l->paused; i++) {
+        int fd;
+        rt_accept_result result = rt_accept_one(l->fd, &fd);
+        if (result == RT_ACCEPT_EMPTY) return;
+        if (result == RT_ACCEPT_EXHAUSTED) rt_pause(rt, l->fd, rt_listener_tag(rt, l), &l->paused);
+        if (result != RT_ACCEPT_OK) continue;
         rt_conn *c = rt_conn_open(rt, fd, false);
         if (c == NULL) { /* beyond the connection limit */
             close(fd);
@@ -434,10 +523,12 @@ static void rt_fire_timers(runtime *rt, uint64_t now) {
         rt->handler.on_timer(rt->handler.user, id);
 }
 
-/* epoll_wait's timeout: the caller's bound, the next timer, the idle check. */
+/* epoll_wait's timeout: the caller's bound, the next timer, the idle
+ * check, the end of an accept pause. */
 static int rt_wait_ms(const runtime *rt, int timeout_ms, uint64_t now) {
     uint64_t deadline = rt->next_idle_check_ns, timer_deadline;
     if (timer_table_next(&rt->timers, &timer_deadline) && timer_deadline < deadline) deadline = timer_deadline;
+    if (rt->resume_ns != 0 && rt->resume_ns < deadline) deadline = rt->resume_ns;
     uint64_t wait_ns = deadline > now ? deadline - now : 0;
     uint64_t wait_ms = (wait_ns + NS_PER_MS - 1) / NS_PER_MS; /* never wake early */
     if (timeout_ms >= 0 && (uint64_t)timeout_ms < wait_ms) wait_ms = (uint64_t)timeout_ms;
@@ -456,8 +547,7 @@ int runtime_listen(runtime *rt, const char *text, char *actual, size_t cap) {
     int one = 1;
     socklen_t len = sizeof sa;
     rt_listener *l = &rt->listeners[rt->listener_count];
-    uint64_t tag = ((uint64_t)RT_TAG_LISTENER << RT_TAG_SHIFT) | rt->listener_count;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = rt_listener_tag(rt, l)};
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, RUNTIME_LISTEN_BACKLOG) != 0 ||
         getsockname(fd, (struct sockaddr *)&sa, &len) != 0 ||
@@ -493,11 +583,6 @@ const char *runtime_listen_address(const runtime *rt, size_t i) {
     return rt->listeners[i].address;
 }
 
-static uint64_t rt_watch_tag(const runtime *rt, const rt_watch *w) {
-    uint64_t slot = (uint64_t)(w - rt->watches);
-    return ((uint64_t)RT_TAG_WATCH << RT_TAG_SHIFT) | ((uint64_t)w->generation << 16) | slot;
-}
-
 int runtime_watch_fd(runtime *rt, int fd, runtime_fd_fn fn, void *user) {
     assert(fd >= 0);
     assert(fn != NULL);
@@ -517,7 +602,9 @@ int runtime_watch_writable(runtime *rt, int fd, bool on) {
     for (size_t i = 0; i < RUNTIME_WATCHES_MAX; i++) {
         rt_watch *w = &rt->watches[i];
         if (w->fd != fd) continue;
-        struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0u), .data.u64 = rt_watch_tag(rt, w)};
+        w->writable = on;
+        uint32_t events = (w->paused ? 0u : EPOLLIN) | (on ? EPOLLOUT : 0u);
+        struct epoll_event ev = {.events = events, .data.u64 = rt_watch_tag(rt, w)};
         return epoll_ctl(rt->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
     }
     return -1;
@@ -528,6 +615,7 @@ void runtime_unwatch_fd(runtime *rt, int fd) {
         if (rt->watches[i].fd != fd) continue;
         (void)epoll_ctl(rt->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
         rt->watches[i].fd = -1;
+        rt->descriptor_freed = true; /* the application closes it next */
         return;
     }
 }
@@ -535,6 +623,7 @@ void runtime_unwatch_fd(runtime *rt, int fd) {
 static void rt_watch_event(runtime *rt, uint64_t value, uint32_t events) {
     rt_watch *w = &rt->watches[value & RT_WATCH_SLOT_MASK];
     if (w->fd < 0 || w->generation != (uint32_t)(value >> 16)) return; /* unwatched this turn */
+    if (w->paused) return; /* an error or hang-up epoll reports even so */
     uint32_t ready = (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ? RUNTIME_FD_READABLE : 0u;
     if (events & EPOLLOUT) ready |= RUNTIME_FD_WRITABLE;
     w->fn(w->user, w->fd, ready);
@@ -558,6 +647,7 @@ int runtime_poll(runtime *rt, int timeout_ms) {
     uint64_t now = rt_now();
     rt_fire_timers(rt, now);
     rt_check_idle(rt, now);
+    rt_resume_due(rt, now);
     if (rt->turn_end != NULL) rt->turn_end(rt->turn_end_user);
     rt_flush_dirty(rt);
     return 0;

@@ -36,6 +36,8 @@
 #define RUNTIME_READ_CHUNK (64u * 1024u)         /* one read(); the node copies what it keeps */
 #define RUNTIME_IDLE_TIMEOUT_NS (5 * 60 * NS_PER_S) /* nothing received for 5 min */
 #define RUNTIME_LISTEN_BACKLOG 128
+#define RUNTIME_ACCEPT_PAUSE_NS (100 * NS_PER_MS) /* out of descriptors, a listener rests this long
+                                                      (or until a connection closes) */
 
 typedef struct runtime runtime;
 
@@ -85,6 +87,11 @@ int runtime_watch_fd(runtime *rt, int fd, runtime_fd_fn fn, void *user);
 /* Also asks for RUNTIME_FD_WRITABLE (on), or stops asking (off). 0 or -1. */
 int runtime_watch_writable(runtime *rt, int fd, bool on);
 void runtime_unwatch_fd(runtime *rt, int fd);
+/* Accepts a connection (non-blocking, close-on-exec) on fd, a listening
+ * socket watched with runtime_watch_fd; -1 when none is waiting. Out of
+ * descriptors, fd rests as the node's listeners do (RUNTIME_ACCEPT_PAUSE_NS,
+ * or until a connection closes) instead of waking the loop every turn. */
+int runtime_accept(runtime *rt, int fd);
 
 /* One turn of the loop: waits at most timeout_ms (-1: until the next
  * timer or descriptor), dispatches, flushes. 0, or -1 if epoll failed. */

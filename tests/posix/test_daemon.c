@@ -33,13 +33,19 @@ static int line_teardown(void **state) {
 
 /* A, B and C, connected A - B - C. cmocka skips the teardown of a failed
  * setup, so a failure here stops the daemons itself. */
-static int line_setup(void **state) {
+/* Three daemons not started yet, in *state. */
+static line_fixture *fixture_new(void **state) {
     line_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     *state = f;
     harness_init(&f->a);
     harness_init(&f->b);
     harness_init(&f->c);
+    return f;
+}
+
+static int line_setup(void **state) {
+    line_fixture *f = fixture_new(state);
     bool started = harness_start(&f->a, "a", NULL) == 0 && harness_start(&f->b, "b", NULL) == 0 &&
                    harness_start(&f->c, "c", NULL) == 0;
     if (started && harness_connect(&f->a, &f->b) == 0 && harness_connect(&f->b, &f->c) == 0) return 0;
@@ -162,15 +168,18 @@ static int single_setup(void **state) {
     return 0;
 }
 
-static bool file_contains(const char *path, const char *needle) {
+/* The lines of path that contain needle ("": every line); -1 without the file. */
+static int file_lines_with(const char *path, const char *needle) {
     FILE *f = fopen(path, "r");
-    if (f == NULL) return false;
+    if (f == NULL) return -1;
     char line[HARNESS_LINE_MAX];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f) != NULL) found = strstr(line, needle) != NULL;
+    int count = 0;
+    while (fgets(line, sizeof line, f) != NULL) count += strstr(line, needle) != NULL;
     fclose(f);
-    return found;
+    return count;
 }
+
+static bool file_contains(const char *path, const char *needle) { return file_lines_with(path, needle) > 0; }
 
 static void sigterm_exits_0_removes_the_socket_and_flushes_the_trace(void **state) {
     harness_daemon *d = *state;
@@ -207,6 +216,34 @@ static void a_missing_key_file_is_created_private_and_keeps_the_identity(void **
     unlink(key);
 }
 
+/* A's socket was removed by hand and B bound the same path: A's exit
+ * must not remove B's socket. */
+static void at_exit_a_daemon_leaves_another_daemons_socket_at_its_path(void **state) {
+    line_fixture *f = *state;
+    assert_int_equal(harness_start(&f->a, "shared", NULL), 0);
+    assert_int_equal(unlink(f->a.control), 0);
+    assert_int_equal(harness_start(&f->b, "shared", NULL), 0); /* the same path */
+    kill(f->a.pid, SIGTERM);
+    assert_int_equal(harness_wait_exit(f->a.pid, HARNESS_STOP_MS), 0);
+    f->a.pid = 0;
+    int fd = harness_unix_connect(f->b.control);
+    assert_true(fd >= 0); /* B's socket is still there */
+    close(fd);
+}
+
+static int pair_setup(void **state) {
+    (void)fixture_new(state);
+    return 0;
+}
+
+static int pair_teardown(void **state) {
+    line_fixture *f = *state;
+    harness_stop(&f->a); /* may have stopped: -1 then */
+    int b = harness_stop(&f->b);
+    free(f);
+    return b == 0 ? 0 : -1;
+}
+
 /* Runs the daemon with argv (after the binary) and stdin from stdin_fd;
  * returns its exit status. Its output stays in log. */
 static int run_daemon(const char *const *args, const char *log, int stdin_fd) {
@@ -240,6 +277,68 @@ static void a_key_file_others_can_read_is_refused(void **state) {
     assert_false(file_contains(log, "0123456789abcdef")); /* never print the key */
     unlink(key);
     unlink(log);
+}
+
+#define REFUSED_WITHIN_MS (HARNESS_DEADLINE_MS / 2) /* a refusal is immediate; a hang is not */
+
+/* The daemon run with args refuses path: exit 2 well before run_daemon
+ * gives up, and one line on standard error that names path and says why. */
+static void expect_refused(const char *const *args, const char *path, const char *why) {
+    char log[HARNESS_TEXT_MAX];
+    harness_path(log, sizeof log, "refused", ".log");
+    long started = harness_now_ms();
+    assert_int_equal(run_daemon(args, log, -1), 2);
+    assert_true(harness_now_ms() - started < REFUSED_WITHIN_MS);
+    assert_int_equal(file_lines_with(log, ""), 1);
+    assert_int_equal(file_lines_with(log, why), 1);
+    assert_int_equal(file_lines_with(log, path), 1);
+    unlink(log);
+}
+
+/* A FIFO would block open() until a writer came: it is refused at once. */
+static void a_fifo_as_the_key_file_is_refused_at_once_with_one_line(void **state) {
+    (void)state;
+    char key[HARNESS_TEXT_MAX];
+    harness_path(key, sizeof key, "fifo", ".key");
+    unlink(key);
+    assert_int_equal(mkfifo(key, 0600), 0);
+    assert_int_equal(chmod(key, 0600), 0);
+    const char *args[] = {"--key", key, NULL};
+    expect_refused(args, key, "is not a regular file");
+    unlink(key);
+}
+
+static void a_symlinked_trace_path_is_refused_and_its_target_untouched(void **state) {
+    (void)state;
+    char victim[HARNESS_TEXT_MAX], trace[HARNESS_TEXT_MAX];
+    harness_path(victim, sizeof victim, "victim", ".txt");
+    harness_path(trace, sizeof trace, "link", ".trace");
+    static const char precious[] = "precious contents\n";
+    FILE *f = fopen(victim, "w");
+    assert_non_null(f);
+    fputs(precious, f);
+    fclose(f);
+    unlink(trace);
+    assert_int_equal(symlink(victim, trace), 0);
+    const char *args[] = {"--listen", "/ip4/127.0.0.1/tcp/0", "--trace", trace, NULL};
+    expect_refused(args, trace, "is a symbolic link");
+    struct stat st;
+    assert_int_equal(stat(victim, &st), 0);
+    assert_int_equal(st.st_size, (off_t)(sizeof precious - 1)); /* not truncated */
+    assert_true(file_contains(victim, "precious contents"));
+    unlink(trace);
+    unlink(victim);
+}
+
+static void a_fifo_as_the_trace_file_is_refused_at_once_with_one_line(void **state) {
+    (void)state;
+    char trace[HARNESS_TEXT_MAX];
+    harness_path(trace, sizeof trace, "fifo", ".trace");
+    unlink(trace);
+    assert_int_equal(mkfifo(trace, 0600), 0);
+    const char *args[] = {"--listen", "/ip4/127.0.0.1/tcp/0", "--trace", trace, NULL};
+    expect_refused(args, trace, "is not a regular file");
+    unlink(trace);
 }
 
 static void bad_arguments_print_usage_and_exit_2(void **state) {
@@ -301,7 +400,12 @@ int main(void) {
                                         single_teardown),
         cmocka_unit_test_setup_teardown(a_missing_key_file_is_created_private_and_keeps_the_identity, single_setup,
                                         single_teardown),
+        cmocka_unit_test_setup_teardown(at_exit_a_daemon_leaves_another_daemons_socket_at_its_path, pair_setup,
+                                        pair_teardown),
         cmocka_unit_test(a_key_file_others_can_read_is_refused),
+        cmocka_unit_test(a_fifo_as_the_key_file_is_refused_at_once_with_one_line),
+        cmocka_unit_test(a_symlinked_trace_path_is_refused_and_its_target_untouched),
+        cmocka_unit_test(a_fifo_as_the_trace_file_is_refused_at_once_with_one_line),
         cmocka_unit_test(bad_arguments_print_usage_and_exit_2),
         cmocka_unit_test(commands_on_a_pipe_answer_in_text_and_end_of_input_quits),
     };

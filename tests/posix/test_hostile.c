@@ -20,7 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <sodium.h>
+#include <sys/resource.h>
 
 #include "transport/mss.h"
 #include "transport/noise.h"
@@ -346,6 +348,99 @@ static void a_malformed_pubsub_rpc_resets_its_stream(void **state) {
     assert_target_still_serves(f, "malformed rpc");
 }
 
+/* ---- out of descriptors ------------------------------------------------ */
+
+#define FLOOD_NOFILE 64          /* the target's descriptor limit during the flood */
+#define FLOOD_CONNECTIONS 100    /* idle connections, more than it has descriptors */
+#define FLOOD_CPU_WINDOW_MS 2000 /* how long its CPU time is watched */
+#define FLOOD_CPU_SHARE_MAX 0.2  /* of that window: a loop that spins takes all of it */
+
+/* The CPU time pid used so far (user and system), in ms; -1 without it. */
+static long process_cpu_ms(pid_t pid) {
+    char path[HARNESS_TEXT_MAX], text[HARNESS_LINE_MAX];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return -1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *rest = strrchr(text, ')'); /* after the command name, which may hold spaces */
+    unsigned long utime, stime;
+    /* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (rest == NULL || sscanf(rest + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        return -1;
+    return (long)((utime + stime) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
+}
+
+/* The descriptors pid holds open numbered below bound (it may have
+ * inherited some far above, from whoever started the tests). */
+static int process_fds_below(pid_t pid, int bound) {
+    char path[HARNESS_TEXT_MAX];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *dir = opendir(path);
+    if (dir == NULL) return -1;
+    int count = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) count += e->d_name[0] != '.' && atoi(e->d_name) < bound;
+    closedir(dir);
+    return count;
+}
+
+/* A connection to port whose handshake the kernel completes on its own;
+ * the daemon may accept it or leave it in its backlog. */
+static int idle_connect(int port) {
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* accept() at the descriptor limit fails with EMFILE and leaves the
+ * connection queued, so the listener stays readable: the loop must not
+ * spin on it, and must accept again once descriptors free up. */
+static void idle_connections_beyond_the_descriptor_limit_do_not_make_the_loop_spin(void **state) {
+    hostile_fixture *f = *state;
+    struct rlimit limit = {.rlim_cur = FLOOD_NOFILE, .rlim_max = RLIM_INFINITY};
+    struct rlimit old;
+    assert_int_equal(prlimit(f->target.pid, RLIMIT_NOFILE, NULL, &old), 0);
+    limit.rlim_max = old.rlim_max;
+    assert_true(process_fds_below(f->target.pid, FLOOD_NOFILE) < FLOOD_NOFILE);
+    assert_int_equal(prlimit(f->target.pid, RLIMIT_NOFILE, &limit, NULL), 0);
+    int clients[FLOOD_CONNECTIONS];
+    for (size_t i = 0; i < FLOOD_CONNECTIONS; i++) {
+        clients[i] = idle_connect(f->target.port);
+        assert_true(clients[i] >= 0);
+    }
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    while (process_fds_below(f->target.pid, FLOOD_NOFILE) < FLOOD_NOFILE && harness_now_ms() < deadline)
+        harness_sleep_ms(10);
+    assert_int_equal(process_fds_below(f->target.pid, FLOOD_NOFILE), FLOOD_NOFILE); /* every descriptor in use */
+    harness_client control = {.fd = harness_unix_connect(f->target.control)}; /* queued: its listener too */
+    assert_true(control.fd >= 0);
+
+    long cpu_before = process_cpu_ms(f->target.pid);
+    harness_sleep_ms(FLOOD_CPU_WINDOW_MS);
+    long cpu_used = process_cpu_ms(f->target.pid) - cpu_before;
+    assert_true(cpu_before >= 0);
+    if (cpu_used > (long)(FLOOD_CPU_WINDOW_MS * FLOOD_CPU_SHARE_MAX))
+        fail_msg("the target used %ld ms of CPU in %d ms at its descriptor limit", cpu_used, FLOOD_CPU_WINDOW_MS);
+
+    for (size_t i = 0; i < FLOOD_CONNECTIONS; i++) close(clients[i]);
+    raw_peer r; /* accepted and answered once the flood's descriptors are gone */
+    assert_int_equal(raw_open(&r, f->target.port), 0);
+    assert_int_equal(raw_negotiate_clear(&r, "/noise"), 0);
+    raw_close(&r);
+    char reply[HARNESS_LINE_MAX]; /* and the control client that waited is served */
+    assert_int_equal(harness_send_line(&control, "id"), 0);
+    assert_int_equal(harness_read_line(&control, reply, sizeof reply, harness_now_ms() + HARNESS_DEADLINE_MS), 0);
+    assert_non_null(strstr(reply, f->target.id));
+    close(control.fd);
+    assert_target_still_serves(f, "a descriptor flood");
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     if (sodium_init() < 0) return 1;
@@ -361,6 +456,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_yamux_frame_with_a_bad_version_closes_the_connection, hostile_setup,
                                         hostile_teardown),
         cmocka_unit_test_setup_teardown(a_malformed_pubsub_rpc_resets_its_stream, hostile_setup, hostile_teardown),
+        cmocka_unit_test_setup_teardown(idle_connections_beyond_the_descriptor_limit_do_not_make_the_loop_spin,
+                                        hostile_setup, hostile_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
