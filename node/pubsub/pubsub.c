@@ -27,14 +27,15 @@ struct pubsub_core {
 /* ---- lifecycle -------------------------------------------------------- */
 
 _Static_assert(PUBSUB_SEEN_MAX_BYTES_MIN == 10240, "pubsub_options_check's message names the bound");
-_Static_assert(FP_TABLE_CAPACITY_MAX == 16777216, "pubsub_options_check's message names the bound");
+_Static_assert(PUBSUB_SEQNO_ORIGINS_MAX_MAX == 1000000 && PUBSUB_SEQNO_ORIGINS_MAX_MAX <= FP_TABLE_CAPACITY_MAX,
+               "pubsub_options_check's message names the bound, which a table can hold");
 
 const char *pubsub_options_check(const pubsub_options *o) {
     assert(o != NULL);
     if (o->seen_max_bytes != 0 &&
         (o->seen_max_bytes < PUBSUB_SEEN_MAX_BYTES_MIN || o->seen_max_bytes > PUBSUB_SEEN_MAX_BYTES_MAX))
         return "seen_max_bytes: needs 10240 bytes (256 ids) to 640 MiB";
-    if (o->seqno_origins_max > FP_TABLE_CAPACITY_MAX) return "seqno_origins_max: needs at most 16777216";
+    if (o->seqno_origins_max > PUBSUB_SEQNO_ORIGINS_MAX_MAX) return "seqno_origins_max: needs at most 1000000";
     return NULL;
 }
 

@@ -45,6 +45,7 @@
 /* Origins the seqno validator remembers (2.5 MiB at 40 bytes each); when
  * full the oldest is forgotten (seqno_table.h). */
 #define PUBSUB_SEQNO_ORIGINS_MAX 65536
+#define PUBSUB_SEQNO_ORIGINS_MAX_MAX 1000000 /* the most it may be set to (40 MB) */
 #define PUBSUB_RPC_OVERHEAD 512     /* framing of one message beyond its data and topic */
 #define PUBSUB_MSG_ID_MAX (PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES)
 #define PUBSUB_ROUTER_PROTOCOLS_MAX 3
@@ -182,7 +183,7 @@ typedef struct pubsub_options {
 } pubsub_options;
 
 /* NULL when o is usable (seen_max_bytes 0 or within PUBSUB_SEEN_MAX_BYTES_MIN
- * and _MAX, seqno_origins_max at most FP_TABLE_CAPACITY_MAX), else what is
+ * and _MAX, seqno_origins_max at most PUBSUB_SEQNO_ORIGINS_MAX_MAX), else what is
  * wrong, naming the option. */
 const char *pubsub_options_check(const pubsub_options *o);
 
