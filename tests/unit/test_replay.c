@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "gossipsub_net.h"
+#include "pubsub/floodsub.h"
 
 #define FILLERS 70000 /* more ids than the cache of 65,536 that forgot the oldest */
 
@@ -116,6 +117,63 @@ static void only_accepted_messages_raise_the_origin_seqno(void **state) {
     gnet_free(w);
 }
 
+/* ---- floodsub: the same core, the same validator ---------------------- */
+
+static int flood_delivered;
+static uint64_t flood_now;
+
+static uint64_t flood_host_now(void *user) {
+    (void)user;
+    return flood_now;
+}
+
+static int flood_host_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) {
+    (void)user, (void)peer, (void)rpc, (void)len;
+    return 0;
+}
+
+static void flood_host_deliver(void *user, const pubsub_message *msg) {
+    (void)user, (void)msg;
+    flood_delivered++;
+}
+
+/* origin's signed message (seqno) reaches the floodsub core from peer 1. */
+static void flood_receive(pubsub_core *ps, const identity *origin, const peer_id *pid, uint64_t seqno) {
+    pubsub_outgoing out;
+    assert_int_equal(pubsub_message_make(&out, origin, pid, seqno, TOPIC, (const uint8_t *)"x", 1), 0);
+    uint8_t rpc[512];
+    size_t len = pubsub_rpc_encode(NULL, 0, &out.msg, 1, rpc, sizeof rpc);
+    assert_true(len > 0);
+    assert_int_equal(pubsub_handle_rpc(ps, 1, rpc, len), 0);
+}
+
+static void floodsub_runs_the_seqno_validator_too(void **state) {
+    (void)state;
+    identity self, origin;
+    uint8_t seed[IDENTITY_SEED_BYTES] = {1};
+    identity_from_seed(&self, seed);
+    seed[0] = 2;
+    identity_from_seed(&origin, seed);
+    peer_id pid;
+    peer_id_from_public_key(origin.public_key, &pid);
+    pubsub_host host = {.now_ns = flood_host_now, .send = flood_host_send, .deliver = flood_host_deliver};
+    pubsub_options options = {.seqno_validator = true};
+    uint8_t seen_key[SEEN_CACHE_KEY_BYTES] = {3};
+    pubsub_core *ps = floodsub_create(&host, &options, &self, 1, seen_key);
+    assert_non_null(ps);
+    assert_int_equal(pubsub_add_peer(ps, 1, &pid, FLOODSUB_PROTOCOL, false, 0), 0);
+    assert_int_equal(pubsub_subscribe(ps, TOPIC), 0);
+    flood_delivered = 0;
+    flood_now = 1 * SEC;
+    flood_receive(ps, &origin, &pid, 5);
+    flood_now = 200 * SEC; /* past the seen window */
+    flood_receive(ps, &origin, &pid, 5);
+    assert_int_equal(flood_delivered, 1);
+    flood_receive(ps, &origin, &pid, 6);
+    assert_int_equal(flood_delivered, 2);
+    pubsub_destroy(ps);
+}
+
 static void id_of(uint32_t n, uint8_t id[4]) {
     for (int i = 0; i < 4; i++) id[i] = (uint8_t)(n >> (8 * i));
 }
@@ -155,6 +213,7 @@ int main(void) {
         cmocka_unit_test(without_the_validator_a_replay_after_the_window_is_delivered),
         cmocka_unit_test(the_seqno_validator_ignores_an_old_seqno_and_takes_higher_ones),
         cmocka_unit_test(only_accepted_messages_raise_the_origin_seqno),
+        cmocka_unit_test(floodsub_runs_the_seqno_validator_too),
         cmocka_unit_test(the_origin_table_is_bounded_and_forgets_the_oldest_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
