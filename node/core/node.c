@@ -186,7 +186,8 @@ static int node_init_pubsub(node *n, const node_config *config) {
             gossipsub_config_default(&gossip);
         gossip.random = host_random;
     }
-    if (router_init(&n->router, config->router, &host, &n->id, seqno, seen_key, mcache_key, &gossip) != 0)
+    if (router_init(&n->router, config->router, &host, &n->id, seqno, seen_key, mcache_key, &gossip,
+                    config->pubsub) != 0)
         return -1;
     node_arm_heartbeat(n);
     return 0;

@@ -93,6 +93,9 @@ typedef struct node_config {
      * parameters (NULL: the spec's defaults; the random field is the node's). */
     router_choice router;
     const gossipsub_config *gossipsub;
+    /* The pubsub core's options, for either router (NULL: the defaults:
+     * the seen cache's memory budget, no seqno validator). */
+    const pubsub_options *pubsub;
 } node_config;
 
 /* Returns NULL when memory runs out. */

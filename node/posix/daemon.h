@@ -64,6 +64,8 @@ typedef struct daemon_options {
     size_t peer_count;
     const char *key_path, *trace_path, *control_path, *router, *message_id;
     bool scoring; /* gossipsub peer scoring, with the default parameters */
+    const char *seen_max_bytes, *seqno_origins_max; /* as given, checked into pubsub */
+    pubsub_options pubsub; /* the core's: seen cache budget, seqno validator */
     bool help;
 } daemon_options;
 

@@ -4,7 +4,10 @@
  * before it binds or dials anything.
  */
 #include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
@@ -13,7 +16,8 @@
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
           "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
-          "                     [--message-id from-seqno|key-seqno] [--help]\n"
+          "                     [--message-id from-seqno|key-seqno] [--seen-max-bytes N]\n"
+          "                     [--seqno-validator] [--seqno-origins-max N] [--help]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -28,6 +32,11 @@ void daemon_usage(FILE *out) {
           "  --scoring       gossipsub peer scoring with the default parameters (docs/gossipsub.md)\n"
           "  --message-id K  gossipsub message ids: from-seqno (default; go, rust) or\n"
           "                  key-seqno (js-libp2p): a mesh must agree on one\n"
+          "  --seen-max-bytes N  memory of the seen cache (default 41943040: 1,048,576\n"
+          "                  ids, each kept 120 s); past it new messages are ignored\n"
+          "  --seqno-validator  ignore messages whose seqno is at or below the last\n"
+          "                  accepted from their origin (replays beyond the seen cache)\n"
+          "  --seqno-origins-max N  origins the seqno validator remembers (default 65536)\n"
           "\n"
           "Commands, on standard input or the control socket, one per line:\n"
           "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
@@ -77,6 +86,10 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         o->scoring = true;
         return 0;
     }
+    if (strcmp(arg, "--seqno-validator") == 0) {
+        o->pubsub.seqno_validator = true;
+        return 0;
+    }
     if ((value = option_value(argc, argv, i, "--listen")) != NULL) {
         if (o->listen_count == RUNTIME_LISTENERS_MAX) return option_error(err, cap, "too many --listen", "");
         o->listen[o->listen_count++] = value;
@@ -88,8 +101,10 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         return check_multiaddr("--peer", value, err, cap);
     }
     const char **slot = NULL;
-    const char *names[] = {"--key", "--trace", "--control", "--router", "--message-id"};
-    const char **slots[] = {&o->key_path, &o->trace_path, &o->control_path, &o->router, &o->message_id};
+    const char *names[] = {"--key",        "--trace",          "--control",          "--router",
+                           "--message-id", "--seen-max-bytes", "--seqno-origins-max"};
+    const char **slots[] = {&o->key_path,   &o->trace_path,      &o->control_path,      &o->router,
+                            &o->message_id, &o->seen_max_bytes, &o->seqno_origins_max};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
         if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
     if (slot != NULL && value[0] != '\0') {
@@ -101,6 +116,39 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
     if (option_is(arg, "--listen") || option_is(arg, "--peer"))
         return option_error(err, cap, "a multiaddr must follow ", arg);
     return option_error(err, cap, "unknown argument: ", arg);
+}
+
+/* A whole number from lo to hi in text, for option; 0 or -1 with err set. */
+static int parse_whole(const char *option, const char *text, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+                       size_t cap) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || errno != 0 || v < lo || v > hi) {
+        snprintf(err, cap, "%s: needs a whole number from %" PRIu64 " to %" PRIu64 ", got %s", option, lo, hi, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The pubsub core's limits, from their options' text (pubsub.h bounds them). */
+static int parse_pubsub(daemon_options *o, char *err, size_t cap) {
+    uint64_t v;
+    if (o->seen_max_bytes != NULL) {
+        if (parse_whole("--seen-max-bytes", o->seen_max_bytes, PUBSUB_SEEN_MAX_BYTES_MIN, PUBSUB_SEEN_MAX_BYTES_MAX,
+                        &v, err, cap) != 0)
+            return -1;
+        o->pubsub.seen_max_bytes = v;
+    }
+    if (o->seqno_origins_max != NULL) {
+        if (parse_whole("--seqno-origins-max", o->seqno_origins_max, 1, PUBSUB_SEQNO_ORIGINS_MAX_MAX, &v, err, cap) !=
+            0)
+            return -1;
+        o->pubsub.seqno_origins_max = (uint32_t)v;
+    }
+    assert(pubsub_options_check(&o->pubsub) == NULL);
+    return 0;
 }
 
 int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, size_t cap) {
@@ -128,6 +176,7 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
         snprintf(err, cap, "--message-id: needs --router gossipsub (floodsub's ids never leave the node)");
         return -1;
     }
+    if (parse_pubsub(o, err, cap) != 0) return -1;
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {
         snprintf(err, cap, "--control: path longer than %d bytes", DAEMON_CONTROL_PATH_MAX);
         return -1;

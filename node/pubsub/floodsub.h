@@ -19,10 +19,11 @@
 
 extern const pubsub_router_ops floodsub_router;
 
-/* A core routed by floodsub. seqno_start seeds the 64-bit sequence number
- * (drawn from the environment); seen_key keys the seen cache. NULL when
- * memory runs out; pubsub_destroy frees it. */
-pubsub_core *floodsub_create(const pubsub_host *host, const identity *id, uint64_t seqno_start,
-                        const uint8_t seen_key[SEEN_CACHE_KEY_BYTES]);
+/* A core routed by floodsub, with the core's options (NULL: defaults).
+ * seqno_start seeds the 64-bit sequence number (drawn from the
+ * environment); seen_key keys the seen cache. NULL when memory runs out;
+ * pubsub_destroy frees it. */
+pubsub_core *floodsub_create(const pubsub_host *host, const pubsub_options *options, const identity *id,
+                             uint64_t seqno_start, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES]);
 
 #endif

@@ -328,7 +328,7 @@ static const pubsub_router_ops gossipsub_router = {
 };
 
 gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *config,
-                            const identity *id, uint64_t seqno_start,
+                            const pubsub_options *options, const identity *id, uint64_t seqno_start,
                             const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
                             const uint8_t mcache_key[MCACHE_KEY_BYTES]) {
     assert(host != NULL && host->send != NULL && host->now_ns != NULL);
@@ -355,6 +355,7 @@ gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *con
     }
     pubsub_config core = {.message_id = config->message_id, .seen_ttl_ns = config->seen_ttl_ns,
                           .topics_max = GOSSIPSUB_TOPICS_MAX, .heartbeat_ns = config->heartbeat_ns};
+    if (options != NULL) core.options = *options;
     gs->ps = pubsub_create(host, &gossipsub_router, gs, &core, id, seqno_start, seen_key);
     if (gs->ps == NULL) {
         gossipsub_free(gs);

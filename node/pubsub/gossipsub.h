@@ -110,7 +110,7 @@ int gossipsub_config_check(const gossipsub_config *config);
 /* As floodsub_create, with the config (copied) and a key for the message
  * cache. NULL when the config is invalid or memory runs out. */
 gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *config,
-                            const identity *id, uint64_t seqno_start,
+                            const pubsub_options *options, const identity *id, uint64_t seqno_start,
                             const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
                             const uint8_t mcache_key[MCACHE_KEY_BYTES]);
 void gossipsub_destroy(gossipsub *gs);

@@ -16,6 +16,7 @@ struct pubsub_core {
     peer_id self;
     uint64_t seqno;
     seen_cache seen;
+    seqno_table *seqnos; /* the seqno validator's; NULL when it is off */
     unsigned char *peers; /* peer_count entries of ops->peer_size bytes */
     size_t peer_count, peer_cap;
     pubsub_topic *topics[PUBSUB_TOPICS_MAX];
@@ -25,6 +26,35 @@ struct pubsub_core {
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+_Static_assert(PUBSUB_SEEN_MAX_BYTES_MIN == 10240, "pubsub_options_check's message names the bound");
+_Static_assert(PUBSUB_SEQNO_ORIGINS_MAX_MAX == 1000000 && PUBSUB_SEQNO_ORIGINS_MAX_MAX <= FP_TABLE_CAPACITY_MAX,
+               "pubsub_options_check's message names the bound, which a table can hold");
+
+const char *pubsub_options_check(const pubsub_options *o) {
+    assert(o != NULL);
+    if (o->seen_max_bytes != 0 &&
+        (o->seen_max_bytes < PUBSUB_SEEN_MAX_BYTES_MIN || o->seen_max_bytes > PUBSUB_SEEN_MAX_BYTES_MAX))
+        return "seen_max_bytes: needs 10240 bytes (256 ids) to 640 MiB";
+    if (o->seqno_origins_max > PUBSUB_SEQNO_ORIGINS_MAX_MAX) return "seqno_origins_max: needs at most 1000000";
+    return NULL;
+}
+
+/* The seen cache and, when asked for, the seqno validator's table; both
+ * keyed by seen_key (their fingerprints never meet). 0 or -1. */
+static int core_tables_init(pubsub_core *ps, const pubsub_options *o, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES]) {
+    size_t seen_ids = fp_table_capacity_for(o->seen_max_bytes != 0 ? o->seen_max_bytes : PUBSUB_SEEN_MAX_BYTES);
+    assert(seen_ids >= FP_TABLE_INITIAL);
+    if (seen_cache_init(&ps->seen, seen_ids, ps->config.seen_ttl_ns, seen_key) != 0) return -1;
+    if (!o->seqno_validator) return 0;
+    ps->seqnos = malloc(sizeof *ps->seqnos);
+    size_t origins = o->seqno_origins_max != 0 ? o->seqno_origins_max : PUBSUB_SEQNO_ORIGINS_MAX;
+    if (ps->seqnos != NULL && seqno_table_init(ps->seqnos, origins, seen_key) == 0) return 0;
+    free(ps->seqnos);
+    ps->seqnos = NULL;
+    seen_cache_free(&ps->seen);
+    return -1;
+}
+
 pubsub_core *pubsub_create(const pubsub_host *host, const pubsub_router_ops *ops, void *router,
                       const pubsub_config *config, const identity *id, uint64_t seqno_start,
                       const uint8_t seen_key[SEEN_CACHE_KEY_BYTES]) {
@@ -33,10 +63,12 @@ pubsub_core *pubsub_create(const pubsub_host *host, const pubsub_router_ops *ops
     assert(ops->peer_size >= sizeof(pubsub_peer) && ops->peer_size % _Alignof(pubsub_peer) == 0);
     assert(ops->topic_size >= sizeof(pubsub_topic));
     assert(config != NULL && config->topics_max <= PUBSUB_TOPICS_MAX && id != NULL);
+    assert(pubsub_options_check(&config->options) == NULL);
     pubsub_core *ps = calloc(1, sizeof *ps);
     if (ps == NULL) return NULL;
+    ps->config = *config;
     ps->rpc = malloc(sizeof *ps->rpc);
-    if (ps->rpc == NULL || seen_cache_init(&ps->seen, PUBSUB_SEEN_CAPACITY, config->seen_ttl_ns, seen_key) != 0) {
+    if (ps->rpc == NULL || core_tables_init(ps, &config->options, seen_key) != 0) {
         free(ps->rpc);
         free(ps);
         return NULL;
@@ -44,7 +76,6 @@ pubsub_core *pubsub_create(const pubsub_host *host, const pubsub_router_ops *ops
     ps->host = *host;
     ps->ops = ops;
     ps->router = router;
-    ps->config = *config;
     ps->id = id;
     ps->seqno = seqno_start;
     peer_id_from_public_key(id->public_key, &ps->self);
@@ -69,6 +100,8 @@ void pubsub_destroy(pubsub_core *ps) {
     free(ps->peers);
     free(ps->rpc);
     seen_cache_free(&ps->seen);
+    if (ps->seqnos != NULL) seqno_table_free(ps->seqnos);
+    free(ps->seqnos);
     free(ps);
 }
 
@@ -302,6 +335,27 @@ static void refuse(pubsub_core *ps, const pubsub_peer *from, const pubsub_messag
     if (ps->ops->refused != NULL) ps->ops->refused(ps->router, from, msg, verdict);
 }
 
+/* The 64-bit seqno of a message StrictSign verified (8 bytes, big-endian). */
+static uint64_t message_seqno(const pubsub_message *msg) {
+    assert(msg->has_seqno && msg->seqno.len == PUBSUB_SEQNO_BYTES);
+    uint64_t seqno = 0;
+    for (size_t i = 0; i < PUBSUB_SEQNO_BYTES; i++) seqno = (seqno << 8) | msg->seqno.data[i];
+    return seqno;
+}
+
+/* The seqno validator's verdict, before the host's: a message at or below
+ * the highest seqno accepted from its origin is a replay (or was overtaken
+ * by a later one), ignored without penalty as BasicSeqnoValidator does. */
+static bool seqno_replayed(const pubsub_core *ps, const pubsub_message *msg) {
+    return ps->seqnos != NULL && !seqno_table_is_new(ps->seqnos, msg->from.data, msg->from.len, message_seqno(msg));
+}
+
+/* An accepted message raises its origin's highest seqno. Out of memory,
+ * the origin goes unrecorded: the seen cache still guards its window. */
+static void seqno_record(pubsub_core *ps, const pubsub_message *msg) {
+    if (ps->seqnos != NULL) (void)seqno_table_accept(ps->seqnos, msg->from.data, msg->from.len, message_seqno(msg));
+}
+
 static void receive_message(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg) {
     uint8_t id[PUBSUB_MSG_ID_MAX];
     size_t id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
@@ -324,13 +378,24 @@ static void receive_message(pubsub_core *ps, const pubsub_peer *from, const pubs
         refuse(ps, from, msg, PUBSUB_REJECT, reason);
         return;
     }
-    seen_cache_add(&ps->seen, id, id_len, now);
+    /* A message whose id cannot be kept for its whole seen_ttl could come
+     * back and be delivered twice: it is ignored rather than an older id
+     * forgotten. */
+    if (seen_cache_add(&ps->seen, id, id_len, now) != 0) {
+        refuse(ps, from, msg, PUBSUB_IGNORE, "seen cache full");
+        return;
+    }
+    if (seqno_replayed(ps, msg)) {
+        refuse(ps, from, msg, PUBSUB_IGNORE, "seqno not above the origin's last");
+        return;
+    }
     pubsub_validation verdict = ps->host.validate != NULL ? ps->host.validate(ps->host.user, msg) : PUBSUB_ACCEPT;
     if (verdict == PUBSUB_REJECT) {
         refuse(ps, from, msg, PUBSUB_REJECT, "rejected by the validator");
     } else if (verdict == PUBSUB_IGNORE) {
         refuse(ps, from, msg, PUBSUB_IGNORE, "ignored by the validator");
     } else {
+        seqno_record(ps, msg);
         if (ps->ops->accepted != NULL) ps->ops->accepted(ps->router, from, msg, id, id_len, now);
         deliver(ps, msg, from);
         ps->ops->forward(ps->router, from, msg, id, id_len, now);
@@ -424,7 +489,8 @@ int pubsub_publish(pubsub_core *ps, const char *topic, const uint8_t *data, size
     uint8_t id[PUBSUB_MSG_ID_MAX];
     size_t id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
     uint64_t now = pubsub_now(ps);
-    seen_cache_add(&ps->seen, id, id_len, now);
+    if (seen_cache_add(&ps->seen, id, id_len, now) != 0) return -1; /* full: its copies could not be told apart */
+    seqno_record(ps, msg); /* so that replays of our own messages are ignored too */
     trace_message(ps, TRACE_PUBLISH_MESSAGE, msg, NULL, NULL);
     deliver(ps, msg, NULL);
     ps->ops->forward(ps->router, NULL, msg, id, id_len, now);

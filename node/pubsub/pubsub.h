@@ -29,13 +29,23 @@
 
 #include "crypto/identity.h"
 #include "seen_cache.h"
+#include "seqno_table.h"
 #include "trace/trace.h"
 #include "wire/pubsub_pb.h"
 
 #define PUBSUB_PEERS_MAX 4096       /* pubsub peers per node, a bound above the node's connections */
 #define PUBSUB_PEER_TOPICS_MAX 64   /* topics we remember per peer */
 #define PUBSUB_TOPICS_MAX 128       /* entries in our topic table */
-#define PUBSUB_SEEN_CAPACITY 65536  /* message ids remembered */
+/* The seen cache's memory: 1,048,576 ids of 40 bytes, each kept for its
+ * whole seen_ttl; at 120 s that is 8,738 new messages a second, sustained.
+ * Past it new messages are ignored, never old ids forgotten (seen_cache.h). */
+#define PUBSUB_SEEN_MAX_BYTES (40u << 20)
+#define PUBSUB_SEEN_MAX_BYTES_MIN (FP_TABLE_INITIAL * FP_TABLE_BYTES_PER_ENTRY) /* 256 ids */
+#define PUBSUB_SEEN_MAX_BYTES_MAX ((uint64_t)FP_TABLE_CAPACITY_MAX * FP_TABLE_BYTES_PER_ENTRY)
+/* Origins the seqno validator remembers (2.5 MiB at 40 bytes each); when
+ * full the oldest is forgotten (seqno_table.h). */
+#define PUBSUB_SEQNO_ORIGINS_MAX 65536
+#define PUBSUB_SEQNO_ORIGINS_MAX_MAX 1000000 /* the most it may be set to (40 MB) */
 #define PUBSUB_RPC_OVERHEAD 512     /* framing of one message beyond its data and topic */
 #define PUBSUB_MSG_ID_MAX (PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES)
 #define PUBSUB_ROUTER_PROTOCOLS_MAX 3
@@ -158,9 +168,29 @@ typedef struct pubsub_router_ops {
     void (*heartbeat)(void *router, uint64_t now_ns);
 } pubsub_router_ops;
 
+/* What the core does for every router, beyond the spec's defaults. Zero
+ * is the default of each: PUBSUB_SEEN_MAX_BYTES, validator off,
+ * PUBSUB_SEQNO_ORIGINS_MAX. */
+typedef struct pubsub_options {
+    uint64_t seen_max_bytes; /* the seen cache's memory budget; 0: PUBSUB_SEEN_MAX_BYTES */
+    /* The seqno validator, as go-libp2p-pubsub's BasicSeqnoValidator:
+     * ignore a message whose seqno is at or below the highest accepted from
+     * its origin, a replay from beyond the seen window. Off by default: a
+     * message overtaken by a later one of its origin is ignored too, which
+     * only suits origins that publish in order. */
+    bool seqno_validator;
+    uint32_t seqno_origins_max; /* origins it remembers; 0: PUBSUB_SEQNO_ORIGINS_MAX */
+} pubsub_options;
+
+/* NULL when o is usable (seen_max_bytes 0 or within PUBSUB_SEEN_MAX_BYTES_MIN
+ * and _MAX, seqno_origins_max at most PUBSUB_SEQNO_ORIGINS_MAX_MAX), else what is
+ * wrong, naming the option. */
+const char *pubsub_options_check(const pubsub_options *o);
+
 typedef struct pubsub_config {
     pubsub_message_id_kind message_id; /* how ids are made; from || seqno by default */
     uint64_t seen_ttl_ns;              /* how long an id is remembered */
+    pubsub_options options;
     size_t topics_max;                 /* topic table entries, at most PUBSUB_TOPICS_MAX */
     uint64_t heartbeat_ns;             /* the heartbeat period; 0: none */
 } pubsub_config;

@@ -11,10 +11,11 @@ typedef struct router_setup {
     uint64_t seqno_start;
     const uint8_t *seen_key, *mcache_key;
     const gossipsub_config *gossip_config;
+    const pubsub_options *options;
 } router_setup;
 
 static pubsub_core *make_floodsub(const router_setup *s) {
-    return floodsub_create(s->host, s->id, s->seqno_start, s->seen_key);
+    return floodsub_create(s->host, s->options, s->id, s->seqno_start, s->seen_key);
 }
 
 static pubsub_core *make_gossipsub(const router_setup *s) {
@@ -24,7 +25,7 @@ static pubsub_core *make_gossipsub(const router_setup *s) {
     else
         gossipsub_config_default(&config);
     if (gossipsub_config_check(&config) != 0 || config.random == NULL) return NULL;
-    gossipsub *gs = gossipsub_create(s->host, &config, s->id, s->seqno_start, s->seen_key, s->mcache_key);
+    gossipsub *gs = gossipsub_create(s->host, &config, s->options, s->id, s->seqno_start, s->seen_key, s->mcache_key);
     return gs != NULL ? gossipsub_pubsub(gs) : NULL;
 }
 
@@ -36,11 +37,13 @@ static pubsub_core *(*const router_makers[])(const router_setup *) = {
 
 int router_init(pubsub_router *r, router_choice choice, const pubsub_host *host, const identity *id,
                 uint64_t seqno_start, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
-                const uint8_t mcache_key[SEEN_CACHE_KEY_BYTES], const gossipsub_config *gossip_config) {
+                const uint8_t mcache_key[SEEN_CACHE_KEY_BYTES], const gossipsub_config *gossip_config,
+                const pubsub_options *options) {
     memset(r, 0, sizeof *r);
     if ((size_t)choice >= sizeof router_makers / sizeof router_makers[0]) return -1;
     router_setup setup = {.host = host, .id = id, .seqno_start = seqno_start, .seen_key = seen_key,
-                          .mcache_key = mcache_key, .gossip_config = gossip_config};
+                          .mcache_key = mcache_key, .gossip_config = gossip_config,
+                          .options = options};
     r->choice = choice;
     r->core = router_makers[choice](&setup);
     if (r->core == NULL) return -1;

@@ -28,10 +28,12 @@ typedef struct pubsub_router {
 } pubsub_router;
 
 /* Creates the chosen router; gossip_config is used for gossipsub only (NULL:
- * the spec's defaults). Keys and the seqno start come from the caller. 0 or -1. */
+ * the spec's defaults), options by the core of either (NULL: defaults).
+ * Keys and the seqno start come from the caller. 0 or -1. */
 int router_init(pubsub_router *r, router_choice choice, const pubsub_host *host, const identity *id,
                 uint64_t seqno_start, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES],
-                const uint8_t mcache_key[SEEN_CACHE_KEY_BYTES], const gossipsub_config *gossip_config);
+                const uint8_t mcache_key[SEEN_CACHE_KEY_BYTES], const gossipsub_config *gossip_config,
+                const pubsub_options *options);
 void router_free(pubsub_router *r);
 
 /* The stream protocols this router speaks, most preferred first. */

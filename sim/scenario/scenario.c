@@ -225,9 +225,15 @@ static int conv_gossipsub(scn_ctx *c, const scn_node *n, void *base, const scn_f
     return scn_check_scoring(c, n, g);
 }
 
+/* The pubsub core's options (pubsub.h), for either router. */
+#define PO(member) offsetof(scenario, protocol.pubsub.member)
 static const scn_field protocol_fields[] = {
     {.key = "router", .conv = conv_router},
     {.key = "gossipsub", .conv = conv_gossipsub},
+    {.key = "seen_max_bytes", .conv = scn_conv_size, .offset = PO(seen_max_bytes), .width = 8,
+     .min = PUBSUB_SEEN_MAX_BYTES_MIN, .max = (double)PUBSUB_SEEN_MAX_BYTES_MAX},
+    SCN_PARAM_FIELD(seqno_validator, PO(seqno_validator), BOOL, 0, 0)
+    SCN_PARAM_FIELD(seqno_origins_max, PO(seqno_origins_max), UINT32, 1, PUBSUB_SEQNO_ORIGINS_MAX_MAX)
 };
 static const scn_table protocol_table = SCN_TABLE(protocol_fields);
 
@@ -475,6 +481,8 @@ void scenario_defaults(scenario *s) {
     s->network.bootstrap_count = 3;
     s->protocol.router = ROUTER_FLOODSUB;
     gossipsub_defaults(&s->protocol.gossipsub);
+    s->protocol.pubsub = (pubsub_options){.seen_max_bytes = PUBSUB_SEEN_MAX_BYTES,
+                                          .seqno_origins_max = PUBSUB_SEQNO_ORIGINS_MAX};
     s->workload.subscribers.kind = SELECT_ALL;
     s->workload.publishers = (selector){.kind = SELECT_COUNT, .count = 1};
     s->workload.rate_per_s = 1.0;

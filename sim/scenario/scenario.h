@@ -121,6 +121,7 @@ typedef struct scenario {
     struct {
         router_kind router;
         gossipsub_params gossipsub;
+        pubsub_options pubsub; /* the core's: seen_max_bytes, seqno_validator, seqno_origins_max */
         int router_line;
     } protocol;
 

@@ -68,7 +68,7 @@ static gossipsub *fuzz_router(fuzz_world *w, identity *id) {
     config.thresholds.accept_px = 0.0; /* PX from any peer not below 0, so that it is followed */
     pubsub_host host = {.user = w, .now_ns = fuzz_now, .send = fuzz_send, .connect = fuzz_connect};
     uint8_t seen_key[SEEN_CACHE_KEY_BYTES] = {2}, mcache_key[MCACHE_KEY_BYTES] = {3};
-    gossipsub *gs = gossipsub_create(&host, &config, id, 1, seen_key, mcache_key);
+    gossipsub *gs = gossipsub_create(&host, &config, NULL, id, 1, seen_key, mcache_key);
     if (gs == NULL) return NULL;
     for (uint32_t p = 1; p <= FUZZ_PEERS; p++) {
         peer_id pid;

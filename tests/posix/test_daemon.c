@@ -361,6 +361,12 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
     const char *message_id_floodsub[] = {"--message-id", "key-seqno", NULL};
     assert_int_equal(run_daemon(message_id_floodsub, log, -1), 2);
     assert_true(file_contains(log, "--message-id: needs --router gossipsub"));
+    const char *small_seen_cache[] = {"--seen-max-bytes", "1000", NULL};
+    assert_int_equal(run_daemon(small_seen_cache, log, -1), 2);
+    assert_true(file_contains(log, "--seen-max-bytes: needs a whole number from 10240 to 671088640, got 1000"));
+    const char *bad_origins[] = {"--seqno-validator", "--seqno-origins-max", "-5", NULL};
+    assert_int_equal(run_daemon(bad_origins, log, -1), 2);
+    assert_true(file_contains(log, "--seqno-origins-max: needs a whole number from 1 to 1000000, got -5"));
     const char *missing_value[] = {"--peer", NULL};
     assert_int_equal(run_daemon(missing_value, log, -1), 2);
     unlink(log);

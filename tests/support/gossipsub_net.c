@@ -92,8 +92,12 @@ void gnet_log_clear(gnet *w) {
     w->log_count = 0;
 }
 
-/* count nodes; those below routers have a router, the rest are raw. */
 gnet *gnet_new(size_t count, size_t routers, const gossipsub_config *config) {
+    return gnet_new_with(count, routers, config, NULL);
+}
+
+/* count nodes; those below routers have a router, the rest are raw. */
+gnet *gnet_new_with(size_t count, size_t routers, const gossipsub_config *config, const pubsub_options *options) {
     gnet *w = calloc(1, sizeof *w);
     assert_non_null(w);
     w->count = count;
@@ -114,7 +118,7 @@ gnet *gnet_new(size_t count, size_t routers, const gossipsub_config *config) {
                             .trace = gnet_host_trace, .validate = gnet_host_validate,
                             .peer_record = gnet_host_peer_record, .connect = gnet_host_connect};
         uint8_t seen_key[SEEN_CACHE_KEY_BYTES] = {(uint8_t)i}, mcache_key[MCACHE_KEY_BYTES] = {(uint8_t)i};
-        n->gs = gossipsub_create(&host, config, &n->id, GNET_SEQNO_START, seen_key, mcache_key);
+        n->gs = gossipsub_create(&host, config, options, &n->id, GNET_SEQNO_START, seen_key, mcache_key);
         assert_non_null(n->gs);
     }
     return w;

@@ -80,6 +80,8 @@ void gnet_host_random(void *user, uint8_t *buf, size_t len);
 void gnet_drain(gnet *w);
 void gnet_log_clear(gnet *w);
 gnet *gnet_new(size_t count, size_t routers, const gossipsub_config *config);
+/* As gnet_new, with the pubsub core's options for every router (NULL: defaults). */
+gnet *gnet_new_with(size_t count, size_t routers, const gossipsub_config *config, const pubsub_options *options);
 void gnet_free(gnet *w);
 void gnet_default_config(gossipsub_config *config);
 void gnet_connect_as(gnet *w, uint32_t a, uint32_t b, const char *protocol);

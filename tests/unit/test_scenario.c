@@ -529,6 +529,25 @@ static void test_scenario_defaults_fills_what_the_loader_starts_from(void **stat
     assert_int_equal(s.workload.stop_ns, 0); /* filled from the duration on load */
     assert_int_equal(s.churn.nodes.kind, SELECT_ALL);
     assert_gossipsub_spec_defaults(&s.protocol.gossipsub, false);
+    assert_int_equal(s.protocol.pubsub.seen_max_bytes, 40u << 20);
+    assert_false(s.protocol.pubsub.seqno_validator);
+    assert_int_equal(s.protocol.pubsub.seqno_origins_max, 65536);
+}
+
+/* The pubsub core's keys sit under protocol, for either router. */
+static void test_the_pubsub_core_keys_are_read_and_bounded(void **state) {
+    (void)state;
+    assert_int_equal(load(FULL, 3, "protocol.seqno_validator=true", "protocol.seen_max_bytes=1MiB",
+                          "protocol.seqno_origins_max=1000"), 0);
+    assert_true(loaded.protocol.pubsub.seqno_validator);
+    assert_int_equal(loaded.protocol.pubsub.seen_max_bytes, 1u << 20);
+    assert_int_equal(loaded.protocol.pubsub.seqno_origins_max, 1000);
+    assert_int_equal(load(FULL, 1, "protocol.seen_max_bytes=1KiB"), -1);
+    assert_error("--set protocol.seen_max_bytes=1KiB: must be between 10240 B and 671088640 B");
+    assert_int_equal(load(FULL, 1, "protocol.seqno_origins_max=0"), -1);
+    assert_error("--set protocol.seqno_origins_max=0: must be at least 1 and at most 1e+06");
+    assert_int_equal(load("scenarios/attacks/replay.yaml", 0), 0);
+    assert_true(loaded.protocol.pubsub.seqno_validator); /* the replay scenario runs the defence */
 }
 
 static void test_variants_of_the_format_parse(void **state) {
@@ -1025,6 +1044,7 @@ int main(void) {
         cmocka_unit_test(test_the_design_example_workload_and_faults),
         cmocka_unit_test(test_absent_keys_take_their_defaults),
         cmocka_unit_test(test_scenario_defaults_fills_what_the_loader_starts_from),
+        cmocka_unit_test(test_the_pubsub_core_keys_are_read_and_bounded),
         cmocka_unit_test(test_variants_of_the_format_parse),
         cmocka_unit_test(test_a_group_on_one_address_is_bounded_by_its_ports),
         cmocka_unit_test(test_an_override_replaces_a_scalar),
