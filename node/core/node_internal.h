@@ -104,6 +104,13 @@ typedef struct conn {
     uint32_t pubsub_out; /* our stream for pubsub RPCs */
     bool has_pubsub_out;
     peer_info info;
+    /* For the connection limits (connmgr.h): the remote address of an
+     * inbound connection (0: unknown, or outbound), when the upgrade
+     * finished and when bytes last came; limit_closed: the connection
+     * manager closed it, and its remove_peer says why. */
+    uint32_t ip4;
+    uint64_t ready_ns, last_recv_ns;
+    bool limit_closed;
 } conn;
 
 typedef struct node_protocol {
@@ -148,6 +155,8 @@ struct node {
     uint8_t record[PEER_RECORD_ENVELOPE_MAX];
     size_t record_len;
     bool record_stale;
+    conn_limits limits;
+    bool trim_due; /* a connection became ready since the last look at high_water */
 };
 
 /* Two accessors of the environment that every layer uses. */

@@ -60,6 +60,7 @@ typedef struct daemon_options {
     size_t peer_count;
     const char *key_path, *trace_path, *control_path, *router, *message_id;
     bool scoring; /* gossipsub peer scoring, with the default parameters */
+    conn_limits limits; /* --connections-max ... --no-conn-limits (docs/node.md "Limits") */
     bool help;
 } daemon_options;
 

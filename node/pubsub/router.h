@@ -46,6 +46,12 @@ bool router_adds_peers_on_negotiation(const pubsub_router *r);
 int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
                     uint32_t ip4);
 void router_remove_peer(pubsub_router *r, uint32_t peer);
+/* With the reason its remove_peer event carries (NULL: none). */
+void router_remove_peer_because(pubsub_router *r, uint32_t peer, const char *reason);
+/* For the connection manager: whether the router needs the peer (a mesh
+ * member, an explicit peer) and its score (0 without scoring). */
+bool router_peer_protected(const pubsub_router *r, uint32_t peer);
+double router_peer_score(const pubsub_router *r, uint32_t peer);
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len);
 int router_subscribe(pubsub_router *r, const char *topic);
 int router_unsubscribe(pubsub_router *r, const char *topic);
