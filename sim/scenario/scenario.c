@@ -225,9 +225,34 @@ static int conv_gossipsub(scn_ctx *c, const scn_node *n, void *base, const scn_f
     return scn_check_scoring(c, n, g);
 }
 
+/* protocol.limits: the node's connection limits, keys named as in
+ * connmgr.h (docs/node.md "Limits"). */
+#define LIM(field) S(protocol.limits.field)
+#define LIMIT_COUNT(name) \
+    {.key = #name, .conv = scn_conv_uint, .offset = LIM(name), .width = 4, .min = 0, .max = CONNMGR_CONNECTIONS_MAX},
+static const scn_field limits_fields[] = {
+    {.key = "enabled", .conv = scn_conv_bool, .offset = LIM(enabled)},
+    LIMIT_COUNT(connections_max) LIMIT_COUNT(handshakes_max) LIMIT_COUNT(per_ip4_max)
+    LIMIT_COUNT(outbound_reserve) LIMIT_COUNT(inbound_reserve) LIMIT_COUNT(high_water) LIMIT_COUNT(low_water)
+    {.key = "grace", .conv = scn_conv_duration, .offset = LIM(grace_ns)},
+    {.key = "handshake_timeout", .conv = scn_conv_duration, .offset = LIM(handshake_timeout_ns)},
+};
+#undef LIMIT_COUNT
+#undef LIM
+static const scn_table limits_table = SCN_TABLE(limits_fields);
+
+/* The limits together, as connmgr_limits_check sees them. */
+static int conv_limits(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    (void)f;
+    if (scn_convert_map(c, n, base, &limits_table) < 0) return -1;
+    const char *bad = connmgr_limits_check(&((scenario *)base)->protocol.limits);
+    return bad == NULL ? 0 : scn_fail(c, n, c->keypath, "%s", bad);
+}
+
 static const scn_field protocol_fields[] = {
     {.key = "router", .conv = conv_router},
     {.key = "gossipsub", .conv = conv_gossipsub},
+    {.key = "limits", .conv = conv_limits},
 };
 static const scn_table protocol_table = SCN_TABLE(protocol_fields);
 
@@ -357,8 +382,8 @@ static const scn_table metrics_table = SCN_TABLE(metrics_fields);
 
 /* ---- attackers ------------------------------------------------------------ */
 
-static const char *const attacker_kinds[] = {"spam",    "drop",         "forge",     "replay", "lie", "graft-spam",
-                                             "eclipse", "covert-flash", "cold-boot", NULL};
+static const char *const attacker_kinds[] = {"spam",    "drop",         "forge",     "replay",       "lie", "graft-spam",
+                                             "eclipse", "covert-flash", "cold-boot", "slot-exhaust", NULL};
 /* Bits of attacker_kinds, for the keys that only some kinds take. */
 enum {
     AK_SPAM = 1u << 0,
@@ -367,6 +392,7 @@ enum {
     AK_GRAFT_SPAM = 1u << 5,
     AK_ECLIPSE = 1u << 6,
     AK_COVERT_FLASH = 1u << 7,
+    AK_SLOT_EXHAUST = 1u << 9,
 };
 
 static int conv_attacker_kind(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
@@ -394,7 +420,7 @@ static const scn_field attacker_fields[] = {
      .applies_to = AK_SPAM | AK_FORGE | AK_REPLAY | AK_GRAFT_SPAM},
     {.key = "start", .conv = scn_conv_duration, .offset = AT(start_ns)},
     {.key = "at", .conv = scn_conv_duration, .offset = AT(turn_at_ns), .applies_to = AK_COVERT_FLASH},
-    {.key = "target", .conv = conv_target, .offset = AT(target), .applies_to = AK_ECLIPSE},
+    {.key = "target", .conv = conv_target, .offset = AT(target), .applies_to = AK_ECLIPSE | AK_SLOT_EXHAUST},
     {.key = "connections", .conv = scn_conv_uint, .offset = AT(connections), .width = 4, .min = 1,
      .max = SCN_DEGREE_MAX},
     {.key = "invalid", .conv = scn_conv_bool, .offset = AT(invalid), .applies_to = AK_SPAM},
@@ -475,6 +501,7 @@ void scenario_defaults(scenario *s) {
     s->network.bootstrap_count = 3;
     s->protocol.router = ROUTER_FLOODSUB;
     gossipsub_defaults(&s->protocol.gossipsub);
+    connmgr_limits_default(&s->protocol.limits);
     s->workload.subscribers.kind = SELECT_ALL;
     s->workload.publishers = (selector){.kind = SELECT_COUNT, .count = 1};
     s->workload.rate_per_s = 1.0;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/connmgr.h"
 #include "pubsub/gossipsub.h"
 #include "random/dist.h"
 #include "random/rng.h"
@@ -122,6 +123,7 @@ typedef struct scenario {
         router_kind router;
         gossipsub_params gossipsub;
         int router_line;
+        conn_limits limits; /* every node's connection limits (node/core/connmgr.h) */
     } protocol;
 
     struct {
