@@ -60,8 +60,36 @@ static int conn_table_grow(node *n) {
     return 0;
 }
 
+/* What the table holds, for a newcomer from ip4 (0: unknown). */
+static conn_census conn_count_table(const node *n, uint32_t ip4) {
+    conn_census census = {0};
+    for (size_t i = 0; i < n->conn_count; i++) {
+        const conn *c = n->conns[i];
+        census.total++;
+        if (c->outbound) {
+            census.outbound++;
+            continue;
+        }
+        census.inbound++;
+        if (c->phase != CONN_READY) census.inbound_handshakes++;
+        if (ip4 != 0 && c->ip4 == ip4) census.same_ip4++;
+    }
+    return census;
+}
+
+const char *conn_admit(node *n, bool outbound, uint64_t conn_id) {
+    uint32_t ip4 = outbound || n->env.remote_ip4 == NULL ? 0 : n->env.remote_ip4(n->env.ctx, conn_id);
+    conn_census census = conn_count_table(n, ip4);
+    const char *refused = connmgr_admit(&n->limits, &census, outbound, ip4 != 0);
+    if (refused != NULL) {
+        trace_event event = {.kind = TRACE_REMOVE_PEER, .reason = refused};
+        node_trace(n, &event);
+    }
+    return refused;
+}
+
 conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
-    if (n->conn_count == NODE_CONNECTIONS_MAX) return NULL;
+    if (n->conn_count >= n->limits.connections_max) return NULL;
     if (n->conn_count == n->conn_cap && conn_table_grow(n) != 0) return NULL;
     conn *c = calloc(1, sizeof *c);
     mss *m = malloc(sizeof *m);
@@ -74,6 +102,8 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     c->conn_id = conn_id;
     c->handle = n->next_handle++ & 0xffffffu; /* 24 bits: timer ids carry it */
     c->outbound = outbound;
+    c->ip4 = outbound || n->env.remote_ip4 == NULL ? 0 : n->env.remote_ip4(n->env.ctx, conn_id);
+    c->last_recv_ns = node_now(n);
     c->phase = CONN_SECURITY_NEGOTIATION;
     c->negotiation = m;
     n->conns[n->conn_count] = c;
@@ -89,7 +119,7 @@ conn *conn_create(node *n, uint64_t conn_id, bool outbound) {
     conn_write_wire(n, c);
     if (n->env.timer_set != NULL)
         n->env.timer_set(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HANDSHAKE, c->handle, 0),
-                         node_now(n) + NODE_HANDSHAKE_TIMEOUT_NS);
+                         node_now(n) + n->limits.handshake_timeout_ns);
     return c;
 }
 
@@ -115,7 +145,7 @@ void conn_destroy(node *n, conn *c) {
     if (was_ready) {
         trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = c->noise.remote.bytes,
                              .peer_len = c->noise.remote.len, .reason = c->close_reason};
-        if (c->pubsub_added) router_remove_peer(&n->router, c->handle);
+        if (c->pubsub_added) router_remove_peer_because(&n->router, c->handle, c->limit_closed ? c->close_reason : NULL);
         else node_trace(n, &event);
         n->upper->on_teardown(n, c);
         yamux_free(&c->mux);
@@ -210,6 +240,8 @@ static void conn_on_ready(node *n, conn *c) {
     c->mux.user = c;
     c->phase = CONN_READY;
     c->streams = NULL;
+    c->ready_ns = node_now(n);
+    n->trim_due = true;
     if (n->env.timer_cancel != NULL)
         n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HANDSHAKE, c->handle, 0));
     if (n->callbacks.on_peer_connected != NULL)
@@ -249,6 +281,7 @@ static void conn_receive_plain(node *n, conn *c, const uint8_t *bytes, size_t le
 }
 
 void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len) {
+    c->last_recv_ns = node_now(n);
     if (c->phase == CONN_SECURITY_NEGOTIATION) {
         size_t consumed = conn_negotiate_security(n, c, bytes, len);
         bytes += consumed;

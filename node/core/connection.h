@@ -26,8 +26,13 @@ typedef struct conn_upper {
     void (*on_teardown)(node *n, conn *c);
 } conn_upper;
 
+/* Whether a new connection may have a slot under the node's limits
+ * (connmgr_admit): NULL, or the refusal's reason, which is traced (a
+ * remove_peer without a peer). conn_id: the runtime's id of an inbound
+ * connection (for its address); ignored for our own dials. */
+const char *conn_admit(node *n, bool outbound, uint64_t conn_id);
 /* A new connection, in the node's table, negotiating security; NULL when
- * the table is full or memory runs out. */
+ * the table is full or memory runs out. The caller asked conn_admit first. */
 conn *conn_create(node *n, uint64_t conn_id, bool outbound);
 /* Bytes from the runtime, through whichever phases they reach. */
 void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len);

@@ -73,6 +73,33 @@ static void node_reap(node *n) {
     n->depth--;
 }
 
+/* Above high_water established peers, closes the least useful down to
+ * low_water (connmgr_trim). Runs when a connection became ready (force:
+ * at every heartbeat too, as grace periods run out). */
+static void node_trim(node *n, bool force) {
+    if (!n->trim_due && !force) return;
+    n->trim_due = false;
+    if (node_peer_count(n) <= n->limits.high_water) return;
+    conn_candidate *peers = malloc(n->conn_count * sizeof *peers);
+    if (peers == NULL) return; /* the next connection or heartbeat tries again */
+    size_t count = 0;
+    for (size_t i = 0; i < n->conn_count; i++) {
+        const conn *c = n->conns[i];
+        if (c->closing || c->phase != CONN_READY) continue;
+        peers[count++] = (conn_candidate){.handle = c->handle, .protected_peer = router_peer_protected(&n->router, c->handle),
+                                          .score = router_peer_score(&n->router, c->handle), .ready_ns = c->ready_ns,
+                                          .last_recv_ns = c->last_recv_ns};
+    }
+    size_t chosen = connmgr_trim(&n->limits, peers, count, node_now(n));
+    for (size_t i = 0; i < chosen; i++) {
+        conn *c = node_find_conn_by_handle(n, peers[i].handle);
+        assert(c != NULL);
+        c->limit_closed = true;
+        conn_close(n, c, CONNMGR_TRIM_REASON);
+    }
+    free(peers);
+}
+
 /* ---- pubsub host ------------------------------------------------------ */
 
 static uint64_t host_now(void *user) { return node_now(user); }
@@ -197,9 +224,16 @@ node *node_create(const node_config *config) {
     assert(config != NULL && config->env != NULL);
     assert(config->env->now_ns != NULL && config->env->random != NULL);
     assert(config->env->write != NULL && config->env->close != NULL);
+    conn_limits limits;
+    if (config->limits != NULL)
+        limits = *config->limits;
+    else
+        connmgr_limits_default(&limits);
+    if (connmgr_limits_check(&limits) != NULL) return NULL;
     node *n = calloc(1, sizeof *n);
     if (n == NULL) return NULL;
     n->env = *config->env;
+    n->limits = limits;
     n->callbacks = config->callbacks;
     uint8_t seed[IDENTITY_SEED_BYTES];
     if (config->identity_seed != NULL)
@@ -260,6 +294,7 @@ int node_dial(node *n, const char *text) {
     multiaddr ma;
     if (multiaddr_parse(text, &ma) != 0) return -1;
     if (ma.has_peer && (peer_id_equal(&ma.peer, &n->self) || node_is_connected(n, &ma.peer))) return -1;
+    if (conn_admit(n, true, 0) != NULL) return -1;
     uint64_t conn_id;
     if (n->env.dial == NULL || n->env.dial(n->env.ctx, text, &conn_id) != 0) return -1;
     conn *c = conn_create(n, conn_id, true);
@@ -326,7 +361,8 @@ void node_on_connection(node *n, uint64_t conn_id, bool outbound) {
     conn *c = node_find_conn_by_id(n, conn_id);
     if (c == NULL) {
         /* An inbound connection; a dial we made already has its conn. */
-        if (outbound || conn_create(n, conn_id, false) == NULL) n->env.close(n->env.ctx, conn_id);
+        if (outbound || conn_admit(n, false, conn_id) != NULL || conn_create(n, conn_id, false) == NULL)
+            n->env.close(n->env.ctx, conn_id);
         return;
     }
     assert(c->outbound == outbound);
@@ -336,6 +372,7 @@ void node_on_bytes(node *n, uint64_t conn_id, const uint8_t *bytes, size_t len) 
     conn *c = node_find_conn_by_id(n, conn_id);
     n->depth++;
     if (c != NULL) conn_receive(n, c, bytes, len);
+    node_trim(n, false);
     n->depth--;
     node_reap(n);
 }
@@ -356,6 +393,7 @@ void node_on_timer(node *n, uint64_t timer_id) {
     if (kind == NODE_TIMER_HEARTBEAT) {
         n->depth++;
         router_heartbeat(&n->router, node_now(n));
+        node_trim(n, true);
         node_arm_heartbeat(n);
         n->depth--;
         node_reap(n);

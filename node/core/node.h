@@ -22,17 +22,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "connmgr.h"
 #include "env.h"
 #include "base/time_units.h"
 #include "crypto/identity.h"
 #include "pubsub/router.h"
 
-#define NODE_CONNECTIONS_MAX 512          /* open connections per node */
+#define NODE_CONNECTIONS_MAX CONNMGR_CONNECTIONS_MAX /* open connections per node, at most */
 #define NODE_PROTOCOLS_MAX 16             /* custom protocols per node */
 #define NODE_TOPICS_MAX 64                /* topics a node subscribes to */
 #define NODE_STREAM_MESSAGE_MAX (1u << 20) /* largest length-prefixed message on a stream */
 #define NODE_PEER_BUFFER_MAX (4u << 20)   /* bytes buffered per connection, each way */
-#define NODE_HANDSHAKE_TIMEOUT_NS (10 * NS_PER_S)
+#define NODE_HANDSHAKE_TIMEOUT_NS CONNMGR_HANDSHAKE_TIMEOUT_NS /* the default */
 #define NODE_PING_TIMEOUT_NS (10 * NS_PER_S)
 #define NODE_PUBSUB_REOPENS_MAX 4 /* new pubsub streams a connection gets after ours is lost */
 #define NODE_AGENT_VERSION "swarmlab/0.1"
@@ -96,9 +97,13 @@ typedef struct node_config {
     /* The pubsub core's options, for either router (NULL: the defaults:
      * the seen cache's memory budget, no seqno validator). */
     const pubsub_options *pubsub;
+    /* The connection limits (connmgr.h; copied, checked by node_create);
+     * NULL: connmgr_limits_default. */
+    const conn_limits *limits;
 } node_config;
 
-/* Returns NULL when memory runs out. */
+/* Returns NULL when memory runs out or the limits are unusable
+ * (connmgr_limits_check). */
 node *node_create(const node_config *config);
 /* Installs a policy (borrowed; NULL removes it). */
 void node_set_policy(node *n, const node_policy *policy);

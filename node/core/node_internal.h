@@ -105,6 +105,13 @@ typedef struct conn {
     bool has_pubsub_out;
     uint32_t pubsub_reopens; /* new pubsub streams after ours was lost */
     peer_info info;
+    /* For the connection limits (connmgr.h): the remote address of an
+     * inbound connection (0: unknown, or outbound), when the upgrade
+     * finished and when bytes last came; limit_closed: the connection
+     * manager closed it, and its remove_peer says why. */
+    uint32_t ip4;
+    uint64_t ready_ns, last_recv_ns;
+    bool limit_closed;
 } conn;
 
 typedef struct node_protocol {
@@ -149,6 +156,8 @@ struct node {
     uint8_t record[PEER_RECORD_ENVELOPE_MAX];
     size_t record_len;
     bool record_stale;
+    conn_limits limits;
+    bool trim_due; /* a connection became ready since the last look at high_water */
 };
 
 /* Two accessors of the environment that every layer uses. */

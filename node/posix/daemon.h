@@ -66,6 +66,7 @@ typedef struct daemon_options {
     bool scoring; /* gossipsub peer scoring, with the default parameters */
     const char *seen_max_bytes, *seqno_origins_max; /* as given, checked into pubsub */
     pubsub_options pubsub; /* the core's: seen cache budget, seqno validator */
+    conn_limits limits; /* --connections-max ... --no-conn-limits (docs/node.md "Limits") */
     bool help;
 } daemon_options;
 

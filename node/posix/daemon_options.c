@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
           "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
           "                     [--message-id from-seqno|key-seqno] [--seen-max-bytes N]\n"
-          "                     [--seqno-validator] [--seqno-origins-max N] [--help]\n"
+          "                     [--seqno-validator] [--seqno-origins-max N] [LIMITS] [--help]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -37,6 +38,18 @@ void daemon_usage(FILE *out) {
           "  --seqno-validator  ignore messages whose seqno is at or below the last\n"
           "                  accepted from their origin (replays beyond the seen cache)\n"
           "  --seqno-origins-max N  origins the seqno validator remembers (default 65536)\n"
+          "\n"
+          "Connection limits (docs/node.md \"Limits\"; N a whole number, S seconds):\n"
+          "  --connections-max N    slots for connections in every phase (default 512, at most 512)\n"
+          "  --handshakes-max N     inbound connections still upgrading (default 64)\n"
+          "  --per-ip4-max N        inbound connections from one IPv4 address (default 8)\n"
+          "  --outbound-reserve N   slots inbound connections never take (default 32)\n"
+          "  --inbound-reserve N    slots our own dials never take (default 32)\n"
+          "  --high-water N         established peers above which the least useful are closed (default 384)\n"
+          "  --low-water N          established peers such a trim leaves (default 320)\n"
+          "  --grace S              a new peer is not trimmed for S seconds (default 60)\n"
+          "  --handshake-timeout S  an upgrade must finish within S seconds (default 10)\n"
+          "  --no-conn-limits       only --connections-max and --handshake-timeout apply\n"
           "\n"
           "Commands, on standard input or the control socket, one per line:\n"
           "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
@@ -74,6 +87,46 @@ static int check_multiaddr(const char *option, const char *value, char *err, siz
     return -1;
 }
 
+/* The numeric connection limits, by flag: a count, or seconds. */
+typedef struct limit_option {
+    const char *name;
+    size_t offset; /* in conn_limits */
+    bool seconds;  /* a uint64_t of nanoseconds, given in whole seconds */
+} limit_option;
+
+#define LIMIT(name, field, secs) {name, offsetof(conn_limits, field), secs}
+static const limit_option limit_options[] = {
+    LIMIT("--connections-max", connections_max, false), LIMIT("--handshakes-max", handshakes_max, false),
+    LIMIT("--per-ip4-max", per_ip4_max, false),         LIMIT("--outbound-reserve", outbound_reserve, false),
+    LIMIT("--inbound-reserve", inbound_reserve, false), LIMIT("--high-water", high_water, false),
+    LIMIT("--low-water", low_water, false),             LIMIT("--grace", grace_ns, true),
+    LIMIT("--handshake-timeout", handshake_timeout_ns, true),
+};
+#undef LIMIT
+
+#define LIMIT_SECONDS_MAX 86400u /* a day: any longer deadline or grace is a typo */
+
+/* A connection limit's value into o->limits; 0 or -1. */
+static int parse_limit(const limit_option *opt, const char *value, daemon_options *o, char *err, size_t cap) {
+    char *end = NULL;
+    unsigned long long v = value[0] >= '0' && value[0] <= '9' ? strtoull(value, &end, 10) : 0;
+    unsigned long long max = opt->seconds ? LIMIT_SECONDS_MAX : UINT32_MAX;
+    if (end == NULL || *end != '\0' || v > max) {
+        snprintf(err, cap, "%s: expected a whole number%s up to %llu, got %s", opt->name,
+                 opt->seconds ? " of seconds" : "", max, value);
+        return -1;
+    }
+    uint8_t *field = (uint8_t *)&o->limits + opt->offset;
+    if (opt->seconds) {
+        uint64_t ns = (uint64_t)v * NS_PER_S;
+        memcpy(field, &ns, sizeof ns);
+    } else {
+        uint32_t count = (uint32_t)v;
+        memcpy(field, &count, sizeof count);
+    }
+    return 0;
+}
+
 /* One option at argv[*i]; 0 or -1. */
 static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err, size_t cap) {
     const char *arg = argv[*i];
@@ -89,6 +142,16 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
     if (strcmp(arg, "--seqno-validator") == 0) {
         o->pubsub.seqno_validator = true;
         return 0;
+    }
+    if (strcmp(arg, "--no-conn-limits") == 0) {
+        o->limits.enabled = false;
+        return 0;
+    }
+    for (size_t k = 0; k < sizeof limit_options / sizeof limit_options[0]; k++) {
+        if (!option_is(arg, limit_options[k].name)) continue;
+        if ((value = option_value(argc, argv, i, limit_options[k].name)) == NULL || value[0] == '\0')
+            return option_error(err, cap, "a value must follow ", limit_options[k].name);
+        return parse_limit(&limit_options[k], value, o, err, cap);
     }
     if ((value = option_value(argc, argv, i, "--listen")) != NULL) {
         if (o->listen_count == RUNTIME_LISTENERS_MAX) return option_error(err, cap, "too many --listen", "");
@@ -154,8 +217,14 @@ static int parse_pubsub(daemon_options *o, char *err, size_t cap) {
 int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, size_t cap) {
     assert(o != NULL);
     memset(o, 0, sizeof *o);
+    connmgr_limits_default(&o->limits);
     for (int i = 1; i < argc; i++)
         if (parse_one(argc, argv, &i, o, err, cap) != 0) return -1;
+    const char *bad_limit = connmgr_limits_check(&o->limits);
+    if (bad_limit != NULL) {
+        snprintf(err, cap, "connection limits: %s", bad_limit);
+        return -1;
+    }
     if (o->listen_count == 0) o->listen[o->listen_count++] = DAEMON_LISTEN_DEFAULT;
     if (o->router == NULL) o->router = DAEMON_ROUTER_DEFAULT;
     if (strcmp(o->router, "floodsub") != 0 && strcmp(o->router, "gossipsub") != 0 &&

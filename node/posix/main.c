@@ -178,7 +178,7 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
     node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,
                             .identity_seed = d->options.key_path != NULL ? seed : NULL,
                             .router = gossip ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
-                            .gossipsub = &gossip_cfg, .pubsub = &d->options.pubsub};
+                            .gossipsub = &gossip_cfg, .pubsub = &d->options.pubsub, .limits = &d->options.limits};
     if (d->rt != NULL) d->node = node_create(&node_cfg);
     sodium_memzero(seed, sizeof seed);
     if (d->node == NULL || daemon_chat_register(d) != 0) {

@@ -304,6 +304,23 @@ static bool gossipsub_topic_busy(const void *router, const pubsub_topic *topic) 
 
 static void gossipsub_heartbeat_op(void *router, uint64_t now_ns) { gossipsub_heartbeat(router, now_ns); }
 
+/* The connection manager never closes an explicit peer or a member of one
+ * of our meshes (go-libp2p-pubsub protects them the same way). */
+static bool gossipsub_peer_protected(const void *router, const pubsub_peer *peer) {
+    const gossipsub *gs = router;
+    if (((const gossipsub_peer *)peer)->explicit_peer) return true;
+    for (size_t j = 0; j < pubsub_topic_count(gs->ps); j++) {
+        const gossipsub_topic *t = gossipsub_topic_at(gs, j);
+        if (t->base.subscribed && gossipsub_member_has(t, peer->handle)) return true;
+    }
+    return false;
+}
+
+static double gossipsub_peer_score_op(const void *router, const pubsub_peer *peer) {
+    const gossipsub *gs = router;
+    return gossipsub_score_of(gs, (const gossipsub_peer *)peer, pubsub_now(gs->ps));
+}
+
 static const pubsub_router_ops gossipsub_router = {
     .name = "gossipsub",
     .peer_size = sizeof(gossipsub_peer),
@@ -325,6 +342,8 @@ static const pubsub_router_ops gossipsub_router = {
     .leave = gossipsub_leave,
     .topic_busy = gossipsub_topic_busy,
     .heartbeat = gossipsub_heartbeat_op,
+    .peer_protected = gossipsub_peer_protected,
+    .peer_score = gossipsub_peer_score_op,
 };
 
 gossipsub *gossipsub_create(const pubsub_host *host, const gossipsub_config *config,

@@ -296,15 +296,28 @@ void pubsub_greet(pubsub_core *ps, uint32_t handle) {
     send_subscriptions(ps, peer, subs, count);
 }
 
-void pubsub_remove_peer(pubsub_core *ps, uint32_t handle) {
+void pubsub_remove_peer(pubsub_core *ps, uint32_t handle) { pubsub_remove_peer_because(ps, handle, NULL); }
+
+void pubsub_remove_peer_because(pubsub_core *ps, uint32_t handle, const char *reason) {
     pubsub_peer *peer = pubsub_peer_find(ps, handle);
     if (peer == NULL) return;
     if (ps->ops->remove_peer != NULL) ps->ops->remove_peer(ps->router, peer);
-    trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = peer->id.bytes, .peer_len = peer->id.len};
+    trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = peer->id.bytes, .peer_len = peer->id.len,
+                         .reason = reason};
     pubsub_trace(ps, &event);
     peer_topics_free(peer);
     pubsub_peer *last = pubsub_peer_at(ps, --ps->peer_count);
     if (last != peer) memcpy(peer, last, ps->ops->peer_size); /* order of peers carries no meaning */
+}
+
+bool pubsub_peer_protected(const pubsub_core *ps, uint32_t handle) {
+    const pubsub_peer *peer = pubsub_peer_find(ps, handle);
+    return peer != NULL && ps->ops->peer_protected != NULL && ps->ops->peer_protected(ps->router, peer);
+}
+
+double pubsub_peer_score(const pubsub_core *ps, uint32_t handle) {
+    const pubsub_peer *peer = pubsub_peer_find(ps, handle);
+    return peer != NULL && ps->ops->peer_score != NULL ? ps->ops->peer_score(ps->router, peer) : 0.0;
 }
 
 /* A peer's SUBSCRIBE or UNSUBSCRIBE. */

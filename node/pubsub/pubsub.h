@@ -166,6 +166,13 @@ typedef struct pubsub_router_ops {
 
     /* Runs every pubsub_config.heartbeat_ns. Optional. */
     void (*heartbeat)(void *router, uint64_t now_ns);
+
+    /* For the node's connection manager (node/core/connmgr.h): whether
+     * the peer must keep its connection (a mesh member, an explicit peer),
+     * and its score (0 without scoring). Optional: no peer is protected,
+     * every score is 0. */
+    bool (*peer_protected)(const void *router, const pubsub_peer *peer);
+    double (*peer_score)(const void *router, const pubsub_peer *peer);
 } pubsub_router_ops;
 
 /* What the core does for every router, beyond the spec's defaults. Zero
@@ -219,6 +226,13 @@ int pubsub_add_peer(pubsub_core *ps, uint32_t peer, const peer_id *id, const cha
  * of a new pubsub stream to it. */
 void pubsub_greet(pubsub_core *ps, uint32_t handle);
 void pubsub_remove_peer(pubsub_core *ps, uint32_t peer);
+/* As pubsub_remove_peer, with the reason its remove_peer event carries
+ * (NULL: none, as pubsub_remove_peer). */
+void pubsub_remove_peer_because(pubsub_core *ps, uint32_t peer, const char *reason);
+/* The router's peer_protected and peer_score for a known peer (false and
+ * 0 for an unknown one or a router without them). */
+bool pubsub_peer_protected(const pubsub_core *ps, uint32_t peer);
+double pubsub_peer_score(const pubsub_core *ps, uint32_t peer);
 /* One RPC from peer. Returns 0, or -1 when it is malformed (the node then
  * closes that peer's stream); invalid messages inside a well-formed RPC are
  * refused and traced, and do not fail the RPC. */

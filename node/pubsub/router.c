@@ -78,6 +78,13 @@ int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const ch
 void router_remove_peer(pubsub_router *r, uint32_t peer) { pubsub_remove_peer(r->core, peer); }
 
 void router_greet(pubsub_router *r, uint32_t peer) { pubsub_greet(r->core, peer); }
+void router_remove_peer_because(pubsub_router *r, uint32_t peer, const char *reason) {
+    pubsub_remove_peer_because(r->core, peer, reason);
+}
+
+bool router_peer_protected(const pubsub_router *r, uint32_t peer) { return pubsub_peer_protected(r->core, peer); }
+
+double router_peer_score(const pubsub_router *r, uint32_t peer) { return pubsub_peer_score(r->core, peer); }
 
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len) {
     return pubsub_handle_rpc(r->core, peer, rpc, len);

@@ -50,6 +50,12 @@ int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const ch
 void router_remove_peer(pubsub_router *r, uint32_t peer);
 /* Sends a peer the router knows our subscriptions again, on a new stream. */
 void router_greet(pubsub_router *r, uint32_t peer);
+/* With the reason its remove_peer event carries (NULL: none). */
+void router_remove_peer_because(pubsub_router *r, uint32_t peer, const char *reason);
+/* For the connection manager: whether the router needs the peer (a mesh
+ * member, an explicit peer) and its score (0 without scoring). */
+bool router_peer_protected(const pubsub_router *r, uint32_t peer);
+double router_peer_score(const pubsub_router *r, uint32_t peer);
 int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len);
 int router_subscribe(pubsub_router *r, const char *topic);
 int router_unsubscribe(pubsub_router *r, const char *topic);

@@ -206,7 +206,7 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
     }
     world_config wc = {.host_count = s->nodes.count + attack_host_count(s), .seed = s->seed, .latency = s->network.latency,
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
-                       .gossipsub = &r->gossipsub, .pubsub = &s->protocol.pubsub,
+                       .gossipsub = &r->gossipsub, .pubsub = &s->protocol.pubsub, .limits = &s->protocol.limits,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
                        .loss = s->network.loss, .trace = runner_trace, .trace_user = r, .ip_owner = ip_owner};
     r->w = world_create(&wc);

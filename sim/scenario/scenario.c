@@ -225,6 +225,30 @@ static int conv_gossipsub(scn_ctx *c, const scn_node *n, void *base, const scn_f
     return scn_check_scoring(c, n, g);
 }
 
+/* protocol.limits: the node's connection limits, keys named as in
+ * connmgr.h (docs/node.md "Limits"). */
+#define LIM(field) S(protocol.limits.field)
+#define LIMIT_COUNT(name) \
+    {.key = #name, .conv = scn_conv_uint, .offset = LIM(name), .width = 4, .min = 0, .max = CONNMGR_CONNECTIONS_MAX},
+static const scn_field limits_fields[] = {
+    {.key = "enabled", .conv = scn_conv_bool, .offset = LIM(enabled)},
+    LIMIT_COUNT(connections_max) LIMIT_COUNT(handshakes_max) LIMIT_COUNT(per_ip4_max)
+    LIMIT_COUNT(outbound_reserve) LIMIT_COUNT(inbound_reserve) LIMIT_COUNT(high_water) LIMIT_COUNT(low_water)
+    {.key = "grace", .conv = scn_conv_duration, .offset = LIM(grace_ns)},
+    {.key = "handshake_timeout", .conv = scn_conv_duration, .offset = LIM(handshake_timeout_ns)},
+};
+#undef LIMIT_COUNT
+#undef LIM
+static const scn_table limits_table = SCN_TABLE(limits_fields);
+
+/* The limits together, as connmgr_limits_check sees them. */
+static int conv_limits(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    (void)f;
+    if (scn_convert_map(c, n, base, &limits_table) < 0) return -1;
+    const char *bad = connmgr_limits_check(&((scenario *)base)->protocol.limits);
+    return bad == NULL ? 0 : scn_fail(c, n, c->keypath, "%s", bad);
+}
+
 /* The pubsub core's options (pubsub.h), for either router. */
 #define PO(member) offsetof(scenario, protocol.pubsub.member)
 static const scn_field protocol_fields[] = {
@@ -234,6 +258,7 @@ static const scn_field protocol_fields[] = {
      .min = PUBSUB_SEEN_MAX_BYTES_MIN, .max = (double)PUBSUB_SEEN_MAX_BYTES_MAX},
     SCN_PARAM_FIELD(seqno_validator, PO(seqno_validator), BOOL, 0, 0)
     SCN_PARAM_FIELD(seqno_origins_max, PO(seqno_origins_max), UINT32, 1, PUBSUB_SEQNO_ORIGINS_MAX_MAX)
+    {.key = "limits", .conv = conv_limits},
 };
 static const scn_table protocol_table = SCN_TABLE(protocol_fields);
 
@@ -363,8 +388,8 @@ static const scn_table metrics_table = SCN_TABLE(metrics_fields);
 
 /* ---- attackers ------------------------------------------------------------ */
 
-static const char *const attacker_kinds[] = {"spam",    "drop",         "forge",     "replay", "lie", "graft-spam",
-                                             "eclipse", "covert-flash", "cold-boot", NULL};
+static const char *const attacker_kinds[] = {"spam",    "drop",         "forge",     "replay",       "lie", "graft-spam",
+                                             "eclipse", "covert-flash", "cold-boot", "slot-exhaust", NULL};
 /* Bits of attacker_kinds, for the keys that only some kinds take. */
 enum {
     AK_SPAM = 1u << 0,
@@ -373,6 +398,7 @@ enum {
     AK_GRAFT_SPAM = 1u << 5,
     AK_ECLIPSE = 1u << 6,
     AK_COVERT_FLASH = 1u << 7,
+    AK_SLOT_EXHAUST = 1u << 9,
 };
 
 static int conv_attacker_kind(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
@@ -400,7 +426,7 @@ static const scn_field attacker_fields[] = {
      .applies_to = AK_SPAM | AK_FORGE | AK_REPLAY | AK_GRAFT_SPAM},
     {.key = "start", .conv = scn_conv_duration, .offset = AT(start_ns)},
     {.key = "at", .conv = scn_conv_duration, .offset = AT(turn_at_ns), .applies_to = AK_COVERT_FLASH},
-    {.key = "target", .conv = conv_target, .offset = AT(target), .applies_to = AK_ECLIPSE},
+    {.key = "target", .conv = conv_target, .offset = AT(target), .applies_to = AK_ECLIPSE | AK_SLOT_EXHAUST},
     {.key = "connections", .conv = scn_conv_uint, .offset = AT(connections), .width = 4, .min = 1,
      .max = SCN_DEGREE_MAX},
     {.key = "invalid", .conv = scn_conv_bool, .offset = AT(invalid), .applies_to = AK_SPAM},
@@ -483,6 +509,7 @@ void scenario_defaults(scenario *s) {
     gossipsub_defaults(&s->protocol.gossipsub);
     s->protocol.pubsub = (pubsub_options){.seen_max_bytes = PUBSUB_SEEN_MAX_BYTES,
                                           .seqno_origins_max = PUBSUB_SEQNO_ORIGINS_MAX};
+    connmgr_limits_default(&s->protocol.limits);
     s->workload.subscribers.kind = SELECT_ALL;
     s->workload.publishers = (selector){.kind = SELECT_COUNT, .count = 1};
     s->workload.rate_per_s = 1.0;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/connmgr.h"
 #include "pubsub/gossipsub.h"
 #include "random/dist.h"
 #include "random/rng.h"
@@ -123,6 +124,7 @@ typedef struct scenario {
         gossipsub_params gossipsub;
         pubsub_options pubsub; /* the core's: seen_max_bytes, seqno_validator, seqno_origins_max */
         int router_line;
+        conn_limits limits; /* every node's connection limits (node/core/connmgr.h) */
     } protocol;
 
     struct {

@@ -27,10 +27,12 @@ typedef enum attack_kind {
     ATTACK_ECLIPSE,
     ATTACK_COVERT_FLASH,
     ATTACK_COLD_BOOT,
+    ATTACK_SLOT_EXHAUST,
 } attack_kind;
 
 static const char *const attack_kind_names[] = {"spam",       "drop",    "forge",        "replay",   "lie",
-                                                "graft-spam", "eclipse", "covert-flash", "cold-boot"};
+                                                "graft-spam", "eclipse", "covert-flash", "cold-boot",
+                                                "slot-exhaust"};
 
 typedef struct replay_entry {
     uint8_t *encoded; /* a Message protobuf */
@@ -268,6 +270,15 @@ static uint32_t eclipse_target(const attacker_host *h) {
     return (uint32_t)target < h->owner->honest ? (uint32_t)target : 0;
 }
 
+/* A slot exhauster holds one connection to the target and says nothing on
+ * it (it subscribes to nothing and publishes nothing); whenever it has
+ * none (refused, trimmed, or the target restarted) it dials again. */
+static void act_slot_exhaust(attacker_host *h) {
+    attack *a = h->owner;
+    uint32_t target = eclipse_target(h);
+    if (!world_hosts_connected(a->w, h->host, target)) world_dial(a->w, h->host, target);
+}
+
 /* ---- arrival and ticks ------------------------------------------------------- */
 
 static uint64_t tick_ns(const attacker_host *h) {
@@ -277,7 +288,7 @@ static uint64_t tick_ns(const attacker_host *h) {
 
 static bool acts(attack_kind kind) {
     return kind == ATTACK_SPAM || kind == ATTACK_FORGE || kind == ATTACK_REPLAY || kind == ATTACK_LIE ||
-           kind == ATTACK_GRAFT_SPAM || kind == ATTACK_ECLIPSE;
+           kind == ATTACK_GRAFT_SPAM || kind == ATTACK_ECLIPSE || kind == ATTACK_SLOT_EXHAUST;
 }
 
 static void attack_tick(void *user, uint64_t index) {
@@ -291,6 +302,7 @@ static void attack_tick(void *user, uint64_t index) {
     case ATTACK_LIE: act_lie(h); break;
     case ATTACK_GRAFT_SPAM: act_graft(h, NULL, true); break;
     case ATTACK_ECLIPSE: act_graft(h, world_peer_id(a->w, eclipse_target(h)), false); break;
+    case ATTACK_SLOT_EXHAUST: act_slot_exhaust(h); break;
     default: return;
     }
     world_at(a->w, world_now(a->w) + tick_ns(h), a->call_tick, index);
@@ -303,6 +315,11 @@ static void attack_up(void *user, uint64_t index) {
     if (world_host_up(a->w, h->host) != 0) return;
     node *n = world_node(a->w, h->host);
     node_set_policy(n, &h->policy);
+    if (h->kind == ATTACK_SLOT_EXHAUST) { /* silent: no topics, the target only */
+        act_slot_exhaust(h);
+        world_at(a->w, world_now(a->w) + tick_ns(h), a->call_tick, index);
+        return;
+    }
     for (size_t t = 0; t < a->s->workload.topic_count; t++) (void)node_subscribe(n, a->s->workload.topics[t]);
     uint32_t dials = h->spec->connections > 0 ? h->spec->connections : ATTACK_CONNECTIONS_DEFAULT;
     if (h->kind == ATTACK_ECLIPSE) {

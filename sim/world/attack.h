@@ -26,7 +26,11 @@
  *  - covert-flash: behaves honestly until `at`, then drops;
  *  - cold-boot: drops, and is in place from the start: every honest node,
  *    as it comes up, dials count x connections / honest attackers of the
- *    group, chosen at random (so the group has about `connections` each).
+ *    group, chosen at random (so the group has about `connections` each);
+ *  - slot-exhaust: subscribes to nothing, dials the `target` (default node
+ *    0) only, completes the upgrade and stays silent, and dials again each
+ *    second while it has no connection there: with `same_ip`, many of them
+ *    from one address try to hold every slot of the target (issue 19).
  *
  * Every attacker comes up at its group's `start` (cold-boot: at 0) and
  * dials `connections` random honest nodes (default ATTACK_CONNECTIONS_

@@ -697,7 +697,7 @@ int world_host_up(world *w, uint32_t index) {
     h->random_nonce = 0;
     h->timer_count = 0;
     node_config config = {.env = &h->env, .identity_seed = h->identity_seed, .router = w->config.router,
-                          .gossipsub = w->config.gossipsub, .pubsub = w->config.pubsub};
+                          .gossipsub = w->config.gossipsub, .pubsub = w->config.pubsub, .limits = w->config.limits};
     h->node = node_create(&config);
     if (h->node == NULL) abort();
     if (node_listen(h->node, h->address) != 0) abort();

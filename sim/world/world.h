@@ -75,6 +75,7 @@ typedef struct world_config {
     router_choice router;               /* every node's pubsub router */
     const gossipsub_config *gossipsub;  /* its parameters (borrowed), for gossipsub */
     const pubsub_options *pubsub;       /* the core's options (borrowed), for either; NULL: defaults */
+    const conn_limits *limits;          /* every node's connection limits (borrowed); NULL: defaults */
     world_trace_fn trace;
     void *trace_user;
     /* Per host, the host whose address it uses: itself, or a lower index

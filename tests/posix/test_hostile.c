@@ -226,14 +226,17 @@ static int hostile_teardown(void **state) {
     return target == 0 && witness == 0 ? 0 : -1;
 }
 
-static int hostile_setup(void **state) {
+/* The target (started with target_extra) and a witness that shares a
+ * topic with it. */
+static int hostile_start(void **state, const char *const *target_extra) {
     hostile_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     *state = f;
     harness_init(&f->target);
     harness_init(&f->witness);
     char reply[HARNESS_LINE_MAX];
-    bool ready = harness_start(&f->target, "target", NULL) == 0 && harness_start(&f->witness, "witness", NULL) == 0 &&
+    bool ready = harness_start(&f->target, "target", target_extra) == 0 &&
+                 harness_start(&f->witness, "witness", NULL) == 0 &&
                  harness_connect(&f->witness, &f->target) == 0 &&
                  harness_command(&f->target, "sub " TOPIC, reply, sizeof reply) == 0 &&
                  harness_command(&f->witness, "sub " TOPIC, reply, sizeof reply) == 0 &&
@@ -243,6 +246,15 @@ static int hostile_setup(void **state) {
     harness_print_log(&f->witness);
     (void)hostile_teardown(state);
     return -1;
+}
+
+static int hostile_setup(void **state) { return hostile_start(state, NULL); }
+
+/* Without the connection limits, which would refuse the flood's many
+ * connections from one address long before the descriptors run out. */
+static int hostile_setup_unlimited(void **state) {
+    static const char *const unlimited[] = {"--no-conn-limits", NULL};
+    return hostile_start(state, unlimited);
 }
 
 /* The witness still pings the target and receives what it publishes. */
@@ -457,7 +469,7 @@ int main(void) {
                                         hostile_teardown),
         cmocka_unit_test_setup_teardown(a_malformed_pubsub_rpc_resets_its_stream, hostile_setup, hostile_teardown),
         cmocka_unit_test_setup_teardown(idle_connections_beyond_the_descriptor_limit_do_not_make_the_loop_spin,
-                                        hostile_setup, hostile_teardown),
+                                        hostile_setup_unlimited, hostile_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

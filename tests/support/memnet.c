@@ -30,6 +30,7 @@ typedef struct mem_event {
 typedef struct mem_conn {
     uint32_t node[2];
     bool closed[2];
+    uint32_t raw_ip4; /* a raw dialer's address, host order */
 } mem_conn;
 
 typedef struct mem_timer {
@@ -64,6 +65,8 @@ struct memnet {
     size_t trace_count, trace_cap;
     uint64_t random_bytes;
     router_choice router;
+    conn_limits limits;
+    bool has_limits;
 };
 
 /* ---- the forbidden global randomness ---------------------------------- */
@@ -225,6 +228,13 @@ static void mem_close_end(memnet *net, uint64_t conn_id) {
 
 static void mem_close(void *ctx, uint64_t conn_id) { mem_close_end(((mem_host *)ctx)->net, conn_id); }
 
+/* Node i is 10.0.0.(i+1); a raw end has the address it was opened from. */
+static uint32_t mem_remote_ip4(void *ctx, uint64_t conn_id) {
+    const mem_conn *c = &((mem_host *)ctx)->net->conns[conn_id / 2];
+    uint32_t other = c->node[1 - conn_id % 2];
+    return other == MEMNET_RAW_NODE ? c->raw_ip4 : MEMNET_IP4(other);
+}
+
 static void copy_text(char *dst, size_t cap, const char *src) {
     if (src == NULL) src = "";
     snprintf(dst, cap, "%s", src);
@@ -283,9 +293,10 @@ size_t memnet_add_node(memnet *net, const node_callbacks *callbacks) {
     crypto_generichash(h->random_key, sizeof h->random_key, material, sizeof material, NULL, 0);
     h->env = (env){.ctx = h, .now_ns = mem_now, .timer_set = mem_timer_set,
                    .timer_cancel = mem_timer_cancel, .listen = mem_listen, .dial = mem_dial,
-                   .write = mem_write, .close = mem_close, .random = mem_random, .trace = mem_trace};
+                   .write = mem_write, .close = mem_close, .random = mem_random, .trace = mem_trace,
+                   .remote_ip4 = mem_remote_ip4};
     snprintf(h->address, sizeof h->address, "/ip4/10.0.0.%zu/tcp/4001", index + 1);
-    node_config config = {.env = &h->env, .router = net->router};
+    node_config config = {.env = &h->env, .router = net->router, .limits = net->has_limits ? &net->limits : NULL};
     if (callbacks != NULL) config.callbacks = *callbacks;
     h->node = node_create(&config);
     assert(h->node != NULL);
@@ -301,6 +312,11 @@ size_t memnet_add_node(memnet *net, const node_callbacks *callbacks) {
 }
 
 void memnet_set_router(memnet *net, router_choice choice) { net->router = choice; }
+
+void memnet_set_limits(memnet *net, const conn_limits *limits) {
+    net->has_limits = limits != NULL;
+    if (limits != NULL) net->limits = *limits;
+}
 
 node *memnet_node(memnet *net, size_t index) {
     assert(index < net->host_count);
@@ -358,9 +374,13 @@ size_t memnet_run(memnet *net, uint64_t until_ns, size_t max_events) {
 
 uint64_t memnet_now(const memnet *net) { return net->now_ns; }
 
-int memnet_raw_open(memnet *net, size_t target) {
+int memnet_raw_open(memnet *net, size_t target) { return memnet_raw_open_from(net, target, 0); }
+
+int memnet_raw_open_from(memnet *net, size_t target, uint32_t ip4) {
     if (target >= net->host_count) return -1;
-    return (int)mem_open_conn(net, MEMNET_RAW_NODE, (uint32_t)target);
+    size_t k = mem_open_conn(net, MEMNET_RAW_NODE, (uint32_t)target);
+    net->conns[k].raw_ip4 = ip4;
+    return (int)k;
 }
 
 int memnet_raw_write(memnet *net, int raw, const uint8_t *bytes, size_t len) {

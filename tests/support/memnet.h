@@ -18,6 +18,7 @@
 #include "core/node.h"
 
 #define MEMNET_NODES_MAX 64
+#define MEMNET_IP4(index) (0x0a000000u | ((uint32_t)(index) + 1)) /* a node's address, host order */
 
 typedef struct memnet memnet;
 
@@ -40,6 +41,9 @@ memnet *memnet_create(uint64_t seed, uint64_t latency_ns);
 void memnet_destroy(memnet *net);
 /* Nodes added from now on run this pubsub router (floodsub by default). */
 void memnet_set_router(memnet *net, router_choice choice);
+/* Nodes added from now on run with these connection limits (copied;
+ * NULL: the node's defaults). */
+void memnet_set_limits(memnet *net, const conn_limits *limits);
 /* Adds a node that listens at its address; returns its index. */
 size_t memnet_add_node(memnet *net, const node_callbacks *callbacks);
 node *memnet_node(memnet *net, size_t index);
@@ -54,6 +58,8 @@ uint64_t memnet_now(const memnet *net);
 /* A raw connection into node target from outside any node, for hostile
  * input: returns a handle for memnet_raw_write, or -1. */
 int memnet_raw_open(memnet *net, size_t target);
+/* As memnet_raw_open, from IPv4 address ip4 (host order; 0: unknown). */
+int memnet_raw_open_from(memnet *net, size_t target, uint32_t ip4);
 int memnet_raw_write(memnet *net, int raw, const uint8_t *bytes, size_t len);
 /* Whether the node closed the raw connection. */
 bool memnet_raw_closed(const memnet *net, int raw);

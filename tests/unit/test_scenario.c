@@ -577,6 +577,24 @@ static void test_variants_of_the_format_parse(void **state) {
     assert_true(loaded.attackers[0].same_ip);
 }
 
+/* protocol.limits: the connection limits, on by default, checked together. */
+static void test_connection_limits_default_on_and_bad_ones_are_named(void **state) {
+    (void)state;
+    assert_loads(MINIMAL, 0, NULL);
+    assert_true(loaded.protocol.limits.enabled);
+    assert_int_equal(loaded.protocol.limits.per_ip4_max, 8);
+    assert_loads(MINIMAL, 1, "protocol.limits={enabled: false, grace: 5s}");
+    assert_false(loaded.protocol.limits.enabled);
+    assert_int_equal(loaded.protocol.limits.grace_ns, 5 * NS_PER_S);
+    assert_int_equal(load(MINIMAL, 1, "protocol.limits.low_water=400"), -1);
+    assert_error("protocol.limits");
+    assert_error("low_water: between 1 and high_water");
+    assert_int_equal(load(MINIMAL, 1, "protocol.limits.connections_max=600"), -1);
+    assert_error("protocol.limits.connections_max");
+    assert_int_equal(load(MINIMAL, 1, "protocol.limits.handshake_timeout=0s"), -1);
+    assert_error("handshake_timeout: must be above 0");
+}
+
 /* Hosts on one address take ports 4001 to 65535: a larger group is refused. */
 static void test_a_group_on_one_address_is_bounded_by_its_ports(void **state) {
     (void)state;
@@ -1047,6 +1065,7 @@ int main(void) {
         cmocka_unit_test(test_the_pubsub_core_keys_are_read_and_bounded),
         cmocka_unit_test(test_variants_of_the_format_parse),
         cmocka_unit_test(test_a_group_on_one_address_is_bounded_by_its_ports),
+        cmocka_unit_test(test_connection_limits_default_on_and_bad_ones_are_named),
         cmocka_unit_test(test_an_override_replaces_a_scalar),
         cmocka_unit_test(test_an_override_creates_missing_keys),
         cmocka_unit_test(test_an_override_takes_a_flow_map),
