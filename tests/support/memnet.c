@@ -302,6 +302,12 @@ size_t memnet_add_node(memnet *net, const node_callbacks *callbacks) {
 
 void memnet_set_router(memnet *net, router_choice choice) { net->router = choice; }
 
+size_t memnet_dials(const memnet *net, size_t index) {
+    size_t dials = 0;
+    for (size_t k = 0; k < net->conn_count; k++) dials += net->conns[k].node[0] == index;
+    return dials;
+}
+
 node *memnet_node(memnet *net, size_t index) {
     assert(index < net->host_count);
     return net->hosts[index].node;
