@@ -60,6 +60,10 @@ typedef struct daemon_options {
     size_t peer_count;
     const char *key_path, *trace_path, *control_path, *router, *message_id;
     bool scoring; /* gossipsub peer scoring, with the default parameters */
+    /* Peer exchange limits (docs/gossipsub.md "Peer exchange"); -1: the default. */
+    const char *prune_peers_text, *px_dials_text;
+    int prune_peers, px_dials_in_flight;
+    bool accept_px_inbound;
     bool help;
 } daemon_options;
 

@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "pubsub/gossipsub_params.h"
 #include "wire/multiaddr.h"
 
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
           "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
-          "                     [--message-id from-seqno|key-seqno] [--help]\n"
+          "                     [--message-id from-seqno|key-seqno] [--prune-peers N]\n"
+          "                     [--px-dials-in-flight N] [--accept-px-inbound] [--help]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -28,6 +30,11 @@ void daemon_usage(FILE *out) {
           "  --scoring       gossipsub peer scoring with the default parameters (docs/gossipsub.md)\n"
           "  --message-id K  gossipsub message ids: from-seqno (default; go, rust) or\n"
           "                  key-seqno (js-libp2p): a mesh must agree on one\n"
+          "  --prune-peers N peers a PRUNE offers, and peer-exchange dials per\n"
+          "                  heartbeat (default 16; 0-512)\n"
+          "  --px-dials-in-flight N  peer-exchange dials at once (default 8; 0-512)\n"
+          "  --accept-px-inbound  without --scoring, follow peer exchange from peers\n"
+          "                  that dialled us too (default: only from peers we dialled)\n"
           "\n"
           "Commands, on standard input or the control socket, one per line:\n"
           "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
@@ -77,6 +84,10 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         o->scoring = true;
         return 0;
     }
+    if (strcmp(arg, "--accept-px-inbound") == 0) {
+        o->accept_px_inbound = true;
+        return 0;
+    }
     if ((value = option_value(argc, argv, i, "--listen")) != NULL) {
         if (o->listen_count == RUNTIME_LISTENERS_MAX) return option_error(err, cap, "too many --listen", "");
         o->listen[o->listen_count++] = value;
@@ -88,8 +99,10 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         return check_multiaddr("--peer", value, err, cap);
     }
     const char **slot = NULL;
-    const char *names[] = {"--key", "--trace", "--control", "--router", "--message-id"};
-    const char **slots[] = {&o->key_path, &o->trace_path, &o->control_path, &o->router, &o->message_id};
+    const char *names[] = {"--key", "--trace", "--control", "--router", "--message-id", "--prune-peers",
+                           "--px-dials-in-flight"};
+    const char **slots[] = {&o->key_path,   &o->trace_path,       &o->control_path, &o->router,
+                            &o->message_id, &o->prune_peers_text, &o->px_dials_text};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
         if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
     if (slot != NULL && value[0] != '\0') {
@@ -101,6 +114,40 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
     if (option_is(arg, "--listen") || option_is(arg, "--peer"))
         return option_error(err, cap, "a multiaddr must follow ", arg);
     return option_error(err, cap, "unknown argument: ", arg);
+}
+
+/* A count option's value: a whole number 0..GOSSIPSUB_DEGREE_MAX into *out
+ * (left at -1 when the option is absent); 0 or -1 with err filled. */
+static int parse_count(const char *option, const char *text, int *out, char *err, size_t cap) {
+    *out = -1;
+    if (text == NULL) return 0;
+    long value = 0;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || value > GOSSIPSUB_DEGREE_MAX) {
+            value = GOSSIPSUB_DEGREE_MAX + 1;
+            break;
+        }
+        value = value * 10 + (*p - '0');
+    }
+    if (value > GOSSIPSUB_DEGREE_MAX) {
+        snprintf(err, cap, "%s: not a whole number from 0 to %d: %s", option, GOSSIPSUB_DEGREE_MAX, text);
+        return -1;
+    }
+    *out = (int)value;
+    return 0;
+}
+
+/* The peer exchange options: numbers in range, and a gossipsub router. */
+static int check_px_options(daemon_options *o, char *err, size_t cap) {
+    if (parse_count("--prune-peers", o->prune_peers_text, &o->prune_peers, err, cap) != 0 ||
+        parse_count("--px-dials-in-flight", o->px_dials_text, &o->px_dials_in_flight, err, cap) != 0)
+        return -1;
+    bool px = o->prune_peers_text != NULL || o->px_dials_text != NULL || o->accept_px_inbound;
+    if (px && strcmp(o->router, "floodsub") == 0) {
+        snprintf(err, cap, "peer exchange options need --router gossipsub (floodsub has no peer exchange)");
+        return -1;
+    }
+    return 0;
 }
 
 int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, size_t cap) {
@@ -128,6 +175,7 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
         snprintf(err, cap, "--message-id: needs --router gossipsub (floodsub's ids never leave the node)");
         return -1;
     }
+    if (check_px_options(o, err, cap) != 0) return -1;
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {
         snprintf(err, cap, "--control: path longer than %d bytes", DAEMON_CONTROL_PATH_MAX);
         return -1;
