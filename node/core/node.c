@@ -144,10 +144,22 @@ static size_t node_px_dials_in_flight(const node *n) {
     return count;
 }
 
+/* Whether we listen at ma's address and port: a record may name them to
+ * make us dial ourselves. */
+static bool node_listens_at(const node *n, const multiaddr *ma) {
+    for (size_t i = 0; i < n->listen_count; i++) {
+        multiaddr own;
+        if (multiaddr_parse(n->listen_addrs[i], &own) == 0 && own.port == ma->port &&
+            memcmp(own.ip4, ma->ip4, sizeof own.ip4) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Peer exchange: dial a peer a PRUNE suggested, at the first address of
- * its signed record that we can dial (the router only passes records it
- * got with the id; this checks the signature and that the record is the
- * id's). At most px_dials_max such dials upgrade at once, as go-libp2p's
+ * its signed record that we can dial and is not our own (the router only
+ * passes records it got with the id; this checks the signature and that
+ * the record is the id's). At most px_dials_max such dials upgrade at once, as go-libp2p's
  * connectors do: false refuses the rest, so that a flood of suggestions
  * cannot fill the connection table with our own dials. */
 static bool host_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
@@ -160,7 +172,7 @@ static bool host_connect(void *user, const peer_id *id, const uint8_t *record, s
         multiaddr ma;
         char text[MULTIADDR_TEXT_MAX + PEER_ID_TEXT_MAX + 8];
         conn *c;
-        if (multiaddr_decode(rec.addrs[i], rec.addr_lens[i], &ma) != 0) continue;
+        if (multiaddr_decode(rec.addrs[i], rec.addr_lens[i], &ma) != 0 || node_listens_at(n, &ma)) continue;
         ma.has_peer = true;
         ma.peer = *id;
         if (multiaddr_format(&ma, text, sizeof text) == 0 && node_dial_conn(n, text, &c) == 0) {

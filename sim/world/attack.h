@@ -27,6 +27,12 @@
  *  - cold-boot: drops, and is in place from the start: every honest node,
  *    as it comes up, dials count x connections / honest attackers of the
  *    group, chosen at random (so the group has about `connections` each).
+ *  - px-flood: at `rate` (default 1/s), sends every peer an RPC of
+ *    ATTACK_PX_PRUNES PRUNEs, each suggesting ATTACK_PX_RECORDS peers with
+ *    signed records (issue 19's flood): made-up identities at the
+ *    addresses of random honest hosts, so that every dial it provokes
+ *    reaches a bystander, which answers as someone else and is dropped
+ *    after the handshake.
  *
  * Every attacker comes up at its group's `start` (cold-boot: at 0) and
  * dials `connections` random honest nodes (default ATTACK_CONNECTIONS_
@@ -54,6 +60,8 @@
 #define ATTACK_TICK_DEFAULT_NS NS_PER_S /* kinds without a rate act once a second */
 #define ATTACK_HOSTS_MAX 4096
 #define ATTACK_FLAP_BACKOFF_S 60 /* the backoff a graft-spammer's PRUNE asks for */
+#define ATTACK_PX_PRUNES 8       /* PRUNEs per px-flood RPC */
+#define ATTACK_PX_RECORDS 16     /* suggestions per PRUNE: the most one may carry */
 
 typedef struct attack attack;
 
