@@ -676,7 +676,10 @@ static void metrics_peer_score(metrics *m, const trace_event *e) {
 /* A drop_rpc at an honest node: the first graylisting of each attacker is
  * kept. */
 static void metrics_drop_rpc(metrics *m, const trace_event *e) {
-    if (e->reason == NULL || strcmp(e->reason, METRICS_GRAYLIST_REASON) != 0) return;
+    if (e->reason == NULL) return;
+    if (m->config.attack && strncmp(e->reason, METRICS_PX_REASON_PREFIX, strlen(METRICS_PX_REASON_PREFIX)) == 0)
+        m->summary.attack_px_refused++;
+    if (strcmp(e->reason, METRICS_GRAYLIST_REASON) != 0) return;
     int64_t attacker = metrics_attacker_of_peer(m, e->peer, e->peer_len);
     if (attacker < 0 || m->graylisted_ns[attacker] != METRICS_OPEN) return;
     m->graylisted_ns[attacker] = m->now_ns;

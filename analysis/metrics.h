@@ -49,6 +49,8 @@
  *    those with such a drop; median (nearest rank, so the lower middle of
  *    an even count) and max over those.
  *  - bytes: send_rpc bytes of attackers, of honest nodes, and their ratio.
+ *  - px_refused: drop_rpc events at honest nodes whose reason starts
+ *    "px " (gossipsub refused, or cut short, a PRUNE's peer exchange).
  *
  * The events the metrics need from the world: node_up (with the node's own
  * peer id in peer) and node_down; from the nodes: join, leave,
@@ -192,6 +194,7 @@ typedef struct metrics_summary {
     double attack_time_to_graylist_s_median, attack_time_to_graylist_s_max; /* 0: none graylisted */
     uint64_t attack_attacker_bytes, attack_honest_bytes; /* send_rpc bytes */
     double attack_attacker_bytes_per_honest_byte;       /* 0 when honest nodes sent nothing */
+    uint64_t attack_px_refused; /* honest drop_rpc whose reason starts "px ": peer exchange refused */
     uint64_t events; /* every event seen, all nodes */
 } metrics_summary;
 

@@ -27,6 +27,7 @@
 #define METRICS_ROW_SCORES_MIN 256        /* the score buffer's first size */
 #define METRICS_RESERVOIR_SEED 0x5eed5c0e5ull /* fixed: equal runs give equal percentiles */
 #define METRICS_GRAYLIST_REASON "graylisted"  /* gossipsub's drop_rpc reason for a graylisted peer */
+#define METRICS_PX_REASON_PREFIX "px "       /* gossipsub's drop_rpc reasons for refused peer exchange */
 
 typedef struct metrics_span {
     uint64_t from_ns, until_ns; /* until_ns is METRICS_OPEN while it lasts */

@@ -193,7 +193,8 @@ static void metrics_json_attack(FILE *out, const metrics *m) {
     metrics_json_u64(out, 4, "attacker_bytes", s->attack_attacker_bytes, ",\n");
     metrics_json_u64(out, 4, "honest_bytes", s->attack_honest_bytes, ",\n");
     metrics_json_double(out, 4, "attacker_bytes_per_honest_byte", s->attack_attacker_bytes_per_honest_byte,
-                        "\n  },\n");
+                        ",\n");
+    metrics_json_u64(out, 4, "px_refused", s->attack_px_refused, "\n  },\n");
 }
 
 int metrics_write_json(const metrics *m, const run_info *info, const char *path) {

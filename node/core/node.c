@@ -132,6 +132,25 @@ static size_t host_peer_record(void *user, uint32_t peer, const uint8_t **record
     return c->info.record_len;
 }
 
+/* node_dial, with the new connection in *out. */
+static int node_dial_conn(node *n, const char *text, conn **out) {
+    multiaddr ma;
+    if (multiaddr_parse(text, &ma) != 0) return -1;
+    if (ma.has_peer && (peer_id_equal(&ma.peer, &n->self) || node_is_connected(n, &ma.peer))) return -1;
+    if (conn_admit(n, true, 0) != NULL) return -1;
+    uint64_t conn_id;
+    if (n->env.dial == NULL || n->env.dial(n->env.ctx, text, &conn_id) != 0) return -1;
+    conn *c = conn_create(n, conn_id, true);
+    if (c == NULL) {
+        n->env.close(n->env.ctx, conn_id);
+        return -1;
+    }
+    c->expect_peer = ma.has_peer;
+    if (ma.has_peer) c->expected = ma.peer;
+    *out = c;
+    return 0;
+}
+
 /* Whether a connection to id exists or is being dialled. */
 static bool node_knows_peer(node *n, const peer_id *id) {
     for (size_t i = 0; i < n->conn_count; i++) {
@@ -143,22 +162,53 @@ static bool node_knows_peer(node *n, const peer_id *id) {
     return false;
 }
 
+/* PX dials still upgrading (not yet ready, not closing). */
+static size_t node_px_dials_in_flight(const node *n) {
+    size_t count = 0;
+    for (size_t i = 0; i < n->conn_count; i++) {
+        const conn *c = n->conns[i];
+        count += c->px_dial && !c->closing && c->phase != CONN_READY;
+    }
+    return count;
+}
+
+/* Whether we listen at ma's address and port: a record may name them to
+ * make us dial ourselves. */
+static bool node_listens_at(const node *n, const multiaddr *ma) {
+    for (size_t i = 0; i < n->listen_count; i++) {
+        multiaddr own;
+        if (multiaddr_parse(n->listen_addrs[i], &own) == 0 && own.port == ma->port &&
+            memcmp(own.ip4, ma->ip4, sizeof own.ip4) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Peer exchange: dial a peer a PRUNE suggested, at the first address of
- * its signed record (the router only passes records it got with the id;
- * this checks the signature and that the record is the id's). */
-static void host_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
+ * its signed record that we can dial and is not our own (the router only
+ * passes records it got with the id; this checks the signature and that
+ * the record is the id's). At most px_dials_max such dials upgrade at once, as go-libp2p's
+ * connectors do: false refuses the rest, so that a flood of suggestions
+ * cannot fill the connection table with our own dials. */
+static bool host_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
     node *n = user;
     peer_record rec;
-    if (peer_id_equal(id, &n->self) || node_knows_peer(n, id)) return;
-    if (peer_record_open(record, len, &rec, NULL) != 0 || !peer_id_equal(&rec.id, id)) return;
+    if (peer_id_equal(id, &n->self) || node_knows_peer(n, id)) return true;
+    if (node_px_dials_in_flight(n) >= (size_t)n->px_dials_max) return false;
+    if (peer_record_open(record, len, &rec, NULL) != 0 || !peer_id_equal(&rec.id, id)) return true;
     for (size_t i = 0; i < rec.addr_count; i++) {
         multiaddr ma;
         char text[MULTIADDR_TEXT_MAX + PEER_ID_TEXT_MAX + 8];
-        if (multiaddr_decode(rec.addrs[i], rec.addr_lens[i], &ma) != 0) continue;
+        conn *c;
+        if (multiaddr_decode(rec.addrs[i], rec.addr_lens[i], &ma) != 0 || node_listens_at(n, &ma)) continue;
         ma.has_peer = true;
         ma.peer = *id;
-        if (multiaddr_format(&ma, text, sizeof text) == 0 && node_dial(n, text) == 0) return;
+        if (multiaddr_format(&ma, text, sizeof text) == 0 && node_dial_conn(n, text, &c) == 0) {
+            c->px_dial = true;
+            return true;
+        }
     }
+    return true;
 }
 
 static bool host_relay(void *user) {
@@ -212,6 +262,7 @@ static int node_init_pubsub(node *n, const node_config *config) {
         else
             gossipsub_config_default(&gossip);
         gossip.random = host_random;
+        n->px_dials_max = gossip.px_dials_in_flight;
     }
     if (router_init(&n->router, config->router, &host, &n->id, seqno, seen_key, mcache_key, &gossip,
                     config->pubsub) != 0)
@@ -291,20 +342,8 @@ int node_listen(node *n, const char *text) {
 }
 
 int node_dial(node *n, const char *text) {
-    multiaddr ma;
-    if (multiaddr_parse(text, &ma) != 0) return -1;
-    if (ma.has_peer && (peer_id_equal(&ma.peer, &n->self) || node_is_connected(n, &ma.peer))) return -1;
-    if (conn_admit(n, true, 0) != NULL) return -1;
-    uint64_t conn_id;
-    if (n->env.dial == NULL || n->env.dial(n->env.ctx, text, &conn_id) != 0) return -1;
-    conn *c = conn_create(n, conn_id, true);
-    if (c == NULL) {
-        n->env.close(n->env.ctx, conn_id);
-        return -1;
-    }
-    c->expect_peer = ma.has_peer;
-    if (ma.has_peer) c->expected = ma.peer;
-    return 0;
+    conn *c;
+    return node_dial_conn(n, text, &c);
 }
 
 void node_disconnect(node *n, const peer_id *peer) {

@@ -97,6 +97,7 @@ typedef struct conn {
     yamux_session mux;
     bool expect_peer;
     peer_id expected;
+    bool px_dial; /* we dialled it because a PRUNE suggested it (peer exchange) */
     node_stream **streams;
     uint32_t *stream_ids; /* streams[i]->id, side by side: lookups read one small array */
     size_t stream_count, stream_cap;
@@ -158,6 +159,10 @@ struct node {
     bool record_stale;
     conn_limits limits;
     bool trim_due; /* a connection became ready since the last look at high_water */
+    /* PX dials (conn.px_dial) still upgrading may number at most this:
+     * gossipsub's px_dials_in_flight, a budget apart from the connection
+     * table's. */
+    int px_dials_max;
 };
 
 /* Two accessors of the environment that every layer uses. */

@@ -67,6 +67,10 @@ typedef struct daemon_options {
     const char *seen_max_bytes, *seqno_origins_max; /* as given, checked into pubsub */
     pubsub_options pubsub; /* the core's: seen cache budget, seqno validator */
     conn_limits limits; /* --connections-max ... --no-conn-limits (docs/node.md "Limits") */
+    /* Peer exchange limits (docs/gossipsub.md "Peer exchange"); -1: the default. */
+    const char *prune_peers_text, *px_dials_text;
+    int prune_peers, px_dials_in_flight;
+    bool accept_px_inbound;
     bool help;
 } daemon_options;
 

@@ -12,13 +12,15 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "pubsub/gossipsub_params.h"
 #include "wire/multiaddr.h"
 
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
           "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
           "                     [--message-id from-seqno|key-seqno] [--seen-max-bytes N]\n"
-          "                     [--seqno-validator] [--seqno-origins-max N] [LIMITS] [--help]\n"
+          "                     [--seqno-validator] [--seqno-origins-max N] [--prune-peers N]\n"
+          "                     [--px-dials-in-flight N] [--accept-px-inbound] [LIMITS] [--help]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -33,6 +35,11 @@ void daemon_usage(FILE *out) {
           "  --scoring       gossipsub peer scoring with the default parameters (docs/gossipsub.md)\n"
           "  --message-id K  gossipsub message ids: from-seqno (default; go, rust) or\n"
           "                  key-seqno (js-libp2p): a mesh must agree on one\n"
+          "  --prune-peers N peers a PRUNE offers, and peer-exchange dials per\n"
+          "                  heartbeat (default 16; 0-512)\n"
+          "  --px-dials-in-flight N  peer-exchange dials at once (default 8; 0-512)\n"
+          "  --accept-px-inbound  without --scoring, follow peer exchange from peers\n"
+          "                  that dialled us too (default: only from peers we dialled)\n"
           "  --seen-max-bytes N  memory of the seen cache (default 41943040: 1,048,576\n"
           "                  ids, each kept 120 s); past it new messages are ignored\n"
           "  --seqno-validator  ignore messages whose seqno is at or below the last\n"
@@ -106,16 +113,24 @@ static const limit_option limit_options[] = {
 
 #define LIMIT_SECONDS_MAX 86400u /* a day: any longer deadline or grace is a typo */
 
-/* A connection limit's value into o->limits; 0 or -1. */
-static int parse_limit(const limit_option *opt, const char *value, daemon_options *o, char *err, size_t cap) {
+/* A whole number from lo to hi in text, for option; 0 or -1 with err set. */
+static int parse_whole(const char *option, const char *text, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
+                       size_t cap) {
     char *end = NULL;
-    unsigned long long v = value[0] >= '0' && value[0] <= '9' ? strtoull(value, &end, 10) : 0;
-    unsigned long long max = opt->seconds ? LIMIT_SECONDS_MAX : UINT32_MAX;
-    if (end == NULL || *end != '\0' || v > max) {
-        snprintf(err, cap, "%s: expected a whole number%s up to %llu, got %s", opt->name,
-                 opt->seconds ? " of seconds" : "", max, value);
+    errno = 0;
+    unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || errno != 0 || v < lo || v > hi) {
+        snprintf(err, cap, "%s: needs a whole number from %" PRIu64 " to %" PRIu64 ", got %s", option, lo, hi, text);
         return -1;
     }
+    *out = v;
+    return 0;
+}
+
+/* A connection limit's value into o->limits; 0 or -1. */
+static int parse_limit(const limit_option *opt, const char *value, daemon_options *o, char *err, size_t cap) {
+    uint64_t v;
+    if (parse_whole(opt->name, value, 0, opt->seconds ? LIMIT_SECONDS_MAX : UINT32_MAX, &v, err, cap) != 0) return -1;
     uint8_t *field = (uint8_t *)&o->limits + opt->offset;
     if (opt->seconds) {
         uint64_t ns = (uint64_t)v * NS_PER_S;
@@ -153,6 +168,10 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
             return option_error(err, cap, "a value must follow ", limit_options[k].name);
         return parse_limit(&limit_options[k], value, o, err, cap);
     }
+    if (strcmp(arg, "--accept-px-inbound") == 0) {
+        o->accept_px_inbound = true;
+        return 0;
+    }
     if ((value = option_value(argc, argv, i, "--listen")) != NULL) {
         if (o->listen_count == RUNTIME_LISTENERS_MAX) return option_error(err, cap, "too many --listen", "");
         o->listen[o->listen_count++] = value;
@@ -164,10 +183,12 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         return check_multiaddr("--peer", value, err, cap);
     }
     const char **slot = NULL;
-    const char *names[] = {"--key",        "--trace",          "--control",          "--router",
-                           "--message-id", "--seen-max-bytes", "--seqno-origins-max"};
-    const char **slots[] = {&o->key_path,   &o->trace_path,      &o->control_path,      &o->router,
-                            &o->message_id, &o->seen_max_bytes, &o->seqno_origins_max};
+    const char *names[] = {"--key",          "--trace",          "--control",     "--router",
+                           "--message-id",   "--seen-max-bytes", "--seqno-origins-max",
+                           "--prune-peers",  "--px-dials-in-flight"};
+    const char **slots[] = {&o->key_path,         &o->trace_path,     &o->control_path,      &o->router,
+                            &o->message_id,       &o->seen_max_bytes, &o->seqno_origins_max,
+                            &o->prune_peers_text, &o->px_dials_text};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
         if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
     if (slot != NULL && value[0] != '\0') {
@@ -179,20 +200,6 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
     if (option_is(arg, "--listen") || option_is(arg, "--peer"))
         return option_error(err, cap, "a multiaddr must follow ", arg);
     return option_error(err, cap, "unknown argument: ", arg);
-}
-
-/* A whole number from lo to hi in text, for option; 0 or -1 with err set. */
-static int parse_whole(const char *option, const char *text, uint64_t lo, uint64_t hi, uint64_t *out, char *err,
-                       size_t cap) {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
-    if (end == NULL || *end != '\0' || errno != 0 || v < lo || v > hi) {
-        snprintf(err, cap, "%s: needs a whole number from %" PRIu64 " to %" PRIu64 ", got %s", option, lo, hi, text);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /* The pubsub core's limits, from their options' text (pubsub.h bounds them). */
@@ -211,6 +218,30 @@ static int parse_pubsub(daemon_options *o, char *err, size_t cap) {
         o->pubsub.seqno_origins_max = (uint32_t)v;
     }
     assert(pubsub_options_check(&o->pubsub) == NULL);
+    return 0;
+}
+
+/* A count option's value: a whole number 0..GOSSIPSUB_DEGREE_MAX into *out
+ * (left at -1 when the option is absent); 0 or -1 with err filled. */
+static int parse_count(const char *option, const char *text, int *out, char *err, size_t cap) {
+    *out = -1;
+    if (text == NULL) return 0;
+    uint64_t value;
+    if (parse_whole(option, text, 0, GOSSIPSUB_DEGREE_MAX, &value, err, cap) != 0) return -1;
+    *out = (int)value;
+    return 0;
+}
+
+/* The peer exchange options: numbers in range, and a gossipsub router. */
+static int check_px_options(daemon_options *o, char *err, size_t cap) {
+    if (parse_count("--prune-peers", o->prune_peers_text, &o->prune_peers, err, cap) != 0 ||
+        parse_count("--px-dials-in-flight", o->px_dials_text, &o->px_dials_in_flight, err, cap) != 0)
+        return -1;
+    bool px = o->prune_peers_text != NULL || o->px_dials_text != NULL || o->accept_px_inbound;
+    if (px && strcmp(o->router, "floodsub") == 0) {
+        snprintf(err, cap, "peer exchange options need --router gossipsub (floodsub has no peer exchange)");
+        return -1;
+    }
     return 0;
 }
 
@@ -246,6 +277,7 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
         return -1;
     }
     if (parse_pubsub(o, err, cap) != 0) return -1;
+    if (check_px_options(o, err, cap) != 0) return -1;
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {
         snprintf(err, cap, "--control: path longer than %d bytes", DAEMON_CONTROL_PATH_MAX);
         return -1;

@@ -173,6 +173,9 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
     gossipsub_config_default(&gossip_cfg); /* the node supplies the randomness */
     gossip_cfg.idontwant = strcmp(d->options.router, "gossipsub-v1.1") != 0;
     gossip_cfg.scoring = d->options.scoring;
+    if (d->options.prune_peers >= 0) gossip_cfg.prune_peers = d->options.prune_peers;
+    if (d->options.px_dials_in_flight >= 0) gossip_cfg.px_dials_in_flight = d->options.px_dials_in_flight;
+    gossip_cfg.accept_px_inbound = d->options.accept_px_inbound;
     gossip_cfg.message_id =
         strcmp(d->options.message_id, "key-seqno") == 0 ? PUBSUB_MESSAGE_ID_KEY_SEQNO : PUBSUB_MESSAGE_ID_FROM_SEQNO;
     node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,

@@ -32,7 +32,8 @@ static void topic_text(const pubsub_message *msg, char out[PUBSUB_TOPIC_MAX + 1]
 
 int gossipsub_config_check(const gossipsub_config *c) {
     if (c->D_lo < 1 || c->D < c->D_lo || c->D_hi < c->D || c->D_hi >= GOSSIPSUB_MESH_PEERS_MAX) return -1;
-    if (c->D_lazy < 0 || c->prune_peers < 0 || c->gossip_factor < 0 || c->gossip_factor > 1) return -1;
+    if (c->D_lazy < 0 || c->prune_peers < 0 || c->px_dials_in_flight < 0) return -1;
+    if (c->gossip_factor < 0 || c->gossip_factor > 1) return -1;
     if (c->mcache_gossip < 1 || c->mcache_len < c->mcache_gossip || c->mcache_len > MCACHE_WINDOWS_MAX)
         return -1;
     if (c->max_ihave_length > GOSSIPSUB_IHAVE_IDS_MAX) return -1;

@@ -44,7 +44,15 @@
  * idontwant_min_bytes and honoured when forwarding and serving IWANT.
  *
  * Peer exchange is followed only for peers that come with a signed peer
- * record (host->connect); the node keeps no address book. Backoffs are
+ * record (host->connect); the node keeps no address book. It is bounded
+ * (issue 19): PX is trusted with scoring from peers at or above
+ * accept_px, without scoring from peers we dialled (unless
+ * accept_px_inbound), and from explicit peers always; one PRUNE per peer
+ * and heartbeat has its PX followed; prune_peers suggestions in all are
+ * handed to the host per heartbeat, and the host runs at most
+ * px_dials_in_flight PX dials at once. Each refusal is traced as drop_rpc
+ * with a reason that starts "px " (docs/gossipsub.md "Peer exchange").
+ * Backoffs are
  * kept per handle, not per peer id: the node never reuses a handle, so a
  * peer that reconnects starts without one (its score is retained by id).
  */
@@ -77,7 +85,9 @@ typedef struct gossipsub_config {
     uint64_t heartbeat_ns, fanout_ttl_ns, seen_ttl_ns, prune_backoff_ns, unsubscribe_backoff_ns;
     int mcache_len, mcache_gossip;
     double gossip_factor;
-    int prune_peers;
+    int prune_peers;          /* PX: peers a PRUNE offers, and PX dials per heartbeat */
+    int px_dials_in_flight;   /* PX dials the host runs at once (it enforces it) */
+    bool accept_px_inbound;   /* without scoring, follow PX from peers that dialled us too */
     bool flood_publish, scoring, idontwant;
     pubsub_message_id_kind message_id; /* how ids are made (pubsub_pb.h); from || seqno by default */
     uint32_t idontwant_min_bytes;

@@ -13,6 +13,13 @@
 #include "gossipsub_send.h"
 
 #define GOSSIPSUB_BACKOFF_MAX_S (24u * 3600u) /* longest PRUNE backoff honoured: a day */
+/* Why a PRUNE's peer exchange was not followed (drop_rpc reasons; each
+ * starts "px " so that a reader can pick them out). */
+#define GOSSIPSUB_PX_REFUSED_SCORE "px score below accept_px"
+#define GOSSIPSUB_PX_REFUSED_INBOUND "px from an inbound peer without scoring"
+#define GOSSIPSUB_PX_REFUSED_PEER "px one prune per peer per heartbeat"
+#define GOSSIPSUB_PX_REFUSED_HEARTBEAT "px prune_peers dials this heartbeat"
+#define GOSSIPSUB_PX_REFUSED_IN_FLIGHT "px dials in flight"
 
 /* ---- GRAFT and PRUNE ----------------------------------------------------- */
 
@@ -73,22 +80,61 @@ static bool px_known(const gossipsub *gs, const peer_id *id) {
     return false;
 }
 
-/* Peer exchange: a PRUNE's peers (at most prune_peers of them) that come
- * with a signed record go to the host to connect to, unless the pruning
- * peer scores below accept_px (v1.1). Peers without a record are skipped:
- * the node keeps no address book to find them in. */
-static void px_follow(gossipsub *gs, const gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
+/* A PRUNE whose peer exchange was refused, or cut short, for reason. */
+static void px_trace_refused(gossipsub *gs, const gossipsub_peer *peer, const char *reason) {
+    pubsub_trace_rpc(gs->ps, TRACE_DROP_RPC, &peer->base, (pubsub_rpc_shape){.prunes = 1}, reason);
+}
+
+/* Why the PX of a PRUNE from peer is not followed, or NULL when it is. v1.1
+ * ("Score Thresholds", acceptPXThreshold) accepts PX only from peers it
+ * trusts: with scoring, a score at or above accept_px; without, peers we
+ * dialled, since a peer that dialled us could be anyone who reaches our
+ * port (accept_px_inbound trusts those too, as go-libp2p does). Explicit
+ * peers are trusted always. Then one PRUNE per peer and heartbeat, and
+ * prune_peers dials per heartbeat for all peers together. */
+static const char *px_refusal(const gossipsub *gs, const gossipsub_peer *peer, uint64_t now) {
+    if (!peer->explicit_peer) {
+        if (gs->score != NULL && gossipsub_score_below(gs, peer, gs->config.thresholds.accept_px, now))
+            return GOSSIPSUB_PX_REFUSED_SCORE;
+        if (gs->score == NULL && !peer->outbound && !gs->config.accept_px_inbound)
+            return GOSSIPSUB_PX_REFUSED_INBOUND;
+    }
+    if (peer->px_this_heartbeat) return GOSSIPSUB_PX_REFUSED_PEER;
+    if (gs->px_dials_this_heartbeat >= (uint32_t)gs->config.prune_peers) return GOSSIPSUB_PX_REFUSED_HEARTBEAT;
+    return NULL;
+}
+
+/* Peer exchange: a PRUNE's peers that come with a signed record go to the
+ * host to connect to, within the limits of px_refusal. Peers without a
+ * record are skipped: the node keeps no address book to find them in.
+ * Like go-libp2p's pxConnect (gossipsub.go), which takes at most
+ * PrunePeers of a PRUNE and drops what its connectors cannot take; unlike
+ * it, the budget is per heartbeat, not per PRUNE, and suggestions are
+ * taken in order, not shuffled (the sender chose them either way). */
+static void px_follow(gossipsub *gs, gossipsub_peer *peer, const gossipsub_prune *prune, uint64_t now) {
     if (gs->host.connect == NULL || prune->px_count == 0) return;
-    if (gossipsub_score_below(gs, peer, gs->config.thresholds.accept_px, now)) return;
+    const char *refused = px_refusal(gs, peer, now);
+    if (refused != NULL) {
+        px_trace_refused(gs, peer, refused);
+        return;
+    }
+    peer->px_this_heartbeat = true;
     const gossipsub_peer_info *infos = &gs->ctl_in->px_peers[prune->px_first];
-    size_t followed = 0;
-    for (size_t i = 0; i < prune->px_count && followed < (size_t)gs->config.prune_peers; i++) {
+    for (size_t i = 0; i < prune->px_count; i++) {
         peer_id id;
         if (!infos[i].has_peer_id || !infos[i].has_signed_peer_record ||
             peer_id_from_bytes(infos[i].peer_id.data, infos[i].peer_id.len, &id) != 0 || px_known(gs, &id))
             continue;
-        followed++;
-        gs->host.connect(gs->host.user, &id, infos[i].signed_peer_record.data, infos[i].signed_peer_record.len);
+        if (gs->px_dials_this_heartbeat >= (uint32_t)gs->config.prune_peers) {
+            px_trace_refused(gs, peer, GOSSIPSUB_PX_REFUSED_HEARTBEAT);
+            return;
+        }
+        gs->px_dials_this_heartbeat++; /* a record costs its check even when the host refuses it */
+        if (!gs->host.connect(gs->host.user, &id, infos[i].signed_peer_record.data,
+                              infos[i].signed_peer_record.len)) {
+            px_trace_refused(gs, peer, GOSSIPSUB_PX_REFUSED_IN_FLIGHT);
+            return;
+        }
     }
 }
 

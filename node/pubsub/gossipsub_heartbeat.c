@@ -248,11 +248,13 @@ void gossipsub_heartbeat(gossipsub *gs, uint64_t now_ns) {
     gossipsub_scoring_decay(gs, now_ns); /* first: the mesh upkeep reads scores */
     gossipsub_promises_expire(gs, now_ns);
     gossipsub_scoring_sample(gs, now_ns);
+    gs->px_dials_this_heartbeat = 0;
     for (size_t i = 0; i < pubsub_peer_count(gs->ps); i++) {
         gossipsub_peer *peer = gossipsub_peer_at(gs, i);
         peer->ihaves_this_heartbeat = 0;
         peer->asked_this_heartbeat = 0;
         peer->idontwants_this_heartbeat = 0;
+        peer->px_this_heartbeat = false;
         if (peer->dontwant_count > 0) gossipsub_dontwant_expire(gs, peer);
     }
     for (size_t i = 0; i < pubsub_topic_count(gs->ps); i++) {

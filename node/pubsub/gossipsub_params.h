@@ -43,6 +43,9 @@
 #define GOSSIPSUB_MESSAGE_SIZE_MAX (PUBSUB_RPC_MAX_BYTES - 4096)
 #define GOSSIPSUB_GOSSIP_LIMIT_MAX 1000000 /* ids, messages or heartbeats a limit may count */
 #define GOSSIPSUB_MCACHE_PARAM_MAX 1000    /* mcache_len, mcache_gossip */
+/* PX dials a node runs at once: go-libp2p's GossipSubConnectors (8
+ * goroutines dial what PX suggests, one peer each). */
+#define GOSSIPSUB_PX_DIALS_IN_FLIGHT_DEFAULT 8
 
 #define GOSSIPSUB_PARAMS(P, PA, T, S)                                                                      \
     P(D, D, INT, 6, 0, GOSSIPSUB_DEGREE_MAX)                                                                \
@@ -60,6 +63,11 @@
     P(mcache_gossip, mcache_gossip, INT, MCACHE_GOSSIP_DEFAULT, 1, GOSSIPSUB_MCACHE_PARAM_MAX)              \
     P(gossip_factor, gossip_factor, NUMBER, 0.25, 0, 1)                                                     \
     P(prune_peers, prune_peers, INT, GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX, 0, GOSSIPSUB_DEGREE_MAX)             \
+    /* go-libp2p GossipSubConnectors: PX dials at once; 0: PX never dials */                               \
+    P(px_dials_in_flight, px_dials_in_flight, INT, GOSSIPSUB_PX_DIALS_IN_FLIGHT_DEFAULT, 0,                \
+      GOSSIPSUB_DEGREE_MAX)                                                                                 \
+    /* ours: without scoring, PX from peers that dialled us too (go-libp2p takes it from all) */          \
+    P(accept_px_inbound, accept_px_inbound, BOOL, false, 0, 0)                                              \
     P(flood_publish, flood_publish, BOOL, true, 0, 0)                                                       \
     P(scoring, scoring, BOOL, false, 0, 0)                                                                  \
     P(idontwant, idontwant, BOOL, true, 0, 0)                                                               \

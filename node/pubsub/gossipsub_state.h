@@ -42,6 +42,7 @@ typedef struct gossipsub_peer {
     uint32_t ihaves_this_heartbeat;  /* IHAVEs received, against max_ihave_messages */
     uint32_t asked_this_heartbeat;   /* ids we asked for, against max_ihave_length */
     uint32_t idontwants_this_heartbeat; /* IDONTWANT ids taken, against max_idontwant_messages */
+    bool px_this_heartbeat; /* the PX of one of its PRUNEs was followed since the last heartbeat */
     bool outbound;       /* we dialled it: D_out counts these */
     bool explicit_peer;  /* configured as explicit (direct): never meshed, always sent to */
     gossipsub_dontwant *dontwant; /* ids not to send it, grows to the per-heartbeat cap */
@@ -75,6 +76,7 @@ struct gossipsub {
     uint32_t *scratch_handles;  /* scratch: candidate peers, GOSSIPSUB_PEERS_MAX */
     uint8_t fingerprint_key[MCACHE_KEY_BYTES]; /* for IDONTWANT and promise ids */
     uint64_t heartbeats;        /* heartbeats run so far */
+    uint32_t px_dials_this_heartbeat; /* suggestions handed to host.connect, against prune_peers */
     score *score;               /* NULL unless config.scoring */
     gossipsub_promise *promises; /* GOSSIPSUB_PROMISES_MAX, allocated with score */
     size_t promise_count;

@@ -77,9 +77,12 @@ typedef struct pubsub_host {
     bool (*relay)(void *user);
     /* Peer exchange (gossipsub): the signed peer record a peer gave us,
      * its length or 0 (*record borrowed until the next call); and a peer a
-     * PRUNE suggested, with its record, to connect to. Either may be NULL. */
+     * PRUNE suggested, with its record, to connect to: false when the host
+     * refused for its budget of PX dials in flight (gossipsub's
+     * px_dials_in_flight), true otherwise (dialled, known already, or a
+     * record it could not use). Either may be NULL. */
     size_t (*peer_record)(void *user, uint32_t peer, const uint8_t **record);
-    void (*connect)(void *user, const peer_id *id, const uint8_t *record, size_t len);
+    bool (*connect)(void *user, const peer_id *id, const uint8_t *record, size_t len);
 } pubsub_host;
 
 /* A peer as the core keeps it. A router that keeps more per peer declares

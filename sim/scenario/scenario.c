@@ -388,8 +388,9 @@ static const scn_table metrics_table = SCN_TABLE(metrics_fields);
 
 /* ---- attackers ------------------------------------------------------------ */
 
-static const char *const attacker_kinds[] = {"spam",    "drop",         "forge",     "replay",       "lie", "graft-spam",
-                                             "eclipse", "covert-flash", "cold-boot", "slot-exhaust", NULL};
+static const char *const attacker_kinds[] = {"spam",      "drop",         "forge",        "replay",
+                                             "lie",       "graft-spam",   "eclipse",      "covert-flash",
+                                             "cold-boot", "slot-exhaust", "px-flood",     NULL};
 /* Bits of attacker_kinds, for the keys that only some kinds take. */
 enum {
     AK_SPAM = 1u << 0,
@@ -399,6 +400,7 @@ enum {
     AK_ECLIPSE = 1u << 6,
     AK_COVERT_FLASH = 1u << 7,
     AK_SLOT_EXHAUST = 1u << 9,
+    AK_PX_FLOOD = 1u << 10,
 };
 
 static int conv_attacker_kind(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
@@ -423,7 +425,7 @@ static const scn_field attacker_fields[] = {
     {.key = "count", .conv = scn_conv_uint, .offset = AT(count), .width = 4, .min = 1, .max = SCENARIO_NODES_MAX,
      .flags = SCN_REQUIRED},
     {.key = "rate", .conv = scn_conv_rate, .offset = AT(rate_per_s), .flags = SCN_POSITIVE,
-     .applies_to = AK_SPAM | AK_FORGE | AK_REPLAY | AK_GRAFT_SPAM},
+     .applies_to = AK_SPAM | AK_FORGE | AK_REPLAY | AK_GRAFT_SPAM | AK_PX_FLOOD},
     {.key = "start", .conv = scn_conv_duration, .offset = AT(start_ns)},
     {.key = "at", .conv = scn_conv_duration, .offset = AT(turn_at_ns), .applies_to = AK_COVERT_FLASH},
     {.key = "target", .conv = conv_target, .offset = AT(target), .applies_to = AK_ECLIPSE | AK_SLOT_EXHAUST},

@@ -9,13 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/peer_record.h"
 #include "wire/gossipsub_pb.h"
+#include "wire/multiaddr.h"
 #include "wire/pubsub_pb.h"
 #include "random/rng.h"
 
 #define ATTACK_PEERS_MAX 512 /* as NODE_CONNECTIONS_MAX */
 #define ATTACK_RPC_MAX (64u * 1024u)
 #define ATTACK_ID_BYTES (PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES)
+#define ATTACK_PX_POOL (ATTACK_PX_PRUNES * ATTACK_PX_RECORDS) /* made-up peers: one RPC's worth */
 
 typedef enum attack_kind {
     ATTACK_SPAM,
@@ -28,11 +31,19 @@ typedef enum attack_kind {
     ATTACK_COVERT_FLASH,
     ATTACK_COLD_BOOT,
     ATTACK_SLOT_EXHAUST,
+    ATTACK_PX_FLOOD,
 } attack_kind;
 
-static const char *const attack_kind_names[] = {"spam",       "drop",    "forge",        "replay",   "lie",
+static const char *const attack_kind_names[] = {"spam",       "drop",    "forge",        "replay",    "lie",
                                                 "graft-spam", "eclipse", "covert-flash", "cold-boot",
-                                                "slot-exhaust"};
+                                                "slot-exhaust", "px-flood"};
+
+/* A made-up peer a px-flooder suggests: its id and its signed record. */
+typedef struct px_entry {
+    peer_id id;
+    uint8_t record[PEER_RECORD_ENVELOPE_MAX];
+    size_t record_len;
+} px_entry;
 
 typedef struct replay_entry {
     uint8_t *encoded; /* a Message protobuf */
@@ -65,6 +76,7 @@ struct attack {
     uint8_t *payload;
     pubsub_rpc *decoded;
     gossipsub_control ctl;
+    px_entry *px_pool; /* px-flood: ATTACK_PX_POOL made-up peers; NULL without px-flooders */
 };
 
 static attack_kind kind_of(const char *name) {
@@ -265,6 +277,25 @@ static void act_graft(attacker_host *h, const peer_id *target, bool flap) {
     send_to_peers(h, a->rpc, gossipsub_rpc_encode(NULL, 0, NULL, 0, &a->ctl, a->rpc, sizeof a->rpc), target);
 }
 
+/* px-flood: ATTACK_PX_PRUNES PRUNEs for the first topic, each suggesting
+ * ATTACK_PX_RECORDS of the made-up peers, to every peer. */
+static void act_px_flood(attacker_host *h) {
+    attack *a = h->owner;
+    gossipsub_peer_info infos[ATTACK_PX_RECORDS];
+    pubsub_bytes topic = {(const uint8_t *)a->s->workload.topics[0], strlen(a->s->workload.topics[0])};
+    gossipsub_control_init(&a->ctl);
+    for (size_t p = 0; p < ATTACK_PX_PRUNES; p++) {
+        for (size_t i = 0; i < ATTACK_PX_RECORDS; i++) {
+            const px_entry *e = &a->px_pool[p * ATTACK_PX_RECORDS + i];
+            infos[i] = (gossipsub_peer_info){.peer_id = {e->id.bytes, e->id.len}, .has_peer_id = true,
+                                             .signed_peer_record = {e->record, e->record_len},
+                                             .has_signed_peer_record = true};
+        }
+        (void)gossipsub_control_add_prune(&a->ctl, topic, infos, ATTACK_PX_RECORDS, true, ATTACK_FLAP_BACKOFF_S);
+    }
+    send_to_peers(h, a->rpc, gossipsub_rpc_encode(NULL, 0, NULL, 0, &a->ctl, a->rpc, sizeof a->rpc), NULL);
+}
+
 static uint32_t eclipse_target(const attacker_host *h) {
     long target = h->spec->target >= 0 ? h->spec->target : 0;
     return (uint32_t)target < h->owner->honest ? (uint32_t)target : 0;
@@ -288,7 +319,8 @@ static uint64_t tick_ns(const attacker_host *h) {
 
 static bool acts(attack_kind kind) {
     return kind == ATTACK_SPAM || kind == ATTACK_FORGE || kind == ATTACK_REPLAY || kind == ATTACK_LIE ||
-           kind == ATTACK_GRAFT_SPAM || kind == ATTACK_ECLIPSE || kind == ATTACK_SLOT_EXHAUST;
+           kind == ATTACK_GRAFT_SPAM || kind == ATTACK_ECLIPSE || kind == ATTACK_SLOT_EXHAUST ||
+           kind == ATTACK_PX_FLOOD;
 }
 
 static void attack_tick(void *user, uint64_t index) {
@@ -303,6 +335,7 @@ static void attack_tick(void *user, uint64_t index) {
     case ATTACK_GRAFT_SPAM: act_graft(h, NULL, true); break;
     case ATTACK_ECLIPSE: act_graft(h, world_peer_id(a->w, eclipse_target(h)), false); break;
     case ATTACK_SLOT_EXHAUST: act_slot_exhaust(h); break;
+    case ATTACK_PX_FLOOD: act_px_flood(h); break;
     default: return;
     }
     world_at(a->w, world_now(a->w) + tick_ns(h), a->call_tick, index);
@@ -373,6 +406,34 @@ static void attack_hosts_init(attack *a) {
     assert(index == a->count);
 }
 
+/* The px-flooders' made-up peers: identities from the attack's stream, each
+ * with a record naming a random honest host's address. Drawn only when the
+ * scenario has px-flooders, so that other attacks' streams are unchanged. */
+static int px_pool_make(attack *a) {
+    bool needed = false;
+    for (uint32_t i = 0; i < a->count; i++) needed |= a->hosts[i].kind == ATTACK_PX_FLOOD;
+    if (!needed || a->honest == 0) return 0;
+    a->px_pool = calloc(ATTACK_PX_POOL, sizeof *a->px_pool);
+    if (a->px_pool == NULL) return -1;
+    for (size_t k = 0; k < ATTACK_PX_POOL; k++) {
+        px_entry *e = &a->px_pool[k];
+        identity made_up;
+        uint8_t seed[IDENTITY_SEED_BYTES];
+        for (size_t i = 0; i < sizeof seed; i++) seed[i] = (uint8_t)rng_next(&a->rng);
+        identity_from_seed(&made_up, seed);
+        peer_id_from_public_key(made_up.public_key, &e->id);
+        peer_record rec = {.id = e->id, .seq = 1, .addr_count = 1};
+        multiaddr ma;
+        const char *bystander = world_address(a->w, (uint32_t)rng_below(&a->rng, a->honest), false);
+        if (multiaddr_parse(bystander, &ma) != 0) return -1;
+        rec.addr_lens[0] = multiaddr_encode(&ma, rec.addrs[0], sizeof rec.addrs[0]);
+        e->record_len = peer_record_seal(&made_up, &rec, e->record, sizeof e->record);
+        sodium_memzero(&made_up, sizeof made_up);
+        if (rec.addr_lens[0] == 0 || e->record_len == 0) return -1;
+    }
+    return 0;
+}
+
 attack *attack_create(const scenario *s, world *w, uint32_t honest_count) {
     attack *a = calloc(1, sizeof *a);
     if (a == NULL) return NULL;
@@ -392,6 +453,10 @@ attack *attack_create(const scenario *s, world *w, uint32_t honest_count) {
     for (size_t i = 0; i < sizeof seed; i++) seed[i] = (uint8_t)rng_next(&a->rng);
     identity_from_seed(&a->forger, seed);
     attack_hosts_init(a);
+    if (px_pool_make(a) != 0) {
+        attack_destroy(a);
+        return NULL;
+    }
     for (uint32_t i = 0; i < a->count; i++) {
         if (a->hosts[i].kind != ATTACK_REPLAY) continue;
         a->hosts[i].kept = calloc(ATTACK_REPLAY_KEPT, sizeof *a->hosts[i].kept);
@@ -414,6 +479,7 @@ void attack_destroy(attack *a) {
         free(h->kept);
     }
     free(a->hosts);
+    free(a->px_pool);
     free(a->payload);
     free(a->decoded);
     sodium_memzero(&a->forger, sizeof a->forger);

@@ -30,7 +30,13 @@
  *  - slot-exhaust: subscribes to nothing, dials the `target` (default node
  *    0) only, completes the upgrade and stays silent, and dials again each
  *    second while it has no connection there: with `same_ip`, many of them
- *    from one address try to hold every slot of the target (issue 19).
+ *    from one address try to hold every slot of the target (issue 19);
+ *  - px-flood: at `rate` (default 1/s), sends every peer an RPC of
+ *    ATTACK_PX_PRUNES PRUNEs, each suggesting ATTACK_PX_RECORDS peers with
+ *    signed records (issue 19's flood): made-up identities at the
+ *    addresses of random honest hosts, so that every dial it provokes
+ *    reaches a bystander, which answers as someone else and is dropped
+ *    after the handshake.
  *
  * Every attacker comes up at its group's `start` (cold-boot: at 0) and
  * dials `connections` random honest nodes (default ATTACK_CONNECTIONS_
@@ -58,6 +64,8 @@
 #define ATTACK_TICK_DEFAULT_NS NS_PER_S /* kinds without a rate act once a second */
 #define ATTACK_HOSTS_MAX 4096
 #define ATTACK_FLAP_BACKOFF_S 60 /* the backoff a graft-spammer's PRUNE asks for */
+#define ATTACK_PX_PRUNES 8       /* PRUNEs per px-flood RPC */
+#define ATTACK_PX_RECORDS 16     /* suggestions per PRUNE: the most one may carry */
 
 typedef struct attack attack;
 

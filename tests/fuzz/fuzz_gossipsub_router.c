@@ -41,10 +41,11 @@ static int fuzz_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) 
 }
 
 /* The node's host opens the record before it dials: so does this one. */
-static void fuzz_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
+static bool fuzz_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
     peer_record rec;
     if (peer_record_open(record, len, &rec, NULL) == 0 && peer_id_equal(&rec.id, id))
         ((fuzz_world *)user)->connects++;
+    return true;
 }
 
 static void fuzz_random(void *user, uint8_t *buf, size_t len) {

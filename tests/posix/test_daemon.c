@@ -367,6 +367,15 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
     const char *bad_origins[] = {"--seqno-validator", "--seqno-origins-max", "-5", NULL};
     assert_int_equal(run_daemon(bad_origins, log, -1), 2);
     assert_true(file_contains(log, "--seqno-origins-max: needs a whole number from 1 to 1000000, got -5"));
+    const char *bad_prune_peers[] = {"--router", "gossipsub", "--prune-peers", "513", NULL};
+    assert_int_equal(run_daemon(bad_prune_peers, log, -1), 2);
+    assert_true(file_contains(log, "--prune-peers: needs a whole number from 0 to 512, got 513"));
+    const char *bad_px_dials[] = {"--router", "gossipsub", "--px-dials-in-flight", "-1", NULL};
+    assert_int_equal(run_daemon(bad_px_dials, log, -1), 2);
+    assert_true(file_contains(log, "--px-dials-in-flight: needs a whole number from 0 to 512, got -1"));
+    const char *px_floodsub[] = {"--accept-px-inbound", NULL};
+    assert_int_equal(run_daemon(px_floodsub, log, -1), 2);
+    assert_true(file_contains(log, "peer exchange options need --router gossipsub"));
     const char *missing_value[] = {"--peer", NULL};
     assert_int_equal(run_daemon(missing_value, log, -1), 2);
     unlink(log);

@@ -42,6 +42,8 @@ static void gnet_host_trace(void *user, trace_event *event) {
     n->traces[event->kind]++;
     if (event->kind == TRACE_DROP_RPC && event->reason != NULL && strcmp(event->reason, "graylisted") == 0)
         n->drops_graylisted++;
+    if (event->kind == TRACE_DROP_RPC && event->reason != NULL && strncmp(event->reason, "px ", 3) == 0)
+        n->drops_px++;
 }
 
 /* In the harness, a router's peer handle is the peer's node index. */
@@ -52,13 +54,14 @@ static size_t gnet_host_peer_record(void *user, uint32_t peer, const uint8_t **r
     return n->net->nodes[peer].record_len;
 }
 
-static void gnet_host_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
+static bool gnet_host_connect(void *user, const peer_id *id, const uint8_t *record, size_t len) {
     gnet_node *n = user;
     peer_record rec;
     assert_int_equal(peer_record_open(record, len, &rec, NULL), 0); /* the router passes records through */
     assert_true(peer_id_equal(&rec.id, id));
     n->px_connects++;
     n->px_last = *id;
+    return true;
 }
 
 static pubsub_validation gnet_host_validate(void *user, const pubsub_message *msg) {
@@ -183,8 +186,9 @@ void gnet_raw_prune(gnet *w, uint32_t raw, uint32_t to, const char *topic, uint6
     gnet_raw_send(w, raw, to, NULL, 0, NULL, 0, &ctl);
 }
 
-void gnet_raw_prune_px(gnet *w, uint32_t raw, uint32_t to, const char *topic, const uint32_t *px, size_t n,
-                       bool with_records) {
+/* Adds to ctl prunes PRUNEs for topic, each listing px[0..n-1]. */
+static void gnet_add_prunes(gnet *w, const char *topic, const uint32_t *px, size_t n, bool with_records,
+                            size_t prunes) {
     gossipsub_peer_info infos[GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX];
     assert_true(n <= GOSSIPSUB_PX_PEERS_PER_PRUNE_MAX);
     for (size_t i = 0; i < n; i++) {
@@ -195,8 +199,21 @@ void gnet_raw_prune_px(gnet *w, uint32_t raw, uint32_t to, const char *topic, co
             infos[i].has_signed_peer_record = true;
         }
     }
+    for (size_t k = 0; k < prunes; k++)
+        assert_int_equal(gossipsub_control_add_prune(&ctl, gnet_bytes(topic), infos, n, true, 60), 0);
+}
+
+void gnet_raw_prune_px(gnet *w, uint32_t raw, uint32_t to, const char *topic, const uint32_t *px, size_t n,
+                       bool with_records) {
     gossipsub_control_init(&ctl);
-    assert_int_equal(gossipsub_control_add_prune(&ctl, gnet_bytes(topic), infos, n, true, 60), 0);
+    gnet_add_prunes(w, topic, px, n, with_records, 1);
+    gnet_raw_send(w, raw, to, NULL, 0, NULL, 0, &ctl);
+}
+
+void gnet_raw_prune_flood(gnet *w, uint32_t raw, uint32_t to, const char *topic, const uint32_t *px, size_t n,
+                          size_t prunes) {
+    gossipsub_control_init(&ctl);
+    gnet_add_prunes(w, topic, px, n, true, prunes);
     gnet_raw_send(w, raw, to, NULL, 0, NULL, 0, &ctl);
 }
 

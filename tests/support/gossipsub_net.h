@@ -46,6 +46,7 @@ typedef struct gnet_node {
     size_t last_len;
     int traces[TRACE_KIND_COUNT];
     int drops_graylisted;       /* drop_rpc events with reason "graylisted" */
+    int drops_px;               /* drop_rpc events for refused peer exchange (reason "px ...") */
     pubsub_validation verdict;  /* what its validator says of every message */
     uint32_t ip4;               /* the address its peers see (P6); 0: unknown */
     uint8_t record[PEER_RECORD_ENVELOPE_MAX]; /* its signed peer record: /ip4/10.0.0.(index+1)/tcp/4001 */
@@ -97,6 +98,10 @@ void gnet_raw_prune(gnet *w, uint32_t raw, uint32_t to, const char *topic, uint6
  * record when with_records. */
 void gnet_raw_prune_px(gnet *w, uint32_t raw, uint32_t to, const char *topic, const uint32_t *px, size_t n,
                        bool with_records);
+/* One RPC of prunes PRUNEs for topic, each listing nodes px[0..n-1] with
+ * their signed records: the flood of issue 19 (8 PRUNEs of 16 records). */
+void gnet_raw_prune_flood(gnet *w, uint32_t raw, uint32_t to, const char *topic, const uint32_t *px, size_t n,
+                          size_t prunes);
 void gnet_raw_ihave(gnet *w, uint32_t raw, uint32_t to, const char *topic, pubsub_bytes id);
 void gnet_raw_iwant(gnet *w, uint32_t raw, uint32_t to, pubsub_bytes id);
 size_t gnet_published_id(const gnet *w, uint32_t router, uint64_t n, uint8_t *out);

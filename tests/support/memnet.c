@@ -318,6 +318,12 @@ void memnet_set_limits(memnet *net, const conn_limits *limits) {
     if (limits != NULL) net->limits = *limits;
 }
 
+size_t memnet_dials(const memnet *net, size_t index) {
+    size_t dials = 0;
+    for (size_t k = 0; k < net->conn_count; k++) dials += net->conns[k].node[0] == index;
+    return dials;
+}
+
 node *memnet_node(memnet *net, size_t index) {
     assert(index < net->host_count);
     return net->hosts[index].node;

@@ -65,6 +65,8 @@ int memnet_raw_write(memnet *net, int raw, const uint8_t *bytes, size_t len);
 bool memnet_raw_closed(const memnet *net, int raw);
 const memnet_trace *memnet_traces(const memnet *net, size_t *count);
 size_t memnet_count_traces(const memnet *net, trace_kind kind, int node_index);
+/* How many connections node index has dialled so far. */
+size_t memnet_dials(const memnet *net, size_t index);
 /* How many bytes of randomness all nodes drew through the seam. */
 uint64_t memnet_random_bytes_drawn(const memnet *net);
 

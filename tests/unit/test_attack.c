@@ -29,6 +29,7 @@ typedef struct observed {
     uint64_t messages_received_by_attackers;
     uint64_t rejections_at_honest;
     uint64_t graylisted_drops;
+    uint64_t px_refused_score, px_refused_inbound, px_refused_limits; /* at honest nodes, by reason */
     uint64_t iwants_to_attackers;
     uint32_t add_peers_at_target;
     uint64_t deliveries[HONEST];
@@ -58,6 +59,11 @@ static void observe_rpc(const trace_event *e) {
     if (e->kind == TRACE_SEND_RPC && !by_attacker && from_attacker(e)) seen.iwants_to_attackers += e->iwant_ids;
     if (e->kind == TRACE_DROP_RPC && !by_attacker && e->reason != NULL && strcmp(e->reason, "graylisted") == 0)
         seen.graylisted_drops++;
+    if (e->kind == TRACE_DROP_RPC && !by_attacker && e->reason != NULL && strncmp(e->reason, "px ", 3) == 0) {
+        if (strcmp(e->reason, "px score below accept_px") == 0) seen.px_refused_score++;
+        else if (strcmp(e->reason, "px from an inbound peer without scoring") == 0) seen.px_refused_inbound++;
+        else seen.px_refused_limits++;
+    }
 }
 
 static void observe(void *user, const trace_event *e) {
@@ -220,6 +226,34 @@ static void test_cold_boot_attackers_are_up_before_every_honest_node(void **stat
     assert_int_equal(seen.messages_sent_by_attackers_before, 0);
 }
 
+/* A px-flooder dials honest nodes and floods them with PRUNEs of made-up
+ * peers. With scoring its score (0) is below accept_px; without, it dialled
+ * them: either way no PX is followed, and every refusal is traced. Honest
+ * nodes that trust inbound PX (accept_px_inbound) follow one PRUNE per
+ * flooder and heartbeat, within their budgets, and refuse the rest. The
+ * honest graph delivers throughout. */
+static void test_a_px_flood_is_refused_by_trust_and_bounded_without_it(void **state) {
+    (void)state;
+    scenario s;
+    small_world(&s, "px-flood", 2);
+    s.attackers[0].rate_per_s = 5;
+    run(&s);
+    assert_true(seen.px_refused_score > 0);
+    assert_int_equal(seen.px_refused_inbound + seen.px_refused_limits, 0);
+    for (int i = 0; i < HONEST; i++) assert_true(seen.deliveries[i] > 0);
+
+    s.protocol.gossipsub.scoring = false;
+    run(&s);
+    assert_true(seen.px_refused_inbound > 0);
+    assert_int_equal(seen.px_refused_score + seen.px_refused_limits, 0);
+
+    s.protocol.gossipsub.accept_px_inbound = true;
+    run(&s);
+    assert_int_equal(seen.px_refused_score + seen.px_refused_inbound, 0);
+    assert_true(seen.px_refused_limits > 0); /* 8 PRUNEs an RPC: 7 of them at least */
+    for (int i = 0; i < HONEST; i++) assert_true(seen.deliveries[i] > 0);
+}
+
 static void test_a_replayer_sends_old_messages_again(void **state) {
     (void)state;
     scenario s;
@@ -246,6 +280,7 @@ int main(void) {
         cmocka_unit_test(test_eclipse_sybils_all_connect_to_the_target),
         cmocka_unit_test(test_cold_boot_attackers_are_up_before_every_honest_node),
         cmocka_unit_test(test_a_replayer_sends_old_messages_again),
+        cmocka_unit_test(test_a_px_flood_is_refused_by_trust_and_bounded_without_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -454,6 +454,101 @@ static void test_peer_exchange_is_taken_only_from_peers_at_or_above_accept_px(vo
     gnet_free(w);
 }
 
+/* Issue 19's flood: RPCs of 8 PRUNEs, each suggesting the same 16 peers
+ * (nodes 4..19) with signed records. Node 0 dialled raws 1 and 2 (so it
+ * trusts their PX without scoring); raw 3 dialled node 0. */
+#define FLOOD_PRUNES 8
+#define FLOOD_RECORDS 16
+
+static gnet *flood_net_with(const gossipsub_config *config) {
+    gnet *w = gnet_new(4 + FLOOD_RECORDS, 1, config);
+    gnet_connect(w, 0, 1);
+    gnet_connect(w, 0, 2);
+    gnet_connect(w, 3, 0);
+    join_with(w, 3);
+    return w;
+}
+
+static gnet *flood_net(void) {
+    gossipsub_config config;
+    gnet_default_config(&config);
+    return flood_net_with(&config);
+}
+
+static void flood(gnet *w, uint32_t raw, int rpcs) {
+    uint32_t px[FLOOD_RECORDS];
+    for (uint32_t i = 0; i < FLOOD_RECORDS; i++) px[i] = 4 + i;
+    for (int k = 0; k < rpcs; k++) gnet_raw_prune_flood(w, raw, 0, TOPIC, px, FLOOD_RECORDS, FLOOD_PRUNES);
+}
+
+/* Five flooding RPCs (640 suggestions) within a heartbeat make node 0 dial
+ * prune_peers (16) peers: the first PRUNE's. Every heartbeat opens a new
+ * budget of 16, never more. */
+static void test_a_prune_flood_makes_at_most_prune_peers_dials_per_heartbeat(void **state) {
+    (void)state;
+    gnet *w = flood_net();
+    flood(w, 1, 5);
+    assert_int_equal(w->nodes[0].px_connects, 16);
+    assert_int_equal(w->nodes[0].drops_px, 5 * FLOOD_PRUNES - 1); /* every other PRUNE's PX is refused, traced */
+    w->now += SEC;
+    gnet_heartbeat_all(w);
+    flood(w, 1, 5);
+    assert_int_equal(w->nodes[0].px_connects, 32);
+    gnet_free(w);
+}
+
+/* The budget is the node's, not each peer's: two trusted peers flooding in
+ * one heartbeat get 16 dials between them. */
+static void test_the_px_dial_budget_of_a_heartbeat_is_shared_by_all_peers(void **state) {
+    (void)state;
+    gnet *w = flood_net();
+    flood(w, 1, 1);
+    flood(w, 2, 1);
+    assert_int_equal(w->nodes[0].px_connects, 16);
+    gnet_free(w);
+}
+
+/* Only one PRUNE per peer and heartbeat has its PX followed, even when the
+ * budget has room: with prune_peers 16 and PRUNEs of 4 suggestions, the
+ * second PRUNE of raw 1 is refused, raw 2's is followed. */
+static void test_only_one_prune_per_peer_and_heartbeat_has_its_px_followed(void **state) {
+    (void)state;
+    gnet *w = flood_net();
+    const uint32_t first[] = {4, 5, 6, 7}, second[] = {8, 9, 10, 11};
+    gnet_raw_prune_px(w, 1, 0, TOPIC, first, 4, true);
+    gnet_raw_prune_px(w, 1, 0, TOPIC, second, 4, true);
+    assert_int_equal(w->nodes[0].px_connects, 4);
+    assert_int_equal(w->nodes[0].drops_px, 1);
+    gnet_raw_prune_px(w, 2, 0, TOPIC, second, 4, true);
+    assert_int_equal(w->nodes[0].px_connects, 8);
+    w->now += SEC;
+    gnet_heartbeat_all(w);
+    gnet_raw_prune_px(w, 1, 0, TOPIC, first, 4, true);
+    assert_int_equal(w->nodes[0].px_connects, 12);
+    gnet_free(w);
+}
+
+/* Without scoring, PX is trusted only from peers we dialled (and explicit
+ * peers): a peer that dialled us could be anyone. Raw 3's flood makes no
+ * dial, and its refusal is traced once per PRUNE. accept_px_inbound
+ * restores go-libp2p's behaviour (PX from every peer), within the budget. */
+static void test_without_scoring_px_from_a_peer_that_dialled_us_is_refused(void **state) {
+    (void)state;
+    gnet *w = flood_net();
+    flood(w, 3, 5);
+    assert_int_equal(w->nodes[0].px_connects, 0);
+    assert_int_equal(w->nodes[0].drops_px, 5 * FLOOD_PRUNES);
+    gnet_free(w);
+
+    gossipsub_config config;
+    gnet_default_config(&config);
+    config.accept_px_inbound = true;
+    w = flood_net_with(&config);
+    flood(w, 3, 5);
+    assert_int_equal(w->nodes[0].px_connects, 16);
+    gnet_free(w);
+}
+
 /* ---- message ids ------------------------------------------------------------- */
 
 /* Node 0 gets raw 1's message, then raw 2 announces it in an IHAVE under
@@ -579,6 +674,10 @@ int main(void) {
         cmocka_unit_test(test_a_prunes_peer_exchange_connects_to_new_peers_that_come_with_a_record),
         cmocka_unit_test(test_peer_exchange_follows_at_most_prune_peers_suggestions),
         cmocka_unit_test(test_peer_exchange_is_taken_only_from_peers_at_or_above_accept_px),
+        cmocka_unit_test(test_a_prune_flood_makes_at_most_prune_peers_dials_per_heartbeat),
+        cmocka_unit_test(test_the_px_dial_budget_of_a_heartbeat_is_shared_by_all_peers),
+        cmocka_unit_test(test_only_one_prune_per_peer_and_heartbeat_has_its_px_followed),
+        cmocka_unit_test(test_without_scoring_px_from_a_peer_that_dialled_us_is_refused),
         cmocka_unit_test(a_mesh_that_agrees_on_key_seqno_ids_does_not_ask_for_what_it_has),
         cmocka_unit_test(test_a_large_message_sends_idontwant_to_the_v12_mesh_but_its_sender),
         cmocka_unit_test(test_a_small_message_or_idontwant_off_sends_no_idontwant),

@@ -920,7 +920,15 @@ static void attack_bytes_sum_send_rpc_of_attackers_and_of_honest_nodes(void **st
     send_rpc(&w, 2 * S, 2, 0, 4500, 4000);
     send_rpc(&w, 3 * S, 2, 1, 1500, 0);
     emit(&w, (trace_event){.kind = TRACE_RECV_RPC, .time_ns = 3 * S, .node_index = 2, .size_bytes = 999});
+    /* Peer exchange refused at honest node 0 counts; at the attacker, and
+     * other drops, do not. */
+    emit(&w, (trace_event){.kind = TRACE_DROP_RPC, .time_ns = 4 * S, .node_index = 0, .prunes = 1,
+                           .reason = "px from an inbound peer without scoring"});
+    emit(&w, (trace_event){.kind = TRACE_DROP_RPC, .time_ns = 4 * S, .node_index = 2, .prunes = 1,
+                           .reason = "px dials in flight"});
+    emit(&w, (trace_event){.kind = TRACE_DROP_RPC, .time_ns = 4 * S, .node_index = 1, .reason = "send queue full"});
     metrics_summary s = finish(&w, 10 * S);
+    assert_int_equal(s.attack_px_refused, 1);
     assert_int_equal(s.attack_attacker_bytes, 6000);
     assert_int_equal(s.attack_honest_bytes, 1500);
     assert_true(s.attack_attacker_bytes_per_honest_byte == 4.0);
@@ -930,8 +938,8 @@ static void attack_bytes_sum_send_rpc_of_attackers_and_of_honest_nodes(void **st
     assert_int_equal(metrics_write_json(w.m, &info, path), 0);
     assert_true(file_contains(path, "    \"attackers_graylisted\": 0,\n    \"time_to_graylist_s_median\": null,\n"
                                     "    \"time_to_graylist_s_max\": null,\n    \"attacker_bytes\": 6000,\n"
-                                    "    \"honest_bytes\": 1500,\n    \"attacker_bytes_per_honest_byte\": 4\n"
-                                    "  },\n  \"counts\""));
+                                    "    \"honest_bytes\": 1500,\n    \"attacker_bytes_per_honest_byte\": 4,\n"
+                                    "    \"px_refused\": 1\n  },\n  \"counts\""));
     unlink(path);
     metrics_destroy(w.m);
 }

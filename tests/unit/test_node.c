@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "base/time_units.h"
+#include "crypto/peer_record.h"
 #include "memnet.h"
+#include "wire/gossipsub_pb.h"
 #include "wire/pubsub_pb.h"
 
 #define MS NS_PER_MS
@@ -321,6 +323,60 @@ static void gossipsub_nodes_in_a_line_deliver_once_each(void **state) {
     memnet_destroy(net);
 }
 
+/* Node 1 prunes node 0 (which dialled it, so trusts its PX) suggesting 16
+ * peers with records it made up, at the addresses of nodes 2..17: each
+ * dial would reach a node that turns out to be someone else. Node 0 runs
+ * at most 8 PX dials at once (px_dials_in_flight), apart from its
+ * connection table, and traces the refusal of the rest. */
+#define PX_SUGGESTED 16
+
+static void a_prune_flood_runs_at_most_px_dials_in_flight_at_once(void **state) {
+    (void)state;
+    memnet *net = memnet_create(21, LATENCY);
+    memnet_set_router(net, ROUTER_CHOICE_GOSSIPSUB);
+    for (size_t i = 0; i < 2 + PX_SUGGESTED; i++) assert_int_equal(memnet_add_node(net, NULL), i);
+    assert_int_equal(memnet_dial(net, 0, 1), 0);
+    memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
+    assert_int_equal(node_subscribe(memnet_node(net, 0), "blocks"), 0);
+    memnet_run(net, memnet_now(net) + SETTLE / 10, EVENTS_MAX);
+    static uint8_t records[PX_SUGGESTED][PEER_RECORD_ENVELOPE_MAX];
+    static peer_id ids[PX_SUGGESTED];
+    gossipsub_peer_info infos[PX_SUGGESTED];
+    for (size_t k = 0; k < PX_SUGGESTED; k++) {
+        identity made_up;
+        uint8_t seed[IDENTITY_SEED_BYTES];
+        memset(seed, (int)(0x40 + k), sizeof seed);
+        identity_from_seed(&made_up, seed);
+        peer_id_from_public_key(made_up.public_key, &ids[k]);
+        peer_record rec = {.id = ids[k], .seq = 1, .addr_count = 1, .addr_lens = {8}};
+        const uint8_t addr[8] = {0x04, 10, 0, 0, (uint8_t)(k + 3), 0x06, 0x0f, 0xa1}; /* node k + 2 */
+        memcpy(rec.addrs[0], addr, sizeof addr);
+        size_t len = peer_record_seal(&made_up, &rec, records[k], sizeof records[k]);
+        assert_true(len > 0);
+        infos[k] = (gossipsub_peer_info){.peer_id = {ids[k].bytes, ids[k].len}, .has_peer_id = true,
+                                         .signed_peer_record = {records[k], len}, .has_signed_peer_record = true};
+    }
+    static gossipsub_control ctl;
+    gossipsub_control_init(&ctl);
+    pubsub_bytes topic = {(const uint8_t *)"blocks", 6};
+    assert_int_equal(gossipsub_control_add_prune(&ctl, topic, infos, PX_SUGGESTED, true, 60), 0);
+    static uint8_t rpc[1 << 16];
+    size_t len = gossipsub_rpc_encode(NULL, 0, NULL, 0, &ctl, rpc, sizeof rpc);
+    assert_true(len > 0);
+    assert_int_equal(memnet_dials(net, 0), 1);
+    assert_int_equal(node_pubsub_send_raw(memnet_node(net, 1), node_id(memnet_node(net, 0)), rpc, len), 0);
+    memnet_run(net, memnet_now(net) + LATENCY, EVENTS_MAX);
+    assert_int_equal(memnet_dials(net, 0), 1 + 8);
+    size_t count;
+    const memnet_trace *traces = memnet_traces(net, &count);
+    int refused = 0;
+    for (size_t i = 0; i < count; i++)
+        refused += traces[i].node_index == 0 && traces[i].kind == TRACE_DROP_RPC &&
+                   strcmp(traces[i].reason, "px dials in flight") == 0;
+    assert_int_equal(refused, 1); /* once for the PRUNE */
+    memnet_destroy(net);
+}
+
 static void a_ring_reports_each_duplicate(void **state) {
     (void)state;
     memnet *net = make_line(4, 10);
@@ -530,6 +586,7 @@ int main(void) {
         cmocka_unit_test(five_nodes_in_a_line_deliver_once_each),
         cmocka_unit_test(a_reset_pubsub_stream_is_opened_again),
         cmocka_unit_test(gossipsub_nodes_in_a_line_deliver_once_each),
+        cmocka_unit_test(a_prune_flood_runs_at_most_px_dials_in_flight_at_once),
         cmocka_unit_test(a_ring_reports_each_duplicate),
         cmocka_unit_test(a_tampered_message_is_rejected_and_traced),
         cmocka_unit_test(an_unsubscribed_node_forwards_nothing_it_never_gets),
