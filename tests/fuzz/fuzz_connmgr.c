@@ -97,7 +97,9 @@ static bool fuzz_no_more_useful(const conn_candidate *a, const conn_candidate *b
 
 static void fuzz_trim(fuzz_input *in, const conn_limits *l) {
     static conn_candidate peers[FUZZ_PEERS_MAX], before[FUZZ_PEERS_MAX];
-    size_t count = fuzz_below(in, FUZZ_PEERS_MAX + 1);
+    /* Mostly small tables (the trim is quadratic, and small tables with a
+     * low high_water reach the same branches), up to the largest. */
+    size_t count = fuzz_below(in, 1 + fuzz_below(in, FUZZ_PEERS_MAX + 1));
     uint64_t now = 200 * NS_PER_S;
     for (size_t i = 0; i < count; i++) {
         uint32_t bits = fuzz_u16(in);
