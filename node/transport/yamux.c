@@ -660,3 +660,9 @@ bool yamux_stream_exists(const yamux_session *s, uint32_t stream_id) {
     assert(s != NULL);
     return yamux_find(s, stream_id) != NULL;
 }
+
+uint32_t yamux_send_window(const yamux_session *s, uint32_t stream_id) {
+    assert(s != NULL);
+    const yamux_stream *st = yamux_find(s, stream_id);
+    return st != NULL ? st->send_window : 0;
+}

@@ -83,5 +83,8 @@ void yamux_reset(yamux_session *s, uint32_t stream_id);
 /* Sends Go Away (normal termination). */
 void yamux_go_away(yamux_session *s);
 bool yamux_stream_exists(const yamux_session *s, uint32_t stream_id);
+/* The bytes a write on stream_id may send now (the remote's window for
+ * it); 0 for a stream that does not exist. */
+uint32_t yamux_send_window(const yamux_session *s, uint32_t stream_id);
 
 #endif

@@ -201,6 +201,7 @@ static void test_write_on_unknown_stream_fails(void **state) {
     peer *c = peer_new(true);
     assert_int_equal(yamux_write(&c->s, 7, (const uint8_t *)"x", 1), -1);
     assert_int_equal(yamux_close(&c->s, 7), -1);
+    assert_int_equal(yamux_send_window(&c->s, 7), 0); /* no window for a stream that is not there */
     assert_int_equal(c->s.out.len, 0);
     peer_free(c);
 }
@@ -235,7 +236,9 @@ static void test_window_exhaustion_queues_bytes_until_a_window_update(void **sta
     uint8_t *bytes = malloc(len);
     assert_non_null(bytes);
     for (size_t i = 0; i < len; i++) bytes[i] = (uint8_t)(i * 7);
+    assert_int_equal(yamux_send_window(&c->s, id), YAMUX_INITIAL_WINDOW);
     assert_int_equal(yamux_write(&c->s, id, bytes, len), 0);
+    assert_int_equal(yamux_send_window(&c->s, id), 0);
     assert_int_equal(deliver(c, s), 0);
     assert_int_equal(s->received_len, YAMUX_INITIAL_WINDOW); /* the window, not a byte more */
     assert_int_equal(c->s.out.len, 0);                        /* the rest waits */
@@ -244,6 +247,7 @@ static void test_window_exhaustion_queues_bytes_until_a_window_update(void **sta
     assert_true(s->s.out.len > 0);     /* the server's window updates */
     assert_int_equal(deliver(s, c), 0);
     assert_int_equal(c->s.out.len, YAMUX_HEADER_BYTES + 100);
+    assert_int_equal(yamux_send_window(&c->s, id), YAMUX_INITIAL_WINDOW - 100); /* both updates, less the 100 */
     assert_int_equal(deliver(c, s), 0);
     assert_int_equal(s->received_len, len);
     assert_memory_equal(s->received, bytes, len);
