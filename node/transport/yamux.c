@@ -81,6 +81,7 @@ struct yamux_private {
     unsigned callback_depth;    /* > 0 while the owner's callback runs */
     size_t closing_count;       /* slots awaiting the sweep */
     bool output_blocked;        /* something waits for room in s->out, not for a window */
+    size_t pending_total;       /* bytes in every stream's pending queue, at most YAMUX_SESSION_PENDING_MAX */
     bool sweeping;
 };
 
@@ -192,10 +193,12 @@ static yamux_stream *yamux_slot_new(yamux_session *s, uint32_t stream_id) {
 static void yamux_slot_free(yamux_session *s, yamux_stream *st) {
     assert(st->id != 0);
     assert(s->stream_count > 0);
+    yamux_private *p = yamux_priv(s);
+    assert(p->pending_total >= st->pending.len);
+    p->pending_total -= st->pending.len;
     buf_free(&st->pending);
     memset(st, 0, sizeof *st);
     s->stream_count--;
-    yamux_private *p = yamux_priv(s);
     while (p->slot_high > 0 && yamux_slot(p, p->slot_high - 1)->id == 0) p->slot_high--;
 }
 
@@ -289,6 +292,8 @@ static void yamux_flush(yamux_session *s, yamux_stream *st) {
     if (n > 0) {
         if (yamux_send_data(s, st, st->pending.data, n) != 0) return;
         buf_consume(&st->pending, n);
+        assert(yamux_priv(s)->pending_total >= n);
+        yamux_priv(s)->pending_total -= n;
     }
     if (st->pending.len > 0) return;
     buf_free(&st->pending); /* an idle stream holds no queue memory */
@@ -621,10 +626,14 @@ int yamux_write(yamux_session *s, uint32_t stream_id, const uint8_t *bytes, size
         if (room < sendable) yamux_priv(s)->output_blocked = true;
     }
     size_t rest = len - now;
-    if (rest > YAMUX_STREAM_PENDING_MAX - st->pending.len) return -1; /* nothing was sent */
+    yamux_private *p = yamux_priv(s);
+    /* Nothing is sent unless the whole write fits: a message is queued whole or not at all. */
+    if (rest > YAMUX_STREAM_PENDING_MAX - st->pending.len || rest > YAMUX_SESSION_PENDING_MAX - p->pending_total)
+        return -1;
     if (yamux_send_data(s, st, bytes, now) != 0) return -1;
     if (rest > 0 && buf_append(&st->pending, bytes + now, rest) != 0)
         return yamux_fail(s, "out of memory", YAMUX_GO_AWAY_INTERNAL_ERROR);
+    p->pending_total += rest;
     return 0;
 }
 

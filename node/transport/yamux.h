@@ -24,7 +24,10 @@
 #define YAMUX_HEADER_BYTES 12
 #define YAMUX_INITIAL_WINDOW (256u * 1024u)
 #define YAMUX_STREAMS_MAX 256            /* open streams per connection */
-#define YAMUX_STREAM_PENDING_MAX (1u << 20) /* bytes queued per stream beyond the send window */
+#define YAMUX_STREAM_PENDING_MAX (4u << 20) /* bytes queued per stream beyond the send window: four of the
+                                             * largest stream messages, so that a router forwarding large
+                                             * messages in a row does not drop the second */
+#define YAMUX_SESSION_PENDING_MAX (8u << 20) /* bytes queued in all of a session's streams together */
 
 enum yamux_type { YAMUX_TYPE_DATA = 0, YAMUX_TYPE_WINDOW_UPDATE = 1, YAMUX_TYPE_PING = 2, YAMUX_TYPE_GO_AWAY = 3 };
 enum yamux_flag { YAMUX_FLAG_SYN = 1, YAMUX_FLAG_ACK = 2, YAMUX_FLAG_FIN = 4, YAMUX_FLAG_RST = 8 };
@@ -74,7 +77,8 @@ int yamux_feed(yamux_session *s, const uint8_t *in, size_t len);
 /* Opens a stream; 0 with *stream_id, or -1 (too many streams, go away). */
 int yamux_open(yamux_session *s, uint32_t *stream_id);
 /* Sends on an open stream, honouring the send window; bytes beyond it wait
- * (up to YAMUX_STREAM_PENDING_MAX) for window updates. 0 or -1. */
+ * for window updates, up to YAMUX_STREAM_PENDING_MAX in the stream and
+ * YAMUX_SESSION_PENDING_MAX in the whole session. 0, or -1 (nothing sent). */
 int yamux_write(yamux_session *s, uint32_t stream_id, const uint8_t *bytes, size_t len);
 /* Half-closes our side (FIN). 0 or -1. */
 int yamux_close(yamux_session *s, uint32_t stream_id);

@@ -680,6 +680,49 @@ static size_t data_payload_in(const buf *out) {
     return total;
 }
 
+/* A router forwarding two of the largest messages in a row to a peer
+ * whose window is spent queues both (the limit was once one message). */
+static void test_two_largest_messages_queue_behind_a_spent_window(void **state) {
+    (void)state;
+    peer *c = peer_new(true);
+    uint32_t id = 0;
+    assert_int_equal(yamux_open(&c->s, &id), 0);
+    size_t len = (1u << 20) + 4; /* NODE_STREAM_MESSAGE_MAX and its prefix */
+    uint8_t *bytes = calloc(1, len);
+    assert_non_null(bytes);
+    assert_int_equal(yamux_write(&c->s, id, bytes, len), 0);
+    assert_int_equal(yamux_write(&c->s, id, bytes, len), 0);
+    assert_int_equal(data_payload_in(&c->s.out), YAMUX_INITIAL_WINDOW); /* the rest waits for the window */
+    free(bytes);
+    peer_free(c);
+}
+
+/* The streams of one session together queue at most
+ * YAMUX_SESSION_PENDING_MAX beyond their windows: a peer that never opens
+ * its windows cannot make us hold a stream limit for each stream. */
+static void test_the_session_bounds_what_all_its_streams_queue(void **state) {
+    (void)state;
+    peer *c = peer_new(true);
+    size_t per_stream = YAMUX_SESSION_PENDING_MAX / 2; /* within the stream limit */
+    assert_true(per_stream <= YAMUX_STREAM_PENDING_MAX);
+    uint8_t *bytes = calloc(1, YAMUX_INITIAL_WINDOW + per_stream);
+    assert_non_null(bytes);
+    uint32_t ids[3];
+    for (size_t i = 0; i < 3; i++) assert_int_equal(yamux_open(&c->s, &ids[i]), 0);
+    assert_int_equal(yamux_write(&c->s, ids[0], bytes, YAMUX_INITIAL_WINDOW + per_stream), 0);
+    assert_int_equal(yamux_write(&c->s, ids[1], bytes, YAMUX_INITIAL_WINDOW + per_stream), 0);
+    /* The session is full: the third stream gets its window, not a queue. */
+    assert_int_equal(yamux_write(&c->s, ids[2], bytes, YAMUX_INITIAL_WINDOW + 1), -1);
+    assert_int_equal(yamux_write(&c->s, ids[2], bytes, YAMUX_INITIAL_WINDOW), 0);
+    /* A reset stream gives its queue back. */
+    yamux_reset(&c->s, ids[0]);
+    assert_int_equal(yamux_write(&c->s, ids[2], bytes, per_stream), 0);
+    assert_null(c->s.error);
+    free(bytes);
+    peer_free(c);
+}
+
+
 static void test_writes_beyond_the_output_limit_wait_for_the_owner_to_drain(void **state) {
     (void)state;
     peer *c = peer_new(true);
@@ -765,6 +808,8 @@ int main(void) {
         cmocka_unit_test(test_callback_may_reset_the_stream_mid_frame),
         cmocka_unit_test(test_callback_may_open_a_stream),
         cmocka_unit_test(test_write_beyond_the_pending_limit_fails_without_sending),
+        cmocka_unit_test(test_two_largest_messages_queue_behind_a_spent_window),
+        cmocka_unit_test(test_the_session_bounds_what_all_its_streams_queue),
         cmocka_unit_test(test_writes_beyond_the_output_limit_wait_for_the_owner_to_drain),
         cmocka_unit_test(test_control_frames_beyond_the_output_reserve_fail_the_session),
         cmocka_unit_test(test_ping_with_bad_flags_is_a_protocol_error),
