@@ -42,6 +42,7 @@ typedef struct runner {
     gossipsub_config gossipsub; /* the nodes' parameters, from the scenario */
     attack *attack;             /* the attackers, hosts nodes.count and up */
     faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
+    netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
     bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
@@ -204,11 +205,20 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
+    if (s->network.regions.count > 0 || s->nodes.class_count > 0) {
+        r->net = netmodel_create(s, s->nodes.count + attack_host_count(s));
+        if (r->net == NULL) {
+            free(ip_owner);
+            snprintf(err, err_cap, "out of memory");
+            return -1;
+        }
+    }
     world_config wc = {.host_count = s->nodes.count + attack_host_count(s), .seed = s->seed, .latency = s->network.latency,
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                        .gossipsub = &r->gossipsub, .pubsub = &s->protocol.pubsub, .limits = &s->protocol.limits,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
-                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r, .ip_owner = ip_owner};
+                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r, .ip_owner = ip_owner,
+                       .net = r->net};
     r->w = world_create(&wc);
     free(ip_owner);
     if (r->w == NULL) {
@@ -407,6 +417,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    netmodel_destroy(r->net);
     faults_destroy(r->faults);
     attack_destroy(r->attack); /* after the nodes that borrowed its policies */
     metrics_destroy(r->metrics);
