@@ -125,11 +125,20 @@ metrics *metrics_create(const metrics_config *config) {
         return NULL;
     }
     for (uint32_t i = 0; i < m->attacker_count; i++) m->graylisted_ns[i] = METRICS_OPEN;
+    m->region_latencies = calloc(config->regions.count + 1, sizeof *m->region_latencies);
+    m->class_bytes = calloc(config->classes.count + 1, sizeof *m->class_bytes);
+    if (m->region_latencies == NULL || m->class_bytes == NULL) {
+        metrics_destroy(m);
+        return NULL;
+    }
     return m;
 }
 
 void metrics_destroy(metrics *m) {
     if (m == NULL) return;
+    for (uint32_t i = 0; m->region_latencies != NULL && i < m->config.regions.count; i++) free(m->region_latencies[i].us);
+    free(m->region_latencies);
+    free(m->class_bytes);
     for (uint32_t i = 0; m->nodes != NULL && i < m->config.honest_count; i++) {
         free(m->nodes[i].online_spans.items);
         free(m->nodes[i].subscriptions.items);
@@ -461,6 +470,23 @@ static void metrics_publish(metrics *m, uint32_t node, const trace_event *e) {
     m->message_count++;
 }
 
+/* The delivery's latency, under the receiver's region. */
+static void metrics_region_push(metrics *m, uint32_t node, uint64_t latency_ns) {
+    if (m->config.regions.count == 0) return;
+    uint32_t region = m->config.regions.of[node];
+    assert(region < m->config.regions.count);
+    metrics_region_latencies *r = &m->region_latencies[region];
+    if (r->count == r->cap) {
+        uint64_t cap = r->cap ? 2 * r->cap : 64;
+        uint32_t *grown = realloc(r->us, cap * sizeof *grown);
+        if (grown == NULL) return; /* out of memory: the sample is left out */
+        r->us = grown;
+        r->cap = cap;
+    }
+    uint64_t us = latency_ns / NS_PER_US;
+    r->us[r->count++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
 static int metrics_latency_push(metrics_message *msg, uint64_t latency_ns) {
     if (msg->latency_count == msg->latency_cap) {
         uint32_t cap = msg->latency_cap == 0 ? 16 : msg->latency_cap * 2;
@@ -506,6 +532,7 @@ static void metrics_deliver(metrics *m, uint32_t node, const trace_event *e) {
     assert(m->now_ns >= msg->publish_ns);
     uint64_t latency_ns = m->now_ns - msg->publish_ns;
     if (metrics_latency_push(msg, latency_ns) != 0) return;
+    metrics_region_push(m, node, latency_ns);
     msg->hops[node] = metrics_hops_from(m, msg, e);
     if (latency_ns <= m->config.deadline_ns) msg->on_time[node / 8] |= (uint8_t)(1u << node % 8);
     else m->late_deliveries++;
@@ -624,6 +651,8 @@ static void metrics_on_rpc_sent(metrics *m, const trace_event *e) {
     metrics_summary *sum = &m->summary;
     metrics_sample *row = &m->samples[m->sample_current];
     sum->bytes_sent += e->size_bytes;
+    if (m->config.classes.count > 0 && e->node_index < m->config.node_count)
+        m->class_bytes[m->config.classes.of[e->node_index]] += e->size_bytes;
     sum->payload_bytes_sent += e->payload_bytes;
     sum->ihave_ids_sent += e->ihave_ids;
     sum->iwant_ids_sent += e->iwant_ids;

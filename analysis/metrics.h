@@ -154,6 +154,14 @@ typedef struct metrics_config {
     /* false (a zeroed config): no attack, and no attack measures. */
     bool attack;
     uint64_t attack_start_ns; /* with attack: the earliest attack's start */
+    /* Optional groups of nodes (borrowed for the metrics' life; count 0:
+     * none): metrics.json then has latency by the receiver's region and
+     * bytes sent by class (docs/network-model.md). of[i] is node i's. */
+    struct metrics_groups {
+        uint32_t count;
+        const char *const *names;
+        const uint32_t *of;
+    } regions, classes;
 } metrics_config;
 
 typedef struct metrics_summary {

@@ -126,8 +126,16 @@ typedef struct metrics_row_scores {
     uint64_t random; /* splitmix64 state of the reservoir */
 } metrics_row_scores;
 
+/* Latencies of deliveries in one region (microseconds), for percentiles. */
+typedef struct metrics_region_latencies {
+    uint32_t *us;
+    uint64_t count, cap;
+} metrics_region_latencies;
+
 struct metrics {
     metrics_config config;
+    metrics_region_latencies *region_latencies; /* per region, when config.regions */
+    uint64_t *class_bytes;                      /* per class: bytes its nodes sent, when config.classes */
     metrics_node *nodes; /* honest nodes only */
     uint32_t *peer_table, peer_mask; /* node index + 1 by peer id, attackers' too */
     peer_id *attacker_ids;           /* attacker_count, from their node_up */

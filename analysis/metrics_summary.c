@@ -45,6 +45,10 @@ static void metrics_finish_eligibility(metrics *m, metrics_message *msg) {
 }
 
 static void metrics_finish_messages(metrics *m) {
+    for (uint32_t i = 0; i < m->config.regions.count; i++) {
+        metrics_region_latencies *r = &m->region_latencies[i];
+        if (r->count > 1) qsort(r->us, r->count, sizeof *r->us, metrics_compare_u32);
+    }
     for (uint32_t i = 0; i < m->message_count; i++) {
         metrics_message *msg = &m->messages[i];
         if (msg->latency_count > 1)

@@ -197,6 +197,41 @@ static void metrics_json_attack(FILE *out, const metrics *m) {
     metrics_json_u64(out, 4, "px_refused", s->attack_px_refused, "\n  },\n");
 }
 
+/* "regions": latency by the receiver's region; "classes": bytes sent by
+ * each class's nodes, and per node per second. Only when configured. */
+static void metrics_json_groups(FILE *out, const metrics *m) {
+    const metrics_config *c = &m->config;
+    if (c->regions.count > 0) {
+        fputs("  \"latency_ms_by_region\": {\n", out);
+        for (uint32_t i = 0; i < c->regions.count; i++) {
+            const metrics_region_latencies *r = &m->region_latencies[i]; /* sorted when the metrics finished */
+            metrics_json_key(out, 4, c->regions.names[i]);
+            fprintf(out, "{\"deliveries\": %" PRIu64, r->count);
+            static const unsigned percents[] = {50, 90, 99};
+            for (size_t p = 0; p < 3; p++) {
+                fprintf(out, ", \"p%u\": ", percents[p]);
+                if (r->count == 0) fputs("null", out);
+                else fprintf(out, "%.3f", metrics_us_to_ms(metrics_percentile(r->us, r->count, percents[p])));
+            }
+            fputs(i + 1 < c->regions.count ? "},\n" : "}\n", out);
+        }
+        fputs("  },\n", out);
+    }
+    if (c->classes.count > 0) {
+        fputs("  \"bandwidth_by_class\": {\n", out);
+        for (uint32_t k = 0; k < c->classes.count; k++) {
+            uint64_t nodes = 0;
+            for (uint32_t i = 0; i < c->node_count; i++) nodes += c->classes.of[i] == k;
+            double seconds = m->end_ns / NS_PER_S_DOUBLE;
+            double rate = nodes > 0 && seconds > 0 ? (double)m->class_bytes[k] / (double)nodes / seconds : 0;
+            metrics_json_key(out, 4, c->classes.names[k]);
+            fprintf(out, "{\"nodes\": %" PRIu64 ", \"bytes_sent\": %" PRIu64 ", \"bytes_per_node_per_s\": %.3f}%s\n",
+                    nodes, m->class_bytes[k], rate, k + 1 < c->classes.count ? "," : "");
+        }
+        fputs("  },\n", out);
+    }
+}
+
 int metrics_write_json(const metrics *m, const run_info *info, const char *path) {
     assert(m != NULL && info != NULL && path != NULL);
     assert(m->finished);
@@ -214,6 +249,7 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     fputs(",\n", out);
     metrics_json_parameters(out, info);
     metrics_json_measurements(out, &m->summary);
+    metrics_json_groups(out, m);
     metrics_json_control(out, &m->summary);
     metrics_json_scores(out, &m->summary);
     metrics_json_attack(out, m);

@@ -42,6 +42,9 @@ typedef struct runner {
     gossipsub_config gossipsub; /* the nodes' parameters, from the scenario */
     attack *attack;             /* the attackers, hosts nodes.count and up */
     faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
+    netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
+    uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
+    const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
     bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
@@ -178,12 +181,39 @@ static int runner_gossipsub_config(const scenario *s, gossipsub_config *c, char 
     return -1;
 }
 
+/* The hosts' regions and classes (netmodel), and the metrics' view of
+ * them. 0, or -1 when memory runs out. */
+static int runner_netmodel(runner *r, metrics_config *mc) {
+    const scenario *s = r->s;
+    if (s->network.regions.count == 0 && s->nodes.class_count == 0) return 0;
+    uint32_t hosts = s->nodes.count + attack_host_count(s);
+    r->net = netmodel_create(s, hosts);
+    r->region_of = malloc(hosts * sizeof *r->region_of);
+    r->class_of = malloc(hosts * sizeof *r->class_of);
+    if (r->net == NULL || r->region_of == NULL || r->class_of == NULL) return -1;
+    for (uint32_t i = 0; i < hosts; i++) {
+        r->region_of[i] = netmodel_region(r->net, i);
+        r->class_of[i] = netmodel_class(r->net, i);
+    }
+    for (size_t i = 0; i < s->network.regions.count; i++) r->region_names[i] = s->network.regions.list[i].name;
+    for (size_t k = 0; k < s->nodes.class_count; k++) r->class_names[k] = s->nodes.classes[k].name;
+    mc->regions = (struct metrics_groups){.count = (uint32_t)s->network.regions.count, .names = r->region_names,
+                                          .of = r->region_of};
+    mc->classes = (struct metrics_groups){.count = (uint32_t)s->nodes.class_count, .names = r->class_names,
+                                          .of = r->class_of};
+    return 0;
+}
+
 static int runner_setup(runner *r, char *err, size_t err_cap) {
     const scenario *s = r->s;
     metrics_config mc = {.node_count = s->nodes.count + attack_host_count(s), .honest_count = s->nodes.count,
                          .attack = s->attacker_count > 0, .attack_start_ns = attack_start_ns(s),
                          .deadline_ns = s->metrics.deadline_ns, .sample_ns = s->metrics.sample_ns,
                          .duration_ns = s->duration_ns};
+    if (runner_netmodel(r, &mc) != 0) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
     r->metrics = metrics_create(&mc);
     r->payload = calloc(1, s->workload.size_bytes + 8);
     if (r->metrics == NULL || r->payload == NULL) {
@@ -208,7 +238,8 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                        .gossipsub = &r->gossipsub, .pubsub = &s->protocol.pubsub, .limits = &s->protocol.limits,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
-                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r, .ip_owner = ip_owner};
+                       .loss = s->network.loss, .trace = runner_trace, .trace_user = r, .ip_owner = ip_owner,
+                       .net = r->net};
     r->w = world_create(&wc);
     free(ip_owner);
     if (r->w == NULL) {
@@ -407,9 +438,12 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    netmodel_destroy(r->net);
     faults_destroy(r->faults);
     attack_destroy(r->attack); /* after the nodes that borrowed its policies */
     metrics_destroy(r->metrics);
+    free(r->region_of); /* after the metrics that borrowed them */
+    free(r->class_of);
     topology_free(&r->topo);
     if (r->trace_file != NULL) fclose(r->trace_file);
     buf_free(&r->trace_line);

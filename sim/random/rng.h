@@ -26,6 +26,9 @@ enum {
     RNG_STREAM_CHURN = 5,
     RNG_STREAM_LOSS = 6,
     RNG_STREAM_ATTACK = 7,
+    RNG_STREAM_REGIONS = 8, /* hosts placed in network.regions */
+    RNG_STREAM_CLASSES = 9, /* hosts dealt nodes.classes */
+    RNG_STREAM_JITTER = 10, /* per-write jitter of the regions' paths */
     RNG_STREAM_NODE_BASE = 1000,
 };
 

@@ -92,21 +92,9 @@ int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_fie
     return 0;
 }
 
-static int conv_bandwidth_one(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
-    const char *text;
-    char why[SCENARIO_ERROR_MAX / 2];
-    uint64_t bps;
-    if (scn_scalar(c, n, "a bandwidth (e.g. 20Mbps)", &text) < 0) return -1;
-    if (scn_value_bandwidth(text, &bps, why, sizeof why) < 0) return scn_fail(c, n, c->keypath, "%s", why);
-    if (bps == 0 && strcmp(text, "unlimited") != 0)
-        return scn_fail(c, n, c->keypath, "must be above 0 (write unlimited, or leave it out, for no limit)");
-    *(uint64_t *)field_at(base, f) = bps;
-    return 0;
-}
-
 static const scn_field bandwidth_fields[] = {
-    {.key = "up", .conv = conv_bandwidth_one, .offset = S(network.up_bps)},
-    {.key = "down", .conv = conv_bandwidth_one, .offset = S(network.down_bps)},
+    {.key = "up", .conv = scn_conv_bandwidth_one, .offset = S(network.up_bps)},
+    {.key = "down", .conv = scn_conv_bandwidth_one, .offset = S(network.down_bps)},
 };
 static const scn_table bandwidth_table = SCN_TABLE(bandwidth_fields);
 
@@ -114,7 +102,7 @@ static const scn_table bandwidth_table = SCN_TABLE(bandwidth_fields);
 static int conv_bandwidth(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
     (void)f;
     if (n->kind == SCN_MAP) return scn_convert_map(c, n, base, &bandwidth_table);
-    if (conv_bandwidth_one(c, n, base, &bandwidth_fields[0]) < 0) return -1;
+    if (scn_conv_bandwidth_one(c, n, base, &bandwidth_fields[0]) < 0) return -1;
     scenario *s = base;
     s->network.down_bps = s->network.up_bps;
     return 0;
@@ -323,6 +311,7 @@ static const scn_field network_fields[] = {
     {.key = "loss", .conv = scn_conv_number, .offset = S(network.loss), .min = 0, .max = 1, .flags = SCN_MAX_EXCLUSIVE},
     {.key = "topology", .conv = conv_topology},
     {.key = "partitions", .conv = scn_conv_list, .list = &partition_list},
+    {.key = "regions", .conv = scn_conv_regions},
 };
 static const scn_table network_table = SCN_TABLE(network_fields);
 
@@ -337,6 +326,7 @@ static const scn_field nodes_fields[] = {
     {.key = "count", .conv = scn_conv_uint, .offset = S(nodes.count), .width = 4, .min = 1, .max = SCENARIO_NODES_MAX,
      .flags = SCN_REQUIRED},
     {.key = "join", .conv = scn_conv_map, .sub = &join_table},
+    {.key = "classes", .conv = scn_conv_classes},
 };
 static const scn_table nodes_table = SCN_TABLE(nodes_fields);
 
@@ -433,10 +423,14 @@ static const scn_field attacker_fields[] = {
      .max = SCN_DEGREE_MAX},
     {.key = "invalid", .conv = scn_conv_bool, .offset = AT(invalid), .applies_to = AK_SPAM},
     {.key = "same_ip", .conv = scn_conv_bool, .offset = AT(same_ip)},
+    {.key = "class", .conv = scn_conv_string, .offset = AT(class_name), .width = SCENARIO_LABEL_MAX},
 };
 static const scn_table attacker_table = SCN_TABLE(attacker_fields);
 
-static void attacker_prepare(void *item) { ((attacker *)item)->target = -1; }
+static void attacker_prepare(void *item) {
+    ((attacker *)item)->target = -1;
+    ((attacker *)item)->class_index = -1;
+}
 
 /* A key that only some kinds take is an error on the others. */
 static int attacker_check(scn_ctx *c, const scn_node *n, void *item) {

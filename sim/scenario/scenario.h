@@ -38,6 +38,9 @@
 #define SCENARIO_OFFLINE_MAX 32
 #define SCENARIO_ATTACKERS_MAX 16
 #define SCENARIO_NODES_MAX 100000
+#define SCENARIO_REGIONS_MAX 16 /* network.regions: named regions */
+#define SCENARIO_CLASSES_MAX 8  /* nodes.classes: named classes */
+#define SCENARIO_LABEL_MAX 32   /* a region's or a class's name */
 
 /* ---- node selectors: all, a count, a percentage, or index ranges ------- */
 
@@ -87,7 +90,38 @@ typedef struct attacker {
     uint32_t connections;     /* eclipse, spam: connections per Sybil; 0 when not given */
     bool invalid;             /* spam: send invalid messages */
     bool same_ip;             /* the group shares one IPv4 address (P6) */
+    char class_name[SCENARIO_LABEL_MAX]; /* nodes.classes entry its hosts take; "" when not given */
+    int class_index;          /* that entry's index, -1 when not given (set by the checks) */
 } attacker;
+
+/* A region of network.regions (docs/network-model.md): its share of the
+ * hosts is weight over the sum of the weights. */
+typedef struct scenario_region {
+    char name[SCENARIO_LABEL_MAX];
+    double weight;
+} scenario_region;
+
+/* The regions, with a one-way latency and a jitter from each to each
+ * (latency_ns[from][to]); count 0: no regions (network.latency applies). */
+typedef struct scenario_regions {
+    size_t count;
+    int line; /* of the key; 0 when absent */
+    scenario_region list[SCENARIO_REGIONS_MAX];
+    uint64_t latency_ns[SCENARIO_REGIONS_MAX][SCENARIO_REGIONS_MAX];
+    uint64_t jitter_ns[SCENARIO_REGIONS_MAX][SCENARIO_REGIONS_MAX];
+} scenario_regions;
+
+/* A class of nodes.classes: its share of the hosts (share over the sum of
+ * the shares) and their bandwidth (0: unlimited). */
+typedef struct node_class {
+    char name[SCENARIO_LABEL_MAX];
+    double share;
+    uint64_t up_bps, down_bps;
+} node_class;
+
+/* Fills r with the eight regions of libp2p/test-plans' gossipsub-interop
+ * network_graph.py (docs/network-model.md cites the commit). */
+void scenario_regions_test_plans(scenario_regions *r);
 
 /* GossipSub parameters (libp2p/specs pubsub/gossipsub v1.0-v1.2): the
  * router's own config, so that a scenario hands it to the nodes as it is
@@ -112,11 +146,17 @@ typedef struct scenario {
         partition partitions[SCENARIO_PARTITIONS_MAX];
         size_t partition_count;
         int partitions_line; /* 0 when absent */
+        scenario_regions regions;
+        char graph_path[SCENARIO_PATH_MAX]; /* a Shadow GML file, resolved against the scenario's folder; "" when absent */
+        int graph_line;
     } network;
 
     struct {
         uint32_t count;
         uint64_t join_over_ns; /* nodes come up spread over this window; 0: all at once */
+        node_class classes[SCENARIO_CLASSES_MAX];
+        size_t class_count; /* 0: every host has network.bandwidth */
+        int classes_line;
     } nodes;
 
     struct {

@@ -182,5 +182,6 @@ int scn_check_scenario(scn_ctx *c) {
     if (check_times(c) < 0) return -1;
     if (check_topology(c) < 0) return -1;
     if (check_selectors(c) < 0) return -1;
+    if (scn_check_net(c) < 0) return -1;
     return check_attackers(c);
 }

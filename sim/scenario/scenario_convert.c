@@ -336,6 +336,19 @@ int scn_conv_selector(scn_ctx *c, const scn_node *n, void *base, const scn_field
     return 0;
 }
 
+/* A bandwidth; "unlimited" is 0, and 0 written out is refused. */
+int scn_conv_bandwidth_one(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    const char *text;
+    char why[CONVERT_WHY_MAX];
+    uint64_t bps;
+    if (scn_scalar(c, n, "a bandwidth (e.g. 20Mbps)", &text) < 0) return -1;
+    if (scn_value_bandwidth(text, &bps, why, sizeof why) < 0) return scn_fail(c, n, c->keypath, "%s", why);
+    if (bps == 0 && strcmp(text, "unlimited") != 0)
+        return scn_fail(c, n, c->keypath, "must be above 0 (write unlimited, or leave it out, for no limit)");
+    *(uint64_t *)field_at(base, f) = bps;
+    return 0;
+}
+
 /* ---- distributions ------------------------------------------------------- */
 
 static int dist_param(scn_ctx *c, const scn_node *e, const scn_dist_spec *spec, dist *d, bool *seen) {

@@ -231,11 +231,18 @@ int scn_conv_duration(scn_ctx *c, const scn_node *n, void *base, const scn_field
 int scn_conv_size(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_rate(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_selector(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+/* One bandwidth ("50Mbps"; "unlimited" is 0) into a uint64_t. */
+int scn_conv_bandwidth_one(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_dist(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_map(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_list(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 /* protocol.gossipsub.message_id: from-seqno or key-seqno (scenario.c). */
 int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+
+/* network.regions, nodes.classes, and their checks across keys (scenario_net.c). */
+int scn_conv_regions(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_classes(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_check_net(scn_ctx *c);
 
 /* The node at a dotted path from the root ("offline.2.at"), or the deepest
  * node on the way there when the rest is absent (then *exact is false). */

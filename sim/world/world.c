@@ -49,6 +49,7 @@ typedef struct world_host {
     world_timer *timers;
     size_t timer_count, timer_cap;
     uint64_t up_free_ns, down_free_ns; /* when each link is next idle */
+    uint64_t up_bps, down_bps;         /* 0: unlimited */
     peer_id id;
     uint32_t ip4;  /* host order */
     uint16_t port;
@@ -78,7 +79,8 @@ typedef struct world_held {
 typedef struct world_conn {
     uint32_t host[2];
     bool closed[2];
-    uint64_t latency_ns;
+    uint64_t latency_ns;       /* half the round trip */
+    uint64_t oneway_ns[2];     /* per sending end: the latency its bytes take */
     uint64_t established_ns;   /* when the dialer's bytes may leave */
     uint64_t last_arrival_ns[2]; /* per receiving end: keeps the stream ordered */
     world_held *held[2];       /* per sending end, while a partition holds its bytes */
@@ -110,6 +112,7 @@ struct world {
     uint32_t call_count;
     uint32_t timer_generation;
     rng loss_rng;
+    rng jitter_rng;
     world_stats stats;
     world_partition partitions[WORLD_PARTITIONS_MAX]; /* in time order, not overlapping */
     size_t partition_count;
@@ -284,6 +287,7 @@ static void packet_release(world *w, uint32_t slot) {
 /* ---- links ------------------------------------------------------------ */
 
 uint64_t world_latency(world *w, uint32_t a, uint32_t b) {
+    if (netmodel_has_regions(w->config.net)) return netmodel_latency_ns(w->config.net, a, b);
     uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
     if (w->config.latency.kind == DIST_CONSTANT) return (uint64_t)w->config.latency.a;
     /* A stream per pair: the same pair always gets the same latency. */
@@ -307,6 +311,14 @@ static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns) {
     return delay;
 }
 
+/* The jitter of one write from end `side`: uniform up to the pair's, a
+ * draw only where the regions give one (the stream stays in order). */
+static uint64_t jitter_ns(world *w, const world_conn *c, int side) {
+    if (!netmodel_has_regions(w->config.net)) return 0;
+    uint64_t most = netmodel_jitter_ns(w->config.net, c->host[side], c->host[1 - side]);
+    return most == 0 ? 0 : rng_below(&w->jitter_rng, most + 1);
+}
+
 /* When bytes written now on end `end` reach the other end. They take the
  * sender's uplink now; the dialer's first bytes then wait in its socket
  * for the SYN-ACK, and such deferred bytes (and a held backlog, sent when
@@ -316,19 +328,20 @@ static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns) {
 static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
     world_host *from = &w->hosts[c->host[side]];
     world_host *to = &w->hosts[c->host[1 - side]];
-    uint64_t up_ns = serialization_ns(len, w->config.up_bps), down_ns = serialization_ns(len, w->config.down_bps);
+    uint64_t up_ns = serialization_ns(len, from->up_bps), down_ns = serialization_ns(len, to->down_bps);
     uint64_t up_start = max_u64(w->kernel.now_ns, from->up_free_ns);
     from->up_free_ns = up_start + up_ns;
     uint64_t sent = max_u64(up_start, side == 0 ? c->established_ns : 0);
     uint64_t arrival;
+    uint64_t latency = c->oneway_ns[side];
     if (sent == up_start) {
-        uint64_t down_start = max_u64(up_start + c->latency_ns, to->down_free_ns);
+        uint64_t down_start = max_u64(up_start + latency, to->down_free_ns);
         to->down_free_ns = down_start + down_ns;
-        arrival = max_u64(up_start + up_ns + c->latency_ns, to->down_free_ns);
+        arrival = max_u64(up_start + up_ns + latency, to->down_free_ns);
     } else {
-        arrival = sent + c->latency_ns + max_u64(up_ns, down_ns);
+        arrival = sent + latency + max_u64(up_ns, down_ns);
     }
-    arrival += loss_delay_ns(w, len, c->latency_ns);
+    arrival += loss_delay_ns(w, len, c->latency_ns) + jitter_ns(w, c, side);
     int receiver = 1 - side;
     arrival = max_u64(arrival, c->last_arrival_ns[receiver]); /* a stream stays in order */
     c->last_arrival_ns[receiver] = arrival;
@@ -481,7 +494,9 @@ static uint32_t world_open_conn(world *w, uint32_t dialer, uint32_t listener) {
     memset(c, 0, sizeof *c);
     c->host[0] = dialer;
     c->host[1] = listener;
-    c->latency_ns = world_latency(w, dialer, listener);
+    c->oneway_ns[0] = world_latency(w, dialer, listener);
+    c->oneway_ns[1] = world_latency(w, listener, dialer);
+    c->latency_ns = (c->oneway_ns[0] + c->oneway_ns[1]) / 2;
     c->established_ns = w->kernel.now_ns + 2 * c->latency_ns; /* SYN, SYN-ACK */
     w->stats.connections_opened++;
     return (uint32_t)k;
@@ -528,7 +543,7 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
         return 0;
     }
     c->established_ns = syn + 2 * c->latency_ns;
-    kernel_schedule(&w->kernel, syn + c->latency_ns, EV_SYN, 2 * k + 1, 0);
+    kernel_schedule(&w->kernel, syn + c->oneway_ns[0], EV_SYN, 2 * k + 1, 0);
     return 0;
 }
 
@@ -544,12 +559,12 @@ static void world_on_syn(world *w, uint32_t end) {
     }
     if (w->hosts[c->host[1]].node == NULL) { /* nobody listens: the SYN gets an RST */
         c->closed[1] = true;
-        kernel_schedule(&w->kernel, now + c->latency_ns, EV_CLOSED, end ^ 1, 0);
+        kernel_schedule(&w->kernel, now + c->oneway_ns[1], EV_CLOSED, end ^ 1, 0);
         return;
     }
     /* The listener takes the connection now, before any byte can arrive
      * (the dialer's first bytes come with its ACK, a round trip later). */
-    kernel_schedule(&w->kernel, now + c->latency_ns, EV_CONNECTED, end ^ 1, 1);
+    kernel_schedule(&w->kernel, now + c->oneway_ns[1], EV_CONNECTED, end ^ 1, 1);
     end_open(w, end);
     world_host *listener = &w->hosts[c->host[1]];
     host_remember(listener, c->host[0]);
@@ -598,7 +613,7 @@ static void world_close_end(world *w, uint64_t end, bool reset) {
         c->held[side]->close = reset ? HELD_RST : HELD_FIN;
         return;
     }
-    uint64_t when = w->kernel.now_ns + c->latency_ns;
+    uint64_t when = w->kernel.now_ns + c->oneway_ns[side];
     if (!reset) when = max_u64(when, c->last_arrival_ns[1 - side]);
     kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
 }
@@ -634,6 +649,7 @@ world *world_create(const world_config *config) {
     w->config.ip_owner = NULL; /* read here only: the hosts keep their address */
     kernel_init(&w->kernel);
     rng_seed(&w->loss_rng, config->seed, RNG_STREAM_LOSS);
+    rng_seed(&w->jitter_rng, config->seed, RNG_STREAM_JITTER);
     w->hosts = calloc(config->host_count, sizeof *w->hosts);
     if (w->hosts == NULL) {
         free(w);
@@ -643,6 +659,9 @@ world *world_create(const world_config *config) {
         world_host *h = &w->hosts[i];
         h->w = w;
         h->index = i;
+        bool classes = netmodel_has_classes(config->net);
+        h->up_bps = classes ? netmodel_up_bps(config->net, i) : config->up_bps;
+        h->down_bps = classes ? netmodel_down_bps(config->net, i) : config->down_bps;
         derive(h->identity_seed, sizeof h->identity_seed, "identity", config->seed, i, 0);
         identity id;
         identity_from_seed(&id, h->identity_seed);

@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
+#include "netmodel.h"
 #include "core/node.h"
 #include "scenario/scenario.h"
 
@@ -78,6 +79,12 @@ typedef struct world_config {
     const conn_limits *limits;          /* every node's connection limits (borrowed); NULL: defaults */
     world_trace_fn trace;
     void *trace_user;
+    /* Regions and classes (borrowed; NULL: none): when it has regions, the
+     * latency from host to host is its one-way matrix (asymmetric pairs
+     * allowed) plus, per write, a jitter drawn uniformly up to the pair's;
+     * when it has classes, each host's bandwidth is its class's, in place
+     * of up_bps and down_bps. */
+    const netmodel *net;
     /* Per host, the host whose address it uses: itself, or a lower index
      * whose owner is itself, with every host between them sharing it too.
      * NULL: every host its own. Copied. */
@@ -123,7 +130,7 @@ node *world_node(world *w, uint32_t host);
 const peer_id *world_peer_id(const world *w, uint32_t host);
 /* "/ip4/10.x.y.z/tcp/4001", with "/p2p/ID" when with_peer. */
 const char *world_address(world *w, uint32_t host, bool with_peer);
-/* The one-way latency between two hosts, in ns. */
+/* The one-way latency from host a to host b, in ns (without jitter). */
 uint64_t world_latency(world *w, uint32_t a, uint32_t b);
 /* Host from dials to. 0 or -1 (host from offline, or already connected
  * to to). A dial to a host that is down fails later, as world.h says. */
