@@ -340,7 +340,7 @@ void tcp_write(tcp_net *t, uint32_t end, const uint8_t *bytes, size_t len) {
     tcp_end *e = &t->ends[end];
     if (len == 0) return;
     if (e->head + e->len + len > e->cap) {
-        memmove(e->queue, e->queue + e->head, e->len); /* sent bytes are gone */
+        if (e->len > 0) memmove(e->queue, e->queue + e->head, e->len); /* sent bytes are gone */
         e->head = 0;
         if (e->len + len > e->cap) {
             e->cap = e->len + len > 2 * e->cap ? e->len + len : 2 * e->cap;
