@@ -58,6 +58,7 @@ static int conv_name(scn_ctx *c, const scn_node *n, void *base, const scn_field 
 
 static const char *const topology_names[] = {"bootstrap", "random-regular", "full", "ring", NULL};
 static const char *const router_names[] = {"floodsub", "gossipsub", NULL};
+static const char *const transport_names[] = {"ideal", "tcp", NULL}; /* network_transport */
 static const char *const arrival_names[] = {"poisson", "periodic", NULL};
 static const char *const message_id_names[] = {"from-seqno", "key-seqno", NULL}; /* pubsub_message_id_kind */
 
@@ -65,6 +66,13 @@ static int conv_topology_kind(scn_ctx *c, const scn_node *n, void *base, const s
     int index;
     if (scn_choice(c, n, "topology", topology_names, &index) < 0) return -1;
     *(topology_kind *)field_at(base, f) = (topology_kind)index;
+    return 0;
+}
+
+static int conv_transport(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    int index;
+    if (scn_choice(c, n, "transport", transport_names, &index) < 0) return -1;
+    *(network_transport *)field_at(base, f) = (network_transport)index;
     return 0;
 }
 
@@ -310,6 +318,7 @@ static const scn_field network_fields[] = {
     {.key = "bandwidth", .conv = conv_bandwidth},
     {.key = "loss", .conv = scn_conv_number, .offset = S(network.loss), .min = 0, .max = 1, .flags = SCN_MAX_EXCLUSIVE},
     {.key = "topology", .conv = conv_topology},
+    {.key = "transport", .conv = conv_transport, .offset = S(network.transport)},
     {.key = "partitions", .conv = scn_conv_list, .list = &partition_list},
     {.key = "regions", .conv = scn_conv_regions},
 };

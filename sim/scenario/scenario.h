@@ -63,6 +63,8 @@ long selector_resolve(const selector *s, uint32_t total, rng *r, bool *chosen);
 
 typedef enum topology_kind { TOPOLOGY_BOOTSTRAP, TOPOLOGY_RANDOM_REGULAR, TOPOLOGY_FULL, TOPOLOGY_RING } topology_kind;
 typedef enum router_kind { ROUTER_FLOODSUB, ROUTER_GOSSIPSUB } router_kind;
+/* network.transport: how connections carry bytes (sim/world/world.h). */
+typedef enum network_transport { TRANSPORT_IDEAL, TRANSPORT_TCP } network_transport;
 typedef enum arrival_kind { ARRIVAL_POISSON, ARRIVAL_PERIODIC } arrival_kind;
 
 typedef struct partition {
@@ -139,7 +141,8 @@ typedef struct scenario {
         dist latency;       /* one-way, per host pair */
         uint64_t up_bps;    /* 0: unlimited */
         uint64_t down_bps;  /* 0: unlimited */
-        double loss;        /* 0..1, modelled as retransmission delay */
+        double loss;        /* 0..1, per segment */
+        network_transport transport; /* ideal (default) or tcp */
         topology_kind topology;
         uint32_t degree;          /* random-regular */
         uint32_t bootstrap_count; /* bootstrap: peers each node dials (default 3) */

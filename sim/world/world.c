@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wire/multiaddr.h"
+#include "tcp.h"
 
 #define WORLD_PORT 4001
 #define WORLD_TIMERS_PER_HOST_MAX 4096
@@ -29,7 +30,7 @@
 /* EV_SYN: a dial's SYN reaches the listener's host, which answers it
  * (EV_CONNECTED on both ends) or, when no process listens, resets it.
  * EV_RETRANSMIT: a retransmission of the segments a partition holds back. */
-enum world_event_kind { EV_CONNECTED = 1, EV_DATA, EV_CLOSED, EV_TIMER, EV_CALL, EV_SYN, EV_RETRANSMIT };
+enum world_event_kind { EV_CONNECTED = 1, EV_DATA, EV_CLOSED, EV_TIMER, EV_CALL, EV_SYN, EV_RETRANSMIT, EV_TCP_BASE };
 enum world_held_close { HELD_OPEN = 0, HELD_FIN, HELD_RST };
 
 typedef struct world_timer {
@@ -85,6 +86,7 @@ typedef struct world_conn {
     uint64_t last_arrival_ns[2]; /* per receiving end: keeps the stream ordered */
     world_held *held[2];       /* per sending end, while a partition holds its bytes */
     bool timed_out[2];         /* TCP gave up on this end's bytes: later ones vanish */
+    bool tcp;                  /* opened in the TCP model (transport: tcp, the SYN went out) */
 } world_conn;
 
 /* A partition: while at_ns <= t < until_ns, hosts of different groups
@@ -116,6 +118,7 @@ struct world {
     world_stats stats;
     world_partition partitions[WORLD_PARTITIONS_MAX]; /* in time order, not overlapping */
     size_t partition_count;
+    tcp_net *tcp; /* transport: tcp; NULL for ideal */
 };
 
 /* ---- forbidden global randomness -------------------------------------- */
@@ -406,11 +409,15 @@ static void held_deliver(world *w, uint64_t end) {
     world_conn *c = &w->conns[end / 2];
     int side = (int)(end % 2);
     world_held *h = c->held[side];
-    if (h->len > 0 && !c->closed[1 - side]) {
+    if (h->len > 0 && !c->closed[1 - side] && c->tcp) {
+        tcp_write(w->tcp, (uint32_t)end, h->bytes, h->len);
+    } else if (h->len > 0 && !c->closed[1 - side]) {
         uint64_t arrival = link_arrival(w, c, side, h->len);
         kernel_schedule(&w->kernel, arrival, EV_DATA, (uint32_t)(end ^ 1), packet_store(w, h->bytes, h->len));
     }
-    if (h->close != HELD_OPEN && !c->closed[1 - side]) {
+    if (h->close == HELD_FIN && !c->closed[1 - side] && c->tcp) {
+        tcp_fin(w->tcp, (uint32_t)end);
+    } else if (h->close != HELD_OPEN && !c->closed[1 - side]) {
         uint64_t when = w->kernel.now_ns + c->latency_ns;
         if (h->close == HELD_FIN) when = max_u64(when, c->last_arrival_ns[1 - side]);
         kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
@@ -543,6 +550,11 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
         return 0;
     }
     c->established_ns = syn + 2 * c->latency_ns;
+    if (w->tcp != NULL) {
+        tcp_open(w->tcp, k, h->index, target, c->oneway_ns[0], c->established_ns);
+        tcp_set_oneway(w->tcp, 2 * k + 1, c->oneway_ns[1]);
+        c->tcp = true;
+    }
     kernel_schedule(&w->kernel, syn + c->oneway_ns[0], EV_SYN, 2 * k + 1, 0);
     return 0;
 }
@@ -588,9 +600,27 @@ static int env_write(void *ctx, uint64_t end, const uint8_t *bytes, size_t len) 
         if (!cut) held_fast_retransmit(w, end);
         return 0;
     }
+    if (c->tcp) {
+        tcp_write(w->tcp, (uint32_t)end, bytes, len);
+        return 0;
+    }
     uint64_t arrival = link_arrival(w, c, side, len);
     kernel_schedule(&w->kernel, arrival, EV_DATA, (uint32_t)(end ^ 1), packet_store(w, bytes, len));
     return 0;
+}
+
+/* The TCP model's bytes and FINs reach an end. */
+static void world_tcp_deliver(void *user, uint32_t to_end, uint64_t at_ns, const uint8_t *bytes, size_t len) {
+    world *w = user;
+    world_conn *c = &w->conns[to_end / 2];
+    c->last_arrival_ns[to_end % 2] = max_u64(c->last_arrival_ns[to_end % 2], at_ns);
+    kernel_schedule(&w->kernel, at_ns, EV_DATA, to_end, packet_store(w, bytes, len));
+}
+
+static void world_tcp_fin(void *user, uint32_t to_end, uint64_t at_ns) {
+    world *w = user;
+    world_conn *c = &w->conns[to_end / 2];
+    kernel_schedule(&w->kernel, max_u64(at_ns, c->last_arrival_ns[to_end % 2]), EV_CLOSED, to_end, 0);
 }
 
 /* Closes one end; the other hears of it after the bytes already in flight
@@ -613,6 +643,8 @@ static void world_close_end(world *w, uint64_t end, bool reset) {
         c->held[side]->close = reset ? HELD_RST : HELD_FIN;
         return;
     }
+    if (c->tcp && !reset) return tcp_fin(w->tcp, (uint32_t)end); /* after its queued bytes */
+    if (c->tcp) tcp_reset(w->tcp, (uint32_t)end);
     uint64_t when = w->kernel.now_ns + c->oneway_ns[side];
     if (!reset) when = max_u64(when, c->last_arrival_ns[1 - side]);
     kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
@@ -655,6 +687,13 @@ world *world_create(const world_config *config) {
         free(w);
         return NULL;
     }
+    if (config->transport == TRANSPORT_TCP) {
+        tcp_config tcp = {.host_count = config->host_count, .up_bps = config->up_bps, .down_bps = config->down_bps,
+                          .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = &w->loss_rng,
+                          .deliver = world_tcp_deliver, .fin = world_tcp_fin, .user = w};
+        w->tcp = tcp_create(&w->kernel, &tcp);
+        if (w->tcp == NULL) abort();
+    }
     for (uint32_t i = 0; i < config->host_count; i++) {
         world_host *h = &w->hosts[i];
         h->w = w;
@@ -662,6 +701,7 @@ world *world_create(const world_config *config) {
         bool classes = netmodel_has_classes(config->net);
         h->up_bps = classes ? netmodel_up_bps(config->net, i) : config->up_bps;
         h->down_bps = classes ? netmodel_down_bps(config->net, i) : config->down_bps;
+        if (w->tcp != NULL) tcp_set_bandwidth(w->tcp, i, h->up_bps, h->down_bps);
         derive(h->identity_seed, sizeof h->identity_seed, "identity", config->seed, i, 0);
         identity id;
         identity_from_seed(&id, h->identity_seed);
@@ -698,6 +738,7 @@ void world_destroy(world *w) {
     for (size_t k = 0; k < w->conn_count; k++)
         for (int side = 0; side < 2; side++) held_free(&w->conns[k], side);
     for (size_t i = 0; i < w->partition_count; i++) free(w->partitions[i].group);
+    tcp_destroy(w->tcp);
     free(w->hosts);
     free(w->conns);
     free(w->packets);
@@ -810,6 +851,7 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
     if (ev->kind == EV_CALL) return w->calls[ev->a].fn(w->calls[ev->a].user, ev->b);
     if (ev->kind == EV_SYN) return world_on_syn(w, ev->a);
     if (ev->kind == EV_RETRANSMIT) return world_on_retransmit(w, ev);
+    if (w->tcp != NULL && tcp_owns_event(w->tcp, ev->kind)) return tcp_on_event(w->tcp, ev);
     world_conn *c;
     world_host *h = host_of_end(w, ev->a, &c);
     int side = (int)(ev->a % 2);
@@ -840,4 +882,9 @@ uint64_t world_events_processed(const world *w) { return w->kernel.processed; }
 void world_get_stats(const world *w, world_stats *out) {
     *out = w->stats;
     out->events_pending_peak = w->kernel.pending_peak;
+    if (w->tcp != NULL) {
+        tcp_stats tcp;
+        tcp_get_stats(w->tcp, &tcp);
+        out->segments_lost += tcp.segments_lost;
+    }
 }

@@ -73,6 +73,7 @@ typedef struct world_config {
     dist latency;
     uint64_t up_bps, down_bps; /* 0: unlimited */
     double loss;
+    network_transport transport;        /* ideal: the model above; tcp: sim/world/tcp.h */
     router_choice router;               /* every node's pubsub router */
     const gossipsub_config *gossipsub;  /* its parameters (borrowed), for gossipsub */
     const pubsub_options *pubsub;       /* the core's options (borrowed), for either; NULL: defaults */

@@ -1,0 +1,98 @@
+/*
+ * tcp: the world's TCP model (network.transport: tcp; docs/network-model.md).
+ *
+ * Segment by segment, for every connection end that sends:
+ *  - segments of at most TCP_MSS_BYTES, each TCP_HEADER_BYTES more on the
+ *    wire (IPv4 20 + TCP 20 + timestamps 12);
+ *  - a congestion window of TCP_INITIAL_WINDOW segments at first (RFC 6928),
+ *    slow start (one segment per segment acknowledged, as Linux counts),
+ *    congestion avoidance as Reno (one segment per window acknowledged),
+ *    and restart after idle as Linux's tcp_cwnd_restart: once nothing is in
+ *    flight and nothing was sent for an RTO, the window halves per RTO idle,
+ *    down to the initial window (net.ipv4.tcp_slow_start_after_idle = 1);
+ *  - a receive window of rwnd bytes capping what is in flight;
+ *  - drops drawn per segment with the loss probability: with TCP_DUPTHRESH
+ *    segments queued behind it, the loss is found by duplicate ACKs one
+ *    round trip after it was sent (fast retransmit; the window halves),
+ *    else by the RTO (RTT + 200 ms, doubling; the window falls to one);
+ *    the receiver holds the bytes behind a hole until it is filled;
+ *  - each host's uplink serves its connections round robin, a segment at a
+ *    time, as the kernel's fair queueing does; its downlink serves segments
+ *    in the order they were sent (a FIFO booked at send time).
+ * ACKs are not sent as events: the time each segment's ACK comes back
+ * (its arrival plus the one-way latency) is known when it is sent, and is
+ * read when the sender next looks. A blocked sender gets one wake-up event
+ * at the ACK that frees its window; a busy uplink one event per segment.
+ * Deterministic: no clock, and loss draws from the rng it is given.
+ */
+#ifndef SWARMLAB_TCP_H
+#define SWARMLAB_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel.h"
+#include "random/rng.h"
+
+#define TCP_MSS_BYTES 1448     /* a 1500-byte MTU less IPv4, TCP and the timestamps option */
+#define TCP_HEADER_BYTES 52    /* IPv4 20 + TCP 20 + timestamps 12, per segment on the wire */
+#define TCP_INITIAL_WINDOW 10  /* segments, RFC 6928 (Linux's TCP_INIT_CWND) */
+#define TCP_RWND_BYTES (6u << 20) /* net.ipv4.tcp_rmem's maximum, which autotuning reaches */
+#define TCP_DUPTHRESH 3        /* duplicate ACKs that trigger fast retransmit (RFC 5681) */
+#define TCP_RTO_MIN_NS 200000000ull /* TCP_RTO_MIN: the RTO is the RTT plus 200 ms */
+#define TCP_RTO_MAX_NS 120000000000ull /* TCP_RTO_MAX */
+#define TCP_RETRIES_MAX 15     /* net.ipv4.tcp_retries2: bounds the redraws of one segment */
+#define TCP_EVENT_KINDS 2      /* kinds from config.event_base: an uplink's turn, an end's wake-up */
+
+/* Bytes reach end to_end at at_ns (in order; len > 0). */
+typedef void (*tcp_deliver_fn)(void *user, uint32_t to_end, uint64_t at_ns, const uint8_t *bytes, size_t len);
+/* The FIN of the end opposite to_end reaches it at at_ns, after its bytes. */
+typedef void (*tcp_fin_fn)(void *user, uint32_t to_end, uint64_t at_ns);
+
+typedef struct tcp_config {
+    uint32_t host_count;
+    uint64_t up_bps, down_bps; /* every host's, until tcp_set_bandwidth; 0: unlimited */
+    double loss;               /* per segment, 0..1 */
+    uint32_t rwnd_bytes;       /* 0: TCP_RWND_BYTES */
+    uint32_t event_base;       /* the kernel kinds event_base .. + TCP_EVENT_KINDS - 1 are the model's */
+    rng *loss_rng;             /* borrowed */
+    tcp_deliver_fn deliver;
+    tcp_fin_fn fin;
+    void *user;
+} tcp_config;
+
+typedef struct tcp_stats {
+    uint64_t segments_sent;     /* first transmissions */
+    uint64_t segments_lost;     /* drops, retransmissions' included */
+    uint64_t fast_retransmits;
+    uint64_t timeout_retransmits;
+} tcp_stats;
+
+typedef struct tcp_net tcp_net;
+
+tcp_net *tcp_create(kernel *k, const tcp_config *config);
+void tcp_destroy(tcp_net *t);
+/* A host's own bandwidth (regions and classes give hosts their own); by
+ * default every host has the config's. 0: unlimited. */
+void tcp_set_bandwidth(tcp_net *t, uint32_t host, uint64_t up_bps, uint64_t down_bps);
+/* The one-way latency of the bytes end sends, where the two directions
+ * differ (tcp_open gives both ends latency_ns). */
+void tcp_set_oneway(tcp_net *t, uint32_t end, uint64_t latency_ns);
+/* Connection conn (ends 2conn, 2conn+1) from dialer to listener; the
+ * dialer's bytes leave at dialer_ready_ns (its SYN-ACK), the listener's at once. */
+void tcp_open(tcp_net *t, uint32_t conn, uint32_t dialer, uint32_t listener, uint64_t latency_ns,
+              uint64_t dialer_ready_ns);
+/* The end's bytes join its send queue. */
+void tcp_write(tcp_net *t, uint32_t end, const uint8_t *bytes, size_t len);
+/* The end closes after its queued bytes: config.fin reports when the FIN arrives. */
+void tcp_fin(tcp_net *t, uint32_t end);
+/* The end resets: its queued bytes are dropped. */
+void tcp_reset(tcp_net *t, uint32_t end);
+bool tcp_owns_event(const tcp_net *t, uint32_t kind);
+void tcp_on_event(tcp_net *t, const kernel_event *event);
+/* The end's congestion window now, in segments, the ACKs back by now read (for tests). */
+uint32_t tcp_cwnd(tcp_net *t, uint32_t end);
+void tcp_get_stats(const tcp_net *t, tcp_stats *out);
+
+#endif
