@@ -334,7 +334,9 @@ static void parameter_one(run_parameters *p, const param *q, const void *values,
     case PARAM_MESSAGE_ID: {
         pubsub_message_id_kind kind;
         memcpy(&kind, at, sizeof kind);
-        parameter(p, prefix, q->name, "", kind == PUBSUB_MESSAGE_ID_KEY_SEQNO ? "\"key-seqno\"" : "\"from-seqno\"", 0);
+        char quoted[32];
+        snprintf(quoted, sizeof quoted, "\"%s\"", pubsub_message_id_name(kind));
+        parameter(p, prefix, q->name, "", quoted, 0);
         return;
     }
     case PARAM_SET: {

@@ -59,7 +59,6 @@ static int conv_name(scn_ctx *c, const scn_node *n, void *base, const scn_field 
 static const char *const topology_names[] = {"bootstrap", "random-regular", "full", "ring", NULL};
 static const char *const router_names[] = {"floodsub", "gossipsub", NULL};
 static const char *const arrival_names[] = {"poisson", "periodic", NULL};
-static const char *const message_id_names[] = {"from-seqno", "key-seqno", NULL}; /* pubsub_message_id_kind */
 
 static int conv_topology_kind(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
     int index;
@@ -87,7 +86,7 @@ static int conv_arrival(scn_ctx *c, const scn_node *n, void *base, const scn_fie
 
 int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
     int index;
-    if (scn_choice(c, n, "message id", message_id_names, &index) < 0) return -1;
+    if (scn_choice(c, n, "message id", pubsub_message_id_names, &index) < 0) return -1;
     *(pubsub_message_id_kind *)field_at(base, f) = (pubsub_message_id_kind)index;
     return 0;
 }
