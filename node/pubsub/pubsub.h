@@ -193,6 +193,12 @@ typedef struct pubsub_router_ops {
     double (*peer_score)(const void *router, const pubsub_peer *peer);
 } pubsub_router_ops;
 
+/* A topic with a validation delay of its own. */
+typedef struct pubsub_topic_delay {
+    char topic[PUBSUB_TOPIC_MAX + 1];
+    uint64_t delay_ns;
+} pubsub_topic_delay;
+
 /* What the core does for every router, beyond the spec's defaults. Zero
  * is the default of each: PUBSUB_SEEN_MAX_BYTES, validator off,
  * PUBSUB_SEQNO_ORIGINS_MAX. */
@@ -212,10 +218,7 @@ typedef struct pubsub_options {
      * delay of their own. The seen cache takes the id when validation
      * starts: copies arriving meanwhile are duplicates. */
     uint64_t validation_delay_ns;
-    struct {
-        char topic[PUBSUB_TOPIC_MAX + 1];
-        uint64_t delay_ns;
-    } topic_delays[PUBSUB_TOPIC_DELAYS_MAX];
+    pubsub_topic_delay topic_delays[PUBSUB_TOPIC_DELAYS_MAX];
     size_t topic_delay_count;
 } pubsub_options;
 
