@@ -168,6 +168,53 @@ static void floodsub_latency_is_latency_times_hop_distance(void **state) {
     assert_true(result.summary.delivery_ratio == 1.0);
 }
 
+/* A validation delay V holds each receiver's delivery and forwarding for
+ * exactly V of virtual time: a node d hops from the publisher delivers at
+ * d * (LATENCY + V) (the publisher's own message is not held). Under
+ * StrictNoSign with content ids, as Ethereum's nodes run. */
+#define VALIDATION_DELAY (7 * MS)
+
+static void a_validation_delay_adds_itself_at_every_hop(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    static const pubsub_message_id_kind kinds[] = {PUBSUB_MESSAGE_ID_SHA256, PUBSUB_MESSAGE_ID_FIRST_8_BYTES};
+    for (size_t k = 0; k < 2; k++) {
+        make_scenario(&s, 21);
+        s.protocol.pubsub.signature_policy = PUBSUB_STRICT_NO_SIGN;
+        s.protocol.gossipsub.message_id = kinds[k];
+        s.protocol.pubsub.validation_delay_ns = VALIDATION_DELAY;
+        run(&s, &result);
+        assert_int_equal(seen.messages, 10);
+        for (size_t m = 0; m < seen.messages; m++) {
+            uint32_t distance[NODES];
+            bfs(seen.publisher[m], distance);
+            for (uint32_t v = 0; v < NODES; v++) {
+                assert_int_equal(seen.deliveries[m][v], 1);
+                assert_int_equal(seen.delivered_at[m][v] - seen.published_at[m],
+                                 distance[v] * (LATENCY + VALIDATION_DELAY));
+            }
+        }
+        assert_true(result.summary.delivery_ratio == 1.0);
+    }
+}
+
+static void gossipsub_under_strict_no_sign_delivers_everything(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    make_scenario(&s, 31);
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    s.protocol.pubsub.signature_policy = PUBSUB_STRICT_NO_SIGN;
+    s.protocol.gossipsub.message_id = PUBSUB_MESSAGE_ID_SHA256;
+    s.protocol.pubsub.validation_delay_ns = VALIDATION_DELAY;
+    run(&s, &result);
+    assert_int_equal(seen.messages, 10);
+    for (size_t m = 0; m < seen.messages; m++)
+        for (uint32_t v = 0; v < NODES; v++) assert_int_equal(seen.deliveries[m][v], 1);
+    assert_true(result.summary.delivery_ratio == 1.0);
+}
+
 static void floodsub_duplicates_follow_from_the_graph(void **state) {
     (void)state;
     static scenario s;
@@ -265,6 +312,8 @@ int main(void) {
         cmocka_unit_test(every_gossipsub_mesh_settles_within_d_lo_and_d_hi),
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
+        cmocka_unit_test(a_validation_delay_adds_itself_at_every_hop),
+        cmocka_unit_test(gossipsub_under_strict_no_sign_delivers_everything),
         cmocka_unit_test(floodsub_duplicates_follow_from_the_graph),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
