@@ -174,16 +174,21 @@ static void floodsub_latency_is_latency_times_hop_distance(void **state) {
  * StrictNoSign with content ids, as Ethereum's nodes run. */
 #define VALIDATION_DELAY (7 * MS)
 
+/* make_scenario's, under StrictNoSign with ids of kind and the delay. */
+static void make_no_sign_scenario(scenario *s, uint64_t seed, pubsub_message_id_kind kind) {
+    make_scenario(s, seed);
+    s->protocol.pubsub.signature_policy = PUBSUB_STRICT_NO_SIGN;
+    s->protocol.gossipsub.message_id = kind;
+    s->protocol.pubsub.validation_delay_ns = VALIDATION_DELAY;
+}
+
 static void a_validation_delay_adds_itself_at_every_hop(void **state) {
     (void)state;
     static scenario s;
     static run_result result;
     static const pubsub_message_id_kind kinds[] = {PUBSUB_MESSAGE_ID_SHA256, PUBSUB_MESSAGE_ID_FIRST_8_BYTES};
     for (size_t k = 0; k < 2; k++) {
-        make_scenario(&s, 21);
-        s.protocol.pubsub.signature_policy = PUBSUB_STRICT_NO_SIGN;
-        s.protocol.gossipsub.message_id = kinds[k];
-        s.protocol.pubsub.validation_delay_ns = VALIDATION_DELAY;
+        make_no_sign_scenario(&s, 21, kinds[k]);
         run(&s, &result);
         assert_int_equal(seen.messages, 10);
         for (size_t m = 0; m < seen.messages; m++) {
@@ -203,11 +208,8 @@ static void gossipsub_under_strict_no_sign_delivers_everything(void **state) {
     (void)state;
     static scenario s;
     static run_result result;
-    make_scenario(&s, 31);
+    make_no_sign_scenario(&s, 31, PUBSUB_MESSAGE_ID_SHA256);
     s.protocol.router = ROUTER_GOSSIPSUB;
-    s.protocol.pubsub.signature_policy = PUBSUB_STRICT_NO_SIGN;
-    s.protocol.gossipsub.message_id = PUBSUB_MESSAGE_ID_SHA256;
-    s.protocol.pubsub.validation_delay_ns = VALIDATION_DELAY;
     run(&s, &result);
     assert_int_equal(seen.messages, 10);
     for (size_t m = 0; m < seen.messages; m++)
