@@ -224,6 +224,10 @@ static void host_deliver(void *user, const pubsub_message *msg) {
     memcpy(topic, msg->topic.data, msg->topic.len);
     topic[msg->topic.len] = '\0';
     peer_id from;
+    if (!msg->has_from) { /* StrictNoSign: no author */
+        n->callbacks.on_message(n->callbacks.user, topic, NULL, msg->data.data, msg->data.len);
+        return;
+    }
     if (peer_id_from_bytes(msg->from.data, msg->from.len, &from) != 0) return;
     n->callbacks.on_message(n->callbacks.user, topic, &from, msg->data.data, msg->data.len);
 }
@@ -235,6 +239,12 @@ static void host_trace(void *user, trace_event *event) { node_trace(user, event)
 static void host_random(void *user, uint8_t *out, size_t len) {
     node *n = user;
     n->env.random(n->env.ctx, out, len);
+}
+
+/* The pubsub core's one timer (its validation delays). */
+static void host_timer_set(void *user, uint64_t deadline_ns) {
+    node *n = user;
+    if (n->env.timer_set != NULL) n->env.timer_set(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_VALIDATION, 0, 0), deadline_ns);
 }
 
 static void node_arm_heartbeat(node *n) {
@@ -253,14 +263,14 @@ static int node_init_pubsub(node *n, const node_config *config) {
     if (n->env.unix_time_ns != NULL) seqno = n->env.unix_time_ns(n->env.ctx);
     pubsub_host host = {.user = n, .now_ns = host_now, .send = host_send,
                         .deliver = host_deliver, .trace = host_trace, .relay = host_relay,
-                        .peer_record = host_peer_record, .connect = host_connect};
-    gossipsub_config gossip;
+                        .peer_record = host_peer_record, .connect = host_connect, .timer_set = host_timer_set};
+    gossipsub_config gossip; /* floodsub takes its message id from it */
+    if (config->gossipsub != NULL)
+        gossip = *config->gossipsub;
+    else
+        gossipsub_config_default(&gossip);
     if (config->router == ROUTER_CHOICE_GOSSIPSUB) {
         n->env.random(n->env.ctx, mcache_key, sizeof mcache_key); /* floodsub runs draw nothing more */
-        if (config->gossipsub != NULL)
-            gossip = *config->gossipsub;
-        else
-            gossipsub_config_default(&gossip);
         gossip.random = host_random;
         n->px_dials_max = gossip.px_dials_in_flight;
     }
@@ -434,6 +444,13 @@ void node_on_timer(node *n, uint64_t timer_id) {
         router_heartbeat(&n->router, node_now(n));
         node_trim(n, true);
         node_arm_heartbeat(n);
+        n->depth--;
+        node_reap(n);
+        return;
+    }
+    if (kind == NODE_TIMER_VALIDATION) {
+        n->depth++;
+        router_validation_due(&n->router, node_now(n));
         n->depth--;
         node_reap(n);
         return;

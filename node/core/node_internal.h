@@ -41,7 +41,7 @@
 
 /* Timer ids carry their kind in the top byte, the connection's handle
  * below it, and for pings the stream id in the low 32 bits. */
-enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2, NODE_TIMER_HEARTBEAT = 3 };
+enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2, NODE_TIMER_HEARTBEAT = 3, NODE_TIMER_VALIDATION = 4 };
 #define NODE_TIMER_ID(kind, handle, low) (((uint64_t)(kind) << 56) | ((uint64_t)(handle) << 32) | (uint64_t)(low))
 
 typedef enum conn_phase {

@@ -65,6 +65,8 @@ typedef struct daemon_options {
     const char *key_path, *trace_path, *control_path, *router, *message_id;
     bool scoring; /* gossipsub peer scoring, with the default parameters */
     const char *seen_max_bytes, *seqno_origins_max; /* as given, checked into pubsub */
+    const char *signature_policy, *validation_delay_ms; /* as given, checked into pubsub */
+    pubsub_message_id_kind message_id_kind;             /* --message-id, parsed */
     pubsub_options pubsub; /* the core's: seen cache budget, seqno validator */
     conn_limits limits; /* --connections-max ... --no-conn-limits (docs/node.md "Limits") */
     /* Peer exchange limits (docs/gossipsub.md "Peer exchange"); -1: the default. */

@@ -18,7 +18,9 @@
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
           "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
-          "                     [--message-id from-seqno|key-seqno] [--seen-max-bytes N]\n"
+          "                     [--message-id from-seqno|key-seqno|sha256|first-8-bytes]\n"
+          "                     [--signature-policy strict-sign|strict-no-sign]\n"
+          "                     [--validation-delay-ms N] [--seen-max-bytes N]\n"
           "                     [--seqno-validator] [--seqno-origins-max N] [--prune-peers N]\n"
           "                     [--px-dials-in-flight N] [--accept-px-inbound] [LIMITS] [--help]\n"
           "\n"
@@ -33,8 +35,13 @@ void daemon_usage(FILE *out) {
           "                  /meshsub/1.2.0 with IDONTWANT, then 1.1.0 and 1.0.0), or\n"
           "                  gossipsub-v1.1 (offers 1.1.0 and 1.0.0 only)\n"
           "  --scoring       gossipsub peer scoring with the default parameters (docs/gossipsub.md)\n"
-          "  --message-id K  gossipsub message ids: from-seqno (default; go, rust) or\n"
-          "                  key-seqno (js-libp2p): a mesh must agree on one\n"
+          "  --message-id K  message ids: from-seqno (default; go, rust), key-seqno\n"
+          "                  (js-libp2p), sha256 (of the data) or first-8-bytes (of the\n"
+          "                  data, as test-plans' gossipsub-interop): a mesh must agree\n"
+          "  --signature-policy P  strict-sign (default) or strict-no-sign (no from,\n"
+          "                  seqno, signature or key, as Ethereum; needs a content id)\n"
+          "  --validation-delay-ms N  hold each message from a peer N ms before it is\n"
+          "                  delivered and forwarded (default 0; at most 60000)\n"
           "  --prune-peers N peers a PRUNE offers, and peer-exchange dials per\n"
           "                  heartbeat (default 16; 0-512)\n"
           "  --px-dials-in-flight N  peer-exchange dials at once (default 8; 0-512)\n"
@@ -185,10 +192,12 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
     const char **slot = NULL;
     const char *names[] = {"--key",          "--trace",          "--control",     "--router",
                            "--message-id",   "--seen-max-bytes", "--seqno-origins-max",
-                           "--prune-peers",  "--px-dials-in-flight"};
+                           "--prune-peers",  "--px-dials-in-flight", "--signature-policy",
+                           "--validation-delay-ms"};
     const char **slots[] = {&o->key_path,         &o->trace_path,     &o->control_path,      &o->router,
                             &o->message_id,       &o->seen_max_bytes, &o->seqno_origins_max,
-                            &o->prune_peers_text, &o->px_dials_text};
+                            &o->prune_peers_text, &o->px_dials_text, &o->signature_policy,
+                            &o->validation_delay_ms};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
         if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
     if (slot != NULL && value[0] != '\0') {
@@ -217,7 +226,22 @@ static int parse_pubsub(daemon_options *o, char *err, size_t cap) {
             return -1;
         o->pubsub.seqno_origins_max = (uint32_t)v;
     }
-    assert(pubsub_options_check(&o->pubsub) == NULL);
+    if (o->signature_policy != NULL && pubsub_signature_policy_parse(o->signature_policy, &o->pubsub.signature_policy) != 0) {
+        snprintf(err, cap, "--signature-policy: unknown policy %s (strict-sign or strict-no-sign)", o->signature_policy);
+        return -1;
+    }
+    if (o->validation_delay_ms != NULL) {
+        if (parse_whole("--validation-delay-ms", o->validation_delay_ms, 0, PUBSUB_VALIDATION_DELAY_MAX_NS / NS_PER_MS,
+                        &v, err, cap) != 0)
+            return -1;
+        o->pubsub.validation_delay_ns = v * NS_PER_MS;
+    }
+    const char *bad = pubsub_options_check(&o->pubsub);
+    if (bad == NULL) bad = pubsub_message_id_check(o->message_id_kind, o->pubsub.signature_policy);
+    if (bad != NULL) {
+        snprintf(err, cap, "%s", bad);
+        return -1;
+    }
     return 0;
 }
 
@@ -268,12 +292,9 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
         return -1;
     }
     if (o->message_id == NULL) o->message_id = "from-seqno";
-    if (strcmp(o->message_id, "from-seqno") != 0 && strcmp(o->message_id, "key-seqno") != 0) {
-        snprintf(err, cap, "--message-id: unknown kind %s (from-seqno or key-seqno)", o->message_id);
-        return -1;
-    }
-    if (strcmp(o->message_id, "from-seqno") != 0 && strcmp(o->router, "floodsub") == 0) {
-        snprintf(err, cap, "--message-id: needs --router gossipsub (floodsub's ids never leave the node)");
+    if (pubsub_message_id_parse(o->message_id, &o->message_id_kind) != 0) {
+        snprintf(err, cap, "--message-id: unknown kind %s (from-seqno, key-seqno, sha256 or first-8-bytes)",
+                 o->message_id);
         return -1;
     }
     if (parse_pubsub(o, err, cap) != 0) return -1;

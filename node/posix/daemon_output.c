@@ -147,6 +147,10 @@ void daemon_reply_error(daemon_state *d, daemon_requester to, const char *error)
 void daemon_peer_text(const peer_id *id, char out[PEER_ID_TEXT_MAX]) {
     static peer_id last;
     static char last_text[PEER_ID_TEXT_MAX];
+    if (id == NULL) { /* a StrictNoSign message names no author */
+        snprintf(out, PEER_ID_TEXT_MAX, "-");
+        return;
+    }
     if (last.len == 0 || !peer_id_equal(&last, id)) {
         if (peer_id_to_text(id, last_text, sizeof last_text) != 0) {
             snprintf(out, PEER_ID_TEXT_MAX, "?");

@@ -176,8 +176,7 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
     if (d->options.prune_peers >= 0) gossip_cfg.prune_peers = d->options.prune_peers;
     if (d->options.px_dials_in_flight >= 0) gossip_cfg.px_dials_in_flight = d->options.px_dials_in_flight;
     gossip_cfg.accept_px_inbound = d->options.accept_px_inbound;
-    gossip_cfg.message_id =
-        strcmp(d->options.message_id, "key-seqno") == 0 ? PUBSUB_MESSAGE_ID_KEY_SEQNO : PUBSUB_MESSAGE_ID_FROM_SEQNO;
+    gossip_cfg.message_id = d->options.message_id_kind; /* floodsub's too */
     node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,
                             .identity_seed = d->options.key_path != NULL ? seed : NULL,
                             .router = gossip ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,

@@ -51,11 +51,12 @@ const pubsub_router_ops floodsub_router = {
     .forward = floodsub_forward,
 };
 
-pubsub_core *floodsub_create(const pubsub_host *host, const pubsub_options *options, const identity *id,
+pubsub_core *floodsub_create(const pubsub_host *host, const pubsub_options *options,
+                             pubsub_message_id_kind message_id, const identity *id,
                              uint64_t seqno_start, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES]) {
     floodsub *fs = calloc(1, sizeof *fs);
     if (fs == NULL) return NULL;
-    pubsub_config config = {.message_id = PUBSUB_MESSAGE_ID_FROM_SEQNO, .seen_ttl_ns = SEEN_CACHE_TTL_NS,
+    pubsub_config config = {.message_id = message_id, .seen_ttl_ns = SEEN_CACHE_TTL_NS,
                             .topics_max = FLOODSUB_TOPICS_MAX};
     if (options != NULL) config.options = *options;
     fs->ps = pubsub_create(host, &floodsub_router, fs, &config, id, seqno_start, seen_key);

@@ -19,11 +19,13 @@
 
 extern const pubsub_router_ops floodsub_router;
 
-/* A core routed by floodsub, with the core's options (NULL: defaults).
+/* A core routed by floodsub, with the core's options (NULL: defaults) and
+ * message ids of that kind (pubsub_message_id_check must pass).
  * seqno_start seeds the 64-bit sequence number (drawn from the
  * environment); seen_key keys the seen cache. NULL when memory runs out;
  * pubsub_destroy frees it. */
-pubsub_core *floodsub_create(const pubsub_host *host, const pubsub_options *options, const identity *id,
+pubsub_core *floodsub_create(const pubsub_host *host, const pubsub_options *options,
+                             pubsub_message_id_kind message_id, const identity *id,
                              uint64_t seqno_start, const uint8_t seen_key[SEEN_CACHE_KEY_BYTES]);
 
 #endif

@@ -38,7 +38,7 @@ int gossipsub_config_check(const gossipsub_config *c) {
         return -1;
     if (c->max_ihave_length > GOSSIPSUB_IHAVE_IDS_MAX) return -1;
     if (c->heartbeat_ns == 0 || c->random == NULL) return -1;
-    if (c->message_id != PUBSUB_MESSAGE_ID_FROM_SEQNO && c->message_id != PUBSUB_MESSAGE_ID_KEY_SEQNO) return -1;
+    if ((unsigned)c->message_id >= PUBSUB_MESSAGE_ID_KIND_COUNT) return -1;
     if (c->scoring && (score_params_validate(&c->score) != 0 || score_topic_params_validate(&c->topic_score) != 0 ||
                        score_thresholds_validate(&c->thresholds) != 0))
         return -1;

@@ -6,6 +6,20 @@
 #include <string.h>
 
 #define PUBSUB_ENTRY_OVERHEAD 16 /* tags and lengths of one subscription */
+#define PUBSUB_VALIDATING_INITIAL 16 /* the validation queue's first allocation, doubled as needed */
+
+/* A message waiting out its topic's validation delay: a copy (msg's views
+ * point into bytes), its id, and who sent it (a handle: the peer may leave
+ * meanwhile). */
+typedef struct pending_message {
+    uint64_t deadline_ns;
+    uint64_t order; /* arrival, which breaks ties between equal deadlines */
+    uint32_t from;
+    pubsub_message msg;
+    uint8_t *bytes;
+    uint8_t id[PUBSUB_MSG_ID_MAX];
+    size_t id_len;
+} pending_message;
 
 struct pubsub_core {
     pubsub_host host;
@@ -22,6 +36,10 @@ struct pubsub_core {
     pubsub_topic *topics[PUBSUB_TOPICS_MAX];
     size_t topic_count;
     pubsub_rpc *rpc; /* scratch for decoding: too large for the stack */
+    pending_message *pending; /* messages in validation, at most PUBSUB_VALIDATING_MAX */
+    size_t pending_count, pending_cap;
+    uint64_t pending_order; /* arrivals so far */
+    uint64_t timer_ns;      /* the deadline the host's timer is armed for; 0: none */
 };
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -36,7 +54,33 @@ const char *pubsub_options_check(const pubsub_options *o) {
         (o->seen_max_bytes < PUBSUB_SEEN_MAX_BYTES_MIN || o->seen_max_bytes > PUBSUB_SEEN_MAX_BYTES_MAX))
         return "seen_max_bytes: needs 10240 bytes (256 ids) to 640 MiB";
     if (o->seqno_origins_max > PUBSUB_SEQNO_ORIGINS_MAX_MAX) return "seqno_origins_max: needs at most 1000000";
+    if ((unsigned)o->signature_policy >= PUBSUB_SIGNATURE_POLICY_COUNT) return "signature_policy: unknown policy";
+    if (o->seqno_validator && o->signature_policy == PUBSUB_STRICT_NO_SIGN)
+        return "seqno_validator: needs seqnos, which strict-no-sign messages do not carry";
+    if (o->validation_delay_ns > PUBSUB_VALIDATION_DELAY_MAX_NS) return "validation_delay: needs at most 60s";
+    if (o->topic_delay_count > PUBSUB_TOPIC_DELAYS_MAX) return "validation_delays: at most 8 topics";
+    for (size_t i = 0; i < o->topic_delay_count; i++)
+        if (o->topic_delays[i].delay_ns > PUBSUB_VALIDATION_DELAY_MAX_NS) return "validation_delays: needs at most 60s";
     return NULL;
+}
+_Static_assert(PUBSUB_VALIDATION_DELAY_MAX_NS == 60000000000ull && PUBSUB_TOPIC_DELAYS_MAX == 8,
+               "pubsub_options_check's messages name the bounds");
+
+const char *pubsub_message_id_check(pubsub_message_id_kind kind, pubsub_signature_policy policy) {
+    if ((unsigned)kind >= PUBSUB_MESSAGE_ID_KIND_COUNT) return "message_id: unknown kind";
+    if (policy == PUBSUB_STRICT_NO_SIGN && pubsub_message_id_needs_author(kind))
+        return kind == PUBSUB_MESSAGE_ID_FROM_SEQNO
+                   ? "message_id from-seqno needs from and seqno, which strict-no-sign messages do not carry "
+                     "(use sha256 or first-8-bytes)"
+                   : "message_id key-seqno needs a key and seqno, which strict-no-sign messages do not carry "
+                     "(use sha256 or first-8-bytes)";
+    return NULL;
+}
+
+uint64_t pubsub_options_validation_delay(const pubsub_options *o, pubsub_bytes topic) {
+    for (size_t i = 0; i < o->topic_delay_count; i++)
+        if (pubsub_text_equals(o->topic_delays[i].topic, topic)) return o->topic_delays[i].delay_ns;
+    return o->validation_delay_ns;
 }
 
 /* The seen cache and, when asked for, the seqno validator's table; both
@@ -64,6 +108,7 @@ pubsub_core *pubsub_create(const pubsub_host *host, const pubsub_router_ops *ops
     assert(ops->topic_size >= sizeof(pubsub_topic));
     assert(config != NULL && config->topics_max <= PUBSUB_TOPICS_MAX && id != NULL);
     assert(pubsub_options_check(&config->options) == NULL);
+    assert(pubsub_message_id_check(config->message_id, config->options.signature_policy) == NULL);
     pubsub_core *ps = calloc(1, sizeof *ps);
     if (ps == NULL) return NULL;
     ps->config = *config;
@@ -99,6 +144,8 @@ void pubsub_destroy(pubsub_core *ps) {
     for (size_t i = 0; i < ps->topic_count; i++) topic_free(ps->topics[i]);
     free(ps->peers);
     free(ps->rpc);
+    for (size_t i = 0; i < ps->pending_count; i++) free(ps->pending[i].bytes);
+    free(ps->pending);
     seen_cache_free(&ps->seen);
     if (ps->seqnos != NULL) seqno_table_free(ps->seqnos);
     free(ps->seqnos);
@@ -345,7 +392,7 @@ static void deliver(pubsub_core *ps, const pubsub_message *msg, const pubsub_pee
 static void refuse(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg, pubsub_validation verdict,
                    const char *reason) {
     trace_message(ps, TRACE_REJECT_MESSAGE, msg, from, reason);
-    if (ps->ops->refused != NULL) ps->ops->refused(ps->router, from, msg, verdict);
+    if (from != NULL && ps->ops->refused != NULL) ps->ops->refused(ps->router, from, msg, verdict);
 }
 
 /* The 64-bit seqno of a message StrictSign verified (8 bytes, big-endian). */
@@ -369,35 +416,20 @@ static void seqno_record(pubsub_core *ps, const pubsub_message *msg) {
     if (ps->seqnos != NULL) (void)seqno_table_accept(ps->seqnos, msg->from.data, msg->from.len, message_seqno(msg));
 }
 
-static void receive_message(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg) {
-    uint8_t id[PUBSUB_MSG_ID_MAX];
-    size_t id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
-    uint64_t now = pubsub_now(ps);
-    const char *reason = NULL;
-    if (id_len == 0 || !msg->has_topic || msg->topic.len == 0) {
-        /* No from or seqno: an unsigned message, which StrictSign refuses. */
-        if (pubsub_message_verify(msg, &reason) == 0) reason = "malformed message id or topic";
-        refuse(ps, from, msg, PUBSUB_REJECT, reason);
-        return;
-    }
-    if (seen_cache_contains(&ps->seen, id, id_len, now)) {
-        trace_message(ps, TRACE_DUPLICATE_MESSAGE, msg, from, NULL);
-        if (ps->ops->duplicate != NULL) ps->ops->duplicate(ps->router, from, msg, id, id_len, now);
-        return;
-    }
-    /* Only validly signed messages enter the seen cache, so that a forged
-     * copy cannot censor the genuine message with the same id. */
-    if (pubsub_message_verify(msg, &reason) != 0) {
-        refuse(ps, from, msg, PUBSUB_REJECT, reason);
-        return;
-    }
-    /* A message whose id cannot be kept for its whole seen_ttl could come
-     * back and be delivered twice: it is ignored rather than an older id
-     * forgotten. */
-    if (seen_cache_add(&ps->seen, id, id_len, now) != 0) {
-        refuse(ps, from, msg, PUBSUB_IGNORE, "seen cache full");
-        return;
-    }
+/* Whether msg keeps the signature policy: StrictSign verifies it (costly:
+ * after the seen cache, as go-libp2p-pubsub does); StrictNoSign only looks
+ * for the fields it forbids. 0, or -1 with *reason. */
+static int policy_verify(const pubsub_core *ps, const pubsub_message *msg, const char **reason) {
+    if (ps->config.options.signature_policy == PUBSUB_STRICT_NO_SIGN) return pubsub_message_verify_unsigned(msg, reason);
+    return pubsub_message_verify(msg, reason);
+}
+
+/* The end of validation: the seqno validator, the host's verdict, then
+ * delivery and the router. A sender that left during a validation delay
+ * (from NULL) still gets its message delivered, but the router is not
+ * told: it knows no such peer any more. */
+static void validate_and_route(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg, const uint8_t *id,
+                               size_t id_len, uint64_t now) {
     if (seqno_replayed(ps, msg)) {
         refuse(ps, from, msg, PUBSUB_IGNORE, "seqno not above the origin's last");
         return;
@@ -409,9 +441,136 @@ static void receive_message(pubsub_core *ps, const pubsub_peer *from, const pubs
         refuse(ps, from, msg, PUBSUB_IGNORE, "ignored by the validator");
     } else {
         seqno_record(ps, msg);
-        if (ps->ops->accepted != NULL) ps->ops->accepted(ps->router, from, msg, id, id_len, now);
+        if (from != NULL && ps->ops->accepted != NULL) ps->ops->accepted(ps->router, from, msg, id, id_len, now);
         deliver(ps, msg, from);
-        ps->ops->forward(ps->router, from, msg, id, id_len, now);
+        if (from != NULL) ps->ops->forward(ps->router, from, msg, id, id_len, now);
+    }
+}
+
+/* A heap copy of msg's fields, with msg's views pointed into it; NULL when
+ * memory runs out. */
+static uint8_t *message_clone(const pubsub_message *msg, pubsub_message *copy) {
+    pubsub_bytes *fields[] = {&copy->from, &copy->data, &copy->seqno, &copy->topic, &copy->signature, &copy->key};
+    *copy = *msg;
+    size_t total = 1; /* never malloc(0) */
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) total += fields[i]->len;
+    uint8_t *bytes = malloc(total), *at = bytes;
+    if (bytes == NULL) return NULL;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i]->len > 0) memcpy(at, fields[i]->data, fields[i]->len);
+        fields[i]->data = at;
+        at += fields[i]->len;
+    }
+    return bytes;
+}
+
+/* Arms the host's timer for deadline unless it fires sooner already. */
+static void timer_arm(pubsub_core *ps, uint64_t deadline_ns) {
+    if (ps->timer_ns != 0 && ps->timer_ns <= deadline_ns) return;
+    assert(ps->host.timer_set != NULL && "a validation delay needs the host's timer");
+    ps->timer_ns = deadline_ns;
+    ps->host.timer_set(ps->host.user, deadline_ns);
+}
+
+/* Puts msg into validation until now + delay. 0, or -1 when the queue is
+ * full or memory runs out. */
+static int validation_start(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg, const uint8_t *id,
+                            size_t id_len, uint64_t now, uint64_t delay_ns) {
+    if (ps->pending_count == PUBSUB_VALIDATING_MAX) return -1;
+    if (ps->pending_count == ps->pending_cap) {
+        size_t cap = ps->pending_cap != 0 ? ps->pending_cap * 2 : PUBSUB_VALIDATING_INITIAL;
+        if (cap > PUBSUB_VALIDATING_MAX) cap = PUBSUB_VALIDATING_MAX;
+        pending_message *grown = realloc(ps->pending, cap * sizeof *grown);
+        if (grown == NULL) return -1;
+        ps->pending = grown;
+        ps->pending_cap = cap;
+    }
+    pending_message *p = &ps->pending[ps->pending_count];
+    p->bytes = message_clone(msg, &p->msg);
+    if (p->bytes == NULL) return -1;
+    assert(id_len <= sizeof p->id);
+    memcpy(p->id, id, id_len);
+    p->id_len = id_len;
+    p->deadline_ns = now + delay_ns;
+    p->order = ps->pending_order++;
+    p->from = from->handle;
+    ps->pending_count++;
+    timer_arm(ps, p->deadline_ns);
+    return 0;
+}
+
+/* The index of the pending message due first (deadline, then arrival). */
+static size_t pending_first(const pubsub_core *ps) {
+    assert(ps->pending_count > 0);
+    size_t first = 0;
+    for (size_t i = 1; i < ps->pending_count; i++) {
+        const pending_message *a = &ps->pending[i], *b = &ps->pending[first];
+        if (a->deadline_ns < b->deadline_ns || (a->deadline_ns == b->deadline_ns && a->order < b->order)) first = i;
+    }
+    return first;
+}
+
+void pubsub_validation_due(pubsub_core *ps, uint64_t now_ns) {
+    ps->timer_ns = 0;
+    while (ps->pending_count > 0) {
+        size_t i = pending_first(ps);
+        if (ps->pending[i].deadline_ns > now_ns) {
+            timer_arm(ps, ps->pending[i].deadline_ns);
+            return;
+        }
+        pending_message due = ps->pending[i];
+        ps->pending[i] = ps->pending[--ps->pending_count]; /* order in the array carries no meaning */
+        const pubsub_peer *from = pubsub_peer_find(ps, due.from);
+        validate_and_route(ps, from, &due.msg, due.id, due.id_len, now_ns);
+        free(due.bytes);
+    }
+}
+
+size_t pubsub_validating_count(const pubsub_core *ps) { return ps->pending_count; }
+
+static void receive_message(pubsub_core *ps, const pubsub_peer *from, const pubsub_message *msg) {
+    uint8_t id[PUBSUB_MSG_ID_MAX];
+    size_t id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
+    uint64_t now = pubsub_now(ps);
+    const char *reason = NULL;
+    bool no_sign = ps->config.options.signature_policy == PUBSUB_STRICT_NO_SIGN;
+    /* StrictNoSign's check is cheap and comes first, as go-libp2p-pubsub's
+     * checkSigningPolicy: a message with a signature is refused, never a
+     * duplicate. */
+    if (no_sign && pubsub_message_verify_unsigned(msg, &reason) != 0) {
+        refuse(ps, from, msg, PUBSUB_REJECT, reason);
+        return;
+    }
+    if (id_len == 0 || !msg->has_topic || msg->topic.len == 0) {
+        /* No from or seqno: an unsigned message, which StrictSign refuses. */
+        if (policy_verify(ps, msg, &reason) == 0) reason = "malformed message id or topic";
+        refuse(ps, from, msg, PUBSUB_REJECT, reason);
+        return;
+    }
+    if (seen_cache_contains(&ps->seen, id, id_len, now)) {
+        trace_message(ps, TRACE_DUPLICATE_MESSAGE, msg, from, NULL);
+        if (ps->ops->duplicate != NULL) ps->ops->duplicate(ps->router, from, msg, id, id_len, now);
+        return;
+    }
+    /* Only validly signed messages enter the seen cache, so that a forged
+     * copy cannot censor the genuine message with the same id. */
+    if (!no_sign && pubsub_message_verify(msg, &reason) != 0) {
+        refuse(ps, from, msg, PUBSUB_REJECT, reason);
+        return;
+    }
+    /* A message whose id cannot be kept for its whole seen_ttl could come
+     * back and be delivered twice: it is ignored rather than an older id
+     * forgotten. The id is taken as validation starts, so copies that
+     * arrive during a validation delay are duplicates. */
+    if (seen_cache_add(&ps->seen, id, id_len, now) != 0) {
+        refuse(ps, from, msg, PUBSUB_IGNORE, "seen cache full");
+        return;
+    }
+    uint64_t delay = pubsub_options_validation_delay(&ps->config.options, msg->topic);
+    if (delay == 0) {
+        validate_and_route(ps, from, msg, id, id_len, now);
+    } else if (validation_start(ps, from, msg, id, id_len, now, delay) != 0) {
+        refuse(ps, from, msg, PUBSUB_IGNORE, "validation queue full");
     }
 }
 
@@ -497,10 +656,14 @@ int pubsub_publish(pubsub_core *ps, const char *topic, const uint8_t *data, size
     if (topic_len == 0 || topic_len > PUBSUB_TOPIC_MAX) return -1;
     if (len > PUBSUB_RPC_MAX_BYTES - topic_len - PUBSUB_RPC_OVERHEAD) return -1;
     pubsub_outgoing out;
-    if (pubsub_message_make(&out, ps->id, &ps->self, ps->seqno++, topic, data, len) != 0) return -1;
+    if (ps->config.options.signature_policy == PUBSUB_STRICT_NO_SIGN)
+        pubsub_message_make_unsigned(&out, topic, data, len);
+    else if (pubsub_message_make(&out, ps->id, &ps->self, ps->seqno++, topic, data, len) != 0)
+        return -1;
     const pubsub_message *msg = &out.msg;
     uint8_t id[PUBSUB_MSG_ID_MAX];
     size_t id_len = pubsub_message_id_of(msg, ps->config.message_id, id, sizeof id);
+    if (id_len == 0) return -1; /* first-8-bytes of shorter data: nothing names it */
     uint64_t now = pubsub_now(ps);
     if (seen_cache_add(&ps->seen, id, id_len, now) != 0) return -1; /* full: its copies could not be told apart */
     seqno_record(ps, msg); /* so that replays of our own messages are ignored too */

@@ -7,10 +7,12 @@
  * the application, emit a trace event. It keeps the peers and the topics
  * they subscribe to, our own subscriptions (announced to every peer), the
  * seen cache, and the message path: an RPC is decoded and traced, its
- * messages are signature-checked (StrictSign), deduplicated, validated
- * (pubsub_host.validate), delivered when we subscribe, and handed to the
- * router to forward; publish signs a message, delivers it locally and hands
- * it to the router as well.
+ * messages are checked against the signature policy (StrictSign: signed;
+ * StrictNoSign: no from, seqno, signature or key), deduplicated, validated
+ * (pubsub_host.validate, after the topic's validation delay), delivered
+ * when we subscribe, and handed to the router to forward; publish signs a
+ * message (or not, under StrictNoSign), delivers it locally and hands it
+ * to the router as well.
  *
  * What a router decides is who gets a message, and whatever it adds of its
  * own (gossipsub: meshes, control messages, scores, a heartbeat). It says
@@ -49,6 +51,15 @@
 #define PUBSUB_RPC_OVERHEAD 512     /* framing of one message beyond its data and topic */
 #define PUBSUB_MSG_ID_MAX (PEER_ID_MAX_BYTES + PUBSUB_SEQNO_BYTES)
 #define PUBSUB_ROUTER_PROTOCOLS_MAX 3
+/* Messages in validation at once (those waiting out a validation delay):
+ * go-libp2p-pubsub's global validation throttle (validation.go,
+ * defaultValidateThrottle = 8192). Past it a message is ignored (reason
+ * "validation queue full", as go's RejectValidationThrottled). */
+#define PUBSUB_VALIDATING_MAX 8192
+/* The longest validation delay (a minute: far beyond any validator). */
+#define PUBSUB_VALIDATION_DELAY_MAX_NS (60ull * 1000000000ull)
+/* Topics with a validation delay of their own. */
+#define PUBSUB_TOPIC_DELAYS_MAX 8
 
 /* Extended validation (gossipsub-v1.1.md "Extended Validators"): the
  * application's verdict on a message whose signature checked. ACCEPT
@@ -83,6 +94,10 @@ typedef struct pubsub_host {
      * record it could not use). Either may be NULL. */
     size_t (*peer_record)(void *user, uint32_t peer, const uint8_t **record);
     bool (*connect)(void *user, const peer_id *id, const uint8_t *record, size_t len);
+    /* Arms (or re-arms) the core's one timer to fire at deadline_ns; the
+     * host then calls pubsub_validation_due. Only needed with a validation
+     * delay (pubsub_options); NULL otherwise. */
+    void (*timer_set)(void *user, uint64_t deadline_ns);
 } pubsub_host;
 
 /* A peer as the core keeps it. A router that keeps more per peer declares
@@ -178,6 +193,12 @@ typedef struct pubsub_router_ops {
     double (*peer_score)(const void *router, const pubsub_peer *peer);
 } pubsub_router_ops;
 
+/* A topic with a validation delay of its own. */
+typedef struct pubsub_topic_delay {
+    char topic[PUBSUB_TOPIC_MAX + 1];
+    uint64_t delay_ns;
+} pubsub_topic_delay;
+
 /* What the core does for every router, beyond the spec's defaults. Zero
  * is the default of each: PUBSUB_SEEN_MAX_BYTES, validator off,
  * PUBSUB_SEQNO_ORIGINS_MAX. */
@@ -190,12 +211,27 @@ typedef struct pubsub_options {
      * only suits origins that publish in order. */
     bool seqno_validator;
     uint32_t seqno_origins_max; /* origins it remembers; 0: PUBSUB_SEQNO_ORIGINS_MAX */
+    /* StrictSign (the default) or StrictNoSign (pubsub_pb.h). */
+    pubsub_signature_policy signature_policy;
+    /* The time a node spends validating a message from a peer before it
+     * delivers and forwards it (0: none, the default), and topics with a
+     * delay of their own. The seen cache takes the id when validation
+     * starts: copies arriving meanwhile are duplicates. */
+    uint64_t validation_delay_ns;
+    pubsub_topic_delay topic_delays[PUBSUB_TOPIC_DELAYS_MAX];
+    size_t topic_delay_count;
 } pubsub_options;
 
 /* NULL when o is usable (seen_max_bytes 0 or within PUBSUB_SEEN_MAX_BYTES_MIN
- * and _MAX, seqno_origins_max at most PUBSUB_SEQNO_ORIGINS_MAX_MAX), else what is
- * wrong, naming the option. */
+ * and _MAX, seqno_origins_max at most PUBSUB_SEQNO_ORIGINS_MAX_MAX, delays at
+ * most PUBSUB_VALIDATION_DELAY_MAX_NS, no seqno validator under StrictNoSign),
+ * else what is wrong, naming the option. */
 const char *pubsub_options_check(const pubsub_options *o);
+/* NULL when messages of the policy can be named by kind; else why not
+ * (from-seqno and key-seqno need a seqno, which StrictNoSign lacks). */
+const char *pubsub_message_id_check(pubsub_message_id_kind kind, pubsub_signature_policy policy);
+/* The validation delay of topic under o (its own, or the default). */
+uint64_t pubsub_options_validation_delay(const pubsub_options *o, pubsub_bytes topic);
 
 typedef struct pubsub_config {
     pubsub_message_id_kind message_id; /* how ids are made; from || seqno by default */
@@ -248,6 +284,12 @@ bool pubsub_is_subscribed(const pubsub_core *ps, const char *topic);
  * to the router. 0 or -1. */
 int pubsub_publish(pubsub_core *ps, const char *topic, const uint8_t *data, size_t len);
 void pubsub_heartbeat(pubsub_core *ps, uint64_t now_ns);
+/* The core's timer fired (pubsub_host.timer_set): messages whose
+ * validation delay has run out by now are validated, delivered and
+ * forwarded, earliest first (arrival order among equal deadlines). */
+void pubsub_validation_due(pubsub_core *ps, uint64_t now_ns);
+/* Messages waiting out their validation delay. */
+size_t pubsub_validating_count(const pubsub_core *ps);
 
 /* ---- For routers ---------------------------------------------------- */
 

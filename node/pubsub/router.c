@@ -15,7 +15,8 @@ typedef struct router_setup {
 } router_setup;
 
 static pubsub_core *make_floodsub(const router_setup *s) {
-    return floodsub_create(s->host, s->options, s->id, s->seqno_start, s->seen_key);
+    pubsub_message_id_kind id = s->gossip_config != NULL ? s->gossip_config->message_id : PUBSUB_MESSAGE_ID_FROM_SEQNO;
+    return floodsub_create(s->host, s->options, id, s->id, s->seqno_start, s->seen_key);
 }
 
 static pubsub_core *make_gossipsub(const router_setup *s) {
@@ -41,6 +42,11 @@ int router_init(pubsub_router *r, router_choice choice, const pubsub_host *host,
                 const pubsub_options *options) {
     memset(r, 0, sizeof *r);
     if ((size_t)choice >= sizeof router_makers / sizeof router_makers[0]) return -1;
+    /* The signature policy and the message id must agree (pubsub.h). */
+    pubsub_options defaults = {0};
+    const pubsub_options *o = options != NULL ? options : &defaults;
+    pubsub_message_id_kind message_id = gossip_config != NULL ? gossip_config->message_id : PUBSUB_MESSAGE_ID_FROM_SEQNO;
+    if (pubsub_options_check(o) != NULL || pubsub_message_id_check(message_id, o->signature_policy) != NULL) return -1;
     router_setup setup = {.host = host, .id = id, .seqno_start = seqno_start, .seen_key = seen_key,
                           .mcache_key = mcache_key, .gossip_config = gossip_config,
                           .options = options};
@@ -99,3 +105,5 @@ int router_publish(pubsub_router *r, const char *topic, const uint8_t *data, siz
 }
 
 void router_heartbeat(pubsub_router *r, uint64_t now_ns) { pubsub_heartbeat(r->core, now_ns); }
+
+void router_validation_due(pubsub_router *r, uint64_t now_ns) { pubsub_validation_due(r->core, now_ns); }

@@ -61,5 +61,7 @@ int router_subscribe(pubsub_router *r, const char *topic);
 int router_unsubscribe(pubsub_router *r, const char *topic);
 int router_publish(pubsub_router *r, const char *topic, const uint8_t *data, size_t len);
 void router_heartbeat(pubsub_router *r, uint64_t now_ns);
+/* The core's validation timer fired (pubsub_validation_due). */
+void router_validation_due(pubsub_router *r, uint64_t now_ns);
 
 #endif

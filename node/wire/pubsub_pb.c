@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "crypto/ed25519_verify.h"
 #include "base/pb.h"
 #include "base/varint.h"
@@ -412,10 +414,8 @@ size_t pubsub_message_id(const pubsub_message *msg, uint8_t *out, size_t cap) {
     return from_len + seqno_len;
 }
 
-size_t pubsub_message_id_of(const pubsub_message *msg, pubsub_message_id_kind kind, uint8_t *out, size_t cap) {
-    assert(msg != NULL);
-    if (kind == PUBSUB_MESSAGE_ID_FROM_SEQNO) return pubsub_message_id(msg, out, cap);
-    assert(kind == PUBSUB_MESSAGE_ID_KEY_SEQNO);
+/* key || seqno: the key an identity multihash from holds, else the key field. */
+static size_t message_id_key_seqno(const pubsub_message *msg, uint8_t *out, size_t cap) {
     const uint8_t *key = NULL;
     size_t key_len = 0;
     /* An identity multihash: 0x00, the length, the PublicKey protobuf. */
@@ -431,6 +431,83 @@ size_t pubsub_message_id_of(const pubsub_message *msg, pubsub_message_id_kind ki
     memcpy(out, key, key_len);
     if (seqno_len > 0) memcpy(out + key_len, msg->seqno.data, seqno_len);
     return key_len + seqno_len;
+}
+
+size_t pubsub_message_id_of(const pubsub_message *msg, pubsub_message_id_kind kind, uint8_t *out, size_t cap) {
+    assert(msg != NULL);
+    switch (kind) {
+    case PUBSUB_MESSAGE_ID_FROM_SEQNO: return pubsub_message_id(msg, out, cap);
+    case PUBSUB_MESSAGE_ID_KEY_SEQNO: return message_id_key_seqno(msg, out, cap);
+    case PUBSUB_MESSAGE_ID_SHA256:
+        if (cap < PUBSUB_MESSAGE_ID_SHA256_BYTES) return 0;
+        crypto_hash_sha256(out, msg->data.data, msg->data.len);
+        return PUBSUB_MESSAGE_ID_SHA256_BYTES;
+    case PUBSUB_MESSAGE_ID_FIRST_8_BYTES:
+        if (cap < PUBSUB_MESSAGE_ID_FIRST_BYTES || msg->data.len < PUBSUB_MESSAGE_ID_FIRST_BYTES) return 0;
+        memcpy(out, msg->data.data, PUBSUB_MESSAGE_ID_FIRST_BYTES);
+        return PUBSUB_MESSAGE_ID_FIRST_BYTES;
+    case PUBSUB_MESSAGE_ID_KIND_COUNT: break;
+    }
+    assert(false && "a message id kind");
+    return 0;
+}
+
+const char *const pubsub_message_id_names[PUBSUB_MESSAGE_ID_KIND_COUNT + 1] = {
+    [PUBSUB_MESSAGE_ID_FROM_SEQNO] = "from-seqno", [PUBSUB_MESSAGE_ID_KEY_SEQNO] = "key-seqno",
+    [PUBSUB_MESSAGE_ID_SHA256] = "sha256", [PUBSUB_MESSAGE_ID_FIRST_8_BYTES] = "first-8-bytes", NULL};
+
+const char *const pubsub_signature_policy_names[PUBSUB_SIGNATURE_POLICY_COUNT + 1] = {
+    [PUBSUB_STRICT_SIGN] = "strict-sign", [PUBSUB_STRICT_NO_SIGN] = "strict-no-sign", NULL};
+
+/* The index of name among names (NULL-terminated), or -1. */
+static int name_index(const char *const *names, const char *name) {
+    for (int i = 0; names[i] != NULL; i++)
+        if (strcmp(names[i], name) == 0) return i;
+    return -1;
+}
+
+const char *pubsub_message_id_name(pubsub_message_id_kind kind) {
+    assert((unsigned)kind < PUBSUB_MESSAGE_ID_KIND_COUNT);
+    return pubsub_message_id_names[kind];
+}
+
+int pubsub_message_id_parse(const char *name, pubsub_message_id_kind *kind) {
+    int i = name_index(pubsub_message_id_names, name);
+    if (i < 0) return -1;
+    *kind = (pubsub_message_id_kind)i;
+    return 0;
+}
+
+bool pubsub_message_id_needs_author(pubsub_message_id_kind kind) {
+    return kind == PUBSUB_MESSAGE_ID_FROM_SEQNO || kind == PUBSUB_MESSAGE_ID_KEY_SEQNO;
+}
+
+const char *pubsub_signature_policy_name(pubsub_signature_policy policy) {
+    assert((unsigned)policy < PUBSUB_SIGNATURE_POLICY_COUNT);
+    return pubsub_signature_policy_names[policy];
+}
+
+int pubsub_signature_policy_parse(const char *name, pubsub_signature_policy *policy) {
+    int i = name_index(pubsub_signature_policy_names, name);
+    if (i < 0) return -1;
+    *policy = (pubsub_signature_policy)i;
+    return 0;
+}
+
+int pubsub_message_verify_unsigned(const pubsub_message *msg, const char **reason) {
+    assert(msg != NULL && reason != NULL);
+    /* The reasons go-libp2p-pubsub traces (RejectUnexpectedSignature,
+     * RejectUnexpectedAuthInfo), in our words. */
+    if (msg->has_signature) *reason = "unexpected signature";
+    else if (msg->has_from || msg->has_seqno || msg->has_key) *reason = "unexpected from, seqno or key";
+    else if (!msg->has_topic) *reason = "missing topic";
+    else *reason = NULL;
+    return *reason == NULL ? 0 : -1;
+}
+
+void pubsub_message_make_unsigned(pubsub_outgoing *out, const char *topic, const uint8_t *data, size_t len) {
+    assert(out != NULL && topic != NULL);
+    out->msg = (pubsub_message){.data = {data, len}, .has_data = true, .topic = pubsub_text(topic), .has_topic = true};
 }
 
 /* ---- what the routers share ------------------------------------------ */

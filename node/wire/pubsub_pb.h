@@ -102,16 +102,64 @@ int pubsub_message_make(pubsub_outgoing *out, const identity *id, const peer_id 
 /* The default message id: from || seqno. Returns the length, 0 if cap is too small. */
 size_t pubsub_message_id(const pubsub_message *msg, uint8_t *out, size_t cap);
 
-/* Which bytes name a signed message: from || seqno, as go-libp2p and
- * rust-libp2p do (and floodsub here), or the author's PublicKey protobuf
- * || seqno, as js-libp2p's gossipsub does (its msgIdFnStrictSign). The two
- * differ by the peer ID's two-byte identity-multihash prefix, so a mesh
- * that mixes them asks for what it has and, with scoring, counts the
- * answers as broken promises. */
-typedef enum pubsub_message_id_kind { PUBSUB_MESSAGE_ID_FROM_SEQNO = 0, PUBSUB_MESSAGE_ID_KEY_SEQNO } pubsub_message_id_kind;
+/* Which bytes name a message (its id), by name:
+ * - from-seqno: from || seqno, as go-libp2p and rust-libp2p do by default;
+ * - key-seqno: the author's PublicKey protobuf || seqno, as js-libp2p's
+ *   gossipsub does (its msgIdFnStrictSign). The two differ by the peer
+ *   ID's two-byte identity-multihash prefix, so a mesh that mixes them
+ *   asks for what it has and, with scoring, counts the answers as broken
+ *   promises;
+ * - sha256: SHA-256 of the data (32 bytes). Ethereum's consensus layer
+ *   hashes a domain and the (decompressed) data and keeps 20 bytes; plain
+ *   SHA-256 of the data is the content id without Ethereum's framing;
+ * - first-8-bytes: the data's first 8 bytes (a big-endian integer), as
+ *   libp2p/test-plans gossipsub-interop does (go-libp2p/experiment.go
+ *   CalcID: string(msg[0:8]); publishers write the message number there
+ *   with binary.BigEndian.PutUint64). Data shorter than 8 bytes has none.
+ * The last two need no from or seqno, so they suit StrictNoSign. */
+typedef enum pubsub_message_id_kind {
+    PUBSUB_MESSAGE_ID_FROM_SEQNO = 0,
+    PUBSUB_MESSAGE_ID_KEY_SEQNO,
+    PUBSUB_MESSAGE_ID_SHA256,
+    PUBSUB_MESSAGE_ID_FIRST_8_BYTES,
+    PUBSUB_MESSAGE_ID_KIND_COUNT,
+} pubsub_message_id_kind;
+#define PUBSUB_MESSAGE_ID_SHA256_BYTES 32
+#define PUBSUB_MESSAGE_ID_FIRST_BYTES 8
 /* The id of that kind; for key || seqno the key is the one an identity
  * multihash from holds, else the message's key field. 0 when there is
  * none or cap is too small. */
 size_t pubsub_message_id_of(const pubsub_message *msg, pubsub_message_id_kind kind, uint8_t *out, size_t cap);
+/* The kinds' names, as scenarios, flags and metrics.json spell them
+ * ("from-seqno", "key-seqno", "sha256", "first-8-bytes"), NULL-terminated
+ * in kind order; the name of one kind; the kind a name means (-1: none). */
+extern const char *const pubsub_message_id_names[PUBSUB_MESSAGE_ID_KIND_COUNT + 1];
+const char *pubsub_message_id_name(pubsub_message_id_kind kind);
+int pubsub_message_id_parse(const char *name, pubsub_message_id_kind *kind);
+/* Whether the kind is made from the author's from or key and the seqno,
+ * which StrictNoSign messages do not carry. */
+bool pubsub_message_id_needs_author(pubsub_message_id_kind kind);
+
+/* ---- signature policy (pubsub/README.md "Signature Policy") ------------ */
+
+/* StrictSign: every message carries from, seqno, signature (and key when
+ * from does not inline it), and unsigned ones are rejected. StrictNoSign:
+ * no message carries any of the four, and one that does is rejected; what
+ * names a message is then its content (sha256, first-8-bytes). Ethereum's
+ * consensus layer and test-plans' gossipsub-interop run StrictNoSign. */
+typedef enum pubsub_signature_policy {
+    PUBSUB_STRICT_SIGN = 0,
+    PUBSUB_STRICT_NO_SIGN,
+    PUBSUB_SIGNATURE_POLICY_COUNT,
+} pubsub_signature_policy;
+/* "strict-sign", "strict-no-sign", NULL-terminated in policy order. */
+extern const char *const pubsub_signature_policy_names[PUBSUB_SIGNATURE_POLICY_COUNT + 1];
+const char *pubsub_signature_policy_name(pubsub_signature_policy policy);
+int pubsub_signature_policy_parse(const char *name, pubsub_signature_policy *policy);
+/* StrictNoSign validation: a topic, and none of from, seqno, signature or
+ * key. 0, or -1 with *reason set to a short static text. */
+int pubsub_message_verify_unsigned(const pubsub_message *msg, const char **reason);
+/* A StrictNoSign message of our own: topic and data only (borrowed). */
+void pubsub_message_make_unsigned(pubsub_outgoing *out, const char *topic, const uint8_t *data, size_t len);
 
 #endif

@@ -311,9 +311,11 @@ int run_make_dir(const char *path) {
     return 0;
 }
 
-#define RUN_PARAMETERS_MAX 72 /* the router's parameters, scoring included, with room to grow */
+#define RUN_CORE_PARAMETERS_MAX (3 + PUBSUB_TOPIC_DELAYS_MAX) /* core_parameters' */
+/* the router's parameters, scoring included, with room to grow, and the core's */
+#define RUN_PARAMETERS_MAX (72 + RUN_CORE_PARAMETERS_MAX)
 #define RUN_PARAMETER_TEXT 32
-#define RUN_PARAMETER_KEY 64
+#define RUN_PARAMETER_KEY (64 + PUBSUB_TOPIC_MAX) /* validation_delays.TOPIC_s */
 
 /* The router's parameters as metrics.json's "parameters": a run says what
  * it ran with, so that comparing two runs shows what differed. */
@@ -365,7 +367,9 @@ static void parameter_one(run_parameters *p, const param *q, const void *values,
     case PARAM_MESSAGE_ID: {
         pubsub_message_id_kind kind;
         memcpy(&kind, at, sizeof kind);
-        parameter(p, prefix, q->name, "", kind == PUBSUB_MESSAGE_ID_KEY_SEQNO ? "\"key-seqno\"" : "\"from-seqno\"", 0);
+        char quoted[32];
+        snprintf(quoted, sizeof quoted, "\"%s\"", pubsub_message_id_name(kind));
+        parameter(p, prefix, q->name, "", quoted, 0);
         return;
     }
     case PARAM_SET: {
@@ -386,10 +390,33 @@ static void parameter_set(run_parameters *p, const param_set *set, const void *v
         if (set->params[i].set == &score_topic_params_set) parameter_one(p, &set->params[i], values, prefix);
 }
 
+/* The pubsub core's choices for either router, where they differ from
+ * the defaults (so that metrics.json of a default run stays as it was):
+ * the signature policy, floodsub's message id (gossipsub's is among its
+ * parameters), the validation delay and the topics' own delays. */
+static void core_parameters(const runner *r, run_parameters *p) {
+    const pubsub_options *o = &r->s->protocol.pubsub;
+    char quoted[RUN_PARAMETER_KEY];
+    if (o->signature_policy != PUBSUB_STRICT_SIGN) {
+        snprintf(quoted, sizeof quoted, "\"%s\"", pubsub_signature_policy_name(o->signature_policy));
+        parameter(p, "", "signature_policy", "", quoted, 0);
+    }
+    if (r->s->protocol.router != ROUTER_GOSSIPSUB && r->gossipsub.message_id != PUBSUB_MESSAGE_ID_FROM_SEQNO) {
+        snprintf(quoted, sizeof quoted, "\"%s\"", pubsub_message_id_name(r->gossipsub.message_id));
+        parameter(p, "", "message_id", "", quoted, 0);
+    }
+    if (o->validation_delay_ns != 0)
+        parameter(p, "", "validation_delay", "_s", "%.17g", o->validation_delay_ns / NS_PER_S_DOUBLE);
+    for (size_t i = 0; i < o->topic_delay_count; i++) {
+        snprintf(quoted, sizeof quoted, "validation_delays.%s", o->topic_delays[i].topic);
+        parameter(p, "", quoted, "_s", "%.17g", o->topic_delays[i].delay_ns / NS_PER_S_DOUBLE);
+    }
+}
+
 static void runner_parameters(const runner *r, run_parameters *p) {
     p->count = 0;
-    if (r->s->protocol.router != ROUTER_GOSSIPSUB) return;
-    parameter_set(p, &gossipsub_params_set, &r->gossipsub, "");
+    if (r->s->protocol.router == ROUTER_GOSSIPSUB) parameter_set(p, &gossipsub_params_set, &r->gossipsub, "");
+    core_parameters(r, p);
 }
 
 static int runner_write(runner *r, run_result *result, char *err, size_t err_cap) {

@@ -60,7 +60,6 @@ static const char *const topology_names[] = {"bootstrap", "random-regular", "ful
 static const char *const router_names[] = {"floodsub", "gossipsub", NULL};
 static const char *const transport_names[] = {"ideal", "tcp", NULL}; /* network_transport */
 static const char *const arrival_names[] = {"poisson", "periodic", NULL};
-static const char *const message_id_names[] = {"from-seqno", "key-seqno", NULL}; /* pubsub_message_id_kind */
 
 static int conv_topology_kind(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
     int index;
@@ -95,7 +94,7 @@ static int conv_arrival(scn_ctx *c, const scn_node *n, void *base, const scn_fie
 
 int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
     int index;
-    if (scn_choice(c, n, "message id", message_id_names, &index) < 0) return -1;
+    if (scn_choice(c, n, "message id", pubsub_message_id_names, &index) < 0) return -1;
     *(pubsub_message_id_kind *)field_at(base, f) = (pubsub_message_id_kind)index;
     return 0;
 }
@@ -245,6 +244,38 @@ static int conv_limits(scn_ctx *c, const scn_node *n, void *base, const scn_fiel
     return bad == NULL ? 0 : scn_fail(c, n, c->keypath, "%s", bad);
 }
 
+static int conv_signature_policy(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    int index;
+    if (scn_choice(c, n, "signature policy", pubsub_signature_policy_names, &index) < 0) return -1;
+    *(pubsub_signature_policy *)field_at(base, f) = (pubsub_signature_policy)index;
+    return 0;
+}
+
+/* protocol.validation_delays: {TOPIC: DURATION, ...}, the topics with a
+ * validation delay of their own. */
+static int conv_validation_delays(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    (void)f;
+    pubsub_options *o = &((scenario *)base)->protocol.pubsub;
+    if (n->kind != SCN_MAP) return scn_type_error(c, n, "a map of topics to durations, like {blobs: 20ms}");
+    if (n->child_count > PUBSUB_TOPIC_DELAYS_MAX)
+        return scn_fail(c, n, c->keypath, "at most %d topics, got %zu", PUBSUB_TOPIC_DELAYS_MAX, n->child_count);
+    o->topic_delay_count = 0;
+    for (const scn_node *e = n->first; e != NULL; e = e->next) {
+        size_t saved = scn_keypath_push(c, e->key, 0);
+        size_t len = strlen(e->key);
+        if (len == 0 || len > PUBSUB_TOPIC_MAX)
+            return scn_fail_key(c, e, c->keypath, "a topic needs 1 to %d bytes", PUBSUB_TOPIC_MAX);
+        memcpy(o->topic_delays[o->topic_delay_count].topic, e->key, len + 1);
+        scn_field delay = {.offset = offsetof(pubsub_options, topic_delays) +
+                                     o->topic_delay_count * sizeof o->topic_delays[0] +
+                                     offsetof(pubsub_topic_delay, delay_ns)};
+        if (scn_conv_duration(c, e, o, &delay) < 0) return -1;
+        o->topic_delay_count++;
+        scn_keypath_pop(c, saved);
+    }
+    return 0;
+}
+
 /* The pubsub core's options (pubsub.h), for either router. */
 #define PO(member) offsetof(scenario, protocol.pubsub.member)
 static const scn_field protocol_fields[] = {
@@ -254,6 +285,11 @@ static const scn_field protocol_fields[] = {
      .min = PUBSUB_SEEN_MAX_BYTES_MIN, .max = (double)PUBSUB_SEEN_MAX_BYTES_MAX},
     SCN_PARAM_FIELD(seqno_validator, PO(seqno_validator), BOOL, 0, 0)
     SCN_PARAM_FIELD(seqno_origins_max, PO(seqno_origins_max), UINT32, 1, PUBSUB_SEQNO_ORIGINS_MAX_MAX)
+    {.key = "signature_policy", .conv = conv_signature_policy, .offset = PO(signature_policy)},
+    /* the message id for either router: the same field as protocol.gossipsub.message_id */
+    {.key = "message_id", .conv = scn_conv_message_id, .offset = S(protocol.gossipsub.message_id)},
+    {.key = "validation_delay", .conv = scn_conv_duration, .offset = PO(validation_delay_ns)},
+    {.key = "validation_delays", .conv = conv_validation_delays},
     {.key = "limits", .conv = conv_limits},
 };
 static const scn_table protocol_table = SCN_TABLE(protocol_fields);

@@ -176,6 +176,17 @@ static int check_attackers(scn_ctx *c) {
     return 0;
 }
 
+/* The pubsub core's options together (pubsub_options_check), and the
+ * message id against the signature policy. */
+static int check_pubsub(scn_ctx *c) {
+    const scenario *s = c->s;
+    const char *bad = pubsub_options_check(&s->protocol.pubsub);
+    if (bad != NULL) return check_fail(c, "protocol", "%s", bad);
+    bad = pubsub_message_id_check(s->protocol.gossipsub.message_id, s->protocol.pubsub.signature_policy);
+    if (bad != NULL) return check_fail(c, "protocol.signature_policy", "%s", bad);
+    return 0;
+}
+
 int scn_check_scenario(scn_ctx *c) {
     assert(c->s->duration_ns > 0);
     assert(c->s->nodes.count > 0);
@@ -183,5 +194,6 @@ int scn_check_scenario(scn_ctx *c) {
     if (check_topology(c) < 0) return -1;
     if (check_selectors(c) < 0) return -1;
     if (scn_check_net(c) < 0) return -1;
+    if (check_pubsub(c) < 0) return -1;
     return check_attackers(c);
 }

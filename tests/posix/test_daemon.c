@@ -355,12 +355,23 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
     const char *scoring_floodsub[] = {"--scoring", NULL}; /* the default router is floodsub */
     assert_int_equal(run_daemon(scoring_floodsub, log, -1), 2);
     assert_true(file_contains(log, "--scoring: needs --router gossipsub"));
-    const char *bad_message_id[] = {"--router", "gossipsub", "--message-id", "sha256", NULL};
+    const char *bad_message_id[] = {"--router", "gossipsub", "--message-id", "sha-256", NULL};
     assert_int_equal(run_daemon(bad_message_id, log, -1), 2);
-    assert_true(file_contains(log, "--message-id: unknown kind sha256"));
-    const char *message_id_floodsub[] = {"--message-id", "key-seqno", NULL};
-    assert_int_equal(run_daemon(message_id_floodsub, log, -1), 2);
-    assert_true(file_contains(log, "--message-id: needs --router gossipsub"));
+    assert_true(file_contains(log, "--message-id: unknown kind sha-256 (from-seqno, key-seqno, sha256 or first-8-bytes)"));
+    const char *bad_policy[] = {"--signature-policy", "strict-nosign", NULL};
+    assert_int_equal(run_daemon(bad_policy, log, -1), 2);
+    assert_true(file_contains(log, "--signature-policy: unknown policy strict-nosign (strict-sign or strict-no-sign)"));
+    const char *no_sign_seqno_id[] = {"--signature-policy", "strict-no-sign", NULL}; /* from-seqno by default */
+    assert_int_equal(run_daemon(no_sign_seqno_id, log, -1), 2);
+    assert_true(file_contains(log, "message_id from-seqno needs from and seqno, which strict-no-sign messages do not "
+                                   "carry (use sha256 or first-8-bytes)"));
+    const char *no_sign_seqno_validator[] = {"--signature-policy", "strict-no-sign", "--message-id", "sha256",
+                                             "--seqno-validator", NULL};
+    assert_int_equal(run_daemon(no_sign_seqno_validator, log, -1), 2);
+    assert_true(file_contains(log, "seqno_validator: needs seqnos, which strict-no-sign messages do not carry"));
+    const char *long_delay[] = {"--validation-delay-ms", "60001", NULL};
+    assert_int_equal(run_daemon(long_delay, log, -1), 2);
+    assert_true(file_contains(log, "--validation-delay-ms: needs a whole number from 0 to 60000, got 60001"));
     const char *small_seen_cache[] = {"--seen-max-bytes", "1000", NULL};
     assert_int_equal(run_daemon(small_seen_cache, log, -1), 2);
     assert_true(file_contains(log, "--seen-max-bytes: needs a whole number from 10240 to 671088640, got 1000"));

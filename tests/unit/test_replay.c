@@ -159,7 +159,7 @@ static void floodsub_runs_the_seqno_validator_too(void **state) {
     pubsub_host host = {.now_ns = flood_host_now, .send = flood_host_send, .deliver = flood_host_deliver};
     pubsub_options options = {.seqno_validator = true};
     uint8_t seen_key[SEEN_CACHE_KEY_BYTES] = {3};
-    pubsub_core *ps = floodsub_create(&host, &options, &self, 1, seen_key);
+    pubsub_core *ps = floodsub_create(&host, &options, PUBSUB_MESSAGE_ID_FROM_SEQNO, &self, 1, seen_key);
     assert_non_null(ps);
     assert_int_equal(pubsub_add_peer(ps, 1, &pid, FLOODSUB_PROTOCOL, false, 0), 0);
     assert_int_equal(pubsub_subscribe(ps, TOPIC), 0);

@@ -188,6 +188,55 @@ static void floodsub_latency_is_latency_times_hop_distance(void **state) {
     assert_true(result.summary.delivery_ratio == 1.0);
 }
 
+/* A validation delay V holds each receiver's delivery and forwarding for
+ * exactly V of virtual time: a node d hops from the publisher delivers at
+ * d * (LATENCY + V) (the publisher's own message is not held). Under
+ * StrictNoSign with content ids, as Ethereum's nodes run. */
+#define VALIDATION_DELAY (7 * MS)
+
+/* make_scenario's, under StrictNoSign with ids of kind and the delay. */
+static void make_no_sign_scenario(scenario *s, uint64_t seed, pubsub_message_id_kind kind) {
+    make_scenario(s, seed);
+    s->protocol.pubsub.signature_policy = PUBSUB_STRICT_NO_SIGN;
+    s->protocol.gossipsub.message_id = kind;
+    s->protocol.pubsub.validation_delay_ns = VALIDATION_DELAY;
+}
+
+static void a_validation_delay_adds_itself_at_every_hop(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    static const pubsub_message_id_kind kinds[] = {PUBSUB_MESSAGE_ID_SHA256, PUBSUB_MESSAGE_ID_FIRST_8_BYTES};
+    for (size_t k = 0; k < 2; k++) {
+        make_no_sign_scenario(&s, 21, kinds[k]);
+        run(&s, &result);
+        assert_int_equal(seen.messages, 10);
+        for (size_t m = 0; m < seen.messages; m++) {
+            uint32_t distance[NODES];
+            bfs(seen.publisher[m], distance);
+            for (uint32_t v = 0; v < NODES; v++) {
+                assert_int_equal(seen.deliveries[m][v], 1);
+                assert_int_equal(seen.delivered_at[m][v] - seen.published_at[m],
+                                 distance[v] * (LATENCY + VALIDATION_DELAY));
+            }
+        }
+        assert_true(result.summary.delivery_ratio == 1.0);
+    }
+}
+
+static void gossipsub_under_strict_no_sign_delivers_everything(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    make_no_sign_scenario(&s, 31, PUBSUB_MESSAGE_ID_SHA256);
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    run(&s, &result);
+    assert_int_equal(seen.messages, 10);
+    for (size_t m = 0; m < seen.messages; m++)
+        for (uint32_t v = 0; v < NODES; v++) assert_int_equal(seen.deliveries[m][v], 1);
+    assert_true(result.summary.delivery_ratio == 1.0);
+}
+
 static void floodsub_duplicates_follow_from_the_graph(void **state) {
     (void)state;
     static scenario s;
@@ -286,6 +335,8 @@ int main(void) {
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
         cmocka_unit_test(tcp_keeps_the_digest_deterministic),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
+        cmocka_unit_test(a_validation_delay_adds_itself_at_every_hop),
+        cmocka_unit_test(gossipsub_under_strict_no_sign_delivers_everything),
         cmocka_unit_test(floodsub_duplicates_follow_from_the_graph),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
