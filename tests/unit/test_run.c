@@ -143,6 +143,7 @@ static void tcp_keeps_the_digest_deterministic(void **state) {
     s.network.up_bps = s.network.down_bps = 50000000;
     s.network.loss = 0.01;
     s.workload.size_bytes = 64 * 1024;
+    s.network.transport = TRANSPORT_IDEAL;
     run(&s, &ideal);
     s.network.transport = TRANSPORT_TCP;
     run(&s, &a);
