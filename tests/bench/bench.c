@@ -62,10 +62,10 @@ static void bench_kernel(void) {
         bench_kernel_at(kernel_bench_pending[i]);
 }
 
-static int bench_scenario(const char *path) {
+static int bench_scenario(const char *path, const char *const *overrides, size_t override_count) {
     static scenario s;
     char err[SCENARIO_ERROR_MAX];
-    if (scenario_load(path, NULL, 0, &s, err, sizeof err) != 0) {
+    if (scenario_load(path, overrides, override_count, &s, err, sizeof err) != 0) {
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
@@ -78,7 +78,8 @@ static int bench_scenario(const char *path) {
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
     double virtual_s = s.duration_ns / 1e9;
-    printf("%s: %u nodes, %.0f s virtual\n", s.name, s.nodes.count, virtual_s);
+    printf("%s: %u nodes, %.0f s virtual, %s transport\n", s.name, s.nodes.count, virtual_s,
+           s.network.transport == TRANSPORT_TCP ? "tcp" : "ideal");
     printf("  wall seconds      %.2f\n", r.wall_seconds);
     printf("  events/s          %.2f million (%llu kernel events, at most %llu pending)\n",
            r.events_processed / r.wall_seconds / 1e6, (unsigned long long)r.events_processed,
@@ -92,14 +93,27 @@ static int bench_scenario(const char *path) {
 }
 
 /* bench            the kernel alone
- * bench --scenario-only FILE...   the scenarios, without the kernel figure */
+ * bench --scenario-only [--set KEY=VALUE]... FILE...
+ *                  the scenarios, each with the overrides (as swarmlab run
+ *                  --set takes them), without the kernel figure */
 int main(int argc, char **argv) {
+    enum { BENCH_OVERRIDES_MAX = 8 };
+    const char *overrides[BENCH_OVERRIDES_MAX];
+    size_t override_count = 0;
     int first = 1;
     if (argc > 1 && strcmp(argv[1], "--scenario-only") == 0)
         first = 2;
     else
         bench_kernel();
+    while (first + 1 < argc && strcmp(argv[first], "--set") == 0) {
+        if (override_count == BENCH_OVERRIDES_MAX) {
+            fprintf(stderr, "bench: at most %d --set\n", BENCH_OVERRIDES_MAX);
+            return 2;
+        }
+        overrides[override_count++] = argv[first + 1];
+        first += 2;
+    }
     int failures = 0;
-    for (int i = first; i < argc; i++) failures += bench_scenario(argv[i]);
+    for (int i = first; i < argc; i++) failures += bench_scenario(argv[i], overrides, override_count);
     return failures ? 1 : 0;
 }
