@@ -74,6 +74,14 @@ void buf_clear(buf *b) {
     b->len = 0;
 }
 
+void buf_shrink_if_empty(buf *b, size_t keep) {
+    assert(b != NULL);
+    if (b->len != 0 || b->cap <= keep) return;
+    size_t limit = b->limit;
+    buf_wipe_free(b); /* it may have held plaintext */
+    buf_init(b, limit);
+}
+
 void buf_free(buf *b) {
     assert(b != NULL);
     free(b->data);

@@ -32,6 +32,11 @@ void buf_consume(buf *b, size_t n);
 /* Drops the bytes past the first len (len <= b->len). */
 void buf_truncate(buf *b, size_t len);
 void buf_clear(buf *b);
+/* When the buf is empty and holds more than keep bytes of storage, gives
+ * the storage back: a connection's buffers grow to the largest message it
+ * carried and would otherwise keep that much for good (thousands of idle
+ * connections times a 1 MiB message). */
+void buf_shrink_if_empty(buf *b, size_t keep);
 /* Frees the storage; the buf may be reused after buf_init. */
 void buf_free(buf *b);
 /* Zeroes the storage before freeing it: for buffers that held secrets. */

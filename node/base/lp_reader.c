@@ -4,6 +4,10 @@
 
 #include "varint.h"
 
+/* Storage kept between unfinished messages: a large message's goes back
+ * once it is read, so idle streams do not each hold a megabyte. */
+#define LP_READER_KEEP (16u << 10)
+
 void lp_reader_init(lp_reader *r, size_t message_max) {
     buf_init(&r->partial, message_max + VARINT_MAX_BYTES);
     r->message_max = message_max;
@@ -55,6 +59,7 @@ int lp_reader_feed(lp_reader *r, const uint8_t *data, size_t len, lp_message_fn 
         long used = lp_parse(r, r->partial.data, r->partial.len, fn, user);
         if (used < 0) return -1;
         buf_consume(&r->partial, (size_t)used);
+        buf_shrink_if_empty(&r->partial, LP_READER_KEEP);
     }
     if (len == 0) return 0;
     /* Then read the rest where it lies, and keep what it leaves unfinished. */

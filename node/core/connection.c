@@ -27,6 +27,7 @@ static void conn_write_wire(node *n, conn *c) {
     if (n->env.write(n->env.ctx, c->conn_id, n->wire.data, n->wire.len) != 0)
         conn_close(n, c, "write failed");
     buf_clear(&n->wire);
+    buf_shrink_if_empty(&n->wire, NODE_CONN_BUF_KEEP);
 }
 
 void conn_flush(node *n, conn *c) {
@@ -38,6 +39,7 @@ void conn_flush(node *n, conn *c) {
             return;
         }
         buf_clear(&c->mux.out);
+        buf_shrink_if_empty(&c->mux.out, NODE_CONN_BUF_KEEP);
     }
     conn_write_wire(n, c);
 }
@@ -300,5 +302,7 @@ void conn_receive(node *n, conn *c, const uint8_t *bytes, size_t len) {
     if (was_handshaking && c->noise.state == NOISE_CHANNEL_OPEN) conn_on_secured(n, c);
     if (c->closing) return;
     if (n->plain.len > 0) conn_receive_plain(n, c, n->plain.data, n->plain.len);
+    buf_clear(&n->plain);
+    buf_shrink_if_empty(&n->plain, NODE_CONN_BUF_KEEP);
     conn_flush(n, c);
 }

@@ -35,6 +35,7 @@
 #define NODE_PEER_BUFFER_MAX (4u << 20)   /* bytes buffered per connection, each way */
 #define NODE_HANDSHAKE_TIMEOUT_NS CONNMGR_HANDSHAKE_TIMEOUT_NS /* the default */
 #define NODE_PING_TIMEOUT_NS (10 * NS_PER_S)
+#define NODE_CONN_BUF_KEEP (16u << 10) /* storage a connection's drained buffers keep (buf_shrink_if_empty) */
 #define NODE_PUBSUB_REOPENS_MAX 4 /* new pubsub streams a connection gets after ours is lost */
 #define NODE_AGENT_VERSION "swarmlab/0.1"
 #define NODE_PROTOCOL_VERSION "ipfs/0.1.0"

@@ -118,7 +118,10 @@ int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, s
      * the message in one piece, where it lies. */
     buf_clear(&n->message);
     if (buf_append(&n->message, prefix, prefix_len) != 0 || buf_append(&n->message, data, len) != 0) return -1;
-    return stream_send_raw(n, c, s, n->message.data, n->message.len);
+    int rc = stream_send_raw(n, c, s, n->message.data, n->message.len);
+    buf_clear(&n->message);
+    buf_shrink_if_empty(&n->message, NODE_CONN_BUF_KEEP);
+    return rc;
 }
 
 /* Opens an outbound stream offering protocols[0..count-1] in that order. */

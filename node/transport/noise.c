@@ -536,11 +536,16 @@ static int noise_frame_handle(noise_channel *ch, const uint8_t *msg, size_t len,
                                            : noise_handshake_receive(ch, msg, len, wire);
 }
 
+/* Storage a channel keeps for partial frames between frames: enough for
+ * small messages without a malloc each; a 64 KiB frame's goes back. */
+#define NOISE_INBOUND_KEEP (16u << 10)
+
 static int noise_frame_process(noise_channel *ch, buf *wire, buf *plain) {
     const uint8_t *msg = ch->inbound.data + NOISE_FRAME_HEADER_BYTES;
     size_t len = ch->inbound.len - NOISE_FRAME_HEADER_BYTES;
     int rc = noise_frame_handle(ch, msg, len, wire, plain);
     buf_clear(&ch->inbound);
+    buf_shrink_if_empty(&ch->inbound, NOISE_INBOUND_KEEP);
     return rc;
 }
 
