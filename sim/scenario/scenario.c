@@ -312,6 +312,7 @@ static const scn_field network_fields[] = {
     {.key = "topology", .conv = conv_topology},
     {.key = "partitions", .conv = scn_conv_list, .list = &partition_list},
     {.key = "regions", .conv = scn_conv_regions},
+    {.key = "graph", .conv = scn_conv_graph},
 };
 static const scn_table network_table = SCN_TABLE(network_fields);
 
