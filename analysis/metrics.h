@@ -250,5 +250,10 @@ int metrics_write_timeseries_csv(const metrics *m, const char *path);
 /* The sorted latencies of every delivered pair, in ms, one per line: what
  * the latency CDF plot reads. */
 int metrics_write_latencies(const metrics *m, const char *path);
+/* Per region of config.regions (which must have some): its deliveries and
+ * their latency p50, p90, p99 in ms (NaN without deliveries), one row
+ * each: what the latency-by-region plot reads (latency_by_region.csv). */
+int metrics_write_regions_csv(const metrics *m, const char *path);
+#define METRICS_REGIONS_CSV "latency_by_region.csv"
 
 #endif

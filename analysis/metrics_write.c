@@ -360,3 +360,22 @@ int metrics_write_latencies(const metrics *m, const char *path) {
     }
     return csv_close(out);
 }
+
+int metrics_write_regions_csv(const metrics *m, const char *path) {
+    assert(m != NULL && path != NULL);
+    assert(m->finished && m->config.regions.count > 0);
+    FILE *out = fopen(path, "w");
+    if (out == NULL) return -1;
+    fputs("region,deliveries,p50_ms,p90_ms,p99_ms\n", out);
+    for (uint32_t i = 0; i < m->config.regions.count; i++) {
+        const metrics_region_latencies *r = &m->region_latencies[i]; /* sorted when the metrics finished */
+        fprintf(out, "%s,%" PRIu64, m->config.regions.names[i], r->count);
+        static const unsigned percents[] = {50, 90, 99};
+        for (size_t p = 0; p < 3; p++) {
+            if (r->count == 0) fputs(",NaN", out); /* gnuplot skips it */
+            else fprintf(out, ",%.3f", metrics_us_to_ms(metrics_percentile(r->us, r->count, percents[p])));
+        }
+        fputc('\n', out);
+    }
+    return csv_close(out);
+}

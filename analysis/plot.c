@@ -14,6 +14,8 @@
  * with no deliveries still gets a latency plot, saying so), and whether
  * timeseries.csv has anything for the gossipsub plots (mesh, scores,
  * control): a floodsub run gets none of them rather than three empty ones.
+ * The latency-by-region plot is drawn when the run wrote its input, which
+ * it does only for a scenario with regions (network.regions or .graph).
  */
 #include "plot.h"
 
@@ -175,7 +177,33 @@ static const char plot_control[] =
     "title 'IWANT ids (right)'\n";
 
 /* What a plot needs to be worth drawing. */
-typedef enum plot_needs { PLOT_ALWAYS, PLOT_IF_MESH, PLOT_IF_SCORES, PLOT_IF_CONTROL } plot_needs;
+/* The latency-by-region plot's input: written only when the scenario has
+ * regions (or a graph), so its absence is no error. */
+#define PLOT_REGIONS "latency_by_region.csv"
+
+static const char plot_latency_by_region[] =
+    "set title run_title . ': latency by the receiving node region'\n"
+    "set ylabel 'latency, publish to first delivery (ms)'\n"
+    "set xlabel 'region of the receiver'\n"
+    "stats 'latency_by_region.csv' using 'deliveries' name 'deliveries' nooutput\n"
+    "if (deliveries_max == 0) {\n"
+    "  set label 1 'no deliveries' at graph 0.5, graph 0.5 center\n"
+    "  set xrange [0:1]\n"
+    "  set yrange [0:1]\n"
+    "  plot NaN notitle\n"
+    "} else {\n"
+    "  set style data histograms\n"
+    "  set style histogram clustered gap 1\n"
+    "  set style fill solid 0.8 border -1\n"
+    "  set boxwidth 0.9\n"
+    "  set yrange [0:*]\n"
+    "  set xtics rotate by -30 nomirror\n"
+    "  set key top left\n"
+    "  plot 'latency_by_region.csv' using 'p50_ms':xtic(1) title 'p50', '' using 'p90_ms' title 'p90', "
+    "'' using 'p99_ms' title 'p99'\n"
+    "}\n";
+
+typedef enum plot_needs { PLOT_ALWAYS, PLOT_IF_MESH, PLOT_IF_SCORES, PLOT_IF_CONTROL, PLOT_IF_REGIONS } plot_needs;
 
 typedef struct plot_spec {
     const char *name;
@@ -194,6 +222,7 @@ static const plot_spec plot_specs[] = {
     {"mesh", PLOT_TIMESERIES, plot_mesh, true, PLOT_IF_MESH},
     {"scores", PLOT_TIMESERIES, plot_scores, true, PLOT_IF_SCORES},
     {"control", PLOT_TIMESERIES, plot_control, true, PLOT_IF_CONTROL},
+    {"latency_by_region", PLOT_REGIONS, plot_latency_by_region, false, PLOT_IF_REGIONS},
 };
 
 /* What the run has to plot, found in its files. */
@@ -202,6 +231,7 @@ typedef struct plot_data {
     bool has_mesh;      /* some mesh_degree_max cell is above 0 */
     bool has_scores;    /* some score_p50 cell has a value */
     bool has_control;   /* some control_bytes cell is above 0 */
+    bool has_regions;   /* latency_by_region.csv exists */
 } plot_data;
 #define PLOT_COUNT (sizeof plot_specs / sizeof plot_specs[0])
 
@@ -339,7 +369,9 @@ static int plot_check_inputs(const char *dir, plot_data *data, char *err, size_t
             snprintf(err, err_cap, "%s: path too long", dir);
             return -1;
         }
-        if (stat(path, &st) != 0) {
+        bool optional = plot_specs[i].needs == PLOT_IF_REGIONS;
+        if (optional) data->has_regions = stat(path, &st) == 0;
+        if (!optional && stat(path, &st) != 0) {
             snprintf(err, err_cap, "%s: %s", path, strerror(errno));
             return -1;
         }
@@ -355,6 +387,7 @@ static bool plot_wanted(const plot_spec *spec, const plot_data *data) {
     case PLOT_IF_MESH: return data->has_mesh;
     case PLOT_IF_SCORES: return data->has_scores;
     case PLOT_IF_CONTROL: return data->has_control;
+    case PLOT_IF_REGIONS: return data->has_regions;
     }
     assert(0 && "a plot_needs without a case");
     return false;
@@ -381,7 +414,8 @@ static int plot_one(const char *dir, const plot_spec *spec, const char *title, b
 
 static int plot_run_with(const char *dir, const char *title, const plot_options *options, char *err,
                          size_t err_cap) {
-    plot_data data = {.has_latencies = false, .has_mesh = false, .has_scores = false, .has_control = false};
+    plot_data data = {.has_latencies = false, .has_mesh = false, .has_scores = false, .has_control = false,
+                      .has_regions = false};
     if (!gnuplot_found()) {
         snprintf(err, err_cap, "gnuplot not found on PATH: install it (Debian: gnuplot-nox) to draw plots");
         return -1;

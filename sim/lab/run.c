@@ -447,6 +447,11 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
             return -1;
         }
     }
+    snprintf(path, sizeof path, "%s/%s", dir, METRICS_REGIONS_CSV);
+    if (s->network.regions.count > 0 && metrics_write_regions_csv(r->metrics, path) != 0) {
+        snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
     plot_window windows[PLOT_WINDOWS_MAX];
     size_t window_count = faults_windows(r->faults, windows, PLOT_WINDOWS_MAX);
     window_count += attack_windows(r->s, windows + window_count, PLOT_WINDOWS_MAX - window_count);

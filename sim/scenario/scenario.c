@@ -357,6 +357,7 @@ static const scn_field network_fields[] = {
     {.key = "transport", .conv = conv_transport, .offset = S(network.transport)},
     {.key = "partitions", .conv = scn_conv_list, .list = &partition_list},
     {.key = "regions", .conv = scn_conv_regions},
+    {.key = "graph", .conv = scn_conv_graph},
 };
 static const scn_table network_table = SCN_TABLE(network_fields);
 

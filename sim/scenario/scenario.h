@@ -38,7 +38,8 @@
 #define SCENARIO_OFFLINE_MAX 32
 #define SCENARIO_ATTACKERS_MAX 16
 #define SCENARIO_NODES_MAX 100000
-#define SCENARIO_REGIONS_MAX 16 /* network.regions: named regions */
+#define SCENARIO_REGIONS_MAX 32 /* network.regions: named regions; network.graph: its nodes */
+#define SCENARIO_GRAPH_HOSTS_MAX 4096 /* network.graph.hosts: an explicit list of each host's node */
 #define SCENARIO_CLASSES_MAX 8  /* nodes.classes: named classes */
 #define SCENARIO_LABEL_MAX 32   /* a region's or a class's name */
 
@@ -101,6 +102,7 @@ typedef struct attacker {
 typedef struct scenario_region {
     char name[SCENARIO_LABEL_MAX];
     double weight;
+    uint64_t up_bps, down_bps; /* network.graph: the node's host_bandwidth_up/down; 0 for network.regions */
 } scenario_region;
 
 /* The regions, with a one-way latency and a jitter from each to each
@@ -111,6 +113,10 @@ typedef struct scenario_regions {
     scenario_region list[SCENARIO_REGIONS_MAX];
     uint64_t latency_ns[SCENARIO_REGIONS_MAX][SCENARIO_REGIONS_MAX];
     uint64_t jitter_ns[SCENARIO_REGIONS_MAX][SCENARIO_REGIONS_MAX];
+    /* network.graph only: the path's packet loss (0..1) and that the
+     * regions are its nodes, whose bandwidths the hosts take. */
+    double loss[SCENARIO_REGIONS_MAX][SCENARIO_REGIONS_MAX];
+    bool from_graph;
 } scenario_regions;
 
 /* A class of nodes.classes: its share of the hosts (share over the sum of
@@ -150,8 +156,20 @@ typedef struct scenario {
         size_t partition_count;
         int partitions_line; /* 0 when absent */
         scenario_regions regions;
-        char graph_path[SCENARIO_PATH_MAX]; /* a Shadow GML file, resolved against the scenario's folder; "" when absent */
+        /* network.graph (docs/network-model.md "Shadow graphs"): a Shadow
+         * GML file, resolved against the scenario's folder ("" when
+         * absent). The checks load it into regions, one per graph node. */
+        char graph_path[SCENARIO_PATH_MAX];
         int graph_line;
+        /* graph.weights: node ids and their weights (none: every node
+         * weighs 1); graph.hosts: each host's node id, honest hosts then
+         * attackers (none: hosts are dealt by weight). */
+        int64_t graph_weight_id[SCENARIO_REGIONS_MAX];
+        double graph_weight[SCENARIO_REGIONS_MAX];
+        size_t graph_weight_count;
+        int64_t graph_host_id[SCENARIO_GRAPH_HOSTS_MAX];
+        uint8_t graph_host_region[SCENARIO_GRAPH_HOSTS_MAX]; /* set by the checks: the node's index in regions */
+        size_t graph_host_count;
     } network;
 
     struct {

@@ -242,7 +242,11 @@ int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_fie
 /* network.regions, nodes.classes, and their checks across keys (scenario_net.c). */
 int scn_conv_regions(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_classes(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_graph(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_check_net(scn_ctx *c);
+/* Reads network.graph's GML file into the regions (scenario_graph.c); its
+ * errors name the GML file, line and key. 0 or -1. */
+int scn_load_graph(scn_ctx *c);
 
 /* The node at a dotted path from the root ("offline.2.at"), or the deepest
  * node on the way there when the rest is absent (then *exact is false). */

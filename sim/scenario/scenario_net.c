@@ -228,6 +228,88 @@ int scn_conv_classes(scn_ctx *c, const scn_node *n, void *base, const scn_field 
     return 0;
 }
 
+/* ---- network.graph ------------------------------------------------------------ */
+
+/* A GML node id written as a YAML key or list item. */
+static int graph_id(scn_ctx *c, const scn_node *n, const char *text, int64_t *id) {
+    char why[SCENARIO_ERROR_MAX];
+    if (scn_value_int(text, id, why, sizeof why) < 0) return scn_fail(c, n, c->keypath, "a node id: %s", why);
+    return 0;
+}
+
+/* weights: {ID: weight, ...}; nodes not named hold no hosts. */
+static int conv_graph_weights(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    (void)f;
+    scenario *s = base;
+    if (n->kind != SCN_MAP) return scn_type_error(c, n, "a map of node ids to weights, like {0: 3, 1: 1}");
+    if (n->child_count == 0 || n->child_count > SCENARIO_REGIONS_MAX)
+        return scn_fail(c, n, c->keypath, "needs 1 to %d nodes, got %zu", SCENARIO_REGIONS_MAX, n->child_count);
+    size_t i = 0;
+    double total = 0;
+    for (const scn_node *e = n->first; e != NULL; e = e->next, i++) {
+        size_t saved = scn_keypath_push(c, e->key, 0);
+        if (graph_id(c, e, e->key, &s->network.graph_weight_id[i]) < 0) return -1;
+        scn_field w = {.key = e->key, .offset = 0, .min = 0, .max = 1e12};
+        if (scn_conv_number(c, e, &s->network.graph_weight[i], &w) < 0) return -1;
+        total += s->network.graph_weight[i];
+        scn_keypath_pop(c, saved);
+    }
+    if (total <= 0) return scn_fail(c, n, c->keypath, "needs a weight above 0");
+    s->network.graph_weight_count = i;
+    return 0;
+}
+
+/* hosts: [ID, ...], each host's node, honest hosts then attackers. */
+static int conv_graph_hosts(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    (void)f;
+    scenario *s = base;
+    if (n->kind != SCN_SEQ) return scn_type_error(c, n, "a list of node ids, one per host");
+    if (n->child_count == 0 || n->child_count > SCENARIO_GRAPH_HOSTS_MAX)
+        return scn_fail(c, n, c->keypath, "needs 1 to %d hosts, got %zu", SCENARIO_GRAPH_HOSTS_MAX, n->child_count);
+    size_t i = 0;
+    for (const scn_node *e = n->first; e != NULL; e = e->next, i++) {
+        size_t saved = scn_keypath_push(c, NULL, i);
+        const char *text;
+        if (scn_scalar(c, e, "a node id", &text) < 0) return -1;
+        if (graph_id(c, e, text, &s->network.graph_host_id[i]) < 0) return -1;
+        scn_keypath_pop(c, saved);
+    }
+    s->network.graph_host_count = i;
+    return 0;
+}
+
+static const scn_field graph_fields[] = {
+    {.key = "file", .conv = scn_conv_string, .offset = offsetof(scenario, network.graph_path), .width = SCENARIO_PATH_MAX,
+     .flags = SCN_REQUIRED},
+    {.key = "weights", .conv = conv_graph_weights},
+    {.key = "hosts", .conv = conv_graph_hosts},
+};
+static const scn_table graph_table = SCN_TABLE(graph_fields);
+
+/* graph: FILE.gml, or {file, weights} or {file, hosts}. The file is read
+ * by the checks, once the hosts are known. */
+int scn_conv_graph(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    (void)f;
+    scenario *s = base;
+    s->network.graph_line = n->key_line;
+    if (n->kind != SCN_MAP) return scn_conv_string(c, n, base, &graph_fields[0]);
+    if (scn_convert_map(c, n, base, &graph_table) < 0) return -1;
+    if (scn_map_get(n, "weights") != NULL && scn_map_get(n, "hosts") != NULL)
+        return scn_fail_key(c, scn_map_get(n, "hosts"), "network.graph.hosts", "is not given with weights (one or the other)");
+    return 0;
+}
+
+/* The keys a graph replaces: it gives the latencies and bandwidths. */
+static int graph_conflicts(scn_ctx *c) {
+    static const char *const replaced[] = {"network.latency", "network.bandwidth", "network.regions"};
+    for (size_t i = 0; i < sizeof replaced / sizeof replaced[0]; i++) {
+        bool exact;
+        const scn_node *n = scn_find(c->tree, replaced[i], &exact);
+        if (exact) return scn_fail_key(c, n, replaced[i], "does not apply with network.graph (its nodes and edges give it)");
+    }
+    return 0;
+}
+
 /* ---- across keys ------------------------------------------------------------ */
 
 int scn_check_net(scn_ctx *c) {
@@ -248,6 +330,7 @@ int scn_check_net(scn_ctx *c) {
             return scn_fail(c, exact ? n : NULL, path, "names class \"%s\", but nodes.classes is not given", a->class_name);
         return scn_fail(c, exact ? n : NULL, path, "no class of nodes.classes is named \"%s\"", a->class_name);
     }
+    if (s->network.graph_path[0] != '\0') return graph_conflicts(c) < 0 ? -1 : scn_load_graph(c);
     bool exact;
     const scn_node *latency = scn_find(c->tree, "network.latency", &exact);
     if (s->network.regions.count > 0 && exact)

@@ -87,11 +87,16 @@ netmodel *netmodel_create(const scenario *s, uint32_t host_count) {
     if (m->regions.count > 0) {
         m->region = malloc(host_count * sizeof *m->region);
         if (m->region == NULL) return netmodel_destroy(m), NULL;
-        double weights[SCENARIO_REGIONS_MAX];
-        for (size_t i = 0; i < m->regions.count; i++) weights[i] = m->regions.list[i].weight;
-        rng r;
-        rng_seed(&r, s->seed, RNG_STREAM_REGIONS);
-        netmodel_deal(weights, m->regions.count, host_count, &r, m->region);
+        if (s->network.graph_host_count > 0) { /* network.graph.hosts: as listed */
+            assert(s->network.graph_host_count == host_count);
+            for (uint32_t i = 0; i < host_count; i++) m->region[i] = s->network.graph_host_region[i];
+        } else {
+            double weights[SCENARIO_REGIONS_MAX];
+            for (size_t i = 0; i < m->regions.count; i++) weights[i] = m->regions.list[i].weight;
+            rng r;
+            rng_seed(&r, s->seed, RNG_STREAM_REGIONS);
+            netmodel_deal(weights, m->regions.count, host_count, &r, m->region);
+        }
     }
     if (m->class_count > 0) {
         m->klass = malloc(host_count * sizeof *m->klass);
@@ -135,5 +140,22 @@ uint64_t netmodel_jitter_ns(const netmodel *m, uint32_t from, uint32_t to) {
     return m->regions.jitter_ns[netmodel_region(m, from)][netmodel_region(m, to)];
 }
 
-uint64_t netmodel_up_bps(const netmodel *m, uint32_t host) { return m->classes[netmodel_class(m, host)].up_bps; }
-uint64_t netmodel_down_bps(const netmodel *m, uint32_t host) { return m->classes[netmodel_class(m, host)].down_bps; }
+double netmodel_loss(const netmodel *m, uint32_t from, uint32_t to) {
+    if (m == NULL || !m->regions.from_graph) return 0;
+    return m->regions.loss[netmodel_region(m, from)][netmodel_region(m, to)];
+}
+
+bool netmodel_has_bandwidths(const netmodel *m) { return netmodel_has_classes(m) || (m != NULL && m->regions.from_graph); }
+
+/* Classes first: a scenario that names them overrides its graph's nodes. */
+uint64_t netmodel_up_bps(const netmodel *m, uint32_t host) {
+    if (netmodel_has_classes(m)) return m->classes[netmodel_class(m, host)].up_bps;
+    assert(m->regions.from_graph);
+    return m->regions.list[netmodel_region(m, host)].up_bps;
+}
+
+uint64_t netmodel_down_bps(const netmodel *m, uint32_t host) {
+    if (netmodel_has_classes(m)) return m->classes[netmodel_class(m, host)].down_bps;
+    assert(m->regions.from_graph);
+    return m->regions.list[netmodel_region(m, host)].down_bps;
+}

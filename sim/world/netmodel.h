@@ -12,6 +12,12 @@
  *
  * The world asks it the one-way latency and jitter from host to host (the
  * regions' matrix) and each host's bandwidth up and down (its class).
+ *
+ * A network.graph arrives as regions too, one per graph node, with each
+ * pair's path already routed by the scenario loader: its hosts are placed
+ * by the nodes' weights or as network.graph.hosts lists them, and the graph
+ * adds a loss per pair and each node's bandwidth (which classes, when the
+ * scenario has them, override).
  */
 #ifndef SWARMLAB_NETMODEL_H
 #define SWARMLAB_NETMODEL_H
@@ -41,7 +47,12 @@ uint32_t netmodel_class(const netmodel *m, uint32_t host);
 /* One way, from host from to host to; needs regions. */
 uint64_t netmodel_latency_ns(const netmodel *m, uint32_t from, uint32_t to);
 uint64_t netmodel_jitter_ns(const netmodel *m, uint32_t from, uint32_t to);
-/* The host's bandwidth (0: unlimited); needs classes. */
+/* The path's packet loss from host from to host to (0..1): 0 but with a
+ * network.graph. */
+double netmodel_loss(const netmodel *m, uint32_t from, uint32_t to);
+/* Whether classes or a graph give the bandwidths (else network.bandwidth does). */
+bool netmodel_has_bandwidths(const netmodel *m);
+/* The host's bandwidth (0: unlimited): its class's, else its graph node's. */
 uint64_t netmodel_up_bps(const netmodel *m, uint32_t host);
 uint64_t netmodel_down_bps(const netmodel *m, uint32_t host);
 

@@ -299,14 +299,22 @@ uint64_t world_latency(world *w, uint32_t a, uint32_t b) {
     return (uint64_t)dist_sample(&w->config.latency, &pair);
 }
 
+/* The chance a segment from end `side` is lost: network.loss, and with a
+ * network.graph the path's loss too (both must pass: 1 - (1-a)(1-b)). */
+static double loss_rate(const world *w, const world_conn *c, int side) {
+    double path = netmodel_loss(w->config.net, c->host[side], c->host[1 - side]);
+    if (path <= 0) return w->config.loss; /* exactly as without a graph */
+    return 1 - (1 - w->config.loss) * (1 - path);
+}
+
 /* Extra delay from lost segments: each loss costs a round trip. */
-static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns) {
-    if (w->config.loss <= 0) return 0;
+static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns, double loss) {
+    if (loss <= 0) return 0;
     uint64_t delay = 0;
     size_t segments = (len + WORLD_SEGMENT_BYTES - 1) / WORLD_SEGMENT_BYTES;
     for (size_t i = 0; i < segments; i++) {
         /* A segment can be lost again on retransmission; bounded by the loss < 1 check. */
-        for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rng) < w->config.loss; tries++) {
+        for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rng) < loss; tries++) {
             delay += 2 * latency_ns;
             w->stats.segments_lost++;
         }
@@ -344,7 +352,7 @@ static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
     } else {
         arrival = sent + latency + max_u64(up_ns, down_ns);
     }
-    arrival += loss_delay_ns(w, len, c->latency_ns) + jitter_ns(w, c, side);
+    arrival += loss_delay_ns(w, len, c->latency_ns, loss_rate(w, c, side)) + jitter_ns(w, c, side);
     int receiver = 1 - side;
     arrival = max_u64(arrival, c->last_arrival_ns[receiver]); /* a stream stays in order */
     c->last_arrival_ns[receiver] = arrival;
@@ -698,7 +706,7 @@ world *world_create(const world_config *config) {
         world_host *h = &w->hosts[i];
         h->w = w;
         h->index = i;
-        bool classes = netmodel_has_classes(config->net);
+        bool classes = netmodel_has_bandwidths(config->net);
         h->up_bps = classes ? netmodel_up_bps(config->net, i) : config->up_bps;
         h->down_bps = classes ? netmodel_down_bps(config->net, i) : config->down_bps;
         if (w->tcp != NULL) tcp_set_bandwidth(w->tcp, i, h->up_bps, h->down_bps);

@@ -4,8 +4,12 @@
  * preset holds network_graph.py's figures, placement follows the weights
  * within one host, the same seed places the same way, attacker groups take
  * the class they name, and the world takes its latencies (asymmetric,
- * with jitter) and bandwidths from the model.
+ * with jitter) and bandwidths from the model. A Shadow GML graph
+ * (network.graph) routes pairs without an edge by the shortest path, adds
+ * up latency, jitter and loss along it, gives the hosts its nodes'
+ * bandwidths and places them by weight or as listed.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +24,8 @@
 
 #define HOSTS 10000
 #define REGIONS_FILE "tests/scenarios/regions.yaml"
+#define GRAPH_FILE "tests/scenarios/graph.yaml"             /* graphs/chain.gml, by weight */
+#define GRAPH_HOSTS_FILE "tests/scenarios/graph-hosts.yaml" /* graphs/chain.gml, listed */
 
 static long find_region(const scenario_regions *r, const char *name) {
     for (size_t i = 0; i < r->count; i++)
@@ -130,6 +136,78 @@ static void the_world_takes_asymmetric_latencies_from_the_regions(void **state) 
     netmodel_destroy(m);
 }
 
+/* chain.gml: a and c share no edge; a-b-c (10 + 20 ms) beats a-d-c (50 + 50). */
+static void a_graph_routes_a_missing_edge_by_the_shortest_path(void **state) {
+    (void)state;
+    scenario s;
+    char err[SCENARIO_ERROR_MAX];
+    if (scenario_load(GRAPH_FILE, NULL, 0, &s, err, sizeof err) != 0) fail_msg("%s", err);
+    const scenario_regions *r = &s.network.regions;
+    assert_true(r->from_graph);
+    assert_int_equal(r->count, 4);
+    long a = find_region(r, "a"), b = find_region(r, "b"), c = find_region(r, "c"), d = find_region(r, "node7");
+    assert_true(a == 0 && b == 1 && c == 2 && d == 3); /* "node at 1.2.3.4" is no name: node<id> */
+    assert_int_equal(r->latency_ns[a][c], 30 * NS_PER_MS);
+    assert_int_equal(r->latency_ns[c][a], 30 * NS_PER_MS); /* directed 0: edges go both ways */
+    assert_int_equal(r->jitter_ns[a][c], 3 * NS_PER_MS);    /* 1 + 2 ms, summed */
+    assert_true(fabs(r->loss[a][c] - 0.28) < 1e-12);        /* 1 - 0.9 * 0.8 */
+    assert_int_equal(r->latency_ns[a][b], 10 * NS_PER_MS);
+    assert_int_equal(r->latency_ns[a][a], 1 * NS_PER_MS); /* a node to itself: its self-loop */
+    assert_int_equal(r->latency_ns[c][c], 3 * NS_PER_MS);
+    assert_true(r->list[d].weight == 0); /* not in graph.weights: no hosts */
+    netmodel *m = netmodel_create(&s, 40);
+    world_config wc = {.host_count = 40, .seed = s.seed, .latency = s.network.latency, .net = m};
+    world *w = world_create(&wc);
+    uint32_t in_a = 0, in_c = 0, counts[4] = {0};
+    for (uint32_t i = 0; i < 40; i++) counts[netmodel_region(m, i)]++;
+    assert_int_equal(counts[0], 20); /* weights 2:1:1 of 40 */
+    assert_int_equal(counts[1], 10);
+    assert_int_equal(counts[2], 10);
+    assert_int_equal(counts[3], 0);
+    while (netmodel_region(m, in_a) != (uint32_t)a) in_a++;
+    while (netmodel_region(m, in_c) != (uint32_t)c) in_c++;
+    assert_int_equal(world_latency(w, in_a, in_c), 30 * NS_PER_MS);
+    assert_int_equal(world_latency(w, in_c, in_a), 30 * NS_PER_MS);
+    assert_true(fabs(netmodel_loss(m, in_a, in_c) - 0.28) < 1e-12);
+    assert_true(netmodel_has_bandwidths(m));
+    assert_int_equal(netmodel_up_bps(m, in_a), 100000000ull);   /* "100 Mbit" */
+    assert_int_equal(netmodel_down_bps(m, in_a), 1000000000ull); /* "1 Gbit" */
+    assert_int_equal(netmodel_up_bps(m, in_c), 10000000ull);
+    assert_int_equal(netmodel_down_bps(m, in_c), 20000000ull);
+    world_destroy(w);
+    netmodel_destroy(m);
+}
+
+static void graph_hosts_puts_each_host_on_its_listed_node(void **state) {
+    (void)state;
+    scenario s;
+    char err[SCENARIO_ERROR_MAX];
+    if (scenario_load(GRAPH_HOSTS_FILE, NULL, 0, &s, err, sizeof err) != 0) fail_msg("%s", err);
+    netmodel *m = netmodel_create(&s, 4);
+    /* hosts: [2, 0, 7, 0]: ids 2, 0, 7, 0 are the regions c, a, node7, a. */
+    assert_int_equal(netmodel_region(m, 0), 2);
+    assert_int_equal(netmodel_region(m, 1), 0);
+    assert_int_equal(netmodel_region(m, 2), 3);
+    assert_int_equal(netmodel_region(m, 3), 0); /* the attacker */
+    /* node 7 (d) holds a host now: a to d is its own edge, 50 ms; c to d 50 ms. */
+    assert_int_equal(netmodel_latency_ns(m, 1, 2), 50 * NS_PER_MS);
+    assert_int_equal(netmodel_latency_ns(m, 0, 2), 50 * NS_PER_MS);
+    assert_int_equal(netmodel_up_bps(m, 2), 1000000000ull);
+    netmodel_destroy(m);
+}
+
+/* Without a graph, no pair has a loss of its own (network.loss applies alone). */
+static void without_a_graph_no_pair_has_a_loss(void **state) {
+    (void)state;
+    scenario s;
+    char err[SCENARIO_ERROR_MAX];
+    if (scenario_load(REGIONS_FILE, NULL, 0, &s, err, sizeof err) != 0) fail_msg("%s", err);
+    netmodel *m = netmodel_create(&s, 110);
+    assert_false(s.network.regions.from_graph);
+    for (uint32_t i = 0; i < 110; i++) assert_true(netmodel_loss(m, 0, i) == 0);
+    netmodel_destroy(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_preset_holds_the_figures_of_test_plans),
@@ -137,6 +215,9 @@ int main(void) {
         cmocka_unit_test(the_same_seed_places_the_same_way_and_another_differently),
         cmocka_unit_test(classes_go_by_share_and_attackers_take_theirs),
         cmocka_unit_test(the_world_takes_asymmetric_latencies_from_the_regions),
+        cmocka_unit_test(a_graph_routes_a_missing_edge_by_the_shortest_path),
+        cmocka_unit_test(graph_hosts_puts_each_host_on_its_listed_node),
+        cmocka_unit_test(without_a_graph_no_pair_has_a_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

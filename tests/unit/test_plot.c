@@ -62,12 +62,42 @@ static void remove_run_dir(const char *dir) {
             path_in(path, sizeof path, dir, name);
             unlink(path);
         }
-    const char *const others[] = {"plots.log", "timeseries.csv", "latencies.txt", "messages.csv"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *const others[] = {"plots.log",         "timeseries.csv",        "latencies.txt",        "messages.csv",
+                                  "latency_by_region.csv", "latency_by_region.gp", "latency_by_region.png",
+                                  "latency_by_region.svg"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         path_in(path, sizeof path, dir, others[i]);
         unlink(path);
     }
     assert_int_equal(rmdir(dir), 0);
+}
+
+static peer_id test_peer(uint32_t n);
+static void emit_message(metrics *m, const peer_id *peers, uint8_t k);
+static void emit(metrics *m, trace_event e);
+
+/* The sample run's messages, with its nodes in two regions (even, odd),
+ * written as latency_by_region.csv. */
+static void write_regions_csv(const char *dir) {
+    static const char *const names[] = {"east", "west"};
+    uint32_t of[NODES];
+    for (uint32_t i = 0; i < NODES; i++) of[i] = i % 2;
+    metrics_config config = {.node_count = NODES, .honest_count = NODES, .deadline_ns = 5 * S, .sample_ns = 1 * S,
+                             .duration_ns = 30 * S, .regions = {.count = 2, .names = names, .of = of}};
+    metrics *m = metrics_create(&config);
+    assert_non_null(m);
+    peer_id peers[NODES];
+    for (uint32_t i = 0; i < NODES; i++) {
+        peers[i] = test_peer(i);
+        emit(m, (trace_event){.kind = TRACE_NODE_UP, .node_index = i, .peer = peers[i].bytes, .peer_len = peers[i].len});
+        emit(m, (trace_event){.kind = TRACE_JOIN, .node_index = i, .topic = "blocks"});
+    }
+    for (uint8_t k = 0; k < 5; k++) emit_message(m, peers, k);
+    metrics_finish(m, 30 * S);
+    char path[PATH_BYTES];
+    path_in(path, sizeof path, dir, METRICS_REGIONS_CSV);
+    assert_int_equal(metrics_write_regions_csv(m, path), 0);
+    metrics_destroy(m);
 }
 
 static peer_id test_peer(uint32_t n) {
@@ -203,6 +233,31 @@ static void a_gossipsub_run_with_scoring_gets_every_plot(void **state) {
     remove_run_dir(dir);
 }
 
+/* latency_by_region.csv, which a run writes only when its scenario has
+ * regions, adds the latency-by-region plot; the others are unchanged. */
+static void a_run_with_regions_gets_the_latency_by_region_plot(void **state) {
+    (void)state;
+    char dir[PATH_BYTES], path[PATH_BYTES];
+    make_run_dir(dir, sizeof dir);
+    write_regions_csv(dir);
+    assert_int_equal(draw(dir, (run_shape){.messages = true}), PLOTS_EVERY_RUN + 1);
+    assert_plots_drawn(dir, false, false, false);
+    struct stat st;
+    path_in(path, sizeof path, dir, "latency_by_region.png");
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 0);
+    path_in(path, sizeof path, dir, METRICS_REGIONS_CSV);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, in));
+    assert_string_equal(line, "region,deliveries,p50_ms,p90_ms,p99_ms\n");
+    assert_non_null(fgets(line, sizeof line, in));
+    assert_true(strncmp(line, "east,", 5) == 0);
+    fclose(in);
+    remove_run_dir(dir);
+}
+
 static void a_floodsub_run_gets_no_gossipsub_plots(void **state) {
     (void)state;
     char dir[PATH_BYTES];
@@ -283,6 +338,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_gossipsub_run_with_scoring_gets_every_plot),
         cmocka_unit_test(a_floodsub_run_gets_no_gossipsub_plots),
+        cmocka_unit_test(a_run_with_regions_gets_the_latency_by_region_plot),
         cmocka_unit_test(a_gossipsub_run_without_scoring_gets_no_score_plot),
         cmocka_unit_test(a_run_without_messages_still_gets_every_plot),
         cmocka_unit_test(a_timeseries_without_the_gossipsub_columns_gets_the_first_five),
