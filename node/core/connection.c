@@ -147,7 +147,7 @@ void conn_destroy(node *n, conn *c) {
     if (was_ready) {
         trace_event event = {.kind = TRACE_REMOVE_PEER, .peer = c->noise.remote.bytes,
                              .peer_len = c->noise.remote.len, .reason = c->close_reason};
-        if (c->pubsub_added) router_remove_peer_because(&n->router, c->handle, c->limit_closed ? c->close_reason : NULL);
+        if (c->pubsub_added) pubsub_remove_peer_because(n->router.core, c->handle, c->limit_closed ? c->close_reason : NULL);
         else node_trace(n, &event);
         n->upper->on_teardown(n, c);
         yamux_free(&c->mux);

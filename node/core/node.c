@@ -42,7 +42,7 @@ static void node_rebuild_supported(node *n) {
     n->supported[count++] = PING_PROTOCOL;
     n->supported[count++] = IDENTIFY_PROTOCOL;
     const char *pubsub[ROUTER_PROTOCOLS_MAX];
-    size_t pubsub_count = router_protocols(&n->router, pubsub);
+    size_t pubsub_count = pubsub_protocols(n->router.core, pubsub);
     for (size_t i = 0; i < pubsub_count; i++) n->supported[count++] = pubsub[i];
     for (size_t i = 0; i < n->protocol_count; i++) n->supported[count++] = n->protocols[i].name;
     assert(count <= sizeof n->supported / sizeof n->supported[0]);
@@ -86,8 +86,8 @@ static void node_trim(node *n, bool force) {
     for (size_t i = 0; i < n->conn_count; i++) {
         const conn *c = n->conns[i];
         if (c->closing || c->phase != CONN_READY) continue;
-        peers[count++] = (conn_candidate){.handle = c->handle, .protected_peer = router_peer_protected(&n->router, c->handle),
-                                          .score = router_peer_score(&n->router, c->handle), .ready_ns = c->ready_ns,
+        peers[count++] = (conn_candidate){.handle = c->handle, .protected_peer = pubsub_peer_protected(n->router.core, c->handle),
+                                          .score = pubsub_peer_score(n->router.core, c->handle), .ready_ns = c->ready_ns,
                                           .last_recv_ns = c->last_recv_ns};
     }
     size_t chosen = connmgr_trim(&n->limits, peers, count, node_now(n));
@@ -441,7 +441,7 @@ void node_on_timer(node *n, uint64_t timer_id) {
     uint32_t handle = (uint32_t)(timer_id >> 32) & 0xffffffu;
     if (kind == NODE_TIMER_HEARTBEAT) {
         n->depth++;
-        router_heartbeat(&n->router, node_now(n));
+        pubsub_heartbeat(n->router.core, node_now(n));
         node_trim(n, true);
         node_arm_heartbeat(n);
         n->depth--;
@@ -450,7 +450,7 @@ void node_on_timer(node *n, uint64_t timer_id) {
     }
     if (kind == NODE_TIMER_VALIDATION) {
         n->depth++;
-        router_validation_due(&n->router, node_now(n));
+        pubsub_validation_due(n->router.core, node_now(n));
         n->depth--;
         node_reap(n);
         return;
@@ -467,19 +467,19 @@ void node_on_timer(node *n, uint64_t timer_id) {
 /* ---- pubsub ----------------------------------------------------------- */
 
 int node_subscribe(node *n, const char *topic) {
-    int rc = router_subscribe(&n->router, topic);
+    int rc = pubsub_subscribe(n->router.core, topic);
     node_reap(n);
     return rc;
 }
 
 int node_unsubscribe(node *n, const char *topic) {
-    int rc = router_unsubscribe(&n->router, topic);
+    int rc = pubsub_unsubscribe(n->router.core, topic);
     node_reap(n);
     return rc;
 }
 
 int node_publish(node *n, const char *topic, const uint8_t *data, size_t len) {
-    int rc = router_publish(&n->router, topic, data, len);
+    int rc = pubsub_publish(n->router.core, topic, data, len);
     node_reap(n);
     return rc;
 }

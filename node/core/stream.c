@@ -286,9 +286,9 @@ static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
     if (s->kind == STREAM_IDENTIFY && !s->outbound) identify_send(n, c, s);
     /* gossipsub learns the peer's version from the first pubsub stream, ours
      * or its, that negotiated one. */
-    if (s->kind == STREAM_PUBSUB && !c->pubsub_added && router_adds_peers_on_negotiation(&n->router))
+    if (s->kind == STREAM_PUBSUB && !c->pubsub_added && pubsub_adds_peers_on_negotiation(n->router.core))
         c->pubsub_added =
-            router_add_peer(&n->router, c->handle, &c->noise.remote, selected, c->outbound, conn_remote_ip4(n, c)) == 0;
+            pubsub_add_peer(n->router.core, c->handle, &c->noise.remote, selected, c->outbound, conn_remote_ip4(n, c)) == 0;
     if (s->kind == STREAM_CUSTOM) {
         node_protocol *p = &n->protocols[s->custom_index];
         if (p->ops.on_open != NULL)
@@ -299,7 +299,7 @@ static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
 /* A proposal the peer refused: the pubsub peer goes, the opener hears. */
 static void stream_on_refused(node *n, conn *c, node_stream *s) {
     if (c->has_pubsub_out && c->pubsub_out == s->id && c->pubsub_added) {
-        router_remove_peer(&n->router, c->handle);
+        pubsub_remove_peer(n->router.core, c->handle);
         c->pubsub_added = false;
     }
     stream_reset(n, c, s);
@@ -360,7 +360,7 @@ static int stream_on_message(node *n, conn *c, node_stream *s, const uint8_t *ms
         if (s->outbound || !c->pubsub_added) return 0; /* nothing is expected on our own stream */
         if (n->policy != NULL && n->policy->observe_rpc != NULL)
             n->policy->observe_rpc(n->policy->user, &c->noise.remote, msg, len);
-        return router_handle_rpc(&n->router, c->handle, msg, len);
+        return pubsub_handle_rpc(n->router.core, c->handle, msg, len);
     case STREAM_CUSTOM: {
         node_protocol *p = &n->protocols[s->custom_index];
         if (p->ops.on_message != NULL)
@@ -418,13 +418,13 @@ static void stream_on_data(node *n, conn *c, node_stream *s, const uint8_t *data
  * negotiated its version (gossipsub). 0, or -1 when no stream can open. */
 static int stream_pubsub_open(node *n, conn *c) {
     const char *protocols[ROUTER_PROTOCOLS_MAX];
-    size_t count = router_protocols(&n->router, protocols);
+    size_t count = pubsub_protocols(n->router.core, protocols);
     node_stream *s = stream_open_offering(n, c, protocols, count, -1);
     if (s == NULL) return -1;
     c->pubsub_out = s->id;
     c->has_pubsub_out = true;
-    if (!c->pubsub_added && !router_adds_peers_on_negotiation(&n->router))
-        c->pubsub_added = router_add_peer(&n->router, c->handle, &c->noise.remote, protocols[0], c->outbound,
+    if (!c->pubsub_added && !pubsub_adds_peers_on_negotiation(n->router.core))
+        c->pubsub_added = pubsub_add_peer(n->router.core, c->handle, &c->noise.remote, protocols[0], c->outbound,
                                           conn_remote_ip4(n, c)) == 0;
     return 0;
 }
@@ -444,7 +444,7 @@ static void stream_pubsub_lost(node *n, conn *c) {
         conn_close(n, c, "cannot open pubsub stream");
         return;
     }
-    if (known) router_greet(&n->router, c->handle);
+    if (known) pubsub_greet(n->router.core, c->handle);
 }
 
 static void stream_on_opened(node *n, conn *c, uint32_t id) {

@@ -62,48 +62,10 @@ void router_free(pubsub_router *r) {
     memset(r, 0, sizeof *r);
 }
 
-size_t router_protocols(const pubsub_router *r, const char *protocols[ROUTER_PROTOCOLS_MAX]) {
-    return pubsub_protocols(r->core, protocols);
-}
-
 bool router_speaks(const pubsub_router *r, const char *protocol) {
     const char *protocols[ROUTER_PROTOCOLS_MAX];
-    size_t count = router_protocols(r, protocols);
+    size_t count = pubsub_protocols(r->core, protocols);
     for (size_t i = 0; i < count; i++)
         if (strcmp(protocols[i], protocol) == 0) return true;
     return false;
 }
-
-bool router_adds_peers_on_negotiation(const pubsub_router *r) { return pubsub_adds_peers_on_negotiation(r->core); }
-
-int router_add_peer(pubsub_router *r, uint32_t peer, const peer_id *id, const char *protocol, bool outbound,
-                    uint32_t ip4) {
-    return pubsub_add_peer(r->core, peer, id, protocol, outbound, ip4);
-}
-
-void router_remove_peer(pubsub_router *r, uint32_t peer) { pubsub_remove_peer(r->core, peer); }
-
-void router_greet(pubsub_router *r, uint32_t peer) { pubsub_greet(r->core, peer); }
-void router_remove_peer_because(pubsub_router *r, uint32_t peer, const char *reason) {
-    pubsub_remove_peer_because(r->core, peer, reason);
-}
-
-bool router_peer_protected(const pubsub_router *r, uint32_t peer) { return pubsub_peer_protected(r->core, peer); }
-
-double router_peer_score(const pubsub_router *r, uint32_t peer) { return pubsub_peer_score(r->core, peer); }
-
-int router_handle_rpc(pubsub_router *r, uint32_t peer, const uint8_t *rpc, size_t len) {
-    return pubsub_handle_rpc(r->core, peer, rpc, len);
-}
-
-int router_subscribe(pubsub_router *r, const char *topic) { return pubsub_subscribe(r->core, topic); }
-
-int router_unsubscribe(pubsub_router *r, const char *topic) { return pubsub_unsubscribe(r->core, topic); }
-
-int router_publish(pubsub_router *r, const char *topic, const uint8_t *data, size_t len) {
-    return pubsub_publish(r->core, topic, data, len);
-}
-
-void router_heartbeat(pubsub_router *r, uint64_t now_ns) { pubsub_heartbeat(r->core, now_ns); }
-
-void router_validation_due(pubsub_router *r, uint64_t now_ns) { pubsub_validation_due(r->core, now_ns); }
