@@ -194,8 +194,6 @@ run: deps
 
 BENCH_BIN := $(BUILD)/swarmlab-bench
 BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml scenarios/bench-gossipsub-1000.yaml
-# What users of gossipsub at scale run: regions, classes, TCP, 128 KiB blobs (docs/network-model.md).
-BENCH_BLOBS := scenarios/ethereum-blobs.yaml
 
 $(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(SWARMLAB_LIBS)
@@ -211,7 +209,6 @@ bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only --set network.transport=tcp $$s || exit 1; done
-	@$(BENCH_BIN) --scenario-only $(BENCH_BLOBS)
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) swarmlab
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) js
 
