@@ -43,6 +43,7 @@
 #define TCP_RTO_MIN_NS 200000000ull /* TCP_RTO_MIN: the RTO is the RTT plus 200 ms */
 #define TCP_RTO_MAX_NS 120000000000ull /* TCP_RTO_MAX */
 #define TCP_RETRIES_MAX 15     /* net.ipv4.tcp_retries2: bounds the redraws of one segment */
+#define TCP_QUEUE_KEEP_BYTES (16u << 10) /* an empty send queue keeps at most this much storage */
 #define TCP_EVENT_KINDS 2      /* kinds from config.event_base: an uplink's turn, an end's wake-up */
 
 /* Bytes reach end to_end at at_ns (in order; len > 0). */
