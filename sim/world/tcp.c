@@ -11,7 +11,8 @@ enum { TCP_EV_PUMP = 0, TCP_EV_WAKE = 1 };
 /* The sending state of one end. */
 typedef struct tcp_end {
     uint32_t host, peer_host;
-    uint64_t latency_ns;
+    uint64_t latency_ns, jitter_ns;
+    double loss;                  /* per segment, 0..1 */
     uint64_t ready_ns;            /* its bytes may leave from then (the dialer's SYN-ACK) */
     uint8_t *queue;               /* unsent bytes: queue[head .. head+len) */
     size_t head, len, cap;
@@ -63,9 +64,13 @@ void tcp_set_bandwidth(tcp_net *t, uint32_t host, uint64_t up_bps, uint64_t down
     t->hosts[host].down_bps = down_bps;
 }
 
-void tcp_set_oneway(tcp_net *t, uint32_t end, uint64_t latency_ns) {
+void tcp_set_path(tcp_net *t, uint32_t end, uint64_t latency_ns, uint64_t jitter_ns, double loss) {
     assert(end < t->end_cap && t->ends[end].opened);
+    assert(loss >= 0 && loss < 1 && (loss == 0 || t->config.loss_rng != NULL));
+    assert(jitter_ns == 0 || t->config.jitter_rng != NULL);
     t->ends[end].latency_ns = latency_ns;
+    t->ends[end].jitter_ns = jitter_ns;
+    t->ends[end].loss = loss;
 }
 
 tcp_net *tcp_create(kernel *k, const tcp_config *config) {
@@ -117,6 +122,7 @@ void tcp_open(tcp_net *t, uint32_t conn, uint32_t dialer, uint32_t listener, uin
         e->host = side == 0 ? dialer : listener;
         e->peer_host = side == 0 ? listener : dialer;
         e->latency_ns = latency_ns;
+        e->loss = t->config.loss;
         e->ready_ns = side == 0 ? dialer_ready_ns : t->k->now_ns;
         e->cwnd = TCP_INITIAL_WINDOW;
         e->ssthresh = UINT32_MAX; /* slow start until the first loss */
@@ -223,7 +229,7 @@ static void window_restart_after_idle(tcp_end *e, uint64_t now) {
 static uint64_t segment_loss(tcp_net *t, tcp_end *e, uint64_t sent_ns, uint64_t arrival_ns, uint64_t wire_max_ns) {
     uint64_t rto = end_rto_ns(e);
     bool first = true;
-    for (unsigned tries = 0; tries < TCP_RETRIES_MAX && rng_uniform(t->config.loss_rng) < t->config.loss; tries++) {
+    for (unsigned tries = 0; tries < TCP_RETRIES_MAX && rng_uniform(t->config.loss_rng) < e->loss; tries++) {
         t->stats.segments_lost++;
         uint64_t found;
         bool fast = first && e->len >= (size_t)TCP_DUPTHRESH * TCP_MSS_BYTES;
@@ -276,7 +282,8 @@ static void segment_send(tcp_net *t, uint32_t end) {
     uint64_t arrival = max_u64(up_start + up_ns + e->latency_ns, to->down_free_ns);
     e->head += len;
     e->len -= len;
-    if (t->config.loss > 0) arrival = segment_loss(t, e, up_start + up_ns, arrival, max_u64(up_ns, down_ns));
+    if (e->jitter_ns > 0) arrival += rng_below(t->config.jitter_rng, e->jitter_ns + 1);
+    if (e->loss > 0) arrival = segment_loss(t, e, up_start + up_ns, arrival, max_u64(up_ns, down_ns));
     arrival = max_u64(arrival, e->last_arrival_ns); /* the receiver holds bytes behind a hole */
     e->last_arrival_ns = arrival;
     acks_push(e, arrival + e->latency_ns);

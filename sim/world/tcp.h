@@ -11,7 +11,9 @@
  *    flight and nothing was sent for an RTO, the window halves per RTO idle,
  *    down to the initial window (net.ipv4.tcp_slow_start_after_idle = 1);
  *  - a receive window of rwnd bytes capping what is in flight;
- *  - drops drawn per segment with the loss probability: with TCP_DUPTHRESH
+ *  - jitter per segment where the path has one, uniform from 0 to the
+ *    path's, never reordering the stream (a segment waits for the one before);
+ *  - drops drawn per segment with the path's loss probability: with TCP_DUPTHRESH
  *    segments queued behind it, the loss is found by duplicate ACKs one
  *    round trip after it was sent (fast retransmit; the window halves),
  *    else by the RTO (RTT + 200 ms, doubling; the window falls to one);
@@ -57,7 +59,8 @@ typedef struct tcp_config {
     double loss;               /* per segment, 0..1 */
     uint32_t rwnd_bytes;       /* 0: TCP_RWND_BYTES */
     uint32_t event_base;       /* the kernel kinds event_base .. + TCP_EVENT_KINDS - 1 are the model's */
-    rng *loss_rng;             /* borrowed */
+    rng *loss_rng;             /* borrowed; needed when any path has loss */
+    rng *jitter_rng;           /* borrowed; needed when any path has jitter */
     tcp_deliver_fn deliver;
     tcp_fin_fn fin;
     void *user;
@@ -77,9 +80,12 @@ void tcp_destroy(tcp_net *t);
 /* A host's own bandwidth (regions and classes give hosts their own); by
  * default every host has the config's. 0: unlimited. */
 void tcp_set_bandwidth(tcp_net *t, uint32_t host, uint64_t up_bps, uint64_t down_bps);
-/* The one-way latency of the bytes end sends, where the two directions
- * differ (tcp_open gives both ends latency_ns). */
-void tcp_set_oneway(tcp_net *t, uint32_t end, uint64_t latency_ns);
+/* The path the bytes end sends take, where it is not tcp_open's: its
+ * one-way latency (the two directions may differ), a jitter (each segment
+ * is delayed by a uniform draw from 0 to jitter_ns; the receiver still
+ * reads in order) and a loss per segment (0..1; tcp_open gives
+ * config.loss). */
+void tcp_set_path(tcp_net *t, uint32_t end, uint64_t latency_ns, uint64_t jitter_ns, double loss);
 /* Connection conn (ends 2conn, 2conn+1) from dialer to listener; the
  * dialer's bytes leave at dialer_ready_ns (its SYN-ACK), the listener's at once. */
 void tcp_open(tcp_net *t, uint32_t conn, uint32_t dialer, uint32_t listener, uint64_t latency_ns,

@@ -322,11 +322,16 @@ static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns, double 
     return delay;
 }
 
-/* The jitter of one write from end `side`: uniform up to the pair's, a
- * draw only where the regions give one (the stream stays in order). */
-static uint64_t jitter_ns(world *w, const world_conn *c, int side) {
+/* The most jitter of the path from end `side`: the regions' (or graph's), else none. */
+static uint64_t path_jitter_ns(const world *w, const world_conn *c, int side) {
     if (!netmodel_has_regions(w->config.net)) return 0;
-    uint64_t most = netmodel_jitter_ns(w->config.net, c->host[side], c->host[1 - side]);
+    return netmodel_jitter_ns(w->config.net, c->host[side], c->host[1 - side]);
+}
+
+/* The jitter of one write from end `side`: uniform up to the path's (the
+ * stream stays in order). */
+static uint64_t jitter_ns(world *w, const world_conn *c, int side) {
+    uint64_t most = path_jitter_ns(w, c, side);
     return most == 0 ? 0 : rng_below(&w->jitter_rng, most + 1);
 }
 
@@ -560,7 +565,9 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
     c->established_ns = syn + 2 * c->latency_ns;
     if (w->tcp != NULL) {
         tcp_open(w->tcp, k, h->index, target, c->oneway_ns[0], c->established_ns);
-        tcp_set_oneway(w->tcp, 2 * k + 1, c->oneway_ns[1]);
+        for (int side = 0; side < 2; side++)
+            tcp_set_path(w->tcp, 2 * k + (uint32_t)side, c->oneway_ns[side], path_jitter_ns(w, c, side),
+                         loss_rate(w, c, side));
         c->tcp = true;
     }
     kernel_schedule(&w->kernel, syn + c->oneway_ns[0], EV_SYN, 2 * k + 1, 0);
@@ -698,6 +705,7 @@ world *world_create(const world_config *config) {
     if (config->transport == TRANSPORT_TCP) {
         tcp_config tcp = {.host_count = config->host_count, .up_bps = config->up_bps, .down_bps = config->down_bps,
                           .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = &w->loss_rng,
+                          .jitter_rng = &w->jitter_rng,
                           .deliver = world_tcp_deliver, .fin = world_tcp_fin, .user = w};
         w->tcp = tcp_create(&w->kernel, &tcp);
         if (w->tcp == NULL) abort();

@@ -196,6 +196,62 @@ static void graph_hosts_puts_each_host_on_its_listed_node(void **state) {
     netmodel_destroy(m);
 }
 
+/* Under transport: tcp the graph's path loss and jitter reach the
+ * segments: a-c (loss 0.28, jitter 3 ms) drops segments of 20 messages of
+ * 4 KiB and still delivers all 20, in order; a-a (no loss) drops none. */
+static size_t deliveries;
+static uint32_t receiver;
+
+static void count_deliveries(void *user, const trace_event *event) {
+    (void)user;
+    if (event->kind == TRACE_DELIVER_MESSAGE && event->node_index == receiver) deliveries++;
+}
+
+static uint64_t segments_lost_between(const scenario *s, const netmodel *m, uint32_t from, uint32_t to) {
+    world_config wc = {.host_count = 40, .seed = s->seed, .latency = s->network.latency, .net = m,
+                       .transport = TRANSPORT_TCP, .trace = count_deliveries};
+    deliveries = 0;
+    receiver = to;
+    world *w = world_create(&wc);
+    assert_non_null(w);
+    assert_int_equal(world_host_up(w, from), 0);
+    assert_int_equal(world_host_up(w, to), 0);
+    assert_int_equal(world_dial(w, to, from), 0);
+    for (uint32_t i = 0; i < 2; i++) assert_int_equal(node_subscribe(world_node(w, i == 0 ? from : to), "t"), 0);
+    world_run(w, 5 * NS_PER_S);
+    world_stats before, after;
+    world_get_stats(w, &before);
+    static uint8_t data[4096];
+    for (int k = 0; k < 20; k++) {
+        data[0] = (uint8_t)k;
+        assert_int_equal(node_publish(world_node(w, from), "t", data, sizeof data), 0);
+    }
+    world_run(w, 60 * NS_PER_S);
+    world_get_stats(w, &after);
+    assert_int_equal(deliveries, 20);
+    world_destroy(w);
+    return after.segments_lost - before.segments_lost;
+}
+
+static void under_tcp_a_graph_path_loses_segments(void **state) {
+    (void)state;
+    scenario s;
+    char err[SCENARIO_ERROR_MAX];
+    if (scenario_load(GRAPH_FILE, NULL, 0, &s, err, sizeof err) != 0) fail_msg("%s", err);
+    netmodel *m = netmodel_create(&s, 40);
+    uint32_t in_a = 0, in_a2, in_c = 0;
+    while (netmodel_region(m, in_a) != 0) in_a++;
+    in_a2 = in_a + 1;
+    while (netmodel_region(m, in_a2) != 0) in_a2++;
+    while (netmodel_region(m, in_c) != 2) in_c++;
+    uint64_t lossy = segments_lost_between(&s, m, in_a, in_c);
+    uint64_t clean = segments_lost_between(&s, m, in_a, in_a2);
+    print_message("a-c lost %llu segments, a-a %llu\n", (unsigned long long)lossy, (unsigned long long)clean);
+    assert_true(lossy > 0);
+    assert_int_equal(clean, 0);
+    netmodel_destroy(m);
+}
+
 /* Without a graph, no pair has a loss of its own (network.loss applies alone). */
 static void without_a_graph_no_pair_has_a_loss(void **state) {
     (void)state;
@@ -218,6 +274,7 @@ int main(void) {
         cmocka_unit_test(a_graph_routes_a_missing_edge_by_the_shortest_path),
         cmocka_unit_test(graph_hosts_puts_each_host_on_its_listed_node),
         cmocka_unit_test(without_a_graph_no_pair_has_a_loss),
+        cmocka_unit_test(under_tcp_a_graph_path_loses_segments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,17 +51,18 @@ static void dispatch(void *ctx, const kernel_event *ev) {
 typedef struct bench {
     kernel k;
     tcp_net *t;
-    rng loss_rng;
+    rng loss_rng, jitter_rng;
     received *r;
 } bench;
 
 static void bench_open(bench *b, uint32_t hosts, uint64_t bps, double loss, uint64_t seed) {
     kernel_init(&b->k);
     rng_seed(&b->loss_rng, seed, RNG_STREAM_LOSS);
+    rng_seed(&b->jitter_rng, seed, RNG_STREAM_JITTER);
     b->r = calloc(1, sizeof *b->r);
     assert_non_null(b->r);
     tcp_config config = {.host_count = hosts, .up_bps = bps, .down_bps = bps, .loss = loss,
-                         .event_base = TEST_EVENT_BASE, .loss_rng = &b->loss_rng,
+                         .event_base = TEST_EVENT_BASE, .loss_rng = &b->loss_rng, .jitter_rng = &b->jitter_rng,
                          .deliver = on_deliver, .fin = on_fin, .user = b->r};
     b->t = tcp_create(&b->k, &config);
     assert_non_null(b->t);
@@ -197,12 +198,73 @@ static void idle_restarts_slow_start(void **state) {
     bench_close(&b);
 }
 
+/* A path with 10 ms of jitter: 1,000 single-segment writes, one a second
+ * (each alone on the path), each arrive 50 ms + 24.32 us (100 B + 52 B of
+ * headers at 50 Mbit/s) plus a uniform draw from 0 to 10 ms: never less,
+ * never more, and 5 ms late on average (the mean of 1,000 draws is within
+ * 0.5 ms of it: its standard error is 0.09 ms). */
+static void jitter_delays_each_segment_up_to_the_paths(void **state) {
+    (void)state;
+    bench b;
+    bench_open(&b, 2, 50 * MBIT, 0, 7);
+    tcp_open(b.t, 0, 0, 1, 50 * NS_PER_MS, 0);
+    tcp_set_path(b.t, 0, 50 * NS_PER_MS, 10 * NS_PER_MS, 0);
+    const uint64_t base_ns = 50 * NS_PER_MS + 24320; /* 152 B on the wire: 24.32 us */
+    double late_sum = 0;
+    uint64_t late_min = UINT64_MAX, late_max = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t sent = (uint64_t)i * NS_PER_S;
+        kernel_run(&b.k, sent, dispatch, b.t);
+        bench_write(&b, 0, 100);
+        kernel_run(&b.k, sent + 500 * NS_PER_MS, dispatch, b.t);
+        assert_int_equal(b.r->segments[1], (size_t)i + 1);
+        uint64_t late = b.r->last_ns[1] - sent - base_ns;
+        late_sum += (double)late;
+        late_min = late < late_min ? late : late_min;
+        late_max = late > late_max ? late : late_max;
+    }
+    print_message("jitter: min %llu ns, max %llu ns, mean %.0f ns\n", (unsigned long long)late_min,
+                  (unsigned long long)late_max, late_sum / 1000);
+    assert_true(late_max <= 10 * NS_PER_MS);
+    assert_true(late_min < 100 * NS_PER_US); /* draws reach near 0 ... */
+    assert_true(late_max > 9900 * NS_PER_US); /* ... and near 10 ms */
+    assert_true(late_sum / 1000 > 4.5 * NS_PER_MS && late_sum / 1000 < 5.5 * NS_PER_MS);
+    bench_close(&b);
+}
+
+/* Loss is the path's: 2% on the bytes end 0 sends, none on end 1's. A MiB
+ * each way: end 1's 725 segments all arrive first time; end 0 loses about
+ * 2% of its 725 (14.5 expected; 3 to 30 is beyond five standard errors). */
+static void loss_follows_the_path_direction(void **state) {
+    (void)state;
+    bench b;
+    bench_open(&b, 2, 50 * MBIT, 0, 3);
+    tcp_open(b.t, 0, 0, 1, 50 * NS_PER_MS, 0);
+    tcp_set_path(b.t, 0, 50 * NS_PER_MS, 0, 0.02);
+    bench_write(&b, 1, 1u << 20);
+    kernel_run(&b.k, 10 * NS_PER_S, dispatch, b.t);
+    tcp_stats stats;
+    tcp_get_stats(b.t, &stats);
+    assert_int_equal(b.r->bytes[0], 1u << 20);
+    assert_int_equal(stats.segments_lost, 0);
+    bench_write(&b, 0, 1u << 20);
+    kernel_run(&b.k, 30 * NS_PER_S, dispatch, b.t);
+    tcp_get_stats(b.t, &stats);
+    assert_int_equal(b.r->bytes[1], 1u << 20);
+    print_message("end 0 lost %llu of %llu segments\n", (unsigned long long)stats.segments_lost,
+                  (unsigned long long)stats.segments_sent);
+    assert_true(stats.segments_lost >= 3 && stats.segments_lost <= 30);
+    bench_close(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_mebibyte_takes_six_round_trips_of_slow_start),
         cmocka_unit_test(two_connections_share_an_uplink_half_each),
         cmocka_unit_test(one_lost_segment_costs_one_round_trip),
         cmocka_unit_test(idle_restarts_slow_start),
+        cmocka_unit_test(jitter_delays_each_segment_up_to_the_paths),
+        cmocka_unit_test(loss_follows_the_path_direction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
