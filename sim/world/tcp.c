@@ -1,5 +1,6 @@
 /* tcp: the world's TCP model. See tcp.h and docs/network-model.md. */
 #include "tcp.h"
+#include "downlink.h"
 #include "base/time_units.h"
 
 #include <assert.h>
@@ -31,7 +32,8 @@ typedef struct tcp_end {
 
 typedef struct tcp_host {
     uint64_t up_bps, down_bps; /* 0: unlimited */
-    uint64_t up_free_ns, down_free_ns;
+    uint64_t up_free_ns;
+    downlink down;
     uint32_t *ready; /* ends with bytes to send, round robin (a ring) */
     size_t ready_head, ready_count, ready_cap;
     bool pump_pending;
@@ -97,7 +99,10 @@ void tcp_destroy(tcp_net *t) {
         free(t->ends[i].queue);
         free(t->ends[i].acks);
     }
-    for (uint32_t i = 0; i < t->config.host_count; i++) free(t->hosts[i].ready);
+    for (uint32_t i = 0; i < t->config.host_count; i++) {
+        free(t->hosts[i].ready);
+        downlink_free(&t->hosts[i].down);
+    }
     free(t->ends);
     free(t->hosts);
     free(t);
@@ -277,9 +282,8 @@ static void segment_send(tcp_net *t, uint32_t end) {
     uint64_t up_ns = wire_ns(len, from->up_bps), down_ns = wire_ns(len, to->down_bps);
     uint64_t up_start = max_u64(now, from->up_free_ns);
     from->up_free_ns = up_start + up_ns;
-    uint64_t down_start = max_u64(up_start + e->latency_ns, to->down_free_ns);
-    to->down_free_ns = down_start + down_ns;
-    uint64_t arrival = max_u64(up_start + up_ns + e->latency_ns, to->down_free_ns);
+    uint64_t down_start = downlink_book(&to->down, now, up_start + e->latency_ns, down_ns);
+    uint64_t arrival = max_u64(up_start + up_ns + e->latency_ns, down_start + down_ns);
     e->head += len;
     e->len -= len;
     if (e->jitter_ns > 0) arrival += rng_below(t->config.jitter_rng, e->jitter_ns + 1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wire/multiaddr.h"
+#include "downlink.h"
 #include "tcp.h"
 
 #define WORLD_PORT 4001
@@ -49,7 +50,8 @@ typedef struct world_host {
     uint64_t random_nonce;
     world_timer *timers;
     size_t timer_count, timer_cap;
-    uint64_t up_free_ns, down_free_ns; /* when each link is next idle */
+    uint64_t up_free_ns; /* when the uplink is next idle */
+    downlink down;        /* when the downlink is booked */
     uint64_t up_bps, down_bps;         /* 0: unlimited */
     peer_id id;
     uint32_t ip4;  /* host order */
@@ -351,9 +353,8 @@ static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
     uint64_t arrival;
     uint64_t latency = c->oneway_ns[side];
     if (sent == up_start) {
-        uint64_t down_start = max_u64(up_start + latency, to->down_free_ns);
-        to->down_free_ns = down_start + down_ns;
-        arrival = max_u64(up_start + up_ns + latency, to->down_free_ns);
+        uint64_t down_start = downlink_book(&to->down, w->kernel.now_ns, up_start + latency, down_ns);
+        arrival = max_u64(up_start + up_ns + latency, down_start + down_ns);
     } else {
         arrival = sent + latency + max_u64(up_ns, down_ns);
     }
@@ -745,6 +746,7 @@ void world_destroy(world *w) {
         node_destroy(w->hosts[i].node);
         free(w->hosts[i].timers);
         free(w->hosts[i].open_ends);
+        downlink_free(&w->hosts[i].down);
         sodium_memzero(w->hosts[i].identity_seed, sizeof w->hosts[i].identity_seed);
         sodium_memzero(w->hosts[i].random_key, sizeof w->hosts[i].random_key);
     }
