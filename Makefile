@@ -194,6 +194,7 @@ run: deps
 
 BENCH_BIN := $(BUILD)/swarmlab-bench
 BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml scenarios/bench-gossipsub-1000.yaml
+BLOB_SCENARIO := scenarios/ethereum-blobs.yaml
 
 $(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(SWARMLAB_LIBS)
@@ -208,7 +209,8 @@ $(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h
 bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
-	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only --set network.transport=tcp $$s || exit 1; done
+	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only --set network.transport=ideal $$s || exit 1; done
+	@$(BENCH_BIN) --scenario-only $(BLOB_SCENARIO)
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) swarmlab
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) js
 

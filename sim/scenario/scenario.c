@@ -545,6 +545,7 @@ void scenario_defaults(scenario *s) {
     memset(s, 0, sizeof *s);
     s->seed = 1;
     s->network.latency = (dist){.kind = DIST_CONSTANT, .a = 50e6};
+    s->network.transport = TRANSPORT_TCP; /* issue 13: ideal stays for exact checks */
     s->network.topology = TOPOLOGY_BOOTSTRAP;
     s->network.bootstrap_count = 3;
     s->protocol.router = ROUTER_FLOODSUB;
