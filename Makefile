@@ -16,9 +16,13 @@ SAN ?= 0
 FUZZ_SECONDS ?= 30
 ONLY ?=
 
-DEB_PACKAGES := libsodium-dev libyaml-dev libcmocka-dev gnuplot-nox pkg-config
+DEB_PACKAGES := libsodium-dev libyaml-dev libcmocka-dev gnuplot-nox pkg-config \
+  g++ libns3-dev libgsl-dev libsqlite3-dev
+# libns3-dev's pkg-config files name libgsl.so and libsqlite3.so by path:
+# their -dev packages must be there for the ns-3 shim (sim/ns3) to link.
 
 CC ?= cc
+CXX ?= g++
 ifeq ($(SAN),1)
 BUILD := build/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -30,6 +34,9 @@ endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) $(SAN_FLAGS) -MMD -MP
+# The project's only C++: the ns-3 shim, sim/ns3/ (ns-3 3.37 needs C++17).
+CXXFLAGS ?= -O2 -g
+ALL_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -Wshadow -Wvla $(CXXFLAGS) $(SAN_FLAGS) -MMD -MP
 LDFLAGS += $(SAN_FLAGS)
 INCLUDES := -Inode -Isim -Ianalysis -Itests/support
 
@@ -46,12 +53,20 @@ DAEMON_LIBS := $(NODE_LIBS)
 # calls, so that a test of the node alone does not depend on libyaml.
 TEST_LIBS := -Wl,--as-needed -lcmocka $(SIM_LIBS) $(NODE_LIBS)
 POSIX_TEST_LIBS := -Wl,--as-needed -lcmocka $(DAEMON_LIBS)
+# The ns-3 modules the shim uses, and what they pull in (gsl, sqlite3).
+# Only --libs: the .pc files' Cflags carry a stray "-I/usr;" and
+# python's headers, and <ns3/...> is under /usr/include anyway.
+NS3_MODULES := ns3-core ns3-network ns3-internet ns3-point-to-point ns3-traffic-control
+NS3_LIBS = $(shell pkg-config --libs $(NS3_MODULES))
 
 NODE_SRC := $(sort $(filter-out node/posix/%,$(wildcard node/*/*.c)))
 NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
 NODE_LIB := $(BUILD)/libswarmlab-node.a
 
 SIM_SRC := $(filter-out sim/lab/main.c,$(sort $(wildcard sim/*/*.c)))
+NS3_SRC := $(sort $(wildcard sim/ns3/*.cc))
+NS3_OBJ := $(NS3_SRC:%.cc=$(BUILD)/%.o)
+NS3_LIB := $(BUILD)/libswarmlab-ns3.a
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 SIM_LIB := $(BUILD)/libswarmlab-sim.a
 ANALYSIS_SRC := $(sort $(wildcard analysis/*.c))
@@ -73,6 +88,9 @@ SUPPORT_LIB := $(BUILD)/libswarmlab-test-support.a
 # main() that replays their corpus. make test ONLY=NAME runs the one named NAME.
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+# The tests of the ns-3 shim link it and ns-3, with g++; the others stay C.
+NS3_TEST_BIN := $(filter %/test_ns3,$(UNIT_BIN))
+UNIT_C_BIN := $(filter-out $(NS3_TEST_BIN),$(UNIT_BIN))
 POSIX_TEST_SRC := $(sort $(wildcard tests/posix/test_*.c))
 POSIX_TEST_BIN := $(POSIX_TEST_SRC:%.c=$(BUILD)/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -105,7 +123,7 @@ PUBLIC_HEADERS = $(sort $(filter node/%.h,$(shell $(CC) -Inode -MM node/core/nod
 # Keep object files that only serve as intermediates, so nothing rebuilds twice.
 .SECONDARY:
 
-all: $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(SWARMLAB_BIN) $(DAEMON_BIN) $(UNIT_BIN) $(POSIX_TEST_BIN) $(FUZZ_REPLAY_BIN)
+all: $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NS3_LIB) $(SWARMLAB_BIN) $(DAEMON_BIN) $(UNIT_BIN) $(POSIX_TEST_BIN) $(FUZZ_REPLAY_BIN)
 
 # Installs the Debian packages once; skipped when they are all present.
 deps:
@@ -146,13 +164,19 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INCLUDES) -c $< -o $@
 
+# The ns-3 shim sees its own header and ns-3's.
+$(BUILD)/sim/ns3/%.o: sim/ns3/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
 $(NODE_LIB): $(NODE_OBJ)
 $(SIM_LIB): $(SIM_OBJ)
 $(ANALYSIS_LIB): $(ANALYSIS_OBJ)
 $(POSIX_LIB): $(POSIX_OBJ)
 $(SUPPORT_LIB): $(SUPPORT_OBJ)
+$(NS3_LIB): $(NS3_OBJ)
 $(FUZZ_NODE_LIB): $(FUZZ_NODE_OBJ)
-$(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(POSIX_LIB) $(SUPPORT_LIB) $(FUZZ_NODE_LIB):
+$(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NS3_LIB) $(POSIX_LIB) $(SUPPORT_LIB) $(FUZZ_NODE_LIB):
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -163,8 +187,11 @@ $(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(DAEMON_LIBS)
 
 # Static pattern rules: a test program's name is its object's without .o.
-$(UNIT_BIN): %: %.o $(SUPPORT_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
+$(UNIT_C_BIN): %: %.o $(SUPPORT_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(TEST_LIBS)
+
+$(NS3_TEST_BIN): %: %.o $(NS3_LIB)
+	$(CXX) $(LDFLAGS) $^ -o $@ -Wl,--as-needed -lcmocka $(NS3_LIBS)
 
 # They start $(BUILD)/swarmlab-node.
 $(POSIX_TEST_BIN): %: %.o $(SUPPORT_LIB) $(POSIX_LIB) $(NODE_LIB)

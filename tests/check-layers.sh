@@ -17,6 +17,7 @@ uses() {
     node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core" ;;
     analysis) echo "node/base node/crypto node/trace" ;;
     sim/random) echo "" ;;
+    sim/ns3) echo "" ;;
     sim/scenario) echo "sim/random node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
     sim/world) echo "sim/random sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core" ;;
     sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
@@ -35,7 +36,7 @@ resolve() {
 
 bad=0
 checked=0
-for file in $(find node sim analysis -name '*.[ch]' | sort); do
+for file in $(find node sim analysis -name '*.[ch]' -o -name '*.cc' | sort); do
   folder=$(dirname "$file")
   allowed=$(uses "$folder")
   if [ "$allowed" = "?" ]; then

@@ -1,0 +1,474 @@
+/*
+ * ns3_net: the hosts, links and TCP sockets of sim/ns3/ns3_net.h in ns-3
+ * 3.37. Three parts: building the topology (routers, access and core links,
+ * addresses, routes), the connections (sockets, their callbacks, the bytes
+ * waiting for send buffer space), and the clock (timers, run).
+ */
+#include "ns3_net.h"
+
+#include <cassert>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <ns3/core-module.h>
+#include <ns3/internet-module.h>
+#include <ns3/network-module.h>
+#include <ns3/point-to-point-module.h>
+#include <ns3/traffic-control-module.h>
+
+using namespace ns3;
+
+namespace {
+
+const uint16_t kListenPort = 4001;
+const int64_t kStreamBase = 1000; /* fixed stream numbers: see assign_streams */
+
+struct ConnEnd {
+    Ptr<Socket> socket;
+    uint32_t host = 0;
+    bool used = false;
+    bool established = false;
+    bool close_asked = false; /* ns3_net_close: Close() once pending is empty */
+    bool close_sent = false;
+    bool closed_reported = false;
+    uint32_t cwnd_bytes = 0;
+    std::vector<uint8_t> pending; /* bytes not yet in the socket's buffer, from pending_at */
+    size_t pending_at = 0;
+};
+
+struct PendingTimer {
+    ns3_net_timer_fn fn;
+    void *arg;
+    EventId event;
+};
+
+} // namespace
+
+struct ns3_net {
+    ns3_net_config config;
+    NodeContainer routers, hosts;
+    std::vector<Ipv4Address> host_address;
+    std::map<uint32_t, uint32_t> host_by_address; /* Ipv4Address::Get() -> host */
+    std::vector<Ptr<Socket>> listeners;
+    std::vector<ConnEnd> ends;
+    std::map<std::pair<uint32_t, uint16_t>, uint32_t> dialing; /* (dialer host, its port) -> conn */
+    std::unordered_map<uint64_t, PendingTimer> timers;
+    uint64_t next_timer = 0;
+    ns3_net_stats stats = {};
+    std::vector<uint8_t> scratch; /* what Recv returns, copied out for deliver */
+};
+
+namespace {
+
+ns3_net *g_live; /* ns-3's simulator is global: one network at a time */
+
+bool fail(const char *what) {
+    fprintf(stderr, "ns3_net: %s\n", what);
+    return false;
+}
+
+uint64_t bps_or_unlimited(uint64_t bps) { return bps ? bps : NS3_NET_UNLIMITED_BPS; }
+
+uint64_t latency(const ns3_net_config *c, uint32_t from, uint32_t to) {
+    return c->latency_ns[from * c->region_count + to];
+}
+
+uint32_t region_of(const ns3_net_config *c, uint32_t host) { return c->host_region ? c->host_region[host] : 0; }
+
+/* ---- the topology ---- */
+
+bool check_config(const ns3_net_config *c) {
+    if (c->host_count < 1 || c->host_count > NS3_NET_HOSTS_MAX) return fail("host_count out of range");
+    if (c->region_count < 1 || c->region_count > NS3_NET_REGIONS_MAX) return fail("region_count out of range");
+    if (!c->latency_ns) return fail("no latency matrix");
+    if (c->conn_max < 1 || c->conn_max > NS3_NET_CONNS_MAX) return fail("conn_max out of range");
+    if (!(c->loss >= 0 && c->loss < 1)) return fail("loss must be in [0, 1)");
+    if (!c->deliver) return fail("no deliver callback");
+    for (uint32_t h = 0; h < c->host_count; h++)
+        if (region_of(c, h) >= c->region_count) return fail("a host's region is out of range");
+    for (uint32_t r = 0; r < c->region_count; r++)
+        for (uint32_t s = r + 1; s < c->region_count; s++)
+            if (latency(c, r, s) + latency(c, s, r) < latency(c, r, r) + latency(c, s, s))
+                return fail("a pair of regions is closer than their insides (the core link would be negative)");
+    return true;
+}
+
+/* Each device sends from a drop-tail FIFO of queue_packets: the queue disc
+ * that Ipv4AddressHelper::Assign installs (FqCoDel) is taken off again, so
+ * that the queue a scenario states is the only one. A packet that finds it
+ * full is dropped by the traffic-control layer, which sees the device's
+ * queue stopped (its TcDrop trace), or by the queue itself. */
+void count_queue_drop(ns3_net *n, Ptr<const Packet>) { n->stats.packets_dropped_queue++; }
+void count_loss_drop(ns3_net *n, Ptr<const Packet>) { n->stats.packets_dropped_loss++; }
+
+bool link(ns3_net *n, PointToPointHelper &p2p, Ipv4AddressHelper &addresses, Ptr<Node> a, Ptr<Node> b,
+          uint64_t delay_ns, uint64_t a_bps, uint64_t b_bps, Ptr<PointToPointNetDevice> *a_device,
+          Ipv4Address *a_address) {
+    p2p.SetChannelAttribute("Delay", TimeValue(NanoSeconds(delay_ns)));
+    NetDeviceContainer devices = p2p.Install(a, b);
+    if (devices.GetN() != 2) return fail("PointToPointHelper::Install made no link");
+    uint64_t rates[2] = {a_bps, b_bps};
+    for (uint32_t i = 0; i < 2; i++) {
+        Ptr<PointToPointNetDevice> device = DynamicCast<PointToPointNetDevice>(devices.Get(i));
+        if (!device) return fail("not a point-to-point device");
+        device->SetDataRate(DataRate(rates[i]));
+        if (!device->GetQueue()->TraceConnectWithoutContext("Drop", MakeBoundCallback(&count_queue_drop, n)))
+            return fail("no Drop trace on a device queue");
+    }
+    Ipv4InterfaceContainer interfaces = addresses.Assign(devices);
+    addresses.NewNetwork();
+    TrafficControlHelper().Uninstall(devices);
+    if (a_device) *a_device = DynamicCast<PointToPointNetDevice>(devices.Get(0));
+    if (a_address) *a_address = interfaces.GetAddress(0);
+    return true;
+}
+
+/* Loss on what a host receives: one draw per packet, from a stream of its own. */
+bool add_loss(ns3_net *n, uint32_t host, Ptr<PointToPointNetDevice> device) {
+    Ptr<RateErrorModel> model = CreateObject<RateErrorModel>();
+    model->SetUnit(RateErrorModel::ERROR_UNIT_PACKET);
+    model->SetRate(n->config.loss);
+    model->AssignStreams(kStreamBase + host);
+    device->SetReceiveErrorModel(model);
+    if (!device->TraceConnectWithoutContext("PhyRxDrop", MakeBoundCallback(&count_loss_drop, n)))
+        return fail("no PhyRxDrop trace");
+    return true;
+}
+
+/* Access links carry half their region's inner latency each way; a core
+ * link the rest of the mean of the pair's two ways (ns3_net.h). */
+bool build_links(ns3_net *n) {
+    const ns3_net_config *c = &n->config;
+    PointToPointHelper p2p;
+    p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize",
+                 QueueSizeValue(QueueSize(QueueSizeUnit::PACKETS, c->queue_packets)));
+    Ipv4AddressHelper addresses;
+    addresses.SetBase("10.0.0.0", "255.255.255.252");
+    n->host_address.resize(c->host_count);
+    for (uint32_t h = 0; h < c->host_count; h++) {
+        uint32_t r = region_of(c, h);
+        uint64_t up = bps_or_unlimited(c->host_up_bps ? c->host_up_bps[h] : c->up_bps);
+        uint64_t down = bps_or_unlimited(c->host_down_bps ? c->host_down_bps[h] : c->down_bps);
+        Ptr<PointToPointNetDevice> device;
+        if (!link(n, p2p, addresses, n->hosts.Get(h), n->routers.Get(r), latency(c, r, r) / 2, up, down, &device,
+                  &n->host_address[h]))
+            return false;
+        n->host_by_address[n->host_address[h].Get()] = h;
+        if (c->loss > 0 && !add_loss(n, h, device)) return false;
+    }
+    uint64_t core = bps_or_unlimited(c->core_bps);
+    for (uint32_t r = 0; r < c->region_count; r++)
+        for (uint32_t s = r + 1; s < c->region_count; s++) {
+            uint64_t mean = (latency(c, r, s) + latency(c, s, r)) / 2;
+            uint64_t delay = mean - latency(c, r, r) / 2 - latency(c, s, s) / 2;
+            if (!link(n, p2p, addresses, n->routers.Get(r), n->routers.Get(s), delay, core, core, nullptr, nullptr))
+                return false;
+        }
+    return true;
+}
+
+/* The congestion control of every socket a host makes. */
+bool set_congestion(ns3_net *n) {
+    TypeId type = n->config.congestion == NS3_NET_LINUX_RENO ? TcpLinuxReno::GetTypeId() : TcpNewReno::GetTypeId();
+    for (uint32_t h = 0; h < n->config.host_count; h++) {
+        Ptr<TcpL4Protocol> tcp = n->hosts.Get(h)->GetObject<TcpL4Protocol>();
+        if (!tcp || !tcp->SetAttributeFailSafe("SocketType", TypeIdValue(type)))
+            return fail("cannot set TcpL4Protocol::SocketType");
+    }
+    return true;
+}
+
+/* Every random variable ns-3 draws from gets a fixed stream number, so that
+ * a second network in the same process draws the same as the first (ns-3
+ * otherwise numbers streams from a process-wide counter). */
+void assign_streams(ns3_net *n) {
+    InternetStackHelper stack;
+    stack.AssignStreams(n->routers, kStreamBase + NS3_NET_HOSTS_MAX);
+    stack.AssignStreams(n->hosts, kStreamBase + 2 * NS3_NET_HOSTS_MAX);
+}
+
+bool count_drops_of(ns3_net *n, NodeContainer nodes) {
+    for (uint32_t i = 0; i < nodes.GetN(); i++) {
+        Ptr<TrafficControlLayer> tc = nodes.Get(i)->GetObject<TrafficControlLayer>();
+        if (!tc || !tc->TraceConnectWithoutContext("TcDrop", MakeBoundCallback(&count_queue_drop, n)))
+            return fail("no TcDrop trace on a traffic-control layer");
+    }
+    return true;
+}
+
+bool build(ns3_net *n) {
+    n->routers.Create(n->config.region_count);
+    n->hosts.Create(n->config.host_count);
+    InternetStackHelper stack;
+    stack.Install(n->routers);
+    stack.Install(n->hosts);
+    if (!build_links(n) || !set_congestion(n)) return false;
+    if (!count_drops_of(n, n->routers) || !count_drops_of(n, n->hosts)) return false;
+    assign_streams(n);
+    Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+    return true;
+}
+
+/* ---- the connections ---- */
+
+void on_accept(ns3_net *n, uint32_t host, Ptr<Socket> socket, const Address &from);
+
+/* The attributes of every socket, before it connects or listens (an
+ * accepted socket is a copy of its listener, attributes included):
+ *  - SegmentSize 1448: a 1500-byte MTU less IPv4, TCP and timestamps, as tcp.h;
+ *  - InitialCwnd 10: RFC 6928, Linux's TCP_INIT_CWND (ns-3's default is 1);
+ *  - SndBufSize, RcvBufSize 6 MiB: tcp.h's receive window (ns-3's 128 KiB
+ *    would cap a 100 ms path at 10 Mbit/s);
+ *  - TcpNoDelay: Nagle off, as libp2p implementations set it;
+ *  - DelAckCount: config.ack_every (ns-3's default 2, as RFC 1122 allows);
+ *  - MinRto 200 ms: Linux's TCP_RTO_MIN (ns-3's default is 1 s, RFC 6298);
+ *  - Timestamp, Sack, WindowScaling on, as Linux (ns-3's defaults too). */
+bool set_attribute(Ptr<Socket> socket, const char *name, const AttributeValue &value) {
+    if (socket->SetAttributeFailSafe(name, value)) return true;
+    fprintf(stderr, "ns3_net: cannot set the socket attribute %s\n", name);
+    return false;
+}
+
+bool set_socket_attributes(ns3_net *n, Ptr<Socket> socket) {
+    uint32_t ack_every = n->config.ack_every ? n->config.ack_every : 2;
+    return set_attribute(socket, "SegmentSize", UintegerValue(NS3_NET_MSS_BYTES)) &&
+           set_attribute(socket, "InitialCwnd", UintegerValue(NS3_NET_INITIAL_WINDOW)) &&
+           set_attribute(socket, "SndBufSize", UintegerValue(NS3_NET_BUFFER_BYTES)) &&
+           set_attribute(socket, "RcvBufSize", UintegerValue(NS3_NET_BUFFER_BYTES)) &&
+           set_attribute(socket, "TcpNoDelay", BooleanValue(true)) &&
+           set_attribute(socket, "DelAckCount", UintegerValue(ack_every)) &&
+           set_attribute(socket, "MinRto", TimeValue(NanoSeconds(NS3_NET_MIN_RTO_NS))) &&
+           set_attribute(socket, "Timestamp", BooleanValue(true)) &&
+           set_attribute(socket, "Sack", BooleanValue(true)) &&
+           set_attribute(socket, "WindowScaling", BooleanValue(true));
+}
+
+bool listen_on_every_host(ns3_net *n) {
+    n->listeners.resize(n->config.host_count);
+    for (uint32_t h = 0; h < n->config.host_count; h++) {
+        Ptr<Socket> socket = Socket::CreateSocket(n->hosts.Get(h), TcpSocketFactory::GetTypeId());
+        if (!socket || !set_socket_attributes(n, socket)) return fail("cannot make a listening socket");
+        if (socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), kListenPort)) != 0 || socket->Listen() != 0)
+            return fail("cannot listen");
+        socket->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address &>(),
+                                  MakeBoundCallback(&on_accept, n, h));
+        n->listeners[h] = socket;
+    }
+    return true;
+}
+
+void report_closed(ns3_net *n, uint32_t end, bool error) {
+    ConnEnd &e = n->ends[end];
+    if (e.closed_reported) return;
+    e.closed_reported = true;
+    if (n->config.closed) n->config.closed(n->config.user, end, ns3_net_now_ns(n), error);
+}
+
+/* Moves pending bytes into the socket's send buffer while it has room;
+ * once they are all there, a close asked for goes out. */
+void push(ns3_net *n, uint32_t end) {
+    ConnEnd &e = n->ends[end];
+    if (!e.established) return;
+    size_t left = e.pending.size() - e.pending_at;
+    for (uint32_t round = 0; left > 0 && round < 1024; round++) {
+        uint32_t room = e.socket->GetTxAvailable();
+        if (room == 0) break;
+        uint32_t take = left < room ? (uint32_t)left : room;
+        int sent = e.socket->Send(Create<Packet>(e.pending.data() + e.pending_at, take));
+        if (sent <= 0) break; /* the send callback tries again */
+        e.pending_at += (size_t)sent;
+        left -= (size_t)sent;
+    }
+    if (left == 0) {
+        e.pending.clear();
+        e.pending_at = 0;
+        if (e.close_asked && !e.close_sent) {
+            e.close_sent = true;
+            if (e.socket->Close() != 0) report_closed(n, end, true);
+        }
+    }
+}
+
+void on_send_room(ns3_net *n, uint32_t end, Ptr<Socket>, uint32_t) { push(n, end); }
+
+void on_recv(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
+    for (uint32_t round = 0; round < 1024; round++) {
+        Ptr<Packet> packet = socket->Recv();
+        if (!packet || packet->GetSize() == 0) return;
+        n->scratch.resize(packet->GetSize());
+        packet->CopyData(n->scratch.data(), packet->GetSize());
+        n->config.deliver(n->config.user, end, ns3_net_now_ns(n), n->scratch.data(), n->scratch.size());
+    }
+}
+
+void on_normal_close(ns3_net *n, uint32_t end, Ptr<Socket>) { report_closed(n, end, false); }
+void on_error_close(ns3_net *n, uint32_t end, Ptr<Socket>) { report_closed(n, end, true); }
+void on_cwnd(ns3_net *n, uint32_t end, uint32_t, uint32_t bytes) { n->ends[end].cwnd_bytes = bytes; }
+
+/* The end's socket is connected: callbacks on, the waiting bytes out. */
+void established(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
+    ConnEnd &e = n->ends[end];
+    e.socket = socket;
+    e.established = true;
+    socket->SetRecvCallback(MakeBoundCallback(&on_recv, n, end));
+    socket->SetSendCallback(MakeBoundCallback(&on_send_room, n, end));
+    socket->SetCloseCallbacks(MakeBoundCallback(&on_normal_close, n, end), MakeBoundCallback(&on_error_close, n, end));
+    if (n->config.established) n->config.established(n->config.user, end, ns3_net_now_ns(n));
+    push(n, end);
+    on_recv(n, end, socket); /* bytes that came with the handshake's last ACK */
+}
+
+void on_connected(ns3_net *n, uint32_t end, Ptr<Socket> socket) { established(n, end, socket); }
+void on_connect_failed(ns3_net *n, uint32_t end, Ptr<Socket>) { report_closed(n, end, true); }
+
+void on_accept(ns3_net *n, uint32_t host, Ptr<Socket> socket, const Address &from) {
+    InetSocketAddress peer = InetSocketAddress::ConvertFrom(from);
+    auto dialer = n->host_by_address.find(peer.GetIpv4().Get());
+    auto conn = dialer == n->host_by_address.end() ? n->dialing.end()
+                                                    : n->dialing.find({dialer->second, peer.GetPort()});
+    if (conn == n->dialing.end()) { /* no ns3_net_open asked for it: cannot happen */
+        fprintf(stderr, "ns3_net: host %u accepted a connection nobody opened\n", host);
+        socket->Close();
+        return;
+    }
+    uint32_t end = 2 * conn->second + 1;
+    n->dialing.erase(conn);
+    assert(n->ends[end].host == host);
+    if (!socket->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&on_cwnd, n, end)))
+        fprintf(stderr, "ns3_net: no CongestionWindow trace\n");
+    established(n, end, socket);
+}
+
+/* ---- the clock ---- */
+
+void fire(ns3_net *n, uint64_t id) {
+    auto it = n->timers.find(id);
+    assert(it != n->timers.end());
+    PendingTimer timer = it->second;
+    n->timers.erase(it);
+    timer.fn(timer.arg);
+}
+
+} // namespace
+
+extern "C" {
+
+ns3_net *ns3_net_create(const ns3_net_config *config) {
+    if (g_live) {
+        fail("another network exists (ns-3's simulator is global)");
+        return nullptr;
+    }
+    if (!check_config(config)) return nullptr;
+    RngSeedManager::SetSeed(1); /* the run number selects independent substreams: ns-3's way to vary a seed */
+    RngSeedManager::SetRun(config->seed);
+    ns3_net *n = new ns3_net;
+    n->config = *config;
+    if (!n->config.queue_packets) n->config.queue_packets = NS3_NET_QUEUE_PACKETS;
+    n->ends.resize(2 * (size_t)config->conn_max);
+    g_live = n;
+    if (!build(n) || !listen_on_every_host(n)) {
+        ns3_net_destroy(n);
+        return nullptr;
+    }
+    return n;
+}
+
+void ns3_net_destroy(ns3_net *n) {
+    if (!n) return;
+    assert(g_live == n);
+    for (ConnEnd &e : n->ends)
+        if (e.socket) e.socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+    n->ends.clear();
+    n->listeners.clear();
+    Simulator::Destroy();
+    g_live = nullptr;
+    delete n;
+}
+
+bool ns3_net_open(ns3_net *n, uint32_t conn, uint32_t dialer_host, uint32_t listener_host) {
+    if (conn >= n->config.conn_max || n->ends[2 * conn].used) return fail("connection id out of range or in use");
+    if (dialer_host >= n->config.host_count || listener_host >= n->config.host_count) return fail("no such host");
+    Ptr<Socket> socket = Socket::CreateSocket(n->hosts.Get(dialer_host), TcpSocketFactory::GetTypeId());
+    if (!socket || !set_socket_attributes(n, socket)) return fail("cannot make a socket");
+    Address local;
+    if (socket->Bind() != 0 || socket->GetSockName(local) != 0) return fail("cannot bind");
+    uint16_t port = InetSocketAddress::ConvertFrom(local).GetPort();
+    ConnEnd &dialer = n->ends[2 * conn], &listener = n->ends[2 * conn + 1];
+    dialer = ConnEnd();
+    listener = ConnEnd();
+    dialer.used = listener.used = true;
+    dialer.host = dialer_host;
+    listener.host = listener_host;
+    dialer.socket = socket;
+    n->dialing[{dialer_host, port}] = conn;
+    socket->SetConnectCallback(MakeBoundCallback(&on_connected, n, 2 * conn),
+                               MakeBoundCallback(&on_connect_failed, n, 2 * conn));
+    if (!socket->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&on_cwnd, n, 2 * conn)))
+        return fail("no CongestionWindow trace");
+    if (socket->Connect(InetSocketAddress(n->host_address[listener_host], kListenPort)) != 0)
+        return fail("cannot connect");
+    return true;
+}
+
+void ns3_net_write(ns3_net *n, uint32_t end, const uint8_t *bytes, size_t len) {
+    assert(end < n->ends.size() && n->ends[end].used);
+    ConnEnd &e = n->ends[end];
+    if (e.close_asked || len == 0) return;
+    e.pending.insert(e.pending.end(), bytes, bytes + len);
+    push(n, end);
+}
+
+void ns3_net_close(ns3_net *n, uint32_t end) {
+    assert(end < n->ends.size() && n->ends[end].used);
+    n->ends[end].close_asked = true;
+    push(n, end);
+}
+
+size_t ns3_net_pending(const ns3_net *n, uint32_t end) {
+    assert(end < n->ends.size());
+    return n->ends[end].pending.size() - n->ends[end].pending_at;
+}
+
+uint64_t ns3_net_schedule(ns3_net *n, uint64_t at_ns, ns3_net_timer_fn fn, void *arg) {
+    uint64_t now = ns3_net_now_ns(n);
+    assert(at_ns >= now && fn);
+    uint64_t id = ++n->next_timer;
+    PendingTimer timer = {fn, arg, EventId()};
+    timer.event = Simulator::Schedule(NanoSeconds(at_ns - now), &fire, n, id);
+    n->timers[id] = timer;
+    return id;
+}
+
+bool ns3_net_cancel(ns3_net *n, uint64_t timer) {
+    auto it = n->timers.find(timer);
+    if (it == n->timers.end()) return false;
+    Simulator::Cancel(it->second.event);
+    n->timers.erase(it);
+    return true;
+}
+
+uint64_t ns3_net_now_ns(const ns3_net *n) {
+    (void)n;
+    return (uint64_t)Simulator::Now().GetNanoSeconds();
+}
+
+void ns3_net_run(ns3_net *n, uint64_t until_ns) {
+    uint64_t now = ns3_net_now_ns(n);
+    assert(until_ns >= now);
+    Simulator::Stop(NanoSeconds(until_ns - now));
+    Simulator::Run();
+    assert(ns3_net_now_ns(n) == until_ns);
+}
+
+uint32_t ns3_net_cwnd(const ns3_net *n, uint32_t end) {
+    assert(end < n->ends.size());
+    return n->ends[end].cwnd_bytes / NS3_NET_MSS_BYTES;
+}
+
+void ns3_net_get_stats(const ns3_net *n, ns3_net_stats *out) { *out = n->stats; }
+
+} // extern "C"
