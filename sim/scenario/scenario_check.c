@@ -187,6 +187,30 @@ static int check_pubsub(scn_ctx *c) {
     return 0;
 }
 
+/* network.backend: ns3 runs what the world maps onto ns-3 so far
+ * (docs/fidelity.md "The ns3 backend"); the rest is refused, naming its
+ * key, rather than run wrong. */
+static int check_backend(scn_ctx *c) {
+    const scenario *s = c->s;
+    const char *why = "is not supported yet under network.backend: ns3 (issue 14)";
+    if (s->network.backend != BACKEND_NS3) return 0;
+    if (s->churn.present) return check_fail(c, "churn", "%s", why);
+    if (s->offline_count > 0) return check_fail(c, "offline", "%s", why);
+    if (s->network.partition_count > 0) return check_fail(c, "network.partitions", "%s", why);
+    if (s->attacker_count > 0) return check_fail(c, "attackers", "%s", why);
+    if (s->network.graph_path[0] != '\0') return check_fail(c, "network.graph", "%s", why);
+    const scenario_regions *r = &s->network.regions;
+    for (size_t a = 0; a < r->count; a++)
+        for (size_t b = 0; b < r->count; b++)
+            if (r->jitter_ns[a][b] != 0)
+                return check_fail(c, "network.regions", "jitter %s", why);
+    if (r->count == 0 && s->network.latency.kind != DIST_CONSTANT)
+        return check_fail(c, "network.latency",
+                          "under network.backend: ns3 must be a constant or come from network.regions "
+                          "(a latency drawn per pair is not supported yet)");
+    return 0;
+}
+
 int scn_check_scenario(scn_ctx *c) {
     assert(c->s->duration_ns > 0);
     assert(c->s->nodes.count > 0);
@@ -195,5 +219,6 @@ int scn_check_scenario(scn_ctx *c) {
     if (check_selectors(c) < 0) return -1;
     if (scn_check_net(c) < 0) return -1;
     if (check_pubsub(c) < 0) return -1;
-    return check_attackers(c);
+    if (check_attackers(c) < 0) return -1;
+    return check_backend(c);
 }
