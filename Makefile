@@ -180,15 +180,18 @@ $(NODE_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NS3_LIB) $(POSIX_LIB) $(SUPPORT_LIB) $(
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SWARMLAB_BIN): $(BUILD)/sim/lab/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(SWARMLAB_LIBS)
+# The world runs over ns-3 with network.backend: ns3, so whatever links
+# sim/world links the shim and ns-3, with g++ (--as-needed drops ns-3's
+# libraries from a program that does not reach the world).
+$(SWARMLAB_BIN): $(BUILD)/sim/lab/main.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB) $(NS3_LIB)
+	$(CXX) $(LDFLAGS) $^ -o $@ -Wl,--as-needed $(SWARMLAB_LIBS) $(NS3_LIBS)
 
 $(BUILD)/swarmlab-node: $(BUILD)/node/posix/main.o $(POSIX_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(DAEMON_LIBS)
 
 # Static pattern rules: a test program's name is its object's without .o.
-$(UNIT_C_BIN): %: %.o $(SUPPORT_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(TEST_LIBS)
+$(UNIT_C_BIN): %: %.o $(SUPPORT_LIB) $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB) $(NS3_LIB)
+	$(CXX) $(LDFLAGS) $^ -o $@ $(TEST_LIBS) $(NS3_LIBS)
 
 $(NS3_TEST_BIN): %: %.o $(NS3_LIB)
 	$(CXX) $(LDFLAGS) $^ -o $@ -Wl,--as-needed -lcmocka $(NS3_LIBS)
@@ -223,8 +226,8 @@ BENCH_BIN := $(BUILD)/swarmlab-bench
 BENCH_SCENARIOS := scenarios/bench-floodsub-1000.yaml scenarios/bench-gossipsub-1000.yaml
 BLOB_SCENARIO := scenarios/ethereum-blobs.yaml
 
-$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(SWARMLAB_LIBS)
+$(BENCH_BIN): $(BUILD)/tests/bench/bench.o $(SIM_LIB) $(ANALYSIS_LIB) $(NODE_LIB) $(NS3_LIB)
+	$(CXX) $(LDFLAGS) $^ -o $@ -Wl,--as-needed $(SWARMLAB_LIBS) $(NS3_LIBS)
 
 LOOPBACK_BENCH_BIN := $(BUILD)/swarmlab-bench-loopback
 

@@ -19,7 +19,7 @@ uses() {
     sim/random) echo "" ;;
     sim/ns3) echo "" ;;
     sim/scenario) echo "sim/random node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
-    sim/world) echo "sim/random sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core" ;;
+    sim/world) echo "sim/random sim/ns3 sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core" ;;
     sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
     *) echo "?" ;;
   esac

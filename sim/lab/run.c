@@ -238,12 +238,14 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                        .gossipsub = &r->gossipsub, .pubsub = &s->protocol.pubsub, .limits = &s->protocol.limits,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
-                       .loss = s->network.loss, .transport = s->network.transport, .trace = runner_trace,
+                       .loss = s->network.loss, .transport = s->network.transport, .backend = s->network.backend,
+                       .trace = runner_trace,
                        .trace_user = r, .ip_owner = ip_owner, .net = r->net};
     r->w = world_create(&wc);
     free(ip_owner);
     if (r->w == NULL) {
-        snprintf(err, err_cap, "out of memory");
+        snprintf(err, err_cap, s->network.backend == BACKEND_NS3 ? "cannot build the ns-3 network (see above)"
+                                                                   : "out of memory");
         return -1;
     }
     r->call_up = world_register_call(r->w, runner_node_up, r);

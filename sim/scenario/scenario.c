@@ -59,6 +59,7 @@ static int conv_name(scn_ctx *c, const scn_node *n, void *base, const scn_field 
 static const char *const topology_names[] = {"bootstrap", "random-regular", "full", "ring", NULL};
 static const char *const router_names[] = {"floodsub", "gossipsub", NULL};
 static const char *const transport_names[] = {"ideal", "tcp", NULL}; /* network_transport */
+static const char *const backend_names[] = {"builtin", "ns3", NULL}; /* network_backend */
 static const char *const arrival_names[] = {"poisson", "periodic", NULL};
 
 static int conv_topology_kind(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
@@ -72,6 +73,16 @@ static int conv_transport(scn_ctx *c, const scn_node *n, void *base, const scn_f
     int index;
     if (scn_choice(c, n, "transport", transport_names, &index) < 0) return -1;
     *(network_transport *)field_at(base, f) = (network_transport)index;
+    return 0;
+}
+
+static int conv_backend(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    int index;
+    if (scn_choice(c, n, "backend", backend_names, &index) < 0) return -1;
+    scenario *s = base;
+    s->network.backend = (network_backend)index;
+    s->network.backend_line = n->key_line;
+    (void)f;
     return 0;
 }
 
@@ -355,6 +366,7 @@ static const scn_field network_fields[] = {
     {.key = "loss", .conv = scn_conv_number, .offset = S(network.loss), .min = 0, .max = 1, .flags = SCN_MAX_EXCLUSIVE},
     {.key = "topology", .conv = conv_topology},
     {.key = "transport", .conv = conv_transport, .offset = S(network.transport)},
+    {.key = "backend", .conv = conv_backend},
     {.key = "partitions", .conv = scn_conv_list, .list = &partition_list},
     {.key = "regions", .conv = scn_conv_regions},
     {.key = "graph", .conv = scn_conv_graph},

@@ -66,6 +66,9 @@ typedef enum topology_kind { TOPOLOGY_BOOTSTRAP, TOPOLOGY_RANDOM_REGULAR, TOPOLO
 typedef enum router_kind { ROUTER_FLOODSUB, ROUTER_GOSSIPSUB } router_kind;
 /* network.transport: how connections carry bytes (sim/world/world.h). */
 typedef enum network_transport { TRANSPORT_IDEAL, TRANSPORT_TCP } network_transport;
+/* network.backend: which network the world runs its hosts over
+ * (docs/fidelity.md): its own model, or ns-3's (sim/ns3). */
+typedef enum network_backend { BACKEND_BUILTIN, BACKEND_NS3 } network_backend;
 typedef enum arrival_kind { ARRIVAL_POISSON, ARRIVAL_PERIODIC } arrival_kind;
 
 typedef struct partition {
@@ -149,6 +152,8 @@ typedef struct scenario {
         uint64_t down_bps;  /* 0: unlimited */
         double loss;        /* 0..1, per segment */
         network_transport transport; /* ideal (default) or tcp */
+        network_backend backend;     /* builtin (default) or ns3 */
+        int backend_line;            /* of the key; 0 when absent or from --set */
         topology_kind topology;
         uint32_t degree;          /* random-regular */
         uint32_t bootstrap_count; /* bootstrap: peers each node dials (default 3) */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wire/multiaddr.h"
+#include "ns3/ns3_net.h"
 #include "downlink.h"
 #include "tcp.h"
 
@@ -31,7 +32,9 @@
 /* EV_SYN: a dial's SYN reaches the listener's host, which answers it
  * (EV_CONNECTED on both ends) or, when no process listens, resets it.
  * EV_RETRANSMIT: a retransmission of the segments a partition holds back. */
-enum world_event_kind { EV_CONNECTED = 1, EV_DATA, EV_CLOSED, EV_TIMER, EV_CALL, EV_SYN, EV_RETRANSMIT, EV_TCP_BASE };
+/* EV_ACCEPT (backend ns3): ns-3's listener accepted the connection of end. */
+enum world_event_kind { EV_CONNECTED = 1, EV_DATA, EV_CLOSED, EV_TIMER, EV_CALL, EV_SYN, EV_RETRANSMIT, EV_ACCEPT,
+                        EV_TCP_BASE };
 enum world_held_close { HELD_OPEN = 0, HELD_FIN, HELD_RST };
 
 typedef struct world_timer {
@@ -121,6 +124,13 @@ struct world {
     world_partition partitions[WORLD_PARTITIONS_MAX]; /* in time order, not overlapping */
     size_t partition_count;
     tcp_net *tcp; /* transport: tcp; NULL for ideal */
+    /* backend: ns3 (NULL for builtin). ns-3 drives the clock: the kernel's
+     * events run from one ns-3 timer (the pump) set at the kernel's
+     * earliest event; see world_ns3_sync. */
+    ns3_net *ns3;
+    uint32_t ns3_conn_max;
+    uint64_t pump_ns;    /* when the pump is due; UINT64_MAX: none */
+    uint64_t pump_timer; /* its ns-3 timer id */
 };
 
 /* ---- forbidden global randomness -------------------------------------- */
@@ -451,6 +461,138 @@ static void world_on_retransmit(world *w, const kernel_event *ev) {
     held_schedule(w, ev->a, w->kernel.now_ns + h->rto_ns);
 }
 
+/* ---- backend ns3 ------------------------------------------------------ */
+
+/* Under ns3 the world's kernel keeps every event it has under builtin
+ * (timers, calls, the bytes and connection changes that reach a node), and
+ * ns-3 owns the clock: world_run runs ns-3, and one ns-3 timer, the pump,
+ * stands at the kernel's earliest event; when it fires, the kernel runs
+ * the events due at that instant, so node code always runs with the
+ * kernel's now equal to ns-3's. ns-3's callbacks (bytes, established,
+ * closed) schedule kernel events at ns-3's now and move the pump earlier
+ * when they must. Both sides order by (time, insertion), so a run is the
+ * same every time (docs/fidelity.md "The ns3 backend"). */
+
+static void world_dispatch(void *ctx, const kernel_event *ev);
+static void world_ns3_sync(world *w);
+
+static void world_ns3_pump(void *arg) {
+    world *w = arg;
+    w->pump_ns = UINT64_MAX;
+    w->pump_timer = 0;
+    kernel_run(&w->kernel, ns3_net_now_ns(w->ns3), world_dispatch, w);
+    world_ns3_sync(w);
+}
+
+/* Puts the pump at the kernel's earliest event, if it is not there already. */
+static void world_ns3_sync(world *w) {
+    if (w->kernel.len == 0) return;
+    uint64_t next = w->kernel.heap[0].time_ns;
+    if (next >= w->pump_ns) return;
+    if (w->pump_timer != 0) ns3_net_cancel(w->ns3, w->pump_timer);
+    uint64_t now = ns3_net_now_ns(w->ns3);
+    w->pump_ns = next > now ? next : now;
+    w->pump_timer = ns3_net_schedule(w->ns3, w->pump_ns, world_ns3_pump, w);
+}
+
+static void world_ns3_deliver(void *user, uint32_t to_end, uint64_t at_ns, const uint8_t *bytes, size_t len) {
+    world *w = user;
+    kernel_schedule(&w->kernel, at_ns, EV_DATA, to_end, packet_store(w, bytes, len));
+    world_ns3_sync(w);
+}
+
+static void world_ns3_established(void *user, uint32_t end, uint64_t at_ns) {
+    world *w = user;
+    if (end % 2 == 0)
+        kernel_schedule(&w->kernel, at_ns, EV_CONNECTED, end, 1);
+    else
+        kernel_schedule(&w->kernel, at_ns, EV_ACCEPT, end, 0);
+    world_ns3_sync(w);
+}
+
+static void world_ns3_closed(void *user, uint32_t end, uint64_t at_ns, bool error) {
+    world *w = user;
+    (void)error; /* a FIN or a failure: the node hears the same (env.h's on_closed) */
+    kernel_schedule(&w->kernel, at_ns, EV_CLOSED, end, 0);
+    world_ns3_sync(w);
+}
+
+/* ns-3's listener took the connection (end is the listener's): the node
+ * hears of it now, as on a SYN under builtin. */
+static void world_on_accept(world *w, uint32_t end) {
+    world_conn *c = &w->conns[end / 2];
+    world_host *listener = &w->hosts[c->host[1]];
+    if (c->closed[0] || c->closed[1] || listener->node == NULL) { /* gone, or nobody listens */
+        c->closed[1] = true;
+        ns3_net_close(w->ns3, end);
+        return;
+    }
+    end_open(w, end);
+    host_remember(listener, c->host[0]);
+    node_on_connection(listener->node, end, false);
+}
+
+/* ns-3's network for the world's hosts: their bandwidths, and latencies
+ * from the regions (a router per region that has hosts) or, without
+ * regions, from network.latency's constant (one region: each access link
+ * half of it). NULL with the reason on stderr. */
+static ns3_net *world_ns3_create(world *w) {
+    const world_config *config = &w->config;
+    uint32_t n = config->host_count;
+    uint64_t *up = calloc(n, sizeof *up), *down = calloc(n, sizeof *down);
+    uint32_t *region = calloc(n, sizeof *region);
+    uint32_t rep[NS3_NET_REGIONS_MAX]; /* a host of each compact region */
+    uint64_t latency[NS3_NET_REGIONS_MAX * NS3_NET_REGIONS_MAX];
+    uint32_t region_count = 0;
+    ns3_net *net = NULL;
+    if (up == NULL || down == NULL || region == NULL) goto out;
+    for (uint32_t i = 0; i < n; i++) {
+        up[i] = w->hosts[i].up_bps;
+        down[i] = w->hosts[i].down_bps;
+    }
+    if (netmodel_has_regions(config->net)) {
+        uint32_t compact[256];
+        memset(compact, 0xff, sizeof compact);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = netmodel_region(config->net, i);
+            assert(r < 256);
+            if (compact[r] == UINT32_MAX) {
+                if (region_count == NS3_NET_REGIONS_MAX) {
+                    fprintf(stderr, "world: more than %d regions for ns-3\n", NS3_NET_REGIONS_MAX);
+                    goto out;
+                }
+                rep[region_count] = i;
+                compact[r] = region_count++;
+            }
+            region[i] = compact[r];
+        }
+        for (uint32_t a = 0; a < region_count; a++)
+            for (uint32_t b = 0; b < region_count; b++)
+                latency[a * region_count + b] = netmodel_latency_ns(config->net, rep[a], rep[b]);
+    } else {
+        if (config->latency.kind != DIST_CONSTANT) {
+            fprintf(stderr, "world: under ns3 the latency must be a constant or come from regions\n");
+            goto out;
+        }
+        region_count = 1;
+        latency[0] = (uint64_t)config->latency.a;
+    }
+    uint64_t conn_max = (uint64_t)n * 64 < 4096 ? 4096 : (uint64_t)n * 64;
+    if (conn_max > NS3_NET_CONNS_MAX) conn_max = NS3_NET_CONNS_MAX;
+    w->ns3_conn_max = (uint32_t)conn_max;
+    ns3_net_config nc = {.host_count = n, .host_up_bps = up, .host_down_bps = down, .region_count = region_count,
+                         .latency_ns = latency, .host_region = region, .loss = config->loss, .seed = config->seed,
+                         .congestion = NS3_NET_LINUX_RENO, .ack_every = 1, .conn_max = w->ns3_conn_max,
+                         .deliver = world_ns3_deliver, .established = world_ns3_established,
+                         .closed = world_ns3_closed, .user = w};
+    net = ns3_net_create(&nc);
+out:
+    free(up);
+    free(down);
+    free(region);
+    return net;
+}
+
 /* ---- the seam --------------------------------------------------------- */
 
 static uint64_t env_now(void *ctx) { return ((world_host *)ctx)->w->kernel.now_ns; }
@@ -553,6 +695,14 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
     world_conn *c = &w->conns[k];
     *conn_id = 2 * (uint64_t)k;
     end_open(w, 2 * k);
+    if (w->ns3 != NULL) {
+        if (k >= w->ns3_conn_max || !ns3_net_open(w->ns3, k, h->index, target)) {
+            if (k == w->ns3_conn_max) fprintf(stderr, "world: more than %u connections under ns3\n", w->ns3_conn_max);
+            c->closed[1] = true;
+            kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, 2 * k, 0);
+        }
+        return 0;
+    }
     /* Whether anyone listens is decided when the SYN arrives (EV_SYN). A
      * partition holds the SYN until a retry gets through after it heals;
      * if none does, connect() times out. */
@@ -610,6 +760,10 @@ static int env_write(void *ctx, uint64_t end, const uint8_t *bytes, size_t len) 
     if (c->closed[side]) return -1;
     if (c->closed[1 - side] || c->timed_out[side] || len == 0) return 0; /* the peer is gone: bytes vanish */
     w->stats.bytes_written += len;
+    if (w->ns3 != NULL) {
+        ns3_net_write(w->ns3, (uint32_t)end, bytes, len);
+        return 0;
+    }
     bool cut = conn_cut(w, c, side);
     if (c->held[side] != NULL || cut) { /* behind a backlog, or into a partition */
         held_add(w, end, bytes, len);
@@ -649,6 +803,11 @@ static void world_close_end(world *w, uint64_t end, bool reset) {
     int side = (int)(end % 2);
     if (c->closed[side]) return;
     end_close_mark(w, end);
+    if (w->ns3 != NULL) { /* a FIN after its bytes; ns3_net has no RST, a reset closes too */
+        (void)reset;
+        ns3_net_close(w->ns3, (uint32_t)end);
+        return;
+    }
     if (c->closed[1 - side]) {
         held_free(c, side);
         return;
@@ -703,7 +862,8 @@ world *world_create(const world_config *config) {
         free(w);
         return NULL;
     }
-    if (config->transport == TRANSPORT_TCP) {
+    w->pump_ns = UINT64_MAX;
+    if (config->transport == TRANSPORT_TCP && config->backend == BACKEND_BUILTIN) {
         tcp_config tcp = {.host_count = config->host_count, .up_bps = config->up_bps, .down_bps = config->down_bps,
                           .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = &w->loss_rng,
                           .jitter_rng = &w->jitter_rng,
@@ -737,6 +897,13 @@ world *world_create(const world_config *config) {
                        .write = env_write, .close = env_close, .random = env_random, .trace = env_trace,
                        .remote_ip4 = env_remote_ip4};
     }
+    if (config->backend == BACKEND_NS3) {
+        w->ns3 = world_ns3_create(w);
+        if (w->ns3 == NULL) {
+            world_destroy(w);
+            return NULL;
+        }
+    }
     return w;
 }
 
@@ -757,6 +924,7 @@ void world_destroy(world *w) {
         for (int side = 0; side < 2; side++) held_free(&w->conns[k], side);
     for (size_t i = 0; i < w->partition_count; i++) free(w->partitions[i].group);
     tcp_destroy(w->tcp);
+    ns3_net_destroy(w->ns3);
     free(w->hosts);
     free(w->conns);
     free(w->packets);
@@ -868,6 +1036,7 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
     if (ev->kind == EV_TIMER) return world_on_timer(w, ev);
     if (ev->kind == EV_CALL) return w->calls[ev->a].fn(w->calls[ev->a].user, ev->b);
     if (ev->kind == EV_SYN) return world_on_syn(w, ev->a);
+    if (ev->kind == EV_ACCEPT) return world_on_accept(w, ev->a);
     if (ev->kind == EV_RETRANSMIT) return world_on_retransmit(w, ev);
     if (w->tcp != NULL && tcp_owns_event(w->tcp, ev->kind)) return tcp_on_event(w->tcp, ev);
     world_conn *c;
@@ -894,7 +1063,17 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
     }
 }
 
-uint64_t world_run(world *w, uint64_t until_ns) { return kernel_run(&w->kernel, until_ns, world_dispatch, w); }
+uint64_t world_run(world *w, uint64_t until_ns) {
+    if (w->ns3 == NULL) return kernel_run(&w->kernel, until_ns, world_dispatch, w);
+    uint64_t before = w->kernel.processed;
+    if (until_ns < w->kernel.now_ns) return 0;
+    world_ns3_sync(w);
+    ns3_net_run(w->ns3, until_ns);
+    /* What is due at until_ns itself and ns-3 left for after its stop. */
+    kernel_run(&w->kernel, until_ns, world_dispatch, w);
+    world_ns3_sync(w);
+    return w->kernel.processed - before;
+}
 uint64_t world_now(const world *w) { return w->kernel.now_ns; }
 uint64_t world_events_processed(const world *w) { return w->kernel.processed; }
 void world_get_stats(const world *w, world_stats *out) {
@@ -904,5 +1083,10 @@ void world_get_stats(const world *w, world_stats *out) {
         tcp_stats tcp;
         tcp_get_stats(w->tcp, &tcp);
         out->segments_lost += tcp.segments_lost;
+    }
+    if (w->ns3 != NULL) {
+        ns3_net_stats ns3;
+        ns3_net_get_stats(w->ns3, &ns3);
+        out->segments_lost += ns3.packets_dropped_loss + ns3.packets_dropped_queue;
     }
 }

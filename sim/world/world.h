@@ -74,6 +74,11 @@ typedef struct world_config {
     uint64_t up_bps, down_bps; /* 0: unlimited */
     double loss;
     network_transport transport;        /* ideal: the model above; tcp: sim/world/tcp.h */
+    /* builtin: the model above; ns3: connections over ns-3's TCP/IP
+     * (sim/ns3, docs/fidelity.md "The ns3 backend"): hosts, identities,
+     * timers and traces stay the world's, transport is not used, and
+     * partitions are not supported. At most one ns3 world at a time. */
+    network_backend backend;
     router_choice router;               /* every node's pubsub router */
     const gossipsub_config *gossipsub;  /* its parameters (borrowed), for gossipsub */
     const pubsub_options *pubsub;       /* the core's options (borrowed), for either; NULL: defaults */
@@ -141,7 +146,8 @@ int world_dial(world *w, uint32_t from, uint32_t to);
 uint32_t world_register_call(world *w, world_call_fn fn, void *user);
 void world_at(world *w, uint64_t time_ns, uint32_t slot, uint64_t arg);
 
-/* Runs the world until until_ns; returns the events processed. */
+/* Runs the world until until_ns; returns the events processed (the
+ * kernel's: under ns3, ns-3's own events are not counted). */
 uint64_t world_run(world *w, uint64_t until_ns);
 uint64_t world_now(const world *w);
 uint64_t world_events_processed(const world *w);
