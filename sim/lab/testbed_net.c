@@ -304,7 +304,13 @@ int testbed_net_create_host(pid_t owner, uint32_t host, const testbed_shaping *s
         const char *head[] = {"tc", "-n", ns, "qdisc", "add", "dev", "eth0", "root"};
         for (n = 0; n < sizeof head / sizeof head[0]; n++) argv[n] = head[n];
         netem_args(argv, &n, text, shaping->delay_ns, shaping->jitter_ns, shaping->loss, shaping->up_bps);
-        if (must(argv, err, err_cap) != 0) return -1;
+        if (must(argv, err, err_cap) != 0) {
+            if (strstr(err, "kind is unknown") != NULL) {
+                size_t len = strlen(err);
+                snprintf(err + len, err_cap - len, " (this kernel has no sch_netem: use --links tun, the default)");
+            }
+            return -1;
+        }
     }
     if (shaping->down_bps > 0) {
         const char *head[] = {"tc", "-n", core, "qdisc", "add", "dev", veth, "root"};
