@@ -26,7 +26,9 @@
 #include "testbed_net.h"
 #include "testbed_switch.h"
 #include "trace_json_read.h"
+#include "world/netmodel.h"
 #include "world/topology.h"
+#include "world/world.h"
 #include "wire/pubsub_pb.h"
 
 #define EXIT_BAD_INPUT 2
@@ -73,6 +75,10 @@ typedef struct testbed {
     bool netem;     /* --links netem: veth, a bridge and tc netem; else TUN devices and the switch */
     int *tun_fds;   /* per host, -1 when none */
     uint64_t *delay_ns, *up_bps, *down_bps; /* the switch's configuration */
+    double *loss;
+    netmodel *net; /* regions and classes per host; NULL when the scenario has neither */
+    uint32_t *region_of, *class_of;
+    const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
     pid_t switch_pid;
     char socket_dir[64];
     topology topo;
@@ -90,16 +96,16 @@ static int refuse(const scenario *s, const char *what, char *err, size_t cap) {
     return -1;
 }
 
-static int check_supported(const scenario *s, char *err, size_t cap) {
+static int check_supported(const scenario *s, bool netem, char *err, size_t cap) {
     if (s->attacker_count > 0) return refuse(s, "attackers", err, cap);
     if (s->churn.present) return refuse(s, "churn", err, cap);
     if (s->offline_count > 0) return refuse(s, "offline", err, cap);
     if (s->network.partition_count > 0) return refuse(s, "network.partitions", err, cap);
-    if (s->network.regions.count > 0 || s->network.graph_path[0] != '\0')
-        return refuse(s, "network.regions and network.graph (per-destination delays)", err, cap);
-    if (s->nodes.class_count > 0) return refuse(s, "nodes.classes", err, cap);
-    if (s->network.latency.kind != DIST_CONSTANT)
-        return refuse(s, "network.latency other than a constant (the world draws one latency per pair)", err, cap);
+    bool shaped = s->network.regions.count > 0 || s->network.graph_path[0] != '\0' || s->nodes.class_count > 0 ||
+                  s->network.latency.kind != DIST_CONSTANT;
+    if (netem && shaped)
+        return refuse(s, "--links netem with regions, a graph, classes or a latency distribution (use --links tun)",
+                      err, cap);
     if (s->nodes.count == 0 || s->nodes.count > TESTBED_HOSTS_MAX) {
         snprintf(err, cap, "%s: nodes.count: the testbed runs 1 to %d hosts", s->path, TESTBED_HOSTS_MAX);
         return -1;
@@ -432,6 +438,12 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
     const scenario *s = tb->s;
     metrics_config mc = {.node_count = tb->n, .honest_count = tb->n, .deadline_ns = s->metrics.deadline_ns,
                          .sample_ns = s->metrics.sample_ns, .duration_ns = s->duration_ns};
+    if (tb->net != NULL) {
+        mc.regions = (struct metrics_groups){.count = (uint32_t)s->network.regions.count, .names = tb->region_names,
+                                             .of = tb->region_of};
+        mc.classes = (struct metrics_groups){.count = (uint32_t)s->nodes.class_count, .names = tb->class_names,
+                                             .of = tb->class_of};
+    }
     metrics *m = metrics_create(&mc);
     if (m == NULL) {
         snprintf(err, cap, "out of memory");
@@ -484,6 +496,11 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
             rc = -1;
         }
     }
+    snprintf(path, sizeof path, "%s/%s", tb->out_dir, METRICS_REGIONS_CSV);
+    if (rc == 0 && s->network.regions.count > 0 && metrics_write_regions_csv(m, path) != 0) {
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
     if (rc == 0 && plot_windows_write(tb->out_dir, NULL, 0) != 0) {
         snprintf(err, cap, "%s/%s: %s", tb->out_dir, PLOT_WINDOWS_FILE, strerror(errno));
         rc = -1;
@@ -535,6 +552,21 @@ static int choose(testbed *tb, char *err, size_t cap) {
     }
     for (uint32_t i = 0; i < tb->n; i++)
         if (tb->publisher[i]) tb->publishers[tb->publisher_count++] = i;
+    if (s->network.regions.count > 0 || s->nodes.class_count > 0) {
+        tb->net = netmodel_create(s, tb->n);
+        tb->region_of = malloc(tb->n * sizeof *tb->region_of);
+        tb->class_of = malloc(tb->n * sizeof *tb->class_of);
+        if (tb->net == NULL || tb->region_of == NULL || tb->class_of == NULL) {
+            snprintf(err, cap, "out of memory");
+            return -1;
+        }
+        for (uint32_t i = 0; i < tb->n; i++) {
+            tb->region_of[i] = netmodel_region(tb->net, i);
+            tb->class_of[i] = netmodel_class(tb->net, i);
+        }
+        for (size_t i = 0; i < s->network.regions.count; i++) tb->region_names[i] = s->network.regions.list[i].name;
+        for (size_t k = 0; k < s->nodes.class_count; k++) tb->class_names[k] = s->nodes.classes[k].name;
+    }
     rng topo_rng;
     rng_seed(&topo_rng, s->seed, RNG_STREAM_TOPOLOGY);
     if (topology_build(&tb->topo, s->network.topology, tb->n, s->network.degree, s->network.bootstrap_count,
@@ -564,17 +596,30 @@ static int make_network(testbed *tb, char *err, size_t cap) {
         snprintf(err, cap, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
+    tb->loss = malloc(n * n * sizeof *tb->loss);
+    if (tb->loss == NULL) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    /* What the world's links do, pair by pair (world_latency, netmodel). */
+    bool regions = netmodel_has_regions(tb->net), classes = netmodel_has_bandwidths(tb->net);
+    for (uint32_t i = 0; i < n; i++) {
         tb->tun_fds[i] = -1;
-        tb->up_bps[i] = s->network.up_bps;
-        tb->down_bps[i] = s->network.down_bps;
-        for (size_t j = 0; j < n; j++) tb->delay_ns[i * n + j] = (uint64_t)s->network.latency.a;
+        tb->up_bps[i] = classes ? netmodel_up_bps(tb->net, i) : s->network.up_bps;
+        tb->down_bps[i] = classes ? netmodel_down_bps(tb->net, i) : s->network.down_bps;
+        for (uint32_t j = 0; j < n; j++) {
+            size_t k = (size_t)i * n + j;
+            tb->delay_ns[k] = regions ? netmodel_latency_ns(tb->net, i, j)
+                                      : world_pair_latency(&s->network.latency, s->seed, i, j);
+            double path = tb->net != NULL ? netmodel_loss(tb->net, i, j) : 0;
+            tb->loss[k] = 1 - (1 - s->network.loss) * (1 - path);
+        }
     }
     for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
         if (testbed_net_create_host_tun(tb->owner, i, &tb->tun_fds[i], err, cap) != 0) return -1;
     if (stop_signal) return -1;
     testbed_switch_config sc = {.host_count = tb->n, .tun_fds = tb->tun_fds, .delay_ns = tb->delay_ns,
-                                .up_bps = tb->up_bps, .down_bps = tb->down_bps, .loss = s->network.loss,
+                                .up_bps = tb->up_bps, .down_bps = tb->down_bps, .loss = tb->loss,
                                 .seed = s->seed};
     tb->switch_pid = testbed_switch_start(&sc, err, cap);
     if (tb->switch_pid < 0) {
@@ -637,6 +682,8 @@ static void stop_switch(testbed *tb) {
     free(tb->delay_ns);
     free(tb->up_bps);
     free(tb->down_bps);
+    free(tb->loss);
+    tb->loss = NULL;
     tb->tun_fds = NULL;
     tb->delay_ns = tb->up_bps = tb->down_bps = NULL;
 }
@@ -751,7 +798,7 @@ int testbed_command(int argc, char **argv) {
     static scenario s;
     char err[2048];
     if (scenario_load(scenario_path, overrides, override_count, &s, err, sizeof err) != 0 ||
-        check_supported(&s, err, sizeof err) != 0) {
+        check_supported(&s, netem, err, sizeof err) != 0) {
         fprintf(stderr, "swarmlab testbed: %s\n", err);
         return EXIT_BAD_INPUT;
     }
@@ -782,6 +829,9 @@ int testbed_command(int argc, char **argv) {
     free(tb.publisher);
     free(tb.publishers);
     free(tb.hosts);
+    netmodel_destroy(tb.net);
+    free(tb.region_of);
+    free(tb.class_of);
     if (rc != 0) {
         fprintf(stderr, "swarmlab testbed: %s\n", err);
         return stop_signal ? EXIT_INTERRUPTED : 1;

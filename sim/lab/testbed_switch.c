@@ -22,6 +22,7 @@ typedef struct packet {
     uint64_t due_ns, order;
     uint32_t to;
     uint16_t len;
+    bool downlink; /* arrived: now waiting for the receiver's downlink */
     uint8_t *data;
 } packet;
 
@@ -97,6 +98,15 @@ int testbed_switch_run(const testbed_switch_config *c) {
         uint64_t now = now_ns();
         while (h.count > 0 && h.items[0].due_ns <= now) {
             packet p = heap_pop(&h);
+            if (!p.downlink && c->down_bps[p.to] > 0) {
+                /* Arrived at the receiver's downlink: it serialises in arrival order. */
+                uint64_t start = down_free[p.to] > p.due_ns ? down_free[p.to] : p.due_ns;
+                p.due_ns = start + serialise_ns(p.len, c->down_bps[p.to]);
+                down_free[p.to] = p.due_ns;
+                p.downlink = true;
+                heap_push(&h, p);
+                continue;
+            }
             h.bytes -= p.len;
             /* A full TUN queue drops the packet, as a full link would. */
             if (write(c->tun_fds[p.to], p.data, p.len) < 0 && errno != EAGAIN && errno != EIO) {
@@ -119,16 +129,14 @@ int testbed_switch_run(const testbed_switch_config *c) {
                 if (len < 20 || (buffer[0] >> 4) != 4) continue; /* IPv4 only */
                 uint32_t to = host_of(buffer + 16, n);
                 if (to == UINT32_MAX || to == from) continue;
-                if (c->loss > 0 && rng_uniform(&losses) < c->loss) continue;
+                double loss = c->loss[(size_t)from * n + to];
+                if (loss > 0 && rng_uniform(&losses) < loss) continue;
                 if (h.count == h.cap || h.bytes + (uint64_t)len > TESTBED_SWITCH_BYTES_MAX) continue;
                 uint64_t up_start = up_free[from] > now ? up_free[from] : now;
                 if (up_start - now > TESTBED_SWITCH_BACKLOG_NS) continue;
                 uint64_t departed = up_start + serialise_ns((size_t)len, c->up_bps[from]);
                 up_free[from] = departed;
-                uint64_t arrived = departed + c->delay_ns[(size_t)from * n + to];
-                uint64_t down_start = down_free[to] > arrived ? down_free[to] : arrived;
-                uint64_t due = down_start + serialise_ns((size_t)len, c->down_bps[to]);
-                if (c->down_bps[to] > 0) down_free[to] = due;
+                uint64_t due = departed + c->delay_ns[(size_t)from * n + to]; /* at the downlink */
                 uint8_t *copy = malloc((size_t)len);
                 if (copy == NULL) continue;
                 memcpy(copy, buffer, (size_t)len);

@@ -7,9 +7,11 @@
  * (10.77.0.0/16 + index + 1), and writes the packet into the receiver's
  * TUN device when it is due: after the sender's uplink has serialised it
  * (up_bps), the one-way latency of the pair (delay_ns[sender * n +
- * receiver]) and the receiver's downlink (down_bps); a packet is lost with
- * probability loss. Packets between a pair keep their order. This is what
- * tc netem and tbf would do on veth links; the switch exists because a
+ * receiver]), and the receiver's downlink (down_bps), which serialises in
+ * the order packets arrive at it; a packet is lost with the pair's
+ * probability loss[sender * n + receiver]. Packets between a pair keep
+ * their order. This is what tc netem and tbf would do on veth links; the
+ * switch exists because a
  * kernel without sch_netem (this machine's) has no other way to delay
  * packets.
  *
@@ -36,7 +38,7 @@ typedef struct testbed_switch_config {
     const uint64_t *delay_ns;  /* host_count x host_count, sender-major */
     const uint64_t *up_bps;    /* per host; 0: unlimited */
     const uint64_t *down_bps;  /* per host; 0: unlimited */
-    double loss;               /* 0..1 per packet */
+    const double *loss;        /* host_count x host_count, sender-major: 0..1 per packet */
     uint64_t seed;             /* for the losses */
 } testbed_switch_config;
 
