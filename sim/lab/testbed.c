@@ -76,6 +76,10 @@ typedef struct testbed {
     int *tun_fds;   /* per host, -1 when none */
     uint64_t *delay_ns, *up_bps, *down_bps; /* the switch's configuration */
     double *loss;
+    uint64_t partition_at[SCENARIO_PARTITIONS_MAX], partition_until[SCENARIO_PARTITIONS_MAX];
+    uint8_t *partition_group;
+    size_t partition_groups[SCENARIO_PARTITIONS_MAX]; /* for the plots' labels */
+    int t0_pipe[2]; /* the switch learns time 0 here; -1 when closed */
     netmodel *net; /* regions and classes per host; NULL when the scenario has neither */
     uint32_t *region_of, *class_of;
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
@@ -100,7 +104,7 @@ static int check_supported(const scenario *s, bool netem, char *err, size_t cap)
     if (s->attacker_count > 0) return refuse(s, "attackers", err, cap);
     if (s->churn.present) return refuse(s, "churn", err, cap);
     if (s->offline_count > 0) return refuse(s, "offline", err, cap);
-    if (s->network.partition_count > 0) return refuse(s, "network.partitions", err, cap);
+    if (netem && s->network.partition_count > 0) return refuse(s, "network.partitions with --links netem", err, cap);
     bool shaped = s->network.regions.count > 0 || s->network.graph_path[0] != '\0' || s->nodes.class_count > 0 ||
                   s->network.latency.kind != DIST_CONSTANT;
     if (netem && shaped)
@@ -349,6 +353,12 @@ static int drive(testbed *tb, char *err, size_t cap) {
     uint64_t next_publish = s->workload.start_ns, sequence = 0;
     static char payload[TB_PAYLOAD_MAX + 1];
     tb->t0 = mono_ns();
+    if (tb->t0_pipe[1] >= 0) {
+        if (write(tb->t0_pipe[1], &tb->t0, sizeof tb->t0) != (ssize_t)sizeof tb->t0) {
+            snprintf(err, cap, "testbed: cannot tell the switch the time: %s", strerror(errno));
+            return -1;
+        }
+    }
     /* Bounded by the scenario's duration: every step moves time forward. */
     while (!stop_signal) {
         uint64_t next_join = joined < tb->n ? (tb->n > 1 ? s->nodes.join_over_ns / tb->n * joined : 0) : UINT64_MAX;
@@ -501,7 +511,14 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
         snprintf(err, cap, "%s: %s", path, strerror(errno));
         rc = -1;
     }
-    if (rc == 0 && plot_windows_write(tb->out_dir, NULL, 0) != 0) {
+    plot_window windows[SCENARIO_PARTITIONS_MAX];
+    size_t window_count = 0;
+    for (size_t p = 0; p < s->network.partition_count && p < SCENARIO_PARTITIONS_MAX; p++, window_count++) {
+        windows[p] = (plot_window){.kind = "partition", .from_s = (double)tb->partition_at[p] / NS_PER_S_DOUBLE,
+                                   .until_s = (double)tb->partition_until[p] / NS_PER_S_DOUBLE};
+        snprintf(windows[p].label, sizeof windows[p].label, "partition: %zu groups", tb->partition_groups[p]);
+    }
+    if (rc == 0 && plot_windows_write(tb->out_dir, windows, window_count) != 0) {
         snprintf(err, cap, "%s/%s: %s", tb->out_dir, PLOT_WINDOWS_FILE, strerror(errno));
         rc = -1;
     }
@@ -576,6 +593,43 @@ static int choose(testbed *tb, char *err, size_t cap) {
     return 0;
 }
 
+/* The partitions' groups, as the world's faults make them: each selector's
+ * hosts a group, the hosts in none one more. */
+static int make_partitions(testbed *tb, char *err, size_t cap) {
+    const scenario *s = tb->s;
+    size_t count = s->network.partition_count;
+    if (count == 0) return 0;
+    tb->partition_group = malloc(count * tb->n);
+    bool *chosen = malloc(tb->n * sizeof *chosen);
+    if (tb->partition_group == NULL || chosen == NULL || pipe2(tb->t0_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        free(chosen);
+        snprintf(err, cap, "out of memory or descriptors");
+        return -1;
+    }
+    for (size_t p = 0; p < count; p++) {
+        const partition *part = &s->network.partitions[p];
+        uint8_t *group = tb->partition_group + p * tb->n;
+        memset(group, (int)part->group_count, tb->n);
+        size_t grouped = 0;
+        for (size_t g = 0; g < part->group_count; g++) {
+            long k = selector_resolve(&part->groups[g], tb->n, NULL, chosen);
+            if (k < 0) {
+                free(chosen);
+                snprintf(err, cap, "%s: network.partitions: a group names a node beyond nodes.count", s->path);
+                return -1;
+            }
+            grouped += (size_t)k;
+            for (uint32_t i = 0; i < tb->n; i++)
+                if (chosen[i]) group[i] = (uint8_t)g;
+        }
+        tb->partition_at[p] = part->at_ns;
+        tb->partition_until[p] = part->until_ns;
+        tb->partition_groups[p] = part->group_count + (grouped < tb->n ? 1 : 0);
+    }
+    free(chosen);
+    return 0;
+}
+
 static int make_network(testbed *tb, char *err, size_t cap) {
     const scenario *s = tb->s;
     tb->net_made = true;
@@ -618,10 +672,17 @@ static int make_network(testbed *tb, char *err, size_t cap) {
     for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
         if (testbed_net_create_host_tun(tb->owner, i, &tb->tun_fds[i], err, cap) != 0) return -1;
     if (stop_signal) return -1;
+    if (make_partitions(tb, err, cap) != 0) return -1;
     testbed_switch_config sc = {.host_count = tb->n, .tun_fds = tb->tun_fds, .delay_ns = tb->delay_ns,
                                 .up_bps = tb->up_bps, .down_bps = tb->down_bps, .loss = tb->loss,
-                                .seed = s->seed};
+                                .seed = s->seed, .partition_count = s->network.partition_count,
+                                .partition_at_ns = tb->partition_at, .partition_until_ns = tb->partition_until,
+                                .partition_group = tb->partition_group, .t0_fd = tb->t0_pipe[0]};
     tb->switch_pid = testbed_switch_start(&sc, err, cap);
+    if (tb->t0_pipe[0] >= 0) {
+        close(tb->t0_pipe[0]); /* the switch has its copy */
+        tb->t0_pipe[0] = -1;
+    }
     if (tb->switch_pid < 0) {
         tb->switch_pid = 0;
         return -1;
@@ -684,6 +745,11 @@ static void stop_switch(testbed *tb) {
     free(tb->down_bps);
     free(tb->loss);
     tb->loss = NULL;
+    free(tb->partition_group);
+    tb->partition_group = NULL;
+    for (int k = 0; k < 2; k++)
+        if (tb->t0_pipe[k] >= 0) close(tb->t0_pipe[k]);
+    tb->t0_pipe[0] = tb->t0_pipe[1] = -1;
     tb->tun_fds = NULL;
     tb->delay_ns = tb->up_bps = tb->down_bps = NULL;
 }
@@ -821,7 +887,7 @@ int testbed_command(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    testbed tb = {.s = &s, .out_dir = out_dir, .node_path = node_path, .plots = plots, .netem = netem, .owner = getpid(),
+    testbed tb = {.s = &s, .out_dir = out_dir, .node_path = node_path, .plots = plots, .netem = netem, .owner = getpid(), .t0_pipe = {-1, -1},
                   .n = s.nodes.count};
     int rc = run_testbed(&tb, err, sizeof err);
     if (tb.topo_built) topology_free(&tb.topo);

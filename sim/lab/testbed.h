@@ -21,8 +21,10 @@
  * metrics.json, the CSVs, the plots. Each daemon's standard output stays
  * in OUT/hosts/nodeN/swarmlab-node.stdout, its trace in trace.jsonl.
  *
+ * Partitions: the switch drops packets between groups during each window.
+ *
  * Refused for now (exit 2, with the key named): attackers, churn, offline
- * windows, partitions, gossipsub parameters the daemon has no flag for,
+ * windows, gossipsub parameters the daemon has no flag for,
  * per-topic validation delays, payloads above 3800 bytes (a control
  * line). The regions' jitter is not applied.
  *

@@ -83,6 +83,16 @@ static uint32_t host_of(const uint8_t *ip, uint32_t count) {
     return n >= 1 && n <= count ? n - 1 : UINT32_MAX;
 }
 
+/* A partition in force at time t (ns since t0) separates from and to. */
+static bool cut(const testbed_switch_config *c, uint64_t t, uint32_t from, uint32_t to) {
+    size_t n = c->host_count;
+    for (size_t p = 0; p < c->partition_count; p++)
+        if (t >= c->partition_at_ns[p] && t < c->partition_until_ns[p] &&
+            c->partition_group[p * n + from] != c->partition_group[p * n + to])
+            return true;
+    return false;
+}
+
 int testbed_switch_run(const testbed_switch_config *c) {
     uint32_t n = c->host_count;
     struct pollfd *fds = calloc(n, sizeof *fds);
@@ -92,9 +102,11 @@ int testbed_switch_run(const testbed_switch_config *c) {
     for (uint32_t i = 0; i < n; i++) fds[i] = (struct pollfd){.fd = c->tun_fds[i], .events = POLLIN};
     rng losses;
     rng_seed(&losses, c->seed, RNG_STREAM_LOSS);
-    uint64_t order = 0;
+    uint64_t order = 0, t0 = 0;
+    bool have_t0 = c->t0_fd < 0;
     uint8_t buffer[65536];
     for (;;) {
+        if (!have_t0 && read(c->t0_fd, &t0, sizeof t0) == (ssize_t)sizeof t0) have_t0 = true;
         uint64_t now = now_ns();
         while (h.count > 0 && h.items[0].due_ns <= now) {
             packet p = heap_pop(&h);
@@ -129,6 +141,7 @@ int testbed_switch_run(const testbed_switch_config *c) {
                 if (len < 20 || (buffer[0] >> 4) != 4) continue; /* IPv4 only */
                 uint32_t to = host_of(buffer + 16, n);
                 if (to == UINT32_MAX || to == from) continue;
+                if (have_t0 && cut(c, now - t0, from, to)) continue;
                 double loss = c->loss[(size_t)from * n + to];
                 if (loss > 0 && rng_uniform(&losses) < loss) continue;
                 if (h.count == h.cap || h.bytes + (uint64_t)len > TESTBED_SWITCH_BYTES_MAX) continue;

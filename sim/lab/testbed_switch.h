@@ -10,7 +10,7 @@
  * receiver]), and the receiver's downlink (down_bps), which serialises in
  * the order packets arrive at it; a packet is lost with the pair's
  * probability loss[sender * n + receiver]. Packets between a pair keep
- * their order. This is what tc netem and tbf would do on veth links; the
+ * their order. Partitions drop packets between groups (below). This is what tc netem and tbf would do on veth links; the
  * switch exists because a
  * kernel without sch_netem (this machine's) has no other way to delay
  * packets.
@@ -40,6 +40,15 @@ typedef struct testbed_switch_config {
     const uint64_t *down_bps;  /* per host; 0: unlimited */
     const double *loss;        /* host_count x host_count, sender-major: 0..1 per packet */
     uint64_t seed;             /* for the losses */
+    /* network.partitions: during [at_ns[p], until_ns[p]) of the testbed's
+     * time, a packet between hosts a and b with group[p * host_count + a]
+     * != group[p * host_count + b] is dropped. The testbed's time 0 (a
+     * CLOCK_MONOTONIC value, 8 bytes) arrives on t0_fd once the daemons
+     * run; until then no partition applies. */
+    size_t partition_count;
+    const uint64_t *partition_at_ns, *partition_until_ns;
+    const uint8_t *partition_group;
+    int t0_fd; /* -1 without partitions */
 } testbed_switch_config;
 
 /* Forks the switch process (it dies with us: PR_SET_PDEATHSIG; SIGTERM
