@@ -23,6 +23,9 @@
  *
  * Partitions: the switch drops packets between groups during each window.
  *
+ * Partitions: the switch drops packets between the world's groups during
+ * each window.
+ *
  * Refused for now (exit 2, with the key named): attackers, churn, offline
  * windows, gossipsub parameters the daemon has no flag for,
  * per-topic validation delays, payloads above 3800 bytes (a control
