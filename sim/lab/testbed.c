@@ -145,8 +145,6 @@ static void daemon_argv(const testbed *tb, uint32_t i, char *argv[], char text[]
     argv[n++] = "--listen";
     snprintf(text[t], 96, "/ip4/%s/tcp/%d", address, TB_PORT);
     argv[n++] = text[t++];
-    static char keys[2][TB_PATH_MAX];
-    (void)keys;
     argv[n++] = "--key";
     snprintf(text[t], 96, "%s/n%u.key", tb->socket_dir, i);
     argv[n++] = text[t++];
