@@ -6,6 +6,7 @@
  *   swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]... (sim/lab/compare.h)
  *   swarmlab sweep SCENARIO --param KEY=V1,V2... --seeds N [-j N] (sim/lab/sweep.h)
  *   swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... (sim/lab/ab.h)
+ *   swarmlab testbed SCENARIO [--out DIR] (sim/lab/testbed.h)
  *
  * Exit codes: 0 success, 1 a check failed, 2 bad input (usage, scenario).
  */
@@ -20,6 +21,7 @@
 #include "sweep.h"
 #include "plot.h"
 #include "run.h"
+#include "testbed.h"
 
 #define MAIN_OVERRIDES_MAX 64
 #define EXIT_BAD_INPUT 2
@@ -31,6 +33,7 @@ static void usage(FILE *out) {
             "       swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]...\n"
             "       swarmlab sweep SCENARIO --param KEY=V1,V2,... [--param ...] --seeds N [-j N] [--out DIR] [--set KEY=VALUE]...\n"
             "       swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... [--set KEY=VALUE]... [--seed N] [--out DIR]\n"
+            "       swarmlab testbed SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE]... [--node PATH] [--links tun|netem] [--no-plots]\n"
             "\n"
             "  run      runs SCENARIO (a YAML file, see docs/scenarios.md) in the virtual world and writes\n"
             "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/\n"
@@ -176,6 +179,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "ab") == 0) return ab_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "compare") == 0) return compare_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "sweep") == 0) return sweep_command(argc - 1, argv + 1);
+    if (strcmp(argv[1], "testbed") == 0) return testbed_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;

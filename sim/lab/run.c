@@ -94,21 +94,25 @@ static void runner_node_up(void *user, uint64_t index) {
     faults_on_up(r->faults, i);
 }
 
-static uint64_t runner_interval_ns(runner *r) {
-    double mean_ns = NS_PER_S_DOUBLE / r->s->workload.rate_per_s;
-    if (r->s->workload.arrival == ARRIVAL_PERIODIC) return (uint64_t)(mean_ns + 0.5);
-    double u = rng_uniform(&r->workload);
+uint64_t run_workload_interval_ns(const scenario *s, rng *workload) {
+    double mean_ns = NS_PER_S_DOUBLE / s->workload.rate_per_s;
+    if (s->workload.arrival == ARRIVAL_PERIODIC) return (uint64_t)(mean_ns + 0.5);
+    double u = rng_uniform(workload);
     return (uint64_t)(-log1p(-u) * mean_ns + 0.5); /* exponential inter-arrival: a Poisson process */
 }
+
+uint32_t run_workload_publisher(const scenario *s, rng *workload, const uint32_t *publishers, uint32_t count,
+                                uint32_t *next_publisher) {
+    if (s->workload.arrival == ARRIVAL_PERIODIC) return publishers[(*next_publisher)++ % count];
+    return publishers[rng_below(workload, count)];
+}
+
+static uint64_t runner_interval_ns(runner *r) { return run_workload_interval_ns(r->s, &r->workload); }
 
 static void runner_publish(void *user, uint64_t sequence) {
     runner *r = user;
     const scenario *s = r->s;
-    uint32_t who;
-    if (s->workload.arrival == ARRIVAL_PERIODIC)
-        who = r->publishers[r->next_publisher++ % r->publisher_count];
-    else
-        who = r->publishers[rng_below(&r->workload, r->publisher_count)];
+    uint32_t who = run_workload_publisher(s, &r->workload, r->publishers, r->publisher_count, &r->next_publisher);
     const char *topic = s->workload.topics[sequence % s->workload.topic_count];
     node *n = world_node(r->w, who);
     if (n != NULL) {

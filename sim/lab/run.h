@@ -19,6 +19,7 @@
 
 #include "digest.h"
 #include "metrics.h"
+#include "random/rng.h"
 #include "scenario/scenario.h"
 
 typedef struct run_options {
@@ -46,6 +47,14 @@ typedef struct run_result {
 
 /* mkdir -p: path and its parents (at most 1023 bytes). 0, or -1 (errno). */
 int run_make_dir(const char *path);
+
+/* The workload's schedule, shared with the testbed (testbed.h) so that
+ * both publish from the same hosts at the same times: with workload seeded
+ * on RNG_STREAM_WORKLOAD, each publication first picks its publisher among
+ * publishers[0..count), then draws the wait until the next one. */
+uint32_t run_workload_publisher(const scenario *s, rng *workload, const uint32_t *publishers, uint32_t count,
+                                uint32_t *next_publisher);
+uint64_t run_workload_interval_ns(const scenario *s, rng *workload);
 
 /* Runs the scenario. Returns 0, or -1 with err filled. */
 int run_scenario(const run_options *options, run_result *result, char *err, size_t err_cap);

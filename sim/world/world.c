@@ -301,14 +301,18 @@ static void packet_release(world *w, uint32_t slot) {
 
 /* ---- links ------------------------------------------------------------ */
 
-uint64_t world_latency(world *w, uint32_t a, uint32_t b) {
-    if (netmodel_has_regions(w->config.net)) return netmodel_latency_ns(w->config.net, a, b);
+uint64_t world_pair_latency(const dist *latency, uint64_t seed, uint32_t a, uint32_t b) {
     uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
-    if (w->config.latency.kind == DIST_CONSTANT) return (uint64_t)w->config.latency.a;
+    if (latency->kind == DIST_CONSTANT) return (uint64_t)latency->a;
     /* A stream per pair: the same pair always gets the same latency. */
     rng pair;
-    rng_seed(&pair, w->config.seed ^ 0x6c6174656e6379ull, ((uint64_t)lo << 32) | hi);
-    return (uint64_t)dist_sample(&w->config.latency, &pair);
+    rng_seed(&pair, seed ^ 0x6c6174656e6379ull, ((uint64_t)lo << 32) | hi);
+    return (uint64_t)dist_sample(latency, &pair);
+}
+
+uint64_t world_latency(world *w, uint32_t a, uint32_t b) {
+    if (netmodel_has_regions(w->config.net)) return netmodel_latency_ns(w->config.net, a, b);
+    return world_pair_latency(&w->config.latency, w->config.seed, a, b);
 }
 
 /* The chance a segment from end `side` is lost: network.loss, and with a

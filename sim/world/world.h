@@ -138,6 +138,9 @@ const peer_id *world_peer_id(const world *w, uint32_t host);
 const char *world_address(world *w, uint32_t host, bool with_peer);
 /* The one-way latency from host a to host b, in ns (without jitter). */
 uint64_t world_latency(world *w, uint32_t a, uint32_t b);
+/* The same without regions, without a world: network.latency drawn once
+ * per pair from a stream of its own (the testbed's links use it). */
+uint64_t world_pair_latency(const dist *latency, uint64_t seed, uint32_t a, uint32_t b);
 /* Host from dials to. 0 or -1 (host from offline, or already connected
  * to to). A dial to a host that is down fails later, as world.h says. */
 int world_dial(world *w, uint32_t from, uint32_t to);

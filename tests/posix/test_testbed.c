@@ -1,0 +1,279 @@
+/*
+ * The testbed (swarmlab testbed, docs/testbed.md): ten real daemons in
+ * network namespaces, 30 ms one way, on scenarios/testbed/floodsub-10.yaml.
+ * Delivery must be 1.0 and the latency p50 within 20% of the built-in
+ * world's on the same scenario; afterwards no namespace, link, process or
+ * socket folder of that testbed may remain. Then the same cleanup after a
+ * SIGTERM in mid-run, and the sweep of leftovers: a namespace of a testbed
+ * that is gone is removed, those of a live owner and names without the
+ * prefix are not.
+ *
+ * Skipped, with the reason, when not root, without ip, without /dev/net/tun
+ * or when a network namespace cannot be made (no CAP_NET_ADMIN).
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <sched.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+#define SCENARIO "scenarios/testbed/floodsub-10.yaml"
+#define RUN_MS 90000
+#define OUT_MAX 65536
+
+static char skip_reason[256];
+
+static const char *swarmlab_binary(void) {
+    static char path[HARNESS_TEXT_MAX];
+    const char *build = getenv("BUILD");
+    snprintf(path, sizeof path, "%s/swarmlab", build != NULL ? build : "build/release");
+    return path;
+}
+
+static const char *ip_path(void) {
+    static const char *const paths[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"};
+    for (size_t i = 0; i < 4; i++)
+        if (access(paths[i], X_OK) == 0) return paths[i];
+    return NULL;
+}
+
+/* Runs argv to the end (at most ms); its output in out, its exit status. */
+static int run_capture(char *const argv[], char *out, size_t cap, long ms) {
+    char log[HARNESS_TEXT_MAX];
+    harness_path(log, sizeof log, "capture", ".log");
+    pid_t pid = harness_spawn(argv, log, -1);
+    if (pid < 0) return -1;
+    int rc = harness_wait_exit(pid, ms);
+    if (rc < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    out[0] = '\0';
+    FILE *f = fopen(log, "r");
+    if (f != NULL) {
+        size_t n = fread(out, 1, cap - 1, f);
+        out[n] = '\0';
+        fclose(f);
+    }
+    unlink(log);
+    return rc;
+}
+
+/* Why the testbed cannot run here, or NULL. */
+static const char *cannot_run(void) {
+    if (geteuid() != 0) return "not root: the testbed needs network namespaces";
+    if (ip_path() == NULL) return "no ip (iproute2)";
+    if (access("/dev/net/tun", R_OK | W_OK) != 0) return "no /dev/net/tun";
+    pid_t pid = fork();
+    if (pid == 0) _exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "cannot make a network namespace (no CAP_NET_ADMIN)";
+    return NULL;
+}
+
+static int setup(void **state) {
+    (void)state;
+    const char *why = cannot_run();
+    if (why != NULL) snprintf(skip_reason, sizeof skip_reason, "%s", why);
+    return 0;
+}
+
+#define SKIP_UNLESS_ABLE()                                                   \
+    do {                                                                     \
+        if (skip_reason[0] != '\0') {                                        \
+            print_message("[ SKIPPED  ] testbed: %s\n", skip_reason);        \
+            skip();                                                          \
+        }                                                                    \
+    } while (0)
+
+static char *read_file(const char *path) {
+    static char text[OUT_MAX];
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return NULL;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* A number after "key": in metrics.json (the first occurrence); NAN if absent. */
+static double json_number(const char *text, const char *key) {
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"%s\":", key);
+    const char *at = text != NULL ? strstr(text, quoted) : NULL;
+    return at != NULL ? strtod(at + strlen(quoted), NULL) : -1.0;
+}
+
+/* Nothing of the testbed run by owner is left: namespaces, links, processes, sockets. */
+static void assert_nothing_left(pid_t owner) {
+    char prefix[32], ns_prefix[40], link_prefix[40], out[OUT_MAX];
+    snprintf(prefix, sizeof prefix, "swl%d", (int)owner);
+    snprintf(ns_prefix, sizeof ns_prefix, "%s-", prefix);
+    snprintf(link_prefix, sizeof link_prefix, "%sh", prefix);
+    char *ns[] = {(char *)ip_path(), "netns", "list", NULL};
+    assert_int_equal(run_capture(ns, out, sizeof out, 10000), 0);
+    if (strstr(out, ns_prefix) != NULL) fail_msg("namespaces of the testbed are left:\n%s", out);
+    char *links[] = {(char *)ip_path(), "-o", "link", "show", NULL};
+    assert_int_equal(run_capture(links, out, sizeof out, 10000), 0);
+    if (strstr(out, link_prefix) != NULL) fail_msg("links of the testbed are left:\n%s", out);
+    char folder[64];
+    snprintf(folder, sizeof folder, "/tmp/%s", prefix);
+    struct stat st;
+    if (stat(folder, &st) == 0) fail_msg("%s is left", folder);
+    /* Processes: the daemons name /tmp/swl<pid>/ on their command lines. */
+    DIR *proc = opendir("/proc");
+    assert_non_null(proc);
+    struct dirent *e;
+    while ((e = readdir(proc)) != NULL) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        char path[300], cmd[4096];
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL) continue;
+        size_t n = fread(cmd, 1, sizeof cmd - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < n; i++)
+            if (cmd[i] == '\0') cmd[i] = ' ';
+        cmd[n] = '\0';
+        if (strstr(cmd, folder) != NULL) fail_msg("a process of the testbed is left: %s %s", e->d_name, cmd);
+    }
+    closedir(proc);
+}
+
+static void testbed_matches_the_world_and_leaves_nothing(void **state) {
+    (void)state;
+    SKIP_UNLESS_ABLE();
+    long started = harness_now_ms();
+    char world_dir[HARNESS_TEXT_MAX], bed_dir[HARNESS_TEXT_MAX], out[OUT_MAX];
+    harness_path(world_dir, sizeof world_dir, "world", "");
+    harness_path(bed_dir, sizeof bed_dir, "testbed", "");
+    char *world[] = {(char *)swarmlab_binary(), "run", SCENARIO, "--out", world_dir, "--no-plots", "--quiet", NULL};
+    int rc = run_capture(world, out, sizeof out, RUN_MS);
+    if (rc != 0) fail_msg("swarmlab run: exit %d\n%s", rc, out);
+    char path[HARNESS_TEXT_MAX + 64];
+    snprintf(path, sizeof path, "%s/metrics.json", world_dir);
+    double world_p50 = json_number(read_file(path), "p50");
+
+    char log[HARNESS_TEXT_MAX];
+    harness_path(log, sizeof log, "testbed", ".log");
+    char *bed[] = {(char *)swarmlab_binary(), "testbed", SCENARIO, "--out", bed_dir, "--no-plots", NULL};
+    pid_t pid = harness_spawn(bed, log, -1);
+    assert_true(pid > 0);
+    rc = harness_wait_exit(pid, RUN_MS);
+    if (rc < 0) {
+        kill(pid, SIGTERM);
+        harness_wait_exit(pid, 10000);
+    }
+    char *text = read_file(log);
+    if (rc != 0) fail_msg("swarmlab testbed: exit %d\n%s", rc, text != NULL ? text : "");
+    print_message("%s", text != NULL ? text : "");
+    snprintf(path, sizeof path, "%s/metrics.json", bed_dir);
+    char *metrics = read_file(path);
+    assert_non_null(metrics);
+    double delivery = json_number(metrics, "delivery_ratio"), bed_p50 = json_number(metrics, "p50");
+    print_message("testbed: delivery %.4f, p50 %.2f ms; world p50 %.2f ms; %.1f s\n", delivery, bed_p50, world_p50,
+                  (harness_now_ms() - started) / 1000.0);
+    assert_true(delivery == 1.0);
+    assert_true(world_p50 > 0);
+    if (bed_p50 < world_p50 * 0.8 || bed_p50 > world_p50 * 1.2)
+        fail_msg("latency p50: testbed %.2f ms, world %.2f ms: more than 20%% apart", bed_p50, world_p50);
+    snprintf(path, sizeof path, "%s/hosts/node9/swarmlab-node.stdout", bed_dir);
+    char *stdout_text = read_file(path);
+    assert_non_null(stdout_text);
+    assert_non_null(strstr(stdout_text, "listen /ip4/10.77.0.10/tcp/4001/p2p/"));
+    assert_nothing_left(pid);
+    unlink(log);
+    char *rm[] = {"/bin/rm", "-rf", world_dir, bed_dir, NULL};
+    run_capture(rm, out, sizeof out, 10000);
+}
+
+static void a_signal_mid_run_cleans_up(void **state) {
+    (void)state;
+    SKIP_UNLESS_ABLE();
+    char bed_dir[HARNESS_TEXT_MAX], log[HARNESS_TEXT_MAX], out[OUT_MAX];
+    harness_path(bed_dir, sizeof bed_dir, "testbed-sig", "");
+    harness_path(log, sizeof log, "testbed-sig", ".log");
+    char *bed[] = {(char *)swarmlab_binary(), "testbed", SCENARIO, "--out", bed_dir, "--no-plots", NULL};
+    pid_t pid = harness_spawn(bed, log, -1);
+    assert_true(pid > 0);
+    /* Until the daemons run: their stdout files have their listen lines. */
+    char path[HARNESS_TEXT_MAX + 64];
+    snprintf(path, sizeof path, "%s/hosts/node9/swarmlab-node.stdout", bed_dir);
+    long deadline = harness_now_ms() + 20000;
+    for (;;) {
+        char *text = read_file(path);
+        if (text != NULL && strstr(text, "listen ") != NULL) break;
+        if (harness_now_ms() > deadline) fail_msg("the daemons did not start");
+        harness_sleep_ms(50);
+    }
+    harness_sleep_ms(1000);
+    kill(pid, SIGTERM);
+    int rc = harness_wait_exit(pid, 20000);
+    char *text = read_file(log);
+    if (rc != 130) fail_msg("swarmlab testbed after SIGTERM: exit %d (expected 130)\n%s", rc, text ? text : "");
+    assert_nothing_left(pid);
+    unlink(log);
+    char *rm[] = {"/bin/rm", "-rf", bed_dir, NULL};
+    run_capture(rm, out, sizeof out, 10000);
+}
+
+static bool namespace_exists(const char *name) {
+    char path[128];
+    snprintf(path, sizeof path, "/run/netns/%s", name);
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void a_rerun_removes_leftovers_of_dead_testbeds_only(void **state) {
+    (void)state;
+    SKIP_UNLESS_ABLE();
+    pid_t dead = fork();
+    if (dead == 0) _exit(0);
+    waitpid(dead, NULL, 0); /* its pid names no process now (reuse within the test is unlikely) */
+    char leftover[64], live[64], other[64], out[OUT_MAX];
+    snprintf(leftover, sizeof leftover, "swl%d-n0", (int)dead);
+    snprintf(live, sizeof live, "swl%d-n0", (int)getpid());
+    snprintf(other, sizeof other, "swlx-%d-keep", (int)getpid());
+    const char *names[] = {leftover, live, other};
+    for (size_t i = 0; i < 3; i++) {
+        char *add[] = {(char *)ip_path(), "netns", "add", (char *)names[i], NULL};
+        assert_int_equal(run_capture(add, out, sizeof out, 10000), 0);
+    }
+    char bed_dir[HARNESS_TEXT_MAX];
+    harness_path(bed_dir, sizeof bed_dir, "testbed-sweep", "");
+    /* Two hosts for two seconds: the sweep runs before any testbed. */
+    char *bed[] = {(char *)swarmlab_binary(), "testbed", SCENARIO, "--out", bed_dir, "--no-plots",
+                   "--set", "nodes.count=2", "--set", "nodes.join.over=0s", "--set", "network.topology.degree=1", "--set", "workload.publishers=1", "--set", "duration=2s", "--set", "workload.start=1s",
+                   "--set", "workload.stop=2s", "--set", "metrics.deadline=1s", NULL};
+    int rc = run_capture(bed, out, sizeof out, RUN_MS);
+    bool leftover_gone = !namespace_exists(leftover), live_kept = namespace_exists(live),
+         other_kept = namespace_exists(other);
+    for (size_t i = 0; i < 3; i++) {
+        char *del[] = {(char *)ip_path(), "netns", "del", (char *)names[i], NULL};
+        char ignored[1024];
+        run_capture(del, ignored, sizeof ignored, 10000);
+    }
+    if (rc != 0) fail_msg("swarmlab testbed: exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "removed 1 leftovers"));
+    assert_true(leftover_gone);
+    assert_true(live_kept);
+    assert_true(other_kept);
+    char *rm[] = {"/bin/rm", "-rf", bed_dir, NULL};
+    run_capture(rm, out, sizeof out, 10000);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testbed_matches_the_world_and_leaves_nothing),
+        cmocka_unit_test(a_signal_mid_run_cleans_up),
+        cmocka_unit_test(a_rerun_removes_leftovers_of_dead_testbeds_only),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
