@@ -25,6 +25,18 @@
 
 #define INTEROP_LINE_MAX (PUBSUB_TOPIC_MAX * 6 + 1024) /* one JSON line, the topic escaped */
 #define INTEROP_HOSTNAME_MAX 256
+/* A connect whose peer is not connected a second later is dialled again,
+ * up to this many times: daemons started together may not listen yet. */
+#define INTEROP_REDIAL_MAX 10
+#define INTEROP_REDIAL_NS NS_PER_S
+#define INTEROP_REDIALS_MAX 1024 /* connects awaiting their peer at once */
+
+typedef struct interop_redial {
+    uint32_t node;
+    peer_id peer;
+    char addr[MULTIADDR_TEXT_MAX + PEER_ID_TEXT_MAX];
+    uint32_t attempts;
+} interop_redial;
 
 struct daemon_interop {
     interop_script script;
@@ -40,6 +52,9 @@ struct daemon_interop {
     pubsub_rpc *rpc; /* scratch: a received RPC, decoded */
     buf line;
     const interop_instruction *init; /* the initGossipSub that configured the router */
+    int redial_fd;                   /* every INTEROP_REDIAL_NS while redials wait */
+    interop_redial redials[INTEROP_REDIALS_MAX];
+    size_t redial_count;
 };
 
 static uint64_t monotonic_ns(void) {
@@ -182,7 +197,46 @@ static void connect_to(daemon_state *d, uint32_t target) {
     }
     interop_node_peer_text(target, peer);
     snprintf(addr, sizeof addr, "/ip4/%s/tcp/%u/p2p/%s", ip, (unsigned)x->port, peer);
-    if (node_dial(d->node, addr) != 0) fprintf(stderr, "swarmlab-node: connect: cannot dial %s\n", addr);
+    if (node_dial(d->node, addr) != 0) {
+        fprintf(stderr, "swarmlab-node: connect: cannot dial %s\n", addr);
+        return;
+    }
+    if (x->redial_count == INTEROP_REDIALS_MAX) return;
+    interop_redial *r = &x->redials[x->redial_count];
+    if (peer_id_from_text(peer, &r->peer) != 0) return;
+    r->node = target;
+    r->attempts = 0;
+    snprintf(r->addr, sizeof r->addr, "%s", addr);
+    if (x->redial_count++ == 0) {
+        struct itimerspec every = {.it_interval = {.tv_sec = (time_t)(INTEROP_REDIAL_NS / NS_PER_S)}};
+        every.it_value = every.it_interval;
+        if (timerfd_settime(x->redial_fd, 0, &every, NULL) != 0) perror("swarmlab-node: connect: redial timer");
+    }
+}
+
+/* Each second: a connect whose peer is still not connected dials again. */
+static void on_redial(void *user, int fd, uint32_t events) {
+    (void)events;
+    daemon_state *d = user;
+    daemon_interop *x = d->interop;
+    uint64_t expirations;
+    if (read(fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return;
+    for (size_t i = 0; i < x->redial_count;) {
+        interop_redial *r = &x->redials[i];
+        bool give_up = r->attempts == INTEROP_REDIAL_MAX;
+        if (give_up) fprintf(stderr, "swarmlab-node: connect: node%u not connected after %u dials\n", r->node, r->attempts + 1);
+        if (give_up || node_is_connected(d->node, &r->peer)) {
+            *r = x->redials[--x->redial_count];
+            continue;
+        }
+        r->attempts++;
+        if (node_dial(d->node, r->addr) != 0) fprintf(stderr, "swarmlab-node: connect: cannot dial %s\n", r->addr);
+        i++;
+    }
+    if (x->redial_count == 0) {
+        struct itimerspec off = {0};
+        (void)timerfd_settime(x->redial_fd, 0, &off, NULL);
+    }
 }
 
 static void publish(daemon_state *d, const interop_instruction *in) {
@@ -336,7 +390,7 @@ int daemon_interop_prepare(daemon_state *d, uint8_t seed[32], gossipsub_config *
     d->interop = x;
     d->stdout_json_only = true;
     x->start_ns = monotonic_ns();
-    x->timer_fd = -1;
+    x->timer_fd = x->redial_fd = -1;
     buf_init(&x->line, INTEROP_LINE_MAX);
     x->port = o->interop_port_text != NULL ? (uint16_t)strtoul(o->interop_port_text, NULL, 10)
                                            : DAEMON_INTEROP_PORT_DEFAULT;
@@ -402,7 +456,9 @@ int daemon_interop_start(daemon_state *d, char *err, size_t cap) {
     x->policy = (node_policy){.user = d, .observe_rpc = observe_rpc};
     node_set_policy(d->node, &x->policy);
     x->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (x->timer_fd < 0 || runtime_watch_fd(d->rt, x->timer_fd, on_timer, d) != 0) {
+    x->redial_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (x->timer_fd < 0 || runtime_watch_fd(d->rt, x->timer_fd, on_timer, d) != 0 || x->redial_fd < 0 ||
+        runtime_watch_fd(d->rt, x->redial_fd, on_redial, d) != 0) {
         snprintf(err, cap, "cannot set up the script's timer: %s", strerror(errno));
         return DAEMON_EXIT_FAILURE;
     }
@@ -413,9 +469,11 @@ int daemon_interop_start(daemon_state *d, char *err, size_t cap) {
 void daemon_interop_stop(daemon_state *d) {
     daemon_interop *x = d->interop;
     if (x == NULL) return;
-    if (x->timer_fd >= 0) {
-        if (d->rt != NULL) runtime_unwatch_fd(d->rt, x->timer_fd);
-        close(x->timer_fd);
+    int fds[] = {x->timer_fd, x->redial_fd};
+    for (size_t i = 0; i < 2; i++) {
+        if (fds[i] < 0) continue;
+        if (d->rt != NULL) runtime_unwatch_fd(d->rt, fds[i]);
+        close(fds[i]);
     }
     interop_script_free(&x->script);
     free(x->rpc);
