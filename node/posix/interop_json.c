@@ -240,7 +240,9 @@ static int read_container(reader *r, json_value *v, int depth, bool object) {
             if (read_string(r, &key, &key_len) != 0) return -1;
             for (size_t i = 0; i < v->len; i++)
                 if (v->key_lens[i] == key_len && memcmp(v->keys[i], key, key_len) == 0) {
-                    fail(r, "the key \"%.64s\" appears twice in one object", key);
+                    char quoted[JSON_QUOTE_MAX];
+                    json_quote_text(key, key_len, quoted);
+                    fail(r, "the key \"%s\" appears twice in one object", quoted);
                     free(key);
                     return -1;
                 }
@@ -250,7 +252,9 @@ static int read_container(reader *r, json_value *v, int depth, bool object) {
             if (r->p >= r->end || *r->p != ':') {
                 memset(&v->items[v->len], 0, sizeof v->items[0]);
                 v->len++; /* so that the key is freed */
-                return fail(r, "a ':' must follow the key \"%.64s\"", key);
+                char quoted[JSON_QUOTE_MAX];
+                json_quote_text(key, key_len, quoted);
+                return fail(r, "a ':' must follow the key \"%s\"", quoted);
             }
             r->p++;
             skip_space(r);
@@ -351,4 +355,13 @@ const json_value *json_member(const json_value *object, const char *key) {
 const char *json_type_name(json_type type) {
     static const char *const names[] = {"null", "a boolean", "a number", "a string", "an array", "an object"};
     return names[type];
+}
+
+void json_quote_text(const char *s, size_t len, char out[JSON_QUOTE_MAX]) {
+    size_t n = len < JSON_QUOTE_MAX - 1 ? len : JSON_QUOTE_MAX - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    out[n] = '\0';
 }

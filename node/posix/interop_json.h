@@ -55,5 +55,9 @@ void json_read_free(json_value *value);
 /* The member of object named key, or NULL (also when value is no object). */
 const json_value *json_member(const json_value *object, const char *key);
 const char *json_type_name(json_type type);
+/* The first 64 bytes of s (len bytes), for a message: control characters
+ * and DEL become '?', so that a message stays one line. */
+#define JSON_QUOTE_MAX 65
+void json_quote_text(const char *s, size_t len, char out[JSON_QUOTE_MAX]);
 
 #endif

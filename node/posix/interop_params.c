@@ -325,10 +325,12 @@ static int parse_instruction(parser *p, const json_value *obj, interop_instructi
     }
     if (strcmp(t, "addPartialMessage") == 0 || strcmp(t, "publishPartial") == 0)
         return refuse(p, type->line, "instruction %s: partial messages are not supported by swarmlab-node", t);
+    char quoted[JSON_QUOTE_MAX];
+    json_quote_text(t, type->len, quoted);
     return refuse(p, type->line,
-                  "unknown instruction type \"%.64s\" (initGossipSub, connect, ifNodeIDEquals, waitUntil, "
+                  "unknown instruction type \"%s\" (initGossipSub, connect, ifNodeIDEquals, waitUntil, "
                   "subscribeToTopic, publish or setTopicValidationDelay)",
-                  t);
+                  quoted);
 }
 
 static void free_instruction(interop_instruction *in) {

@@ -273,6 +273,8 @@ static void too_deep_too_long_and_malformed_are_refused(void **state) {
     refused("{\"script\" []}", "a ':' must follow the key \"script\"");
     refused("{script: []}", "an object member needs a quoted key");
     refused("{\"script\": [], \"script\": []}", "the key \"script\" appears twice");
+    refused("{\"script\": [], \"a\\nb\": 1, \"a\\nb\": 2}", "the key \"a?b\" appears twice"); /* one line (fuzz) */
+    refused("{\"script\": [{\"type\": \"x\\ny\"}]}", "unknown instruction type \"x?y\"");
     refused("{\"script\": \"abc", "a string is not closed");
     refused("{\"script\": \"a\tb\"}", "a control character inside a string");
     refused("{\"script\": \"\\x\"}", "an unknown escape \\x");
