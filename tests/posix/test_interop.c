@@ -15,6 +15,8 @@
  */
 #include "harness.h"
 
+#include <sched.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,11 +238,53 @@ static void usage_errors_exit_2_and_bad_files_exit_1(void **state) {
     free(out), free(err);
 }
 
+/* In a UTS namespace of its own with the host name node5, the daemon
+ * without --node-id is node 5. Creating the namespace needs CAP_SYS_ADMIN
+ * (CI runs as root); without it the check says so and passes. */
+static void the_node_id_comes_from_the_hostname(void **state) {
+    (void)state;
+    harness_path(params_path, sizeof params_path, "hostname", ".json");
+    write_file(params_path, "{\"script\": [{\"type\": \"waitUntil\", \"elapsedSeconds\": 0}]}");
+    char out_path[HARNESS_TEXT_MAX];
+    harness_path(out_path, sizeof out_path, "hostname", ".stdout");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (unshare(CLONE_NEWUTS) != 0 || sethostname("node5", 5) != 0) _exit(77);
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int n = open("/dev/null", O_RDWR);
+        if (o < 0 || n < 0) _exit(127);
+        dup2(n, STDIN_FILENO);
+        dup2(o, STDOUT_FILENO);
+        dup2(n, STDERR_FILENO);
+        execl(harness_binary(), harness_binary(), "--params", params_path, "--listen", "/ip4/127.0.0.1/tcp/0",
+              (char *)NULL);
+        _exit(127);
+    }
+    int rc = harness_wait_exit(pid, HARNESS_DEADLINE_MS);
+    if (rc == 77) {
+        fprintf(stderr, "test_interop: no UTS namespace here (needs CAP_SYS_ADMIN): host name not checked\n");
+        unlink(out_path);
+        return;
+    }
+    assert_int_equal(rc, 0);
+    char *o = read_file(out_path);
+    char peer[PEER_ID_TEXT_MAX], want[PEER_ID_TEXT_MAX + 64];
+    interop_node_peer_text(5, peer);
+    snprintf(want, sizeof want, "\"msg\":\"PeerID\",\"id\":\"%s\",\"node_id\":5}", peer);
+    if (strstr(o, want) == NULL) print_error("stdout: %s\nwanted: %s\n", o, want);
+    assert_non_null(strstr(o, want));
+    free(o);
+    unlink(out_path);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(four_daemons_run_the_script_and_every_node_receives_every_message, teardown),
         cmocka_unit_test_teardown(usage_errors_exit_2_and_bad_files_exit_1, teardown),
+        cmocka_unit_test_teardown(the_node_id_comes_from_the_hostname, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
