@@ -201,14 +201,20 @@ $(POSIX_TEST_BIN): %: %.o $(SUPPORT_LIB) $(POSIX_LIB) $(NODE_LIB)
 	$(CC) $(LDFLAGS) $^ -o $@ $(POSIX_TEST_LIBS)
 
 $(FUZZ_REPLAY_BIN): %: %.o $(BUILD)/tests/fuzz/replay_main.o $(NODE_LIB)
-	$(CC) $(LDFLAGS) $^ -o $@ $(NODE_LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(filter %.a,$^) -o $@ $(NODE_LIBS)
+
+# fuzz_interop_params fuzzes swarmlab-node's params.json parser, which lives
+# in node/posix (pure: it calls libc only): the target links its two objects.
+INTEROP_PARSER_SRC := node/posix/interop_json.c node/posix/interop_params.c
+$(BUILD)/tests/fuzz/fuzz_interop_params: $(INTEROP_PARSER_SRC:%.c=$(BUILD)/%.o)
+$(FUZZ_BUILD)/fuzz_interop_params: $(INTEROP_PARSER_SRC:%.c=$(FUZZ_BUILD)/%.o)
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Inode -c $< -o $@
 
 $(FUZZ_BIN): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(FUZZ_NODE_LIB)
-	clang -fsanitize=fuzzer,address,undefined $^ -o $@ $(NODE_LIBS)
+	clang -fsanitize=fuzzer,address,undefined $(filter %.o,$^) $(filter %.a,$^) -o $@ $(NODE_LIBS)
 
 
 QUICKSTART_OUT := results/runs/quickstart-1

@@ -7,6 +7,8 @@
  *
  *   main.c             startup, node callbacks, signals, standard input, shutdown
  *     |
+ *   daemon_interop.c   --params: test-plans' script, its JSON  daemon_interop.h
+ *     |                events (interop_params.c, interop_json.c)
  *   daemon_commands.c  the commands (sub, pub, ping, msg ...)  daemon_commands.h
  *     |
  *   daemon_output.c    text and JSON replies and events        daemon_output.h
@@ -73,6 +75,12 @@ typedef struct daemon_options {
     const char *prune_peers_text, *px_dials_text;
     int prune_peers, px_dials_in_flight;
     bool accept_px_inbound;
+    /* test-plans' gossipsub-interop (docs/gossipsub-interop.md): --params
+     * runs its script; the node id from --node-id or the hostname nodeN;
+     * peers at their host's address, or at --interop-addr-base plus their id
+     * (tests), on --interop-port. */
+    const char *params_path, *node_id_text, *interop_port_text, *interop_addr_base;
+    bool listen_given;
     bool help;
 } daemon_options;
 
@@ -109,6 +117,7 @@ typedef struct daemon_lines {
 } daemon_lines;
 
 typedef struct daemon_state daemon_state;
+typedef struct daemon_interop daemon_interop; /* daemon_interop.c */
 
 /* Takes the bytes a reader got (standard input, a control client): lines
  * holds the reader's partial line, and to is who hears the replies. */
@@ -158,6 +167,8 @@ struct daemon_state {
     daemon_pending pending[DAEMON_PENDING_MAX];
     buf out; /* scratch for one output line */
     buf trace_line; /* scratch for one trace line */
+    daemon_interop *interop; /* --params: the script and its state; NULL otherwise */
+    bool stdout_json_only;   /* --params: standard output carries the spec's JSON lines alone */
 };
 
 /* daemon_options.c: 0, or -1 with err filled. */

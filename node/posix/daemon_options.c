@@ -23,6 +23,8 @@ void daemon_usage(FILE *out) {
           "                     [--validation-delay-ms N] [--seen-max-bytes N]\n"
           "                     [--seqno-validator] [--seqno-origins-max N] [--prune-peers N]\n"
           "                     [--px-dials-in-flight N] [--accept-px-inbound] [LIMITS] [--help]\n"
+          "       swarmlab-node --params params.json [--node-id N] [--interop-port P]\n"
+          "                     [--interop-addr-base A.B.C.D] [--listen MA] [--trace FILE] [LIMITS]\n"
           "\n"
           "  --listen MA     listen on /ip4/A.B.C.D/tcp/PORT (port 0: any free port;\n"
           "                  default " DAEMON_LISTEN_DEFAULT "); repeatable\n"
@@ -52,6 +54,15 @@ void daemon_usage(FILE *out) {
           "  --seqno-validator  ignore messages whose seqno is at or below the last\n"
           "                  accepted from their origin (replays beyond the seen cache)\n"
           "  --seqno-origins-max N  origins the seqno validator remembers (default 65536)\n"
+          "\n"
+          "libp2p test-plans' gossipsub-interop (docs/gossipsub-interop.md):\n"
+          "  --params FILE   run the script of params.json: gossipsub, StrictNoSign, the\n"
+          "                  first-8-bytes message id, JSON events on standard output;\n"
+          "                  the node's key comes from its id; it exits when the script ends\n"
+          "  --node-id N     the node id (default: from the hostname nodeN)\n"
+          "  --interop-port P  TCP port of every node (default 9000; listens on 0.0.0.0)\n"
+          "  --interop-addr-base A.B.C.D  node N is at this address plus N instead of\n"
+          "                  its hostname's (tests on 127.0.0.x); it listens there\n"
           "\n"
           "Connection limits (docs/node.md \"Limits\"; N a whole number, S seconds):\n"
           "  --connections-max N    slots for connections in every phase (default 512, at most 512)\n"
@@ -182,6 +193,7 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
     if ((value = option_value(argc, argv, i, "--listen")) != NULL) {
         if (o->listen_count == RUNTIME_LISTENERS_MAX) return option_error(err, cap, "too many --listen", "");
         o->listen[o->listen_count++] = value;
+        o->listen_given = true;
         return check_multiaddr("--listen", value, err, cap);
     }
     if ((value = option_value(argc, argv, i, "--peer")) != NULL) {
@@ -193,11 +205,13 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
     const char *names[] = {"--key",          "--trace",          "--control",     "--router",
                            "--message-id",   "--seen-max-bytes", "--seqno-origins-max",
                            "--prune-peers",  "--px-dials-in-flight", "--signature-policy",
-                           "--validation-delay-ms"};
+                           "--validation-delay-ms", "--params", "--node-id", "--interop-port",
+                           "--interop-addr-base"};
     const char **slots[] = {&o->key_path,         &o->trace_path,     &o->control_path,      &o->router,
                             &o->message_id,       &o->seen_max_bytes, &o->seqno_origins_max,
                             &o->prune_peers_text, &o->px_dials_text, &o->signature_policy,
-                            &o->validation_delay_ms};
+                            &o->validation_delay_ms, &o->params_path, &o->node_id_text,
+                            &o->interop_port_text, &o->interop_addr_base};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
         if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
     if (slot != NULL && value[0] != '\0') {
@@ -269,12 +283,51 @@ static int check_px_options(daemon_options *o, char *err, size_t cap) {
     return 0;
 }
 
+/* --params: the options it sets itself are refused, the interop ones
+ * checked (their values again by daemon_interop.c), and the router, the
+ * signature policy and the message id are the spec's. */
+static int parse_interop(daemon_options *o, char *err, size_t cap) {
+    if (o->params_path == NULL) {
+        const char *stray = o->node_id_text != NULL       ? "--node-id"
+                            : o->interop_port_text != NULL ? "--interop-port"
+                            : o->interop_addr_base != NULL ? "--interop-addr-base"
+                                                           : NULL;
+        if (stray != NULL) return option_error(err, cap, "needs --params: ", stray);
+        return 0;
+    }
+    const char *conflict = o->key_path != NULL            ? "--key (the key comes from the node id)"
+                           : o->router != NULL            ? "--router (the spec's is gossipsub)"
+                           : o->message_id != NULL        ? "--message-id (the spec's is first-8-bytes)"
+                           : o->signature_policy != NULL  ? "--signature-policy (the spec's is strict-no-sign)"
+                           : o->validation_delay_ms != NULL ? "--validation-delay-ms (setTopicValidationDelay sets it)"
+                           : o->scoring                   ? "--scoring (GossipSubParams carry no scoring)"
+                                                          : NULL;
+    if (conflict != NULL) return option_error(err, cap, "--params cannot be combined with ", conflict);
+    uint64_t v;
+    if (o->node_id_text != NULL && parse_whole("--node-id", o->node_id_text, 0, 0x7fffffff, &v, err, cap) != 0)
+        return -1;
+    if (o->interop_port_text != NULL && parse_whole("--interop-port", o->interop_port_text, 1, 65535, &v, err, cap) != 0)
+        return -1;
+    if (o->interop_addr_base != NULL) {
+        unsigned a, b, c, d;
+        char tail;
+        if (sscanf(o->interop_addr_base, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+            c > 255 || d > 255)
+            return option_error(err, cap, "--interop-addr-base: not an IPv4 address: ", o->interop_addr_base);
+    }
+    o->router = "gossipsub";
+    o->message_id = "first-8-bytes";
+    o->signature_policy = "strict-no-sign";
+    return 0;
+}
+
 int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, size_t cap) {
     assert(o != NULL);
     memset(o, 0, sizeof *o);
     connmgr_limits_default(&o->limits);
     for (int i = 1; i < argc; i++)
         if (parse_one(argc, argv, &i, o, err, cap) != 0) return -1;
+    if (parse_interop(o, err, cap) != 0) return -1;
     const char *bad_limit = connmgr_limits_check(&o->limits);
     if (bad_limit != NULL) {
         snprintf(err, cap, "connection limits: %s", bad_limit);

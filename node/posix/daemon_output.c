@@ -195,7 +195,7 @@ void daemon_event(daemon_state *d, const char *kind, const char *topic, const pe
         out_str(&d->out, " ");
         out_safe_text(&d->out, data, len);
     }
-    emit_stdout(&d->out);
+    if (!d->stdout_json_only) emit_stdout(&d->out);
     bool built = false;
     for (size_t i = 0; i < DAEMON_CONTROL_CLIENTS_MAX; i++) {
         daemon_client *c = &d->clients[i];

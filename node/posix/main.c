@@ -24,6 +24,7 @@
 
 #include "daemon_commands.h"
 #include "daemon_control.h"
+#include "daemon_interop.h"
 #include "daemon_files.h"
 #include "daemon_output.h"
 #include "trace/trace_json.h"
@@ -45,6 +46,8 @@ static void on_trace(void *user, const trace_event *event) {
 }
 
 static void on_message(void *user, const char *topic, const peer_id *from, const uint8_t *data, size_t len) {
+    daemon_state *d = user;
+    if (d->interop != NULL) return; /* --params: "Received Message" lines come from daemon_interop.c */
     daemon_event(user, "message", topic, from, data, len);
 }
 
@@ -162,15 +165,19 @@ static void trace_lifecycle(daemon_state *d, trace_kind kind) {
 /* The runtime, then the node with the key file's identity (or a fresh one). */
 static int start_node(daemon_state *d, char *err, size_t cap) {
     uint8_t seed[IDENTITY_SEED_BYTES];
+    gossipsub_config gossip_cfg;
+    gossipsub_config_default(&gossip_cfg); /* the node supplies the randomness */
     if (d->options.key_path != NULL && daemon_key_load(d->options.key_path, seed, err, cap) != 0)
         return DAEMON_EXIT_USAGE; /* a refused or unreadable key is bad input */
+    if (d->options.params_path != NULL) {
+        int rc = daemon_interop_prepare(d, seed, &gossip_cfg, err, cap);
+        if (rc != 0) return rc;
+    }
     runtime_config config = {.trace = on_trace, .trace_user = d};
     d->rt = runtime_create(&config);
     node_callbacks callbacks = {.user = d, .on_message = on_message, .on_peer_connected = on_peer_connected,
                                 .on_peer_disconnected = on_peer_disconnected, .on_ping = on_ping};
     bool gossip = strncmp(d->options.router, "gossipsub", strlen("gossipsub")) == 0;
-    gossipsub_config gossip_cfg;
-    gossipsub_config_default(&gossip_cfg); /* the node supplies the randomness */
     gossip_cfg.idontwant = strcmp(d->options.router, "gossipsub-v1.1") != 0;
     gossip_cfg.scoring = d->options.scoring;
     if (d->options.prune_peers >= 0) gossip_cfg.prune_peers = d->options.prune_peers;
@@ -178,7 +185,7 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
     gossip_cfg.accept_px_inbound = d->options.accept_px_inbound;
     gossip_cfg.message_id = d->options.message_id_kind; /* floodsub's too */
     node_config node_cfg = {.env = d->rt != NULL ? runtime_env(d->rt) : NULL, .callbacks = callbacks,
-                            .identity_seed = d->options.key_path != NULL ? seed : NULL,
+                            .identity_seed = d->options.key_path != NULL || d->interop != NULL ? seed : NULL,
                             .router = gossip ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                             .gossipsub = &gossip_cfg, .pubsub = &d->options.pubsub, .limits = &d->options.limits};
     if (d->rt != NULL) d->node = node_create(&node_cfg);
@@ -206,12 +213,16 @@ static int start_listening(daemon_state *d, char *err, size_t cap) {
     return 0;
 }
 
+/* On standard output, or standard error under --params (whose standard
+ * output carries the spec's JSON lines alone). */
 static void print_identity(daemon_state *d) {
     char id[PEER_ID_TEXT_MAX];
     daemon_peer_text(node_id(d->node), id);
-    printf("peer %s\n", id);
-    for (size_t i = 0; i < runtime_listen_count(d->rt); i++) printf("listen %s/p2p/%s\n", runtime_listen_address(d->rt, i), id);
-    fflush(stdout);
+    FILE *out = d->interop != NULL ? stderr : stdout;
+    fprintf(out, "peer %s\n", id);
+    for (size_t i = 0; i < runtime_listen_count(d->rt); i++)
+        fprintf(out, "listen %s/p2p/%s\n", runtime_listen_address(d->rt, i), id);
+    fflush(out);
 }
 
 /* The trace file, opened as the key file is (daemon_files.h): a symbolic
@@ -245,14 +256,22 @@ static int start(daemon_state *d, char *err, size_t cap) {
         daemon_control_open(d, d->options.control_path, daemon_lines_feed, err, cap) != 0)
         return DAEMON_EXIT_FAILURE;
     if (start_signals(d) != 0) {
-        snprintf(err, cap, "cannot set up signals: %s", strerror(errno));
-        return DAEMON_EXIT_FAILURE;
+        /* Under --params the script's end stops the daemon, so a simulator
+         * that lacks signalfd or timerfd (Shadow may) costs only SIGTERM's
+         * clean exit and the keepalive pings. */
+        if (d->interop == NULL) {
+            snprintf(err, cap, "cannot set up signals: %s", strerror(errno));
+            return DAEMON_EXIT_FAILURE;
+        }
+        fprintf(stderr, "swarmlab-node: no signalfd or timerfd (%s): running the script without them\n",
+                strerror(errno));
     }
     trace_lifecycle(d, TRACE_NODE_UP);
     print_identity(d);
     for (size_t i = 0; i < d->options.peer_count; i++)
         if (node_dial(d->node, d->options.peers[i]) != 0)
             fprintf(stderr, "swarmlab-node: cannot dial %s\n", d->options.peers[i]);
+    if (d->interop != NULL) return daemon_interop_start(d, err, cap); /* the script, not standard input */
     start_stdin(d);
     return 0;
 }
@@ -262,6 +281,7 @@ static void stop(daemon_state *d) {
         trace_lifecycle(d, TRACE_NODE_DOWN);
         node_destroy(d->node); /* closes every connection */
     }
+    daemon_interop_stop(d);
     daemon_control_close(d); /* removes the socket */
     int fds[] = {d->signal_fd, d->tick_fd};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
