@@ -17,9 +17,10 @@ FUZZ_SECONDS ?= 30
 ONLY ?=
 
 DEB_PACKAGES := libsodium-dev libyaml-dev libcmocka-dev gnuplot-nox pkg-config \
-  g++ libns3-dev libgsl-dev libsqlite3-dev
+  g++ libns3-dev libgsl-dev libsqlite3-dev parallel
 # libns3-dev's pkg-config files name libgsl.so and libsqlite3.so by path:
 # their -dev packages must be there for the ns-3 shim (sim/ns3) to link.
+# parallel (GNU parallel): test_sweep runs a sweep's plan through it (docs/regression.md).
 
 CC ?= cc
 CXX ?= g++

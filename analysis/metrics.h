@@ -220,6 +220,10 @@ typedef struct run_info {
     const char *const *parameter_keys;
     const char *const *parameter_values_json;
     size_t parameter_count;
+    /* The world's verification memo (world.verify_memo): whether it was
+     * on, and its counts (all 0 when off). */
+    bool verify_memo;
+    uint64_t verify_memo_hits, verify_memo_misses, verify_memo_entries, verify_memo_capacity;
 } run_info;
 
 typedef struct metrics metrics;

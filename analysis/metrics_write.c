@@ -255,6 +255,12 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     metrics_json_attack(out, m);
     metrics_json_counts(out, m);
     metrics_json_settings(out, m);
+    metrics_json_key(out, 2, "verify_memo");
+    fprintf(out, "{\"enabled\": %s, ", info->verify_memo ? "true" : "false");
+    metrics_json_u64(out, 0, "hits", info->verify_memo_hits, ", ");
+    metrics_json_u64(out, 0, "misses", info->verify_memo_misses, ", ");
+    metrics_json_u64(out, 0, "entries", info->verify_memo_entries, ", ");
+    metrics_json_u64(out, 0, "capacity", info->verify_memo_capacity, "},\n");
     metrics_json_double(out, 2, "wall_seconds", info->wall_seconds, ",\n");
     metrics_json_u64(out, 2, "events_processed", info->events_processed, "\n}\n");
     return csv_close(out);

@@ -56,6 +56,16 @@ typedef struct env {
      * from, 0 when unknown or not IPv4. May be NULL. Scoring's P6 (IP
      * colocation) counts peers per address. */
     uint32_t (*remote_ip4)(void *ctx, uint64_t conn_id);
+
+    /* Checks an Ed25519 signature of a pubsub message: 0 when sig is
+     * public_key's valid signature of msg, else -1. May be NULL: the node
+     * then checks it itself (node/crypto/ed25519_verify.h), as the daemon
+     * does. A runtime that sets it must answer exactly as ed25519_verify
+     * would; the world answers from its verification memo, which remembers
+     * the verdicts of identical checks (sim/world/verify_memo.h). The node
+     * asks for every message it verifies and acts on the answer. */
+    int (*verify_ed25519)(void *ctx, const uint8_t public_key[32], const uint8_t *msg, size_t len,
+                          const uint8_t sig[64]);
 } env;
 
 #endif

@@ -252,6 +252,13 @@ static void node_arm_heartbeat(node *n) {
     n->env.timer_set(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HEARTBEAT, 0, 0), node_now(n) + n->router.heartbeat_ns);
 }
 
+/* The runtime's check of a message signature (env.verify_ed25519). */
+static int host_verify(void *user, const uint8_t public_key[32], const uint8_t *msg, size_t len,
+                       const uint8_t sig[64]) {
+    node *n = user;
+    return n->env.verify_ed25519(n->env.ctx, public_key, msg, len, sig) == 0 ? 0 : -1;
+}
+
 static int node_init_pubsub(node *n, const node_config *config) {
     uint8_t seqno_bytes[8], seen_key[SEEN_CACHE_KEY_BYTES], mcache_key[SEEN_CACHE_KEY_BYTES];
     n->env.random(n->env.ctx, seqno_bytes, sizeof seqno_bytes);
@@ -263,7 +270,8 @@ static int node_init_pubsub(node *n, const node_config *config) {
     if (n->env.unix_time_ns != NULL) seqno = n->env.unix_time_ns(n->env.ctx);
     pubsub_host host = {.user = n, .now_ns = host_now, .send = host_send,
                         .deliver = host_deliver, .trace = host_trace, .relay = host_relay,
-                        .peer_record = host_peer_record, .connect = host_connect, .timer_set = host_timer_set};
+                        .peer_record = host_peer_record, .connect = host_connect, .timer_set = host_timer_set,
+                        .verify = n->env.verify_ed25519 != NULL ? host_verify : NULL};
     gossipsub_config gossip; /* floodsub takes its message id from it */
     if (config->gossipsub != NULL)
         gossip = *config->gossipsub;

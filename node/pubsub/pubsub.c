@@ -421,7 +421,7 @@ static void seqno_record(pubsub_core *ps, const pubsub_message *msg) {
  * for the fields it forbids. 0, or -1 with *reason. */
 static int policy_verify(const pubsub_core *ps, const pubsub_message *msg, const char **reason) {
     if (ps->config.options.signature_policy == PUBSUB_STRICT_NO_SIGN) return pubsub_message_verify_unsigned(msg, reason);
-    return pubsub_message_verify(msg, reason);
+    return pubsub_message_verify_with(msg, reason, ps->host.verify, ps->host.user);
 }
 
 /* The end of validation: the seqno validator, the host's verdict, then
@@ -554,7 +554,7 @@ static void receive_message(pubsub_core *ps, const pubsub_peer *from, const pubs
     }
     /* Only validly signed messages enter the seen cache, so that a forged
      * copy cannot censor the genuine message with the same id. */
-    if (!no_sign && pubsub_message_verify(msg, &reason) != 0) {
+    if (!no_sign && pubsub_message_verify_with(msg, &reason, ps->host.verify, ps->host.user) != 0) {
         refuse(ps, from, msg, PUBSUB_REJECT, reason);
         return;
     }

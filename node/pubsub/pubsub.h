@@ -98,6 +98,9 @@ typedef struct pubsub_host {
      * host then calls pubsub_validation_due. Only needed with a validation
      * delay (pubsub_options); NULL otherwise. */
     void (*timer_set)(void *user, uint64_t deadline_ns);
+    /* The Ed25519 check of a message's signature (pubsub_message_verify_with);
+     * NULL: the core checks it with ed25519_verify. */
+    pubsub_verify_fn verify;
 } pubsub_host;
 
 /* A peer as the core keeps it. A router that keeps more per peer declares

@@ -75,6 +75,14 @@ int pubsub_message_sign(const identity *id, const pubsub_message *msg,
  * ID in from, and must match from; the signature must verify. Returns 0, or
  * -1 with *reason set to a short static text. */
 int pubsub_message_verify(const pubsub_message *msg, const char **reason);
+/* The same, with the Ed25519 check asked of verify(user, ...) (0 valid,
+ * -1 not), which must answer as ed25519_verify does; verify NULL: checked
+ * here with ed25519_verify. The node passes its runtime's check
+ * (env.verify_ed25519) through this. */
+typedef int (*pubsub_verify_fn)(void *user, const uint8_t public_key[32], const uint8_t *msg, size_t len,
+                                const uint8_t sig[64]);
+int pubsub_message_verify_with(const pubsub_message *msg, const char **reason, pubsub_verify_fn verify,
+                               void *user);
 
 /* ---- what the routers share ------------------------------------------ */
 

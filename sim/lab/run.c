@@ -42,6 +42,7 @@ typedef struct runner {
     gossipsub_config gossipsub; /* the nodes' parameters, from the scenario */
     attack *attack;             /* the attackers, hosts nodes.count and up */
     faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
+    verify_memo *memo;          /* world.verify_memo: the nodes' signature verdicts; NULL when off */
     netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
     uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
@@ -238,7 +239,12 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
-    world_config wc = {.host_count = s->nodes.count + attack_host_count(s), .seed = s->seed, .latency = s->network.latency,
+    if (s->world.verify_memo && (r->memo = verify_memo_create(0)) == NULL) {
+        free(ip_owner);
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    world_config wc = {.verify_memo = r->memo, .host_count = s->nodes.count + attack_host_count(s), .seed = s->seed, .latency = s->network.latency,
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                        .gossipsub = &r->gossipsub, .pubsub = &s->protocol.pubsub, .limits = &s->protocol.limits,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
@@ -435,7 +441,11 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     char path[1200];
     run_info info = {.scenario_name = s->name, .seed = s->seed, .digest_hex = result->digest,
                      .wall_seconds = result->wall_seconds, .events_processed = result->events_processed,
-                     .router = s->protocol.router == ROUTER_FLOODSUB ? "floodsub" : "gossipsub"};
+                     .router = s->protocol.router == ROUTER_FLOODSUB ? "floodsub" : "gossipsub",
+                     .verify_memo = result->verify_memo, .verify_memo_hits = result->verify_memo_counts.hits,
+                     .verify_memo_misses = result->verify_memo_counts.misses,
+                     .verify_memo_entries = result->verify_memo_counts.entries,
+                     .verify_memo_capacity = result->verify_memo_counts.capacity};
     static run_parameters parameters;
     runner_parameters(r, &parameters);
     info.parameter_keys = parameters.keys;
@@ -476,6 +486,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    verify_memo_destroy(r->memo); /* after the nodes that asked it */
     netmodel_destroy(r->net);
     faults_destroy(r->faults);
     attack_destroy(r->attack); /* after the nodes that borrowed its policies */
@@ -517,6 +528,8 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         result->events_pending_peak = stats.events_pending_peak;
         result->trace_events = r.trace_events;
         result->messages_published = r.published;
+        result->verify_memo = r.memo != NULL;
+        if (r.memo != NULL) verify_memo_get_stats(r.memo, &result->verify_memo_counts);
         if (options->out_dir != NULL) rc = runner_write(&r, result, err, err_cap);
     }
     runner_free(&r);

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "random/rng.h"
 #include "scenario/scenario.h"
+#include "world/verify_memo.h"
 
 typedef struct run_options {
     const scenario *scenario;
@@ -41,6 +42,8 @@ typedef struct run_result {
     uint64_t events_pending_peak;
     uint64_t trace_events;
     uint64_t messages_published;
+    bool verify_memo;              /* world.verify_memo was on */
+    verify_memo_stats verify_memo_counts; /* its hits, misses, entries; zero when off */
     int plots_drawn; /* -1 when gnuplot failed: plot_error says why */
     char plot_error[256];
 } run_result;

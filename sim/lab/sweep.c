@@ -39,37 +39,6 @@
 #include "scenario/scenario.h"
 /* ---- the command ------------------------------------------------------ */
 
-/* "label 12.3 +- 0.4 unit": the half-width only where there is one. */
-static void sweep_print_estimate(const char *label, const sweep_estimate *e, int decimals, const char *unit) {
-    if (!isfinite(e->mean)) printf("%s none", label);
-    else if (!isfinite(e->half_width_95)) printf("%s %.*f%s", label, decimals, e->mean, unit);
-    else printf("%s %.*f +- %.*f%s", label, decimals, e->mean, decimals, e->half_width_95, unit);
-}
-
-static void sweep_print_summary(const sweep *w, double wall_s, int plots, const char *plot_err) {
-    printf("swarmlab sweep %s: %zu combinations x %zu seeds = %zu runs (-j %zu) in %.1f s: %zu ok, %zu failed\n",
-           w->scenario_path, w->combination_count, w->seed_count, w->run_count, w->jobs, wall_s,
-           w->run_count - w->failed_count, w->failed_count);
-    for (size_t c = 0; c < w->combination_count; c++) {
-        size_t index[SWEEP_PARAMS_MAX];
-        sweep_grid_values(&w->grid, c, index);
-        printf(" ");
-        for (size_t k = 0; k < w->grid.param_count; k++)
-            printf(" %s=%s", w->grid.params[k].key, w->grid.params[k].values[index[k]]);
-        const sweep_estimate *e = w->estimates[c];
-        printf(": %zu runs;", w->runs_ok[c]);
-        sweep_print_estimate(" delivery", &e[0], 4, "");
-        sweep_print_estimate(", p50", &e[1], 1, " ms");
-        sweep_print_estimate(", p99", &e[2], 1, " ms");
-        sweep_print_estimate(", duplicates", &e[3], 2, "");
-        putchar('\n');
-    }
-    printf("  output %s/ (sweep.csv, runs.csv, runs/", w->out);
-    if (plots > 0) printf(", %d plots: %s.png, ...", plots, sweep_metrics[1].name);
-    printf(")\n");
-    if (plots < 0) printf("  plots not drawn: %s\n", plot_err);
-}
-
 /* Parses, checks the scenario under every combination, finds the binary
  * and names the runs. 0, SWEEP_EXIT_HELP or an exit code. */
 static int sweep_prepare(sweep *w, int argc, char **argv) {
@@ -100,16 +69,7 @@ static int sweep_prepare(sweep *w, int argc, char **argv) {
 static int sweep_conduct(sweep *w) {
     double started_s = sweep_now_s();
     sweep_execute(w);
-    sweep_aggregate(w);
-    int rc = w->failed_count > 0 ? SWEEP_EXIT_FAILED : SWEEP_EXIT_OK;
-    if (sweep_write_runs_csv(w) != 0 || sweep_write_sweep_csv(w) != 0) rc = SWEEP_EXIT_FAILED;
-    char plot_err[SWEEP_PATH_MAX * 2 + 64];
-    int plots = sweep_plot(w, plot_err, sizeof plot_err);
-    sweep_print_summary(w, sweep_now_s() - started_s, plots, plot_err);
-    if (w->failed_count > 0)
-        fprintf(stderr, "swarmlab sweep: %zu of %zu runs failed (see above and %s/runs.csv)\n", w->failed_count,
-                w->run_count, w->out);
-    return rc;
+    return sweep_finish(w, started_s);
 }
 
 int sweep_command(int argc, char **argv) {
@@ -120,8 +80,18 @@ int sweep_command(int argc, char **argv) {
         fprintf(stderr, "swarmlab sweep: out of memory\n");
         return SWEEP_EXIT_FAILED;
     }
-    int rc = sweep_prepare(w, argc, argv);
-    if (rc == 0) rc = sweep_conduct(w);
+    int rc;
+    if (argc >= 2 && strcmp(argv[1], "--collect") == 0) {
+        rc = argc == 3 && argv[2][0] != '\0' && argv[2][0] != '-'
+                 ? sweep_collect(w, argv[2])
+                 : sweep_bad_usage("--collect takes a folder and nothing else: swarmlab sweep --collect DIR", NULL);
+        free(w);
+        return rc;
+    }
+    w->args = argv + 1;
+    w->arg_count = (size_t)argc - 1;
+    rc = sweep_prepare(w, argc, argv);
+    if (rc == 0) rc = w->plan_path != NULL ? sweep_write_plan(w) : sweep_conduct(w);
     else if (rc == SWEEP_EXIT_HELP) rc = SWEEP_EXIT_OK;
     free(w);
     return rc;

@@ -23,6 +23,14 @@
  *
  * A run that fails is reported with its seed and command, the sweep goes
  * on, and the command exits 1 at the end. Bad arguments exit 2.
+ *
+ * Across machines (sweep_plan.c, docs/regression.md):
+ *
+ *   swarmlab sweep SCENARIO ... --plan FILE   writes one shell command per
+ *                   run to FILE (each with its own --out and run.log) and
+ *                   OUT/sweep.plan, and runs nothing;
+ *   swarmlab sweep --collect DIR   reads DIR/sweep.plan and the finished
+ *                   runs and writes runs.csv, sweep.csv and the plots.
  */
 #ifndef SWARMLAB_SWEEP_H
 #define SWARMLAB_SWEEP_H

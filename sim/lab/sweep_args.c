@@ -34,7 +34,8 @@
 static void sweep_usage(FILE *out) {
     fprintf(out,
             "usage: swarmlab sweep SCENARIO --param KEY=V1,V2,... [--param ...] --seeds N [--seed-base S]\n"
-            "                      [-j N] [--out DIR] [--set KEY=VALUE]... [--timeout SECONDS]\n"
+            "                      [-j N] [--out DIR] [--set KEY=VALUE]... [--timeout SECONDS] [--plan FILE]\n"
+            "       swarmlab sweep --collect DIR\n"
             "\n"
             "  Runs SCENARIO for every combination of the --param values (at most %d parameters of at\n"
             "  most %d values; KEY as --set takes it) times N seeds, S..S+N-1 (S defaults to 1), at most\n"
@@ -43,11 +44,17 @@ static void sweep_usage(FILE *out) {
             "  command that reproduces it), OUT/sweep.csv (per combination, each metric's mean and 95%%\n"
             "  confidence half-width) and OUT/METRIC.png and .svg (against the first parameter).\n"
             "  OUT defaults to %s/NAME/. A run that fails or outlives --timeout (default %d s) is\n"
-            "  reported with its command; the others go on and the sweep exits 1.\n",
-            SWEEP_PARAMS_MAX, SWEEP_VALUES_MAX, SWEEP_RUNS_MAX, SWEEP_DEFAULT_OUT, SWEEP_TIMEOUT_DEFAULT_S);
+            "  reported with its command; the others go on and the sweep exits 1.\n"
+            "\n"
+            "  --plan FILE runs nothing: it writes FILE, one self-contained shell command per run (its own\n"
+            "  OUT/runs/... folder and run.log), for GNU parallel, a Slurm array or any runner, and\n"
+            "  OUT/%s. --collect DIR then reads DIR/%s and the finished runs' metrics.json and\n"
+            "  writes runs.csv, sweep.csv and the plots as the sweep would have (exit 1 if a run is missing).\n",
+            SWEEP_PARAMS_MAX, SWEEP_VALUES_MAX, SWEEP_RUNS_MAX, SWEEP_DEFAULT_OUT, SWEEP_TIMEOUT_DEFAULT_S,
+            SWEEP_PLAN_FILE, SWEEP_PLAN_FILE);
 }
 
-static int sweep_bad_usage(const char *why, const char *arg) {
+int sweep_bad_usage(const char *why, const char *arg) {
     fprintf(stderr, "swarmlab sweep: %s%s%s\n", why, arg != NULL ? ": " : "", arg != NULL ? arg : "");
     sweep_usage(stderr);
     return SWEEP_EXIT_BAD_INPUT;
@@ -90,6 +97,9 @@ static int sweep_parse_option(sweep *w, const char *option, const char *value) {
     } else if (strcmp(option, "--out") == 0) {
         if (*value == '\0' || strlen(value) >= SWEEP_PATH_MAX / 2) return sweep_bad_usage("--out: a bad folder", value);
         w->out_arg = value;
+    } else if (strcmp(option, "--plan") == 0) {
+        if (*value == '\0' || strlen(value) >= SWEEP_PATH_MAX) return sweep_bad_usage("--plan: a bad file name", value);
+        w->plan_path = value;
     } else {
         assert(strcmp(option, "--set") == 0);
         if (strchr(value, '=') == NULL) return sweep_bad_usage("--set takes KEY=VALUE", value);
@@ -101,7 +111,7 @@ static int sweep_parse_option(sweep *w, const char *option, const char *value) {
 
 static bool sweep_option_takes_value(const char *arg) {
     static const char *const options[] = {"--param", "--seeds", "--seed-base", "-j",
-                                          "--jobs",  "--timeout", "--out",     "--set"};
+                                          "--jobs",  "--timeout", "--out",     "--set", "--plan"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
         if (strcmp(arg, options[i]) == 0) return true;
     return false;
@@ -143,6 +153,8 @@ int sweep_parse_args(sweep *w, int argc, char **argv) {
             rc = sweep_parse_option(w, arg, argv[++i]);
         } else if (strncmp(arg, "-j", 2) == 0 && arg[2] >= '0' && arg[2] <= '9') {
             rc = sweep_parse_option(w, "-j", arg + 2);
+        } else if (strcmp(arg, "--collect") == 0) {
+            return sweep_bad_usage("--collect takes a folder and nothing else: swarmlab sweep --collect DIR", NULL);
         } else if (arg[0] == '-') {
             return sweep_bad_usage("unknown option", arg);
         } else if (w->scenario_path == NULL) {

@@ -65,9 +65,9 @@ static int sweep_on_leaf(void *user, const json_read_leaf *leaf) {
 /* Fills the run's digest and metrics from its metrics.json (a metric it
  * lacks stays NAN and is left out of the means); 0, or -1 when the file is
  * unreadable, malformed or has no digest. */
-static int sweep_read_metrics(const sweep *w, sweep_run *r) {
+int sweep_read_metrics(const sweep *w, sweep_run *r) {
     for (size_t m = 0; m < SWEEP_METRICS; m++) r->metrics[m] = NAN;
-    char path[SWEEP_PATH_MAX + 32];
+    char path[SWEEP_PATH_MAX + SWEEP_RUN_NAME_MAX + 32];
     snprintf(path, sizeof path, "%s/runs/%s/metrics.json", w->out, r->name);
     char *text, err[256];
     size_t len;
@@ -113,25 +113,31 @@ void sweep_build_argv(const sweep *w, const sweep_run *r, sweep_argv *a) {
     sweep_argv_push(a, "--quiet");
 }
 
-/* The argument vector as one shell command line: a word with any byte
- * outside the safe set goes in single quotes. Truncated at cap. */
-void sweep_shell_command(const sweep_argv *a, char *out, size_t cap) {
+/* Appends word to out (n bytes used of cap), as the shell reads it back:
+ * a word with any byte outside the safe set goes in single quotes.
+ * Returns the new length; stops short of cap. */
+size_t sweep_shell_word(const char *word, char *out, size_t n, size_t cap) {
     static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=,:+-@%";
+    bool quote = *word == '\0' || strspn(word, safe) != strlen(word);
+    if (quote && n + 1 < cap) out[n++] = '\'';
+    for (const char *c = word; *c != '\0' && n + 4 < cap; c++) {
+        if (*c == '\'') {
+            memcpy(out + n, "'\\'", 3); /* close, an escaped quote, reopen */
+            n += 3;
+        }
+        out[n++] = *c;
+    }
+    if (quote && n + 1 < cap) out[n++] = '\'';
+    return n;
+}
+
+/* The argument vector as one shell command line. Truncated at cap. */
+void sweep_shell_command(const sweep_argv *a, char *out, size_t cap) {
     assert(cap > 0);
     size_t n = 0;
     for (size_t i = 0; i < a->argc && n + 1 < cap; i++) {
-        const char *word = a->argv[i];
-        bool quote = *word == '\0' || strspn(word, safe) != strlen(word);
         if (i > 0) out[n++] = ' ';
-        if (quote && n + 1 < cap) out[n++] = '\'';
-        for (const char *c = word; *c != '\0' && n + 4 < cap; c++) {
-            if (*c == '\'') {
-                memcpy(out + n, "'\\'", 3); /* close, an escaped quote, reopen */
-                n += 3;
-            }
-            out[n++] = *c;
-        }
-        if (quote && n + 1 < cap) out[n++] = '\'';
+        n = sweep_shell_word(a->argv[i], out, n, cap);
     }
     out[n < cap ? n : cap - 1] = '\0';
 }
@@ -197,7 +203,7 @@ void sweep_status_text(const sweep_run *r, char *out, size_t cap) {
 }
 
 /* A failed run, with the command that reproduces it: the sweep goes on. */
-static void sweep_report_failure(const sweep *w, const sweep_run *r) {
+void sweep_report_failure(const sweep *w, const sweep_run *r) {
     assert(r->state != SWEEP_OK);
     sweep_argv a;
     sweep_build_argv(w, r, &a);

@@ -38,6 +38,8 @@
 #define SWEEP_DEFAULT_OUT "results/sweeps"
 #define SWEEP_RUN_LOG "run.log"
 #define SWEEP_PLOT_DATA "sweep-plot.dat"
+#define SWEEP_PLAN_FILE "sweep.plan" /* in OUT: the planned sweep's arguments, for --collect */
+#define SWEEP_PLAN_LINE_MAX (SWEEP_PATH_MAX + 16)
 #define SWEEP_DIGITS 9 /* significant digits of the numbers in sweep.csv and runs.csv */
 
 /* The metrics a sweep aggregates: a column name and where metrics.json has it. */
@@ -100,6 +102,10 @@ typedef struct sweep {
     size_t jobs;
     unsigned timeout_s;
     const char *out_arg;
+    bool collected;          /* --collect: the runs ran elsewhere */
+    const char *plan_path;   /* --plan FILE: write the runs' commands there instead of running them */
+    char *const *args;       /* the sweep's own arguments after "sweep", for the plan */
+    size_t arg_count;
     char out[SWEEP_PATH_MAX];
     char bin[SWEEP_PATH_MAX];
     bool progress;
@@ -113,6 +119,7 @@ typedef struct sweep {
 int sweep_check_scenario(const sweep *w, char *name, size_t name_cap);
 int sweep_find_binary(sweep *w);
 void sweep_param_set(const sweep *w, size_t combination, size_t k, char *out, size_t cap);
+int sweep_bad_usage(const char *why, const char *arg);
 int sweep_parse_args(sweep *w, int argc, char **argv);
 int sweep_plan_runs(sweep *w);
 
@@ -121,10 +128,20 @@ void sweep_aggregate(sweep *w);
 void sweep_build_argv(const sweep *w, const sweep_run *r, sweep_argv *a);
 void sweep_execute(sweep *w);
 double sweep_now_s(void);
+int sweep_read_metrics(const sweep *w, sweep_run *r);
+void sweep_report_failure(const sweep *w, const sweep_run *r);
 void sweep_shell_command(const sweep_argv *a, char *out, size_t cap);
+size_t sweep_shell_word(const char *word, char *out, size_t n, size_t cap);
 void sweep_status_text(const sweep_run *r, char *out, size_t cap);
 
+/* sweep_plan.c */
+int sweep_collect(sweep *w, const char *dir);
+int sweep_write_plan(sweep *w);
+
 /* sweep_output.c */
+/* Closes a file written, saying on stderr when writing name failed; 0 or -1. */
+int sweep_close_written(FILE *out, const char *name);
+int sweep_finish(sweep *w, double started_s);
 int sweep_plot(const sweep *w, char *err, size_t err_cap);
 int sweep_write_runs_csv(const sweep *w);
 int sweep_write_sweep_csv(const sweep *w);

@@ -1,6 +1,7 @@
 /*
- * sweep_output: what a sweep writes: runs.csv, sweep.csv (analysis/csv.h)
- * and a plot per metric drawn by gnuplot (analysis/gnuplot.h).
+ * sweep_output: what a sweep writes once its runs are done (here, or
+ * elsewhere and collected): runs.csv, sweep.csv (analysis/csv.h), a plot
+ * per metric drawn by gnuplot (analysis/gnuplot.h), and the summary.
  */
 #define _DEFAULT_SOURCE /* kill, nanosleep, readlink with glibc's -std=c11 */
 
@@ -55,7 +56,7 @@ static FILE *sweep_csv_open(const sweep *w, const char *name) {
     return out;
 }
 
-static int sweep_csv_close(FILE *out, const char *name) {
+int sweep_close_written(FILE *out, const char *name) {
     bool failed = ferror(out) != 0;
     if (fclose(out) != 0 || failed) {
         fprintf(stderr, "swarmlab sweep: writing %s failed\n", name);
@@ -88,7 +89,7 @@ int sweep_write_runs_csv(const sweep *w) {
         csv_put_text(out, command);
         fputc('\n', out);
     }
-    return sweep_csv_close(out, "runs.csv");
+    return sweep_close_written(out, "runs.csv");
 }
 
 /* sweep.csv: one row per combination; runs counts those that succeeded. */
@@ -109,7 +110,7 @@ int sweep_write_sweep_csv(const sweep *w) {
         }
         fputc('\n', out);
     }
-    return sweep_csv_close(out, "sweep.csv");
+    return sweep_close_written(out, "sweep.csv");
 }
 
 /* ---- the plots -------------------------------------------------------- */
@@ -165,7 +166,7 @@ static int sweep_write_plot_data(const sweep *w, const size_t order[], const dou
             fputc('\n', out);
         }
     }
-    return sweep_csv_close(out, SWEEP_PLOT_DATA);
+    return sweep_close_written(out, SWEEP_PLOT_DATA);
 }
 
 /* "D_lo=3, router=gossipsub": the other parameters of series s, each key
@@ -222,7 +223,7 @@ static int sweep_write_plot_script(const sweep *w, size_t m, bool numeric) {
     fprintf(out, "\nsweep_runs = '%zu seeds per point'\n", w->seed_count);
     sweep_put_plot(out, w, m, numeric, false);
     sweep_put_plot(out, w, m, numeric, true);
-    return sweep_csv_close(out, name);
+    return sweep_close_written(out, name);
 }
 
 /* Draws OUT/METRIC.png and .svg for every metric; the number drawn, or -1
@@ -250,3 +251,52 @@ int sweep_plot(const sweep *w, char *err, size_t err_cap) {
     return drawn;
 }
 
+/* ---- the summary ------------------------------------------------------ */
+
+/* "label 12.3 +- 0.4 unit": the half-width only where there is one. */
+static void sweep_print_estimate(const char *label, const sweep_estimate *e, int decimals, const char *unit) {
+    if (!isfinite(e->mean)) printf("%s none", label);
+    else if (!isfinite(e->half_width_95)) printf("%s %.*f%s", label, decimals, e->mean, unit);
+    else printf("%s %.*f +- %.*f%s", label, decimals, e->mean, decimals, e->half_width_95, unit);
+}
+
+static void sweep_print_summary(const sweep *w, double wall_s, int plots, const char *plot_err) {
+    printf("swarmlab sweep %s: %zu combinations x %zu seeds = %zu runs ", w->scenario_path, w->combination_count,
+           w->seed_count, w->run_count);
+    if (w->collected) printf("collected in %.1f s", wall_s);
+    else printf("(-j %zu) in %.1f s", w->jobs, wall_s);
+    printf(": %zu ok, %zu failed\n", w->run_count - w->failed_count, w->failed_count);
+    for (size_t c = 0; c < w->combination_count; c++) {
+        size_t index[SWEEP_PARAMS_MAX];
+        sweep_grid_values(&w->grid, c, index);
+        printf(" ");
+        for (size_t k = 0; k < w->grid.param_count; k++)
+            printf(" %s=%s", w->grid.params[k].key, w->grid.params[k].values[index[k]]);
+        const sweep_estimate *e = w->estimates[c];
+        printf(": %zu runs;", w->runs_ok[c]);
+        sweep_print_estimate(" delivery", &e[0], 4, "");
+        sweep_print_estimate(", p50", &e[1], 1, " ms");
+        sweep_print_estimate(", p99", &e[2], 1, " ms");
+        sweep_print_estimate(", duplicates", &e[3], 2, "");
+        putchar('\n');
+    }
+    printf("  output %s/ (sweep.csv, runs.csv, runs/", w->out);
+    if (plots > 0) printf(", %d plots: %s.png, ...", plots, sweep_metrics[1].name);
+    printf(")\n");
+    if (plots < 0) printf("  plots not drawn: %s\n", plot_err);
+}
+
+/* After the runs (run here, or elsewhere and collected): the estimates,
+ * runs.csv, sweep.csv, the plots and the summary. Returns the exit code. */
+int sweep_finish(sweep *w, double started_s) {
+    sweep_aggregate(w);
+    int rc = w->failed_count > 0 ? SWEEP_EXIT_FAILED : SWEEP_EXIT_OK;
+    if (sweep_write_runs_csv(w) != 0 || sweep_write_sweep_csv(w) != 0) rc = SWEEP_EXIT_FAILED;
+    char plot_err[SWEEP_PATH_MAX * 2 + 64];
+    int plots = sweep_plot(w, plot_err, sizeof plot_err);
+    sweep_print_summary(w, sweep_now_s() - started_s, plots, plot_err);
+    if (w->failed_count > 0)
+        fprintf(stderr, "swarmlab sweep: %zu of %zu runs failed (see above and %s/runs.csv)\n", w->failed_count,
+                w->run_count, w->out);
+    return rc;
+}

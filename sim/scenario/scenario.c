@@ -434,6 +434,11 @@ static const scn_field metrics_fields[] = {
 };
 static const scn_table metrics_table = SCN_TABLE(metrics_fields);
 
+static const scn_field world_fields[] = {
+    {.key = "verify_memo", .conv = scn_conv_bool, .offset = S(world.verify_memo)},
+};
+static const scn_table world_table = SCN_TABLE(world_fields);
+
 /* ---- attackers ------------------------------------------------------------ */
 
 static const char *const attacker_kinds[] = {"spam",      "drop",         "forge",        "replay",
@@ -540,6 +545,7 @@ static const scn_field top_fields[] = {
     {.key = "offline", .conv = scn_conv_list, .list = &offline_list},
     {.key = "attackers", .conv = scn_conv_list, .list = &attacker_list},
     {.key = "metrics", .conv = scn_conv_map, .sub = &metrics_table},
+    {.key = "world", .conv = scn_conv_map, .sub = &world_table},
 };
 static const scn_table top_table = SCN_TABLE(top_fields);
 
@@ -573,6 +579,7 @@ void scenario_defaults(scenario *s) {
     s->churn.nodes.kind = SELECT_ALL;
     s->metrics.sample_ns = NS_PER_S;
     s->metrics.deadline_ns = 10 * NS_PER_S;
+    s->world.verify_memo = true;
 }
 
 /* The file's base name without .yaml, made fit for a folder name. */

@@ -225,6 +225,12 @@ typedef struct scenario {
         uint64_t sample_ns;   /* default 1 s */
         uint64_t deadline_ns; /* default 10 s */
     } metrics;
+
+    struct {
+        /* world.verify_memo: the world remembers Ed25519 verdicts of
+         * identical checks (sim/world/verify_memo.h); default true. */
+        bool verify_memo;
+    } world;
 } scenario;
 
 /* Fills s with every default of docs/scenarios.md. */

@@ -690,6 +690,13 @@ static uint32_t env_remote_ip4(void *ctx, uint64_t end) {
     return h->w->hosts[c->host[1 - end % 2]].ip4;
 }
 
+/* The verification memo answers every node's signature checks (world_config.verify_memo). */
+static int env_verify_ed25519(void *ctx, const uint8_t public_key[32], const uint8_t *msg, size_t len,
+                              const uint8_t sig[64]) {
+    world_host *h = ctx;
+    return verify_memo_check(h->w->config.verify_memo, public_key, msg, len, sig);
+}
+
 static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
     world_host *h = ctx;
     world *w = h->w;
@@ -899,7 +906,8 @@ world *world_create(const world_config *config) {
         h->env = (env){.ctx = h, .now_ns = env_now, .timer_set = env_timer_set,
                        .timer_cancel = env_timer_cancel, .listen = env_listen, .dial = env_dial,
                        .write = env_write, .close = env_close, .random = env_random, .trace = env_trace,
-                       .remote_ip4 = env_remote_ip4};
+                       .remote_ip4 = env_remote_ip4,
+                       .verify_ed25519 = config->verify_memo != NULL ? env_verify_ed25519 : NULL};
     }
     if (config->backend == BACKEND_NS3) {
         w->ns3 = world_ns3_create(w);

@@ -51,6 +51,7 @@
 
 #include "kernel.h"
 #include "netmodel.h"
+#include "verify_memo.h"
 #include "core/node.h"
 #include "scenario/scenario.h"
 
@@ -95,6 +96,9 @@ typedef struct world_config {
      * whose owner is itself, with every host between them sharing it too.
      * NULL: every host its own. Copied. */
     const uint32_t *ip_owner;
+    /* The verification memo (borrowed; verify_memo.h) that answers the
+     * nodes' signature checks; NULL: each node checks its own. */
+    verify_memo *verify_memo;
 } world_config;
 
 typedef struct world_stats {

@@ -88,6 +88,12 @@ static int bench_scenario(const char *path, const char *const *overrides, size_t
            r.summary.deliveries / r.wall_seconds, (unsigned long long)r.summary.deliveries,
            r.summary.delivery_ratio);
     printf("  peak memory       %.0f MiB (maximum resident set of the bench process)\n", usage.ru_maxrss / 1024.0);
+    if (r.verify_memo)
+        printf("  verify memo       %llu hits, %llu misses, %llu entries (world.verify_memo)\n",
+               (unsigned long long)r.verify_memo_counts.hits, (unsigned long long)r.verify_memo_counts.misses,
+               (unsigned long long)r.verify_memo_counts.entries);
+    else
+        printf("  verify memo       off (world.verify_memo=false: every node checks every signature)\n");
     printf("  digest            %s\n", r.digest);
     return 0;
 }

@@ -3,7 +3,9 @@
  * and the run folders' names, the Student t confidence interval against
  * values worked out by hand, bad arguments, and one whole sweep of a tiny
  * floodsub scenario through the built binary ($BUILD/swarmlab), whose runs
- * reproduce one by one from the commands runs.csv prints.
+ * reproduce one by one from the commands runs.csv prints; the same sweep
+ * planned (--plan), run by GNU parallel and collected (--collect) gives
+ * the same sweep.csv byte for byte.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -344,6 +346,65 @@ static void check_runs_reproduce(const char *dir) {
     assert_string_not_equal(table.cells[1][digest], table.cells[2][digest]); /* seeds differ */
 }
 
+/* Whether two files hold the same bytes. */
+static bool same_bytes(const char *a, const char *b) {
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    assert_non_null(fa);
+    assert_non_null(fb);
+    bool same = true;
+    for (int ca = 0, cb = 0; same && ca != EOF;) {
+        ca = fgetc(fa);
+        cb = fgetc(fb);
+        same = ca == cb;
+    }
+    fclose(fa);
+    fclose(fb);
+    return same;
+}
+
+/* The same sweep planned, its commands run by GNU parallel, and collected:
+ * sweep.csv is the in-process sweep's, byte for byte. */
+static void check_plan_through_parallel(const char *dir, const char *scenario) {
+    char out[PATH_BYTES], plan[PATH_BYTES], command[3 * PATH_BYTES];
+    snprintf(out, sizeof out, "%s/planned", dir);
+    snprintf(plan, sizeof plan, "%s/plan.txt", dir);
+    const char *args[] = {"sweep", scenario, "--param", "network.topology.degree=4,6", "--seeds", "2",
+                          "--out", out, "--plan", plan};
+    assert_int_equal(sweep_with(args, 10), 0);
+    snprintf(command, sizeof command, "%s/runs/4-seed1/metrics.json", out);
+    assert_int_equal(access(command, F_OK), -1); /* planned, not run */
+    snprintf(command, sizeof command, "parallel --will-cite -j 2 < '%s'", plan);
+    assert_int_equal(system(command), 0);
+    const char *collect[] = {"sweep", "--collect", out};
+    assert_int_equal(sweep_with(collect, 3), 0);
+    char in_process[PATH_BYTES + 16], collected[PATH_BYTES + 32];
+    snprintf(in_process, sizeof in_process, "%s/out/sweep.csv", dir);
+    snprintf(collected, sizeof collected, "%s/sweep.csv", out);
+    assert_true(same_bytes(in_process, collected));
+    snprintf(collected, sizeof collected, "%s/latency_ms_p50.png", out);
+    assert_int_equal(access(collected, R_OK), 0);
+    /* A run gone missing: collect still writes, and exits 1. */
+    snprintf(command, sizeof command, "%s/runs/6-seed2/metrics.json", out);
+    assert_int_equal(unlink(command), 0);
+    assert_int_equal(sweep_with(collect, 3), 1);
+}
+
+static void test_plan_and_collect_bad_arguments_exit_2(void **state) {
+    (void)state;
+    static const char *const collect_nothing[] = {"sweep", "--collect"};
+    static const char *const collect_more[] = {"sweep", "--collect", "/tmp", "--seeds", "2"};
+    static const char *const collect_late[] = {"sweep", "x.yaml", "--param", "a=1", "--seeds", "2", "--collect", "d"};
+    static const char *const collect_no_plan[] = {"sweep", "--collect", "/nonexistent/swarmlab-sweep"};
+    static const char *const plan_nothing[] = {"sweep", "x.yaml", "--param", "a=1", "--seeds", "2", "--plan"};
+    static const char *const plan_empty[] = {"sweep", "x.yaml", "--param", "a=1", "--seeds", "2", "--plan", ""};
+    assert_int_equal(sweep_with(collect_nothing, 2), 2);
+    assert_int_equal(sweep_with(collect_more, 5), 2);
+    assert_int_equal(sweep_with(collect_late, 8), 2);
+    assert_int_equal(sweep_with(collect_no_plan, 3), 2);
+    assert_int_equal(sweep_with(plan_nothing, 7), 2);
+    assert_int_equal(sweep_with(plan_empty, 8), 2);
+}
+
 static void test_sweep_of_two_values_and_two_seeds_writes_reproducible_runs(void **state) {
     (void)state;
     const char *build = getenv("BUILD");
@@ -367,10 +428,16 @@ static void test_sweep_of_two_values_and_two_seeds_writes_reproducible_runs(void
     check_runs_reproduce(dir);
     snprintf(out, sizeof out, "%s/out/runs/6-seed2/metrics.json", dir);
     assert_int_equal(access(out, R_OK), 0);
+    bool gnu_parallel = system("parallel --will-cite --version >/dev/null 2>&1") == 0;
+    if (gnu_parallel) check_plan_through_parallel(dir, scenario);
     char rm[PATH_BYTES + 16];
     snprintf(rm, sizeof rm, "rm -rf '%s'", dir); /* dir is mkdtemp's: no quote in it */
     assert_int_equal(system(rm), 0);
     assert_int_equal(unsetenv("SWARMLAB_BIN"), 0);
+    if (!gnu_parallel) {
+        print_message("skipped the plan: GNU parallel is not installed (make deps installs it)\n");
+        skip();
+    }
 }
 
 int main(void) {
@@ -390,6 +457,7 @@ int main(void) {
         cmocka_unit_test(test_t_is_tabled_to_30_samples_then_1_96),
         cmocka_unit_test(test_bad_arguments_exit_2),
         cmocka_unit_test(test_unknown_scenario_key_exits_2_before_any_run),
+        cmocka_unit_test(test_plan_and_collect_bad_arguments_exit_2),
         cmocka_unit_test(test_sweep_of_two_values_and_two_seeds_writes_reproducible_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
