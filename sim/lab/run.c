@@ -248,7 +248,8 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
                        .router = s->protocol.router == ROUTER_GOSSIPSUB ? ROUTER_CHOICE_GOSSIPSUB : ROUTER_CHOICE_FLOODSUB,
                        .gossipsub = &r->gossipsub, .pubsub = &s->protocol.pubsub, .limits = &s->protocol.limits,
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
-                       .loss = s->network.loss, .transport = s->network.transport, .backend = s->network.backend,
+                       .loss = s->network.loss, .transport = s->network.transport,
+                       .tcp_no_idle_restart = s->network.tcp_no_idle_restart, .backend = s->network.backend,
                        .trace = runner_trace,
                        .trace_user = r, .ip_owner = ip_owner, .net = r->net};
     r->w = world_create(&wc);

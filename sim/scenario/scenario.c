@@ -360,12 +360,29 @@ static const scn_list partition_list = {
     .line_offset = S(network.partitions_line), .check = partition_check,
 };
 
+/* network.tcp: the TCP model's switches (docs/network-model.md). The key
+ * says what Linux's sysctl says; the field stores its negation so that the
+ * zeroed default is Linux's. */
+static int conv_slow_start_after_idle(scn_ctx *c, const scn_node *n, void *base, const scn_field *f) {
+    bool restart = true;
+    scn_field field = *f;
+    field.offset = 0;
+    if (scn_conv_bool(c, n, &restart, &field) < 0) return -1;
+    ((scenario *)base)->network.tcp_no_idle_restart = !restart;
+    return 0;
+}
+static const scn_field tcp_fields[] = {
+    {.key = "slow_start_after_idle", .conv = conv_slow_start_after_idle},
+};
+static const scn_table tcp_table = SCN_TABLE(tcp_fields);
+
 static const scn_field network_fields[] = {
     {.key = "latency", .conv = scn_conv_dist, .offset = S(network.latency)},
     {.key = "bandwidth", .conv = conv_bandwidth},
     {.key = "loss", .conv = scn_conv_number, .offset = S(network.loss), .min = 0, .max = 1, .flags = SCN_MAX_EXCLUSIVE},
     {.key = "topology", .conv = conv_topology},
     {.key = "transport", .conv = conv_transport, .offset = S(network.transport)},
+    {.key = "tcp", .conv = scn_conv_map, .sub = &tcp_table},
     {.key = "backend", .conv = conv_backend},
     {.key = "partitions", .conv = scn_conv_list, .list = &partition_list},
     {.key = "regions", .conv = scn_conv_regions},

@@ -151,7 +151,8 @@ typedef struct scenario {
         uint64_t up_bps;    /* 0: unlimited */
         uint64_t down_bps;  /* 0: unlimited */
         double loss;        /* 0..1, per segment */
-        network_transport transport; /* ideal (default) or tcp */
+        network_transport transport; /* tcp (default) or ideal */
+        bool tcp_no_idle_restart;    /* network.tcp.slow_start_after_idle: false */
         network_backend backend;     /* builtin (default) or ns3 */
         int backend_line;            /* of the key; 0 when absent or from --set */
         topology_kind topology;

@@ -276,7 +276,7 @@ static void segment_send(tcp_net *t, uint32_t end) {
     tcp_end *e = &t->ends[end];
     tcp_host *from = &t->hosts[e->host], *to = &t->hosts[e->peer_host];
     uint64_t now = t->k->now_ns;
-    window_restart_after_idle(e, now);
+    if (!t->config.no_idle_restart) window_restart_after_idle(e, now);
     size_t len = e->len < TCP_MSS_BYTES ? e->len : TCP_MSS_BYTES;
     assert(len > 0);
     uint64_t up_ns = wire_ns(len, from->up_bps), down_ns = wire_ns(len, to->down_bps);

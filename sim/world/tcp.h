@@ -61,6 +61,7 @@ typedef struct tcp_config {
     uint32_t event_base;       /* the kernel kinds event_base .. + TCP_EVENT_KINDS - 1 are the model's */
     rng *loss_rng;             /* borrowed; needed when any path has loss */
     rng *jitter_rng;           /* borrowed; needed when any path has jitter */
+    bool no_idle_restart;      /* net.ipv4.tcp_slow_start_after_idle = 0: windows survive idle */
     tcp_deliver_fn deliver;
     tcp_fin_fn fin;
     void *user;

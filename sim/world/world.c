@@ -877,7 +877,7 @@ world *world_create(const world_config *config) {
     if (config->transport == TRANSPORT_TCP && config->backend == BACKEND_BUILTIN) {
         tcp_config tcp = {.host_count = config->host_count, .up_bps = config->up_bps, .down_bps = config->down_bps,
                           .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = &w->loss_rng,
-                          .jitter_rng = &w->jitter_rng,
+                          .jitter_rng = &w->jitter_rng, .no_idle_restart = config->tcp_no_idle_restart,
                           .deliver = world_tcp_deliver, .fin = world_tcp_fin, .user = w};
         w->tcp = tcp_create(&w->kernel, &tcp);
         if (w->tcp == NULL) abort();

@@ -75,6 +75,7 @@ typedef struct world_config {
     uint64_t up_bps, down_bps; /* 0: unlimited */
     double loss;
     network_transport transport;        /* ideal: the model above; tcp: sim/world/tcp.h */
+    bool tcp_no_idle_restart;           /* tcp: no slow start after idle (tcp_config's) */
     /* builtin: the model above; ns3: connections over ns-3's TCP/IP
      * (sim/ns3, docs/fidelity.md "The ns3 backend"): hosts, identities,
      * timers and traces stay the world's, transport is not used, and

@@ -735,6 +735,20 @@ static int load_text(const char *text, char *path, size_t path_cap) {
     return rc;
 }
 
+/* tcp is the default transport (issue 13) and restarts slow start after
+ * idle, as Linux does, unless network.tcp.slow_start_after_idle is false;
+ * a value that is not a boolean names its key. */
+static void test_tcp_is_the_default_and_its_idle_restart_a_switch(void **state) {
+    (void)state;
+    assert_loads(MINIMAL, 0, NULL);
+    assert_int_equal(loaded.network.transport, TRANSPORT_TCP);
+    assert_false(loaded.network.tcp_no_idle_restart);
+    assert_loads(MINIMAL, 1, "network.tcp.slow_start_after_idle=false");
+    assert_true(loaded.network.tcp_no_idle_restart);
+    assert_int_equal(load(MINIMAL, 1, "network.tcp.slow_start_after_idle=maybe"), -1);
+    assert_error("network.tcp.slow_start_after_idle");
+}
+
 static void test_scoring_defaults_are_the_score_modules_own(void **state) {
     (void)state;
     assert_loads(MINIMAL, 0, NULL);
@@ -1078,6 +1092,7 @@ int main(void) {
         cmocka_unit_test(test_a_floodsub_scenario_is_supported),
         cmocka_unit_test(test_the_full_example_with_churn_offline_and_partitions_is_supported),
         cmocka_unit_test(test_churn_offline_and_partitions_from_overrides_are_supported),
+        cmocka_unit_test(test_tcp_is_the_default_and_its_idle_restart_a_switch),
         cmocka_unit_test(test_scoring_defaults_are_the_score_modules_own),
         cmocka_unit_test(test_scoring_keys_are_read_from_nested_maps),
         cmocka_unit_test(test_a_nested_scoring_key_can_be_set_from_the_command_line),

@@ -257,12 +257,35 @@ static void loss_follows_the_path_direction(void **state) {
     bench_close(&b);
 }
 
+/* With net.ipv4.tcp_slow_start_after_idle = 0 (config.no_idle_restart)
+ * the window the first MiB grew, 734 segments, survives seconds of idle. */
+static void without_idle_restart_the_window_survives_idle(void **state) {
+    (void)state;
+    bench b;
+    kernel_init(&b.k);
+    rng_seed(&b.loss_rng, 1, RNG_STREAM_LOSS);
+    b.r = calloc(1, sizeof *b.r);
+    assert_non_null(b.r);
+    tcp_config config = {.host_count = 2, .up_bps = 50 * MBIT, .down_bps = 50 * MBIT, .event_base = TEST_EVENT_BASE,
+                         .loss_rng = &b.loss_rng, .no_idle_restart = true,
+                         .deliver = on_deliver, .fin = on_fin, .user = b.r};
+    b.t = tcp_create(&b.k, &config);
+    assert_non_null(b.t);
+    tcp_open(b.t, 0, 0, 1, 50 * NS_PER_MS, 0);
+    bench_write(&b, 0, 1u << 20);
+    kernel_run(&b.k, 5 * NS_PER_S, dispatch, b.t);
+    bench_write(&b, 0, 100);
+    assert_int_equal(tcp_cwnd(b.t, 0), 734);
+    bench_close(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_mebibyte_takes_six_round_trips_of_slow_start),
         cmocka_unit_test(two_connections_share_an_uplink_half_each),
         cmocka_unit_test(one_lost_segment_costs_one_round_trip),
         cmocka_unit_test(idle_restarts_slow_start),
+        cmocka_unit_test(without_idle_restart_the_window_survives_idle),
         cmocka_unit_test(jitter_delays_each_segment_up_to_the_paths),
         cmocka_unit_test(loss_follows_the_path_direction),
     };
