@@ -204,12 +204,6 @@ $(POSIX_TEST_BIN): %: %.o $(SUPPORT_LIB) $(POSIX_LIB) $(NODE_LIB)
 $(FUZZ_REPLAY_BIN): %: %.o $(BUILD)/tests/fuzz/replay_main.o $(NODE_LIB)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(filter %.a,$^) -o $@ $(NODE_LIBS)
 
-# fuzz_interop_params fuzzes swarmlab-node's params.json parser, which lives
-# in node/posix (pure: it calls libc only): the target links its two objects.
-INTEROP_PARSER_SRC := node/posix/interop_json.c node/posix/interop_params.c
-$(BUILD)/tests/fuzz/fuzz_interop_params: $(INTEROP_PARSER_SRC:%.c=$(BUILD)/%.o)
-$(FUZZ_BUILD)/fuzz_interop_params: $(INTEROP_PARSER_SRC:%.c=$(FUZZ_BUILD)/%.o)
-
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Inode -c $< -o $@

@@ -14,13 +14,14 @@ uses() {
     node/wire|node/trace|node/transport) echo "node/base node/crypto" ;;
     node/pubsub) echo "node/base node/crypto node/wire node/trace" ;;
     node/core) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub" ;;
-    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core" ;;
+    node/interop) echo "node/base node/crypto node/wire node/pubsub" ;;
+    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/interop" ;;
     analysis) echo "node/base node/crypto node/trace" ;;
     sim/random) echo "" ;;
     sim/ns3) echo "" ;;
     sim/scenario) echo "sim/random node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
     sim/world) echo "sim/random sim/ns3 sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core" ;;
-    sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
+    sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core node/interop" ;;
     *) echo "?" ;;
   esac
 }

@@ -8,7 +8,7 @@
  *   main.c             startup, node callbacks, signals, standard input, shutdown
  *     |
  *   daemon_interop.c   --params: test-plans' script, its JSON  daemon_interop.h
- *     |                events (interop_params.c, interop_json.c)
+ *     |                events (node/interop: the reader, parser, lines)
  *   daemon_commands.c  the commands (sub, pub, ping, msg ...)  daemon_commands.h
  *     |
  *   daemon_output.c    text and JSON replies and events        daemon_output.h

@@ -17,13 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/json.h"
 #include "daemon_files.h"
-#include "interop_params.h"
+#include "interop/interop_run.h"
 #include "wire/multiaddr.h"
 #include "wire/pubsub_pb.h"
 
-#define INTEROP_LINE_MAX (PUBSUB_TOPIC_MAX * 6 + 1024) /* one JSON line, the topic escaped */
 #define INTEROP_HOSTNAME_MAX 256
 /* A connect whose peer is not connected a second later is dialled again,
  * up to this many times: daemons started together may not listen yet. */
@@ -63,47 +61,22 @@ static uint64_t monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- the spec's JSON lines ---------------------------------------------- */
+/* ---- the spec's JSON lines (interop_run.h) ------------------------------ */
 
-/* "time":"2006-01-02T15:04:05.999999999Z" (RFC 3339, UTC, as go's slog). */
-static void put_time(buf *b) {
+static uint64_t realtime_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char text[64];
-    size_t n = strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(text + n, sizeof text - n, ".%09ldZ", (long)ts.tv_nsec);
-    buf_append(b, (const uint8_t *)"{\"time\":", 8);
-    json_put_text(b, text);
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-static void put_field(buf *b, const char *key) {
-    buf_append(b, (const uint8_t *)",", 1);
-    json_put_text(b, key);
-    buf_append(b, (const uint8_t *)":", 1);
-}
-
-static void emit_line(buf *b) {
-    buf_append(b, (const uint8_t *)"}\n", 2);
-    fwrite(b->data, 1, b->len, stdout); /* flushed at the loop's turn end (daemon_turn_end) */
+static void emit_line(void *user, const uint8_t *line, size_t len) {
+    (void)user;
+    fwrite(line, 1, len, stdout); /* flushed at the loop's turn end (daemon_turn_end) */
 }
 
 static void print_peer_id(daemon_state *d) {
     daemon_interop *x = d->interop;
-    char id[PEER_ID_TEXT_MAX];
-    peer_id_to_text(node_id(d->node), id, sizeof id);
-    buf_clear(&x->line);
-    put_time(&x->line);
-    put_field(&x->line, "level");
-    json_put_text(&x->line, "INFO");
-    put_field(&x->line, "msg");
-    json_put_text(&x->line, "PeerID");
-    put_field(&x->line, "id");
-    json_put_text(&x->line, id);
-    put_field(&x->line, "node_id");
-    json_put_u64(&x->line, x->node_id);
-    emit_line(&x->line);
+    interop_line_peer_id(&x->line, realtime_ns(), node_id(d->node), x->node_id, emit_line, NULL);
     fflush(stdout);
 }
 
@@ -112,32 +85,7 @@ static void print_peer_id(daemon_state *d) {
 static void observe_rpc(void *user, const peer_id *peer, const uint8_t *rpc, size_t len) {
     daemon_state *d = user;
     daemon_interop *x = d->interop;
-    if (pubsub_rpc_decode(rpc, len, x->rpc) != 0) return;
-    char from[PEER_ID_TEXT_MAX];
-    peer_id_to_text(peer, from, sizeof from);
-    for (size_t i = 0; i < x->rpc->message_count; i++) {
-        const pubsub_message *m = &x->rpc->messages[i];
-        if (m->data.len < 8) continue; /* no id: go's tracer could not name it either */
-        uint64_t id = 0;
-        for (int k = 0; k < 8; k++) id = id << 8 | m->data.data[k];
-        char id_text[24];
-        snprintf(id_text, sizeof id_text, "%llu", (unsigned long long)id);
-        buf_clear(&x->line);
-        put_time(&x->line);
-        put_field(&x->line, "level");
-        json_put_text(&x->line, "INFO");
-        put_field(&x->line, "msg");
-        json_put_text(&x->line, "Received Message");
-        put_field(&x->line, "service");
-        json_put_text(&x->line, "gossipsub");
-        put_field(&x->line, "from");
-        json_put_text(&x->line, from);
-        put_field(&x->line, "topic");
-        json_put_string(&x->line, m->topic.data, m->topic.len);
-        put_field(&x->line, "id");
-        json_put_text(&x->line, id_text);
-        emit_line(&x->line);
-    }
+    (void)interop_lines_received(&x->line, x->rpc, realtime_ns(), peer, rpc, len, emit_line, NULL);
 }
 
 /* ---- node ids, keys and addresses --------------------------------------- */
@@ -240,12 +188,11 @@ static void on_redial(void *user, int fd, uint32_t events) {
 }
 
 static void publish(daemon_state *d, const interop_instruction *in) {
-    uint8_t *data = calloc(1, in->message_bytes);
+    uint8_t *data = interop_message_data(in);
     if (data == NULL) {
         fprintf(stderr, "swarmlab-node: publish %llu: out of memory\n", (unsigned long long)in->message_id);
         return;
     }
-    for (int k = 0; k < 8; k++) data[k] = (uint8_t)(in->message_id >> (56 - 8 * k)); /* big-endian */
     if (node_publish(d->node, in->topic, data, in->message_bytes) != 0)
         fprintf(stderr, "swarmlab-node: publish %llu on %s failed\n", (unsigned long long)in->message_id, in->topic);
     free(data);
@@ -276,21 +223,20 @@ static void execute(daemon_state *d, const interop_instruction *in) {
  * brings the loop back here) or the end (the daemon stops). */
 static void run(daemon_state *d) {
     daemon_interop *x = d->interop;
-    while (x->next < x->script.count) {
-        const interop_instruction *in = interop_effective(&x->script.items[x->next], x->node_id);
-        if (in != NULL && in->kind == INTEROP_WAIT_UNTIL) {
-            uint64_t due = x->start_ns + in->elapsed_ns;
-            if (monotonic_ns() < due) {
-                struct itimerspec at = {.it_value = {.tv_sec = (time_t)(due / NS_PER_S),
-                                                     .tv_nsec = (long)(due % NS_PER_S)}};
-                if (timerfd_settime(x->timer_fd, TFD_TIMER_ABSTIME, &at, NULL) == 0) return;
-                perror("swarmlab-node: waitUntil timer");
-                runtime_stop(d->rt);
-                return;
-            }
+    for (;;) {
+        uint64_t now = monotonic_ns(), due;
+        const interop_instruction *in = interop_next(&x->script, &x->next, x->node_id, now - x->start_ns, &due);
+        if (in != NULL) {
+            execute(d, in);
+            continue;
         }
-        x->next++;
-        if (in != NULL) execute(d, in);
+        if (due == UINT64_MAX) break;
+        due += x->start_ns;
+        struct itimerspec at = {.it_value = {.tv_sec = (time_t)(due / NS_PER_S), .tv_nsec = (long)(due % NS_PER_S)}};
+        if (timerfd_settime(x->timer_fd, TFD_TIMER_ABSTIME, &at, NULL) == 0) return;
+        perror("swarmlab-node: waitUntil timer");
+        runtime_stop(d->rt);
+        return;
     }
     fprintf(stderr, "swarmlab-node: the script ended\n");
     runtime_stop(d->rt);
@@ -360,26 +306,6 @@ static int node_identity(daemon_interop *x, const daemon_options *o, char *err, 
     return 0;
 }
 
-/* Every setTopicValidationDelay this node runs, into the pubsub options
- * (the last one for a topic wins). */
-static int topic_delays(daemon_interop *x, pubsub_options *po, const char *path, char *err, size_t cap) {
-    for (size_t i = 0; i < x->script.count; i++) {
-        const interop_instruction *in = interop_effective(&x->script.items[i], x->node_id);
-        if (in == NULL || in->kind != INTEROP_SET_VALIDATION_DELAY) continue;
-        size_t k = 0;
-        while (k < po->topic_delay_count && strcmp(po->topic_delays[k].topic, in->topic) != 0) k++;
-        if (k == PUBSUB_TOPIC_DELAYS_MAX) {
-            snprintf(err, cap, "%s: line %u: validation delays for more than %d topics", path, in->line,
-                     PUBSUB_TOPIC_DELAYS_MAX);
-            return -1;
-        }
-        if (k == po->topic_delay_count) po->topic_delay_count++;
-        snprintf(po->topic_delays[k].topic, sizeof po->topic_delays[k].topic, "%s", in->topic);
-        po->topic_delays[k].delay_ns = in->delay_ns;
-    }
-    return 0;
-}
-
 int daemon_interop_prepare(daemon_state *d, uint8_t seed[32], gossipsub_config *gossip, char *err, size_t cap) {
     const daemon_options *o = &d->options;
     daemon_interop *x = calloc(1, sizeof *x);
@@ -415,23 +341,12 @@ int daemon_interop_prepare(daemon_state *d, uint8_t seed[32], gossipsub_config *
         return DAEMON_EXIT_USAGE;
     }
     interop_node_seed(x->node_id, seed);
-    /* The router: the first initGossipSub that runs here, else go's defaults. */
-    interop_gossipsub_default(gossip);
-    for (size_t i = 0; i < x->script.count && x->init == NULL; i++) {
-        const interop_instruction *in = interop_effective(&x->script.items[i], x->node_id);
-        if (in != NULL && in->kind == INTEROP_INIT_GOSSIPSUB) x->init = in;
-    }
-    if (x->init != NULL) *gossip = *x->init->gossipsub;
-    gossip->message_id = PUBSUB_MESSAGE_ID_FIRST_8_BYTES;
+    if (interop_node_config(&x->script, x->node_id, o->params_path, gossip, &d->options.pubsub, &x->init, err, cap) !=
+        0)
+        return DAEMON_EXIT_FAILURE;
     for (size_t i = 0; i < x->script.ignored_count; i++)
         fprintf(stderr, "swarmlab-node: %s: GossipSubParams.%s ignored (docs/gossipsub-interop.md)\n", o->params_path,
                 x->script.ignored[i]);
-    if (topic_delays(x, &d->options.pubsub, o->params_path, err, cap) != 0) return DAEMON_EXIT_FAILURE;
-    const char *bad = pubsub_options_check(&d->options.pubsub);
-    if (bad != NULL) {
-        snprintf(err, cap, "%s: %s", o->params_path, bad);
-        return DAEMON_EXIT_FAILURE;
-    }
     if (!o->listen_given) {
         char ip[INET_ADDRSTRLEN] = "0.0.0.0";
         if (x->has_base) {

@@ -1,6 +1,6 @@
 /*
  * fuzz_interop_params: hostile bytes as test-plans' params.json through
- * swarmlab-node's reader (node/posix/interop_json.c) and the script's parser
+ * swarmlab-node's reader (node/interop/interop_json.c) and the script's parser
  * (interop_params.c). Whatever the bytes: no crash, no leak (ASan), and a
  * refusal is one line that names the file and a line; what parses holds
  * only known instructions whose values are within the bounds the parser
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "posix/interop_json.h"
-#include "posix/interop_params.h"
+#include "interop/interop_json.h"
+#include "interop/interop_params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "posix/interop_params.h"
+#include "interop/interop_params.h"
 
 #define NODES 4
 #define SCRIPT_DEADLINE_MS 15000

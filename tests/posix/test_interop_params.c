@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "posix/interop_json.h"
-#include "posix/interop_params.h"
+#include "interop/interop_json.h"
+#include "interop/interop_params.h"
 
 #define ERR_MAX INTEROP_PARAMS_ERROR_MAX
 
