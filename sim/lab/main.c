@@ -2,6 +2,7 @@
  * swarmlab: the laboratory's command (README.md; docs/architecture.md, "Design notes").
  *
  *   swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE]
+ *   swarmlab run --shadow SHADOW.yaml [--out DIR] [--trace FILE] (sim/lab/shadow.h)
  *   swarmlab report DIR
  *   swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]... (sim/lab/compare.h)
  *   swarmlab sweep SCENARIO --param KEY=V1,V2... --seeds N [-j N] (sim/lab/sweep.h)
@@ -21,6 +22,7 @@
 #include "sweep.h"
 #include "plot.h"
 #include "run.h"
+#include "shadow.h"
 #include "testbed.h"
 
 #define MAIN_OVERRIDES_MAX 64
@@ -29,14 +31,17 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
+            "       swarmlab run --shadow SHADOW.yaml [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
             "       swarmlab report DIR\n"
             "       swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]...\n"
             "       swarmlab sweep SCENARIO --param KEY=V1,V2,... [--param ...] --seeds N [-j N] [--out DIR] [--set KEY=VALUE]...\n"
             "       swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... [--set KEY=VALUE]... [--seed N] [--out DIR]\n"
             "       swarmlab testbed SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE]... [--node PATH] [--links tun|netem] [--no-plots]\n"
+            "       swarmlab testbed --shadow SHADOW.yaml [--out DIR] [--node PATH] [--no-plots]\n"
             "\n"
             "  run      runs SCENARIO (a YAML file, see docs/scenarios.md) in the virtual world and writes\n"
-            "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/\n"
+            "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/;\n"
+            "           --shadow: libp2p test-plans' gossipsub-interop experiment (docs/gossipsub-interop.md)\n"
             "  report   redraws the plots of a finished run in DIR\n"
             "  compare  compares two runs metric by metric; exit 1 on a regression (docs/regression.md)\n"
             "  sweep    every combination of the values times N seeds, in parallel processes; CSV with 95%% CIs and plots\n"
@@ -51,6 +56,7 @@ static int bad_usage(const char *why) {
 
 typedef struct run_args {
     const char *scenario_path;
+    const char *shadow_path;
     const char *overrides[MAIN_OVERRIDES_MAX + 1];
     size_t override_count;
     char seed_override[48];
@@ -82,6 +88,9 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
             a->overrides[a->override_count++] = argv[++i];
         } else if (strcmp(arg, "--out") == 0 && has_value) {
             a->out_dir = argv[++i];
+        } else if (strcmp(arg, "--shadow") == 0 && has_value) {
+            if (a->shadow_path != NULL) return bad_usage("run takes one --shadow file");
+            a->shadow_path = argv[++i];
         } else if (strcmp(arg, "--trace") == 0 && has_value) {
             a->trace_path = argv[++i];
         } else if (strcmp(arg, "--no-plots") == 0) {
@@ -97,6 +106,12 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         } else {
             return bad_usage("run takes one scenario");
         }
+    }
+    if (a->shadow_path != NULL) {
+        if (a->scenario_path != NULL) return bad_usage("run takes a scenario or --shadow, not both");
+        if (a->override_count > 0 || a->seed_override[0] != '\0')
+            return bad_usage("--shadow runs the experiment unchanged: no --set or --seed (general.seed sets the seed)");
+        return 0;
     }
     if (a->scenario_path == NULL) return bad_usage("run needs a scenario file");
     /* --seed wins over the file and over --set seed=..., so it goes last. */
@@ -132,10 +147,46 @@ static void print_summary(const scenario *s, const run_result *r, const char *ou
     }
 }
 
+/* swarmlab run --shadow: the experiment in the world (shadow.h). Exit 1
+ * for a file that does not fit, as swarmlab-node --params. */
+static int command_run_shadow(run_args *a) {
+    static scenario s;
+    char err[SCENARIO_ERROR_MAX];
+    shadow_experiment *x = shadow_load(a->shadow_path, err, sizeof err);
+    if (x == NULL) {
+        fprintf(stderr, "swarmlab: %s\n", err);
+        return 1;
+    }
+    char default_out[SCENARIO_PATH_MAX + 64];
+    if (a->out_dir == NULL) {
+        snprintf(default_out, sizeof default_out, "results/runs/shadow-%llu",
+                 (unsigned long long)shadow_config_of(x)->seed);
+        a->out_dir = default_out;
+    }
+    int rc = shadow_scenario(x, a->out_dir, &s, err, sizeof err);
+    static run_result result;
+    if (rc == 0) {
+        run_options options = {.scenario = &s, .out_dir = a->out_dir, .trace_path = a->trace_path,
+                               .progress = !a->quiet && isatty(STDERR_FILENO), .plots = a->plots,
+                               .hooks = shadow_world_hooks(x, a->out_dir)};
+        rc = run_scenario(&options, &result, err, sizeof err);
+        if (shadow_world_finish(x, rc == 0 ? err : (char[256]){0}, 256) != 0) rc = -1;
+    }
+    shadow_free(x);
+    if (rc != 0) {
+        fprintf(stderr, "swarmlab: %s\n", err);
+        return 1;
+    }
+    print_summary(&s, &result, a->out_dir);
+    printf("  hosts        %s/hosts/nodeN/swarmlab-node.stdout (test-plans' JSON lines)\n", a->out_dir);
+    return 0;
+}
+
 static int command_run(int argc, char **argv) {
     run_args a;
     int rc = parse_run_args(argc, argv, &a);
     if (rc != 0) return rc;
+    if (a.shadow_path != NULL) return command_run_shadow(&a);
     static scenario s;
     char err[SCENARIO_ERROR_MAX];
     if (scenario_load(a.scenario_path, a.overrides, a.override_count, &s, err, sizeof err) != 0) {

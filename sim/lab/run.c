@@ -76,6 +76,8 @@ static bool runner_start_node(void *user, uint32_t i) {
     if (world_host_up(r->w, i) != 0) return false;
     if (r->attack != NULL) attack_on_honest_up(r->attack, i);
     node *n = world_node(r->w, i);
+    const run_hooks *hooks = r->options->hooks;
+    if (hooks != NULL && hooks->node_up != NULL) hooks->node_up(hooks->user, r->w, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
     return true;
@@ -87,12 +89,13 @@ static void runner_node_up(void *user, uint64_t index) {
     runner *r = user;
     uint32_t i = (uint32_t)index;
     if (!faults_join(r->faults, i) || !runner_start_node(r, i)) return;
-    for (uint32_t k = r->topo.offset[i]; k < r->topo.offset[i + 1]; k++) {
+    bool dials = r->options->hooks == NULL || !r->options->hooks->no_topology;
+    for (uint32_t k = r->topo.offset[i]; dials && k < r->topo.offset[i + 1]; k++) {
         uint32_t j = r->topo.adjacency[k];
         /* Of each edge the node with the larger index dials: it came up later. */
         if (j < i) world_dial(r->w, i, j);
     }
-    faults_on_up(r->faults, i);
+    if (dials) faults_on_up(r->faults, i); /* the upkeep redials topology neighbours */
 }
 
 uint64_t run_workload_interval_ns(const scenario *s, rng *workload) {
@@ -252,6 +255,11 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
                        .tcp_no_idle_restart = s->network.tcp_no_idle_restart, .backend = s->network.backend,
                        .trace = runner_trace,
                        .trace_user = r, .ip_owner = ip_owner, .net = r->net};
+    const run_hooks *hooks = r->options->hooks;
+    if (hooks != NULL) {
+        wc.identity_seed = hooks->identity_seed;
+        wc.identity_seed_user = hooks->user;
+    }
     r->w = world_create(&wc);
     free(ip_owner);
     if (r->w == NULL) {
@@ -280,6 +288,7 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         world_at(r->w, at, r->call_up, i);
     }
     if (r->attack != NULL) attack_schedule(r->attack, false);
+    if (hooks != NULL && hooks->setup != NULL && hooks->setup(hooks->user, r->w, err, err_cap) != 0) return -1;
     if (r->publisher_count > 0 && s->workload.topic_count > 0 && s->workload.rate_per_s > 0 &&
         s->workload.start_ns < s->workload.stop_ns)
         world_at(r->w, s->workload.start_ns, r->call_publish, 0);

@@ -21,7 +21,24 @@
 #include "metrics.h"
 #include "random/rng.h"
 #include "scenario/scenario.h"
+#include "crypto/identity.h"
 #include "world/verify_memo.h"
+
+typedef struct world world; /* world/world.h */
+
+/* What a caller adds to a run (sim/lab/shadow.c runs test-plans' scripts
+ * through them): each called with user. */
+typedef struct run_hooks {
+    void *user;
+    /* Each host's identity seed (world_config.identity_seed); NULL: from the seed. */
+    void (*identity_seed)(void *user, uint32_t host, uint8_t seed[IDENTITY_SEED_BYTES]);
+    /* Nodes dial no topology at their join: the hooks dial. */
+    bool no_topology;
+    /* Once the world is built, before it runs. 0, or -1 with err filled. */
+    int (*setup)(void *user, world *w, char *err, size_t cap);
+    /* After host came up (its node exists). */
+    void (*node_up)(void *user, world *w, uint32_t host);
+} run_hooks;
 
 typedef struct run_options {
     const scenario *scenario;
@@ -32,6 +49,7 @@ typedef struct run_options {
     /* Called with every trace event, after the metrics saw it (tests). */
     void (*observe)(void *user, const trace_event *event);
     void *observe_user;
+    const run_hooks *hooks; /* NULL: none */
 } run_options;
 
 typedef struct run_result {

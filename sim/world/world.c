@@ -890,7 +890,10 @@ world *world_create(const world_config *config) {
         h->up_bps = classes ? netmodel_up_bps(config->net, i) : config->up_bps;
         h->down_bps = classes ? netmodel_down_bps(config->net, i) : config->down_bps;
         if (w->tcp != NULL) tcp_set_bandwidth(w->tcp, i, h->up_bps, h->down_bps);
-        derive(h->identity_seed, sizeof h->identity_seed, "identity", config->seed, i, 0);
+        if (config->identity_seed != NULL)
+            config->identity_seed(config->identity_seed_user, i, h->identity_seed);
+        else
+            derive(h->identity_seed, sizeof h->identity_seed, "identity", config->seed, i, 0);
         identity id;
         identity_from_seed(&id, h->identity_seed);
         peer_id_from_public_key(id.public_key, &h->id);

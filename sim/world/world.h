@@ -100,6 +100,10 @@ typedef struct world_config {
     /* The verification memo (borrowed; verify_memo.h) that answers the
      * nodes' signature checks; NULL: each node checks its own. */
     verify_memo *verify_memo;
+    /* Each host's identity seed, when given (test-plans' keys from the node
+     * id: sim/lab/shadow.c); NULL: derived from seed and the host index. */
+    void (*identity_seed)(void *user, uint32_t host, uint8_t seed[IDENTITY_SEED_BYTES]);
+    void *identity_seed_user;
 } world_config;
 
 typedef struct world_stats {
