@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "plot.h"
 #include "run.h"
+#include "shadow.h"
 #include "testbed_net.h"
 #include "testbed_switch.h"
 #include "trace_json_read.h"
@@ -67,6 +68,7 @@ typedef struct tb_host {
 typedef struct testbed {
     const scenario *s;
     const char *out_dir, *node_path;
+    const char *params_path; /* --shadow: every daemon runs this params.json; NULL otherwise */
     bool plots;
     pid_t owner;
     uint32_t n;
@@ -142,6 +144,21 @@ static void daemon_argv(const testbed *tb, uint32_t i, char *argv[], char text[]
     char address[32];
     testbed_net_address(i, address, sizeof address);
     argv[n++] = (char *)tb->node_path;
+    if (tb->params_path != NULL) {
+        /* test-plans' way: the script, the node id from the hostname nodeI
+         * (the UTS namespace's), node j at host j's address, port 9000. */
+        argv[n++] = "--params";
+        argv[n++] = (char *)tb->params_path;
+        argv[n++] = "--interop-addr-base";
+        testbed_net_address(0, text[t], 96);
+        argv[n++] = text[t++];
+        argv[n++] = "--control";
+        argv[n++] = h->socket_path;
+        argv[n++] = "--trace";
+        argv[n++] = h->trace_path;
+        argv[n] = NULL;
+        return;
+    }
     argv[n++] = "--listen";
     snprintf(text[t], 96, "/ip4/%s/tcp/%d", address, TB_PORT);
     argv[n++] = text[t++];
@@ -341,6 +358,22 @@ static int join_host(testbed *tb, uint32_t i, char *err, size_t cap) {
     return 0;
 }
 
+/* --shadow: the daemons run their scripts; the testbed waits for the
+ * stop time, or until every daemon has ended its script and exited. */
+static int drive_scripts(testbed *tb) {
+    uint32_t running = tb->n;
+    while (!stop_signal && running > 0 && mono_ns() - tb->t0 < tb->s->duration_ns) {
+        sleep_until(tb, mono_ns() - tb->t0 + TB_TICK_NS);
+        running = 0;
+        for (uint32_t i = 0; i < tb->n; i++) {
+            tb_host *h = &tb->hosts[i];
+            if (h->pid > 0 && waitpid(h->pid, NULL, WNOHANG) == h->pid) h->pid = 0;
+            running += h->pid > 0;
+        }
+    }
+    return stop_signal ? -1 : 0;
+}
+
 static int drive(testbed *tb, char *err, size_t cap) {
     const scenario *s = tb->s;
     rng workload;
@@ -357,6 +390,7 @@ static int drive(testbed *tb, char *err, size_t cap) {
             return -1;
         }
     }
+    if (tb->params_path != NULL) return drive_scripts(tb);
     /* Bounded by the scenario's duration: every step moves time forward. */
     while (!stop_signal) {
         uint64_t next_join = joined < tb->n ? (tb->n > 1 ? s->nodes.join_over_ns / tb->n * joined : 0) : UINT64_MAX;
@@ -798,7 +832,8 @@ static int run_testbed(testbed *tb, char *err, size_t cap) {
 static int usage_error(const char *why) {
     fprintf(stderr, "swarmlab testbed: %s\n", why);
     fprintf(stderr, "usage: swarmlab testbed SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE]... [--node PATH] "
-                    "[--links tun|netem] [--no-plots]\n");
+                    "[--links tun|netem] [--no-plots]\n"
+                    "       swarmlab testbed --shadow SHADOW.yaml [--out DIR] [--node PATH] [--no-plots]\n");
     return EXIT_BAD_INPUT;
 }
 
@@ -817,7 +852,7 @@ static void default_node_path(char *out, size_t cap) {
 }
 
 int testbed_command(int argc, char **argv) {
-    const char *scenario_path = NULL, *out_dir = NULL, *node_path = NULL;
+    const char *scenario_path = NULL, *out_dir = NULL, *node_path = NULL, *shadow_path = NULL;
     const char *overrides[TB_OVERRIDES_MAX + 1];
     size_t override_count = 0;
     char seed_override[48] = "";
@@ -827,6 +862,9 @@ int testbed_command(int argc, char **argv) {
         bool has_value = i + 1 < argc;
         if (strcmp(arg, "--out") == 0 && has_value) {
             out_dir = argv[++i];
+        } else if (strcmp(arg, "--shadow") == 0 && has_value) {
+            if (shadow_path != NULL) return usage_error("testbed takes one --shadow file");
+            shadow_path = argv[++i];
         } else if (strcmp(arg, "--node") == 0 && has_value) {
             node_path = argv[++i];
         } else if (strcmp(arg, "--set") == 0 && has_value) {
@@ -857,16 +895,42 @@ int testbed_command(int argc, char **argv) {
             return usage_error("testbed takes one scenario");
         }
     }
-    if (scenario_path == NULL) return usage_error("testbed needs a scenario file");
-    if (seed_override[0] != '\0') overrides[override_count++] = seed_override;
     static scenario s;
     char err[2048];
-    if (scenario_load(scenario_path, overrides, override_count, &s, err, sizeof err) != 0 ||
-        check_supported(&s, netem, err, sizeof err) != 0) {
-        fprintf(stderr, "swarmlab testbed: %s\n", err);
-        return EXIT_BAD_INPUT;
-    }
     char default_out[SCENARIO_PATH_MAX + 64], default_node[PATH_MAX];
+    shadow_experiment *shadow = NULL;
+    if (shadow_path != NULL) {
+        if (scenario_path != NULL) return usage_error("testbed takes a scenario or --shadow, not both");
+        if (override_count > 0 || seed_override[0] != '\0' || netem)
+            return usage_error("--shadow runs the experiment unchanged: no --set, --seed or --links netem");
+        if ((shadow = shadow_load(shadow_path, err, sizeof err)) == NULL) {
+            fprintf(stderr, "swarmlab testbed: %s\n", err);
+            return 1;
+        }
+        if (out_dir == NULL) {
+            snprintf(default_out, sizeof default_out, "results/testbed/shadow-%llu",
+                     (unsigned long long)shadow_config_of(shadow)->seed);
+            out_dir = default_out;
+        }
+        int loaded = shadow_scenario(shadow, out_dir, &s, err, sizeof err);
+        if (loaded == 0 && s.nodes.count > TESTBED_HOSTS_MAX) {
+            snprintf(err, sizeof err, "%s: the testbed runs 1 to %d hosts", shadow_path, TESTBED_HOSTS_MAX);
+            loaded = -1;
+        }
+        if (loaded != 0) {
+            fprintf(stderr, "swarmlab testbed: %s\n", err);
+            shadow_free(shadow);
+            return 1;
+        }
+    } else {
+        if (scenario_path == NULL) return usage_error("testbed needs a scenario file");
+        if (seed_override[0] != '\0') overrides[override_count++] = seed_override;
+        if (scenario_load(scenario_path, overrides, override_count, &s, err, sizeof err) != 0 ||
+            check_supported(&s, netem, err, sizeof err) != 0) {
+            fprintf(stderr, "swarmlab testbed: %s\n", err);
+            return EXIT_BAD_INPUT;
+        }
+    }
     if (out_dir == NULL) {
         snprintf(default_out, sizeof default_out, "results/testbed/%s-%llu", s.name, (unsigned long long)s.seed);
         out_dir = default_out;
@@ -874,6 +938,13 @@ int testbed_command(int argc, char **argv) {
     if (node_path == NULL) {
         default_node_path(default_node, sizeof default_node);
         node_path = default_node;
+    }
+    static char params_path[PATH_MAX];
+    if (shadow != NULL) {
+        /* The daemons run in other folders: give them an absolute path. */
+        const char *p = shadow_config_of(shadow)->params_path;
+        if (realpath(p, params_path) == NULL) snprintf(params_path, sizeof params_path, "%s", p);
+        shadow_free(shadow);
     }
     if (access(node_path, X_OK) != 0) {
         fprintf(stderr, "swarmlab testbed: %s: %s (build it with make, or give --node PATH)\n", node_path,
@@ -885,7 +956,8 @@ int testbed_command(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    testbed tb = {.s = &s, .out_dir = out_dir, .node_path = node_path, .plots = plots, .netem = netem, .owner = getpid(), .t0_pipe = {-1, -1},
+    testbed tb = {.s = &s, .out_dir = out_dir, .node_path = node_path, .plots = plots,
+                  .params_path = shadow_path != NULL ? params_path : NULL, .netem = netem, .owner = getpid(), .t0_pipe = {-1, -1},
                   .n = s.nodes.count};
     int rc = run_testbed(&tb, err, sizeof err);
     if (tb.topo_built) topology_free(&tb.topo);
