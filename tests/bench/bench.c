@@ -120,13 +120,13 @@ static int bench_backends(const char *path, const char *const *overrides, size_t
         }
     }
     printf("%s on both backends: %u nodes, %.0f s virtual\n", s.name, s.nodes.count, s.duration_ns / 1e9);
-    printf("  %-18s %14s %14s %8s\n", "", "builtin", "ns3", "ns3/builtin");
-    printf("  %-18s %14.2f %14.2f %8.1fx\n", "wall seconds", r[0].wall_seconds, r[1].wall_seconds,
+    printf("  %-18s %14s %14s %12s\n", "", "builtin", "ns3", "ns3/builtin");
+    printf("  %-18s %14.2f %14.2f %11.1fx\n", "wall seconds", r[0].wall_seconds, r[1].wall_seconds,
            r[1].wall_seconds / r[0].wall_seconds);
     printf("  %-18s %14llu %14llu\n", "kernel events", (unsigned long long)r[0].events_processed,
            (unsigned long long)r[1].events_processed);
     double eps[2] = {r[0].events_processed / r[0].wall_seconds, r[1].events_processed / r[1].wall_seconds};
-    printf("  %-18s %14.0f %14.0f %8.3fx\n", "kernel events/s", eps[0], eps[1], eps[1] / eps[0]);
+    printf("  %-18s %14.0f %14.0f %11.3fx\n", "kernel events/s", eps[0], eps[1], eps[1] / eps[0]);
     printf("  %-18s %14.4f %14.4f\n", "delivery ratio", r[0].summary.delivery_ratio, r[1].summary.delivery_ratio);
     printf("  %-18s %14.1f %14.1f\n", "latency p50 (ms)", r[0].summary.latency_ms_p50, r[1].summary.latency_ms_p50);
     printf("  (ns-3's own events, its packets and TCP timers, are not in the kernel's count)\n");
