@@ -8,6 +8,7 @@
  *   swarmlab sweep SCENARIO --param KEY=V1,V2... --seeds N [-j N] (sim/lab/sweep.h)
  *   swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... (sim/lab/ab.h)
  *   swarmlab testbed SCENARIO [--out DIR] (sim/lab/testbed.h)
+ *   swarmlab validate SCENARIO [--backends builtin,ns3] [--tolerance 10%] (sim/lab/validate.h)
  *
  * Exit codes: 0 success, 1 a check failed, 2 bad input (usage, scenario).
  */
@@ -24,6 +25,7 @@
 #include "run.h"
 #include "shadow.h"
 #include "testbed.h"
+#include "validate.h"
 
 #define MAIN_OVERRIDES_MAX 64
 #define EXIT_BAD_INPUT 2
@@ -38,6 +40,7 @@ static void usage(FILE *out) {
             "       swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... [--set KEY=VALUE]... [--seed N] [--out DIR]\n"
             "       swarmlab testbed SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE]... [--node PATH] [--links tun|netem] [--no-plots]\n"
             "       swarmlab testbed --shadow SHADOW.yaml [--out DIR] [--node PATH] [--no-plots]\n"
+            "       swarmlab validate SCENARIO [--backends builtin,ns3] [--tolerance 10%%] [--seed N] [--set KEY=VALUE]... [--out DIR]\n"
             "\n"
             "  run      runs SCENARIO (a YAML file, see docs/scenarios.md) in the virtual world and writes\n"
             "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/;\n"
@@ -45,7 +48,8 @@ static void usage(FILE *out) {
             "  report   redraws the plots of a finished run in DIR\n"
             "  compare  compares two runs metric by metric; exit 1 on a regression (docs/regression.md)\n"
             "  sweep    every combination of the values times N seeds, in parallel processes; CSV with 95%% CIs and plots\n"
-            "  ab       runs SCENARIO under two settings and draws both on the same axes (results/ab/)\n");
+            "  ab       runs SCENARIO under two settings and draws both on the same axes (results/ab/)\n"
+            "  validate runs SCENARIO on each backend with the same seed, metrics side by side; exit 1 beyond the tolerance\n");
 }
 
 static int bad_usage(const char *why) {
@@ -231,6 +235,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "compare") == 0) return compare_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "sweep") == 0) return sweep_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "testbed") == 0) return testbed_command(argc - 1, argv + 1);
+    if (strcmp(argv[1], "validate") == 0) return validate_command(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return 0;

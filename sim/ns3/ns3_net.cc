@@ -36,6 +36,8 @@ struct ConnEnd {
     bool close_sent = false;
     bool closed_reported = false;
     uint32_t cwnd_bytes = 0;
+    uint64_t last_send_ns = 0; /* when the end last sent a segment with data */
+    bool sent_data = false;
     std::vector<uint8_t> pending; /* bytes not yet in the socket's buffer, from pending_at */
     size_t pending_at = 0;
 };
@@ -105,6 +107,24 @@ bool check_config(const ns3_net_config *c) {
 void count_queue_drop(ns3_net *n, Ptr<const Packet>) { n->stats.packets_dropped_queue++; }
 void count_loss_drop(ns3_net *n, Ptr<const Packet>) { n->stats.packets_dropped_loss++; }
 
+void count_queue_disc_drop(ns3_net *n, Ptr<const QueueDiscItem>) { n->stats.packets_dropped_queue++; }
+
+/* host_fair_queue: a flow's packets wait in their own queue and the flows
+ * take turns a quantum (one MTU) at a time, as the built-in uplink's round
+ * robin per connection; the device queue holds one packet being sent. */
+bool add_fair_queue(ns3_net *n, Ptr<PointToPointNetDevice> device) {
+    TrafficControlHelper tc;
+    tc.SetRootQueueDisc("ns3::FqCoDelQueueDisc", "MaxSize",
+                        QueueSizeValue(QueueSize(QueueSizeUnit::PACKETS, NS3_NET_FQ_PACKETS)), "Target",
+                        StringValue("1000s"), "Interval", StringValue("1000s"));
+    QueueDiscContainer discs = tc.Install(device);
+    if (discs.GetN() != 1) return fail("cannot install FqCoDel");
+    if (!discs.Get(0)->TraceConnectWithoutContext("Drop", MakeBoundCallback(&count_queue_disc_drop, n)))
+        return fail("no Drop trace on the queue disc");
+    device->GetQueue()->SetMaxSize(QueueSize(QueueSizeUnit::PACKETS, 1));
+    return true;
+}
+
 bool link(ns3_net *n, PointToPointHelper &p2p, Ipv4AddressHelper &addresses, Ptr<Node> a, Ptr<Node> b,
           uint64_t delay_ns, uint64_t a_bps, uint64_t b_bps, Ptr<PointToPointNetDevice> *a_device,
           Ipv4Address *a_address) {
@@ -159,6 +179,7 @@ bool build_links(ns3_net *n) {
             return false;
         n->host_by_address[n->host_address[h].Get()] = h;
         if (c->loss > 0 && !add_loss(n, h, device)) return false;
+        if (c->host_fair_queue && !add_fair_queue(n, device)) return false;
     }
     uint64_t core = bps_or_unlimited(c->core_bps);
     for (uint32_t r = 0; r < c->region_count; r++)
@@ -268,12 +289,57 @@ void report_closed(ns3_net *n, uint32_t end, bool error) {
     if (n->config.closed) n->config.closed(n->config.user, end, ns3_net_now_ns(n), error);
 }
 
+/* TcpSocketBase keeps the window (m_tcb) and the RTO protected and ns-3
+ * 3.37 has no restart after idle to use them: a pointer to member named
+ * through a subclass reads them on any TcpSocketBase. */
+struct TcpPeek : TcpSocketBase {
+    static Ptr<TcpSocketState> tcb(TcpSocketBase *s) { return s->*(&TcpPeek::m_tcb); }
+    static Time rto(TcpSocketBase *s) { return (s->*(&TcpPeek::m_rto)).Get(); }
+};
+
+void on_tx(ns3_net *n, uint32_t end, Ptr<const Packet> packet, const TcpHeader &, Ptr<const TcpSocketBase>) {
+    if (packet->GetSize() == 0) return;
+    n->ends[end].last_send_ns = (uint64_t)Simulator::Now().GetNanoSeconds();
+    n->ends[end].sent_data = true;
+}
+
+/* config.idle_restart: Linux's tcp_cwnd_restart before the end sends again
+ * (ns3_net.h), with ssthresh raised to 3/4 of the window (tcp_current_ssthresh). */
+void restart_after_idle(ns3_net *n, uint32_t end) {
+    ConnEnd &e = n->ends[end];
+    TcpSocketBase *socket = dynamic_cast<TcpSocketBase *>(PeekPointer(e.socket));
+    if (!socket || !e.sent_data || socket->GetTxBuffer()->Size() > 0) return;
+    uint64_t rto = (uint64_t)TcpPeek::rto(socket).GetNanoSeconds();
+    uint64_t idle = (uint64_t)Simulator::Now().GetNanoSeconds() - e.last_send_ns;
+    if (idle <= rto) return;
+    Ptr<TcpSocketState> tcb = TcpPeek::tcb(socket);
+    uint32_t mss = tcb->m_segmentSize, cwnd = tcb->m_cWnd.Get() / mss;
+    uint32_t restart = cwnd < NS3_NET_INITIAL_WINDOW ? cwnd : NS3_NET_INITIAL_WINDOW;
+    uint32_t three_quarters = ((cwnd >> 1) + (cwnd >> 2)) * mss;
+    if (tcb->m_ssThresh.Get() < three_quarters) tcb->m_ssThresh = three_quarters;
+    while (idle > rto && cwnd > restart) {
+        idle -= rto;
+        cwnd >>= 1;
+    }
+    if (cwnd < restart) cwnd = restart;
+    tcb->m_cWnd = cwnd * mss;
+    tcb->m_cWndInfl = cwnd * mss;
+}
+
+void on_cwnd(ns3_net *n, uint32_t end, uint32_t, uint32_t bytes) { n->ends[end].cwnd_bytes = bytes; }
+
+bool trace_socket(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
+    return socket->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&on_cwnd, n, end)) &&
+           socket->TraceConnectWithoutContext("Tx", MakeBoundCallback(&on_tx, n, end));
+}
+
 /* Moves pending bytes into the socket's send buffer while it has room;
  * once they are all there, a close asked for goes out. */
 void push(ns3_net *n, uint32_t end) {
     ConnEnd &e = n->ends[end];
     if (!e.established) return;
     size_t left = e.pending.size() - e.pending_at;
+    if (left > 0 && n->config.idle_restart) restart_after_idle(n, end);
     for (uint32_t round = 0; left > 0 && round < 1024; round++) {
         uint32_t room = e.socket->GetTxAvailable();
         if (room == 0) break;
@@ -307,7 +373,6 @@ void on_recv(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
 
 void on_normal_close(ns3_net *n, uint32_t end, Ptr<Socket>) { report_closed(n, end, false); }
 void on_error_close(ns3_net *n, uint32_t end, Ptr<Socket>) { report_closed(n, end, true); }
-void on_cwnd(ns3_net *n, uint32_t end, uint32_t, uint32_t bytes) { n->ends[end].cwnd_bytes = bytes; }
 
 /* The end's socket is connected: callbacks on, the waiting bytes out. */
 void established(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
@@ -338,8 +403,7 @@ void on_accept(ns3_net *n, uint32_t host, Ptr<Socket> socket, const Address &fro
     uint32_t end = 2 * conn->second + 1;
     n->dialing.erase(conn);
     assert(n->ends[end].host == host);
-    if (!socket->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&on_cwnd, n, end)))
-        fprintf(stderr, "ns3_net: no CongestionWindow trace\n");
+    if (!trace_socket(n, end, socket)) fprintf(stderr, "ns3_net: no CongestionWindow or Tx trace\n");
     established(n, end, socket);
 }
 
@@ -374,6 +438,11 @@ ns3_net *ns3_net_create(const ns3_net_config *config) {
         ns3_net_destroy(n);
         return nullptr;
     }
+    /* Now rather than at the first Run: a connection opened before it (the
+     * tests do) would otherwise meet a queue disc the traffic-control layer
+     * has not set up yet. */
+    for (NodeContainer::Iterator it = n->hosts.Begin(); it != n->hosts.End(); ++it) (*it)->Initialize();
+    for (NodeContainer::Iterator it = n->routers.Begin(); it != n->routers.End(); ++it) (*it)->Initialize();
     return n;
 }
 
@@ -407,8 +476,7 @@ bool ns3_net_open(ns3_net *n, uint32_t conn, uint32_t dialer_host, uint32_t list
     n->dialing[{dialer_host, port}] = conn;
     socket->SetConnectCallback(MakeBoundCallback(&on_connected, n, 2 * conn),
                                MakeBoundCallback(&on_connect_failed, n, 2 * conn));
-    if (!socket->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&on_cwnd, n, 2 * conn)))
-        return fail("no CongestionWindow trace");
+    if (!trace_socket(n, 2 * conn, socket)) return fail("no CongestionWindow or Tx trace");
     if (socket->Connect(InetSocketAddress(n->host_address[listener_host], kListenPort)) != 0)
         return fail("cannot connect");
     return true;

@@ -43,6 +43,7 @@ extern "C" {
 #define NS3_NET_CONNS_MAX (1u << 20)
 #define NS3_NET_UNLIMITED_BPS 100000000000ull /* what a bandwidth of 0 becomes: 100 Gbit/s */
 #define NS3_NET_QUEUE_PACKETS 1000 /* the default drop-tail queue: Linux's txqueuelen */
+#define NS3_NET_FQ_PACKETS 1000000 /* host_fair_queue: the built-in uplink is unbounded */
 #define NS3_NET_MSS_BYTES 1448
 #define NS3_NET_INITIAL_WINDOW 10
 #define NS3_NET_MIN_RTO_NS 200000000ull
@@ -84,6 +85,15 @@ typedef struct ns3_net_config {
     ns3_net_congestion congestion;
     uint32_t ack_every;     /* segments per ACK (TcpSocket::DelAckCount); 0: ns-3's 2 */
     uint32_t conn_max;      /* connection ids are 0 .. conn_max - 1; <= NS3_NET_CONNS_MAX */
+    /* Linux's slow start after idle (net.ipv4.tcp_slow_start_after_idle = 1),
+     * which ns-3 3.37 lacks: before a write finds nothing in flight and an
+     * RTO or more since the end last sent data, the window halves per RTO
+     * idle, down to the initial window (tcp_cwnd_restart; as sim/world/tcp.c). */
+    bool idle_restart;
+    /* Hosts send through a fair queue, as Linux's fq/fq_codel: FqCoDel with
+     * its AQM out of reach (target and interval 1,000 s), NS3_NET_FQ_PACKETS
+     * long, over a device queue of one packet; false: the drop-tail FIFO. */
+    bool host_fair_queue;
     ns3_net_deliver_fn deliver;
     ns3_net_established_fn established; /* may be NULL */
     ns3_net_closed_fn closed;           /* may be NULL */

@@ -587,6 +587,7 @@ static ns3_net *world_ns3_create(world *w) {
     ns3_net_config nc = {.host_count = n, .host_up_bps = up, .host_down_bps = down, .region_count = region_count,
                          .latency_ns = latency, .host_region = region, .loss = config->loss, .seed = config->seed,
                          .congestion = NS3_NET_LINUX_RENO, .ack_every = 1, .conn_max = w->ns3_conn_max,
+                         .idle_restart = !config->tcp_no_idle_restart, .host_fair_queue = true,
                          .deliver = world_ns3_deliver, .established = world_ns3_established,
                          .closed = world_ns3_closed, .user = w};
     net = ns3_net_create(&nc);

@@ -7,6 +7,7 @@
  *  - whole scenarios: wall seconds, kernel events per second, deliveries
  *    per second and peak memory (the process's maximum resident set).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,16 +99,53 @@ static int bench_scenario(const char *path, const char *const *overrides, size_t
     return 0;
 }
 
+/* One scenario on each backend (issue 14): wall seconds and kernel events
+ * per second side by side. Under ns3 the kernel holds the peers' events
+ * only; ns-3's own (packets, ACKs, timers of its TCP) are not counted. */
+static int bench_backends(const char *path, const char *const *overrides, size_t override_count) {
+    static const char *const backends[2] = {"network.backend=builtin", "network.backend=ns3"};
+    static scenario s;
+    static run_result r[2];
+    const char *with[16];
+    if (override_count + 1 > sizeof with / sizeof with[0]) return 1;
+    for (int b = 0; b < 2; b++) {
+        memcpy(with, overrides, override_count * sizeof with[0]);
+        with[override_count] = backends[b];
+        char err[SCENARIO_ERROR_MAX];
+        run_options options = {.scenario = &s};
+        if (scenario_load(path, with, override_count + 1, &s, err, sizeof err) != 0 ||
+            run_scenario(&options, &r[b], err, sizeof err) != 0) {
+            fprintf(stderr, "bench: %s: %s\n", backends[b], err);
+            return 1;
+        }
+    }
+    printf("%s on both backends: %u nodes, %.0f s virtual\n", s.name, s.nodes.count, s.duration_ns / 1e9);
+    printf("  %-18s %14s %14s %12s\n", "", "builtin", "ns3", "ns3/builtin");
+    printf("  %-18s %14.2f %14.2f %11.1fx\n", "wall seconds", r[0].wall_seconds, r[1].wall_seconds,
+           r[1].wall_seconds / r[0].wall_seconds);
+    printf("  %-18s %14llu %14llu\n", "kernel events", (unsigned long long)r[0].events_processed,
+           (unsigned long long)r[1].events_processed);
+    double eps[2] = {r[0].events_processed / r[0].wall_seconds, r[1].events_processed / r[1].wall_seconds};
+    printf("  %-18s %14.0f %14.0f %11.3fx\n", "kernel events/s", eps[0], eps[1], eps[1] / eps[0]);
+    printf("  %-18s %14.4f %14.4f\n", "delivery ratio", r[0].summary.delivery_ratio, r[1].summary.delivery_ratio);
+    printf("  %-18s %14.1f %14.1f\n", "latency p50 (ms)", r[0].summary.latency_ms_p50, r[1].summary.latency_ms_p50);
+    printf("  (ns-3's own events, its packets and TCP timers, are not in the kernel's count)\n");
+    return 0;
+}
+
 /* bench            the kernel alone
  * bench --scenario-only [--set KEY=VALUE]... FILE...
  *                  the scenarios, each with the overrides (as swarmlab run
- *                  --set takes them), without the kernel figure */
+ *                  --set takes them), without the kernel figure
+ * bench --backends [--set KEY=VALUE]... FILE...
+ *                  the same, each on builtin and on ns3, side by side */
 int main(int argc, char **argv) {
     enum { BENCH_OVERRIDES_MAX = 8 };
     const char *overrides[BENCH_OVERRIDES_MAX];
     size_t override_count = 0;
     int first = 1;
-    if (argc > 1 && strcmp(argv[1], "--scenario-only") == 0)
+    bool both = argc > 1 && strcmp(argv[1], "--backends") == 0;
+    if (argc > 1 && (strcmp(argv[1], "--scenario-only") == 0 || both))
         first = 2;
     else
         bench_kernel();
@@ -120,6 +158,7 @@ int main(int argc, char **argv) {
         first += 2;
     }
     int failures = 0;
-    for (int i = first; i < argc; i++) failures += bench_scenario(argv[i], overrides, override_count);
+    for (int i = first; i < argc; i++)
+        failures += (both ? bench_backends : bench_scenario)(argv[i], overrides, override_count);
     return failures ? 1 : 0;
 }

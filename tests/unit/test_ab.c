@@ -15,30 +15,15 @@
 #include <unistd.h>
 
 #include "lab/ab.h"
+#include "scratch.h"
 
 #define SCENARIO_TEXT                                                                                       \
     "duration: 12s\nnetwork:\n  latency: 20ms\n  topology: {kind: random-regular, degree: 4}\n"            \
     "nodes:\n  count: 16\nprotocol:\n  router: gossipsub\nworkload:\n  topics: [t]\n  rate: 4/s\n  start: 2s\n"
 
-static char dir[64], scenario_path[96];
-
-static int setup(void **state) {
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/swarmlab-test-ab-%ld", (long)getpid());
-    snprintf(scenario_path, sizeof scenario_path, "%s.yaml", dir);
-    FILE *f = fopen(scenario_path, "w");
-    assert_non_null(f);
-    fputs(SCENARIO_TEXT, f);
-    fclose(f);
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    char command[256];
-    snprintf(command, sizeof command, "rm -rf '%s' '%s'", dir, scenario_path);
-    return system(command) == 0 ? 0 : -1;
-}
+SCRATCH_GROUP("ab", SCENARIO_TEXT)
+#define dir tmp.dir
+#define scenario_path tmp.scenario_path
 
 static bool exists(const char *name) {
     char path[256];
