@@ -23,64 +23,42 @@
 #define RUN_MS 60000
 #define OUT_MAX 65536
 
-static char skip_reason[256];
-
-static int setup(void **state) {
-    (void)state;
-    const char *why = cannot_run();
-    if (why != NULL) snprintf(skip_reason, sizeof skip_reason, "%s", why);
-    return 0;
-}
-
-#define SKIP_UNLESS_ABLE()                                                          \
-    do {                                                                            \
-        if (skip_reason[0] != '\0') {                                               \
-            print_message("[ SKIPPED  ] validate --backends builtin,testbed: %s\n", skip_reason); \
-            skip();                                                                 \
-        }                                                                           \
-    } while (0)
+#define SKIP_UNLESS_ABLE() LAB_SKIP_UNLESS_ABLE("validate --backends builtin,testbed")
 
 static void builtin_and_testbed_agree_within_20_percent(void **state) {
     (void)state;
     SKIP_UNLESS_ABLE();
     long started = harness_now_ms();
-    char dir[HARNESS_TEXT_MAX], log[HARNESS_TEXT_MAX], out[OUT_MAX];
+    char dir[HARNESS_TEXT_MAX], before[OUT_MAX], out[OUT_MAX];
     harness_path(dir, sizeof dir, "validate-testbed", "");
-    harness_path(log, sizeof log, "validate-testbed", ".log");
+    char *ns[] = {(char *)ip_path(), "netns", "list", NULL};
+    assert_int_equal(run_capture(ns, before, sizeof before, 10000), 0);
     char *argv[] = {(char *)swarmlab_binary(), "validate", SCENARIO, "--backends", "builtin,testbed",
                     "--tolerance", "20%", "--out", dir, NULL};
-    pid_t pid = harness_spawn(argv, log, -1);
-    assert_true(pid > 0);
-    int rc = harness_wait_exit(pid, RUN_MS);
-    if (rc < 0) {
-        kill(pid, SIGTERM);
-        harness_wait_exit(pid, 10000);
-    }
-    FILE *f = fopen(log, "r");
-    size_t n = f != NULL ? fread(out, 1, sizeof out - 1, f) : 0;
-    out[n] = '\0';
-    if (f != NULL) fclose(f);
+    int rc = run_capture(argv, out, sizeof out, RUN_MS);
     print_message("%s(%.1f s)\n", out, (harness_now_ms() - started) / 1000.0);
     if (rc != 0) fail_msg("swarmlab validate --backends builtin,testbed: exit %d", rc);
     assert_non_null(strstr(out, "agree: every metric within 20%"));
     char path[HARNESS_TEXT_MAX + 64], csv[4096];
     snprintf(path, sizeof path, "%s/validate.csv", dir);
-    f = fopen(path, "r");
+    FILE *f = fopen(path, "r");
     assert_non_null(f);
-    n = fread(csv, 1, sizeof csv - 1, f);
+    size_t n = fread(csv, 1, sizeof csv - 1, f);
     csv[n] = '\0';
     fclose(f);
     assert_non_null(strstr(csv, "metric,builtin,testbed,ratio,differs\n"));
     assert_non_null(strstr(csv, "\ndelivery_ratio,1,1,1,0\n"));
     snprintf(path, sizeof path, "%s/testbed/hosts/node7/swarmlab-node.stdout", dir);
     assert_int_equal(access(path, R_OK), 0);
-    /* Nothing of that testbed is left: its namespaces are named swl<pid>-. */
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "swl%d-", (int)pid);
-    char *ns[] = {(char *)ip_path(), "netns", "list", NULL};
+    /* Nothing of that testbed is left: no new namespace swl<pid>- of a
+     * process that is gone (other testbeds may run beside this one). */
     assert_int_equal(run_capture(ns, out, sizeof out, 10000), 0);
-    if (strstr(out, prefix) != NULL) fail_msg("namespaces of the testbed are left:\n%s", out);
-    unlink(log);
+    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        char *end;
+        long owner = strncmp(line, "swl", 3) == 0 ? strtol(line + 3, &end, 10) : 0;
+        if (owner <= 0 || *end != '-' || strstr(before, line) != NULL) continue;
+        if (kill((pid_t)owner, 0) != 0 && errno == ESRCH) fail_msg("a namespace of the testbed is left: %s", line);
+    }
     char *rm[] = {"/bin/rm", "-rf", dir, NULL};
     run_capture(rm, out, sizeof out, 10000);
 }
@@ -120,5 +98,5 @@ int main(void) {
         cmocka_unit_test(builtin_and_testbed_agree_within_20_percent),
         cmocka_unit_test(without_root_validate_says_so_and_exits_1),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, lab_setup, NULL);
 }
