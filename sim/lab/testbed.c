@@ -342,6 +342,11 @@ static void sleep_until(const testbed *tb, uint64_t t) {
     }
 }
 
+/* When host i joins, from time 0: over/count x i, as in the world. */
+static uint64_t join_ns(const testbed *tb, uint32_t i) {
+    return tb->n > 1 ? tb->s->nodes.join_over_ns / tb->n * i : 0;
+}
+
 static int join_host(testbed *tb, uint32_t i, char *err, size_t cap) {
     char line[TB_LINE_MAX];
     if (tb->subscriber[i])
@@ -395,7 +400,7 @@ static int drive(testbed *tb, char *err, size_t cap) {
     if (tb->params_path != NULL) return drive_scripts(tb);
     /* Bounded by the scenario's duration: every step moves time forward. */
     while (!stop_signal) {
-        uint64_t next_join = joined < tb->n ? (tb->n > 1 ? s->nodes.join_over_ns / tb->n * joined : 0) : UINT64_MAX;
+        uint64_t next_join = joined < tb->n ? join_ns(tb, joined) : UINT64_MAX;
         uint64_t next = next_join;
         if (publishing && next_publish < s->workload.stop_ns && next_publish < next) next = next_publish;
         if (next >= s->duration_ns) break;
@@ -460,6 +465,11 @@ static int read_traces(testbed *tb, tb_lines *all, char *err, size_t cap) {
         while (getline(&line, &line_cap, f) > 0) {
             unsigned long long t;
             if (sscanf(line, "{\"t\":%llu", &t) != 1) continue;
+            /* The daemons all start before time 0; a host is up, as in the
+             * world, from its join time (its node-seconds online count from
+             * there, which the bandwidth per node divides by). */
+            uint64_t joined = tb->t0 + join_ns(tb, i);
+            if (t < joined && strstr(line, "\"event\":\"node_up\"") != NULL) t = joined;
             if (all->count == all->cap) {
                 size_t grow = all->cap ? all->cap * 2 : 4096;
                 tb_line *items = realloc(all->items, grow * sizeof *items);
