@@ -8,7 +8,7 @@
  *   swarmlab sweep SCENARIO --param KEY=V1,V2... --seeds N [-j N] (sim/lab/sweep.h)
  *   swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... (sim/lab/ab.h)
  *   swarmlab testbed SCENARIO [--out DIR] (sim/lab/testbed.h)
- *   swarmlab validate SCENARIO [--backends builtin,ns3] [--tolerance 10%] (sim/lab/validate.h)
+ *   swarmlab validate SCENARIO [--backends builtin,ns3[,testbed]] [--tolerance 10%] (sim/lab/validate.h)
  *
  * Exit codes: 0 success, 1 a check failed, 2 bad input (usage, scenario).
  */
@@ -40,7 +40,7 @@ static void usage(FILE *out) {
             "       swarmlab ab SCENARIO --a KEY=VALUE... --b KEY=VALUE... [--set KEY=VALUE]... [--seed N] [--out DIR]\n"
             "       swarmlab testbed SCENARIO [--out DIR] [--seed N] [--set KEY=VALUE]... [--node PATH] [--links tun|netem] [--no-plots]\n"
             "       swarmlab testbed --shadow SHADOW.yaml [--out DIR] [--node PATH] [--no-plots]\n"
-            "       swarmlab validate SCENARIO [--backends builtin,ns3] [--tolerance 10%%] [--seed N] [--set KEY=VALUE]... [--out DIR]\n"
+            "       swarmlab validate SCENARIO [--backends builtin,ns3[,testbed]] [--tolerance 10%%] [--seed N] [--set KEY=VALUE]... [--out DIR]\n"
             "\n"
             "  run      runs SCENARIO (a YAML file, see docs/scenarios.md) in the virtual world and writes\n"
             "           metrics.json, messages.csv, timeseries.csv and plots to results/runs/NAME-SEED/;\n"

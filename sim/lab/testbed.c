@@ -93,6 +93,8 @@ typedef struct testbed {
     uint32_t *publishers, publisher_count;
     uint64_t t0; /* CLOCK_MONOTONIC of the testbed's time 0 */
     uint64_t published, command_errors;
+    bool quiet;         /* no summary on standard output */
+    run_result *result; /* the summary for the caller; NULL when none */
 } testbed;
 
 /* ---- the scenario: what the testbed runs, and what it refuses -------- */
@@ -340,6 +342,11 @@ static void sleep_until(const testbed *tb, uint64_t t) {
     }
 }
 
+/* When host i joins, from time 0: over/count x i, as in the world. */
+static uint64_t join_ns(const testbed *tb, uint32_t i) {
+    return tb->n > 1 ? tb->s->nodes.join_over_ns / tb->n * i : 0;
+}
+
 static int join_host(testbed *tb, uint32_t i, char *err, size_t cap) {
     char line[TB_LINE_MAX];
     if (tb->subscriber[i])
@@ -393,7 +400,7 @@ static int drive(testbed *tb, char *err, size_t cap) {
     if (tb->params_path != NULL) return drive_scripts(tb);
     /* Bounded by the scenario's duration: every step moves time forward. */
     while (!stop_signal) {
-        uint64_t next_join = joined < tb->n ? (tb->n > 1 ? s->nodes.join_over_ns / tb->n * joined : 0) : UINT64_MAX;
+        uint64_t next_join = joined < tb->n ? join_ns(tb, joined) : UINT64_MAX;
         uint64_t next = next_join;
         if (publishing && next_publish < s->workload.stop_ns && next_publish < next) next = next_publish;
         if (next >= s->duration_ns) break;
@@ -458,6 +465,11 @@ static int read_traces(testbed *tb, tb_lines *all, char *err, size_t cap) {
         while (getline(&line, &line_cap, f) > 0) {
             unsigned long long t;
             if (sscanf(line, "{\"t\":%llu", &t) != 1) continue;
+            /* The daemons all start before time 0; a host is up, as in the
+             * world, from its join time (its node-seconds online count from
+             * there, which the bandwidth per node divides by). */
+            uint64_t joined = tb->t0 + join_ns(tb, i);
+            if (t < joined && strstr(line, "\"event\":\"node_up\"") != NULL) t = joined;
             if (all->count == all->cap) {
                 size_t grow = all->cap ? all->cap * 2 : 4096;
                 tb_line *items = realloc(all->items, grow * sizeof *items);
@@ -563,6 +575,19 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
     }
     metrics_destroy(m);
     if (rc != 0) return -1;
+    if (tb->result != NULL) {
+        run_result *r = tb->result;
+        memset(r, 0, sizeof *r);
+        r->summary = sum;
+        snprintf(r->digest, sizeof r->digest, "%s", hex);
+        r->wall_seconds = wall;
+        r->events_processed = sum.events;
+        r->trace_events = sum.events;
+        r->messages_published = sum.messages_published;
+        r->plots_drawn = plots;
+        snprintf(r->plot_error, sizeof r->plot_error, "%s", plot_error);
+    }
+    if (tb->quiet) return 0;
     printf("swarmlab testbed %s (seed %llu): %u daemons, %s, %.0f s in %.1f s wall\n", s->name,
            (unsigned long long)s->seed, tb->n, info.router, s->duration_ns / NS_PER_S_DOUBLE, wall);
     printf("  messages     %llu published; delivery ratio %.4f (%llu of %llu eligible pairs)\n",
@@ -851,6 +876,54 @@ static void default_node_path(char *out, size_t cap) {
     snprintf(out, cap, "%.*s/swarmlab-node", (int)(cap > 32 ? cap - 32 : 0), self);
 }
 
+int testbed_available(char *why, size_t cap) { return testbed_net_available(why, cap); }
+
+int testbed_check_scenario(const scenario *s, bool netem, char *err, size_t cap) {
+    return check_supported(s, netem, err, cap);
+}
+
+int testbed_run(const testbed_options *o, run_result *result, char *err, size_t cap) {
+    const scenario *s = o->scenario;
+    if (o->params_path == NULL && check_supported(s, o->netem, err, cap) != 0) return EXIT_BAD_INPUT;
+    char default_node[PATH_MAX];
+    const char *node_path = o->node_path;
+    if (node_path == NULL) {
+        default_node_path(default_node, sizeof default_node);
+        node_path = default_node;
+    }
+    if (access(node_path, X_OK) != 0) {
+        snprintf(err, cap, "%s: %s (build it with make, or give --node PATH)", node_path, strerror(errno));
+        return 1;
+    }
+    char default_out[SCENARIO_PATH_MAX + 64];
+    const char *out_dir = o->out_dir;
+    if (out_dir == NULL) {
+        snprintf(default_out, sizeof default_out, "results/testbed/%s-%llu", s->name, (unsigned long long)s->seed);
+        out_dir = default_out;
+    }
+    struct sigaction sa = {.sa_handler = on_signal}, old[3]; /* no SA_RESTART: a signal cuts a wait short */
+    sigemptyset(&sa.sa_mask);
+    static const int signals[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int k = 0; k < 3; k++) sigaction(signals[k], &sa, &old[k]);
+    stop_signal = 0;
+    testbed tb = {.s = s, .out_dir = out_dir, .node_path = node_path, .plots = o->plots,
+                  .params_path = o->params_path, .netem = o->netem, .owner = getpid(), .t0_pipe = {-1, -1},
+                  .n = s->nodes.count, .quiet = o->quiet, .result = result};
+    int rc = run_testbed(&tb, err, cap);
+    if (tb.topo_built) topology_free(&tb.topo);
+    free(tb.subscriber);
+    free(tb.publisher);
+    free(tb.publishers);
+    free(tb.hosts);
+    netmodel_destroy(tb.net);
+    free(tb.region_of);
+    free(tb.class_of);
+    int interrupted = stop_signal;
+    for (int k = 0; k < 3; k++) sigaction(signals[k], &old[k], NULL);
+    if (rc != 0) return interrupted ? EXIT_INTERRUPTED : 1;
+    return 0;
+}
+
 int testbed_command(int argc, char **argv) {
     const char *scenario_path = NULL, *out_dir = NULL, *node_path = NULL, *shadow_path = NULL;
     const char *overrides[TB_OVERRIDES_MAX + 1];
@@ -897,7 +970,7 @@ int testbed_command(int argc, char **argv) {
     }
     static scenario s;
     char err[2048];
-    char default_out[SCENARIO_PATH_MAX + 64], default_node[PATH_MAX];
+    char default_out[SCENARIO_PATH_MAX + 64];
     shadow_experiment *shadow = NULL;
     if (shadow_path != NULL) {
         if (scenario_path != NULL) return usage_error("testbed takes a scenario or --shadow, not both");
@@ -925,52 +998,21 @@ int testbed_command(int argc, char **argv) {
     } else {
         if (scenario_path == NULL) return usage_error("testbed needs a scenario file");
         if (seed_override[0] != '\0') overrides[override_count++] = seed_override;
-        if (scenario_load(scenario_path, overrides, override_count, &s, err, sizeof err) != 0 ||
-            check_supported(&s, netem, err, sizeof err) != 0) {
+        if (scenario_load(scenario_path, overrides, override_count, &s, err, sizeof err) != 0) {
             fprintf(stderr, "swarmlab testbed: %s\n", err);
             return EXIT_BAD_INPUT;
         }
     }
-    if (out_dir == NULL) {
-        snprintf(default_out, sizeof default_out, "results/testbed/%s-%llu", s.name, (unsigned long long)s.seed);
-        out_dir = default_out;
-    }
-    if (node_path == NULL) {
-        default_node_path(default_node, sizeof default_node);
-        node_path = default_node;
-    }
+    testbed_options o = {.scenario = &s, .out_dir = out_dir, .node_path = node_path, .plots = plots, .netem = netem};
     static char params_path[PATH_MAX];
     if (shadow != NULL) {
         /* The daemons run in other folders: give them an absolute path. */
         const char *p = shadow_config_of(shadow)->params_path;
         if (realpath(p, params_path) == NULL) snprintf(params_path, sizeof params_path, "%s", p);
         shadow_free(shadow);
+        o.params_path = params_path;
     }
-    if (access(node_path, X_OK) != 0) {
-        fprintf(stderr, "swarmlab testbed: %s: %s (build it with make, or give --node PATH)\n", node_path,
-                strerror(errno));
-        return 1;
-    }
-    struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: a signal cuts a wait short */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    testbed tb = {.s = &s, .out_dir = out_dir, .node_path = node_path, .plots = plots,
-                  .params_path = shadow_path != NULL ? params_path : NULL, .netem = netem, .owner = getpid(), .t0_pipe = {-1, -1},
-                  .n = s.nodes.count};
-    int rc = run_testbed(&tb, err, sizeof err);
-    if (tb.topo_built) topology_free(&tb.topo);
-    free(tb.subscriber);
-    free(tb.publisher);
-    free(tb.publishers);
-    free(tb.hosts);
-    netmodel_destroy(tb.net);
-    free(tb.region_of);
-    free(tb.class_of);
-    if (rc != 0) {
-        fprintf(stderr, "swarmlab testbed: %s\n", err);
-        return stop_signal ? EXIT_INTERRUPTED : 1;
-    }
-    return 0;
+    int rc = testbed_run(&o, NULL, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "swarmlab testbed: %s\n", err);
+    return rc;
 }

@@ -38,7 +38,37 @@
 #ifndef SWARMLAB_TESTBED_H
 #define SWARMLAB_TESTBED_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "run.h"
+
 /* argv[0] is "testbed". */
 int testbed_command(int argc, char **argv);
+
+typedef struct testbed_options {
+    const scenario *scenario;
+    const char *out_dir;     /* NULL: results/testbed/NAME-SEED */
+    const char *node_path;   /* NULL: swarmlab-node next to this program */
+    const char *params_path; /* --shadow: every daemon runs this params.json; NULL otherwise */
+    bool plots;
+    bool netem; /* --links netem */
+    bool quiet; /* no summary on standard output */
+} testbed_options;
+
+/* Whether the testbed can run here (root, ip and tc, a network namespace).
+ * 0, or -1 with why filled. */
+int testbed_available(char *why, size_t cap);
+
+/* Whether the testbed runs this scenario: 0, or -1 with err naming what it
+ * refuses. */
+int testbed_check_scenario(const scenario *s, bool netem, char *err, size_t cap);
+
+/* Runs the scenario on daemons (what `swarmlab testbed` does after parsing)
+ * and writes OUT as it does; result (when not NULL) gets the metrics'
+ * summary, the digest and the wall time. Returns an exit code as above:
+ * 0, 1 (failed or cannot run here), 2 (refused), 130 (interrupted, after
+ * the cleanup); err says why when not 0. */
+int testbed_run(const testbed_options *options, run_result *result, char *err, size_t cap);
 
 #endif

@@ -59,4 +59,27 @@ static inline const char *cannot_run(void) {
     return NULL;
 }
 
+/* Why the testbed's tests skip here, or "" (set by lab_setup). */
+static inline char *lab_skip_reason(void) {
+    static char reason[256];
+    return reason;
+}
+
+/* A cmocka group setup: learns once whether the testbed can run here. */
+static inline int lab_setup(void **state) {
+    (void)state;
+    const char *why = cannot_run();
+    if (why != NULL) snprintf(lab_skip_reason(), 256, "%s", why);
+    return 0;
+}
+
+/* Skips the test, saying why, when the testbed cannot run here. */
+#define LAB_SKIP_UNLESS_ABLE(what)                                              \
+    do {                                                                        \
+        if (lab_skip_reason()[0] != '\0') {                                     \
+            print_message("[ SKIPPED  ] %s: %s\n", (what), lab_skip_reason()); \
+            skip();                                                             \
+        }                                                                       \
+    } while (0)
+
 #endif

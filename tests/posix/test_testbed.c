@@ -28,22 +28,7 @@
 #define RUN_MS 90000
 #define OUT_MAX 65536
 
-static char skip_reason[256];
-
-static int setup(void **state) {
-    (void)state;
-    const char *why = cannot_run();
-    if (why != NULL) snprintf(skip_reason, sizeof skip_reason, "%s", why);
-    return 0;
-}
-
-#define SKIP_UNLESS_ABLE()                                                   \
-    do {                                                                     \
-        if (skip_reason[0] != '\0') {                                        \
-            print_message("[ SKIPPED  ] testbed: %s\n", skip_reason);        \
-            skip();                                                          \
-        }                                                                    \
-    } while (0)
+#define SKIP_UNLESS_ABLE() LAB_SKIP_UNLESS_ABLE("testbed")
 
 static char *read_file(const char *path) {
     static char text[OUT_MAX];
@@ -227,5 +212,5 @@ int main(void) {
         cmocka_unit_test(a_signal_mid_run_cleans_up),
         cmocka_unit_test(a_rerun_removes_leftovers_of_dead_testbeds_only),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, lab_setup, NULL);
 }
