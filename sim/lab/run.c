@@ -527,6 +527,7 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         world_stats stats;
         world_get_stats(r.w, &stats);
         result->events_pending_peak = stats.events_pending_peak;
+        result->cross_host_min_ns = stats.cross_host_min_ns;
         result->trace_events = r.trace_events;
         result->messages_published = r.published;
         result->verify_memo = r.memo != NULL;

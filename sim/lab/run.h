@@ -40,6 +40,7 @@ typedef struct run_result {
     double wall_seconds;
     uint64_t events_processed;
     uint64_t events_pending_peak;
+    uint64_t cross_host_min_ns;    /* world_stats': the lookahead the run had (UINT64_MAX: no host reached another) */
     uint64_t trace_events;
     uint64_t messages_published;
     bool verify_memo;              /* world.verify_memo was on */

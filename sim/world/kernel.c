@@ -1,5 +1,5 @@
 /*
- * kernel: discrete-event kernel, a 4-ary min-heap on (time, seq). See kernel.h.
+ * kernel: discrete-event kernel, a 4-ary min-heap on (time, owner, seq). See kernel.h.
  *
  * Why 4-ary: a pop walks log4(n) levels instead of log2(n), and the four
  * children of a node sit in two adjacent cache lines, so a large heap (a
@@ -15,15 +15,33 @@
 
 void kernel_init(kernel *k) {
     memset(k, 0, sizeof *k);
+    k->cross_min_ns = UINT64_MAX;
 }
 
 void kernel_free(kernel *k) {
     free(k->heap);
+    free(k->counts);
     memset(k, 0, sizeof *k);
 }
 
+void kernel_set_owners(kernel *k, uint32_t owners, kernel_owner_fn fn, void *ctx) {
+    assert(k->len == 0 && owners > 0 && owners <= (1u << (64 - KERNEL_SOURCE_SHIFT)));
+    free(k->counts);
+    k->counts = calloc(owners, sizeof *k->counts);
+    if (k->counts == NULL) {
+        fprintf(stderr, "kernel: out of memory for %u owners\n", owners);
+        abort();
+    }
+    k->owners = owners;
+    k->owner_of = fn;
+    k->owner_ctx = ctx;
+    k->source = 0;
+}
+
 static inline bool event_before(const kernel_event *x, const kernel_event *y) {
-    return x->time_ns != y->time_ns ? x->time_ns < y->time_ns : x->seq < y->seq;
+    if (x->time_ns != y->time_ns) return x->time_ns < y->time_ns;
+    if (x->owner != y->owner) return x->owner < y->owner;
+    return x->seq < y->seq;
 }
 
 static void kernel_grow(kernel *k) {
@@ -46,7 +64,16 @@ static void kernel_grow(kernel *k) {
 void kernel_schedule(kernel *k, uint64_t time_ns, uint32_t kind, uint32_t a, uint64_t b) {
     assert(time_ns >= k->now_ns);
     if (k->len == k->cap) kernel_grow(k);
-    kernel_event ev = {.time_ns = time_ns, .seq = k->next_seq++, .kind = kind, .a = a, .b = b};
+    kernel_event ev = {.time_ns = time_ns, .kind = kind, .a = a, .b = b};
+    if (k->owners == 0) {
+        ev.seq = k->next_seq++;
+    } else {
+        ev.owner = k->owner_of(k->owner_ctx, kind, a);
+        assert(ev.owner < k->owners);
+        if (k->source != 0 && ev.owner != k->source && time_ns - k->now_ns < k->cross_min_ns)
+            k->cross_min_ns = time_ns - k->now_ns;
+        ev.seq = ((uint64_t)k->source << KERNEL_SOURCE_SHIFT) | k->counts[k->source]++;
+    }
     size_t i = k->len++;
     if (k->len > k->pending_peak) k->pending_peak = k->len;
     while (i > 0) {
@@ -91,9 +118,11 @@ uint64_t kernel_run(kernel *k, uint64_t until_ns, kernel_handler handler, void *
         kernel_event ev = kernel_pop(k);
         assert(ev.time_ns >= k->now_ns); /* time never runs backwards */
         k->now_ns = ev.time_ns;
+        k->source = ev.owner;
         handler(ctx, &ev);
         ran++;
     }
+    k->source = 0;
     if (!k->stop_requested && until_ns > k->now_ns) k->now_ns = until_ns;
     k->processed += ran;
     return ran;

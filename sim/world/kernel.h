@@ -1,11 +1,20 @@
 /*
  * kernel: the world's discrete-event kernel.
  *
- * Events are ordered by (time, insertion sequence): two events at the same
- * virtual time run in the order they were scheduled, which is what makes a
- * run reproducible bit for bit. One thread, no wall clock. An event is a
- * small fixed record (a kind and two arguments) rather than a closure, so
- * the heap is a flat array of 32-byte entries and scheduling allocates only
+ * Events are ordered by (time, owner, source sequence), which is what makes
+ * a run reproducible bit for bit. The owner is whose state the event
+ * touches (a host, or 0 for the world itself: kernel_set_owners' function
+ * names it from the kind and the first argument); the source sequence is
+ * (source << KERNEL_SOURCE_SHIFT) | n, where the source is the owner of the
+ * event that was running when this one was scheduled (0 outside kernel_run)
+ * and n counts that source's schedulings. So the order of one owner's
+ * events depends only on what its sources did, not on how the events of
+ * other owners interleave: a world cut into partitions that run in
+ * parallel (docs/performance.md, "The parallel world") reproduces it. With
+ * no owners set every event is the world's and ties keep the order of
+ * scheduling, as before. One thread, no wall clock. An event is a small
+ * fixed record (a kind and two arguments) rather than a closure, so the
+ * heap is a flat array of 40-byte entries and scheduling allocates only
  * when the heap grows.
  */
 #ifndef SWARMLAB_KERNEL_H
@@ -17,28 +26,45 @@
 
 #define KERNEL_EVENTS_MAX (1u << 28) /* pending events; beyond it scheduling aborts */
 
+#define KERNEL_SOURCE_SHIFT 40 /* a source schedules at most 2^40 events; 2^24 owners */
+
 typedef struct kernel_event {
     uint64_t time_ns;
-    uint64_t seq;
+    uint64_t seq; /* (source << KERNEL_SOURCE_SHIFT) | the source's count */
+    uint32_t owner;
     uint32_t kind;
-    uint32_t a;
     uint64_t b;
+    uint32_t a;
 } kernel_event;
 
 typedef void (*kernel_handler)(void *ctx, const kernel_event *event);
+/* The owner of an event of this kind with this first argument: 0 .. owners - 1. */
+typedef uint32_t (*kernel_owner_fn)(void *ctx, uint32_t kind, uint32_t a);
 
 typedef struct kernel {
     kernel_event *heap;
     size_t len, cap;
     uint64_t now_ns;
-    uint64_t next_seq;
+    uint64_t next_seq;    /* owner 0's count when no owners are set */
+    uint64_t *counts;     /* per source: events scheduled */
+    uint32_t owners;      /* 0: none set */
+    uint32_t source;      /* the owner of the running event; 0 outside kernel_run */
+    kernel_owner_fn owner_of;
+    void *owner_ctx;
     uint64_t processed;
+    /* The smallest delay (time - now) with which the event of one owner
+     * scheduled an event of another, world calls excepted (they run at
+     * barriers in a parallel world): the lookahead the run needed;
+     * UINT64_MAX when none did. Only with owners set. */
+    uint64_t cross_min_ns;
     size_t pending_peak; /* the most events ever pending at once */
     bool stop_requested;
 } kernel;
 
 void kernel_init(kernel *k);
 void kernel_free(kernel *k);
+/* Events get owners 0 .. owners - 1 from fn (before anything is scheduled). */
+void kernel_set_owners(kernel *k, uint32_t owners, kernel_owner_fn fn, void *ctx);
 /* Schedules an event at time_ns (>= now). */
 void kernel_schedule(kernel *k, uint64_t time_ns, uint32_t kind, uint32_t a, uint64_t b);
 /* Runs events in order until none is left at or before until_ns, or

@@ -228,13 +228,20 @@ static void window_restart_after_idle(tcp_end *e, uint64_t now) {
 
 /* ---- sending ---------------------------------------------------------- */
 
+static rng *loss_rng(tcp_net *t, const tcp_end *e) {
+    return t->config.rng_per_host ? &t->config.loss_rng[e->host] : t->config.loss_rng;
+}
+static rng *jitter_rng(tcp_net *t, const tcp_end *e) {
+    return t->config.rng_per_host ? &t->config.jitter_rng[e->host] : t->config.jitter_rng;
+}
+
 /* A dropped segment: when the sender learns of it, and when the
  * retransmission (drawn again) arrives. The first loss of a window
  * reduces the window when it is found. */
 static uint64_t segment_loss(tcp_net *t, tcp_end *e, uint64_t sent_ns, uint64_t arrival_ns, uint64_t wire_max_ns) {
     uint64_t rto = end_rto_ns(e);
     bool first = true;
-    for (unsigned tries = 0; tries < TCP_RETRIES_MAX && rng_uniform(t->config.loss_rng) < e->loss; tries++) {
+    for (unsigned tries = 0; tries < TCP_RETRIES_MAX && rng_uniform(loss_rng(t, e)) < e->loss; tries++) {
         t->stats.segments_lost++;
         uint64_t found;
         bool fast = first && e->len >= (size_t)TCP_DUPTHRESH * TCP_MSS_BYTES;
@@ -286,7 +293,7 @@ static void segment_send(tcp_net *t, uint32_t end) {
     uint64_t arrival = max_u64(up_start + up_ns + e->latency_ns, down_start + down_ns);
     e->head += len;
     e->len -= len;
-    if (e->jitter_ns > 0) arrival += rng_below(t->config.jitter_rng, e->jitter_ns + 1);
+    if (e->jitter_ns > 0) arrival += rng_below(jitter_rng(t, e), e->jitter_ns + 1);
     if (e->loss > 0) arrival = segment_loss(t, e, up_start + up_ns, arrival, max_u64(up_ns, down_ns));
     arrival = max_u64(arrival, e->last_arrival_ns); /* the receiver holds bytes behind a hole */
     e->last_arrival_ns = arrival;
@@ -422,6 +429,12 @@ void tcp_on_event(tcp_net *t, const kernel_event *ev) {
     if (!e->wake_pending || e->wake_ns != ev->b) return; /* superseded */
     e->wake_pending = false;
     end_ready(t, ev->a);
+}
+
+uint32_t tcp_event_host(const tcp_net *t, uint32_t kind, uint32_t a) {
+    if (kind == t->config.event_base + TCP_EV_PUMP) return a;
+    assert(kind == t->config.event_base + TCP_EV_WAKE && a < t->end_cap);
+    return t->ends[a].host;
 }
 
 uint32_t tcp_cwnd(tcp_net *t, uint32_t end) {

@@ -15,6 +15,9 @@
 #include "tcp.h"
 
 #define WORLD_PORT 4001
+/* Each sending host's loss and jitter streams. */
+#define WORLD_STREAM_LOSS(host) (((uint64_t)RNG_STREAM_LOSS << 32) | (uint64_t)(host))
+#define WORLD_STREAM_JITTER(host) (((uint64_t)RNG_STREAM_JITTER << 32) | (uint64_t)(host))
 #define WORLD_TIMERS_PER_HOST_MAX 4096
 
 /* TCP's timers, with Linux's values. A segment that gets no answer is sent
@@ -53,6 +56,7 @@ typedef struct world_host {
     uint64_t random_nonce;
     world_timer *timers;
     size_t timer_count, timer_cap;
+    uint32_t timer_generation; /* the last timer generation handed out */
     uint64_t up_free_ns; /* when the uplink is next idle */
     downlink down;        /* when the downlink is booked */
     uint64_t up_bps, down_bps;         /* 0: unlimited */
@@ -117,9 +121,9 @@ struct world {
     size_t packet_cap, packet_free_count;
     struct { world_call_fn fn; void *user; } calls[WORLD_CALLS_MAX];
     uint32_t call_count;
-    uint32_t timer_generation;
-    rng loss_rng;
-    rng jitter_rng;
+    /* Per sending host: which segments are lost, and their jitter (a
+     * stream each, so that one host's draws do not depend on others'). */
+    rng *loss_rngs, *jitter_rngs;
     world_stats stats;
     world_partition partitions[WORLD_PARTITIONS_MAX]; /* in time order, not overlapping */
     size_t partition_count;
@@ -324,13 +328,13 @@ static double loss_rate(const world *w, const world_conn *c, int side) {
 }
 
 /* Extra delay from lost segments: each loss costs a round trip. */
-static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns, double loss) {
+static uint64_t loss_delay_ns(world *w, uint32_t from, size_t len, uint64_t latency_ns, double loss) {
     if (loss <= 0) return 0;
     uint64_t delay = 0;
     size_t segments = (len + WORLD_SEGMENT_BYTES - 1) / WORLD_SEGMENT_BYTES;
     for (size_t i = 0; i < segments; i++) {
         /* A segment can be lost again on retransmission; bounded by the loss < 1 check. */
-        for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rng) < loss; tries++) {
+        for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rngs[from]) < loss; tries++) {
             delay += 2 * latency_ns;
             w->stats.segments_lost++;
         }
@@ -348,7 +352,7 @@ static uint64_t path_jitter_ns(const world *w, const world_conn *c, int side) {
  * stream stays in order). */
 static uint64_t jitter_ns(world *w, const world_conn *c, int side) {
     uint64_t most = path_jitter_ns(w, c, side);
-    return most == 0 ? 0 : rng_below(&w->jitter_rng, most + 1);
+    return most == 0 ? 0 : rng_below(&w->jitter_rngs[c->host[side]], most + 1);
 }
 
 /* When bytes written now on end `end` reach the other end. They take the
@@ -372,7 +376,7 @@ static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
     } else {
         arrival = sent + latency + max_u64(up_ns, down_ns);
     }
-    arrival += loss_delay_ns(w, len, c->latency_ns, loss_rate(w, c, side)) + jitter_ns(w, c, side);
+    arrival += loss_delay_ns(w, c->host[side], len, c->latency_ns, loss_rate(w, c, side)) + jitter_ns(w, c, side);
     int receiver = 1 - side;
     arrival = max_u64(arrival, c->last_arrival_ns[receiver]); /* a stream stays in order */
     c->last_arrival_ns[receiver] = arrival;
@@ -423,13 +427,15 @@ static void held_fast_retransmit(world *w, uint64_t end) {
     if (at < c->held[end % 2]->timer_ns) held_schedule(w, end, at);
 }
 
-/* TCP gives up: both ends hear of it now. */
+/* TCP gives up: this end hears of it now, the other one way later (no
+ * host acts on another's state at the same instant: the parallel world's
+ * lookahead, docs/performance.md). */
 static void held_time_out(world *w, uint64_t end) {
     world_conn *c = &w->conns[end / 2];
     held_free(c, (int)(end % 2));
     c->timed_out[end % 2] = true;
     kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)end, 0);
-    kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)(end ^ 1), 0);
+    kernel_schedule(&w->kernel, w->kernel.now_ns + c->oneway_ns[end % 2], EV_CLOSED, (uint32_t)(end ^ 1), 0);
 }
 
 /* The backlog gets through: its bytes, then its FIN or RST. */
@@ -633,7 +639,7 @@ static void env_timer_set(void *ctx, uint64_t timer_id, uint64_t deadline_ns) {
         t = &h->timers[h->timer_count++];
     }
     t->timer_id = timer_id;
-    t->generation = ++w->timer_generation ? w->timer_generation : ++w->timer_generation;
+    t->generation = ++h->timer_generation ? h->timer_generation : ++h->timer_generation;
     uint64_t slot = (uint64_t)(t - h->timers);
     uint64_t when = max_u64(deadline_ns, w->kernel.now_ns);
     kernel_schedule(&w->kernel, when, EV_TIMER, h->index, (slot << 32) | t->generation);
@@ -858,6 +864,29 @@ static void world_trace_node_event(world *w, world_host *h, trace_kind kind) {
 
 /* ---- hosts ------------------------------------------------------------ */
 
+/* Whose state an event touches (kernel.h): 0 for the world's calls, else
+ * 1 + the host: a timer's, an end's (bytes, connection changes, the SYN
+ * at the listener), the sending end's (its retransmissions), the TCP
+ * model's sender. */
+static uint32_t world_event_owner(void *ctx, uint32_t kind, uint32_t a) {
+    world *w = ctx;
+    switch (kind) {
+    case EV_CALL:
+        return 0;
+    case EV_TIMER:
+        return a + 1;
+    case EV_CONNECTED:
+    case EV_DATA:
+    case EV_CLOSED:
+    case EV_SYN:
+    case EV_ACCEPT:
+    case EV_RETRANSMIT:
+        return w->conns[a / 2].host[a % 2] + 1;
+    default:
+        return tcp_event_host(w->tcp, kind, a) + 1;
+    }
+}
+
 world *world_create(const world_config *config) {
     assert(config->host_count > 0 && config->host_count <= WORLD_HOSTS_MAX);
     assert(config->loss >= 0 && config->loss < 1);
@@ -866,18 +895,27 @@ world *world_create(const world_config *config) {
     w->config = *config;
     w->config.ip_owner = NULL; /* read here only: the hosts keep their address */
     kernel_init(&w->kernel);
-    rng_seed(&w->loss_rng, config->seed, RNG_STREAM_LOSS);
-    rng_seed(&w->jitter_rng, config->seed, RNG_STREAM_JITTER);
+    kernel_set_owners(&w->kernel, config->host_count + 1, world_event_owner, w);
     w->hosts = calloc(config->host_count, sizeof *w->hosts);
-    if (w->hosts == NULL) {
+    w->loss_rngs = calloc(config->host_count, sizeof *w->loss_rngs);
+    w->jitter_rngs = calloc(config->host_count, sizeof *w->jitter_rngs);
+    if (w->hosts == NULL || w->loss_rngs == NULL || w->jitter_rngs == NULL) {
+        kernel_free(&w->kernel);
+        free(w->hosts);
+        free(w->loss_rngs);
+        free(w->jitter_rngs);
         free(w);
         return NULL;
+    }
+    for (uint32_t i = 0; i < config->host_count; i++) { /* a stream per sending host */
+        rng_seed(&w->loss_rngs[i], config->seed, WORLD_STREAM_LOSS(i));
+        rng_seed(&w->jitter_rngs[i], config->seed, WORLD_STREAM_JITTER(i));
     }
     w->pump_ns = UINT64_MAX;
     if (config->transport == TRANSPORT_TCP && config->backend == BACKEND_BUILTIN) {
         tcp_config tcp = {.host_count = config->host_count, .up_bps = config->up_bps, .down_bps = config->down_bps,
-                          .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = &w->loss_rng,
-                          .jitter_rng = &w->jitter_rng, .no_idle_restart = config->tcp_no_idle_restart,
+                          .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = w->loss_rngs,
+                          .jitter_rng = w->jitter_rngs, .rng_per_host = true, .no_idle_restart = config->tcp_no_idle_restart,
                           .deliver = world_tcp_deliver, .fin = world_tcp_fin, .user = w};
         w->tcp = tcp_create(&w->kernel, &tcp);
         if (w->tcp == NULL) abort();
@@ -938,6 +976,8 @@ void world_destroy(world *w) {
     tcp_destroy(w->tcp);
     ns3_net_destroy(w->ns3);
     free(w->hosts);
+    free(w->loss_rngs);
+    free(w->jitter_rngs);
     free(w->conns);
     free(w->packets);
     free(w->packet_free);
@@ -1091,6 +1131,7 @@ uint64_t world_events_processed(const world *w) { return w->kernel.processed; }
 void world_get_stats(const world *w, world_stats *out) {
     *out = w->stats;
     out->events_pending_peak = w->kernel.pending_peak;
+    out->cross_host_min_ns = w->kernel.cross_min_ns;
     if (w->tcp != NULL) {
         tcp_stats tcp;
         tcp_get_stats(w->tcp, &tcp);

@@ -107,6 +107,10 @@ typedef struct world_stats {
     uint64_t connections_opened;
     uint64_t segments_lost;
     uint64_t events_pending_peak; /* the kernel's largest heap */
+    /* The smallest delay from an event of one host to an event it caused
+     * at another (kernel.h cross_min_ns): a parallel world's windows may
+     * be at most this long. UINT64_MAX when no host reached another. */
+    uint64_t cross_host_min_ns;
 } world_stats;
 
 /* Initialises libsodium, then makes its global randombytes abort. */

@@ -322,6 +322,9 @@ static void the_same_seed_gives_the_same_run_with_faults(void **state) {
     assert_string_equal(a.digest, b.digest);
     assert_int_equal(a.trace_events, b.trace_events);
     assert_string_not_equal(a.digest, c.digest);
+    /* Through churn and a partition, no host reached another sooner than
+     * the latency: a parallel world's windows may be that long. */
+    assert_true(a.cross_host_min_ns >= LATENCY && a.cross_host_min_ns != UINT64_MAX);
 }
 
 /* ---- partitions -------------------------------------------------------- */

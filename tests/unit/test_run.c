@@ -132,6 +132,27 @@ static void the_same_seed_gives_the_same_digest(void **state) {
     assert_int_equal(strlen(a.digest), 64);
 }
 
+/* The lookahead a parallel world needs: no host's event causes one at
+ * another host sooner than the latency (ideal links and tcp, gossipsub),
+ * and with no latency there is none (such a run stays on one thread). */
+static void hosts_reach_each_other_no_sooner_than_the_latency(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result a;
+    make_scenario(&s, 13);
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    s.network.transport = TRANSPORT_IDEAL;
+    run(&s, &a);
+    assert_int_equal(a.cross_host_min_ns, LATENCY);
+    s.network.transport = TRANSPORT_TCP;
+    s.network.up_bps = s.network.down_bps = 50000000;
+    run(&s, &a);
+    assert_int_equal(a.cross_host_min_ns, LATENCY);
+    s.network.latency = (dist){DIST_CONSTANT, 0, 0};
+    run(&s, &a);
+    assert_int_equal(a.cross_host_min_ns, 0);
+}
+
 /* With transport: tcp, shared 50 Mbit/s links and 1% loss (segments
  * dropped and retransmitted), 64 KiB messages: the same seed still gives
  * the same digest, and not the ideal model's. */
@@ -334,6 +355,7 @@ int main(void) {
         cmocka_unit_test(gossipsub_delivers_everything_with_fewer_duplicates),
         cmocka_unit_test(every_gossipsub_mesh_settles_within_d_lo_and_d_hi),
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
+        cmocka_unit_test(hosts_reach_each_other_no_sooner_than_the_latency),
         cmocka_unit_test(tcp_keeps_the_digest_deterministic),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
         cmocka_unit_test(a_validation_delay_adds_itself_at_every_hop),
