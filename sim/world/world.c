@@ -12,6 +12,7 @@
 #include "wire/multiaddr.h"
 #include "ns3/ns3_net.h"
 #include "downlink.h"
+#include "segvec.h"
 #include "tcp.h"
 
 #define WORLD_PORT 4001
@@ -105,20 +106,19 @@ typedef struct world_partition {
     uint8_t *group; /* per host */
 } world_partition;
 
+/* Bytes in flight: an EV_DATA event's b points at one (malloc'd, freed
+ * by the receiver), so that threads need no shared store. */
 typedef struct world_packet {
-    uint8_t *bytes;
     size_t len;
+    uint8_t bytes[];
 } world_packet;
 
 struct world {
     world_config config;
     kernel kernel;
     world_host *hosts;
-    world_conn *conns;
-    size_t conn_count, conn_cap;
-    world_packet *packets;
-    uint32_t *packet_free;
-    size_t packet_cap, packet_free_count;
+    segvec conns;       /* world_conn, by connection id (segvec.h: threads may append) */
+    size_t conn_count;  /* ids handed out (atomically) */
     struct { world_call_fn fn; void *user; } calls[WORLD_CALLS_MAX];
     uint32_t call_count;
     /* Per sending host: which segments are lost, and their jitter (a
@@ -178,16 +178,17 @@ static uint64_t serialization_ns(size_t len, uint64_t bps) {
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
+static world_conn *conn_at(const world *w, uint64_t k) { return segvec_at(&w->conns, k); }
+
 static world_host *host_of_end(world *w, uint64_t end, world_conn **conn) {
-    assert(end / 2 < w->conn_count);
-    *conn = &w->conns[end / 2];
+    *conn = conn_at(w, end / 2);
     return &w->hosts[(*conn)->host[end % 2]];
 }
 
 /* ---- open ends, remembered peers ------------------------------------- */
 
 static void end_open(world *w, uint32_t end) {
-    world_host *h = &w->hosts[w->conns[end / 2].host[end % 2]];
+    world_host *h = &w->hosts[conn_at(w, end / 2)->host[end % 2]];
     assert(h->node != NULL);
     if (h->open_count == h->open_cap) {
         h->open_cap = h->open_cap ? h->open_cap * 2 : 16;
@@ -201,7 +202,7 @@ static void end_open(world *w, uint32_t end) {
  * opening order (world_host_down resets in that order). An end that never
  * opened (a listener's, before its SYN) is simply marked. */
 static void end_close_mark(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     int side = (int)(end % 2);
     c->closed[side] = true;
     world_host *h = &w->hosts[c->host[side]];
@@ -280,28 +281,17 @@ bool world_reachable(const world *w, uint32_t a, uint32_t b) {
 
 /* ---- packets ---------------------------------------------------------- */
 
-static uint32_t packet_store(world *w, const uint8_t *bytes, size_t len) {
-    if (w->packet_free_count == 0) {
-        size_t cap = w->packet_cap ? w->packet_cap * 2 : 1024;
-        w->packets = realloc(w->packets, cap * sizeof *w->packets);
-        w->packet_free = realloc(w->packet_free, cap * sizeof *w->packet_free);
-        if (w->packets == NULL || w->packet_free == NULL) abort();
-        for (size_t i = w->packet_cap; i < cap; i++) w->packet_free[w->packet_free_count++] = (uint32_t)(cap - 1 - (i - w->packet_cap));
-        w->packet_cap = cap;
-    }
-    uint32_t slot = w->packet_free[--w->packet_free_count];
-    w->packets[slot].bytes = malloc(len);
-    if (w->packets[slot].bytes == NULL) abort();
-    memcpy(w->packets[slot].bytes, bytes, len);
-    w->packets[slot].len = len;
-    return slot;
+static uint64_t packet_store(world *w, const uint8_t *bytes, size_t len) {
+    (void)w;
+    world_packet *p = malloc(sizeof *p + len);
+    if (p == NULL) abort();
+    p->len = len;
+    memcpy(p->bytes, bytes, len);
+    return (uint64_t)(uintptr_t)p;
 }
 
-static void packet_release(world *w, uint32_t slot) {
-    free(w->packets[slot].bytes);
-    w->packets[slot].bytes = NULL;
-    w->packet_free[w->packet_free_count++] = slot;
-}
+static world_packet *packet_of(uint64_t b) { return (world_packet *)(uintptr_t)b; }
+static void packet_release(uint64_t b) { free(packet_of(b)); }
 
 /* ---- links ------------------------------------------------------------ */
 
@@ -336,7 +326,7 @@ static uint64_t loss_delay_ns(world *w, uint32_t from, size_t len, uint64_t late
         /* A segment can be lost again on retransmission; bounded by the loss < 1 check. */
         for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rngs[from]) < loss; tries++) {
             delay += 2 * latency_ns;
-            w->stats.segments_lost++;
+            __atomic_fetch_add(&w->stats.segments_lost, 1, __ATOMIC_RELAXED);
         }
     }
     return delay;
@@ -386,7 +376,7 @@ static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
 /* ---- segments a partition holds back ---------------------------------- */
 
 static void held_schedule(world *w, uint64_t end, uint64_t at_ns) {
-    world_held *h = w->conns[end / 2].held[end % 2];
+    world_held *h = conn_at(w, end / 2)->held[end % 2];
     h->timer_ns = at_ns;
     kernel_schedule(&w->kernel, at_ns, EV_RETRANSMIT, (uint32_t)end, at_ns);
 }
@@ -394,7 +384,7 @@ static void held_schedule(world *w, uint64_t end, uint64_t at_ns) {
 /* The bytes (len may be 0) join what end holds back; the first of them
  * starts the retransmission timer. */
 static void held_add(world *w, uint64_t end, const uint8_t *bytes, size_t len) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     world_held **slot = &c->held[end % 2];
     if (*slot == NULL) {
         *slot = calloc(1, sizeof **slot);
@@ -422,7 +412,7 @@ static void held_free(world_conn *c, int side) {
 /* New data on a path that works again: duplicate ACKs come back within a
  * round trip and TCP retransmits the backlog then, not at its RTO. */
 static void held_fast_retransmit(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     uint64_t at = w->kernel.now_ns + 2 * c->latency_ns;
     if (at < c->held[end % 2]->timer_ns) held_schedule(w, end, at);
 }
@@ -431,7 +421,7 @@ static void held_fast_retransmit(world *w, uint64_t end) {
  * host acts on another's state at the same instant: the parallel world's
  * lookahead, docs/performance.md). */
 static void held_time_out(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     held_free(c, (int)(end % 2));
     c->timed_out[end % 2] = true;
     kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)end, 0);
@@ -440,18 +430,18 @@ static void held_time_out(world *w, uint64_t end) {
 
 /* The backlog gets through: its bytes, then its FIN or RST. */
 static void held_deliver(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     int side = (int)(end % 2);
     world_held *h = c->held[side];
-    if (h->len > 0 && !c->closed[1 - side] && c->tcp) {
+    if (h->len > 0 && c->tcp) {
         tcp_write(w->tcp, (uint32_t)end, h->bytes, h->len);
-    } else if (h->len > 0 && !c->closed[1 - side]) {
+    } else if (h->len > 0) {
         uint64_t arrival = link_arrival(w, c, side, h->len);
         kernel_schedule(&w->kernel, arrival, EV_DATA, (uint32_t)(end ^ 1), packet_store(w, h->bytes, h->len));
     }
-    if (h->close == HELD_FIN && !c->closed[1 - side] && c->tcp) {
+    if (h->close == HELD_FIN && c->tcp) {
         tcp_fin(w->tcp, (uint32_t)end);
-    } else if (h->close != HELD_OPEN && !c->closed[1 - side]) {
+    } else if (h->close != HELD_OPEN) {
         uint64_t when = w->kernel.now_ns + c->latency_ns;
         if (h->close == HELD_FIN) when = max_u64(when, c->last_arrival_ns[1 - side]);
         kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
@@ -460,7 +450,7 @@ static void held_deliver(world *w, uint64_t end) {
 }
 
 static void world_on_retransmit(world *w, const kernel_event *ev) {
-    world_conn *c = &w->conns[ev->a / 2];
+    world_conn *c = conn_at(w, ev->a / 2);
     int side = (int)(ev->a % 2);
     world_held *h = c->held[side];
     if (h == NULL || h->timer_ns != ev->b) return; /* delivered already, or rescheduled */
@@ -530,7 +520,7 @@ static void world_ns3_closed(void *user, uint32_t end, uint64_t at_ns, bool erro
 /* ns-3's listener took the connection (end is the listener's): the node
  * hears of it now, as on a SYN under builtin. */
 static void world_on_accept(world *w, uint32_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     world_host *listener = &w->hosts[c->host[1]];
     if (c->closed[0] || c->closed[1] || listener->node == NULL) { /* gone, or nobody listens */
         c->closed[1] = true;
@@ -656,22 +646,18 @@ static int env_listen(void *ctx, const char *text) {
 }
 
 static uint32_t world_open_conn(world *w, uint32_t dialer, uint32_t listener) {
-    if (w->conn_count == w->conn_cap) {
-        w->conn_cap = w->conn_cap ? w->conn_cap * 2 : 1024;
-        w->conns = realloc(w->conns, w->conn_cap * sizeof *w->conns);
-        if (w->conns == NULL) abort();
-    }
-    size_t k = w->conn_count++;
+    /* Ids are handed out in any order across threads: nothing depends on
+     * their values (nodes only compare them). */
+    size_t k = __atomic_fetch_add(&w->conn_count, 1, __ATOMIC_RELAXED);
     assert(2 * k + 1 <= UINT32_MAX);
-    world_conn *c = &w->conns[k];
-    memset(c, 0, sizeof *c);
+    world_conn *c = segvec_make(&w->conns, k);
     c->host[0] = dialer;
     c->host[1] = listener;
     c->oneway_ns[0] = world_latency(w, dialer, listener);
     c->oneway_ns[1] = world_latency(w, listener, dialer);
     c->latency_ns = (c->oneway_ns[0] + c->oneway_ns[1]) / 2;
     c->established_ns = w->kernel.now_ns + 2 * c->latency_ns; /* SYN, SYN-ACK */
-    w->stats.connections_opened++;
+    __atomic_fetch_add(&w->stats.connections_opened, 1, __ATOMIC_RELAXED);
     return (uint32_t)k;
 }
 
@@ -709,7 +695,7 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
     uint32_t target;
     if (host_of_address(w, text, &target) != 0) return -1;
     uint32_t k = world_open_conn(w, h->index, target);
-    world_conn *c = &w->conns[k];
+    world_conn *c = conn_at(w, k);
     *conn_id = 2 * (uint64_t)k;
     end_open(w, 2 * k);
     if (w->ns3 != NULL) {
@@ -745,13 +731,14 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
 /* A dial's SYN reaches the listener's host (end is the listener's): the
  * host answers with a SYN-ACK, or with an RST when no process listens. */
 static void world_on_syn(world *w, uint32_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     assert(end % 2 == 1);
     uint64_t now = w->kernel.now_ns;
-    if (c->closed[0]) { /* the dialer gave up before its SYN arrived */
-        c->closed[1] = true;
-        return;
-    }
+    /* A dialer that gave up before its SYN arrived is not known here: its
+     * FIN or RST follows the SYN (no host reads another's state), unless
+     * it came first (a SYN held by a partition): then the listener's end
+     * is closed already and the SYN finds nothing. */
+    if (c->closed[1]) return;
     if (w->hosts[c->host[1]].node == NULL) { /* nobody listens: the SYN gets an RST */
         c->closed[1] = true;
         kernel_schedule(&w->kernel, now + c->oneway_ns[1], EV_CLOSED, end ^ 1, 0);
@@ -775,8 +762,10 @@ static int env_write(void *ctx, uint64_t end, const uint8_t *bytes, size_t len) 
     int side = (int)(end % 2);
     assert(c->host[side] == h->index);
     if (c->closed[side]) return -1;
-    if (c->closed[1 - side] || c->timed_out[side] || len == 0) return 0; /* the peer is gone: bytes vanish */
-    w->stats.bytes_written += len;
+    /* Bytes to a peer that has closed go out until its FIN or RST arrives
+     * (no host reads another's state), and vanish there. */
+    if (c->timed_out[side] || len == 0) return 0;
+    __atomic_fetch_add(&w->stats.bytes_written, len, __ATOMIC_RELAXED);
     if (w->ns3 != NULL) {
         ns3_net_write(w->ns3, (uint32_t)end, bytes, len);
         return 0;
@@ -799,14 +788,14 @@ static int env_write(void *ctx, uint64_t end, const uint8_t *bytes, size_t len) 
 /* The TCP model's bytes and FINs reach an end. */
 static void world_tcp_deliver(void *user, uint32_t to_end, uint64_t at_ns, const uint8_t *bytes, size_t len) {
     world *w = user;
-    world_conn *c = &w->conns[to_end / 2];
+    world_conn *c = conn_at(w, to_end / 2);
     c->last_arrival_ns[to_end % 2] = max_u64(c->last_arrival_ns[to_end % 2], at_ns);
     kernel_schedule(&w->kernel, at_ns, EV_DATA, to_end, packet_store(w, bytes, len));
 }
 
 static void world_tcp_fin(void *user, uint32_t to_end, uint64_t at_ns) {
     world *w = user;
-    world_conn *c = &w->conns[to_end / 2];
+    world_conn *c = conn_at(w, to_end / 2);
     kernel_schedule(&w->kernel, max_u64(at_ns, c->last_arrival_ns[to_end % 2]), EV_CLOSED, to_end, 0);
 }
 
@@ -816,17 +805,13 @@ static void world_tcp_fin(void *user, uint32_t to_end, uint64_t at_ns) {
  * when they do: the peer learns of the close at the heal, as it would
  * from its next exchange. */
 static void world_close_end(world *w, uint64_t end, bool reset) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     int side = (int)(end % 2);
     if (c->closed[side]) return;
     end_close_mark(w, end);
     if (w->ns3 != NULL) { /* a FIN after its bytes; ns3_net has no RST, a reset closes too */
         (void)reset;
         ns3_net_close(w->ns3, (uint32_t)end);
-        return;
-    }
-    if (c->closed[1 - side]) {
-        held_free(c, side);
         return;
     }
     if (c->held[side] != NULL || conn_cut(w, c, side)) {
@@ -881,7 +866,7 @@ static uint32_t world_event_owner(void *ctx, uint32_t kind, uint32_t a) {
     case EV_SYN:
     case EV_ACCEPT:
     case EV_RETRANSMIT:
-        return w->conns[a / 2].host[a % 2] + 1;
+        return conn_at(w, a / 2)->host[a % 2] + 1;
     default:
         return tcp_event_host(w->tcp, kind, a) + 1;
     }
@@ -895,6 +880,7 @@ world *world_create(const world_config *config) {
     w->config = *config;
     w->config.ip_owner = NULL; /* read here only: the hosts keep their address */
     kernel_init(&w->kernel);
+    segvec_init(&w->conns, sizeof(world_conn));
     kernel_set_owners(&w->kernel, config->host_count + 1, world_event_owner, w);
     w->hosts = calloc(config->host_count, sizeof *w->hosts);
     w->loss_rngs = calloc(config->host_count, sizeof *w->loss_rngs);
@@ -968,19 +954,17 @@ void world_destroy(world *w) {
         sodium_memzero(w->hosts[i].random_key, sizeof w->hosts[i].random_key);
     }
     for (size_t i = 0; i < w->kernel.len; i++)
-        if (w->kernel.heap[i].kind == EV_DATA) packet_release(w, (uint32_t)w->kernel.heap[i].b);
+        if (w->kernel.heap[i].kind == EV_DATA) packet_release(w->kernel.heap[i].b);
     kernel_free(&w->kernel);
     for (size_t k = 0; k < w->conn_count; k++)
-        for (int side = 0; side < 2; side++) held_free(&w->conns[k], side);
+        for (int side = 0; side < 2; side++) held_free(conn_at(w, k), side);
+    segvec_free(&w->conns);
     for (size_t i = 0; i < w->partition_count; i++) free(w->partitions[i].group);
     tcp_destroy(w->tcp);
     ns3_net_destroy(w->ns3);
     free(w->hosts);
     free(w->loss_rngs);
     free(w->jitter_rngs);
-    free(w->conns);
-    free(w->packets);
-    free(w->packet_free);
     free(w);
 }
 
@@ -1029,7 +1013,7 @@ bool world_hosts_connected(const world *w, uint32_t a, uint32_t b) {
     const world_host *h = &w->hosts[a];
     for (size_t i = 0; i < h->open_count; i++) {
         uint32_t end = h->open_ends[i];
-        if (w->conns[end / 2].host[1 - end % 2] == b) return true;
+        if (conn_at(w, end / 2)->host[1 - end % 2] == b) return true;
     }
     return false;
 }
@@ -1102,8 +1086,8 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
         node_on_connection(h->node, ev->a, ev->b != 0);
         break;
     case EV_DATA:
-        if (alive) node_on_bytes(h->node, ev->a, w->packets[ev->b].bytes, w->packets[ev->b].len);
-        packet_release(w, (uint32_t)ev->b);
+        if (alive) node_on_bytes(h->node, ev->a, packet_of(ev->b)->bytes, packet_of(ev->b)->len);
+        packet_release(ev->b);
         break;
     case EV_CLOSED:
         if (!alive) break;
