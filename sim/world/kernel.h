@@ -41,7 +41,10 @@ typedef void (*kernel_handler)(void *ctx, const kernel_event *event);
 /* The owner of an event of this kind with this first argument: 0 .. owners - 1. */
 typedef uint32_t (*kernel_owner_fn)(void *ctx, uint32_t kind, uint32_t a);
 
-typedef struct kernel {
+typedef struct kernel kernel;
+typedef struct kernel_threads kernel_threads;
+
+struct kernel {
     kernel_event *heap;
     size_t len, cap;
     uint64_t now_ns;
@@ -59,7 +62,22 @@ typedef struct kernel {
     uint64_t cross_min_ns;
     size_t pending_peak; /* the most events ever pending at once */
     bool stop_requested;
-} kernel;
+    /* Partitioned (kernel_partition): the world's calls (owner 0) stay in
+     * this heap, every other owner's events in its part's; a part's events
+     * for another part wait in its outbox until the window ends. */
+    kernel *parts;
+    uint32_t part_count;
+    uint32_t *part_of;      /* per owner */
+    kernel *parent;         /* a part's */
+    kernel_event *outbox;
+    size_t out_len, out_cap;
+    uint64_t lookahead_ns;
+    uint64_t window_end;    /* events of other parts may not fall before it */
+    uint64_t windows;       /* windows run */
+    kernel_threads *threads;
+    void (*window_done)(void *ctx); /* after each window, on the calling thread */
+    void *window_ctx;
+};
 
 void kernel_init(kernel *k);
 void kernel_free(kernel *k);
@@ -72,6 +90,28 @@ void kernel_schedule(kernel *k, uint64_t time_ns, uint32_t kind, uint32_t a, uin
  * event when stopped). Returns the number of events run. */
 uint64_t kernel_run(kernel *k, uint64_t until_ns, kernel_handler handler, void *ctx);
 void kernel_stop(kernel *k);
+/* The running event's now: the part's on a part's thread, else k's. */
+uint64_t kernel_now(const kernel *k);
+/* Cuts the owners 1 .. owners - 1 into parts (part_of[owner] < parts,
+ * copied) run by parts threads through windows of lookahead_ns (> 0):
+ * each part runs its events below the window's end, then the parts
+ * exchange what they scheduled for each other and window_done runs; the
+ * world's calls (owner 0) run alone between windows. The order is the
+ * serial one (kernel.h above) as long as no owner schedules another's
+ * event less than lookahead_ns ahead, which aborts when it crosses parts.
+ * After kernel_set_owners, before anything is scheduled. */
+void kernel_partition(kernel *k, uint32_t parts, const uint32_t *part_of, uint64_t lookahead_ns,
+                      void (*window_done)(void *ctx), void *window_ctx);
+/* The part the calling thread runs (0 ..), or -1 (between windows, unpartitioned). */
+int kernel_current_part(const kernel *k);
+/* Every pending event, parts' included. */
+void kernel_each_pending(const kernel *k, void (*fn)(void *ctx, const kernel_event *ev), void *ctx);
+/* Totals over the parts: events run (k->processed holds them too), the
+ * largest pending, the smallest cross-owner delay. */
+size_t kernel_pending_peak(const kernel *k);
+uint64_t kernel_cross_min(const kernel *k);
+/* Called on each worker thread as it ends (thread-local caches). */
+extern void (*kernel_worker_exit)(void);
 size_t kernel_pending(const kernel *k);
 
 #endif

@@ -128,7 +128,7 @@ void tcp_open(tcp_net *t, uint32_t conn, uint32_t dialer, uint32_t listener, uin
         e->peer_host = side == 0 ? listener : dialer;
         e->latency_ns = latency_ns;
         e->loss = t->config.loss;
-        e->ready_ns = side == 0 ? dialer_ready_ns : t->k->now_ns;
+        e->ready_ns = side == 0 ? dialer_ready_ns : kernel_now(t->k);
         e->cwnd = TCP_INITIAL_WINDOW;
         e->ssthresh = UINT32_MAX; /* slow start until the first loss */
     }
@@ -282,7 +282,7 @@ static void queue_release(tcp_end *e) {
 static void segment_send(tcp_net *t, uint32_t end) {
     tcp_end *e = end_at(t, end);
     tcp_host *from = &t->hosts[e->host], *to = &t->hosts[e->peer_host];
-    uint64_t now = t->k->now_ns;
+    uint64_t now = kernel_now(t->k);
     if (!t->config.no_idle_restart) window_restart_after_idle(e, now);
     size_t len = e->len < TCP_MSS_BYTES ? e->len : TCP_MSS_BYTES;
     assert(len > 0);
@@ -336,7 +336,7 @@ static uint32_t ready_pop(tcp_host *h) {
 /* Whether the end may send a segment now; if not, it wakes when it may. */
 static bool end_may_send(tcp_net *t, uint32_t end) {
     tcp_end *e = end_at(t, end);
-    uint64_t now = t->k->now_ns;
+    uint64_t now = kernel_now(t->k);
     acks_read(t, e, now);
     if (e->len == 0) return false;
     uint32_t window = e->cwnd < t->rwnd_segments ? e->cwnd : t->rwnd_segments;
@@ -354,7 +354,7 @@ static bool end_may_send(tcp_net *t, uint32_t end) {
 /* The host's uplink sends while it is free, round robin over its ends. */
 static void host_pump(tcp_net *t, uint32_t host) {
     tcp_host *h = &t->hosts[host];
-    uint64_t now = t->k->now_ns;
+    uint64_t now = kernel_now(t->k);
     while (h->ready_count > 0 && h->up_free_ns <= now) {
         uint32_t end = ready_pop(h);
         end_at(t, end)->in_ready = false;
@@ -404,7 +404,7 @@ void tcp_fin(tcp_net *t, uint32_t end) {
         e->fin_pending = true;
         return;
     }
-    t->config.fin(t->config.user, end ^ 1, max_u64(t->k->now_ns + e->latency_ns, e->last_arrival_ns));
+    t->config.fin(t->config.user, end ^ 1, max_u64(kernel_now(t->k) + e->latency_ns, e->last_arrival_ns));
 }
 
 void tcp_reset(tcp_net *t, uint32_t end) {
@@ -438,7 +438,7 @@ uint32_t tcp_event_host(const tcp_net *t, uint32_t kind, uint32_t a) {
 }
 
 uint32_t tcp_cwnd(tcp_net *t, uint32_t end) {
-    acks_read(t, end_at(t, end), t->k->now_ns);
+    acks_read(t, end_at(t, end), kernel_now(t->k));
     return end_at(t, end)->cwnd;
 }
 void tcp_get_stats(const tcp_net *t, tcp_stats *out) { *out = t->stats; }

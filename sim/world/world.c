@@ -14,6 +14,7 @@
 #include "downlink.h"
 #include "segvec.h"
 #include "tcp.h"
+#include "crypto/ed25519_verify.h"
 
 #define WORLD_PORT 4001
 /* Each sending host's loss and jitter streams. */
@@ -135,7 +136,94 @@ struct world {
     uint32_t ns3_conn_max;
     uint64_t pump_ns;    /* when the pump is due; UINT64_MAX: none */
     uint64_t pump_timer; /* its ns-3 timer id */
+    /* Parallel (world_config.threads > 1): the threads used, why not more,
+     * and per part the trace events of the window, merged at its end. */
+    uint32_t threads;
+    const char *threads_why;
+    struct world_trace_buffer *trace_parts;
 };
+
+/* ---- the trace of a parallel world -------------------------------------- */
+
+/* A trace event held until its window ends: the event (its pointers as
+ * offsets into the buffer's bytes), and the (time, owner) it was emitted at. */
+typedef struct world_trace_held {
+    trace_event event;
+    uint64_t owner;
+    size_t msg_id, topic, peer, reason, protocol; /* offsets; SIZE_MAX: NULL */
+} world_trace_held;
+
+typedef struct world_trace_buffer {
+    world_trace_held *events;
+    size_t len, cap, next;
+    uint8_t *bytes;
+    size_t bytes_len, bytes_cap;
+} world_trace_buffer;
+
+static size_t trace_keep(world_trace_buffer *b, const void *data, size_t len) {
+    if (data == NULL) return SIZE_MAX;
+    if (b->bytes_len + len > b->bytes_cap) {
+        size_t cap = b->bytes_cap ? 2 * b->bytes_cap : 4096;
+        while (cap < b->bytes_len + len) cap *= 2;
+        b->bytes = realloc(b->bytes, cap);
+        if (b->bytes == NULL) abort();
+        b->bytes_cap = cap;
+    }
+    size_t at = b->bytes_len;
+    memcpy(b->bytes + at, data, len);
+    b->bytes_len += len;
+    return at;
+}
+
+static void trace_hold(world_trace_buffer *b, uint32_t owner, const trace_event *event) {
+    if (b->len == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 256;
+        b->events = realloc(b->events, b->cap * sizeof *b->events);
+        if (b->events == NULL) abort();
+    }
+    world_trace_held *h = &b->events[b->len++];
+    h->event = *event;
+    h->owner = owner;
+    h->msg_id = trace_keep(b, event->msg_id, event->msg_id_len);
+    h->peer = trace_keep(b, event->peer, event->peer_len);
+    h->topic = event->topic ? trace_keep(b, event->topic, strlen(event->topic) + 1) : SIZE_MAX;
+    h->reason = event->reason ? trace_keep(b, event->reason, strlen(event->reason) + 1) : SIZE_MAX;
+    h->protocol = event->protocol ? trace_keep(b, event->protocol, strlen(event->protocol) + 1) : SIZE_MAX;
+}
+
+static const void *trace_at(const world_trace_buffer *b, size_t off) { return off == SIZE_MAX ? NULL : b->bytes + off; }
+
+/* At a window's end: every part's events to the trace callback, merged by
+ * (time, owner); each part's are in that order already, and an owner's
+ * are all in one part, so this is the serial order. */
+static void world_flush_traces(void *ctx) {
+    world *w = ctx;
+    for (;;) {
+        world_trace_buffer *best = NULL;
+        for (uint32_t p = 0; p < w->threads; p++) {
+            world_trace_buffer *b = &w->trace_parts[p];
+            if (b->next == b->len) continue;
+            const world_trace_held *h = &b->events[b->next];
+            if (best == NULL) {
+                best = b;
+                continue;
+            }
+            const world_trace_held *o = &best->events[best->next];
+            if (h->event.time_ns < o->event.time_ns || (h->event.time_ns == o->event.time_ns && h->owner < o->owner))
+                best = b;
+        }
+        if (best == NULL) break;
+        world_trace_held *h = &best->events[best->next++];
+        trace_event e = h->event;
+        e.msg_id = trace_at(best, h->msg_id);
+        e.peer = trace_at(best, h->peer);
+        e.topic = trace_at(best, h->topic);
+        e.reason = trace_at(best, h->reason);
+        e.protocol = trace_at(best, h->protocol);
+        w->config.trace(w->config.trace_user, &e);
+    }
+    for (uint32_t p = 0; p < w->threads; p++) w->trace_parts[p].len = w->trace_parts[p].next = w->trace_parts[p].bytes_len = 0;
+}
 
 /* ---- forbidden global randomness -------------------------------------- */
 
@@ -254,7 +342,7 @@ static bool world_through(const world *w, uint32_t a, uint32_t b, uint64_t *t, u
 /* Whether what end `side` of c sends now meets a partition. The dialer's
  * bytes leave when the SYN-ACK is back (a working path), not before. */
 static bool conn_cut(const world *w, const world_conn *c, int side) {
-    uint64_t leave = w->kernel.now_ns;
+    uint64_t leave = kernel_now(&w->kernel);
     if (side == 0 && c->established_ns > leave) leave = c->established_ns;
     return world_cut(w, c->host[side], c->host[1 - side], leave);
 }
@@ -276,7 +364,7 @@ int world_add_partition(world *w, uint64_t at_ns, uint64_t until_ns, const uint8
 
 bool world_reachable(const world *w, uint32_t a, uint32_t b) {
     assert(a < w->config.host_count && b < w->config.host_count);
-    return !world_cut(w, a, b, w->kernel.now_ns);
+    return !world_cut(w, a, b, kernel_now(&w->kernel));
 }
 
 /* ---- packets ---------------------------------------------------------- */
@@ -355,13 +443,13 @@ static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
     world_host *from = &w->hosts[c->host[side]];
     world_host *to = &w->hosts[c->host[1 - side]];
     uint64_t up_ns = serialization_ns(len, from->up_bps), down_ns = serialization_ns(len, to->down_bps);
-    uint64_t up_start = max_u64(w->kernel.now_ns, from->up_free_ns);
+    uint64_t up_start = max_u64(kernel_now(&w->kernel), from->up_free_ns);
     from->up_free_ns = up_start + up_ns;
     uint64_t sent = max_u64(up_start, side == 0 ? c->established_ns : 0);
     uint64_t arrival;
     uint64_t latency = c->oneway_ns[side];
     if (sent == up_start) {
-        uint64_t down_start = downlink_book(&to->down, w->kernel.now_ns, up_start + latency, down_ns);
+        uint64_t down_start = downlink_book(&to->down, kernel_now(&w->kernel), up_start + latency, down_ns);
         arrival = max_u64(up_start + up_ns + latency, down_start + down_ns);
     } else {
         arrival = sent + latency + max_u64(up_ns, down_ns);
@@ -390,7 +478,7 @@ static void held_add(world *w, uint64_t end, const uint8_t *bytes, size_t len) {
         *slot = calloc(1, sizeof **slot);
         if (*slot == NULL) abort();
         (*slot)->rto_ns = conn_rto_ns(c);
-        held_schedule(w, end, w->kernel.now_ns + (*slot)->rto_ns);
+        held_schedule(w, end, kernel_now(&w->kernel) + (*slot)->rto_ns);
     }
     world_held *h = *slot;
     if (h->len + len > h->cap) {
@@ -413,7 +501,7 @@ static void held_free(world_conn *c, int side) {
  * round trip and TCP retransmits the backlog then, not at its RTO. */
 static void held_fast_retransmit(world *w, uint64_t end) {
     world_conn *c = conn_at(w, end / 2);
-    uint64_t at = w->kernel.now_ns + 2 * c->latency_ns;
+    uint64_t at = kernel_now(&w->kernel) + 2 * c->latency_ns;
     if (at < c->held[end % 2]->timer_ns) held_schedule(w, end, at);
 }
 
@@ -424,8 +512,8 @@ static void held_time_out(world *w, uint64_t end) {
     world_conn *c = conn_at(w, end / 2);
     held_free(c, (int)(end % 2));
     c->timed_out[end % 2] = true;
-    kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)end, 0);
-    kernel_schedule(&w->kernel, w->kernel.now_ns + c->oneway_ns[end % 2], EV_CLOSED, (uint32_t)(end ^ 1), 0);
+    kernel_schedule(&w->kernel, kernel_now(&w->kernel), EV_CLOSED, (uint32_t)end, 0);
+    kernel_schedule(&w->kernel, kernel_now(&w->kernel) + c->oneway_ns[end % 2], EV_CLOSED, (uint32_t)(end ^ 1), 0);
 }
 
 /* The backlog gets through: its bytes, then its FIN or RST. */
@@ -442,7 +530,7 @@ static void held_deliver(world *w, uint64_t end) {
     if (h->close == HELD_FIN && c->tcp) {
         tcp_fin(w->tcp, (uint32_t)end);
     } else if (h->close != HELD_OPEN) {
-        uint64_t when = w->kernel.now_ns + c->latency_ns;
+        uint64_t when = kernel_now(&w->kernel) + c->latency_ns;
         if (h->close == HELD_FIN) when = max_u64(when, c->last_arrival_ns[1 - side]);
         kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
     }
@@ -454,11 +542,11 @@ static void world_on_retransmit(world *w, const kernel_event *ev) {
     int side = (int)(ev->a % 2);
     world_held *h = c->held[side];
     if (h == NULL || h->timer_ns != ev->b) return; /* delivered already, or rescheduled */
-    if (!world_cut(w, c->host[side], c->host[1 - side], w->kernel.now_ns)) return held_deliver(w, ev->a);
+    if (!world_cut(w, c->host[side], c->host[1 - side], kernel_now(&w->kernel))) return held_deliver(w, ev->a);
     if (h->retries == WORLD_DATA_RETRIES) return held_time_out(w, ev->a);
     h->retries++;
     h->rto_ns = 2 * h->rto_ns < WORLD_RTO_MAX_NS ? 2 * h->rto_ns : WORLD_RTO_MAX_NS;
-    held_schedule(w, ev->a, w->kernel.now_ns + h->rto_ns);
+    held_schedule(w, ev->a, kernel_now(&w->kernel) + h->rto_ns);
 }
 
 /* ---- backend ns3 ------------------------------------------------------ */
@@ -595,7 +683,7 @@ out:
 
 /* ---- the seam --------------------------------------------------------- */
 
-static uint64_t env_now(void *ctx) { return ((world_host *)ctx)->w->kernel.now_ns; }
+static uint64_t env_now(void *ctx) { return kernel_now(&((world_host *)ctx)->w->kernel); }
 
 static void env_random(void *ctx, uint8_t *out, size_t len) {
     world_host *h = ctx;
@@ -631,7 +719,7 @@ static void env_timer_set(void *ctx, uint64_t timer_id, uint64_t deadline_ns) {
     t->timer_id = timer_id;
     t->generation = ++h->timer_generation ? h->timer_generation : ++h->timer_generation;
     uint64_t slot = (uint64_t)(t - h->timers);
-    uint64_t when = max_u64(deadline_ns, w->kernel.now_ns);
+    uint64_t when = max_u64(deadline_ns, kernel_now(&w->kernel));
     kernel_schedule(&w->kernel, when, EV_TIMER, h->index, (slot << 32) | t->generation);
 }
 
@@ -656,7 +744,7 @@ static uint32_t world_open_conn(world *w, uint32_t dialer, uint32_t listener) {
     c->oneway_ns[0] = world_latency(w, dialer, listener);
     c->oneway_ns[1] = world_latency(w, listener, dialer);
     c->latency_ns = (c->oneway_ns[0] + c->oneway_ns[1]) / 2;
-    c->established_ns = w->kernel.now_ns + 2 * c->latency_ns; /* SYN, SYN-ACK */
+    c->established_ns = kernel_now(&w->kernel) + 2 * c->latency_ns; /* SYN, SYN-ACK */
     __atomic_fetch_add(&w->stats.connections_opened, 1, __ATOMIC_RELAXED);
     return (uint32_t)k;
 }
@@ -702,14 +790,14 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
         if (k >= w->ns3_conn_max || !ns3_net_open(w->ns3, k, h->index, target)) {
             if (k == w->ns3_conn_max) fprintf(stderr, "world: more than %u connections under ns3\n", w->ns3_conn_max);
             c->closed[1] = true;
-            kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, 2 * k, 0);
+            kernel_schedule(&w->kernel, kernel_now(&w->kernel), EV_CLOSED, 2 * k, 0);
         }
         return 0;
     }
     /* Whether anyone listens is decided when the SYN arrives (EV_SYN). A
      * partition holds the SYN until a retry gets through after it heals;
      * if none does, connect() times out. */
-    uint64_t syn = w->kernel.now_ns;
+    uint64_t syn = kernel_now(&w->kernel);
     if (!world_through(w, h->index, target, &syn, WORLD_SYN_RTO_NS, WORLD_SYN_RETRIES)) {
         c->closed[1] = true;
         c->established_ns = syn;
@@ -733,7 +821,7 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
 static void world_on_syn(world *w, uint32_t end) {
     world_conn *c = conn_at(w, end / 2);
     assert(end % 2 == 1);
-    uint64_t now = w->kernel.now_ns;
+    uint64_t now = kernel_now(&w->kernel);
     /* A dialer that gave up before its SYN arrived is not known here: its
      * FIN or RST follows the SYN (no host reads another's state), unless
      * it came first (a SYN held by a partition): then the listener's end
@@ -822,7 +910,7 @@ static void world_close_end(world *w, uint64_t end, bool reset) {
     }
     if (c->tcp && !reset) return tcp_fin(w->tcp, (uint32_t)end); /* after its queued bytes */
     if (c->tcp) tcp_reset(w->tcp, (uint32_t)end);
-    uint64_t when = w->kernel.now_ns + c->oneway_ns[side];
+    uint64_t when = kernel_now(&w->kernel) + c->oneway_ns[side];
     if (!reset) when = max_u64(when, c->last_arrival_ns[1 - side]);
     kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
 }
@@ -837,17 +925,21 @@ static void env_trace(void *ctx, const trace_event *event) {
     if (h->w->config.trace == NULL) return;
     trace_event stamped = *event;
     stamped.node_index = h->index;
+    int part = h->w->trace_parts != NULL ? kernel_current_part(&h->w->kernel) : -1;
+    if (part >= 0) return trace_hold(&h->w->trace_parts[part], h->index + 1, &stamped);
     h->w->config.trace(h->w->config.trace_user, &stamped);
 }
 
 static void world_trace_node_event(world *w, world_host *h, trace_kind kind) {
     if (w->config.trace == NULL) return;
-    trace_event event = {.kind = kind, .time_ns = w->kernel.now_ns, .node_index = h->index,
+    trace_event event = {.kind = kind, .time_ns = kernel_now(&w->kernel), .node_index = h->index,
                          .peer = h->id.bytes, .peer_len = h->id.len};
     w->config.trace(w->config.trace_user, &event);
 }
 
 /* ---- hosts ------------------------------------------------------------ */
+
+static void world_cut_into_parts(world *w);
 
 /* Whose state an event touches (kernel.h): 0 for the world's calls, else
  * 1 + the host: a timer's, an end's (bytes, connection changes, the SYN
@@ -933,6 +1025,7 @@ world *world_create(const world_config *config) {
                        .remote_ip4 = env_remote_ip4,
                        .verify_ed25519 = config->verify_memo != NULL ? env_verify_ed25519 : NULL};
     }
+    world_cut_into_parts(w);
     if (config->backend == BACKEND_NS3) {
         w->ns3 = world_ns3_create(w);
         if (w->ns3 == NULL) {
@@ -941,6 +1034,11 @@ world *world_create(const world_config *config) {
         }
     }
     return w;
+}
+
+static void release_pending(void *ctx, const kernel_event *ev) {
+    (void)ctx;
+    if (ev->kind == EV_DATA) packet_release(ev->b);
 }
 
 void world_destroy(world *w) {
@@ -953,9 +1051,15 @@ void world_destroy(world *w) {
         sodium_memzero(w->hosts[i].identity_seed, sizeof w->hosts[i].identity_seed);
         sodium_memzero(w->hosts[i].random_key, sizeof w->hosts[i].random_key);
     }
-    for (size_t i = 0; i < w->kernel.len; i++)
-        if (w->kernel.heap[i].kind == EV_DATA) packet_release(w->kernel.heap[i].b);
+    kernel_each_pending(&w->kernel, release_pending, NULL);
     kernel_free(&w->kernel);
+    if (w->trace_parts != NULL) {
+        for (uint32_t p = 0; p < w->threads; p++) {
+            free(w->trace_parts[p].events);
+            free(w->trace_parts[p].bytes);
+        }
+        free(w->trace_parts);
+    }
     for (size_t k = 0; k < w->conn_count; k++)
         for (int side = 0; side < 2; side++) held_free(conn_at(w, k), side);
     segvec_free(&w->conns);
@@ -1102,7 +1206,7 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
 uint64_t world_run(world *w, uint64_t until_ns) {
     if (w->ns3 == NULL) return kernel_run(&w->kernel, until_ns, world_dispatch, w);
     uint64_t before = w->kernel.processed;
-    if (until_ns < w->kernel.now_ns) return 0;
+    if (until_ns < kernel_now(&w->kernel)) return 0;
     world_ns3_sync(w);
     ns3_net_run(w->ns3, until_ns);
     /* What is due at until_ns itself and ns-3 left for after its stop. */
@@ -1110,12 +1214,69 @@ uint64_t world_run(world *w, uint64_t until_ns) {
     world_ns3_sync(w);
     return w->kernel.processed - before;
 }
-uint64_t world_now(const world *w) { return w->kernel.now_ns; }
+uint64_t world_now(const world *w) { return kernel_now(&w->kernel); }
 uint64_t world_events_processed(const world *w) { return w->kernel.processed; }
+
+uint32_t world_threads(const world *w, const char **why) {
+    if (why != NULL) *why = w->threads_why;
+    return w->threads;
+}
+
+uint64_t world_min_latency(world *w) {
+    if (netmodel_has_regions(w->config.net)) {
+        uint64_t least = UINT64_MAX;
+        for (uint32_t a = 0; a < w->config.host_count; a++)
+            for (uint32_t b = 0; b < w->config.host_count; b++)
+                if (a != b && netmodel_latency_ns(w->config.net, a, b) < least)
+                    least = netmodel_latency_ns(w->config.net, a, b);
+        return least == UINT64_MAX ? 0 : least;
+    }
+    const dist *d = &w->config.latency;
+    double least = d->kind == DIST_CONSTANT || d->kind == DIST_UNIFORM ? d->a : d->kind == DIST_PARETO ? d->b : 0;
+    return least > 0 ? (uint64_t)least : 0;
+}
+
+static void world_forget_thread_caches(void) { ed25519_verify_forget(); }
+
+/* Cuts the hosts into contiguous blocks, one per thread, when the world
+ * allows: builtin backend, a lookahead, and downlinks that no sender books
+ * (unlimited), since a sender still books the receiver's downlink. */
+static void world_cut_into_parts(world *w) {
+    uint32_t want = w->config.threads, hosts = w->config.host_count;
+    w->threads = 1;
+    w->threads_why = "";
+    if (want <= 1) return;
+    uint64_t lookahead = world_min_latency(w);
+    bool limited = false;
+    for (uint32_t i = 0; i < hosts && !limited; i++) limited = w->hosts[i].down_bps != 0;
+    if (w->config.backend != BACKEND_BUILTIN) {
+        w->threads_why = "the ns3 backend runs on one thread";
+    } else if (lookahead == 0) {
+        w->threads_why = "no lookahead: the latency can be zero";
+    } else if (limited) {
+        w->threads_why = "limited downlinks are booked by their senders (docs/performance.md)";
+    } else if (hosts < 2) {
+        w->threads_why = "one host";
+    }
+    if (*w->threads_why != '\0') return;
+    uint32_t parts = want < hosts ? want : hosts;
+    uint32_t *part_of = calloc(hosts + 1, sizeof *part_of);
+    w->trace_parts = calloc(parts, sizeof *w->trace_parts);
+    if (part_of == NULL || w->trace_parts == NULL) abort();
+    for (uint32_t i = 0; i < hosts; i++) part_of[i + 1] = (uint32_t)((uint64_t)i * parts / hosts);
+    /* The Ed25519 verifier's key cache is per thread; its curve constants
+     * are set up once, here, before any thread runs. */
+    uint8_t zero[64] = {0};
+    (void)ed25519_verify(zero, NULL, 0, zero);
+    kernel_worker_exit = world_forget_thread_caches;
+    kernel_partition(&w->kernel, parts, part_of, lookahead, world_flush_traces, w);
+    free(part_of);
+    w->threads = parts;
+}
 void world_get_stats(const world *w, world_stats *out) {
     *out = w->stats;
-    out->events_pending_peak = w->kernel.pending_peak;
-    out->cross_host_min_ns = w->kernel.cross_min_ns;
+    out->events_pending_peak = kernel_pending_peak(&w->kernel);
+    out->cross_host_min_ns = kernel_cross_min(&w->kernel);
     if (w->tcp != NULL) {
         tcp_stats tcp;
         tcp_get_stats(w->tcp, &tcp);

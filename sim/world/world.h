@@ -100,6 +100,11 @@ typedef struct world_config {
     /* The verification memo (borrowed; verify_memo.h) that answers the
      * nodes' signature checks; NULL: each node checks its own. */
     verify_memo *verify_memo;
+    /* Threads to run the hosts on (0 or 1: one). A world runs on fewer,
+     * down to one, when it cannot be cut (world_threads says why):
+     * docs/performance.md, "The parallel world". The trace, digest and
+     * metrics are the same for every count. */
+    uint32_t threads;
 } world_config;
 
 typedef struct world_stats {
@@ -162,6 +167,11 @@ void world_at(world *w, uint64_t time_ns, uint32_t slot, uint64_t arg);
  * kernel's: under ns3, ns-3's own events are not counted). */
 uint64_t world_run(world *w, uint64_t until_ns);
 uint64_t world_now(const world *w);
+/* The threads the world runs on, and when fewer than asked, why (else ""). */
+uint32_t world_threads(const world *w, const char **why);
+/* The one-way latency no host pair is below (the parallel world's
+ * lookahead); 0 when the latency distribution reaches zero. */
+uint64_t world_min_latency(world *w);
 uint64_t world_events_processed(const world *w);
 void world_get_stats(const world *w, world_stats *out);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -62,14 +63,14 @@ static void bench_kernel(void) {
         bench_kernel_at(kernel_bench_pending[i]);
 }
 
-static int bench_scenario(const char *path, const char *const *overrides, size_t override_count) {
+static int bench_scenario(const char *path, const char *const *overrides, size_t override_count, uint32_t threads) {
     static scenario s;
     char err[SCENARIO_ERROR_MAX];
     if (scenario_load(path, overrides, override_count, &s, err, sizeof err) != 0) {
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    run_options options = {.scenario = &s};
+    run_options options = {.scenario = &s, .threads = threads};
     static run_result r;
     if (run_scenario(&options, &r, err, sizeof err) != 0) {
         fprintf(stderr, "bench: %s\n", err);
@@ -94,12 +95,13 @@ static int bench_scenario(const char *path, const char *const *overrides, size_t
                (unsigned long long)r.verify_memo_counts.entries);
     else
         printf("  verify memo       off (world.verify_memo=false: every node checks every signature)\n");
+    printf("  threads           %u%s%s\n", r.threads, r.threads_why[0] ? ": " : "", r.threads_why);
     printf("  digest            %s\n", r.digest);
     return 0;
 }
 
 /* bench            the kernel alone
- * bench --scenario-only [--set KEY=VALUE]... FILE...
+ * bench --scenario-only [--threads N] [--set KEY=VALUE]... FILE...
  *                  the scenarios, each with the overrides (as swarmlab run
  *                  --set takes them), without the kernel figure */
 int main(int argc, char **argv) {
@@ -111,6 +113,13 @@ int main(int argc, char **argv) {
         first = 2;
     else
         bench_kernel();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t threads = cores > 0 ? (uint32_t)cores : 1; /* the machine's cores */
+    if (first + 1 < argc && strcmp(argv[first], "--threads") == 0) {
+        threads = (uint32_t)strtoul(argv[first + 1], NULL, 10);
+        if (threads < 1) threads = 1;
+        first += 2;
+    }
     while (first + 1 < argc && strcmp(argv[first], "--set") == 0) {
         if (override_count == BENCH_OVERRIDES_MAX) {
             fprintf(stderr, "bench: at most %d --set\n", BENCH_OVERRIDES_MAX);
@@ -120,6 +129,6 @@ int main(int argc, char **argv) {
         first += 2;
     }
     int failures = 0;
-    for (int i = first; i < argc; i++) failures += bench_scenario(argv[i], overrides, override_count);
+    for (int i = first; i < argc; i++) failures += bench_scenario(argv[i], overrides, override_count, threads);
     return failures ? 1 : 0;
 }
