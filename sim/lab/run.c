@@ -530,6 +530,9 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         result->cross_host_min_ns = stats.cross_host_min_ns;
         const char *why;
         result->threads = world_threads(r.w, &why);
+        result->windows = stats.windows;
+        result->busy_ns = stats.busy_ns;
+        result->critical_ns = stats.critical_ns;
         snprintf(result->threads_why, sizeof result->threads_why, "%s", why);
         result->trace_events = r.trace_events;
         result->messages_published = r.published;

@@ -43,6 +43,7 @@ typedef struct run_result {
     uint64_t events_pending_peak;
     uint32_t threads;              /* the world ran on (world_threads) */
     char threads_why[96];          /* why fewer than asked, else "" */
+    uint64_t windows, busy_ns, critical_ns; /* world_stats': the parallel world's windows */
     uint64_t cross_host_min_ns;    /* world_stats': the lookahead the run had (UINT64_MAX: no host reached another) */
     uint64_t trace_events;
     uint64_t messages_published;

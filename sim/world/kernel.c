@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void kernel_init(kernel *k) {
     memset(k, 0, sizeof *k);
@@ -196,9 +197,15 @@ size_t kernel_pending(const kernel *k) {
 
 /* ---- partitions --------------------------------------------------------- */
 
+static uint64_t thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* A part runs its events below the window's end. */
 static uint64_t part_run(kernel *p, uint64_t end_ns, kernel_handler handler, void *ctx) {
-    uint64_t ran = 0;
+    uint64_t ran = 0, started = thread_cpu_ns();
     kernel_here_part = p;
     while (p->len > 0 && p->heap[0].time_ns < end_ns) {
         kernel_event ev = kernel_pop(p);
@@ -211,6 +218,7 @@ static uint64_t part_run(kernel *p, uint64_t end_ns, kernel_handler handler, voi
     p->source = 0;
     p->processed += ran;
     kernel_here_part = NULL;
+    p->window_busy_ns = thread_cpu_ns() - started;
     return ran;
 }
 
@@ -322,6 +330,12 @@ static uint64_t kernel_run_parts(kernel *k, uint64_t until_ns, kernel_handler ha
         if (k->threads != NULL) pthread_barrier_wait(&k->threads->done);
         k->window_end = 0;
         k->windows++;
+        uint64_t slowest = 0;
+        for (uint32_t p = 0; p < k->part_count; p++) {
+            k->busy_ns += k->parts[p].window_busy_ns;
+            if (k->parts[p].window_busy_ns > slowest) slowest = k->parts[p].window_busy_ns;
+        }
+        k->critical_ns += slowest;
         uint64_t after = 0;
         for (uint32_t p = 0; p < k->part_count; p++) after += k->parts[p].processed;
         ran += after - before;

@@ -74,6 +74,11 @@ struct kernel {
     uint64_t lookahead_ns;
     uint64_t window_end;    /* events of other parts may not fall before it */
     uint64_t windows;       /* windows run */
+    /* Thread CPU time the parts spent in windows: in all, and along the
+     * critical path (each window's slowest part): their ratio is the
+     * speedup the cut allows on free cores, whatever the machine's load. */
+    uint64_t busy_ns, critical_ns;
+    uint64_t window_busy_ns; /* a part's, in the current window */
     kernel_threads *threads;
     void (*window_done)(void *ctx); /* after each window, on the calling thread */
     void *window_ctx;

@@ -1277,6 +1277,9 @@ void world_get_stats(const world *w, world_stats *out) {
     *out = w->stats;
     out->events_pending_peak = kernel_pending_peak(&w->kernel);
     out->cross_host_min_ns = kernel_cross_min(&w->kernel);
+    out->windows = w->kernel.windows;
+    out->busy_ns = w->kernel.busy_ns;
+    out->critical_ns = w->kernel.critical_ns;
     if (w->tcp != NULL) {
         tcp_stats tcp;
         tcp_get_stats(w->tcp, &tcp);

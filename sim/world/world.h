@@ -116,6 +116,9 @@ typedef struct world_stats {
      * at another (kernel.h cross_min_ns): a parallel world's windows may
      * be at most this long. UINT64_MAX when no host reached another. */
     uint64_t cross_host_min_ns;
+    /* Parallel: windows run, and the parts' thread CPU time in them, in
+     * all and along the critical path (kernel.h busy_ns, critical_ns). */
+    uint64_t windows, busy_ns, critical_ns;
 } world_stats;
 
 /* Initialises libsodium, then makes its global randombytes abort. */

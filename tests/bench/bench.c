@@ -96,6 +96,10 @@ static int bench_scenario(const char *path, const char *const *overrides, size_t
     else
         printf("  verify memo       off (world.verify_memo=false: every node checks every signature)\n");
     printf("  threads           %u%s%s\n", r.threads, r.threads_why[0] ? ": " : "", r.threads_why);
+    if (r.threads > 1)
+        printf("  windows           %llu; threads' CPU in them %.2f s, critical path %.2f s (%.2fx on free cores)\n",
+               (unsigned long long)r.windows, r.busy_ns / 1e9, r.critical_ns / 1e9,
+               r.critical_ns > 0 ? (double)r.busy_ns / (double)r.critical_ns : 0.0);
     printf("  digest            %s\n", r.digest);
     return 0;
 }
