@@ -29,6 +29,7 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
+            "                    [--threads N]   (the world's threads; default: the online CPUs)\n"
             "       swarmlab report DIR\n"
             "       swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]...\n"
             "       swarmlab sweep SCENARIO --param KEY=V1,V2,... [--param ...] --seeds N [-j N] [--out DIR] [--set KEY=VALUE]...\n"
