@@ -69,6 +69,7 @@ static inline bool event_before(const kernel_event *x, const kernel_event *y) {
 
 /* The kernel whose clock and source apply to the caller: its part's on a part's thread. */
 static inline kernel *kernel_here(const kernel *k) {
+    if (k->part_count == 0) return (kernel *)k;
     kernel *p = kernel_here_part;
     return p != NULL && p->parent == k ? p : (kernel *)k;
 }
@@ -101,7 +102,7 @@ static void kernel_push(kernel *k, kernel_event ev);
 
 void kernel_schedule(kernel *k, uint64_t time_ns, uint32_t kind, uint32_t a, uint64_t b) {
     kernel *h = kernel_here(k);
-    assert(time_ns >= h->now_ns);
+    assert(time_ns >= h->now_ns && kind < KERNEL_KINDS);
     kernel_event ev = {.time_ns = time_ns, .kind = kind, .a = a, .b = b};
     if (k->owners == 0) {
         ev.seq = k->next_seq++;

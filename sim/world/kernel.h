@@ -14,7 +14,7 @@
  * no owners set every event is the world's and ties keep the order of
  * scheduling, as before. One thread, no wall clock. An event is a small
  * fixed record (a kind and two arguments) rather than a closure, so the
- * heap is a flat array of 40-byte entries and scheduling allocates only
+ * heap is a flat array of 32-byte entries and scheduling allocates only
  * when the heap grows.
  */
 #ifndef SWARMLAB_KERNEL_H
@@ -28,13 +28,15 @@
 
 #define KERNEL_SOURCE_SHIFT 40 /* a source schedules at most 2^40 events; 2^24 owners */
 
-typedef struct kernel_event {
+#define KERNEL_KINDS 256 /* kinds 0 .. 255 */
+
+typedef struct kernel_event { /* 32 bytes */
     uint64_t time_ns;
     uint64_t seq; /* (source << KERNEL_SOURCE_SHIFT) | the source's count */
-    uint32_t owner;
-    uint32_t kind;
-    uint64_t b;
+    uint32_t kind : 8;
+    uint32_t owner : 24;
     uint32_t a;
+    uint64_t b;
 } kernel_event;
 
 typedef void (*kernel_handler)(void *ctx, const kernel_event *event);
