@@ -46,7 +46,7 @@ INCLUDES := -Inode -Isim -Ianalysis -Itests/support
 # links those of the layers it is made of and no more.
 NODE_LIBS := -lsodium
 ANALYSIS_LIBS := -lm
-SIM_LIBS := -lyaml -lm
+SIM_LIBS := -lyaml -lm -pthread
 SWARMLAB_LIBS := $(SIM_LIBS) $(NODE_LIBS)
 DAEMON_LIBS := $(NODE_LIBS)
 # Each test links the archives of every layer and takes from them only the

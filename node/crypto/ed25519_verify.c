@@ -424,9 +424,11 @@ typedef struct cache_set {
     uint32_t candidate_next;
 } cache_set;
 
-static cache_set *cache;
-static uint64_t cache_clock;
-static ed25519_verify_stats stats;
+/* Per thread (a parallel world verifies on several): each thread keeps
+ * its own tables, and ed25519_verify_forget frees the calling thread's. */
+static _Thread_local cache_set *cache;
+static _Thread_local uint64_t cache_clock;
+static _Thread_local ed25519_verify_stats stats;
 
 /* Keys are hashes of secrets, so their low bytes spread evenly. */
 static cache_set *set_of(const uint8_t pk[32]) {

@@ -33,6 +33,7 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: swarmlab run SCENARIO [--seed N] [--set KEY=VALUE]... [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
+            "                    [--threads N]   (the world's threads; default: the online CPUs)\n"
             "       swarmlab run --shadow SHADOW.yaml [--out DIR] [--trace FILE] [--no-plots] [--quiet]\n"
             "       swarmlab report DIR\n"
             "       swarmlab compare BASE NEW [--tolerances FILE] [--tolerance METRIC=REL]...\n"
@@ -66,6 +67,7 @@ typedef struct run_args {
     char seed_override[48];
     const char *out_dir, *trace_path;
     bool plots, quiet;
+    uint32_t threads;
 } run_args;
 
 static int parse_seed(const char *text, char *override, size_t cap) {
@@ -97,6 +99,11 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
             a->shadow_path = argv[++i];
         } else if (strcmp(arg, "--trace") == 0 && has_value) {
             a->trace_path = argv[++i];
+        } else if (strcmp(arg, "--threads") == 0 && has_value) {
+            char *end;
+            unsigned long n = strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || n < 1 || n > 1024) return bad_usage("--threads takes 1 to 1024");
+            a->threads = (uint32_t)n;
         } else if (strcmp(arg, "--no-plots") == 0) {
             a->plots = false;
         } else if (strcmp(arg, "--quiet") == 0) {
@@ -118,6 +125,10 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
         return 0;
     }
     if (a->scenario_path == NULL) return bad_usage("run needs a scenario file");
+    if (a->threads == 0) { /* the machine's cores */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        a->threads = cores > 0 ? (uint32_t)cores : 1;
+    }
     /* --seed wins over the file and over --set seed=..., so it goes last. */
     if (a->seed_override[0] != '\0') a->overrides[a->override_count++] = a->seed_override;
     return 0;
@@ -142,6 +153,7 @@ static void print_summary(const scenario *s, const run_result *r, const char *ou
            (unsigned long long)r->events_processed,
            r->wall_seconds > 0 ? r->events_processed / r->wall_seconds / 1e6 : 0.0,
            (unsigned long long)r->trace_events);
+    printf("  threads      %u%s%s\n", r->threads, r->threads_why[0] ? ": " : "", r->threads_why);
     printf("  digest       %s\n", r->digest);
     if (out_dir != NULL) {
         printf("  output       %s/ (metrics.json, messages.csv, timeseries.csv", out_dir);
@@ -203,7 +215,8 @@ static int command_run(int argc, char **argv) {
         a.out_dir = default_out;
     }
     run_options options = {.scenario = &s, .out_dir = a.out_dir, .trace_path = a.trace_path,
-                           .progress = !a.quiet && isatty(STDERR_FILENO), .plots = a.plots};
+                           .progress = !a.quiet && isatty(STDERR_FILENO), .plots = a.plots,
+                           .threads = a.threads};
     static run_result result;
     if (run_scenario(&options, &result, err, sizeof err) != 0) {
         fprintf(stderr, "swarmlab: %s\n", err);

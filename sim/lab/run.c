@@ -253,7 +253,7 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
                        .up_bps = s->network.up_bps, .down_bps = s->network.down_bps,
                        .loss = s->network.loss, .transport = s->network.transport,
                        .tcp_no_idle_restart = s->network.tcp_no_idle_restart, .backend = s->network.backend,
-                       .trace = runner_trace,
+                       .trace = runner_trace, .threads = r->options->threads,
                        .trace_user = r, .ip_owner = ip_owner, .net = r->net};
     const run_hooks *hooks = r->options->hooks;
     if (hooks != NULL) {
@@ -536,6 +536,13 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         world_stats stats;
         world_get_stats(r.w, &stats);
         result->events_pending_peak = stats.events_pending_peak;
+        result->cross_host_min_ns = stats.cross_host_min_ns;
+        const char *why;
+        result->threads = world_threads(r.w, &why);
+        result->windows = stats.windows;
+        result->busy_ns = stats.busy_ns;
+        result->critical_ns = stats.critical_ns;
+        snprintf(result->threads_why, sizeof result->threads_why, "%s", why);
         result->trace_events = r.trace_events;
         result->messages_published = r.published;
         result->verify_memo = r.memo != NULL;

@@ -46,6 +46,7 @@ typedef struct run_options {
     const char *trace_path; /* NULL: no JSON-lines trace */
     bool progress;          /* a progress bar on standard error */
     bool plots;             /* draw the plots with gnuplot */
+    uint32_t threads;       /* the world's threads (world_config.threads); 0: one */
     /* Called with every trace event, after the metrics saw it (tests). */
     void (*observe)(void *user, const trace_event *event);
     void *observe_user;
@@ -58,6 +59,10 @@ typedef struct run_result {
     double wall_seconds;
     uint64_t events_processed;
     uint64_t events_pending_peak;
+    uint32_t threads;              /* the world ran on (world_threads) */
+    char threads_why[96];          /* why fewer than asked, else "" */
+    uint64_t windows, busy_ns, critical_ns; /* world_stats': the parallel world's windows */
+    uint64_t cross_host_min_ns;    /* world_stats': the lookahead the run had (UINT64_MAX: no host reached another) */
     uint64_t trace_events;
     uint64_t messages_published;
     bool verify_memo;              /* world.verify_memo was on */

@@ -34,13 +34,15 @@
 static void sweep_usage(FILE *out) {
     fprintf(out,
             "usage: swarmlab sweep SCENARIO --param KEY=V1,V2,... [--param ...] --seeds N [--seed-base S]\n"
-            "                      [-j N] [--out DIR] [--set KEY=VALUE]... [--timeout SECONDS] [--plan FILE]\n"
+            "                      [-j N] [--threads T] [--out DIR] [--set KEY=VALUE]... [--timeout SECONDS]\n"
+            "                      [--plan FILE]\n"
             "       swarmlab sweep --collect DIR\n"
             "\n"
             "  Runs SCENARIO for every combination of the --param values (at most %d parameters of at\n"
             "  most %d values; KEY as --set takes it) times N seeds, S..S+N-1 (S defaults to 1), at most\n"
             "  %d runs, each in its own process (swarmlab run), at most -j at once (default: the online\n"
-            "  CPUs). Each run writes OUT/runs/VALUES-seedN/; then OUT/runs.csv (one row per run, with the\n"
+            "  CPUs), each on --threads T threads (default: the online CPUs shared among the -j runs).\n"
+            "  Each run writes OUT/runs/VALUES-seedN/; then OUT/runs.csv (one row per run, with the\n"
             "  command that reproduces it), OUT/sweep.csv (per combination, each metric's mean and 95%%\n"
             "  confidence half-width) and OUT/METRIC.png and .svg (against the first parameter).\n"
             "  OUT defaults to %s/NAME/. A run that fails or outlives --timeout (default %d s) is\n"
@@ -90,6 +92,9 @@ static int sweep_parse_option(sweep *w, const char *option, const char *value) {
         if (sweep_parse_uint(value, 1, SWEEP_JOBS_MAX, &n) != 0)
             return sweep_bad_usage("-j takes a count from 1 to 256", value);
         w->jobs = (size_t)n;
+    } else if (strcmp(option, "--threads") == 0) {
+        if (sweep_parse_uint(value, 1, 1024, &n) != 0) return sweep_bad_usage("--threads takes a count from 1 to 1024", value);
+        w->threads = (size_t)n;
     } else if (strcmp(option, "--timeout") == 0) {
         if (sweep_parse_uint(value, 1, SWEEP_TIMEOUT_MAX_S, &n) != 0)
             return sweep_bad_usage("--timeout takes seconds from 1 to 604800", value);
@@ -110,8 +115,8 @@ static int sweep_parse_option(sweep *w, const char *option, const char *value) {
 }
 
 static bool sweep_option_takes_value(const char *arg) {
-    static const char *const options[] = {"--param", "--seeds", "--seed-base", "-j",
-                                          "--jobs",  "--timeout", "--out",     "--set", "--plan"};
+    static const char *const options[] = {"--param", "--seeds", "--seed-base", "-j",   "--jobs",
+                                          "--timeout", "--out",  "--set",       "--plan", "--threads"};
     for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
         if (strcmp(arg, options[i]) == 0) return true;
     return false;

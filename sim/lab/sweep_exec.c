@@ -107,6 +107,13 @@ void sweep_build_argv(const sweep *w, const sweep_run *r, sweep_argv *a) {
         sweep_argv_push(a, "--set");
         sweep_argv_push(a, a->params[k]);
     }
+    /* Each run's threads: --threads, else the cores shared among the jobs
+     * (runs at once already use the cores; more threads would only wait). */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = w->threads ? w->threads : (cpus > 0 && (size_t)cpus > w->jobs ? (size_t)cpus / w->jobs : 1);
+    snprintf(a->threads, sizeof a->threads, "%zu", threads);
+    sweep_argv_push(a, "--threads");
+    sweep_argv_push(a, a->threads);
     sweep_argv_push(a, "--out");
     sweep_argv_push(a, a->out);
     sweep_argv_push(a, "--no-plots");

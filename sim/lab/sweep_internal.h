@@ -88,6 +88,7 @@ typedef struct sweep_argv {
     char *argv[SWEEP_ARGV_MAX];
     size_t argc;
     char seed[SWEEP_SEED_TEXT_MAX];
+    char threads[16];
     char out[SWEEP_PATH_MAX];
     char params[SWEEP_PARAMS_MAX][SWEEP_SET_TEXT_MAX];
 } sweep_argv;
@@ -100,6 +101,7 @@ typedef struct sweep {
     size_t seed_count;
     uint64_t seed_base;
     size_t jobs;
+    size_t threads;          /* each run's --threads; 0: the cores shared among the jobs */
     unsigned timeout_s;
     const char *out_arg;
     bool collected;          /* --collect: the runs ran elsewhere */

@@ -1,6 +1,7 @@
 /* tcp: the world's TCP model. See tcp.h and docs/network-model.md. */
 #include "tcp.h"
 #include "downlink.h"
+#include "segvec.h"
 #include "base/time_units.h"
 
 #include <assert.h>
@@ -43,13 +44,14 @@ struct tcp_net {
     tcp_config config;
     kernel *k;
     tcp_host *hosts;
-    tcp_end *ends;
-    size_t end_cap;
+    segvec ends; /* tcp_end, by end id (segvec.h: threads may open connections) */
+    size_t end_count; /* one past the highest end opened */
     uint32_t rwnd_segments;
     tcp_stats stats;
 };
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static tcp_end *end_at(tcp_net *t, size_t end) { return segvec_at(&t->ends, end); }
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 static uint64_t wire_ns(size_t payload, uint64_t bps) {
@@ -67,12 +69,12 @@ void tcp_set_bandwidth(tcp_net *t, uint32_t host, uint64_t up_bps, uint64_t down
 }
 
 void tcp_set_path(tcp_net *t, uint32_t end, uint64_t latency_ns, uint64_t jitter_ns, double loss) {
-    assert(end < t->end_cap && t->ends[end].opened);
+    assert(end_at(t, end)->opened);
     assert(loss >= 0 && loss < 1 && (loss == 0 || t->config.loss_rng != NULL));
     assert(jitter_ns == 0 || t->config.jitter_rng != NULL);
-    t->ends[end].latency_ns = latency_ns;
-    t->ends[end].jitter_ns = jitter_ns;
-    t->ends[end].loss = loss;
+    end_at(t, end)->latency_ns = latency_ns;
+    end_at(t, end)->jitter_ns = jitter_ns;
+    end_at(t, end)->loss = loss;
 }
 
 tcp_net *tcp_create(kernel *k, const tcp_config *config) {
@@ -82,10 +84,12 @@ tcp_net *tcp_create(kernel *k, const tcp_config *config) {
     if (t == NULL) return NULL;
     t->config = *config;
     t->k = k;
+    segvec_init(&t->ends, sizeof(tcp_end));
     uint32_t rwnd = config->rwnd_bytes ? config->rwnd_bytes : TCP_RWND_BYTES;
     t->rwnd_segments = rwnd / TCP_MSS_BYTES > 0 ? rwnd / TCP_MSS_BYTES : 1;
     t->hosts = calloc(config->host_count, sizeof *t->hosts);
     if (t->hosts == NULL) {
+        segvec_free(&t->ends);
         free(t);
         return NULL;
     }
@@ -95,15 +99,16 @@ tcp_net *tcp_create(kernel *k, const tcp_config *config) {
 
 void tcp_destroy(tcp_net *t) {
     if (t == NULL) return;
-    for (size_t i = 0; i < t->end_cap; i++) {
-        free(t->ends[i].queue);
-        free(t->ends[i].acks);
+    for (size_t i = 0; i < t->end_count; i++) {
+        if (!segvec_has(&t->ends, i)) continue;
+        free(end_at(t, i)->queue);
+        free(end_at(t, i)->acks);
     }
     for (uint32_t i = 0; i < t->config.host_count; i++) {
         free(t->hosts[i].ready);
         downlink_free(&t->hosts[i].down);
     }
-    free(t->ends);
+    segvec_free(&t->ends);
     free(t->hosts);
     free(t);
 }
@@ -111,24 +116,19 @@ void tcp_destroy(tcp_net *t) {
 void tcp_open(tcp_net *t, uint32_t conn, uint32_t dialer, uint32_t listener, uint64_t latency_ns,
               uint64_t dialer_ready_ns) {
     assert(dialer < t->config.host_count && listener < t->config.host_count);
-    size_t need = 2 * (size_t)conn + 2;
-    if (need > t->end_cap) {
-        size_t cap = t->end_cap ? t->end_cap : 1024;
-        while (cap < need) cap *= 2;
-        t->ends = realloc(t->ends, cap * sizeof *t->ends);
-        if (t->ends == NULL) abort();
-        memset(t->ends + t->end_cap, 0, (cap - t->end_cap) * sizeof *t->ends);
-        t->end_cap = cap;
+    size_t need = 2 * (size_t)conn + 2, had = t->end_count;
+    while (had < need && !__atomic_compare_exchange_n(&t->end_count, &had, need, false, __ATOMIC_RELAXED,
+                                                      __ATOMIC_RELAXED)) {
     }
     for (int side = 0; side < 2; side++) {
-        tcp_end *e = &t->ends[2 * (size_t)conn + side];
+        tcp_end *e = segvec_make(&t->ends, 2 * (size_t)conn + (size_t)side);
         assert(!e->opened);
         e->opened = true;
         e->host = side == 0 ? dialer : listener;
         e->peer_host = side == 0 ? listener : dialer;
         e->latency_ns = latency_ns;
         e->loss = t->config.loss;
-        e->ready_ns = side == 0 ? dialer_ready_ns : t->k->now_ns;
+        e->ready_ns = side == 0 ? dialer_ready_ns : kernel_now(t->k);
         e->cwnd = TCP_INITIAL_WINDOW;
         e->ssthresh = UINT32_MAX; /* slow start until the first loss */
     }
@@ -228,23 +228,30 @@ static void window_restart_after_idle(tcp_end *e, uint64_t now) {
 
 /* ---- sending ---------------------------------------------------------- */
 
+static rng *loss_rng(tcp_net *t, const tcp_end *e) {
+    return t->config.rng_per_host ? &t->config.loss_rng[e->host] : t->config.loss_rng;
+}
+static rng *jitter_rng(tcp_net *t, const tcp_end *e) {
+    return t->config.rng_per_host ? &t->config.jitter_rng[e->host] : t->config.jitter_rng;
+}
+
 /* A dropped segment: when the sender learns of it, and when the
  * retransmission (drawn again) arrives. The first loss of a window
  * reduces the window when it is found. */
 static uint64_t segment_loss(tcp_net *t, tcp_end *e, uint64_t sent_ns, uint64_t arrival_ns, uint64_t wire_max_ns) {
     uint64_t rto = end_rto_ns(e);
     bool first = true;
-    for (unsigned tries = 0; tries < TCP_RETRIES_MAX && rng_uniform(t->config.loss_rng) < e->loss; tries++) {
-        t->stats.segments_lost++;
+    for (unsigned tries = 0; tries < TCP_RETRIES_MAX && rng_uniform(loss_rng(t, e)) < e->loss; tries++) {
+        __atomic_fetch_add(&t->stats.segments_lost, 1, __ATOMIC_RELAXED);
         uint64_t found;
         bool fast = first && e->len >= (size_t)TCP_DUPTHRESH * TCP_MSS_BYTES;
         if (fast) { /* the duplicate ACKs of the segments behind it */
             found = arrival_ns + e->latency_ns;
-            t->stats.fast_retransmits++;
+            __atomic_fetch_add(&t->stats.fast_retransmits, 1, __ATOMIC_RELAXED);
         } else {
             found = sent_ns + rto;
             rto = min_u64(2 * rto, TCP_RTO_MAX_NS);
-            t->stats.timeout_retransmits++;
+            __atomic_fetch_add(&t->stats.timeout_retransmits, 1, __ATOMIC_RELAXED);
         }
         if (first && !e->loss_pending && e->acked_segments >= e->recovery_end) {
             e->loss_pending = true;
@@ -273,9 +280,9 @@ static void queue_release(tcp_end *e) {
 
 /* The end sends its next segment on its host's uplink. */
 static void segment_send(tcp_net *t, uint32_t end) {
-    tcp_end *e = &t->ends[end];
+    tcp_end *e = end_at(t, end);
     tcp_host *from = &t->hosts[e->host], *to = &t->hosts[e->peer_host];
-    uint64_t now = t->k->now_ns;
+    uint64_t now = kernel_now(t->k);
     if (!t->config.no_idle_restart) window_restart_after_idle(e, now);
     size_t len = e->len < TCP_MSS_BYTES ? e->len : TCP_MSS_BYTES;
     assert(len > 0);
@@ -286,14 +293,14 @@ static void segment_send(tcp_net *t, uint32_t end) {
     uint64_t arrival = max_u64(up_start + up_ns + e->latency_ns, down_start + down_ns);
     e->head += len;
     e->len -= len;
-    if (e->jitter_ns > 0) arrival += rng_below(t->config.jitter_rng, e->jitter_ns + 1);
+    if (e->jitter_ns > 0) arrival += rng_below(jitter_rng(t, e), e->jitter_ns + 1);
     if (e->loss > 0) arrival = segment_loss(t, e, up_start + up_ns, arrival, max_u64(up_ns, down_ns));
     arrival = max_u64(arrival, e->last_arrival_ns); /* the receiver holds bytes behind a hole */
     e->last_arrival_ns = arrival;
     acks_push(e, arrival + e->latency_ns);
     inflight_note(e);
     e->sent_segments++;
-    t->stats.segments_sent++;
+    __atomic_fetch_add(&t->stats.segments_sent, 1, __ATOMIC_RELAXED);
     e->last_send_ns = now;
     t->config.deliver(t->config.user, end ^ 1, arrival, e->queue + e->head - len, len);
     if (e->len == 0) queue_release(e);
@@ -328,8 +335,8 @@ static uint32_t ready_pop(tcp_host *h) {
 
 /* Whether the end may send a segment now; if not, it wakes when it may. */
 static bool end_may_send(tcp_net *t, uint32_t end) {
-    tcp_end *e = &t->ends[end];
-    uint64_t now = t->k->now_ns;
+    tcp_end *e = end_at(t, end);
+    uint64_t now = kernel_now(t->k);
     acks_read(t, e, now);
     if (e->len == 0) return false;
     uint32_t window = e->cwnd < t->rwnd_segments ? e->cwnd : t->rwnd_segments;
@@ -347,14 +354,14 @@ static bool end_may_send(tcp_net *t, uint32_t end) {
 /* The host's uplink sends while it is free, round robin over its ends. */
 static void host_pump(tcp_net *t, uint32_t host) {
     tcp_host *h = &t->hosts[host];
-    uint64_t now = t->k->now_ns;
+    uint64_t now = kernel_now(t->k);
     while (h->ready_count > 0 && h->up_free_ns <= now) {
         uint32_t end = ready_pop(h);
-        t->ends[end].in_ready = false;
+        end_at(t, end)->in_ready = false;
         if (!end_may_send(t, end)) continue;
         segment_send(t, end);
-        if (t->ends[end].len > 0) {
-            t->ends[end].in_ready = true;
+        if (end_at(t, end)->len > 0) {
+            end_at(t, end)->in_ready = true;
             ready_push(h, end);
         }
     }
@@ -365,7 +372,7 @@ static void host_pump(tcp_net *t, uint32_t host) {
 }
 
 static void end_ready(tcp_net *t, uint32_t end) {
-    tcp_end *e = &t->ends[end];
+    tcp_end *e = end_at(t, end);
     if (!e->in_ready && e->len > 0) {
         e->in_ready = true;
         ready_push(&t->hosts[e->host], end);
@@ -374,8 +381,8 @@ static void end_ready(tcp_net *t, uint32_t end) {
 }
 
 void tcp_write(tcp_net *t, uint32_t end, const uint8_t *bytes, size_t len) {
-    assert(end < t->end_cap && t->ends[end].opened);
-    tcp_end *e = &t->ends[end];
+    assert(end_at(t, end)->opened);
+    tcp_end *e = end_at(t, end);
     if (len == 0) return;
     if (e->head + e->len + len > e->cap) {
         if (e->len > 0) memmove(e->queue, e->queue + e->head, e->len); /* sent bytes are gone */
@@ -392,16 +399,16 @@ void tcp_write(tcp_net *t, uint32_t end, const uint8_t *bytes, size_t len) {
 }
 
 void tcp_fin(tcp_net *t, uint32_t end) {
-    tcp_end *e = &t->ends[end];
+    tcp_end *e = end_at(t, end);
     if (e->len > 0) {
         e->fin_pending = true;
         return;
     }
-    t->config.fin(t->config.user, end ^ 1, max_u64(t->k->now_ns + e->latency_ns, e->last_arrival_ns));
+    t->config.fin(t->config.user, end ^ 1, max_u64(kernel_now(t->k) + e->latency_ns, e->last_arrival_ns));
 }
 
 void tcp_reset(tcp_net *t, uint32_t end) {
-    tcp_end *e = &t->ends[end];
+    tcp_end *e = end_at(t, end);
     e->len = 0;
     e->fin_pending = false;
     queue_release(e);
@@ -418,14 +425,20 @@ void tcp_on_event(tcp_net *t, const kernel_event *ev) {
         return;
     }
     assert(ev->kind == t->config.event_base + TCP_EV_WAKE);
-    tcp_end *e = &t->ends[ev->a];
+    tcp_end *e = end_at(t, ev->a);
     if (!e->wake_pending || e->wake_ns != ev->b) return; /* superseded */
     e->wake_pending = false;
     end_ready(t, ev->a);
 }
 
+uint32_t tcp_event_host(const tcp_net *t, uint32_t kind, uint32_t a) {
+    if (kind == t->config.event_base + TCP_EV_PUMP) return a;
+    assert(kind == t->config.event_base + TCP_EV_WAKE);
+    return end_at((tcp_net *)t, a)->host;
+}
+
 uint32_t tcp_cwnd(tcp_net *t, uint32_t end) {
-    acks_read(t, &t->ends[end], t->k->now_ns);
-    return t->ends[end].cwnd;
+    acks_read(t, end_at(t, end), kernel_now(t->k));
+    return end_at(t, end)->cwnd;
 }
 void tcp_get_stats(const tcp_net *t, tcp_stats *out) { *out = t->stats; }

@@ -61,6 +61,10 @@ typedef struct tcp_config {
     uint32_t event_base;       /* the kernel kinds event_base .. + TCP_EVENT_KINDS - 1 are the model's */
     rng *loss_rng;             /* borrowed; needed when any path has loss */
     rng *jitter_rng;           /* borrowed; needed when any path has jitter */
+    /* Both above are arrays of host_count streams, the sending host's
+     * drawn from (so one host's draws do not depend on others'), rather
+     * than one stream for all. */
+    bool rng_per_host;
     bool no_idle_restart;      /* net.ipv4.tcp_slow_start_after_idle = 0: windows survive idle */
     tcp_deliver_fn deliver;
     tcp_fin_fn fin;
@@ -99,6 +103,9 @@ void tcp_fin(tcp_net *t, uint32_t end);
 void tcp_reset(tcp_net *t, uint32_t end);
 bool tcp_owns_event(const tcp_net *t, uint32_t kind);
 void tcp_on_event(tcp_net *t, const kernel_event *event);
+/* The host whose state an event of the model's (kind, a) touches: the
+ * sending host of the end, or the host whose uplink turns. */
+uint32_t tcp_event_host(const tcp_net *t, uint32_t kind, uint32_t a);
 /* The end's congestion window now, in segments, the ACKs back by now read (for tests). */
 uint32_t tcp_cwnd(tcp_net *t, uint32_t end);
 void tcp_get_stats(const tcp_net *t, tcp_stats *out);

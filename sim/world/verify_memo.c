@@ -6,6 +6,7 @@
 #include "verify_memo.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct verify_memo {
     uint32_t capacity, count, oldest; /* oldest: the next to go once full */
     uint32_t bucket_mask;
     uint64_t hits, misses;
+    pthread_mutex_t lock; /* the parallel world's threads share the memo */
 };
 
 verify_memo *verify_memo_create(size_t capacity) {
@@ -35,6 +37,7 @@ verify_memo *verify_memo_create(size_t capacity) {
     if (capacity >= MEMO_NONE / 2) return NULL;
     verify_memo *m = calloc(1, sizeof *m);
     if (m == NULL) return NULL;
+    pthread_mutex_init(&m->lock, NULL);
     size_t buckets = 1;
     while (buckets < 2 * capacity) buckets *= 2; /* load at most 1/2 */
     m->ring = malloc(capacity * sizeof *m->ring);
@@ -53,6 +56,7 @@ void verify_memo_destroy(verify_memo *m) {
     if (m == NULL) return;
     free(m->ring);
     free(m->buckets);
+    pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
@@ -113,18 +117,20 @@ int verify_memo_check(verify_memo *m, const uint8_t public_key[32], const uint8_
     assert(m != NULL && public_key != NULL && sig != NULL && (msg != NULL || len == 0));
     uint8_t digest[VERIFY_MEMO_DIGEST_BYTES];
     memo_digest(public_key, msg, len, sig, digest);
-    /* critical: the lookup */
+    pthread_mutex_lock(&m->lock); /* the lookup */
     uint32_t i = memo_find(m, digest);
     if (i != MEMO_NONE) {
         m->hits++;
-        return m->ring[i].verdict;
+        int known = m->ring[i].verdict;
+        pthread_mutex_unlock(&m->lock);
+        return known;
     }
     m->misses++;
-    /* end critical */
+    pthread_mutex_unlock(&m->lock);
     int verdict = ed25519_verify(public_key, msg, len, sig) == 0 ? 0 : -1;
-    /* critical: the insertion (another thread may have inserted it meanwhile) */
+    pthread_mutex_lock(&m->lock); /* the insertion (another thread may have inserted it meanwhile) */
     if (memo_find(m, digest) == MEMO_NONE) memo_insert(m, digest, verdict);
-    /* end critical */
+    pthread_mutex_unlock(&m->lock);
     return verdict;
 }
 

@@ -12,9 +12,14 @@
 #include "wire/multiaddr.h"
 #include "ns3/ns3_net.h"
 #include "downlink.h"
+#include "segvec.h"
 #include "tcp.h"
+#include "crypto/ed25519_verify.h"
 
 #define WORLD_PORT 4001
+/* Each sending host's loss and jitter streams. */
+#define WORLD_STREAM_LOSS(host) (((uint64_t)RNG_STREAM_LOSS << 32) | (uint64_t)(host))
+#define WORLD_STREAM_JITTER(host) (((uint64_t)RNG_STREAM_JITTER << 32) | (uint64_t)(host))
 #define WORLD_TIMERS_PER_HOST_MAX 4096
 
 /* TCP's timers, with Linux's values. A segment that gets no answer is sent
@@ -53,6 +58,7 @@ typedef struct world_host {
     uint64_t random_nonce;
     world_timer *timers;
     size_t timer_count, timer_cap;
+    uint32_t timer_generation; /* the last timer generation handed out */
     uint64_t up_free_ns; /* when the uplink is next idle */
     downlink down;        /* when the downlink is booked */
     uint64_t up_bps, down_bps;         /* 0: unlimited */
@@ -101,25 +107,24 @@ typedef struct world_partition {
     uint8_t *group; /* per host */
 } world_partition;
 
+/* Bytes in flight: an EV_DATA event's b points at one (malloc'd, freed
+ * by the receiver), so that threads need no shared store. */
 typedef struct world_packet {
-    uint8_t *bytes;
     size_t len;
+    uint8_t bytes[];
 } world_packet;
 
 struct world {
     world_config config;
     kernel kernel;
     world_host *hosts;
-    world_conn *conns;
-    size_t conn_count, conn_cap;
-    world_packet *packets;
-    uint32_t *packet_free;
-    size_t packet_cap, packet_free_count;
+    segvec conns;       /* world_conn, by connection id (segvec.h: threads may append) */
+    size_t conn_count;  /* ids handed out (atomically) */
     struct { world_call_fn fn; void *user; } calls[WORLD_CALLS_MAX];
     uint32_t call_count;
-    uint32_t timer_generation;
-    rng loss_rng;
-    rng jitter_rng;
+    /* Per sending host: which segments are lost, and their jitter (a
+     * stream each, so that one host's draws do not depend on others'). */
+    rng *loss_rngs, *jitter_rngs;
     world_stats stats;
     world_partition partitions[WORLD_PARTITIONS_MAX]; /* in time order, not overlapping */
     size_t partition_count;
@@ -131,7 +136,94 @@ struct world {
     uint32_t ns3_conn_max;
     uint64_t pump_ns;    /* when the pump is due; UINT64_MAX: none */
     uint64_t pump_timer; /* its ns-3 timer id */
+    /* Parallel (world_config.threads > 1): the threads used, why not more,
+     * and per part the trace events of the window, merged at its end. */
+    uint32_t threads;
+    const char *threads_why;
+    struct world_trace_buffer *trace_parts;
 };
+
+/* ---- the trace of a parallel world -------------------------------------- */
+
+/* A trace event held until its window ends: the event (its pointers as
+ * offsets into the buffer's bytes), and the (time, owner) it was emitted at. */
+typedef struct world_trace_held {
+    trace_event event;
+    uint64_t owner;
+    size_t msg_id, topic, peer, reason, protocol; /* offsets; SIZE_MAX: NULL */
+} world_trace_held;
+
+typedef struct world_trace_buffer {
+    world_trace_held *events;
+    size_t len, cap, next;
+    uint8_t *bytes;
+    size_t bytes_len, bytes_cap;
+} world_trace_buffer;
+
+static size_t trace_keep(world_trace_buffer *b, const void *data, size_t len) {
+    if (data == NULL) return SIZE_MAX;
+    if (b->bytes_len + len > b->bytes_cap) {
+        size_t cap = b->bytes_cap ? 2 * b->bytes_cap : 4096;
+        while (cap < b->bytes_len + len) cap *= 2;
+        b->bytes = realloc(b->bytes, cap);
+        if (b->bytes == NULL) abort();
+        b->bytes_cap = cap;
+    }
+    size_t at = b->bytes_len;
+    memcpy(b->bytes + at, data, len);
+    b->bytes_len += len;
+    return at;
+}
+
+static void trace_hold(world_trace_buffer *b, uint32_t owner, const trace_event *event) {
+    if (b->len == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 256;
+        b->events = realloc(b->events, b->cap * sizeof *b->events);
+        if (b->events == NULL) abort();
+    }
+    world_trace_held *h = &b->events[b->len++];
+    h->event = *event;
+    h->owner = owner;
+    h->msg_id = trace_keep(b, event->msg_id, event->msg_id_len);
+    h->peer = trace_keep(b, event->peer, event->peer_len);
+    h->topic = event->topic ? trace_keep(b, event->topic, strlen(event->topic) + 1) : SIZE_MAX;
+    h->reason = event->reason ? trace_keep(b, event->reason, strlen(event->reason) + 1) : SIZE_MAX;
+    h->protocol = event->protocol ? trace_keep(b, event->protocol, strlen(event->protocol) + 1) : SIZE_MAX;
+}
+
+static const void *trace_at(const world_trace_buffer *b, size_t off) { return off == SIZE_MAX ? NULL : b->bytes + off; }
+
+/* At a window's end: every part's events to the trace callback, merged by
+ * (time, owner); each part's are in that order already, and an owner's
+ * are all in one part, so this is the serial order. */
+static void world_flush_traces(void *ctx) {
+    world *w = ctx;
+    for (;;) {
+        world_trace_buffer *best = NULL;
+        for (uint32_t p = 0; p < w->threads; p++) {
+            world_trace_buffer *b = &w->trace_parts[p];
+            if (b->next == b->len) continue;
+            const world_trace_held *h = &b->events[b->next];
+            if (best == NULL) {
+                best = b;
+                continue;
+            }
+            const world_trace_held *o = &best->events[best->next];
+            if (h->event.time_ns < o->event.time_ns || (h->event.time_ns == o->event.time_ns && h->owner < o->owner))
+                best = b;
+        }
+        if (best == NULL) break;
+        world_trace_held *h = &best->events[best->next++];
+        trace_event e = h->event;
+        e.msg_id = trace_at(best, h->msg_id);
+        e.peer = trace_at(best, h->peer);
+        e.topic = trace_at(best, h->topic);
+        e.reason = trace_at(best, h->reason);
+        e.protocol = trace_at(best, h->protocol);
+        w->config.trace(w->config.trace_user, &e);
+    }
+    for (uint32_t p = 0; p < w->threads; p++) w->trace_parts[p].len = w->trace_parts[p].next = w->trace_parts[p].bytes_len = 0;
+}
 
 /* ---- forbidden global randomness -------------------------------------- */
 
@@ -174,16 +266,17 @@ static uint64_t serialization_ns(size_t len, uint64_t bps) {
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
+static world_conn *conn_at(const world *w, uint64_t k) { return segvec_at(&w->conns, k); }
+
 static world_host *host_of_end(world *w, uint64_t end, world_conn **conn) {
-    assert(end / 2 < w->conn_count);
-    *conn = &w->conns[end / 2];
+    *conn = conn_at(w, end / 2);
     return &w->hosts[(*conn)->host[end % 2]];
 }
 
 /* ---- open ends, remembered peers ------------------------------------- */
 
 static void end_open(world *w, uint32_t end) {
-    world_host *h = &w->hosts[w->conns[end / 2].host[end % 2]];
+    world_host *h = &w->hosts[conn_at(w, end / 2)->host[end % 2]];
     assert(h->node != NULL);
     if (h->open_count == h->open_cap) {
         h->open_cap = h->open_cap ? h->open_cap * 2 : 16;
@@ -197,7 +290,7 @@ static void end_open(world *w, uint32_t end) {
  * opening order (world_host_down resets in that order). An end that never
  * opened (a listener's, before its SYN) is simply marked. */
 static void end_close_mark(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     int side = (int)(end % 2);
     c->closed[side] = true;
     world_host *h = &w->hosts[c->host[side]];
@@ -249,7 +342,7 @@ static bool world_through(const world *w, uint32_t a, uint32_t b, uint64_t *t, u
 /* Whether what end `side` of c sends now meets a partition. The dialer's
  * bytes leave when the SYN-ACK is back (a working path), not before. */
 static bool conn_cut(const world *w, const world_conn *c, int side) {
-    uint64_t leave = w->kernel.now_ns;
+    uint64_t leave = kernel_now(&w->kernel);
     if (side == 0 && c->established_ns > leave) leave = c->established_ns;
     return world_cut(w, c->host[side], c->host[1 - side], leave);
 }
@@ -271,33 +364,22 @@ int world_add_partition(world *w, uint64_t at_ns, uint64_t until_ns, const uint8
 
 bool world_reachable(const world *w, uint32_t a, uint32_t b) {
     assert(a < w->config.host_count && b < w->config.host_count);
-    return !world_cut(w, a, b, w->kernel.now_ns);
+    return !world_cut(w, a, b, kernel_now(&w->kernel));
 }
 
 /* ---- packets ---------------------------------------------------------- */
 
-static uint32_t packet_store(world *w, const uint8_t *bytes, size_t len) {
-    if (w->packet_free_count == 0) {
-        size_t cap = w->packet_cap ? w->packet_cap * 2 : 1024;
-        w->packets = realloc(w->packets, cap * sizeof *w->packets);
-        w->packet_free = realloc(w->packet_free, cap * sizeof *w->packet_free);
-        if (w->packets == NULL || w->packet_free == NULL) abort();
-        for (size_t i = w->packet_cap; i < cap; i++) w->packet_free[w->packet_free_count++] = (uint32_t)(cap - 1 - (i - w->packet_cap));
-        w->packet_cap = cap;
-    }
-    uint32_t slot = w->packet_free[--w->packet_free_count];
-    w->packets[slot].bytes = malloc(len);
-    if (w->packets[slot].bytes == NULL) abort();
-    memcpy(w->packets[slot].bytes, bytes, len);
-    w->packets[slot].len = len;
-    return slot;
+static uint64_t packet_store(world *w, const uint8_t *bytes, size_t len) {
+    (void)w;
+    world_packet *p = malloc(sizeof *p + len);
+    if (p == NULL) abort();
+    p->len = len;
+    memcpy(p->bytes, bytes, len);
+    return (uint64_t)(uintptr_t)p;
 }
 
-static void packet_release(world *w, uint32_t slot) {
-    free(w->packets[slot].bytes);
-    w->packets[slot].bytes = NULL;
-    w->packet_free[w->packet_free_count++] = slot;
-}
+static world_packet *packet_of(uint64_t b) { return (world_packet *)(uintptr_t)b; }
+static void packet_release(uint64_t b) { free(packet_of(b)); }
 
 /* ---- links ------------------------------------------------------------ */
 
@@ -324,15 +406,15 @@ static double loss_rate(const world *w, const world_conn *c, int side) {
 }
 
 /* Extra delay from lost segments: each loss costs a round trip. */
-static uint64_t loss_delay_ns(world *w, size_t len, uint64_t latency_ns, double loss) {
+static uint64_t loss_delay_ns(world *w, uint32_t from, size_t len, uint64_t latency_ns, double loss) {
     if (loss <= 0) return 0;
     uint64_t delay = 0;
     size_t segments = (len + WORLD_SEGMENT_BYTES - 1) / WORLD_SEGMENT_BYTES;
     for (size_t i = 0; i < segments; i++) {
         /* A segment can be lost again on retransmission; bounded by the loss < 1 check. */
-        for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rng) < loss; tries++) {
+        for (int tries = 0; tries < 64 && rng_uniform(&w->loss_rngs[from]) < loss; tries++) {
             delay += 2 * latency_ns;
-            w->stats.segments_lost++;
+            __atomic_fetch_add(&w->stats.segments_lost, 1, __ATOMIC_RELAXED);
         }
     }
     return delay;
@@ -348,7 +430,7 @@ static uint64_t path_jitter_ns(const world *w, const world_conn *c, int side) {
  * stream stays in order). */
 static uint64_t jitter_ns(world *w, const world_conn *c, int side) {
     uint64_t most = path_jitter_ns(w, c, side);
-    return most == 0 ? 0 : rng_below(&w->jitter_rng, most + 1);
+    return most == 0 ? 0 : rng_below(&w->jitter_rngs[c->host[side]], most + 1);
 }
 
 /* When bytes written now on end `end` reach the other end. They take the
@@ -361,18 +443,18 @@ static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
     world_host *from = &w->hosts[c->host[side]];
     world_host *to = &w->hosts[c->host[1 - side]];
     uint64_t up_ns = serialization_ns(len, from->up_bps), down_ns = serialization_ns(len, to->down_bps);
-    uint64_t up_start = max_u64(w->kernel.now_ns, from->up_free_ns);
+    uint64_t up_start = max_u64(kernel_now(&w->kernel), from->up_free_ns);
     from->up_free_ns = up_start + up_ns;
     uint64_t sent = max_u64(up_start, side == 0 ? c->established_ns : 0);
     uint64_t arrival;
     uint64_t latency = c->oneway_ns[side];
     if (sent == up_start) {
-        uint64_t down_start = downlink_book(&to->down, w->kernel.now_ns, up_start + latency, down_ns);
+        uint64_t down_start = downlink_book(&to->down, kernel_now(&w->kernel), up_start + latency, down_ns);
         arrival = max_u64(up_start + up_ns + latency, down_start + down_ns);
     } else {
         arrival = sent + latency + max_u64(up_ns, down_ns);
     }
-    arrival += loss_delay_ns(w, len, c->latency_ns, loss_rate(w, c, side)) + jitter_ns(w, c, side);
+    arrival += loss_delay_ns(w, c->host[side], len, c->latency_ns, loss_rate(w, c, side)) + jitter_ns(w, c, side);
     int receiver = 1 - side;
     arrival = max_u64(arrival, c->last_arrival_ns[receiver]); /* a stream stays in order */
     c->last_arrival_ns[receiver] = arrival;
@@ -382,7 +464,7 @@ static uint64_t link_arrival(world *w, world_conn *c, int side, size_t len) {
 /* ---- segments a partition holds back ---------------------------------- */
 
 static void held_schedule(world *w, uint64_t end, uint64_t at_ns) {
-    world_held *h = w->conns[end / 2].held[end % 2];
+    world_held *h = conn_at(w, end / 2)->held[end % 2];
     h->timer_ns = at_ns;
     kernel_schedule(&w->kernel, at_ns, EV_RETRANSMIT, (uint32_t)end, at_ns);
 }
@@ -390,13 +472,13 @@ static void held_schedule(world *w, uint64_t end, uint64_t at_ns) {
 /* The bytes (len may be 0) join what end holds back; the first of them
  * starts the retransmission timer. */
 static void held_add(world *w, uint64_t end, const uint8_t *bytes, size_t len) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     world_held **slot = &c->held[end % 2];
     if (*slot == NULL) {
         *slot = calloc(1, sizeof **slot);
         if (*slot == NULL) abort();
         (*slot)->rto_ns = conn_rto_ns(c);
-        held_schedule(w, end, w->kernel.now_ns + (*slot)->rto_ns);
+        held_schedule(w, end, kernel_now(&w->kernel) + (*slot)->rto_ns);
     }
     world_held *h = *slot;
     if (h->len + len > h->cap) {
@@ -418,35 +500,37 @@ static void held_free(world_conn *c, int side) {
 /* New data on a path that works again: duplicate ACKs come back within a
  * round trip and TCP retransmits the backlog then, not at its RTO. */
 static void held_fast_retransmit(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
-    uint64_t at = w->kernel.now_ns + 2 * c->latency_ns;
+    world_conn *c = conn_at(w, end / 2);
+    uint64_t at = kernel_now(&w->kernel) + 2 * c->latency_ns;
     if (at < c->held[end % 2]->timer_ns) held_schedule(w, end, at);
 }
 
-/* TCP gives up: both ends hear of it now. */
+/* TCP gives up: this end hears of it now, the other one way later (no
+ * host acts on another's state at the same instant: the parallel world's
+ * lookahead, docs/performance.md). */
 static void held_time_out(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     held_free(c, (int)(end % 2));
     c->timed_out[end % 2] = true;
-    kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)end, 0);
-    kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, (uint32_t)(end ^ 1), 0);
+    kernel_schedule(&w->kernel, kernel_now(&w->kernel), EV_CLOSED, (uint32_t)end, 0);
+    kernel_schedule(&w->kernel, kernel_now(&w->kernel) + c->oneway_ns[end % 2], EV_CLOSED, (uint32_t)(end ^ 1), 0);
 }
 
 /* The backlog gets through: its bytes, then its FIN or RST. */
 static void held_deliver(world *w, uint64_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     int side = (int)(end % 2);
     world_held *h = c->held[side];
-    if (h->len > 0 && !c->closed[1 - side] && c->tcp) {
+    if (h->len > 0 && c->tcp) {
         tcp_write(w->tcp, (uint32_t)end, h->bytes, h->len);
-    } else if (h->len > 0 && !c->closed[1 - side]) {
+    } else if (h->len > 0) {
         uint64_t arrival = link_arrival(w, c, side, h->len);
         kernel_schedule(&w->kernel, arrival, EV_DATA, (uint32_t)(end ^ 1), packet_store(w, h->bytes, h->len));
     }
-    if (h->close == HELD_FIN && !c->closed[1 - side] && c->tcp) {
+    if (h->close == HELD_FIN && c->tcp) {
         tcp_fin(w->tcp, (uint32_t)end);
-    } else if (h->close != HELD_OPEN && !c->closed[1 - side]) {
-        uint64_t when = w->kernel.now_ns + c->latency_ns;
+    } else if (h->close != HELD_OPEN) {
+        uint64_t when = kernel_now(&w->kernel) + c->latency_ns;
         if (h->close == HELD_FIN) when = max_u64(when, c->last_arrival_ns[1 - side]);
         kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
     }
@@ -454,15 +538,15 @@ static void held_deliver(world *w, uint64_t end) {
 }
 
 static void world_on_retransmit(world *w, const kernel_event *ev) {
-    world_conn *c = &w->conns[ev->a / 2];
+    world_conn *c = conn_at(w, ev->a / 2);
     int side = (int)(ev->a % 2);
     world_held *h = c->held[side];
     if (h == NULL || h->timer_ns != ev->b) return; /* delivered already, or rescheduled */
-    if (!world_cut(w, c->host[side], c->host[1 - side], w->kernel.now_ns)) return held_deliver(w, ev->a);
+    if (!world_cut(w, c->host[side], c->host[1 - side], kernel_now(&w->kernel))) return held_deliver(w, ev->a);
     if (h->retries == WORLD_DATA_RETRIES) return held_time_out(w, ev->a);
     h->retries++;
     h->rto_ns = 2 * h->rto_ns < WORLD_RTO_MAX_NS ? 2 * h->rto_ns : WORLD_RTO_MAX_NS;
-    held_schedule(w, ev->a, w->kernel.now_ns + h->rto_ns);
+    held_schedule(w, ev->a, kernel_now(&w->kernel) + h->rto_ns);
 }
 
 /* ---- backend ns3 ------------------------------------------------------ */
@@ -524,7 +608,7 @@ static void world_ns3_closed(void *user, uint32_t end, uint64_t at_ns, bool erro
 /* ns-3's listener took the connection (end is the listener's): the node
  * hears of it now, as on a SYN under builtin. */
 static void world_on_accept(world *w, uint32_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     world_host *listener = &w->hosts[c->host[1]];
     if (c->closed[0] || c->closed[1] || listener->node == NULL) { /* gone, or nobody listens */
         c->closed[1] = true;
@@ -600,7 +684,7 @@ out:
 
 /* ---- the seam --------------------------------------------------------- */
 
-static uint64_t env_now(void *ctx) { return ((world_host *)ctx)->w->kernel.now_ns; }
+static uint64_t env_now(void *ctx) { return kernel_now(&((world_host *)ctx)->w->kernel); }
 
 static void env_random(void *ctx, uint8_t *out, size_t len) {
     world_host *h = ctx;
@@ -634,9 +718,9 @@ static void env_timer_set(void *ctx, uint64_t timer_id, uint64_t deadline_ns) {
         t = &h->timers[h->timer_count++];
     }
     t->timer_id = timer_id;
-    t->generation = ++w->timer_generation ? w->timer_generation : ++w->timer_generation;
+    t->generation = ++h->timer_generation ? h->timer_generation : ++h->timer_generation;
     uint64_t slot = (uint64_t)(t - h->timers);
-    uint64_t when = max_u64(deadline_ns, w->kernel.now_ns);
+    uint64_t when = max_u64(deadline_ns, kernel_now(&w->kernel));
     kernel_schedule(&w->kernel, when, EV_TIMER, h->index, (slot << 32) | t->generation);
 }
 
@@ -651,22 +735,18 @@ static int env_listen(void *ctx, const char *text) {
 }
 
 static uint32_t world_open_conn(world *w, uint32_t dialer, uint32_t listener) {
-    if (w->conn_count == w->conn_cap) {
-        w->conn_cap = w->conn_cap ? w->conn_cap * 2 : 1024;
-        w->conns = realloc(w->conns, w->conn_cap * sizeof *w->conns);
-        if (w->conns == NULL) abort();
-    }
-    size_t k = w->conn_count++;
+    /* Ids are handed out in any order across threads: nothing depends on
+     * their values (nodes only compare them). */
+    size_t k = __atomic_fetch_add(&w->conn_count, 1, __ATOMIC_RELAXED);
     assert(2 * k + 1 <= UINT32_MAX);
-    world_conn *c = &w->conns[k];
-    memset(c, 0, sizeof *c);
+    world_conn *c = segvec_make(&w->conns, k);
     c->host[0] = dialer;
     c->host[1] = listener;
     c->oneway_ns[0] = world_latency(w, dialer, listener);
     c->oneway_ns[1] = world_latency(w, listener, dialer);
     c->latency_ns = (c->oneway_ns[0] + c->oneway_ns[1]) / 2;
-    c->established_ns = w->kernel.now_ns + 2 * c->latency_ns; /* SYN, SYN-ACK */
-    w->stats.connections_opened++;
+    c->established_ns = kernel_now(&w->kernel) + 2 * c->latency_ns; /* SYN, SYN-ACK */
+    __atomic_fetch_add(&w->stats.connections_opened, 1, __ATOMIC_RELAXED);
     return (uint32_t)k;
 }
 
@@ -704,21 +784,21 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
     uint32_t target;
     if (host_of_address(w, text, &target) != 0) return -1;
     uint32_t k = world_open_conn(w, h->index, target);
-    world_conn *c = &w->conns[k];
+    world_conn *c = conn_at(w, k);
     *conn_id = 2 * (uint64_t)k;
     end_open(w, 2 * k);
     if (w->ns3 != NULL) {
         if (k >= w->ns3_conn_max || !ns3_net_open(w->ns3, k, h->index, target)) {
             if (k == w->ns3_conn_max) fprintf(stderr, "world: more than %u connections under ns3\n", w->ns3_conn_max);
             c->closed[1] = true;
-            kernel_schedule(&w->kernel, w->kernel.now_ns, EV_CLOSED, 2 * k, 0);
+            kernel_schedule(&w->kernel, kernel_now(&w->kernel), EV_CLOSED, 2 * k, 0);
         }
         return 0;
     }
     /* Whether anyone listens is decided when the SYN arrives (EV_SYN). A
      * partition holds the SYN until a retry gets through after it heals;
      * if none does, connect() times out. */
-    uint64_t syn = w->kernel.now_ns;
+    uint64_t syn = kernel_now(&w->kernel);
     if (!world_through(w, h->index, target, &syn, WORLD_SYN_RTO_NS, WORLD_SYN_RETRIES)) {
         c->closed[1] = true;
         c->established_ns = syn;
@@ -740,13 +820,14 @@ static int env_dial(void *ctx, const char *text, uint64_t *conn_id) {
 /* A dial's SYN reaches the listener's host (end is the listener's): the
  * host answers with a SYN-ACK, or with an RST when no process listens. */
 static void world_on_syn(world *w, uint32_t end) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     assert(end % 2 == 1);
-    uint64_t now = w->kernel.now_ns;
-    if (c->closed[0]) { /* the dialer gave up before its SYN arrived */
-        c->closed[1] = true;
-        return;
-    }
+    uint64_t now = kernel_now(&w->kernel);
+    /* A dialer that gave up before its SYN arrived is not known here: its
+     * FIN or RST follows the SYN (no host reads another's state), unless
+     * it came first (a SYN held by a partition): then the listener's end
+     * is closed already and the SYN finds nothing. */
+    if (c->closed[1]) return;
     if (w->hosts[c->host[1]].node == NULL) { /* nobody listens: the SYN gets an RST */
         c->closed[1] = true;
         kernel_schedule(&w->kernel, now + c->oneway_ns[1], EV_CLOSED, end ^ 1, 0);
@@ -770,8 +851,10 @@ static int env_write(void *ctx, uint64_t end, const uint8_t *bytes, size_t len) 
     int side = (int)(end % 2);
     assert(c->host[side] == h->index);
     if (c->closed[side]) return -1;
-    if (c->closed[1 - side] || c->timed_out[side] || len == 0) return 0; /* the peer is gone: bytes vanish */
-    w->stats.bytes_written += len;
+    /* Bytes to a peer that has closed go out until its FIN or RST arrives
+     * (no host reads another's state), and vanish there. */
+    if (c->timed_out[side] || len == 0) return 0;
+    __atomic_fetch_add(&w->stats.bytes_written, len, __ATOMIC_RELAXED);
     if (w->ns3 != NULL) {
         ns3_net_write(w->ns3, (uint32_t)end, bytes, len);
         return 0;
@@ -794,14 +877,14 @@ static int env_write(void *ctx, uint64_t end, const uint8_t *bytes, size_t len) 
 /* The TCP model's bytes and FINs reach an end. */
 static void world_tcp_deliver(void *user, uint32_t to_end, uint64_t at_ns, const uint8_t *bytes, size_t len) {
     world *w = user;
-    world_conn *c = &w->conns[to_end / 2];
+    world_conn *c = conn_at(w, to_end / 2);
     c->last_arrival_ns[to_end % 2] = max_u64(c->last_arrival_ns[to_end % 2], at_ns);
     kernel_schedule(&w->kernel, at_ns, EV_DATA, to_end, packet_store(w, bytes, len));
 }
 
 static void world_tcp_fin(void *user, uint32_t to_end, uint64_t at_ns) {
     world *w = user;
-    world_conn *c = &w->conns[to_end / 2];
+    world_conn *c = conn_at(w, to_end / 2);
     kernel_schedule(&w->kernel, max_u64(at_ns, c->last_arrival_ns[to_end % 2]), EV_CLOSED, to_end, 0);
 }
 
@@ -811,17 +894,13 @@ static void world_tcp_fin(void *user, uint32_t to_end, uint64_t at_ns) {
  * when they do: the peer learns of the close at the heal, as it would
  * from its next exchange. */
 static void world_close_end(world *w, uint64_t end, bool reset) {
-    world_conn *c = &w->conns[end / 2];
+    world_conn *c = conn_at(w, end / 2);
     int side = (int)(end % 2);
     if (c->closed[side]) return;
     end_close_mark(w, end);
     if (w->ns3 != NULL) { /* a FIN after its bytes; ns3_net has no RST, a reset closes too */
         (void)reset;
         ns3_net_close(w->ns3, (uint32_t)end);
-        return;
-    }
-    if (c->closed[1 - side]) {
-        held_free(c, side);
         return;
     }
     if (c->held[side] != NULL || conn_cut(w, c, side)) {
@@ -832,7 +911,7 @@ static void world_close_end(world *w, uint64_t end, bool reset) {
     }
     if (c->tcp && !reset) return tcp_fin(w->tcp, (uint32_t)end); /* after its queued bytes */
     if (c->tcp) tcp_reset(w->tcp, (uint32_t)end);
-    uint64_t when = w->kernel.now_ns + c->oneway_ns[side];
+    uint64_t when = kernel_now(&w->kernel) + c->oneway_ns[side];
     if (!reset) when = max_u64(when, c->last_arrival_ns[1 - side]);
     kernel_schedule(&w->kernel, when, EV_CLOSED, (uint32_t)(end ^ 1), 0);
 }
@@ -847,17 +926,44 @@ static void env_trace(void *ctx, const trace_event *event) {
     if (h->w->config.trace == NULL) return;
     trace_event stamped = *event;
     stamped.node_index = h->index;
+    int part = h->w->trace_parts != NULL ? kernel_current_part(&h->w->kernel) : -1;
+    if (part >= 0) return trace_hold(&h->w->trace_parts[part], h->index + 1, &stamped);
     h->w->config.trace(h->w->config.trace_user, &stamped);
 }
 
 static void world_trace_node_event(world *w, world_host *h, trace_kind kind) {
     if (w->config.trace == NULL) return;
-    trace_event event = {.kind = kind, .time_ns = w->kernel.now_ns, .node_index = h->index,
+    trace_event event = {.kind = kind, .time_ns = kernel_now(&w->kernel), .node_index = h->index,
                          .peer = h->id.bytes, .peer_len = h->id.len};
     w->config.trace(w->config.trace_user, &event);
 }
 
 /* ---- hosts ------------------------------------------------------------ */
+
+static void world_cut_into_parts(world *w);
+
+/* Whose state an event touches (kernel.h): 0 for the world's calls, else
+ * 1 + the host: a timer's, an end's (bytes, connection changes, the SYN
+ * at the listener), the sending end's (its retransmissions), the TCP
+ * model's sender. */
+static uint32_t world_event_owner(void *ctx, uint32_t kind, uint32_t a) {
+    world *w = ctx;
+    switch (kind) {
+    case EV_CALL:
+        return 0;
+    case EV_TIMER:
+        return a + 1;
+    case EV_CONNECTED:
+    case EV_DATA:
+    case EV_CLOSED:
+    case EV_SYN:
+    case EV_ACCEPT:
+    case EV_RETRANSMIT:
+        return conn_at(w, a / 2)->host[a % 2] + 1;
+    default:
+        return tcp_event_host(w->tcp, kind, a) + 1;
+    }
+}
 
 world *world_create(const world_config *config) {
     assert(config->host_count > 0 && config->host_count <= WORLD_HOSTS_MAX);
@@ -867,18 +973,28 @@ world *world_create(const world_config *config) {
     w->config = *config;
     w->config.ip_owner = NULL; /* read here only: the hosts keep their address */
     kernel_init(&w->kernel);
-    rng_seed(&w->loss_rng, config->seed, RNG_STREAM_LOSS);
-    rng_seed(&w->jitter_rng, config->seed, RNG_STREAM_JITTER);
+    segvec_init(&w->conns, sizeof(world_conn));
+    kernel_set_owners(&w->kernel, config->host_count + 1, world_event_owner, w);
     w->hosts = calloc(config->host_count, sizeof *w->hosts);
-    if (w->hosts == NULL) {
+    w->loss_rngs = calloc(config->host_count, sizeof *w->loss_rngs);
+    w->jitter_rngs = calloc(config->host_count, sizeof *w->jitter_rngs);
+    if (w->hosts == NULL || w->loss_rngs == NULL || w->jitter_rngs == NULL) {
+        kernel_free(&w->kernel);
+        free(w->hosts);
+        free(w->loss_rngs);
+        free(w->jitter_rngs);
         free(w);
         return NULL;
+    }
+    for (uint32_t i = 0; i < config->host_count; i++) { /* a stream per sending host */
+        rng_seed(&w->loss_rngs[i], config->seed, WORLD_STREAM_LOSS(i));
+        rng_seed(&w->jitter_rngs[i], config->seed, WORLD_STREAM_JITTER(i));
     }
     w->pump_ns = UINT64_MAX;
     if (config->transport == TRANSPORT_TCP && config->backend == BACKEND_BUILTIN) {
         tcp_config tcp = {.host_count = config->host_count, .up_bps = config->up_bps, .down_bps = config->down_bps,
-                          .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = &w->loss_rng,
-                          .jitter_rng = &w->jitter_rng, .no_idle_restart = config->tcp_no_idle_restart,
+                          .loss = config->loss, .event_base = EV_TCP_BASE, .loss_rng = w->loss_rngs,
+                          .jitter_rng = w->jitter_rngs, .rng_per_host = true, .no_idle_restart = config->tcp_no_idle_restart,
                           .deliver = world_tcp_deliver, .fin = world_tcp_fin, .user = w};
         w->tcp = tcp_create(&w->kernel, &tcp);
         if (w->tcp == NULL) abort();
@@ -913,6 +1029,7 @@ world *world_create(const world_config *config) {
                        .remote_ip4 = env_remote_ip4,
                        .verify_ed25519 = config->verify_memo != NULL ? env_verify_ed25519 : NULL};
     }
+    world_cut_into_parts(w);
     if (config->backend == BACKEND_NS3) {
         w->ns3 = world_ns3_create(w);
         if (w->ns3 == NULL) {
@@ -921,6 +1038,11 @@ world *world_create(const world_config *config) {
         }
     }
     return w;
+}
+
+static void release_pending(void *ctx, const kernel_event *ev) {
+    (void)ctx;
+    if (ev->kind == EV_DATA) packet_release(ev->b);
 }
 
 void world_destroy(world *w) {
@@ -933,18 +1055,24 @@ void world_destroy(world *w) {
         sodium_memzero(w->hosts[i].identity_seed, sizeof w->hosts[i].identity_seed);
         sodium_memzero(w->hosts[i].random_key, sizeof w->hosts[i].random_key);
     }
-    for (size_t i = 0; i < w->kernel.len; i++)
-        if (w->kernel.heap[i].kind == EV_DATA) packet_release(w, (uint32_t)w->kernel.heap[i].b);
+    kernel_each_pending(&w->kernel, release_pending, NULL);
     kernel_free(&w->kernel);
+    if (w->trace_parts != NULL) {
+        for (uint32_t p = 0; p < w->threads; p++) {
+            free(w->trace_parts[p].events);
+            free(w->trace_parts[p].bytes);
+        }
+        free(w->trace_parts);
+    }
     for (size_t k = 0; k < w->conn_count; k++)
-        for (int side = 0; side < 2; side++) held_free(&w->conns[k], side);
+        for (int side = 0; side < 2; side++) held_free(conn_at(w, k), side);
+    segvec_free(&w->conns);
     for (size_t i = 0; i < w->partition_count; i++) free(w->partitions[i].group);
     tcp_destroy(w->tcp);
     ns3_net_destroy(w->ns3);
     free(w->hosts);
-    free(w->conns);
-    free(w->packets);
-    free(w->packet_free);
+    free(w->loss_rngs);
+    free(w->jitter_rngs);
     free(w);
 }
 
@@ -993,7 +1121,7 @@ bool world_hosts_connected(const world *w, uint32_t a, uint32_t b) {
     const world_host *h = &w->hosts[a];
     for (size_t i = 0; i < h->open_count; i++) {
         uint32_t end = h->open_ends[i];
-        if (w->conns[end / 2].host[1 - end % 2] == b) return true;
+        if (conn_at(w, end / 2)->host[1 - end % 2] == b) return true;
     }
     return false;
 }
@@ -1066,8 +1194,8 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
         node_on_connection(h->node, ev->a, ev->b != 0);
         break;
     case EV_DATA:
-        if (alive) node_on_bytes(h->node, ev->a, w->packets[ev->b].bytes, w->packets[ev->b].len);
-        packet_release(w, (uint32_t)ev->b);
+        if (alive) node_on_bytes(h->node, ev->a, packet_of(ev->b)->bytes, packet_of(ev->b)->len);
+        packet_release(ev->b);
         break;
     case EV_CLOSED:
         if (!alive) break;
@@ -1082,7 +1210,7 @@ static void world_dispatch(void *ctx, const kernel_event *ev) {
 uint64_t world_run(world *w, uint64_t until_ns) {
     if (w->ns3 == NULL) return kernel_run(&w->kernel, until_ns, world_dispatch, w);
     uint64_t before = w->kernel.processed;
-    if (until_ns < w->kernel.now_ns) return 0;
+    if (until_ns < kernel_now(&w->kernel)) return 0;
     world_ns3_sync(w);
     ns3_net_run(w->ns3, until_ns);
     /* What is due at until_ns itself and ns-3 left for after its stop. */
@@ -1090,11 +1218,72 @@ uint64_t world_run(world *w, uint64_t until_ns) {
     world_ns3_sync(w);
     return w->kernel.processed - before;
 }
-uint64_t world_now(const world *w) { return w->kernel.now_ns; }
+uint64_t world_now(const world *w) { return kernel_now(&w->kernel); }
 uint64_t world_events_processed(const world *w) { return w->kernel.processed; }
+
+uint32_t world_threads(const world *w, const char **why) {
+    if (why != NULL) *why = w->threads_why;
+    return w->threads;
+}
+
+uint64_t world_min_latency(world *w) {
+    if (netmodel_has_regions(w->config.net)) {
+        uint64_t least = UINT64_MAX;
+        for (uint32_t a = 0; a < w->config.host_count; a++)
+            for (uint32_t b = 0; b < w->config.host_count; b++)
+                if (a != b && netmodel_latency_ns(w->config.net, a, b) < least)
+                    least = netmodel_latency_ns(w->config.net, a, b);
+        return least == UINT64_MAX ? 0 : least;
+    }
+    const dist *d = &w->config.latency;
+    double least = d->kind == DIST_CONSTANT || d->kind == DIST_UNIFORM ? d->a : d->kind == DIST_PARETO ? d->b : 0;
+    return least > 0 ? (uint64_t)least : 0;
+}
+
+static void world_forget_thread_caches(void) { ed25519_verify_forget(); }
+
+/* Cuts the hosts into contiguous blocks, one per thread, when the world
+ * allows: builtin backend, a lookahead, and downlinks that no sender books
+ * (unlimited), since a sender still books the receiver's downlink. */
+static void world_cut_into_parts(world *w) {
+    uint32_t want = w->config.threads, hosts = w->config.host_count;
+    w->threads = 1;
+    w->threads_why = "";
+    if (want <= 1) return;
+    uint64_t lookahead = world_min_latency(w);
+    bool limited = false;
+    for (uint32_t i = 0; i < hosts && !limited; i++) limited = w->hosts[i].down_bps != 0;
+    if (w->config.backend != BACKEND_BUILTIN) {
+        w->threads_why = "the ns3 backend runs on one thread";
+    } else if (lookahead == 0) {
+        w->threads_why = "no lookahead: the latency can be zero";
+    } else if (limited) {
+        w->threads_why = "limited downlinks are booked by their senders (docs/performance.md)";
+    } else if (hosts < 2) {
+        w->threads_why = "one host";
+    }
+    if (*w->threads_why != '\0') return;
+    uint32_t parts = want < hosts ? want : hosts;
+    uint32_t *part_of = calloc(hosts + 1, sizeof *part_of);
+    w->trace_parts = calloc(parts, sizeof *w->trace_parts);
+    if (part_of == NULL || w->trace_parts == NULL) abort();
+    for (uint32_t i = 0; i < hosts; i++) part_of[i + 1] = (uint32_t)((uint64_t)i * parts / hosts);
+    /* The Ed25519 verifier's key cache is per thread; its curve constants
+     * are set up once, here, before any thread runs. */
+    uint8_t zero[64] = {0};
+    (void)ed25519_verify(zero, NULL, 0, zero);
+    kernel_worker_exit = world_forget_thread_caches;
+    kernel_partition(&w->kernel, parts, part_of, lookahead, world_flush_traces, w);
+    free(part_of);
+    w->threads = parts;
+}
 void world_get_stats(const world *w, world_stats *out) {
     *out = w->stats;
-    out->events_pending_peak = w->kernel.pending_peak;
+    out->events_pending_peak = kernel_pending_peak(&w->kernel);
+    out->cross_host_min_ns = kernel_cross_min(&w->kernel);
+    out->windows = w->kernel.windows;
+    out->busy_ns = w->kernel.busy_ns;
+    out->critical_ns = w->kernel.critical_ns;
     if (w->tcp != NULL) {
         tcp_stats tcp;
         tcp_get_stats(w->tcp, &tcp);

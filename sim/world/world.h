@@ -104,6 +104,11 @@ typedef struct world_config {
      * id: sim/lab/shadow.c); NULL: derived from seed and the host index. */
     void (*identity_seed)(void *user, uint32_t host, uint8_t seed[IDENTITY_SEED_BYTES]);
     void *identity_seed_user;
+    /* Threads to run the hosts on (0 or 1: one). A world runs on fewer,
+     * down to one, when it cannot be cut (world_threads says why):
+     * docs/performance.md, "The parallel world". The trace, digest and
+     * metrics are the same for every count. */
+    uint32_t threads;
 } world_config;
 
 typedef struct world_stats {
@@ -111,6 +116,13 @@ typedef struct world_stats {
     uint64_t connections_opened;
     uint64_t segments_lost;
     uint64_t events_pending_peak; /* the kernel's largest heap */
+    /* The smallest delay from an event of one host to an event it caused
+     * at another (kernel.h cross_min_ns): a parallel world's windows may
+     * be at most this long. UINT64_MAX when no host reached another. */
+    uint64_t cross_host_min_ns;
+    /* Parallel: windows run, and the parts' thread CPU time in them, in
+     * all and along the critical path (kernel.h busy_ns, critical_ns). */
+    uint64_t windows, busy_ns, critical_ns;
 } world_stats;
 
 /* Initialises libsodium, then makes its global randombytes abort. */
@@ -162,6 +174,11 @@ void world_at(world *w, uint64_t time_ns, uint32_t slot, uint64_t arg);
  * kernel's: under ns3, ns-3's own events are not counted). */
 uint64_t world_run(world *w, uint64_t until_ns);
 uint64_t world_now(const world *w);
+/* The threads the world runs on, and when fewer than asked, why (else ""). */
+uint32_t world_threads(const world *w, const char **why);
+/* The one-way latency no host pair is below (the parallel world's
+ * lookahead); 0 when the latency distribution reaches zero. */
+uint64_t world_min_latency(world *w);
 uint64_t world_events_processed(const world *w);
 void world_get_stats(const world *w, world_stats *out);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -63,14 +64,14 @@ static void bench_kernel(void) {
         bench_kernel_at(kernel_bench_pending[i]);
 }
 
-static int bench_scenario(const char *path, const char *const *overrides, size_t override_count) {
+static int bench_scenario(const char *path, const char *const *overrides, size_t override_count, uint32_t threads) {
     static scenario s;
     char err[SCENARIO_ERROR_MAX];
     if (scenario_load(path, overrides, override_count, &s, err, sizeof err) != 0) {
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    run_options options = {.scenario = &s};
+    run_options options = {.scenario = &s, .threads = threads};
     static run_result r;
     if (run_scenario(&options, &r, err, sizeof err) != 0) {
         fprintf(stderr, "bench: %s\n", err);
@@ -95,6 +96,11 @@ static int bench_scenario(const char *path, const char *const *overrides, size_t
                (unsigned long long)r.verify_memo_counts.entries);
     else
         printf("  verify memo       off (world.verify_memo=false: every node checks every signature)\n");
+    printf("  threads           %u%s%s\n", r.threads, r.threads_why[0] ? ": " : "", r.threads_why);
+    if (r.threads > 1)
+        printf("  windows           %llu; threads' CPU in them %.2f s, critical path %.2f s (%.2fx on free cores)\n",
+               (unsigned long long)r.windows, r.busy_ns / 1e9, r.critical_ns / 1e9,
+               r.critical_ns > 0 ? (double)r.busy_ns / (double)r.critical_ns : 0.0);
     printf("  digest            %s\n", r.digest);
     return 0;
 }
@@ -134,7 +140,7 @@ static int bench_backends(const char *path, const char *const *overrides, size_t
 }
 
 /* bench            the kernel alone
- * bench --scenario-only [--set KEY=VALUE]... FILE...
+ * bench --scenario-only [--threads N] [--set KEY=VALUE]... FILE...
  *                  the scenarios, each with the overrides (as swarmlab run
  *                  --set takes them), without the kernel figure
  * bench --backends [--set KEY=VALUE]... FILE...
@@ -149,6 +155,13 @@ int main(int argc, char **argv) {
         first = 2;
     else
         bench_kernel();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t threads = cores > 0 ? (uint32_t)cores : 1; /* the machine's cores */
+    if (first + 1 < argc && strcmp(argv[first], "--threads") == 0) {
+        threads = (uint32_t)strtoul(argv[first + 1], NULL, 10);
+        if (threads < 1) threads = 1;
+        first += 2;
+    }
     while (first + 1 < argc && strcmp(argv[first], "--set") == 0) {
         if (override_count == BENCH_OVERRIDES_MAX) {
             fprintf(stderr, "bench: at most %d --set\n", BENCH_OVERRIDES_MAX);
@@ -159,6 +172,7 @@ int main(int argc, char **argv) {
     }
     int failures = 0;
     for (int i = first; i < argc; i++)
-        failures += (both ? bench_backends : bench_scenario)(argv[i], overrides, override_count);
+        failures += both ? bench_backends(argv[i], overrides, override_count)
+                         : bench_scenario(argv[i], overrides, override_count, threads);
     return failures ? 1 : 0;
 }

@@ -140,6 +140,33 @@ static void run(const scenario *s) {
     if (run_scenario(&options, &result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
 }
 
+static void run_threads(const scenario *s, uint32_t threads, run_result *result) {
+    memset(&seen, 0, sizeof seen);
+    seen.lowest_attacker_score = 0.0;
+    run_options options = {.scenario = s, .observe = observe, .threads = threads};
+    char err[256];
+    if (run_scenario(&options, result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
+}
+
+/* The parallel world (docs/performance.md): forgers and liars, whose acts
+ * run between windows, give the same run on 1, 2 and 3 threads. */
+static void test_attacks_give_the_same_digest_on_any_thread_count(void **state) {
+    (void)state;
+    static const char *const kinds[] = {"forge", "lie"};
+    for (size_t k = 0; k < 2; k++) {
+        static scenario s;
+        static run_result r[3];
+        small_world(&s, kinds[k], 2);
+        s.network.latency = (dist){DIST_UNIFORM, 5e6, 50e6};
+        for (uint32_t t = 1; t <= 3; t++) {
+            run_threads(&s, t, &r[t - 1]);
+            assert_int_equal(r[t - 1].threads, t);
+            assert_string_equal(r[t - 1].digest, r[0].digest);
+            assert_int_equal(r[t - 1].trace_events, r[0].trace_events);
+        }
+    }
+}
+
 static void test_a_dropping_attacker_receives_messages_and_relays_none(void **state) {
     (void)state;
     scenario s;
@@ -272,6 +299,7 @@ static void test_a_replayer_sends_old_messages_again(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_dropping_attacker_receives_messages_and_relays_none),
+        cmocka_unit_test(test_attacks_give_the_same_digest_on_any_thread_count),
         cmocka_unit_test(test_a_covert_flash_attacker_relays_until_its_turn),
         cmocka_unit_test(test_forged_messages_are_rejected_and_graylist_the_forger),
         cmocka_unit_test(test_invalid_spam_is_rejected),

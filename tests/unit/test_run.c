@@ -110,6 +110,13 @@ static void make_scenario(scenario *s, uint64_t seed) {
     s->workload.stop_ns = 15 * S_NS;
 }
 
+static void run_threads(const scenario *s, uint32_t threads, run_result *result) {
+    memset(&seen, 0, sizeof seen);
+    run_options options = {.scenario = s, .observe = observe, .threads = threads};
+    char err[256] = "";
+    if (run_scenario(&options, result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
+}
+
 static void run(const scenario *s, run_result *result) {
     memset(&seen, 0, sizeof seen);
     run_options options = {.scenario = s, .observe = observe};
@@ -130,6 +137,57 @@ static void the_same_seed_gives_the_same_digest(void **state) {
     assert_int_equal(a.trace_events, b.trace_events);
     assert_string_not_equal(a.digest, c.digest);
     assert_int_equal(strlen(a.digest), 64);
+}
+
+/* The lookahead a parallel world needs: no host's event causes one at
+ * another host sooner than the latency (ideal links and tcp, gossipsub),
+ * and with no latency there is none (such a run stays on one thread). */
+static void hosts_reach_each_other_no_sooner_than_the_latency(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result a;
+    make_scenario(&s, 13);
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    s.network.transport = TRANSPORT_IDEAL;
+    run(&s, &a);
+    assert_int_equal(a.cross_host_min_ns, LATENCY);
+    s.network.transport = TRANSPORT_TCP;
+    s.network.up_bps = s.network.down_bps = 50000000;
+    run(&s, &a);
+    assert_int_equal(a.cross_host_min_ns, LATENCY);
+    s.network.latency = (dist){DIST_CONSTANT, 0, 0};
+    run(&s, &a);
+    assert_int_equal(a.cross_host_min_ns, 0);
+}
+
+/* The parallel world (docs/performance.md): the same digest, trace count
+ * and metrics on 1, 2 and 3 threads, for gossipsub on ideal links and on
+ * tcp, with uniform latencies (ties across hosts are rare, so the windows
+ * hold uneven work); with no latency it stays on one thread and says why. */
+static void threads_give_the_same_digest(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result r[3];
+    make_scenario(&s, 21);
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    s.network.latency = (dist){DIST_UNIFORM, (double)(5 * MS), (double)(40 * MS)};
+    for (int transport = 0; transport < 2; transport++) {
+        s.network.transport = transport == 0 ? TRANSPORT_IDEAL : TRANSPORT_TCP;
+        for (uint32_t t = 1; t <= 3; t++) {
+            run_threads(&s, t, &r[t - 1]);
+            assert_int_equal(r[t - 1].threads, t);
+            assert_string_equal(r[t - 1].digest, r[0].digest);
+            assert_int_equal(r[t - 1].trace_events, r[0].trace_events);
+            assert_int_equal(r[t - 1].events_processed, r[0].events_processed);
+            assert_true(r[t - 1].summary.delivery_ratio == r[0].summary.delivery_ratio);
+        }
+    }
+    s.network.latency = (dist){DIST_CONSTANT, 0, 0};
+    run_threads(&s, 2, &r[1]);
+    assert_int_equal(r[1].threads, 1);
+    assert_string_equal(r[1].threads_why, "no lookahead: the latency can be zero");
+    run(&s, &r[0]);
+    assert_string_equal(r[1].digest, r[0].digest);
 }
 
 /* With transport: tcp, shared 50 Mbit/s links and 1% loss (segments
@@ -334,6 +392,8 @@ int main(void) {
         cmocka_unit_test(gossipsub_delivers_everything_with_fewer_duplicates),
         cmocka_unit_test(every_gossipsub_mesh_settles_within_d_lo_and_d_hi),
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
+        cmocka_unit_test(hosts_reach_each_other_no_sooner_than_the_latency),
+        cmocka_unit_test(threads_give_the_same_digest),
         cmocka_unit_test(tcp_keeps_the_digest_deterministic),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
         cmocka_unit_test(a_validation_delay_adds_itself_at_every_hop),
