@@ -119,13 +119,15 @@ static void the_backend_key_is_checked_and_what_ns3_lacks_is_refused(void **stat
                                err, sizeof err),
                      -1);
     assert_non_null(strstr(err, "F:6: network.latency: under network.backend: ns3 must be a constant"));
-    assert_int_equal(load_text(BASE "  backend: ns3\nchurn:\n  nodes: 50%\n  session: 10s\n  downtime: 5s\n", err, sizeof err), -1);
-    assert_string_equal(err, "F:8: churn: is not supported yet under network.backend: ns3 (issue 14)");
+    /* Churn, offline windows and partitions run under ns3 (hosts stop listening, connections reset). */
+    assert_int_equal(load_text(BASE "  backend: ns3\nchurn:\n  nodes: 50%\n  session: 10s\n  downtime: 5s\n", err, sizeof err), 0);
     assert_int_equal(
         load_text(BASE "  backend: ns3\n  partitions:\n    - {at: 1s, until: 2s, groups: [\"0-1\", \"2-3\"]}\n", err,
                   sizeof err),
-        -1);
-    assert_non_null(strstr(err, "network.partitions: is not supported yet under network.backend: ns3"));
+        0);
+    assert_int_equal(load_text(BASE "  backend: ns3\noffline:\n  - {nodes: \"0-1\", at: 2s, for: 3s}\n", err, sizeof err), 0);
+    assert_int_equal(load_text(BASE "  backend: ns3\nprotocol:\n  router: gossipsub\nattackers:\n  - {kind: cold-boot, count: 1, connections: 2}\n", err, sizeof err), -1);
+    assert_non_null(strstr(err, "attackers: is not supported yet under network.backend: ns3"));
 }
 
 int main(void) {
