@@ -394,9 +394,17 @@ void restart_after_idle(ns3_net *n, uint32_t end) {
 
 void on_cwnd(ns3_net *n, uint32_t end, uint32_t, uint32_t bytes) { n->ends[end].cwnd_bytes = bytes; }
 
+void on_rx(ns3_net *n, uint32_t end, Ptr<const Packet>, const TcpHeader &header, Ptr<const TcpSocketBase>);
+
 bool trace_socket(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
     return socket->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&on_cwnd, n, end)) &&
-           socket->TraceConnectWithoutContext("Tx", MakeBoundCallback(&on_tx, n, end));
+           socket->TraceConnectWithoutContext("Tx", MakeBoundCallback(&on_tx, n, end)) &&
+           socket->TraceConnectWithoutContext("Rx", MakeBoundCallback(&on_rx, n, end));
+}
+
+bool acknowledged(const ConnEnd &e) {
+    TcpSocketBase *socket = dynamic_cast<TcpSocketBase *>(PeekPointer(e.socket));
+    return !socket || socket->GetTxBuffer()->Size() == 0;
 }
 
 /* Moves pending bytes into the socket's send buffer while it has room;
@@ -418,11 +426,17 @@ void push(ns3_net *n, uint32_t end) {
     if (left == 0) {
         e.pending.clear();
         e.pending_at = 0;
-        if (e.close_asked && !e.close_sent) {
-            /* A FIN after the bytes, and the end still receives: ShutdownSend,
-             * not Close, which sends an RST instead when the receive buffer
-             * holds bytes, and it does whenever segments arrived out of order
-             * (a loss ahead of them): the peer's last bytes were lost so. */
+        if (e.close_asked && !e.close_sent && acknowledged(e)) {
+            /* A FIN once every byte is acknowledged, and the end still
+             * receives: ShutdownSend, not Close, which sends an RST instead
+             * when the receive buffer holds bytes (it does whenever segments
+             * arrived out of order). Why wait for the ACKs: ns-3 3.37's
+             * LAST_ACK and CLOSING take any ACK with the expected sequence
+             * number for the ACK of their FIN (ProcessLastAck,
+             * ProcessClosing), so a duplicate ACK asking for a lost segment
+             * closed the socket and the segment was never sent again: the
+             * peer's last bytes were lost (docs/fidelity.md). on_rx tries
+             * again after each segment that arrives. */
             e.close_sent = true;
             if (e.socket->ShutdownSend() != 0) report_closed(n, end, true);
         }
@@ -459,6 +473,33 @@ void established(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
 
 void on_connected(ns3_net *n, uint32_t end, Ptr<Socket> socket) { established(n, end, socket); }
 void on_connect_failed(ns3_net *n, uint32_t end, Ptr<Socket>) { report_closed(n, end, true); }
+
+/* ns-3 3.37 ignores an RST with ACK in SYN_SENT (ProcessSynSent takes any
+ * ACK without SYN for a stray one), which is what TcpL4Protocol answers a
+ * SYN with when nothing listens: the dialer would retry its SYN for two
+ * minutes. Linux reports "connection refused" at once, so the shim watches
+ * the dialer's segments and does: the dial fails when the RST arrives,
+ * and the socket closes quietly just after (not inside ns-3's receive). */
+void refuse(ns3_net *n, uint32_t end) {
+    ConnEnd &e = n->ends[end];
+    if (e.reset || e.established || !e.socket) return;
+    e.reset = true;
+    e.pending.clear();
+    e.pending_at = 0;
+    Ptr<Socket> socket = e.socket;
+    socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(), MakeNullCallback<void, Ptr<Socket>>());
+    socket->SetConnectCallback(MakeNullCallback<void, Ptr<Socket>>(), MakeNullCallback<void, Ptr<Socket>>());
+    Simulator::ScheduleNow(&Socket::Close, socket);
+    report_closed(n, end, true);
+}
+
+/* Every segment the end receives, before ns-3 processes it: an RST to a
+ * dial, or an ACK a close waits for (push, once ns-3 has taken it in). */
+void on_rx(ns3_net *n, uint32_t end, Ptr<const Packet>, const TcpHeader &header, Ptr<const TcpSocketBase>) {
+    ConnEnd &e = n->ends[end];
+    if ((header.GetFlags() & TcpHeader::RST) && !e.established && end % 2 == 0) return refuse(n, end);
+    if (e.close_asked && !e.close_sent && !e.reset) Simulator::ScheduleNow(&push, n, end);
+}
 
 void on_accept(ns3_net *n, uint32_t host, uint32_t generation, Ptr<Socket> socket, const Address &from) {
     InetSocketAddress peer = InetSocketAddress::ConvertFrom(from);
@@ -556,7 +597,7 @@ bool ns3_net_open(ns3_net *n, uint32_t conn, uint32_t dialer_host, uint32_t list
      * ns-3 reports as a close, not as a failed connect. */
     socket->SetCloseCallbacks(MakeBoundCallback(&on_error_close, n, 2 * conn),
                               MakeBoundCallback(&on_error_close, n, 2 * conn));
-    if (!trace_socket(n, 2 * conn, socket)) return fail("no CongestionWindow or Tx trace");
+    if (!trace_socket(n, 2 * conn, socket)) return fail("no CongestionWindow, Tx or Rx trace");
     if (socket->Connect(InetSocketAddress(n->host_address[listener_host], kListenPort)) != 0)
         return fail("cannot connect");
     return true;
