@@ -302,6 +302,17 @@ bool set_socket_attributes(ns3_net *n, Ptr<Socket> socket) {
            set_attribute(socket, "WindowScaling", BooleanValue(true));
 }
 
+/* TcpSocketBase keeps the window (m_tcb) and the RTO protected and ns-3
+ * 3.37 has no restart after idle to use them: a pointer to member named
+ * through a subclass reads them on any TcpSocketBase. */
+struct TcpPeek : TcpSocketBase {
+    static Ptr<TcpSocketState> tcb(TcpSocketBase *s) { return s->*(&TcpPeek::m_tcb); }
+    static Time rto(TcpSocketBase *s) { return (s->*(&TcpPeek::m_rto)).Get(); }
+    static TcpStates_t state(TcpSocketBase *s) { return (s->*(&TcpPeek::m_state)).Get(); }
+    static void send_rst(TcpSocketBase *s) { (s->*(&TcpPeek::SendRST))(); }
+    static void set_peer_window(TcpSocketBase *s, uint32_t bytes) { s->*(&TcpPeek::m_rWnd) = bytes; }
+};
+
 /* A listening socket on the host's port: a SYN that finds none gets an RST
  * from ns-3's TcpL4Protocol (no endpoint), as from a host whose process is
  * down. An accepted socket remembers its listener's generation: one forked
@@ -312,6 +323,17 @@ bool listen_on(ns3_net *n, uint32_t h) {
     if (!socket || !set_socket_attributes(n, socket)) return fail("cannot make a listening socket");
     if (socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), kListenPort)) != 0 || socket->Listen() != 0)
         return fail("cannot listen");
+    /* ns-3 3.37 arms its zero-window persist timer on any segment a socket
+     * gets while its peer's window is 0, before looking at its state (fixed
+     * later upstream: only when connected), and a listener's is 0 for good:
+     * a segment other than a SYN reaching it (an RST or ACK of a connection
+     * reset while its handshake was under way, with churn) armed the timer,
+     * whose probe then read an empty send buffer and crashed. A listener
+     * sends nothing; a window that is not 0 keeps the timer off, and a
+     * forked socket sets its own from the handshake. */
+    TcpSocketBase *base = dynamic_cast<TcpSocketBase *>(PeekPointer(socket));
+    if (!base) return fail("not a TcpSocketBase");
+    TcpPeek::set_peer_window(base, NS3_NET_BUFFER_BYTES);
     n->listener_generation[h]++;
     socket->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address &>(),
                               MakeBoundCallback(&on_accept, n, h, n->listener_generation[h]));
@@ -334,15 +356,6 @@ void report_closed(ns3_net *n, uint32_t end, bool error) {
     if (n->config.closed) n->config.closed(n->config.user, end, ns3_net_now_ns(n), error);
 }
 
-/* TcpSocketBase keeps the window (m_tcb) and the RTO protected and ns-3
- * 3.37 has no restart after idle to use them: a pointer to member named
- * through a subclass reads them on any TcpSocketBase. */
-struct TcpPeek : TcpSocketBase {
-    static Ptr<TcpSocketState> tcb(TcpSocketBase *s) { return s->*(&TcpPeek::m_tcb); }
-    static Time rto(TcpSocketBase *s) { return (s->*(&TcpPeek::m_rto)).Get(); }
-    static TcpStates_t state(TcpSocketBase *s) { return (s->*(&TcpPeek::m_state)).Get(); }
-    static void send_rst(TcpSocketBase *s) { (s->*(&TcpPeek::SendRST))(); }
-};
 
 /* An abort, as a process that dies: an RST now (ns-3's SendRST: the
  * segment, then the endpoint freed and every timer of the socket
