@@ -18,6 +18,7 @@
 #include <ns3/internet-module.h>
 #include <ns3/network-module.h>
 #include <ns3/point-to-point-module.h>
+#include <ns3/ppp-header.h>
 #include <ns3/traffic-control-module.h>
 
 using namespace ns3;
@@ -32,7 +33,8 @@ struct ConnEnd {
     uint32_t host = 0;
     bool used = false;
     bool established = false;
-    bool close_asked = false; /* ns3_net_close: Close() once pending is empty */
+    bool close_asked = false; /* ns3_net_close: a FIN once pending is empty */
+    bool reset = false;       /* ns3_net_reset: the socket sent an RST (or will, once accepted) */
     bool close_sent = false;
     bool closed_reported = false;
     uint32_t cwnd_bytes = 0;
@@ -54,8 +56,12 @@ struct ns3_net {
     ns3_net_config config;
     NodeContainer routers, hosts;
     std::vector<Ipv4Address> host_address;
+    std::vector<Ptr<PointToPointNetDevice>> router_side; /* per host: the router's end of its access link */
     std::map<uint32_t, uint32_t> host_by_address; /* Ipv4Address::Get() -> host */
-    std::vector<Ptr<Socket>> listeners;
+    std::vector<Ptr<Socket>> listeners; /* null while the host does not listen */
+    std::vector<uint32_t> listener_generation; /* which listener an accepted socket came from */
+    ns3_net_cut_fn cut = nullptr;
+    void *cut_user = nullptr;
     std::vector<ConnEnd> ends;
     std::map<std::pair<uint32_t, uint16_t>, uint32_t> dialing; /* (dialer host, its port) -> conn */
     std::unordered_map<uint64_t, PendingTimer> timers;
@@ -127,7 +133,7 @@ bool add_fair_queue(ns3_net *n, Ptr<PointToPointNetDevice> device) {
 
 bool link(ns3_net *n, PointToPointHelper &p2p, Ipv4AddressHelper &addresses, Ptr<Node> a, Ptr<Node> b,
           uint64_t delay_ns, uint64_t a_bps, uint64_t b_bps, Ptr<PointToPointNetDevice> *a_device,
-          Ipv4Address *a_address) {
+          Ipv4Address *a_address, Ptr<PointToPointNetDevice> *b_device = nullptr) {
     p2p.SetChannelAttribute("Delay", TimeValue(NanoSeconds(delay_ns)));
     NetDeviceContainer devices = p2p.Install(a, b);
     if (devices.GetN() != 2) return fail("PointToPointHelper::Install made no link");
@@ -144,6 +150,7 @@ bool link(ns3_net *n, PointToPointHelper &p2p, Ipv4AddressHelper &addresses, Ptr
     TrafficControlHelper().Uninstall(devices);
     if (a_device) *a_device = DynamicCast<PointToPointNetDevice>(devices.Get(0));
     if (a_address) *a_address = interfaces.GetAddress(0);
+    if (b_device) *b_device = DynamicCast<PointToPointNetDevice>(devices.Get(1));
     return true;
 }
 
@@ -169,13 +176,14 @@ bool build_links(ns3_net *n) {
     Ipv4AddressHelper addresses;
     addresses.SetBase("10.0.0.0", "255.255.255.252");
     n->host_address.resize(c->host_count);
+    n->router_side.resize(c->host_count);
     for (uint32_t h = 0; h < c->host_count; h++) {
         uint32_t r = region_of(c, h);
         uint64_t up = bps_or_unlimited(c->host_up_bps ? c->host_up_bps[h] : c->up_bps);
         uint64_t down = bps_or_unlimited(c->host_down_bps ? c->host_down_bps[h] : c->down_bps);
         Ptr<PointToPointNetDevice> device;
         if (!link(n, p2p, addresses, n->hosts.Get(h), n->routers.Get(r), latency(c, r, r) / 2, up, down, &device,
-                  &n->host_address[h]))
+                  &n->host_address[h], &n->router_side[h]))
             return false;
         n->host_by_address[n->host_address[h].Get()] = h;
         if (c->loss > 0 && !add_loss(n, h, device)) return false;
@@ -221,6 +229,25 @@ bool count_drops_of(ns3_net *n, NodeContainer nodes) {
     return true;
 }
 
+/* Partitions: on the router's end of each host's access link, a packet the
+ * host sent is dropped when config's cut says its two hosts cannot reach
+ * each other now (data, ACKs, SYNs, FINs and RSTs alike); TCP retransmits
+ * as over a real cut. Not counted as loss. */
+struct CutModel : ErrorModel {
+    ns3_net *net = nullptr;
+    uint32_t from = 0;
+    bool DoCorrupt(Ptr<Packet> p) override {
+        Ptr<Packet> copy = p->Copy();
+        PppHeader ppp;
+        Ipv4Header ip;
+        if (copy->RemoveHeader(ppp) == 0 || copy->PeekHeader(ip) == 0) return false;
+        auto to = net->host_by_address.find(ip.GetDestination().Get());
+        if (to == net->host_by_address.end()) return false;
+        return net->cut(net->cut_user, from, to->second, (uint64_t)Simulator::Now().GetNanoSeconds());
+    }
+    void DoReset() override {}
+};
+
 bool build(ns3_net *n) {
     n->routers.Create(n->config.region_count);
     n->hosts.Create(n->config.host_count);
@@ -236,7 +263,7 @@ bool build(ns3_net *n) {
 
 /* ---- the connections ---- */
 
-void on_accept(ns3_net *n, uint32_t host, Ptr<Socket> socket, const Address &from);
+void on_accept(ns3_net *n, uint32_t host, uint32_t generation, Ptr<Socket> socket, const Address &from);
 
 /* The attributes of every socket, before it connects or listens (an
  * accepted socket is a copy of its listener, attributes included):
@@ -247,6 +274,10 @@ void on_accept(ns3_net *n, uint32_t host, Ptr<Socket> socket, const Address &fro
  *  - TcpNoDelay: Nagle off, as libp2p implementations set it;
  *  - DelAckCount: config.ack_every (ns-3's default 2, as RFC 1122 allows);
  *  - MinRto 200 ms: Linux's TCP_RTO_MIN (ns-3's default is 1 s, RFC 6298);
+ *  - ConnTimeout 1 s, ConnCount 7: a SYN at 0, 1, 3, 7, 15, 31, 63 s, as
+ *    Linux (initial RTO 1 s, tcp_syn_retries 6; ns-3's are 3 s and 6 SYNs);
+ *  - DataRetries 15: Linux's tcp_retries2 (ns-3's 6 gives up on a path
+ *    cut for about 25 s);
  *  - Timestamp, Sack, WindowScaling on, as Linux (ns-3's defaults too). */
 bool set_attribute(Ptr<Socket> socket, const char *name, const AttributeValue &value) {
     if (socket->SetAttributeFailSafe(name, value)) return true;
@@ -263,22 +294,58 @@ bool set_socket_attributes(ns3_net *n, Ptr<Socket> socket) {
            set_attribute(socket, "TcpNoDelay", BooleanValue(true)) &&
            set_attribute(socket, "DelAckCount", UintegerValue(ack_every)) &&
            set_attribute(socket, "MinRto", TimeValue(NanoSeconds(NS3_NET_MIN_RTO_NS))) &&
+           set_attribute(socket, "ConnTimeout", TimeValue(NanoSeconds(NS3_NET_SYN_RTO_NS))) &&
+           set_attribute(socket, "ConnCount", UintegerValue(NS3_NET_SYN_SENDS)) &&
+           set_attribute(socket, "DataRetries", UintegerValue(NS3_NET_DATA_RETRIES)) &&
            set_attribute(socket, "Timestamp", BooleanValue(true)) &&
            set_attribute(socket, "Sack", BooleanValue(true)) &&
            set_attribute(socket, "WindowScaling", BooleanValue(true));
 }
 
+/* TcpSocketBase keeps the window (m_tcb) and the RTO protected and ns-3
+ * 3.37 has no restart after idle to use them: a pointer to member named
+ * through a subclass reads them on any TcpSocketBase. */
+struct TcpPeek : TcpSocketBase {
+    static Ptr<TcpSocketState> tcb(TcpSocketBase *s) { return s->*(&TcpPeek::m_tcb); }
+    static Time rto(TcpSocketBase *s) { return (s->*(&TcpPeek::m_rto)).Get(); }
+    static TcpStates_t state(TcpSocketBase *s) { return (s->*(&TcpPeek::m_state)).Get(); }
+    static void send_rst(TcpSocketBase *s) { (s->*(&TcpPeek::SendRST))(); }
+    static void set_peer_window(TcpSocketBase *s, uint32_t bytes) { s->*(&TcpPeek::m_rWnd) = bytes; }
+};
+
+/* A listening socket on the host's port: a SYN that finds none gets an RST
+ * from ns-3's TcpL4Protocol (no endpoint), as from a host whose process is
+ * down. An accepted socket remembers its listener's generation: one forked
+ * before the listener closed is reset when its handshake completes (the
+ * process that would accept it is gone). */
+bool listen_on(ns3_net *n, uint32_t h) {
+    Ptr<Socket> socket = Socket::CreateSocket(n->hosts.Get(h), TcpSocketFactory::GetTypeId());
+    if (!socket || !set_socket_attributes(n, socket)) return fail("cannot make a listening socket");
+    if (socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), kListenPort)) != 0 || socket->Listen() != 0)
+        return fail("cannot listen");
+    /* ns-3 3.37 arms its zero-window persist timer on any segment a socket
+     * gets while its peer's window is 0, before looking at its state (fixed
+     * later upstream: only when connected), and a listener's is 0 for good:
+     * a segment other than a SYN reaching it (an RST or ACK of a connection
+     * reset while its handshake was under way, with churn) armed the timer,
+     * whose probe then read an empty send buffer and crashed. A listener
+     * sends nothing; a window that is not 0 keeps the timer off, and a
+     * forked socket sets its own from the handshake. */
+    TcpSocketBase *base = dynamic_cast<TcpSocketBase *>(PeekPointer(socket));
+    if (!base) return fail("not a TcpSocketBase");
+    TcpPeek::set_peer_window(base, NS3_NET_BUFFER_BYTES);
+    n->listener_generation[h]++;
+    socket->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address &>(),
+                              MakeBoundCallback(&on_accept, n, h, n->listener_generation[h]));
+    n->listeners[h] = socket;
+    return true;
+}
+
 bool listen_on_every_host(ns3_net *n) {
     n->listeners.resize(n->config.host_count);
-    for (uint32_t h = 0; h < n->config.host_count; h++) {
-        Ptr<Socket> socket = Socket::CreateSocket(n->hosts.Get(h), TcpSocketFactory::GetTypeId());
-        if (!socket || !set_socket_attributes(n, socket)) return fail("cannot make a listening socket");
-        if (socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), kListenPort)) != 0 || socket->Listen() != 0)
-            return fail("cannot listen");
-        socket->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address &>(),
-                                  MakeBoundCallback(&on_accept, n, h));
-        n->listeners[h] = socket;
-    }
+    n->listener_generation.assign(n->config.host_count, 0);
+    for (uint32_t h = 0; h < n->config.host_count; h++)
+        if (!listen_on(n, h)) return false;
     return true;
 }
 
@@ -289,13 +356,25 @@ void report_closed(ns3_net *n, uint32_t end, bool error) {
     if (n->config.closed) n->config.closed(n->config.user, end, ns3_net_now_ns(n), error);
 }
 
-/* TcpSocketBase keeps the window (m_tcb) and the RTO protected and ns-3
- * 3.37 has no restart after idle to use them: a pointer to member named
- * through a subclass reads them on any TcpSocketBase. */
-struct TcpPeek : TcpSocketBase {
-    static Ptr<TcpSocketState> tcb(TcpSocketBase *s) { return s->*(&TcpPeek::m_tcb); }
-    static Time rto(TcpSocketBase *s) { return (s->*(&TcpPeek::m_rto)).Get(); }
-};
+
+/* An abort, as a process that dies: an RST now (ns-3's SendRST: the
+ * segment, then the endpoint freed and every timer of the socket
+ * cancelled), so what the end had not sent yet never goes; segments
+ * already in the host's queues still leave ahead of the RST. The peer's
+ * socket closes when the RST reaches it (ns-3 notifies a normal close).
+ * ns-3 has no public abort: Close() sends an RST only when unread bytes
+ * wait in the receive buffer, else it sends a FIN after the bytes. */
+void abort_socket(Ptr<Socket> socket) {
+    TcpSocketBase *base = dynamic_cast<TcpSocketBase *>(PeekPointer(socket));
+    if (!base) return;
+    socket->SetRecvCallback(MakeNullCallback<void, Ptr<Socket>>());
+    socket->SetSendCallback(MakeNullCallback<void, Ptr<Socket>, uint32_t>());
+    socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(), MakeNullCallback<void, Ptr<Socket>>());
+    socket->SetConnectCallback(MakeNullCallback<void, Ptr<Socket>>(), MakeNullCallback<void, Ptr<Socket>>());
+    TcpSocket::TcpStates_t state = TcpPeek::state(base);
+    if (state == TcpSocket::CLOSED || state == TcpSocket::LISTEN || state == TcpSocket::TIME_WAIT) return;
+    TcpPeek::send_rst(base);
+}
 
 void on_tx(ns3_net *n, uint32_t end, Ptr<const Packet> packet, const TcpHeader &, Ptr<const TcpSocketBase>) {
     if (packet->GetSize() == 0) return;
@@ -328,9 +407,17 @@ void restart_after_idle(ns3_net *n, uint32_t end) {
 
 void on_cwnd(ns3_net *n, uint32_t end, uint32_t, uint32_t bytes) { n->ends[end].cwnd_bytes = bytes; }
 
+void on_rx(ns3_net *n, uint32_t end, Ptr<const Packet>, const TcpHeader &header, Ptr<const TcpSocketBase>);
+
 bool trace_socket(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
     return socket->TraceConnectWithoutContext("CongestionWindow", MakeBoundCallback(&on_cwnd, n, end)) &&
-           socket->TraceConnectWithoutContext("Tx", MakeBoundCallback(&on_tx, n, end));
+           socket->TraceConnectWithoutContext("Tx", MakeBoundCallback(&on_tx, n, end)) &&
+           socket->TraceConnectWithoutContext("Rx", MakeBoundCallback(&on_rx, n, end));
+}
+
+bool acknowledged(const ConnEnd &e) {
+    TcpSocketBase *socket = dynamic_cast<TcpSocketBase *>(PeekPointer(e.socket));
+    return !socket || socket->GetTxBuffer()->Size() == 0;
 }
 
 /* Moves pending bytes into the socket's send buffer while it has room;
@@ -352,9 +439,19 @@ void push(ns3_net *n, uint32_t end) {
     if (left == 0) {
         e.pending.clear();
         e.pending_at = 0;
-        if (e.close_asked && !e.close_sent) {
+        if (e.close_asked && !e.close_sent && acknowledged(e)) {
+            /* A FIN once every byte is acknowledged, and the end still
+             * receives: ShutdownSend, not Close, which sends an RST instead
+             * when the receive buffer holds bytes (it does whenever segments
+             * arrived out of order). Why wait for the ACKs: ns-3 3.37's
+             * LAST_ACK and CLOSING take any ACK with the expected sequence
+             * number for the ACK of their FIN (ProcessLastAck,
+             * ProcessClosing), so a duplicate ACK asking for a lost segment
+             * closed the socket and the segment was never sent again: the
+             * peer's last bytes were lost (docs/fidelity.md). on_rx tries
+             * again after each segment that arrives. */
             e.close_sent = true;
-            if (e.socket->Close() != 0) report_closed(n, end, true);
+            if (e.socket->ShutdownSend() != 0) report_closed(n, end, true);
         }
     }
 }
@@ -390,7 +487,34 @@ void established(ns3_net *n, uint32_t end, Ptr<Socket> socket) {
 void on_connected(ns3_net *n, uint32_t end, Ptr<Socket> socket) { established(n, end, socket); }
 void on_connect_failed(ns3_net *n, uint32_t end, Ptr<Socket>) { report_closed(n, end, true); }
 
-void on_accept(ns3_net *n, uint32_t host, Ptr<Socket> socket, const Address &from) {
+/* ns-3 3.37 ignores an RST with ACK in SYN_SENT (ProcessSynSent takes any
+ * ACK without SYN for a stray one), which is what TcpL4Protocol answers a
+ * SYN with when nothing listens: the dialer would retry its SYN for two
+ * minutes. Linux reports "connection refused" at once, so the shim watches
+ * the dialer's segments and does: the dial fails when the RST arrives,
+ * and the socket closes quietly just after (not inside ns-3's receive). */
+void refuse(ns3_net *n, uint32_t end) {
+    ConnEnd &e = n->ends[end];
+    if (e.reset || e.established || !e.socket) return;
+    e.reset = true;
+    e.pending.clear();
+    e.pending_at = 0;
+    Ptr<Socket> socket = e.socket;
+    socket->SetCloseCallbacks(MakeNullCallback<void, Ptr<Socket>>(), MakeNullCallback<void, Ptr<Socket>>());
+    socket->SetConnectCallback(MakeNullCallback<void, Ptr<Socket>>(), MakeNullCallback<void, Ptr<Socket>>());
+    Simulator::ScheduleNow(&Socket::Close, socket);
+    report_closed(n, end, true);
+}
+
+/* Every segment the end receives, before ns-3 processes it: an RST to a
+ * dial, or an ACK a close waits for (push, once ns-3 has taken it in). */
+void on_rx(ns3_net *n, uint32_t end, Ptr<const Packet>, const TcpHeader &header, Ptr<const TcpSocketBase>) {
+    ConnEnd &e = n->ends[end];
+    if ((header.GetFlags() & TcpHeader::RST) && !e.established && end % 2 == 0) return refuse(n, end);
+    if (e.close_asked && !e.close_sent && !e.reset) Simulator::ScheduleNow(&push, n, end);
+}
+
+void on_accept(ns3_net *n, uint32_t host, uint32_t generation, Ptr<Socket> socket, const Address &from) {
     InetSocketAddress peer = InetSocketAddress::ConvertFrom(from);
     auto dialer = n->host_by_address.find(peer.GetIpv4().Get());
     auto conn = dialer == n->host_by_address.end() ? n->dialing.end()
@@ -403,6 +527,12 @@ void on_accept(ns3_net *n, uint32_t host, Ptr<Socket> socket, const Address &fro
     uint32_t end = 2 * conn->second + 1;
     n->dialing.erase(conn);
     assert(n->ends[end].host == host);
+    if (n->ends[end].reset || generation != n->listener_generation[host] || !n->listeners[host]) {
+        n->ends[end].socket = socket; /* reset already, or its listener closed since the SYN: an RST */
+        n->ends[end].reset = true;
+        abort_socket(socket);
+        return;
+    }
     if (!trace_socket(n, end, socket)) fprintf(stderr, "ns3_net: no CongestionWindow or Tx trace\n");
     established(n, end, socket);
 }
@@ -476,7 +606,11 @@ bool ns3_net_open(ns3_net *n, uint32_t conn, uint32_t dialer_host, uint32_t list
     n->dialing[{dialer_host, port}] = conn;
     socket->SetConnectCallback(MakeBoundCallback(&on_connected, n, 2 * conn),
                                MakeBoundCallback(&on_connect_failed, n, 2 * conn));
-    if (!trace_socket(n, 2 * conn, socket)) return fail("no CongestionWindow or Tx trace");
+    /* An RST to the SYN (nobody listens) closes the socket in SYN_SENT, which
+     * ns-3 reports as a close, not as a failed connect. */
+    socket->SetCloseCallbacks(MakeBoundCallback(&on_error_close, n, 2 * conn),
+                              MakeBoundCallback(&on_error_close, n, 2 * conn));
+    if (!trace_socket(n, 2 * conn, socket)) return fail("no CongestionWindow, Tx or Rx trace");
     if (socket->Connect(InetSocketAddress(n->host_address[listener_host], kListenPort)) != 0)
         return fail("cannot connect");
     return true;
@@ -485,15 +619,52 @@ bool ns3_net_open(ns3_net *n, uint32_t conn, uint32_t dialer_host, uint32_t list
 void ns3_net_write(ns3_net *n, uint32_t end, const uint8_t *bytes, size_t len) {
     assert(end < n->ends.size() && n->ends[end].used);
     ConnEnd &e = n->ends[end];
-    if (e.close_asked || len == 0) return;
+    if (e.close_asked || e.reset || len == 0) return;
     e.pending.insert(e.pending.end(), bytes, bytes + len);
     push(n, end);
 }
 
 void ns3_net_close(ns3_net *n, uint32_t end) {
     assert(end < n->ends.size() && n->ends[end].used);
+    if (n->ends[end].reset) return;
     n->ends[end].close_asked = true;
     push(n, end);
+}
+
+void ns3_net_reset(ns3_net *n, uint32_t end) {
+    assert(end < n->ends.size() && n->ends[end].used);
+    ConnEnd &e = n->ends[end];
+    if (e.reset) return;
+    e.reset = true;
+    e.close_asked = e.close_sent = true;
+    e.closed_reported = true; /* the end that resets hears nothing */
+    e.pending.clear();
+    e.pending_at = 0;
+    if (e.socket) abort_socket(e.socket); /* a listener's end before its accept: on_accept resets it */
+}
+
+bool ns3_net_listen(ns3_net *n, uint32_t host, bool on) {
+    if (host >= n->config.host_count) return fail("no such host");
+    if (on == (bool)n->listeners[host]) return true;
+    if (on) return listen_on(n, host);
+    n->listeners[host]->SetAcceptCallback(MakeNullCallback<bool, Ptr<Socket>, const Address &>(),
+                                          MakeNullCallback<void, Ptr<Socket>, const Address &>());
+    n->listeners[host]->Close();
+    n->listeners[host] = nullptr;
+    return true;
+}
+
+bool ns3_net_set_cut(ns3_net *n, ns3_net_cut_fn cut, void *user) {
+    if (n->cut) return cut == n->cut && user == n->cut_user;
+    n->cut = cut;
+    n->cut_user = user;
+    for (uint32_t h = 0; h < n->config.host_count; h++) {
+        Ptr<CutModel> model = CreateObject<CutModel>();
+        model->net = n;
+        model->from = h;
+        n->router_side[h]->SetReceiveErrorModel(model);
+    }
+    return true;
 }
 
 size_t ns3_net_pending(const ns3_net *n, uint32_t end) {

@@ -48,6 +48,9 @@ extern "C" {
 #define NS3_NET_INITIAL_WINDOW 10
 #define NS3_NET_MIN_RTO_NS 200000000ull
 #define NS3_NET_BUFFER_BYTES (6u << 20) /* send and receive buffers: tcp.h's TCP_RWND_BYTES */
+#define NS3_NET_SYN_RTO_NS 1000000000ull /* a SYN's first timeout, doubling: Linux's */
+#define NS3_NET_SYN_SENDS 7              /* Linux's tcp_syn_retries 6, plus the first */
+#define NS3_NET_DATA_RETRIES 15          /* Linux's tcp_retries2 */
 
 typedef enum ns3_net_congestion {
     NS3_NET_NEWRENO = 0,   /* ns3::TcpNewReno: slow start grows one segment per ACK */
@@ -62,6 +65,8 @@ typedef void (*ns3_net_established_fn)(void *user, uint32_t end, uint64_t at_ns)
  * bytes (error false), or the connection failed or was reset (error true). */
 typedef void (*ns3_net_closed_fn)(void *user, uint32_t end, uint64_t at_ns, bool error);
 typedef void (*ns3_net_timer_fn)(void *arg);
+/* Whether a packet from host `from` to host `to` sent at at_ns meets a cut. */
+typedef bool (*ns3_net_cut_fn)(void *user, uint32_t from, uint32_t to, uint64_t at_ns);
 
 typedef struct ns3_net_config {
     uint32_t host_count;           /* 1 .. NS3_NET_HOSTS_MAX */
@@ -115,8 +120,24 @@ void ns3_net_destroy(ns3_net *n);
 bool ns3_net_open(ns3_net *n, uint32_t conn, uint32_t dialer_host, uint32_t listener_host);
 /* Copies the bytes; what the socket's buffer cannot take yet waits here. */
 void ns3_net_write(ns3_net *n, uint32_t end, const uint8_t *bytes, size_t len);
-/* Closes the end after its bytes (a FIN); the other end's closed callback follows. */
+/* Closes the end after its bytes (a FIN; the end may still receive, but
+ * is not told); the other end's closed callback follows. */
 void ns3_net_close(ns3_net *n, uint32_t end);
+/* Aborts the end, as when its process dies: its unsent bytes are dropped
+ * and an RST goes out now (behind segments already in the host's queues);
+ * the other end's closed callback follows when the RST reaches it (error
+ * false: ns-3 reports it as a close). This end hears nothing more. An RST
+ * lost on the way leaves the peer open until it sends and is answered by
+ * another RST (from the host's TCP, which has no socket for it). */
+void ns3_net_reset(ns3_net *n, uint32_t end);
+/* Whether the host listens (all do from create): a SYN to a host that
+ * does not gets an RST, and the dialer's closed callback (error true)
+ * follows one round trip after its dial. Connections that were being
+ * accepted when the host stopped are reset at their accept. */
+bool ns3_net_listen(ns3_net *n, uint32_t host, bool on);
+/* Partitions: from now on every packet a host sends is dropped at its
+ * router when cut(user, from, to, now) says so. Once per network. */
+bool ns3_net_set_cut(ns3_net *n, ns3_net_cut_fn cut, void *user);
 /* Bytes written to the end and not yet in ns-3's send buffer. */
 size_t ns3_net_pending(const ns3_net *n, uint32_t end);
 /* A one-shot timer at at_ns (>= now) on ns-3's clock; returns its id (> 0). */

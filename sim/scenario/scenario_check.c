@@ -212,9 +212,6 @@ static int check_backend(scn_ctx *c) {
     const scenario *s = c->s;
     const char *why = "is not supported yet under network.backend: ns3 (issue 14)";
     if (s->network.backend != BACKEND_NS3) return 0;
-    if (s->churn.present) return check_fail_key(c, "churn", "%s", why);
-    if (s->offline_count > 0) return check_fail_key(c, "offline", "%s", why);
-    if (s->network.partition_count > 0) return check_fail_key(c, "network.partitions", "%s", why);
     if (s->attacker_count > 0) return check_fail_key(c, "attackers", "%s", why);
     if (s->network.graph_path[0] != '\0') return check_fail_key(c, "network.graph", "%s", why);
     const scenario_regions *r = &s->network.regions;

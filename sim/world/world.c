@@ -351,6 +351,11 @@ static bool conn_cut(const world *w, const world_conn *c, int side) {
  * Linux's floor, since a steady path has a small RTT variance. */
 static uint64_t conn_rto_ns(const world_conn *c) { return 2 * c->latency_ns + WORLD_RTO_MIN_NS; }
 
+/* Under ns3 a partition drops what crosses it (ns3_net_set_cut). */
+static bool world_ns3_cut(void *user, uint32_t from, uint32_t to, uint64_t at_ns) {
+    return world_cut(user, from, to, at_ns);
+}
+
 int world_add_partition(world *w, uint64_t at_ns, uint64_t until_ns, const uint8_t *group) {
     assert(at_ns < until_ns);
     assert(w->partition_count < WORLD_PARTITIONS_MAX);
@@ -359,6 +364,7 @@ int world_add_partition(world *w, uint64_t at_ns, uint64_t until_ns, const uint8
     if (copy == NULL) return -1;
     memcpy(copy, group, w->config.host_count);
     w->partitions[w->partition_count++] = (world_partition){.at_ns = at_ns, .until_ns = until_ns, .group = copy};
+    if (w->ns3 != NULL && !ns3_net_set_cut(w->ns3, world_ns3_cut, w)) return -1;
     return 0;
 }
 
@@ -610,9 +616,9 @@ static void world_ns3_closed(void *user, uint32_t end, uint64_t at_ns, bool erro
 static void world_on_accept(world *w, uint32_t end) {
     world_conn *c = conn_at(w, end / 2);
     world_host *listener = &w->hosts[c->host[1]];
-    if (c->closed[0] || c->closed[1] || listener->node == NULL) { /* gone, or nobody listens */
+    if (c->closed[0] || c->closed[1] || listener->node == NULL) { /* gone, or its process died since the SYN */
         c->closed[1] = true;
-        ns3_net_close(w->ns3, end);
+        ns3_net_reset(w->ns3, end);
         return;
     }
     end_open(w, end);
@@ -675,6 +681,9 @@ static ns3_net *world_ns3_create(world *w) {
                          .deliver = world_ns3_deliver, .established = world_ns3_established,
                          .closed = world_ns3_closed, .user = w};
     net = ns3_net_create(&nc);
+    /* A host listens while its process runs (world_host_up): a SYN to one
+     * that does not gets an RST from ns-3's TCP, as under builtin. */
+    for (uint32_t i = 0; net != NULL && i < n; i++) (void)ns3_net_listen(net, i, false);
 out:
     free(up);
     free(down);
@@ -898,9 +907,11 @@ static void world_close_end(world *w, uint64_t end, bool reset) {
     int side = (int)(end % 2);
     if (c->closed[side]) return;
     end_close_mark(w, end);
-    if (w->ns3 != NULL) { /* a FIN after its bytes; ns3_net has no RST, a reset closes too */
-        (void)reset;
-        ns3_net_close(w->ns3, (uint32_t)end);
+    if (w->ns3 != NULL) { /* a FIN after its bytes, or an RST now (docs/fidelity.md) */
+        if (reset)
+            ns3_net_reset(w->ns3, (uint32_t)end);
+        else
+            ns3_net_close(w->ns3, (uint32_t)end);
         return;
     }
     if (c->held[side] != NULL || conn_cut(w, c, side)) {
@@ -1091,6 +1102,7 @@ int world_host_up(world *w, uint32_t index) {
     h->node = node_create(&config);
     if (h->node == NULL) abort();
     if (node_listen(h->node, h->address) != 0) abort();
+    if (w->ns3 != NULL && !ns3_net_listen(w->ns3, index, true)) abort();
     world_trace_node_event(w, h, TRACE_NODE_UP);
     return 0;
 }
@@ -1099,6 +1111,7 @@ void world_host_down(world *w, uint32_t index) {
     assert(index < w->config.host_count);
     world_host *h = &w->hosts[index];
     if (h->node == NULL) return;
+    if (w->ns3 != NULL) (void)ns3_net_listen(w->ns3, index, false);
     while (h->open_count > 0) world_close_end(w, h->open_ends[0], true); /* takes it off the list */
     /* The process dies: its own close calls must not reach the network. */
     node *dead = h->node;
