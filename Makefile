@@ -244,6 +244,7 @@ $(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h
 bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
+	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only --threads 1 $$s || exit 1; done
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only --set network.transport=ideal $$s || exit 1; done
 	@$(BENCH_BIN) --scenario-only $(BLOB_SCENARIO)
 	@$(BENCH_BIN) --backends $(BACKENDS_BENCH_SET) $(BACKENDS_BENCH_SCENARIO)
