@@ -224,6 +224,10 @@ typedef struct run_info {
      * on, and its counts (all 0 when off). */
     bool verify_memo;
     uint64_t verify_memo_hits, verify_memo_misses, verify_memo_entries, verify_memo_capacity;
+    /* The threads the world ran on (0: not reported) and, when it ran on
+     * one, why it could not be cut ("" or NULL otherwise). */
+    uint32_t threads;
+    const char *threads_why;
 } run_info;
 
 typedef struct metrics metrics;

@@ -261,6 +261,12 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     metrics_json_u64(out, 0, "misses", info->verify_memo_misses, ", ");
     metrics_json_u64(out, 0, "entries", info->verify_memo_entries, ", ");
     metrics_json_u64(out, 0, "capacity", info->verify_memo_capacity, "},\n");
+    if (info->threads > 0) {
+        metrics_json_key(out, 2, "threads");
+        fprintf(out, "{\"used\": %u, \"why_one\": ", (unsigned)info->threads);
+        metrics_put_json_string(out, info->threads_why != NULL ? info->threads_why : "");
+        fputs("},\n", out);
+    }
     metrics_json_double(out, 2, "wall_seconds", info->wall_seconds, ",\n");
     metrics_json_u64(out, 2, "events_processed", info->events_processed, "\n}\n");
     return csv_close(out);

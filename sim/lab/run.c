@@ -455,7 +455,8 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
                      .verify_memo = result->verify_memo, .verify_memo_hits = result->verify_memo_counts.hits,
                      .verify_memo_misses = result->verify_memo_counts.misses,
                      .verify_memo_entries = result->verify_memo_counts.entries,
-                     .verify_memo_capacity = result->verify_memo_counts.capacity};
+                     .verify_memo_capacity = result->verify_memo_counts.capacity,
+                     .threads = result->threads, .threads_why = result->threads_why};
     static run_parameters parameters;
     runner_parameters(r, &parameters);
     info.parameter_keys = parameters.keys;
