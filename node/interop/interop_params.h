@@ -32,7 +32,7 @@
 
 #define INTEROP_PARAMS_FILE_MAX (64u << 20) /* bytes of params.json */
 #define INTEROP_INSTRUCTIONS_MAX 1000000    /* instructions, nested ones included */
-#define INTEROP_CONNECT_MAX 512             /* node ids in one connect (a node holds 512 connections) */
+#define INTEROP_CONNECT_MAX 512             /* node ids one script instruction may name (a node holds 512 peers) */
 #define INTEROP_NODE_ID_MAX 0x7fffffff      /* node ids 0 .. 2^31-1 (rust's i32) */
 #define INTEROP_WAIT_MAX_S 31536000.0       /* waitUntil at most a year */
 #define INTEROP_MESSAGE_MIN 8               /* the message id is the first 8 bytes */

@@ -86,9 +86,9 @@ static void ns3_delivers_everything_like_builtin_and_repeats_its_digest(void **s
     assert_true(other.summary.delivery_ratio == 1.0);
 }
 
-/* Loads text from a temporary file; returns scenario_load's result, the
- * error in err with the file's name replaced by "F". */
-static int load_text(const char *text, char *err, size_t err_cap) {
+/* Loads text from a temporary file into s; returns scenario_load's
+ * result, the error in err with the file's name replaced by "F". */
+static int load_into(const char *text, scenario *s, char *err, size_t err_cap) {
     char name[] = "/tmp/swarmlab-test-ns3-XXXXXX";
     int fd = mkstemp(name);
     if (fd < 0) fail_msg("cannot create %s", name);
@@ -96,13 +96,17 @@ static int load_text(const char *text, char *err, size_t err_cap) {
     if (f == NULL) fail_msg("cannot open %s", name);
     fputs(text, f);
     fclose(f);
-    static scenario s;
     char raw[512] = "";
-    int rc = scenario_load(name, NULL, 0, &s, raw, sizeof raw);
+    int rc = scenario_load(name, NULL, 0, s, raw, sizeof raw);
     unlink(name);
     const char *rest = strncmp(raw, name, strlen(name)) == 0 ? raw + strlen(name) : raw;
     snprintf(err, err_cap, "F%s", rest);
     return rc;
+}
+
+static int load_text(const char *text, char *err, size_t err_cap) {
+    static scenario s;
+    return load_into(text, &s, err, err_cap);
 }
 
 #define BASE "name: x\nduration: 10s\nnodes:\n  count: 4\nnetwork:\n  latency: 10ms\n"
@@ -148,17 +152,8 @@ static const char churn_yaml[] =
     "metrics:\n  deadline: 10s\n";
 
 static void load_scenario(const char *text, scenario *s) {
-    char name[] = "/tmp/swarmlab-test-ns3-XXXXXX";
-    int fd = mkstemp(name);
-    if (fd < 0) fail_msg("cannot create %s", name);
-    FILE *f = fdopen(fd, "w");
-    if (f == NULL) fail_msg("cannot open %s", name);
-    fputs(text, f);
-    fclose(f);
-    char err[512] = "";
-    int rc = scenario_load(name, NULL, 0, s, err, sizeof err);
-    unlink(name);
-    if (rc != 0) fail_msg("%s", err);
+    char err[512];
+    if (load_into(text, s, err, sizeof err) != 0) fail_msg("%s", err);
 }
 
 static void churn_runs_under_ns3_repeats_its_digest_and_delivers_like_builtin(void **state) {
