@@ -11,17 +11,18 @@ uses() {
   case "$1" in
     node/base) echo "" ;;
     node/crypto) echo "node/base" ;;
+    node/store) echo "node/base" ;;
     node/wire|node/trace|node/transport) echo "node/base node/crypto" ;;
     node/pubsub) echo "node/base node/crypto node/wire node/trace" ;;
-    node/core) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub" ;;
+    node/core) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/store" ;;
     node/interop) echo "node/base node/crypto node/wire node/pubsub" ;;
-    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/interop" ;;
+    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/interop node/store" ;;
     analysis) echo "node/base node/crypto node/trace" ;;
     sim/random) echo "" ;;
     sim/ns3) echo "" ;;
     sim/scenario) echo "sim/random node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
-    sim/world) echo "sim/random sim/ns3 sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core" ;;
-    sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core node/interop" ;;
+    sim/world) echo "sim/random sim/ns3 sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/store" ;;
+    sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core node/interop node/store" ;;
     *) echo "?" ;;
   esac
 }

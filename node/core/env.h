@@ -20,6 +20,8 @@
 
 #include "trace/trace.h"
 
+struct buf; /* node/base/buf.h */
+
 typedef struct env {
     void *ctx;
 
@@ -66,6 +68,21 @@ typedef struct env {
      * asks for every message it verifies and acts on the answer. */
     int (*verify_ed25519)(void *ctx, const uint8_t public_key[32], const uint8_t *msg, size_t len,
                           const uint8_t sig[64]);
+
+    /* Block storage (issue 17; node/store). All five may be NULL: the
+     * node then keeps no blocks. A key is a binary CID (node/store/cid.h),
+     * a value one block of at most STORE_BLOCK_MAX bytes whose hash the node
+     * has checked. put returns 0, or -1 when the store refuses (full, a
+     * failing disk). A put is durable once a later sync has returned 0:
+     * the world forgets unsynced puts when a host crashes, and the daemon
+     * syncs before it acknowledges a put. get appends the block to out and
+     * returns 1, or 0 when absent, -1 on error; has returns 1, 0 or -1;
+     * delete returns 0 (also when absent) or -1. */
+    int (*store_put)(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val, size_t len);
+    int (*store_get)(void *ctx, const uint8_t *key, size_t key_len, struct buf *out);
+    int (*store_has)(void *ctx, const uint8_t *key, size_t key_len);
+    int (*store_delete)(void *ctx, const uint8_t *key, size_t key_len);
+    int (*store_sync)(void *ctx);
 } env;
 
 #endif
