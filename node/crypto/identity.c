@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "base/base32.h"
 #include "base/base58.h"
 #include "base/pb.h"
 #include "base/varint.h"
@@ -237,29 +238,6 @@ int peer_id_to_text(const peer_id *id, char *out, size_t cap) {
     return base58_encode(id->bytes, id->len, out, cap) < 0 ? -1 : 0;
 }
 
-/* RFC 4648 base32, lowercase, unpadded: the multibase 'b' form of CIDs.
- * Returns the bytes written or -1; leftover bits must be zero (canonical). */
-static int peer_id_base32_decode(const char *text, size_t len, uint8_t *out, size_t cap) {
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *hit = text[i] == '\0' ? NULL : strchr(alphabet, text[i]);
-        if (hit == NULL) return -1;
-        acc = ((acc << 5) | (uint32_t)(hit - alphabet)) & 0xfffu;
-        bits += 5;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n == cap) return -1;
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (bits >= 5 || (acc & ((1u << bits) - 1)) != 0) return -1;
-    assert(n <= cap);
-    return (int)n;
-}
-
 /* A CIDv1 whose codec is libp2p-key: version, codec, then the multihash. */
 static int peer_id_from_cid(const uint8_t *cid, size_t len, peer_id *out) {
     uint64_t version;
@@ -284,7 +262,7 @@ int peer_id_from_text(const char *text, peer_id *out) {
     int n;
     if (text[0] == MULTIBASE_BASE32_PREFIX || text[0] == MULTIBASE_BASE58BTC_PREFIX) {
         n = text[0] == MULTIBASE_BASE32_PREFIX
-                ? peer_id_base32_decode(text + 1, len - 1, bytes, sizeof bytes)
+                ? base32_decode(text + 1, len - 1, bytes, sizeof bytes)
                 : base58_decode(text + 1, len - 1, bytes, sizeof bytes);
         return n < 0 ? -1 : peer_id_from_cid(bytes, (size_t)n, out);
     }

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "base/base32.h"
 #include "base/base58.h"
 #include "base/varint.h"
 
@@ -15,8 +16,6 @@
  * below (dag-pb 0x70, raw 0x55, dag-cbor 0x71, dag-json 0x0129). */
 #define CID_CODEC_LIMIT (1u << 21)
 #define CID_V0_BYTES 34 /* 0x12 0x20 digest */
-
-static const char base32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 
 void cid_of(cid *out, uint64_t codec, const uint8_t *data, size_t len) {
     assert(codec < CID_CODEC_LIMIT);
@@ -88,50 +87,11 @@ int cid_decode(const uint8_t *in, size_t len, cid *out) {
     return (int)at;
 }
 
-/* RFC 4648 base32, lower case, no padding. */
-static size_t base32_encode(const uint8_t *in, size_t len, char *out) {
-    size_t at = 0;
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        acc = (acc << 8) | in[i];
-        bits += 8;
-        while (bits >= 5) {
-            bits -= 5;
-            out[at++] = base32_alphabet[(acc >> bits) & 31];
-        }
-    }
-    if (bits > 0) out[at++] = base32_alphabet[(acc << (5 - bits)) & 31];
-    return at;
-}
-
-/* Reads base32 text into out (at most cap bytes); -1 on a character outside
- * the alphabet, non-zero trailing bits or overflow. */
-static int base32_decode(const char *text, size_t len, uint8_t *out, size_t cap) {
-    size_t at = 0;
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *p = text[i] == '\0' ? NULL : strchr(base32_alphabet, text[i]);
-        if (p == NULL) return -1;
-        acc = (acc << 5) | (uint32_t)(p - base32_alphabet);
-        bits += 5;
-        if (bits >= 8) {
-            bits -= 8;
-            if (at == cap) return -1;
-            out[at++] = (uint8_t)(acc >> bits);
-        }
-    }
-    /* what is left must be padding bits of zero, fewer than 5 */
-    if (bits >= 5 || (acc & ((1u << bits) - 1)) != 0) return -1;
-    return (int)at;
-}
-
 int cid_format(const cid *c, char *out, size_t cap) {
     uint8_t bytes[CID_BYTES_MAX];
     size_t len = cid_encode(c, bytes);
     if (c->version == 0) return base58_encode(bytes, len, out, cap);
-    size_t need = 1 + (len * 8 + 4) / 5 + 1;
+    size_t need = 1 + BASE32_TEXT_LEN(len) + 1;
     if (cap < need) return -1;
     out[0] = 'b';
     size_t text = 1 + base32_encode(bytes, len, out + 1);
