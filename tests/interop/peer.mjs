@@ -3,11 +3,17 @@
 //
 //   node --import ./polyfill.mjs peer.mjs [--listen MA] [--peer MA]...
 //        [--key FILE] [--control PATH] [--router floodsub|gossipsub]
-//        [--sign-policy StrictSign|StrictNoSign]
+//        [--sign-policy StrictSign|StrictNoSign] [--bitswap]
 //
 // StrictSign is the default and what the interop checks use; StrictNoSign
 // makes a peer that publishes unsigned messages, which a StrictSign peer
 // must reject.
+//
+// With --bitswap the libp2p node is a Helia node's (helia, @helia/bitswap:
+// /ipfs/bitswap/1.2.0, an in-memory blockstore), and the commands gain
+//   put TEXT   stores TEXT as a raw block (CIDv1, sha2-256); replies {"cid"}
+//   get CID    the block from the blockstore or, through Bitswap, from the
+//              connected peers; replies {"data"} (UTF-8 text)
 //
 // Commands, one per line, on standard input and on the Unix control socket;
 // each gets one JSON reply line:
@@ -42,13 +48,19 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { floodsub } from '@libp2p/floodsub'
 import { gossipsub } from '@libp2p/gossipsub'
+import { withBitswap } from '@helia/bitswap'
+import { withLibp2pLight } from '@helia/libp2p'
 import { identify } from '@libp2p/identify'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
+import { createHeliaLight } from 'helia'
 import { createLibp2p } from 'libp2p'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
 
 const CHAT_PROTOCOL = '/swarmlab/chat/1.0.0'
 const CHAT_MESSAGE_MAX = 256 * 1024 // largest chat message we accept
@@ -58,6 +70,7 @@ const COMMAND_TIMEOUT_MS = 10_000 // dial, ping and stream opening
 const CONTROL_LINE_MAX = 256 * 1024 // longest command line on the control socket (checked once read:
 // only the harness, as the same user, can reach the 0600 socket)
 const PING_COUNT_MAX = 10_000 // pings one ping command may run
+const BITSWAP_GET_TIMEOUT_MS = 15_000 // a get through Bitswap gives up
 const AGENT_NAME = 'swarmlab-interop-js'
 const WATCH_BACKLOG_MAX = 16 * 1024 * 1024 // a watcher that stops reading is dropped, as the daemon does
 
@@ -75,7 +88,8 @@ function parseOptions () {
       key: { type: 'string' },
       control: { type: 'string' },
       router: { type: 'string', default: 'floodsub' },
-      'sign-policy': { type: 'string', default: 'StrictSign' }
+      'sign-policy': { type: 'string', default: 'StrictSign' },
+      bitswap: { type: 'boolean', default: false }
     }
   })
   if (values['sign-policy'] !== 'StrictSign' && values['sign-policy'] !== 'StrictNoSign') {
@@ -109,8 +123,10 @@ function pubsubService (router, signPolicy) {
   return floodsub({ globalSignaturePolicy: signPolicy, emitSelf: false })
 }
 
+// The libp2p node, alone or inside a Helia node (--bitswap); helia is null
+// without --bitswap.
 async function createPeer (options) {
-  return createLibp2p({
+  const init = {
     privateKey: await loadKey(options.key),
     addresses: { listen: [options.listen] },
     transports: [tcp()],
@@ -122,7 +138,31 @@ async function createPeer (options) {
       ping: ping(),
       pubsub: pubsubService(options.router, options['sign-policy'])
     }
-  })
+  }
+  if (!options.bitswap) return { libp2p: await createLibp2p(init), helia: null }
+  const helia = withBitswap(withLibp2pLight(createHeliaLight(), init))
+  await helia.start()
+  return { libp2p: helia.libp2p, helia }
+}
+
+// put and get over Helia's blockstore, which asks Bitswap for what it lacks.
+function blockCommands (helia) {
+  if (helia === null) return {}
+  return {
+    put: async (rest) => {
+      const data = encoder.encode(rest)
+      const cid = CID.createV1(raw.code, await sha256.digest(data))
+      await helia.blockstore.put(cid, data)
+      return { cid: cid.toString() }
+    },
+    get: async (rest) => {
+      const got = helia.blockstore.get(CID.parse(rest), { signal: AbortSignal.timeout(BITSWAP_GET_TIMEOUT_MS) })
+      const parts = []
+      if (got[Symbol.asyncIterator] === undefined) parts.push(await got)
+      else for await (const part of got) parts.push(part)
+      return { data: decoder.decode(Buffer.concat(parts)) }
+    }
+  }
 }
 
 // Text on one output line: newlines and other control characters escaped.
@@ -308,9 +348,10 @@ function firstWord (rest) {
   return space < 0 ? { word: rest, tail: '' } : { word: rest.slice(0, space), tail: rest.slice(space + 1) }
 }
 
-function makeCommands (libp2p, identified, shutdown) {
+function makeCommands (libp2p, helia, identified, shutdown) {
   const pubsub = libp2p.services.pubsub
   return {
+    ...blockCommands(helia),
     id: async () => ({ id: libp2p.peerId.toString(), addrs: libp2p.getMultiaddrs().map(String) }),
     connect: async (rest) => {
       const conn = await libp2p.dial(multiaddr(rest), { signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) })
@@ -395,7 +436,7 @@ function serveStdin (commands, control, shutdown) {
 
 async function main () {
   const options = parseOptions()
-  const libp2p = await createPeer(options)
+  const { libp2p, helia } = await createPeer(options)
   const identified = new Map()
   watchEvents(libp2p, identified)
   await handleChat(libp2p)
@@ -405,12 +446,12 @@ async function main () {
     if (stopping) return
     stopping = true
     if (server !== null) { server.close(); try { unlinkSync(options.control) } catch {} }
-    await libp2p.stop().catch(() => {})
+    await (helia ?? libp2p).stop().catch(() => {})
     process.exit(0)
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
-  const commands = makeCommands(libp2p, identified, shutdown)
+  const commands = makeCommands(libp2p, helia, identified, shutdown)
   emit(`peer-id ${libp2p.peerId}`)
   for (const addr of libp2p.getMultiaddrs()) emit(`listen ${addr}`)
   for (const addr of options.peer) {
