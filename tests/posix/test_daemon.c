@@ -198,6 +198,22 @@ static void sigterm_exits_0_removes_the_socket_and_flushes_the_trace(void **stat
     assert_true(file_contains(d->trace, "\"event\":\"node_down\""));
 }
 
+/* A crash loses what the trace buffer holds: after sync it is in the file
+ * even when SIGKILL follows (as the testbed's churn does). */
+static void sync_puts_the_trace_in_the_file_before_a_sigkill(void **state) {
+    harness_daemon *d = *state;
+    assert_int_equal(harness_start(d, "sync", NULL), 0);
+    expect_ok(d, "sub " TOPIC);
+    assert_false(file_contains(d->trace, "\"event\":\"join\"")); /* still in the buffer */
+    expect_ok(d, "sync");
+    kill(d->pid, SIGKILL);
+    harness_wait_exit(d->pid, HARNESS_STOP_MS);
+    d->pid = 0;
+    assert_true(file_contains(d->trace, "\"event\":\"node_up\""));
+    assert_true(file_contains(d->trace, "\"event\":\"join\",\"topic\":\"" TOPIC "\""));
+    assert_false(file_contains(d->trace, "\"event\":\"node_down\"")); /* a crash writes none */
+}
+
 static void a_missing_key_file_is_created_private_and_keeps_the_identity(void **state) {
     harness_daemon *d = *state;
     char key[HARNESS_TEXT_MAX], first_id[HARNESS_TEXT_MAX];
@@ -423,6 +439,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_chat_message_and_its_reply_cross_between_two_daemons, line_setup,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(sigterm_exits_0_removes_the_socket_and_flushes_the_trace, single_setup,
+                                        single_teardown),
+        cmocka_unit_test_setup_teardown(sync_puts_the_trace_in_the_file_before_a_sigkill, single_setup,
                                         single_teardown),
         cmocka_unit_test_setup_teardown(a_missing_key_file_is_created_private_and_keeps_the_identity, single_setup,
                                         single_teardown),
