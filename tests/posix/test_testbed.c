@@ -6,7 +6,10 @@
  * socket folder of that testbed may remain. Then the same cleanup after a
  * SIGTERM in mid-run, and the sweep of leftovers: a namespace of a testbed
  * that is gone is removed, those of a live owner and names without the
- * prefix are not.
+ * prefix are not. And churn (scenarios/testbed/churn-10.yaml): each host
+ * runs as many processes as the world brings it up, a daemon killed by an
+ * offline window comes back with the same peer id, delivery to online
+ * nodes stays near the world's, and nothing is left.
  *
  * Skipped, with the reason, when not root, without ip, without /dev/net/tun
  * or when a network namespace cannot be made (no CAP_NET_ADMIN).
@@ -14,10 +17,12 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <math.h>
 #include <sched.h>
 #include <sys/stat.h>
 
@@ -25,6 +30,9 @@
 #include "harness_lab.h"
 
 #define SCENARIO "scenarios/testbed/floodsub-10.yaml"
+#define CHURN_SCENARIO "scenarios/testbed/churn-10.yaml"
+#define CHURN_OFFLINE_HOST 3 /* the scenario's offline window: 8 s to 12 s */
+#define DELIVERY_SLACK 0.03  /* testbed delivery at most this far below the world's */
 #define RUN_MS 90000
 #define OUT_MAX 65536
 
@@ -84,6 +92,21 @@ static void assert_nothing_left(pid_t owner) {
     closedir(proc);
 }
 
+/* Runs swarmlab testbed ARGS..., bounded; fails the test unless it exits 0. */
+static void run_testbed_ok(char *const args[], const char *log) {
+    pid_t pid = harness_spawn(args, log, -1);
+    assert_true(pid > 0);
+    int rc = harness_wait_exit(pid, RUN_MS);
+    if (rc < 0) {
+        kill(pid, SIGTERM);
+        harness_wait_exit(pid, 10000);
+    }
+    char *text = read_file(log);
+    if (rc != 0) fail_msg("swarmlab testbed: exit %d\n%s", rc, text != NULL ? text : "");
+    print_message("%s", text != NULL ? text : "");
+    assert_nothing_left(pid);
+}
+
 static void testbed_matches_the_world_and_leaves_nothing(void **state) {
     (void)state;
     SKIP_UNLESS_ABLE();
@@ -101,16 +124,7 @@ static void testbed_matches_the_world_and_leaves_nothing(void **state) {
     char log[HARNESS_TEXT_MAX];
     harness_path(log, sizeof log, "testbed", ".log");
     char *bed[] = {(char *)swarmlab_binary(), "testbed", SCENARIO, "--out", bed_dir, "--no-plots", NULL};
-    pid_t pid = harness_spawn(bed, log, -1);
-    assert_true(pid > 0);
-    rc = harness_wait_exit(pid, RUN_MS);
-    if (rc < 0) {
-        kill(pid, SIGTERM);
-        harness_wait_exit(pid, 10000);
-    }
-    char *text = read_file(log);
-    if (rc != 0) fail_msg("swarmlab testbed: exit %d\n%s", rc, text != NULL ? text : "");
-    print_message("%s", text != NULL ? text : "");
+    run_testbed_ok(bed, log);
     snprintf(path, sizeof path, "%s/metrics.json", bed_dir);
     char *metrics = read_file(path);
     assert_non_null(metrics);
@@ -125,8 +139,84 @@ static void testbed_matches_the_world_and_leaves_nothing(void **state) {
     char *stdout_text = read_file(path);
     assert_non_null(stdout_text);
     assert_non_null(strstr(stdout_text, "listen /ip4/10.77.0.10/tcp/4001/p2p/"));
-    assert_nothing_left(pid);
     unlink(log);
+    char *rm[] = {"/bin/rm", "-rf", world_dir, bed_dir, NULL};
+    run_capture(rm, out, sizeof out, 10000);
+}
+
+/* How many times the world brought node up: its node_up lines in trace. */
+static int world_ups(const char *trace, uint32_t node) {
+    FILE *f = fopen(trace, "r");
+    assert_non_null(f);
+    char needle[64], line[512];
+    snprintf(needle, sizeof needle, "\"node\":%u,\"event\":\"node_up\"", node);
+    int n = 0;
+    while (fgets(line, sizeof line, f) != NULL) n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* The peer id a life of host printed ("peer ID" on its standard output); "" if none. */
+static void life_peer(const char *bed_dir, uint32_t host, uint32_t life, char *id, size_t cap) {
+    char path[HARNESS_TEXT_MAX + 96];
+    if (life == 0)
+        snprintf(path, sizeof path, "%s/hosts/node%u/swarmlab-node.stdout", bed_dir, host);
+    else
+        snprintf(path, sizeof path, "%s/hosts/node%u/swarmlab-node.%u.stdout", bed_dir, host, life);
+    char *text = read_file(path);
+    id[0] = '\0';
+    if (text != NULL && strncmp(text, "peer ", 5) == 0) snprintf(id, cap, "%.*s", (int)strcspn(text + 5, "\n"), text + 5);
+}
+
+static void churn_restarts_daemons_with_their_keys_as_the_world_does(void **state) {
+    (void)state;
+    SKIP_UNLESS_ABLE();
+    char world_dir[HARNESS_TEXT_MAX], bed_dir[HARNESS_TEXT_MAX], trace[HARNESS_TEXT_MAX], out[OUT_MAX];
+    harness_path(world_dir, sizeof world_dir, "churn-world", "");
+    harness_path(bed_dir, sizeof bed_dir, "churn-testbed", "");
+    harness_path(trace, sizeof trace, "churn-world", ".jsonl");
+    char *world[] = {(char *)swarmlab_binary(), "run", CHURN_SCENARIO, "--out", world_dir, "--trace", trace,
+                     "--no-plots", "--quiet", NULL};
+    int rc = run_capture(world, out, sizeof out, RUN_MS);
+    if (rc != 0) fail_msg("swarmlab run: exit %d\n%s", rc, out);
+    char path[HARNESS_TEXT_MAX + 64];
+    snprintf(path, sizeof path, "%s/metrics.json", world_dir);
+    char *metrics = read_file(path);
+    double world_delivery = json_number(metrics, "delivery_ratio"), world_eligible = json_number(metrics, "eligible_pairs");
+
+    char log[HARNESS_TEXT_MAX];
+    harness_path(log, sizeof log, "churn-testbed", ".log");
+    char *bed[] = {(char *)swarmlab_binary(), "testbed", CHURN_SCENARIO, "--out", bed_dir, "--no-plots", NULL};
+    run_testbed_ok(bed, log);
+    snprintf(path, sizeof path, "%s/metrics.json", bed_dir);
+    metrics = read_file(path);
+    assert_non_null(metrics);
+    double delivery = json_number(metrics, "delivery_ratio"), eligible = json_number(metrics, "eligible_pairs");
+    print_message("churn: testbed delivery %.4f of %.0f eligible pairs, world %.4f of %.0f\n", delivery, eligible,
+                  world_delivery, world_eligible);
+    /* Every host runs one process per time the world brings it up. */
+    int restarts = 0;
+    for (uint32_t host = 0; host < 10; host++) {
+        int ups = world_ups(trace, host);
+        char first[128], id[128];
+        life_peer(bed_dir, host, 0, first, sizeof first);
+        for (int life = 1; life < ups; life++, restarts++) {
+            life_peer(bed_dir, host, (uint32_t)life, id, sizeof id);
+            if (strcmp(id, first) != 0 || id[0] == '\0')
+                fail_msg("node%u life %d: peer \"%s\", first life \"%s\"", host, life, id, first);
+        }
+        life_peer(bed_dir, host, (uint32_t)ups, id, sizeof id);
+        if (id[0] != '\0') fail_msg("node%u ran more than the world's %d processes", host, ups);
+    }
+    assert_int_equal(world_ups(trace, CHURN_OFFLINE_HOST), 2); /* the window took it down once */
+    assert_true(restarts >= 3); /* the window's, and the churning nodes' */
+    /* Only online nodes count: a killed daemon's missing node_down would make it eligible. */
+    assert_true(fabs(eligible - world_eligible) <= 0.05 * world_eligible);
+    assert_true(world_delivery > 0.9);
+    if (delivery < world_delivery - DELIVERY_SLACK)
+        fail_msg("delivery %.4f, world %.4f: more than %.2f below", delivery, world_delivery, DELIVERY_SLACK);
+    unlink(log);
+    unlink(trace);
     char *rm[] = {"/bin/rm", "-rf", world_dir, bed_dir, NULL};
     run_capture(rm, out, sizeof out, 10000);
 }
@@ -209,6 +299,7 @@ static void a_rerun_removes_leftovers_of_dead_testbeds_only(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testbed_matches_the_world_and_leaves_nothing),
+        cmocka_unit_test(churn_restarts_daemons_with_their_keys_as_the_world_does),
         cmocka_unit_test(a_signal_mid_run_cleans_up),
         cmocka_unit_test(a_rerun_removes_leftovers_of_dead_testbeds_only),
     };
