@@ -27,6 +27,7 @@
 #include "testbed_net.h"
 #include "testbed_switch.h"
 #include "trace_json_read.h"
+#include "world/attack.h"
 #include "world/faults.h"
 #include "world/netmodel.h"
 #include "world/topology.h"
@@ -74,7 +75,9 @@ typedef struct testbed {
     const char *params_path; /* --shadow: every daemon runs this params.json; NULL otherwise */
     bool plots;
     pid_t owner;
-    uint32_t n;
+    uint32_t n;     /* honest hosts: nodes.count */
+    uint32_t total; /* daemons: the honest hosts, then the attackers (drop only) */
+    attack_arrival *arrivals; /* the attackers, in the order they come up */
     tb_host *hosts;
     bool net_made;
     bool netem;     /* --links netem: veth, a bridge and tc netem; else TUN devices and the switch */
@@ -112,15 +115,29 @@ static int refuse(const scenario *s, const char *what, char *err, size_t cap) {
     return -1;
 }
 
+/* Attackers run as daemons with --attack drop, the one policy the daemon
+ * takes; the switch and the groups are per honest host. */
+static int check_attackers(const scenario *s, char *err, size_t cap) {
+    for (size_t g = 0; g < s->attacker_count; g++) {
+        const attacker *a = &s->attackers[g];
+        if (strcmp(a->kind, "drop") != 0) return refuse(s, "attackers other than drop", err, cap);
+        if (a->same_ip) return refuse(s, "attackers with same_ip", err, cap);
+    }
+    bool placed = s->network.regions.count > 0 || s->network.graph_path[0] != '\0' || s->nodes.class_count > 0;
+    if (s->attacker_count > 0 && (placed || s->network.partition_count > 0))
+        return refuse(s, "attackers with regions, a graph, classes or partitions", err, cap);
+    return 0;
+}
+
 static int check_supported(const scenario *s, bool netem, char *err, size_t cap) {
-    if (s->attacker_count > 0) return refuse(s, "attackers", err, cap);
+    if (check_attackers(s, err, cap) != 0) return -1;
     if (netem && s->network.partition_count > 0) return refuse(s, "network.partitions with --links netem", err, cap);
     bool shaped = s->network.regions.count > 0 || s->network.graph_path[0] != '\0' || s->nodes.class_count > 0 ||
                   s->network.latency.kind != DIST_CONSTANT;
     if (netem && shaped)
         return refuse(s, "--links netem with regions, a graph, classes or a latency distribution (use --links tun)",
                       err, cap);
-    if (s->nodes.count == 0 || s->nodes.count > TESTBED_HOSTS_MAX) {
+    if (s->nodes.count == 0 || s->nodes.count + attack_host_count(s) > TESTBED_HOSTS_MAX) {
         snprintf(err, cap, "%s: nodes.count: the testbed runs 1 to %d hosts", s->path, TESTBED_HOSTS_MAX);
         return -1;
     }
@@ -205,6 +222,10 @@ static void daemon_argv(const testbed *tb, uint32_t i, char *argv[], char text[]
         argv[n++] = text[t++];
     }
     if (o->seqno_validator) argv[n++] = "--seqno-validator";
+    if (i >= tb->n) { /* an attacker: the world's drop policy */
+        argv[n++] = "--attack";
+        argv[n++] = "drop";
+    }
     if (o->seen_max_bytes > 0) {
         argv[n++] = "--seen-max-bytes";
         snprintf(text[t], 96, "%llu", (unsigned long long)o->seen_max_bytes);
@@ -325,31 +346,31 @@ static int wait_control(testbed *tb, uint32_t i, uint64_t deadline, char *err, s
  * others, before time 0; a host churn or a window holds down then starts
  * when it first comes up. --shadow starts every daemon. */
 static bool starts_first(const testbed *tb, uint32_t i) {
-    if (tb->params_path != NULL) return true;
+    if (tb->params_path != NULL || i >= tb->n) return true; /* attackers never churn */
     for (size_t k = 0; k < tb->change_count; k++)
         if (tb->changes[k].host == i) return tb->changes[k].kind == FAULTS_CHANGE_JOIN;
     return false;
 }
 
 static int start_daemons(testbed *tb, char *err, size_t cap) {
-    for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
+    for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
         if (starts_first(tb, i) && spawn_host(tb, i, err, cap) != 0) return -1;
     /* Bounded: every daemon answers within TB_READY_MS, or the run fails. */
     uint64_t deadline = mono_ns() + (uint64_t)TB_READY_MS * 1000000;
-    for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
+    for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
         if (tb->hosts[i].pid > 0 && wait_control(tb, i, deadline, err, cap) != 0) return -1;
     return stop_signal ? -1 : 0;
 }
 
 /* SIGTERM to every daemon, then a bounded wait, then SIGKILL. */
 static void stop_daemons(testbed *tb) {
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         if (tb->hosts[i].control >= 0) close(tb->hosts[i].control);
         tb->hosts[i].control = -1;
         if (tb->hosts[i].pid > 0) kill(tb->hosts[i].pid, SIGTERM);
     }
     uint64_t deadline = mono_ns() + (uint64_t)TB_STOP_MS * 1000000;
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         tb_host *h = &tb->hosts[i];
         while (h->pid > 0) {
             pid_t r = waitpid(h->pid, NULL, WNOHANG);
@@ -461,6 +482,25 @@ static int restart_host(testbed *tb, uint32_t i, char *err, size_t cap) {
     return join_host(tb, i, true, err, cap);
 }
 
+/* An attacker comes up, as the world's attack_up: it subscribes to every
+ * topic of the workload and dials the honest hosts the world drew (a
+ * repeated one, refused as already connected, is counted, not fatal). */
+static int attacker_up(testbed *tb, const attack_arrival *a, char *err, size_t cap) {
+    char line[TB_LINE_MAX], why[256];
+    for (size_t t = 0; t < tb->s->workload.topic_count; t++) {
+        snprintf(line, sizeof line, "sub %s\n", tb->s->workload.topics[t]);
+        if (command(tb, a->host, line, err, cap) != 0) return -1;
+    }
+    for (uint32_t d = 0; d < a->dial_count; d++) {
+        char address[32];
+        testbed_net_address(a->dials[d], address, sizeof address);
+        snprintf(line, sizeof line, "connect /ip4/%s/tcp/%d\n", address, TB_PORT);
+        if (command(tb, a->host, line, why, sizeof why) != 0) tb->dial_errors++;
+    }
+    tb->hosts[a->host].online = true;
+    return 0;
+}
+
 static int apply_change(testbed *tb, const faults_change *c, char *err, size_t cap) {
     switch (c->kind) {
     case FAULTS_CHANGE_JOIN: return join_host(tb, c->host, false, err, cap);
@@ -509,7 +549,7 @@ static int drive(testbed *tb, char *err, size_t cap) {
     const scenario *s = tb->s;
     rng workload;
     rng_seed(&workload, s->seed, RNG_STREAM_WORKLOAD);
-    uint32_t next_publisher = 0;
+    uint32_t next_publisher = 0, next_arrival = 0;
     size_t next_change = 0;
     bool publishing = tb->publisher_count > 0 && s->workload.topic_count > 0 && s->workload.rate_per_s > 0 &&
                       s->workload.start_ns < s->workload.stop_ns;
@@ -526,13 +566,18 @@ static int drive(testbed *tb, char *err, size_t cap) {
     while (!stop_signal) {
         /* Joins, crashes and restarts, in the plan's order (faults_plan). */
         uint64_t next_change_at = next_change < tb->change_count ? tb->changes[next_change].at_ns : UINT64_MAX;
-        uint64_t next = next_change_at;
+        uint64_t next_arrival_at = next_arrival < tb->total - tb->n ? tb->arrivals[next_arrival].at_ns : UINT64_MAX;
+        uint64_t next = next_change_at < next_arrival_at ? next_change_at : next_arrival_at;
         if (publishing && next_publish < s->workload.stop_ns && next_publish < next) next = next_publish;
         if (next >= s->duration_ns) break;
         sleep_until(tb, next);
         if (stop_signal) break;
-        if (next == next_change_at) {
+        if (next == next_change_at) { /* before attackers at the same time, as the world schedules them */
             if (apply_change(tb, &tb->changes[next_change++], err, cap) != 0) return -1;
+            continue;
+        }
+        if (next == next_arrival_at) {
+            if (attacker_up(tb, &tb->arrivals[next_arrival++], err, cap) != 0) return -1;
             continue;
         }
         uint32_t who = run_workload_publisher(s, &workload, tb->publishers, tb->publisher_count, &next_publisher);
@@ -599,7 +644,7 @@ static int read_life(testbed *tb, uint32_t i, uint32_t life, uint32_t *order, tb
         /* The first daemons all start before time 0; a host is up, as in
          * the world, from its join time (its node-seconds online count
          * from there, which the bandwidth per node divides by). */
-        uint64_t joined = tb->t0 + join_ns(tb, i);
+        uint64_t joined = tb->t0 + tb->join_at[i];
         if (t < joined && strstr(line, "\"event\":\"node_up\"") != NULL) t = joined;
         rc = add_line(all, t, i, (*order)++, line);
     }
@@ -617,7 +662,7 @@ static int read_life(testbed *tb, uint32_t i, uint32_t life, uint32_t *order, tb
 }
 
 static int read_traces(testbed *tb, tb_lines *all, char *err, size_t cap) {
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         uint32_t order = 0;
         for (uint32_t life = 0; life < tb->hosts[i].lives; life++)
             if (read_life(tb, i, life, &order, all, err, cap) != 0) return -1;
@@ -628,7 +673,8 @@ static int read_traces(testbed *tb, tb_lines *all, char *err, size_t cap) {
 
 static int analyse(testbed *tb, double wall, char *err, size_t cap) {
     const scenario *s = tb->s;
-    metrics_config mc = {.node_count = tb->n, .honest_count = tb->n, .deadline_ns = s->metrics.deadline_ns,
+    metrics_config mc = {.node_count = tb->total, .honest_count = tb->n, .attack = s->attacker_count > 0,
+                         .attack_start_ns = attack_start_ns(s), .deadline_ns = s->metrics.deadline_ns,
                          .sample_ns = s->metrics.sample_ns, .duration_ns = s->duration_ns};
     if (tb->net != NULL) {
         mc.regions = (struct metrics_groups){.count = (uint32_t)s->network.regions.count, .names = tb->region_names,
@@ -695,6 +741,7 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
     }
     plot_window windows[PLOT_WINDOWS_MAX]; /* offline windows and partitions, labelled as the world labels them */
     size_t window_count = faults_windows(tb->plan, windows, PLOT_WINDOWS_MAX);
+    window_count += attack_windows(s, windows + window_count, PLOT_WINDOWS_MAX - window_count);
     if (rc == 0 && plot_windows_write(tb->out_dir, windows, window_count) != 0) {
         snprintf(err, cap, "%s/%s: %s", tb->out_dir, PLOT_WINDOWS_FILE, strerror(errno));
         rc = -1;
@@ -722,7 +769,7 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
     }
     if (tb->quiet) return 0;
     printf("swarmlab testbed %s (seed %llu): %u daemons, %s, %.0f s in %.1f s wall\n", s->name,
-           (unsigned long long)s->seed, tb->n, info.router, s->duration_ns / NS_PER_S_DOUBLE, wall);
+           (unsigned long long)s->seed, tb->total, info.router, s->duration_ns / NS_PER_S_DOUBLE, wall);
     printf("  messages     %llu published; delivery ratio %.4f (%llu of %llu eligible pairs)\n",
            (unsigned long long)sum.messages_published, sum.delivery_ratio,
            (unsigned long long)sum.delivered_pairs, (unsigned long long)sum.eligible_pairs);
@@ -775,12 +822,14 @@ static int choose(testbed *tb, char *err, size_t cap) {
         for (size_t k = 0; k < s->nodes.class_count; k++) tb->class_names[k] = s->nodes.classes[k].name;
     }
     /* The world's churn and offline schedule, from the same join times. */
-    tb->join_at = malloc(tb->n * sizeof *tb->join_at);
-    if (tb->join_at == NULL) {
+    tb->join_at = malloc(tb->total * sizeof *tb->join_at);
+    tb->arrivals = attack_drop_arrivals(s, tb->n);
+    if (tb->join_at == NULL || tb->arrivals == NULL) {
         snprintf(err, cap, "out of memory");
         return -1;
     }
     for (uint32_t i = 0; i < tb->n; i++) tb->join_at[i] = join_ns(tb, i);
+    for (uint32_t k = 0; k < tb->total - tb->n; k++) tb->join_at[tb->arrivals[k].host] = tb->arrivals[k].at_ns;
     if ((tb->plan = faults_plan(s, tb->join_at)) == NULL) {
         snprintf(err, cap, "out of memory");
         return -1;
@@ -838,11 +887,11 @@ static int make_network(testbed *tb, char *err, size_t cap) {
         testbed_shaping shaping = {.delay_ns = (uint64_t)s->network.latency.a, .loss = s->network.loss,
                                    .up_bps = s->network.up_bps, .down_bps = s->network.down_bps};
         if (testbed_net_create_core(tb->owner, err, cap) != 0) return -1;
-        for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
+        for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
             if (testbed_net_create_host(tb->owner, i, &shaping, err, cap) != 0) return -1;
         return 0;
     }
-    size_t n = tb->n;
+    size_t n = tb->total;
     tb->tun_fds = malloc(n * sizeof *tb->tun_fds);
     tb->delay_ns = malloc(n * n * sizeof *tb->delay_ns);
     tb->up_bps = malloc(n * sizeof *tb->up_bps);
@@ -870,11 +919,11 @@ static int make_network(testbed *tb, char *err, size_t cap) {
             tb->loss[k] = 1 - (1 - s->network.loss) * (1 - path);
         }
     }
-    for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
+    for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
         if (testbed_net_create_host_tun(tb->owner, i, &tb->tun_fds[i], err, cap) != 0) return -1;
     if (stop_signal) return -1;
     if (make_partitions(tb, err, cap) != 0) return -1;
-    testbed_switch_config sc = {.host_count = tb->n, .tun_fds = tb->tun_fds, .delay_ns = tb->delay_ns,
+    testbed_switch_config sc = {.host_count = tb->total, .tun_fds = tb->tun_fds, .delay_ns = tb->delay_ns,
                                 .up_bps = tb->up_bps, .down_bps = tb->down_bps, .loss = tb->loss,
                                 .seed = s->seed, .partition_count = s->network.partition_count,
                                 .partition_at_ns = tb->partition_at, .partition_until_ns = tb->partition_until,
@@ -898,7 +947,7 @@ static int make_dirs(testbed *tb, char *err, size_t cap) {
         snprintf(err, cap, "%s: %s", tb->socket_dir, strerror(errno));
         return -1;
     }
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         tb_host *h = &tb->hosts[i];
         h->control = -1;
         int len = snprintf(h->dir, sizeof h->dir, "%s/hosts/node%u", tb->out_dir, i);
@@ -914,7 +963,7 @@ static int make_dirs(testbed *tb, char *err, size_t cap) {
 
 static void remove_socket_dir(testbed *tb) {
     if (tb->socket_dir[0] == '\0') return;
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s/n%u.key", tb->socket_dir, i);
         unlink(path);
@@ -938,7 +987,7 @@ static void stop_switch(testbed *tb) {
         tb->switch_pid = 0;
     }
     if (tb->tun_fds != NULL)
-        for (uint32_t i = 0; i < tb->n; i++)
+        for (uint32_t i = 0; i < tb->total; i++)
             if (tb->tun_fds[i] >= 0) close(tb->tun_fds[i]);
     free(tb->tun_fds);
     free(tb->delay_ns);
@@ -958,7 +1007,7 @@ static void stop_switch(testbed *tb) {
 static void cleanup(testbed *tb) {
     if (tb->hosts != NULL) stop_daemons(tb);
     stop_switch(tb);
-    if (tb->net_made) testbed_net_destroy(tb->owner, tb->n);
+    if (tb->net_made) testbed_net_destroy(tb->owner, tb->total);
     tb->net_made = false;
     if (tb->hosts != NULL) remove_socket_dir(tb);
 }
@@ -971,12 +1020,12 @@ static int run_testbed(testbed *tb, char *err, size_t cap) {
     }
     int swept = testbed_net_sweep();
     if (swept > 0) fprintf(stderr, "swarmlab testbed: removed %d leftovers of earlier testbeds\n", swept);
-    tb->hosts = calloc(tb->n, sizeof *tb->hosts);
+    tb->hosts = calloc(tb->total, sizeof *tb->hosts);
     if (tb->hosts == NULL) {
         snprintf(err, cap, "out of memory");
         return -1;
     }
-    for (uint32_t i = 0; i < tb->n; i++) tb->hosts[i].control = -1;
+    for (uint32_t i = 0; i < tb->total; i++) tb->hosts[i].control = -1;
     uint64_t started = mono_ns();
     int rc = make_dirs(tb, err, cap);
     if (rc == 0) rc = choose(tb, err, cap);
@@ -991,8 +1040,9 @@ static int run_testbed(testbed *tb, char *err, size_t cap) {
     if (rc == 0) {
         if (tb->command_errors > 0)
             fprintf(stderr, "swarmlab testbed: %llu publications failed\n", (unsigned long long)tb->command_errors);
-        if (tb->dial_errors > 0) /* a rejoining host dials neighbours that are down, as in the world */
-            fprintf(stderr, "swarmlab testbed: %llu rejoin dials refused\n", (unsigned long long)tb->dial_errors);
+        if (tb->dial_errors > 0) /* rejoins dial neighbours that are down, attackers may draw a host twice */
+            fprintf(stderr, "swarmlab testbed: %llu rejoin or attacker dials refused\n",
+                    (unsigned long long)tb->dial_errors);
         rc = analyse(tb, (double)(mono_ns() - started) / NS_PER_S_DOUBLE, err, cap);
     }
     return rc;
@@ -1054,7 +1104,7 @@ int testbed_run(const testbed_options *o, run_result *result, char *err, size_t 
     stop_signal = 0;
     testbed tb = {.s = s, .out_dir = out_dir, .node_path = node_path, .plots = o->plots,
                   .params_path = o->params_path, .netem = o->netem, .owner = getpid(), .t0_pipe = {-1, -1},
-                  .n = s->nodes.count, .quiet = o->quiet, .result = result};
+                  .n = s->nodes.count, .total = s->nodes.count + attack_host_count(s), .quiet = o->quiet, .result = result};
     int rc = run_testbed(&tb, err, cap);
     if (tb.topo_built) topology_free(&tb.topo);
     free(tb.subscriber);
@@ -1063,6 +1113,7 @@ int testbed_run(const testbed_options *o, run_result *result, char *err, size_t 
     free(tb.hosts);
     faults_destroy(tb.plan);
     free(tb.join_at);
+    attack_arrivals_free(tb.arrivals, tb.total - tb.n);
     free(tb.downs);
     netmodel_destroy(tb.net);
     free(tb.region_of);

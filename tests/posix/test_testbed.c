@@ -9,7 +9,9 @@
  * prefix are not. And churn (scenarios/testbed/churn-10.yaml): each host
  * runs as many processes as the world brings it up, a daemon killed by an
  * offline window comes back with the same peer id, delivery to online
- * nodes stays near the world's, and nothing is left.
+ * nodes stays near the world's, and nothing is left. And drop attackers
+ * (scenarios/testbed/drop-10.yaml): daemons with --attack drop receive the
+ * messages and no honest node receives one from them.
  *
  * Skipped, with the reason, when not root, without ip, without /dev/net/tun
  * or when a network namespace cannot be made (no CAP_NET_ADMIN).
@@ -33,6 +35,9 @@
 #define CHURN_SCENARIO "scenarios/testbed/churn-10.yaml"
 #define CHURN_OFFLINE_HOST 3 /* the scenario's offline window: 8 s to 12 s */
 #define DELIVERY_SLACK 0.03  /* testbed delivery at most this far below the world's */
+#define DROP_SCENARIO "scenarios/testbed/drop-10.yaml"
+#define DROP_HONEST 10
+#define DROP_ATTACKERS 3
 #define RUN_MS 90000
 #define OUT_MAX 65536
 
@@ -168,32 +173,58 @@ static void life_peer(const char *bed_dir, uint32_t host, uint32_t life, char *i
     if (text != NULL && strncmp(text, "peer ", 5) == 0) snprintf(id, cap, "%.*s", (int)strcspn(text + 5, "\n"), text + 5);
 }
 
+/* One scenario in the world (with its trace at world_trace) and on the
+ * testbed, in folders named after tag; their metrics.json's delivery ratio
+ * and eligible pairs ([0] the world's, [1] the testbed's). Fails the test
+ * on a failed run or a testbed that leaves anything; delivery more than
+ * DELIVERY_SLACK below the world's fails too. */
+typedef struct paired_runs {
+    char world_dir[HARNESS_TEXT_MAX], bed_dir[HARNESS_TEXT_MAX], world_trace[HARNESS_TEXT_MAX];
+    double delivery[2], eligible[2];
+} paired_runs;
+
+static void run_paired(const char *scenario, const char *tag, paired_runs *r) {
+    char out[OUT_MAX], name[64], log[HARNESS_TEXT_MAX], path[HARNESS_TEXT_MAX + 64];
+    snprintf(name, sizeof name, "%s-world", tag);
+    harness_path(r->world_dir, sizeof r->world_dir, name, "");
+    harness_path(r->world_trace, sizeof r->world_trace, name, ".jsonl");
+    snprintf(name, sizeof name, "%s-testbed", tag);
+    harness_path(r->bed_dir, sizeof r->bed_dir, name, "");
+    harness_path(log, sizeof log, name, ".log");
+    char *world[] = {(char *)swarmlab_binary(), "run", (char *)scenario, "--out", r->world_dir, "--trace",
+                     r->world_trace, "--no-plots", "--quiet", NULL};
+    int rc = run_capture(world, out, sizeof out, RUN_MS);
+    if (rc != 0) fail_msg("swarmlab run: exit %d\n%s", rc, out);
+    char *bed[] = {(char *)swarmlab_binary(), "testbed", (char *)scenario, "--out", r->bed_dir, "--no-plots", NULL};
+    run_testbed_ok(bed, log);
+    unlink(log);
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/metrics.json", k == 0 ? r->world_dir : r->bed_dir);
+        const char *metrics = read_file(path);
+        if (metrics == NULL) fail_msg("%s: cannot read", path);
+        r->delivery[k] = json_number(metrics, "delivery_ratio");
+        const char *counts = strstr(metrics, "\"counts\""); /* not the attack section's "before" */
+        r->eligible[k] = json_number(counts != NULL ? counts : metrics, "eligible_pairs");
+    }
+    print_message("%s: testbed delivery %.4f of %.0f eligible pairs, world %.4f of %.0f\n", tag, r->delivery[1],
+                  r->eligible[1], r->delivery[0], r->eligible[0]);
+    if (r->delivery[1] < r->delivery[0] - DELIVERY_SLACK)
+        fail_msg("delivery %.4f, world %.4f: more than %.2f below", r->delivery[1], r->delivery[0], DELIVERY_SLACK);
+}
+
+static void remove_paired(const paired_runs *r) {
+    char out[1024];
+    unlink(r->world_trace);
+    char *rm[] = {"/bin/rm", "-rf", (char *)r->world_dir, (char *)r->bed_dir, NULL};
+    run_capture(rm, out, sizeof out, 10000);
+}
+
 static void churn_restarts_daemons_with_their_keys_as_the_world_does(void **state) {
     (void)state;
     SKIP_UNLESS_ABLE();
-    char world_dir[HARNESS_TEXT_MAX], bed_dir[HARNESS_TEXT_MAX], trace[HARNESS_TEXT_MAX], out[OUT_MAX];
-    harness_path(world_dir, sizeof world_dir, "churn-world", "");
-    harness_path(bed_dir, sizeof bed_dir, "churn-testbed", "");
-    harness_path(trace, sizeof trace, "churn-world", ".jsonl");
-    char *world[] = {(char *)swarmlab_binary(), "run", CHURN_SCENARIO, "--out", world_dir, "--trace", trace,
-                     "--no-plots", "--quiet", NULL};
-    int rc = run_capture(world, out, sizeof out, RUN_MS);
-    if (rc != 0) fail_msg("swarmlab run: exit %d\n%s", rc, out);
-    char path[HARNESS_TEXT_MAX + 64];
-    snprintf(path, sizeof path, "%s/metrics.json", world_dir);
-    char *metrics = read_file(path);
-    double world_delivery = json_number(metrics, "delivery_ratio"), world_eligible = json_number(metrics, "eligible_pairs");
-
-    char log[HARNESS_TEXT_MAX];
-    harness_path(log, sizeof log, "churn-testbed", ".log");
-    char *bed[] = {(char *)swarmlab_binary(), "testbed", CHURN_SCENARIO, "--out", bed_dir, "--no-plots", NULL};
-    run_testbed_ok(bed, log);
-    snprintf(path, sizeof path, "%s/metrics.json", bed_dir);
-    metrics = read_file(path);
-    assert_non_null(metrics);
-    double delivery = json_number(metrics, "delivery_ratio"), eligible = json_number(metrics, "eligible_pairs");
-    print_message("churn: testbed delivery %.4f of %.0f eligible pairs, world %.4f of %.0f\n", delivery, eligible,
-                  world_delivery, world_eligible);
+    static paired_runs r;
+    run_paired(CHURN_SCENARIO, "churn", &r);
+    const char *bed_dir = r.bed_dir, *trace = r.world_trace;
     /* Every host runs one process per time the world brings it up. */
     int restarts = 0;
     for (uint32_t host = 0; host < 10; host++) {
@@ -211,14 +242,47 @@ static void churn_restarts_daemons_with_their_keys_as_the_world_does(void **stat
     assert_int_equal(world_ups(trace, CHURN_OFFLINE_HOST), 2); /* the window took it down once */
     assert_true(restarts >= 3); /* the window's, and the churning nodes' */
     /* Only online nodes count: a killed daemon's missing node_down would make it eligible. */
-    assert_true(fabs(eligible - world_eligible) <= 0.05 * world_eligible);
-    assert_true(world_delivery > 0.9);
-    if (delivery < world_delivery - DELIVERY_SLACK)
-        fail_msg("delivery %.4f, world %.4f: more than %.2f below", delivery, world_delivery, DELIVERY_SLACK);
-    unlink(log);
-    unlink(trace);
-    char *rm[] = {"/bin/rm", "-rf", world_dir, bed_dir, NULL};
-    run_capture(rm, out, sizeof out, 10000);
+    assert_true(fabs(r.eligible[1] - r.eligible[0]) <= 0.05 * r.eligible[0]);
+    assert_true(r.delivery[0] > 0.9);
+    remove_paired(&r);
+}
+
+/* Lines of the file at path that hold both a and b (traces outgrow read_file). */
+static int lines_with(const char *path, const char *a, const char *b) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) fail_msg("%s: cannot read", path);
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    while (getline(&line, &cap, f) > 0) n += strstr(line, a) != NULL && strstr(line, b) != NULL;
+    free(line);
+    fclose(f);
+    return n;
+}
+
+static void drop_attackers_receive_and_relay_nothing(void **state) {
+    (void)state;
+    SKIP_UNLESS_ABLE();
+    static paired_runs r;
+    run_paired(DROP_SCENARIO, "drop", &r);
+    char path[HARNESS_TEXT_MAX + 64];
+    for (uint32_t a = DROP_HONEST; a < DROP_HONEST + DROP_ATTACKERS; a++) {
+        char id[128], needle[192];
+        life_peer(r.bed_dir, a, 0, id, sizeof id);
+        assert_true(strncmp(id, "12D3KooW", 8) == 0);
+        snprintf(path, sizeof path, "%s/hosts/node%u/trace.jsonl", r.bed_dir, a);
+        assert_true(lines_with(path, "\"event\":\"deliver_message\"", "") > 0); /* in the mesh, it hears */
+        snprintf(needle, sizeof needle, "\"peer\":\"%s\"", id);
+        int peered = 0;
+        for (uint32_t h = 0; h < DROP_HONEST; h++) { /* a message from the attacker: none may be */
+            snprintf(path, sizeof path, "%s/hosts/node%u/trace.jsonl", r.bed_dir, h);
+            int got = lines_with(path, needle, "_message\"");
+            if (got > 0) fail_msg("node%u has %d message events from attacker node%u", h, got, a);
+            peered += lines_with(path, needle, "\"event\":\"add_peer\"");
+        }
+        assert_true(peered > 0); /* the needle names a peer the honest nodes did see */
+    }
+    remove_paired(&r);
 }
 
 static void a_signal_mid_run_cleans_up(void **state) {
@@ -300,6 +364,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testbed_matches_the_world_and_leaves_nothing),
         cmocka_unit_test(churn_restarts_daemons_with_their_keys_as_the_world_does),
+        cmocka_unit_test(drop_attackers_receive_and_relay_nothing),
         cmocka_unit_test(a_signal_mid_run_cleans_up),
         cmocka_unit_test(a_rerun_removes_leftovers_of_dead_testbeds_only),
     };
