@@ -30,7 +30,13 @@
  * subscribes and dials every neighbour. Each life after the first writes
  * trace.N.jsonl and swarmlab-node.N.stdout (N = 1, 2, ...).
  *
- * Refused for now (exit 2, with the key named): attackers,
+ * Attackers of kind drop: daemons started with --attack drop (the world's
+ * censor policy), hosts nodes.count onwards, up at their group's start,
+ * subscribed, dialing the honest hosts the world draws
+ * (attack_drop_arrivals).
+ *
+ * Refused for now (exit 2, with the key named): attackers of other kinds,
+ * with same_ip, or beside regions, a graph, classes or partitions,
  * gossipsub parameters the daemon has no flag for,
  * per-topic validation delays, payloads above 3800 bytes (a control
  * line). The regions' jitter is not applied.
