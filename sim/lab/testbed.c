@@ -408,11 +408,25 @@ static uint64_t join_ns(const testbed *tb, uint32_t i) {
     return tb->n > 1 ? tb->s->nodes.join_over_ns / tb->n * i : 0;
 }
 
+/* Host from dials host to. A host that is not up (not joined yet, or
+ * down) has no process in the world, and the world's dial to it is
+ * refused; the testbed's daemons run from before time 0, so the testbed
+ * refuses it itself. Refused and failed dials are counted, not fatal. */
+static void dial(testbed *tb, uint32_t from, uint32_t to) {
+    char line[TB_LINE_MAX], address[32], why[256];
+    if (!tb->hosts[to].online) {
+        tb->dial_errors++;
+        return;
+    }
+    testbed_net_address(to, address, sizeof address);
+    snprintf(line, sizeof line, "connect /ip4/%s/tcp/%d\n", address, TB_PORT);
+    if (command(tb, from, line, why, sizeof why) != 0) tb->dial_errors++;
+}
+
 /* Host i comes up: it subscribes, and dials. At its first join it dials
  * the lower-numbered neighbours, as the world's later host of an edge
  * does; coming back (rejoin) it dials every neighbour, up or not, as the
- * world's faults_rejoin does (a dial to a host that is down fails: that
- * is counted, not fatal). */
+ * world's faults_rejoin does. */
 static int join_host(testbed *tb, uint32_t i, bool rejoin, char *err, size_t cap) {
     char line[TB_LINE_MAX];
     if (tb->subscriber[i])
@@ -420,16 +434,8 @@ static int join_host(testbed *tb, uint32_t i, bool rejoin, char *err, size_t cap
             snprintf(line, sizeof line, "sub %s\n", tb->s->workload.topics[t]);
             if (command(tb, i, line, err, cap) != 0) return -1;
         }
-    for (uint32_t k = tb->topo.offset[i]; k < tb->topo.offset[i + 1]; k++) {
-        uint32_t j = tb->topo.adjacency[k];
-        if (j >= i && !rejoin) continue;
-        char address[32], why[256];
-        testbed_net_address(j, address, sizeof address);
-        snprintf(line, sizeof line, "connect /ip4/%s/tcp/%d\n", address, TB_PORT);
-        if (command(tb, i, line, rejoin ? why : err, rejoin ? sizeof why : cap) == 0) continue;
-        if (!rejoin) return -1;
-        tb->dial_errors++;
-    }
+    for (uint32_t k = tb->topo.offset[i]; k < tb->topo.offset[i + 1]; k++)
+        if (tb->topo.adjacency[k] < i || rejoin) dial(tb, i, tb->topo.adjacency[k]);
     tb->hosts[i].online = true;
     return 0;
 }
@@ -483,19 +489,23 @@ static int restart_host(testbed *tb, uint32_t i, char *err, size_t cap) {
 }
 
 /* An attacker comes up, as the world's attack_up: it subscribes to every
- * topic of the workload and dials the honest hosts the world drew (a
- * repeated one, refused as already connected, is counted, not fatal). */
+ * topic of the workload and dials the honest hosts the world drew. A host
+ * drawn again is skipped: the world's address names the peer, so its
+ * node refuses a second dial to it; two dials to a bare address race, and
+ * the daemons on both ends may each close the other's connection. */
 static int attacker_up(testbed *tb, const attack_arrival *a, char *err, size_t cap) {
-    char line[TB_LINE_MAX], why[256];
+    char line[TB_LINE_MAX];
     for (size_t t = 0; t < tb->s->workload.topic_count; t++) {
         snprintf(line, sizeof line, "sub %s\n", tb->s->workload.topics[t]);
         if (command(tb, a->host, line, err, cap) != 0) return -1;
     }
     for (uint32_t d = 0; d < a->dial_count; d++) {
-        char address[32];
-        testbed_net_address(a->dials[d], address, sizeof address);
-        snprintf(line, sizeof line, "connect /ip4/%s/tcp/%d\n", address, TB_PORT);
-        if (command(tb, a->host, line, why, sizeof why) != 0) tb->dial_errors++;
+        bool again = false;
+        for (uint32_t e = 0; e < d; e++) again |= a->dials[e] == a->dials[d];
+        if (again)
+            tb->dial_errors++;
+        else
+            dial(tb, a->host, a->dials[d]);
     }
     tb->hosts[a->host].online = true;
     return 0;
