@@ -75,6 +75,7 @@ typedef struct daemon_options {
     const char *prune_peers_text, *px_dials_text;
     int prune_peers, px_dials_in_flight;
     bool accept_px_inbound;
+    const char *attack; /* "drop": never relay (the world's drop attacker's policy); NULL: honest */
     /* test-plans' gossipsub-interop (docs/gossipsub-interop.md): --params
      * runs its script; the node id from --node-id or the hostname nodeN;
      * peers at their host's address, or at --interop-addr-base plus their id

@@ -3,7 +3,7 @@
  * input and on the control socket:
  *
  *   sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID
- *   connect MULTIADDR | msg PEERID TEXT | id | watch | quit
+ *   connect MULTIADDR | msg PEERID TEXT | id | watch | sync | quit
  *
  * Most reply at once. ping replies when the pong arrives, and msg when the
  * peer accepted the chat protocol (the message is then on its way) or
@@ -264,11 +264,18 @@ void daemon_command(daemon_state *d, daemon_requester to, char *line) {
     else if (strcmp(word, "watch") == 0) {
         if (to.channel == DAEMON_TO_CONTROL) daemon_control_watch(d, to.client, to.generation);
         reply_ok(d, to);
+    } else if (strcmp(word, "sync") == 0) {
+        /* The trace is written in large blocks; a testbed that is about to
+         * SIGKILL the daemon (a crash) asks for what it holds first. */
+        if (d->trace != NULL && fflush(d->trace) != 0)
+            daemon_reply_error(d, to, "cannot write the trace file");
+        else
+            reply_ok(d, to);
     } else if (strcmp(word, "quit") == 0) {
         reply_ok(d, to);
         runtime_stop(d->rt);
     } else {
-        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, quit)");
+        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, sync, quit)");
     }
 }
 

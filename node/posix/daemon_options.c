@@ -22,7 +22,8 @@ void daemon_usage(FILE *out) {
           "                     [--signature-policy strict-sign|strict-no-sign]\n"
           "                     [--validation-delay-ms N] [--seen-max-bytes N]\n"
           "                     [--seqno-validator] [--seqno-origins-max N] [--prune-peers N]\n"
-          "                     [--px-dials-in-flight N] [--accept-px-inbound] [LIMITS] [--help]\n"
+          "                     [--px-dials-in-flight N] [--accept-px-inbound] [--attack drop]\n"
+          "                     [LIMITS] [--help]\n"
           "       swarmlab-node --params params.json [--node-id N] [--interop-port P]\n"
           "                     [--interop-addr-base A.B.C.D] [--listen MA] [--trace FILE] [LIMITS]\n"
           "\n"
@@ -54,6 +55,8 @@ void daemon_usage(FILE *out) {
           "  --seqno-validator  ignore messages whose seqno is at or below the last\n"
           "                  accepted from their origin (replays beyond the seen cache)\n"
           "  --seqno-origins-max N  origins the seqno validator remembers (default 65536)\n"
+          "  --attack drop   a censor, for the testbed's attackers: never relay others'\n"
+          "                  messages (docs/attacks.md; the world's drop attacker)\n"
           "\n"
           "libp2p test-plans' gossipsub-interop (docs/gossipsub-interop.md):\n"
           "  --params FILE   run the script of params.json: gossipsub, StrictNoSign, the\n"
@@ -206,12 +209,12 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
                            "--message-id",   "--seen-max-bytes", "--seqno-origins-max",
                            "--prune-peers",  "--px-dials-in-flight", "--signature-policy",
                            "--validation-delay-ms", "--params", "--node-id", "--interop-port",
-                           "--interop-addr-base"};
+                           "--interop-addr-base", "--attack"};
     const char **slots[] = {&o->key_path,         &o->trace_path,     &o->control_path,      &o->router,
                             &o->message_id,       &o->seen_max_bytes, &o->seqno_origins_max,
                             &o->prune_peers_text, &o->px_dials_text, &o->signature_policy,
                             &o->validation_delay_ms, &o->params_path, &o->node_id_text,
-                            &o->interop_port_text, &o->interop_addr_base};
+                            &o->interop_port_text, &o->interop_addr_base, &o->attack};
     for (size_t k = 0; k < sizeof names / sizeof names[0] && slot == NULL; k++)
         if ((value = option_value(argc, argv, i, names[k])) != NULL) slot = slots[k];
     if (slot != NULL && value[0] != '\0') {
@@ -351,6 +354,10 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
         return -1;
     }
     if (parse_pubsub(o, err, cap) != 0) return -1;
+    if (o->attack != NULL && strcmp(o->attack, "drop") != 0) {
+        snprintf(err, cap, "--attack: unknown kind %s (the daemon takes drop only)", o->attack);
+        return -1;
+    }
     if (check_px_options(o, err, cap) != 0) return -1;
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {
         snprintf(err, cap, "--control: path longer than %d bytes", DAEMON_CONTROL_PATH_MAX);

@@ -162,6 +162,15 @@ static void trace_lifecycle(daemon_state *d, trace_kind kind) {
     e->trace(e->ctx, &event);
 }
 
+/* --attack drop: the node's policy hook (node_policy, node.h) that the
+ * world's drop attackers use: the router never relays others' messages. */
+static bool never_relay(void *user) {
+    (void)user;
+    return false;
+}
+
+static const node_policy drop_policy = {.relay = never_relay};
+
 /* The runtime, then the node with the key file's identity (or a fresh one). */
 static int start_node(daemon_state *d, char *err, size_t cap) {
     uint8_t seed[IDENTITY_SEED_BYTES];
@@ -194,6 +203,7 @@ static int start_node(daemon_state *d, char *err, size_t cap) {
         snprintf(err, cap, "cannot start the node (out of memory or epoll)");
         return DAEMON_EXIT_FAILURE;
     }
+    if (d->options.attack != NULL) node_set_policy(d->node, &drop_policy); /* only "drop" passes the options */
     runtime_attach_node(d->rt, d->node);
     runtime_set_turn_end(d->rt, daemon_turn_end, d);
     return 0;

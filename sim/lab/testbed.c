@@ -27,6 +27,8 @@
 #include "testbed_net.h"
 #include "testbed_switch.h"
 #include "trace_json_read.h"
+#include "world/attack.h"
+#include "world/faults.h"
 #include "world/netmodel.h"
 #include "world/topology.h"
 #include "world/world.h"
@@ -58,9 +60,11 @@ static uint64_t mono_ns(void) {
 typedef struct tb_host {
     pid_t pid;   /* 0: not running */
     int control; /* the control connection; -1 when none */
+    uint32_t lives; /* processes started so far: churn restarts the daemon */
+    bool online;    /* joined, and not down: what the world's host_online says */
     char dir[TB_PATH_MAX];
     char socket_path[108];
-    char trace_path[TB_PATH_MAX + 32];
+    char trace_path[TB_PATH_MAX + 32]; /* the running life's */
     char rbuf[TB_LINE_MAX];
     size_t rlen;
 } tb_host;
@@ -71,7 +75,9 @@ typedef struct testbed {
     const char *params_path; /* --shadow: every daemon runs this params.json; NULL otherwise */
     bool plots;
     pid_t owner;
-    uint32_t n;
+    uint32_t n;     /* honest hosts: nodes.count */
+    uint32_t total; /* daemons: the honest hosts, then the attackers (drop only) */
+    attack_arrival *arrivals; /* the attackers, in the order they come up */
     tb_host *hosts;
     bool net_made;
     bool netem;     /* --links netem: veth, a bridge and tc netem; else TUN devices and the switch */
@@ -80,7 +86,6 @@ typedef struct testbed {
     double *loss;
     uint64_t partition_at[SCENARIO_PARTITIONS_MAX], partition_until[SCENARIO_PARTITIONS_MAX];
     uint8_t *partition_group;
-    size_t partition_groups[SCENARIO_PARTITIONS_MAX]; /* for the plots' labels */
     int t0_pipe[2]; /* the switch learns time 0 here; -1 when closed */
     netmodel *net; /* regions and classes per host; NULL when the scenario has neither */
     uint32_t *region_of, *class_of;
@@ -92,7 +97,13 @@ typedef struct testbed {
     bool *subscriber, *publisher;
     uint32_t *publishers, publisher_count;
     uint64_t t0; /* CLOCK_MONOTONIC of the testbed's time 0 */
-    uint64_t published, command_errors;
+    uint64_t *join_at; /* per host, ns after t0 */
+    faults *plan;      /* the world's churn and offline schedule (faults_plan) */
+    const faults_change *changes;
+    size_t change_count;
+    struct tb_down { uint64_t t; uint32_t host, life; } *downs; /* the crashes, for node_down lines */
+    size_t down_count;
+    uint64_t published, command_errors, dial_errors;
     bool quiet;         /* no summary on standard output */
     run_result *result; /* the summary for the caller; NULL when none */
 } testbed;
@@ -104,17 +115,29 @@ static int refuse(const scenario *s, const char *what, char *err, size_t cap) {
     return -1;
 }
 
+/* Attackers run as daemons with --attack drop, the one policy the daemon
+ * takes; the switch and the groups are per honest host. */
+static int check_attackers(const scenario *s, char *err, size_t cap) {
+    for (size_t g = 0; g < s->attacker_count; g++) {
+        const attacker *a = &s->attackers[g];
+        if (strcmp(a->kind, "drop") != 0) return refuse(s, "attackers other than drop", err, cap);
+        if (a->same_ip) return refuse(s, "attackers with same_ip", err, cap);
+    }
+    bool placed = s->network.regions.count > 0 || s->network.graph_path[0] != '\0' || s->nodes.class_count > 0;
+    if (s->attacker_count > 0 && (placed || s->network.partition_count > 0))
+        return refuse(s, "attackers with regions, a graph, classes or partitions", err, cap);
+    return 0;
+}
+
 static int check_supported(const scenario *s, bool netem, char *err, size_t cap) {
-    if (s->attacker_count > 0) return refuse(s, "attackers", err, cap);
-    if (s->churn.present) return refuse(s, "churn", err, cap);
-    if (s->offline_count > 0) return refuse(s, "offline", err, cap);
+    if (check_attackers(s, err, cap) != 0) return -1;
     if (netem && s->network.partition_count > 0) return refuse(s, "network.partitions with --links netem", err, cap);
     bool shaped = s->network.regions.count > 0 || s->network.graph_path[0] != '\0' || s->nodes.class_count > 0 ||
                   s->network.latency.kind != DIST_CONSTANT;
     if (netem && shaped)
         return refuse(s, "--links netem with regions, a graph, classes or a latency distribution (use --links tun)",
                       err, cap);
-    if (s->nodes.count == 0 || s->nodes.count > TESTBED_HOSTS_MAX) {
+    if (s->nodes.count == 0 || s->nodes.count + attack_host_count(s) > TESTBED_HOSTS_MAX) {
         snprintf(err, cap, "%s: nodes.count: the testbed runs 1 to %d hosts", s->path, TESTBED_HOSTS_MAX);
         return -1;
     }
@@ -199,6 +222,10 @@ static void daemon_argv(const testbed *tb, uint32_t i, char *argv[], char text[]
         argv[n++] = text[t++];
     }
     if (o->seqno_validator) argv[n++] = "--seqno-validator";
+    if (i >= tb->n) { /* an attacker: the world's drop policy */
+        argv[n++] = "--attack";
+        argv[n++] = "drop";
+    }
     if (o->seen_max_bytes > 0) {
         argv[n++] = "--seen-max-bytes";
         snprintf(text[t], 96, "%llu", (unsigned long long)o->seen_max_bytes);
@@ -263,53 +290,87 @@ static int command(testbed *tb, uint32_t i, const char *line, char *err, size_t 
     }
 }
 
-static int start_daemons(testbed *tb, char *err, size_t cap) {
-    for (uint32_t i = 0; i < tb->n && !stop_signal; i++) {
-        tb_host *h = &tb->hosts[i];
-        char *argv[TB_ARGS_MAX];
-        char text[8][96];
-        daemon_argv(tb, i, argv, text);
-        char out[TB_PATH_MAX + 32], errpath[TB_PATH_MAX + 32];
-        snprintf(out, sizeof out, "%s/swarmlab-node.stdout", h->dir);
-        snprintf(errpath, sizeof errpath, "%s/swarmlab-node.stderr", h->dir);
-        h->pid = testbed_net_spawn(tb->owner, i, argv, out, errpath, err, cap);
-        if (h->pid < 0) {
+/* The files of a host's life-th process. The first keeps the names
+ * test-plans' analyzer reads; a restarted daemon gets new ones, since it
+ * empties its trace file and the testbed empties its standard output. */
+static void life_path(const tb_host *h, uint32_t life, const char *stem, char *out, size_t cap) {
+    if (life == 0)
+        snprintf(out, cap, "%s/%s", h->dir, stem);
+    else
+        snprintf(out, cap, "%s/%.*s.%u%s", h->dir, (int)strcspn(stem, "."), stem, life, stem + strcspn(stem, "."));
+}
+
+/* Starts host i's next process: the same key file, address and control
+ * socket as every earlier one, so the same peer at the same place. */
+static int spawn_host(testbed *tb, uint32_t i, char *err, size_t cap) {
+    tb_host *h = &tb->hosts[i];
+    char *argv[TB_ARGS_MAX];
+    char text[8][96];
+    char out[TB_PATH_MAX + 32], errpath[TB_PATH_MAX + 32];
+    life_path(h, h->lives, "trace.jsonl", h->trace_path, sizeof h->trace_path);
+    life_path(h, h->lives, "swarmlab-node.stdout", out, sizeof out);
+    life_path(h, h->lives, "swarmlab-node.stderr", errpath, sizeof errpath);
+    daemon_argv(tb, i, argv, text);
+    h->pid = testbed_net_spawn(tb->owner, i, argv, out, errpath, err, cap);
+    if (h->pid < 0) {
+        h->pid = 0;
+        return -1;
+    }
+    h->lives++;
+    return 0;
+}
+
+/* Connects to host i's control socket, trying until deadline (bounded). */
+static int wait_control(testbed *tb, uint32_t i, uint64_t deadline, char *err, size_t cap) {
+    tb_host *h = &tb->hosts[i];
+    h->rlen = 0;
+    while (h->control < 0) {
+        h->control = control_connect(h->socket_path);
+        if (h->control >= 0) break;
+        int status;
+        if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
             h->pid = 0;
+            snprintf(err, cap, "node%u: swarmlab-node exited at start (see %s)", i, h->dir);
             return -1;
         }
+        if (mono_ns() >= deadline || stop_signal) {
+            snprintf(err, cap, "node%u: no control socket after %d ms", i, TB_READY_MS);
+            return -1;
+        }
+        usleep(20000);
     }
+    return 0;
+}
+
+/* Whether host i comes up at its join: then its daemon starts with the
+ * others, before time 0; a host churn or a window holds down then starts
+ * when it first comes up. --shadow starts every daemon. */
+static bool starts_first(const testbed *tb, uint32_t i) {
+    if (tb->params_path != NULL || i >= tb->n) return true; /* attackers never churn */
+    for (size_t k = 0; k < tb->change_count; k++)
+        if (tb->changes[k].host == i) return tb->changes[k].kind == FAULTS_CHANGE_JOIN;
+    return false;
+}
+
+static int start_daemons(testbed *tb, char *err, size_t cap) {
+    for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
+        if (starts_first(tb, i) && spawn_host(tb, i, err, cap) != 0) return -1;
     /* Bounded: every daemon answers within TB_READY_MS, or the run fails. */
     uint64_t deadline = mono_ns() + (uint64_t)TB_READY_MS * 1000000;
-    for (uint32_t i = 0; i < tb->n && !stop_signal; i++) {
-        tb_host *h = &tb->hosts[i];
-        while (h->control < 0) {
-            h->control = control_connect(h->socket_path);
-            if (h->control >= 0) break;
-            int status;
-            if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
-                h->pid = 0;
-                snprintf(err, cap, "node%u: swarmlab-node exited at start (see %s/swarmlab-node.stderr)", i, h->dir);
-                return -1;
-            }
-            if (mono_ns() >= deadline || stop_signal) {
-                snprintf(err, cap, "node%u: no control socket after %d ms", i, TB_READY_MS);
-                return -1;
-            }
-            usleep(20000);
-        }
-    }
+    for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
+        if (tb->hosts[i].pid > 0 && wait_control(tb, i, deadline, err, cap) != 0) return -1;
     return stop_signal ? -1 : 0;
 }
 
 /* SIGTERM to every daemon, then a bounded wait, then SIGKILL. */
 static void stop_daemons(testbed *tb) {
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         if (tb->hosts[i].control >= 0) close(tb->hosts[i].control);
         tb->hosts[i].control = -1;
         if (tb->hosts[i].pid > 0) kill(tb->hosts[i].pid, SIGTERM);
     }
     uint64_t deadline = mono_ns() + (uint64_t)TB_STOP_MS * 1000000;
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         tb_host *h = &tb->hosts[i];
         while (h->pid > 0) {
             pid_t r = waitpid(h->pid, NULL, WNOHANG);
@@ -347,22 +408,116 @@ static uint64_t join_ns(const testbed *tb, uint32_t i) {
     return tb->n > 1 ? tb->s->nodes.join_over_ns / tb->n * i : 0;
 }
 
-static int join_host(testbed *tb, uint32_t i, char *err, size_t cap) {
+/* Host from dials host to. A host that is not up (not joined yet, or
+ * down) has no process in the world, and the world's dial to it is
+ * refused; the testbed's daemons run from before time 0, so the testbed
+ * refuses it itself. Refused and failed dials are counted, not fatal. */
+static void dial(testbed *tb, uint32_t from, uint32_t to) {
+    char line[TB_LINE_MAX], address[32], why[256];
+    if (!tb->hosts[to].online) {
+        tb->dial_errors++;
+        return;
+    }
+    testbed_net_address(to, address, sizeof address);
+    snprintf(line, sizeof line, "connect /ip4/%s/tcp/%d\n", address, TB_PORT);
+    if (command(tb, from, line, why, sizeof why) != 0) tb->dial_errors++;
+}
+
+/* Host i comes up: it subscribes, and dials. At its first join it dials
+ * the lower-numbered neighbours, as the world's later host of an edge
+ * does; coming back (rejoin) it dials every neighbour, up or not, as the
+ * world's faults_rejoin does. */
+static int join_host(testbed *tb, uint32_t i, bool rejoin, char *err, size_t cap) {
     char line[TB_LINE_MAX];
     if (tb->subscriber[i])
         for (size_t t = 0; t < tb->s->workload.topic_count; t++) {
             snprintf(line, sizeof line, "sub %s\n", tb->s->workload.topics[t]);
             if (command(tb, i, line, err, cap) != 0) return -1;
         }
-    for (uint32_t k = tb->topo.offset[i]; k < tb->topo.offset[i + 1]; k++) {
-        uint32_t j = tb->topo.adjacency[k];
-        if (j >= i) continue; /* of each edge the later host dials, as in the world */
-        char address[32];
-        testbed_net_address(j, address, sizeof address);
-        snprintf(line, sizeof line, "connect /ip4/%s/tcp/%d\n", address, TB_PORT);
-        if (command(tb, i, line, err, cap) != 0) return -1;
+    for (uint32_t k = tb->topo.offset[i]; k < tb->topo.offset[i + 1]; k++)
+        if (tb->topo.adjacency[k] < i || rejoin) dial(tb, i, tb->topo.adjacency[k]);
+    tb->hosts[i].online = true;
+    return 0;
+}
+
+/* Waits, bounded, for a daemon sent SIGKILL. 0, or -1 when it outlives
+ * TB_STOP_MS (its pid stays for the cleanup). */
+static int reap(tb_host *h) {
+    uint64_t deadline = mono_ns() + (uint64_t)TB_STOP_MS * 1000000;
+    while (h->pid > 0) {
+        pid_t r = waitpid(h->pid, NULL, WNOHANG);
+        if (r == h->pid || (r < 0 && errno == ECHILD)) h->pid = 0;
+        else if (mono_ns() >= deadline) return -1;
+        else usleep(2000);
     }
     return 0;
+}
+
+/* Host i crashes, as the world's world_host_down: the process dies at
+ * once (SIGKILL) and the kernel closes its connections. The daemon syncs
+ * its trace first so that what it traced stays; the node_down a killed
+ * daemon cannot write, the testbed adds to the merged trace (downs). */
+static int crash_host(testbed *tb, uint32_t i, char *err, size_t cap) {
+    tb_host *h = &tb->hosts[i];
+    char why[256];
+    if (h->control >= 0 && command(tb, i, "sync\n", why, sizeof why) != 0)
+        fprintf(stderr, "swarmlab testbed: %s (its last trace lines may be lost)\n", why);
+    struct tb_down *grown = realloc(tb->downs, (tb->down_count + 1) * sizeof *tb->downs);
+    if (grown == NULL) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    tb->downs = grown;
+    tb->downs[tb->down_count++] = (struct tb_down){.t = mono_ns(), .host = i, .life = h->lives - 1};
+    if (h->pid > 0) kill(h->pid, SIGKILL);
+    if (h->control >= 0) close(h->control);
+    h->control = -1;
+    h->online = false;
+    if (reap(h) != 0) {
+        snprintf(err, cap, "node%u: still running %d ms after SIGKILL", i, TB_STOP_MS);
+        return -1;
+    }
+    return 0;
+}
+
+/* Host i comes back (or comes up late): a fresh daemon, same key and
+ * address, subscribed, dialing every neighbour. */
+static int restart_host(testbed *tb, uint32_t i, char *err, size_t cap) {
+    if (spawn_host(tb, i, err, cap) != 0) return -1;
+    if (wait_control(tb, i, mono_ns() + (uint64_t)TB_READY_MS * 1000000, err, cap) != 0) return -1;
+    return join_host(tb, i, true, err, cap);
+}
+
+/* An attacker comes up, as the world's attack_up: it subscribes to every
+ * topic of the workload and dials the honest hosts the world drew. A host
+ * drawn again is skipped: the world's address names the peer, so its
+ * node refuses a second dial to it; two dials to a bare address race, and
+ * the daemons on both ends may each close the other's connection. */
+static int attacker_up(testbed *tb, const attack_arrival *a, char *err, size_t cap) {
+    char line[TB_LINE_MAX];
+    for (size_t t = 0; t < tb->s->workload.topic_count; t++) {
+        snprintf(line, sizeof line, "sub %s\n", tb->s->workload.topics[t]);
+        if (command(tb, a->host, line, err, cap) != 0) return -1;
+    }
+    for (uint32_t d = 0; d < a->dial_count; d++) {
+        bool again = false;
+        for (uint32_t e = 0; e < d; e++) again |= a->dials[e] == a->dials[d];
+        if (again)
+            tb->dial_errors++;
+        else
+            dial(tb, a->host, a->dials[d]);
+    }
+    tb->hosts[a->host].online = true;
+    return 0;
+}
+
+static int apply_change(testbed *tb, const faults_change *c, char *err, size_t cap) {
+    switch (c->kind) {
+    case FAULTS_CHANGE_JOIN: return join_host(tb, c->host, false, err, cap);
+    case FAULTS_CHANGE_DOWN: return crash_host(tb, c->host, err, cap);
+    case FAULTS_CHANGE_REJOIN: return restart_host(tb, c->host, err, cap);
+    }
+    return -1;
 }
 
 /* --shadow: the daemons run their scripts; the testbed waits for the
@@ -381,15 +536,34 @@ static int drive_scripts(testbed *tb) {
     return stop_signal ? -1 : 0;
 }
 
+/* Message number sequence from host who: "m<sequence>." padded with x to
+ * workload.size, on the world's topic for it. */
+static void publish(testbed *tb, uint32_t who, uint64_t sequence) {
+    const scenario *s = tb->s;
+    static char payload[TB_PAYLOAD_MAX + 1];
+    const char *topic = s->workload.topics[sequence % s->workload.topic_count];
+    size_t size = (size_t)s->workload.size_bytes;
+    int head = snprintf(payload, sizeof payload, "m%llu.", (unsigned long long)sequence);
+    for (size_t b = (size_t)head; b < size; b++) payload[b] = 'x';
+    payload[size > (size_t)head ? size : (size_t)head] = '\0';
+    char line[TB_LINE_MAX];
+    snprintf(line, sizeof line, "pub %s %s\n", topic, payload);
+    char why[256];
+    if (command(tb, who, line, why, sizeof why) == 0)
+        tb->published++;
+    else if (tb->command_errors++ == 0)
+        fprintf(stderr, "swarmlab testbed: %s\n", why);
+}
+
 static int drive(testbed *tb, char *err, size_t cap) {
     const scenario *s = tb->s;
     rng workload;
     rng_seed(&workload, s->seed, RNG_STREAM_WORKLOAD);
-    uint32_t next_publisher = 0, joined = 0;
+    uint32_t next_publisher = 0, next_arrival = 0;
+    size_t next_change = 0;
     bool publishing = tb->publisher_count > 0 && s->workload.topic_count > 0 && s->workload.rate_per_s > 0 &&
                       s->workload.start_ns < s->workload.stop_ns;
     uint64_t next_publish = s->workload.start_ns, sequence = 0;
-    static char payload[TB_PAYLOAD_MAX + 1];
     tb->t0 = mono_ns();
     if (tb->t0_pipe[1] >= 0) {
         if (write(tb->t0_pipe[1], &tb->t0, sizeof tb->t0) != (ssize_t)sizeof tb->t0) {
@@ -400,30 +574,24 @@ static int drive(testbed *tb, char *err, size_t cap) {
     if (tb->params_path != NULL) return drive_scripts(tb);
     /* Bounded by the scenario's duration: every step moves time forward. */
     while (!stop_signal) {
-        uint64_t next_join = joined < tb->n ? join_ns(tb, joined) : UINT64_MAX;
-        uint64_t next = next_join;
+        /* Joins, crashes and restarts, in the plan's order (faults_plan). */
+        uint64_t next_change_at = next_change < tb->change_count ? tb->changes[next_change].at_ns : UINT64_MAX;
+        uint64_t next_arrival_at = next_arrival < tb->total - tb->n ? tb->arrivals[next_arrival].at_ns : UINT64_MAX;
+        uint64_t next = next_change_at < next_arrival_at ? next_change_at : next_arrival_at;
         if (publishing && next_publish < s->workload.stop_ns && next_publish < next) next = next_publish;
         if (next >= s->duration_ns) break;
         sleep_until(tb, next);
         if (stop_signal) break;
-        if (next == next_join) {
-            if (join_host(tb, joined, err, cap) != 0) return -1;
-            joined++;
+        if (next == next_change_at) { /* before attackers at the same time, as the world schedules them */
+            if (apply_change(tb, &tb->changes[next_change++], err, cap) != 0) return -1;
+            continue;
+        }
+        if (next == next_arrival_at) {
+            if (attacker_up(tb, &tb->arrivals[next_arrival++], err, cap) != 0) return -1;
             continue;
         }
         uint32_t who = run_workload_publisher(s, &workload, tb->publishers, tb->publisher_count, &next_publisher);
-        const char *topic = s->workload.topics[sequence % s->workload.topic_count];
-        size_t size = (size_t)s->workload.size_bytes;
-        int head = snprintf(payload, sizeof payload, "m%llu.", (unsigned long long)sequence);
-        for (size_t b = (size_t)head; b < size; b++) payload[b] = 'x';
-        payload[size > (size_t)head ? size : (size_t)head] = '\0';
-        char line[TB_LINE_MAX];
-        snprintf(line, sizeof line, "pub %s %s\n", topic, payload);
-        char why[256];
-        if (command(tb, who, line, why, sizeof why) == 0)
-            tb->published++;
-        else if (tb->command_errors++ == 0)
-            fprintf(stderr, "swarmlab testbed: %s\n", why);
+        if (tb->hosts[who].online) publish(tb, who, sequence); /* as the world's: a host that is down publishes nothing */
         next_publish += run_workload_interval_ns(s, &workload);
         sequence++;
     }
@@ -452,37 +620,62 @@ static int line_cmp(const void *a, const void *b) {
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Takes text (a copy) as host's line at time t. -1 when memory runs out. */
+static int add_line(tb_lines *all, uint64_t t, uint32_t host, uint32_t order, const char *text) {
+    if (all->count == all->cap) {
+        size_t grow = all->cap ? all->cap * 2 : 4096;
+        tb_line *items = realloc(all->items, grow * sizeof *items);
+        if (items == NULL) return -1;
+        all->items = items;
+        all->cap = grow;
+    }
+    char *copy = strdup(text);
+    if (copy == NULL) return -1;
+    all->items[all->count++] = (tb_line){.t = t, .node = host, .order = order, .text = copy};
+    return 0;
+}
+
+/* One life's trace file of host i, then the node_down of its crash, if
+ * the testbed killed it (a killed daemon writes none). */
+static int read_life(testbed *tb, uint32_t i, uint32_t life, uint32_t *order, tb_lines *all, char *err, size_t cap) {
+    char path[TB_PATH_MAX + 32];
+    life_path(&tb->hosts[i], life, "trace.jsonl", path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t line_cap = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &line_cap, f) > 0) {
+        unsigned long long t;
+        if (sscanf(line, "{\"t\":%llu", &t) != 1) continue;
+        /* The first daemons all start before time 0; a host is up, as in
+         * the world, from its join time (its node-seconds online count
+         * from there, which the bandwidth per node divides by). */
+        uint64_t joined = tb->t0 + tb->join_at[i];
+        if (t < joined && strstr(line, "\"event\":\"node_up\"") != NULL) t = joined;
+        rc = add_line(all, t, i, (*order)++, line);
+    }
+    free(line);
+    fclose(f);
+    for (size_t k = 0; rc == 0 && k < tb->down_count; k++) {
+        if (tb->downs[k].host != i || tb->downs[k].life != life) continue;
+        char down[96];
+        snprintf(down, sizeof down, "{\"t\":%llu,\"node\":0,\"event\":\"node_down\"}",
+                 (unsigned long long)tb->downs[k].t);
+        rc = add_line(all, tb->downs[k].t, i, (*order)++, down);
+    }
+    if (rc != 0) snprintf(err, cap, "out of memory");
+    return rc;
+}
+
 static int read_traces(testbed *tb, tb_lines *all, char *err, size_t cap) {
-    for (uint32_t i = 0; i < tb->n; i++) {
-        FILE *f = fopen(tb->hosts[i].trace_path, "r");
-        if (f == NULL) {
-            snprintf(err, cap, "%s: %s", tb->hosts[i].trace_path, strerror(errno));
-            return -1;
-        }
-        char *line = NULL;
-        size_t line_cap = 0;
+    for (uint32_t i = 0; i < tb->total; i++) {
         uint32_t order = 0;
-        while (getline(&line, &line_cap, f) > 0) {
-            unsigned long long t;
-            if (sscanf(line, "{\"t\":%llu", &t) != 1) continue;
-            /* The daemons all start before time 0; a host is up, as in the
-             * world, from its join time (its node-seconds online count from
-             * there, which the bandwidth per node divides by). */
-            uint64_t joined = tb->t0 + join_ns(tb, i);
-            if (t < joined && strstr(line, "\"event\":\"node_up\"") != NULL) t = joined;
-            if (all->count == all->cap) {
-                size_t grow = all->cap ? all->cap * 2 : 4096;
-                tb_line *items = realloc(all->items, grow * sizeof *items);
-                if (items == NULL) break;
-                all->items = items;
-                all->cap = grow;
-            }
-            char *copy = strdup(line);
-            if (copy == NULL) break;
-            all->items[all->count++] = (tb_line){.t = t, .node = i, .order = order++, .text = copy};
-        }
-        free(line);
-        fclose(f);
+        for (uint32_t life = 0; life < tb->hosts[i].lives; life++)
+            if (read_life(tb, i, life, &order, all, err, cap) != 0) return -1;
     }
     qsort(all->items, all->count, sizeof *all->items, line_cmp);
     return 0;
@@ -490,7 +683,8 @@ static int read_traces(testbed *tb, tb_lines *all, char *err, size_t cap) {
 
 static int analyse(testbed *tb, double wall, char *err, size_t cap) {
     const scenario *s = tb->s;
-    metrics_config mc = {.node_count = tb->n, .honest_count = tb->n, .deadline_ns = s->metrics.deadline_ns,
+    metrics_config mc = {.node_count = tb->total, .honest_count = tb->n, .attack = s->attacker_count > 0,
+                         .attack_start_ns = attack_start_ns(s), .deadline_ns = s->metrics.deadline_ns,
                          .sample_ns = s->metrics.sample_ns, .duration_ns = s->duration_ns};
     if (tb->net != NULL) {
         mc.regions = (struct metrics_groups){.count = (uint32_t)s->network.regions.count, .names = tb->region_names,
@@ -555,13 +749,9 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
         snprintf(err, cap, "%s: %s", path, strerror(errno));
         rc = -1;
     }
-    plot_window windows[SCENARIO_PARTITIONS_MAX];
-    size_t window_count = 0;
-    for (size_t p = 0; p < s->network.partition_count && p < SCENARIO_PARTITIONS_MAX; p++, window_count++) {
-        windows[p] = (plot_window){.kind = "partition", .from_s = (double)tb->partition_at[p] / NS_PER_S_DOUBLE,
-                                   .until_s = (double)tb->partition_until[p] / NS_PER_S_DOUBLE};
-        snprintf(windows[p].label, sizeof windows[p].label, "partition: %zu groups", tb->partition_groups[p]);
-    }
+    plot_window windows[PLOT_WINDOWS_MAX]; /* offline windows and partitions, labelled as the world labels them */
+    size_t window_count = faults_windows(tb->plan, windows, PLOT_WINDOWS_MAX);
+    window_count += attack_windows(s, windows + window_count, PLOT_WINDOWS_MAX - window_count);
     if (rc == 0 && plot_windows_write(tb->out_dir, windows, window_count) != 0) {
         snprintf(err, cap, "%s/%s: %s", tb->out_dir, PLOT_WINDOWS_FILE, strerror(errno));
         rc = -1;
@@ -589,7 +779,7 @@ static int analyse(testbed *tb, double wall, char *err, size_t cap) {
     }
     if (tb->quiet) return 0;
     printf("swarmlab testbed %s (seed %llu): %u daemons, %s, %.0f s in %.1f s wall\n", s->name,
-           (unsigned long long)s->seed, tb->n, info.router, s->duration_ns / NS_PER_S_DOUBLE, wall);
+           (unsigned long long)s->seed, tb->total, info.router, s->duration_ns / NS_PER_S_DOUBLE, wall);
     printf("  messages     %llu published; delivery ratio %.4f (%llu of %llu eligible pairs)\n",
            (unsigned long long)sum.messages_published, sum.delivery_ratio,
            (unsigned long long)sum.delivered_pairs, (unsigned long long)sum.eligible_pairs);
@@ -641,6 +831,20 @@ static int choose(testbed *tb, char *err, size_t cap) {
         for (size_t i = 0; i < s->network.regions.count; i++) tb->region_names[i] = s->network.regions.list[i].name;
         for (size_t k = 0; k < s->nodes.class_count; k++) tb->class_names[k] = s->nodes.classes[k].name;
     }
+    /* The world's churn and offline schedule, from the same join times. */
+    tb->join_at = malloc(tb->total * sizeof *tb->join_at);
+    tb->arrivals = attack_drop_arrivals(s, tb->n);
+    if (tb->join_at == NULL || tb->arrivals == NULL) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < tb->n; i++) tb->join_at[i] = join_ns(tb, i);
+    for (uint32_t k = 0; k < tb->total - tb->n; k++) tb->join_at[tb->arrivals[k].host] = tb->arrivals[k].at_ns;
+    if ((tb->plan = faults_plan(s, tb->join_at)) == NULL) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    tb->changes = faults_plan_changes(tb->plan, &tb->change_count);
     rng topo_rng;
     rng_seed(&topo_rng, s->seed, RNG_STREAM_TOPOLOGY);
     if (topology_build(&tb->topo, s->network.topology, tb->n, s->network.degree, s->network.bootstrap_count,
@@ -681,7 +885,6 @@ static int make_partitions(testbed *tb, char *err, size_t cap) {
         }
         tb->partition_at[p] = part->at_ns;
         tb->partition_until[p] = part->until_ns;
-        tb->partition_groups[p] = part->group_count + (grouped < tb->n ? 1 : 0);
     }
     free(chosen);
     return 0;
@@ -694,11 +897,11 @@ static int make_network(testbed *tb, char *err, size_t cap) {
         testbed_shaping shaping = {.delay_ns = (uint64_t)s->network.latency.a, .loss = s->network.loss,
                                    .up_bps = s->network.up_bps, .down_bps = s->network.down_bps};
         if (testbed_net_create_core(tb->owner, err, cap) != 0) return -1;
-        for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
+        for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
             if (testbed_net_create_host(tb->owner, i, &shaping, err, cap) != 0) return -1;
         return 0;
     }
-    size_t n = tb->n;
+    size_t n = tb->total;
     tb->tun_fds = malloc(n * sizeof *tb->tun_fds);
     tb->delay_ns = malloc(n * n * sizeof *tb->delay_ns);
     tb->up_bps = malloc(n * sizeof *tb->up_bps);
@@ -726,11 +929,11 @@ static int make_network(testbed *tb, char *err, size_t cap) {
             tb->loss[k] = 1 - (1 - s->network.loss) * (1 - path);
         }
     }
-    for (uint32_t i = 0; i < tb->n && !stop_signal; i++)
+    for (uint32_t i = 0; i < tb->total && !stop_signal; i++)
         if (testbed_net_create_host_tun(tb->owner, i, &tb->tun_fds[i], err, cap) != 0) return -1;
     if (stop_signal) return -1;
     if (make_partitions(tb, err, cap) != 0) return -1;
-    testbed_switch_config sc = {.host_count = tb->n, .tun_fds = tb->tun_fds, .delay_ns = tb->delay_ns,
+    testbed_switch_config sc = {.host_count = tb->total, .tun_fds = tb->tun_fds, .delay_ns = tb->delay_ns,
                                 .up_bps = tb->up_bps, .down_bps = tb->down_bps, .loss = tb->loss,
                                 .seed = s->seed, .partition_count = s->network.partition_count,
                                 .partition_at_ns = tb->partition_at, .partition_until_ns = tb->partition_until,
@@ -754,7 +957,7 @@ static int make_dirs(testbed *tb, char *err, size_t cap) {
         snprintf(err, cap, "%s: %s", tb->socket_dir, strerror(errno));
         return -1;
     }
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         tb_host *h = &tb->hosts[i];
         h->control = -1;
         int len = snprintf(h->dir, sizeof h->dir, "%s/hosts/node%u", tb->out_dir, i);
@@ -770,7 +973,7 @@ static int make_dirs(testbed *tb, char *err, size_t cap) {
 
 static void remove_socket_dir(testbed *tb) {
     if (tb->socket_dir[0] == '\0') return;
-    for (uint32_t i = 0; i < tb->n; i++) {
+    for (uint32_t i = 0; i < tb->total; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s/n%u.key", tb->socket_dir, i);
         unlink(path);
@@ -794,7 +997,7 @@ static void stop_switch(testbed *tb) {
         tb->switch_pid = 0;
     }
     if (tb->tun_fds != NULL)
-        for (uint32_t i = 0; i < tb->n; i++)
+        for (uint32_t i = 0; i < tb->total; i++)
             if (tb->tun_fds[i] >= 0) close(tb->tun_fds[i]);
     free(tb->tun_fds);
     free(tb->delay_ns);
@@ -814,7 +1017,7 @@ static void stop_switch(testbed *tb) {
 static void cleanup(testbed *tb) {
     if (tb->hosts != NULL) stop_daemons(tb);
     stop_switch(tb);
-    if (tb->net_made) testbed_net_destroy(tb->owner, tb->n);
+    if (tb->net_made) testbed_net_destroy(tb->owner, tb->total);
     tb->net_made = false;
     if (tb->hosts != NULL) remove_socket_dir(tb);
 }
@@ -827,12 +1030,12 @@ static int run_testbed(testbed *tb, char *err, size_t cap) {
     }
     int swept = testbed_net_sweep();
     if (swept > 0) fprintf(stderr, "swarmlab testbed: removed %d leftovers of earlier testbeds\n", swept);
-    tb->hosts = calloc(tb->n, sizeof *tb->hosts);
+    tb->hosts = calloc(tb->total, sizeof *tb->hosts);
     if (tb->hosts == NULL) {
         snprintf(err, cap, "out of memory");
         return -1;
     }
-    for (uint32_t i = 0; i < tb->n; i++) tb->hosts[i].control = -1;
+    for (uint32_t i = 0; i < tb->total; i++) tb->hosts[i].control = -1;
     uint64_t started = mono_ns();
     int rc = make_dirs(tb, err, cap);
     if (rc == 0) rc = choose(tb, err, cap);
@@ -847,6 +1050,9 @@ static int run_testbed(testbed *tb, char *err, size_t cap) {
     if (rc == 0) {
         if (tb->command_errors > 0)
             fprintf(stderr, "swarmlab testbed: %llu publications failed\n", (unsigned long long)tb->command_errors);
+        if (tb->dial_errors > 0) /* rejoins dial neighbours that are down, attackers may draw a host twice */
+            fprintf(stderr, "swarmlab testbed: %llu rejoin or attacker dials refused\n",
+                    (unsigned long long)tb->dial_errors);
         rc = analyse(tb, (double)(mono_ns() - started) / NS_PER_S_DOUBLE, err, cap);
     }
     return rc;
@@ -908,13 +1114,17 @@ int testbed_run(const testbed_options *o, run_result *result, char *err, size_t 
     stop_signal = 0;
     testbed tb = {.s = s, .out_dir = out_dir, .node_path = node_path, .plots = o->plots,
                   .params_path = o->params_path, .netem = o->netem, .owner = getpid(), .t0_pipe = {-1, -1},
-                  .n = s->nodes.count, .quiet = o->quiet, .result = result};
+                  .n = s->nodes.count, .total = s->nodes.count + attack_host_count(s), .quiet = o->quiet, .result = result};
     int rc = run_testbed(&tb, err, cap);
     if (tb.topo_built) topology_free(&tb.topo);
     free(tb.subscriber);
     free(tb.publisher);
     free(tb.publishers);
     free(tb.hosts);
+    faults_destroy(tb.plan);
+    free(tb.join_at);
+    attack_arrivals_free(tb.arrivals, tb.total - tb.n);
+    free(tb.downs);
     netmodel_destroy(tb.net);
     free(tb.region_of);
     free(tb.class_of);

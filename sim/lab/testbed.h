@@ -21,13 +21,23 @@
  * metrics.json, the CSVs, the plots. Each daemon's standard output stays
  * in OUT/hosts/nodeN/swarmlab-node.stdout, its trace in trace.jsonl.
  *
- * Partitions: the switch drops packets between groups during each window.
- *
  * Partitions: the switch drops packets between the world's groups during
  * each window.
  *
- * Refused for now (exit 2, with the key named): attackers, churn, offline
- * windows, gossipsub parameters the daemon has no flag for,
+ * Churn and offline windows: the world's schedule (faults_plan). A host
+ * going down is a crash (the daemon syncs its trace, then SIGKILL); one
+ * coming back is a new daemon with the same key file and address that
+ * subscribes and dials every neighbour. Each life after the first writes
+ * trace.N.jsonl and swarmlab-node.N.stdout (N = 1, 2, ...).
+ *
+ * Attackers of kind drop: daemons started with --attack drop (the world's
+ * censor policy), hosts nodes.count onwards, up at their group's start,
+ * subscribed, dialing the honest hosts the world draws
+ * (attack_drop_arrivals).
+ *
+ * Refused for now (exit 2, with the key named): attackers of other kinds,
+ * with same_ip, or beside regions, a graph, classes or partitions,
+ * gossipsub parameters the daemon has no flag for,
  * per-topic validation delays, payloads above 3800 bytes (a control
  * line). The regions' jitter is not applied.
  *

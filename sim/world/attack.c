@@ -121,6 +121,17 @@ size_t attack_windows(const scenario *s, plot_window *out, size_t cap) {
     return count;
 }
 
+uint32_t attack_dial_count(const attacker *spec) {
+    return spec->connections > 0 ? spec->connections : ATTACK_CONNECTIONS_DEFAULT;
+}
+
+/* Seeds the attack stream and draws the forger's seed: attack_create's
+ * first draws, before each attacker's seqno (attack_hosts_init). */
+static void attack_stream_begin(rng *r, const scenario *s, uint8_t seed[IDENTITY_SEED_BYTES]) {
+    rng_seed(r, s->seed, RNG_STREAM_ATTACK);
+    for (size_t i = 0; i < IDENTITY_SEED_BYTES; i++) seed[i] = (uint8_t)rng_next(r);
+}
+
 /* ---- the policy ---------------------------------------------------------- */
 
 static bool attacker_relays(void *user) {
@@ -354,7 +365,7 @@ static void attack_up(void *user, uint64_t index) {
         return;
     }
     for (size_t t = 0; t < a->s->workload.topic_count; t++) (void)node_subscribe(n, a->s->workload.topics[t]);
-    uint32_t dials = h->spec->connections > 0 ? h->spec->connections : ATTACK_CONNECTIONS_DEFAULT;
+    uint32_t dials = attack_dial_count(h->spec);
     if (h->kind == ATTACK_ECLIPSE) {
         world_dial(a->w, h->host, eclipse_target(h));
         dials--;
@@ -448,10 +459,10 @@ attack *attack_create(const scenario *s, world *w, uint32_t honest_count) {
         attack_destroy(a);
         return NULL;
     }
-    rng_seed(&a->rng, s->seed, RNG_STREAM_ATTACK);
     uint8_t seed[IDENTITY_SEED_BYTES];
-    for (size_t i = 0; i < sizeof seed; i++) seed[i] = (uint8_t)rng_next(&a->rng);
+    attack_stream_begin(&a->rng, s, seed);
     identity_from_seed(&a->forger, seed);
+    sodium_memzero(seed, sizeof seed);
     attack_hosts_init(a);
     if (px_pool_make(a) != 0) {
         attack_destroy(a);
@@ -484,4 +495,48 @@ void attack_destroy(attack *a) {
     free(a->decoded);
     sodium_memzero(&a->forger, sizeof a->forger);
     free(a);
+}
+
+/* ---- the testbed's drop attackers ------------------------------------------ */
+
+static int arrival_cmp(const void *x, const void *y) {
+    const attack_arrival *a = x, *b = y;
+    if (a->at_ns != b->at_ns) return a->at_ns < b->at_ns ? -1 : 1;
+    return a->host < b->host ? -1 : a->host > b->host; /* the world schedules them in host order */
+}
+
+attack_arrival *attack_drop_arrivals(const scenario *s, uint32_t honest) {
+    uint32_t count = attack_host_count(s);
+    attack_arrival *out = calloc(count ? count : 1, sizeof *out);
+    if (out == NULL) return NULL;
+    rng r;
+    uint8_t seed[IDENTITY_SEED_BYTES];
+    attack_stream_begin(&r, s, seed);
+    sodium_memzero(seed, sizeof seed);
+    uint32_t index = 0;
+    for (size_t g = 0; g < s->attacker_count; g++)
+        for (uint32_t i = 0; i < s->attackers[g].count && index < count; i++, index++) {
+            assert(kind_of(s->attackers[g].kind) == ATTACK_DROP);
+            (void)rng_next(&r); /* its seqno, as attack_hosts_init draws it */
+            out[index] = (attack_arrival){.at_ns = s->attackers[g].start_ns, .host = honest + index,
+                                          .dial_count = attack_dial_count(&s->attackers[g])};
+        }
+    qsort(out, count, sizeof *out, arrival_cmp);
+    /* attack_up's draws, in the order the attackers come up: drop draws
+     * nothing else from the stream. */
+    for (uint32_t k = 0; k < count; k++) {
+        out[k].dials = malloc(out[k].dial_count * sizeof *out[k].dials);
+        if (out[k].dials == NULL) {
+            attack_arrivals_free(out, count);
+            return NULL;
+        }
+        for (uint32_t d = 0; d < out[k].dial_count; d++) out[k].dials[d] = (uint32_t)rng_below(&r, honest);
+    }
+    return out;
+}
+
+void attack_arrivals_free(attack_arrival *arrivals, uint32_t count) {
+    if (arrivals == NULL) return;
+    for (uint32_t k = 0; k < count; k++) free(arrivals[k].dials);
+    free(arrivals);
 }

@@ -90,5 +90,22 @@ uint64_t attack_start_ns(const scenario *s);
  * it turns; cold-boot: 0) to the end of the run, labelled with its kind.
  * Returns how many were written, at most cap. */
 size_t attack_windows(const scenario *s, plot_window *out, size_t cap);
+/* The honest hosts an attacker of group spec dials when it comes up. */
+uint32_t attack_dial_count(const attacker *spec);
+
+/* For the testbed, whose attackers are daemons with a drop policy: when
+ * each attacker comes up and whom it dials, as the world's attack_up draws
+ * them from the attack stream. Only for scenarios whose attackers all
+ * drop (others draw more from the stream, and ticks interleave). */
+typedef struct attack_arrival {
+    uint64_t at_ns;      /* its group's start */
+    uint32_t host;       /* the world's host index: honest + its index */
+    uint32_t dial_count;
+    uint32_t *dials;     /* honest hosts, in the world's order (one may repeat) */
+} attack_arrival;
+/* attack_host_count(s) arrivals, in the order they come up; NULL when
+ * memory runs out. */
+attack_arrival *attack_drop_arrivals(const scenario *s, uint32_t honest);
+void attack_arrivals_free(attack_arrival *arrivals, uint32_t count);
 
 #endif

@@ -11,7 +11,7 @@
 
 /* A world call's argument: what happens (8 bits), to which window (24
  * bits), to which host (32 bits). */
-enum faults_event { FAULTS_EVENT_CHURN = 1, FAULTS_EVENT_OFFLINE_BEGIN, FAULTS_EVENT_OFFLINE_END };
+enum faults_event { FAULTS_EVENT_CHURN = 1, FAULTS_EVENT_OFFLINE_BEGIN, FAULTS_EVENT_OFFLINE_END, FAULTS_EVENT_JOIN };
 #define FAULTS_ARG(kind, index, host) (((uint64_t)(kind) << 56) | ((uint64_t)(index) << 32) | (uint64_t)(host))
 
 typedef struct faults_host {
@@ -21,6 +21,25 @@ typedef struct faults_host {
     rng periods, upkeep;
 } faults_host;
 
+/* Without a world (faults_plan): an event waiting for its time. */
+typedef struct faults_pending {
+    uint64_t at_ns, seq, arg;
+} faults_pending;
+
+/* faults_plan's own clock, queue and record, in place of a world's. */
+typedef struct faults_vec {
+    void *items;
+    size_t count, cap;
+} faults_vec;
+
+typedef struct faults_planner {
+    uint64_t now_ns, next_seq;
+    faults_vec queue;   /* faults_pending */
+    faults_vec changes; /* faults_change */
+    bool *online;
+    bool failed; /* out of memory */
+} faults_planner;
+
 typedef struct faults_offline {
     uint32_t *hosts; /* ascending */
     size_t count;
@@ -28,7 +47,8 @@ typedef struct faults_offline {
 
 struct faults {
     const scenario *s;
-    world *w;
+    world *w;              /* NULL for a plan */
+    faults_planner *plan;  /* a plan's; NULL in a world */
     const topology *topo;
     faults_start_fn start;
     void *start_user;
@@ -101,6 +121,23 @@ static bool faults_wants_online(const faults *f, uint32_t host) {
     return h->joined && (!h->churned || h->churn_online) && h->offline_depth == 0;
 }
 
+/* The world's clock, or the plan's. */
+static uint64_t faults_now(const faults *f) { return f->w != NULL ? world_now(f->w) : f->plan->now_ns; }
+
+static bool faults_host_online(const faults *f, uint32_t host) {
+    return f->w != NULL ? world_host_online(f->w, host) : f->plan->online[host];
+}
+
+static void faults_plan_push(faults *f, uint64_t at_ns, uint64_t arg);
+
+/* Schedules a faults event: in the world, or in the plan's queue. */
+static void faults_event_at(faults *f, uint64_t at_ns, uint64_t arg) {
+    if (f->w != NULL)
+        world_at(f->w, at_ns, f->call_event, arg);
+    else
+        faults_plan_push(f, at_ns, arg);
+}
+
 static void faults_upkeep_schedule(faults *f, uint32_t host) {
     faults_host *h = &f->hosts[host];
     double jitter = 0.5 + rng_uniform(&h->upkeep); /* 5 to 15 s: nodes do not tick in step */
@@ -171,9 +208,15 @@ static void faults_on_upkeep(void *user, uint64_t arg) {
 }
 
 /* Brings host's process in line with what the faults want of it. */
+static void faults_plan_record(faults *f, uint32_t host, faults_change_kind kind);
+
 static void faults_reconcile(faults *f, uint32_t host) {
     bool wants = faults_wants_online(f, host);
-    if (wants == world_host_online(f->w, host)) return;
+    if (wants == faults_host_online(f, host)) return;
+    if (f->w == NULL) { /* a plan: the testbed kills or restarts the process */
+        faults_plan_record(f, host, wants ? FAULTS_CHANGE_REJOIN : FAULTS_CHANGE_DOWN);
+        return;
+    }
     if (!wants) {
         world_host_down(f->w, host);
         return;
@@ -186,8 +229,8 @@ static void faults_reconcile(faults *f, uint32_t host) {
 /* ---- churn and offline windows -------------------------------------------- */
 
 static void faults_churn_after(faults *f, uint32_t host, uint64_t period_ns) {
-    uint64_t at = world_now(f->w) + period_ns;
-    if (at < f->s->duration_ns) world_at(f->w, at, f->call_event, FAULTS_ARG(FAULTS_EVENT_CHURN, 0, host));
+    uint64_t at = faults_now(f) + period_ns;
+    if (at < f->s->duration_ns) faults_event_at(f, at, FAULTS_ARG(FAULTS_EVENT_CHURN, 0, host));
 }
 
 bool faults_join(faults *f, uint32_t host) {
@@ -231,6 +274,9 @@ static void faults_on_event(void *user, uint64_t arg) {
     case FAULTS_EVENT_CHURN: faults_churn_flip(f, host); break;
     case FAULTS_EVENT_OFFLINE_BEGIN: faults_offline_apply(f, index, true); break;
     case FAULTS_EVENT_OFFLINE_END: faults_offline_apply(f, index, false); break;
+    case FAULTS_EVENT_JOIN: /* a plan's: the world's joins are the runner's */
+        if (faults_join(f, host)) faults_plan_record(f, host, FAULTS_CHANGE_JOIN);
+        break;
     default: assert(0 && "unknown faults event");
     }
 }
@@ -264,7 +310,7 @@ static int faults_choose(faults *f, bool *chosen) {
  * group (attackers included) as one more. 0, or -1 when memory runs out. */
 static int faults_partitions(faults *f, bool *chosen) {
     const scenario *s = f->s;
-    uint32_t hosts = world_host_count(f->w);
+    uint32_t hosts = f->w != NULL ? world_host_count(f->w) : f->honest_count;
     uint8_t *group = malloc(hosts);
     if (group == NULL) return -1;
     int rc = 0;
@@ -281,7 +327,7 @@ static int faults_partitions(faults *f, bool *chosen) {
                 if (chosen[i]) group[i] = (uint8_t)g;
         }
         f->partition_groups[p] = part->group_count + (grouped < hosts ? 1 : 0);
-        rc = world_add_partition(f->w, part->at_ns, part->until_ns, group);
+        if (f->w != NULL) rc = world_add_partition(f->w, part->at_ns, part->until_ns, group);
     }
     free(group);
     return rc;
@@ -302,24 +348,24 @@ static void faults_schedule_offline(faults *f) {
     const scenario *s = f->s;
     for (size_t k = 0; k < s->offline_count; k++) {
         const offline_window *o = &s->offline[k];
-        world_at(f->w, o->at_ns, f->call_event, FAULTS_ARG(FAULTS_EVENT_OFFLINE_BEGIN, k, 0));
+        faults_event_at(f, o->at_ns, FAULTS_ARG(FAULTS_EVENT_OFFLINE_BEGIN, k, 0));
         if (o->at_ns + o->for_ns < s->duration_ns)
-            world_at(f->w, o->at_ns + o->for_ns, f->call_event, FAULTS_ARG(FAULTS_EVENT_OFFLINE_END, k, 0));
+            faults_event_at(f, o->at_ns + o->for_ns, FAULTS_ARG(FAULTS_EVENT_OFFLINE_END, k, 0));
     }
 }
 
-faults *faults_create(const scenario *s, world *w, const topology *topo, faults_start_fn start, void *start_user) {
-    assert(topo->node_count == s->nodes.count);
-    assert(world_host_count(w) >= s->nodes.count);
+/* What a world's faults and a plan share: the hosts, who churns, the
+ * offline windows' hosts, the partitions' groups, the random streams.
+ * With w NULL, a plan: no scratch for dials and nothing handed to a world. */
+static faults *faults_new(const scenario *s, world *w, const topology *topo) {
     assert(s->offline_count <= SCENARIO_OFFLINE_MAX && s->network.partition_count <= SCENARIO_PARTITIONS_MAX);
     faults *f = calloc(1, sizeof *f);
     if (f == NULL) return NULL;
-    *f = (faults){.s = s, .w = w, .topo = topo, .start = start, .start_user = start_user,
-                  .honest_count = s->nodes.count, .availability = faults_availability(s),
-                  .upkeep_target = faults_upkeep_target(s)};
+    *f = (faults){.s = s, .w = w, .topo = topo, .honest_count = s->nodes.count,
+                  .availability = faults_availability(s), .upkeep_target = faults_upkeep_target(s)};
     f->hosts = calloc(f->honest_count, sizeof *f->hosts);
     bool *chosen = calloc(f->honest_count, sizeof *chosen);
-    int rc = f->hosts == NULL || chosen == NULL ? -1 : faults_scratch(f);
+    int rc = f->hosts == NULL || chosen == NULL ? -1 : w != NULL ? faults_scratch(f) : 0;
     if (rc == 0) rc = faults_choose(f, chosen);
     if (rc == 0) rc = faults_partitions(f, chosen);
     free(chosen);
@@ -331,6 +377,16 @@ faults *faults_create(const scenario *s, world *w, const topology *topo, faults_
         rng_seed(&f->hosts[i].periods, s->seed, FAULTS_STREAM_PERIODS(i));
         rng_seed(&f->hosts[i].upkeep, s->seed, FAULTS_STREAM_UPKEEP(i));
     }
+    return f;
+}
+
+faults *faults_create(const scenario *s, world *w, const topology *topo, faults_start_fn start, void *start_user) {
+    assert(topo->node_count == s->nodes.count);
+    assert(world_host_count(w) >= s->nodes.count);
+    faults *f = faults_new(s, w, topo);
+    if (f == NULL) return NULL;
+    f->start = start;
+    f->start_user = start_user;
     f->call_event = world_register_call(w, faults_on_event, f);
     f->call_upkeep = world_register_call(w, faults_on_upkeep, f);
     faults_schedule_offline(f);
@@ -339,6 +395,12 @@ faults *faults_create(const scenario *s, world *w, const topology *topo, faults_
 
 void faults_destroy(faults *f) {
     if (f == NULL) return;
+    if (f->plan != NULL) {
+        free(f->plan->queue.items);
+        free(f->plan->online);
+        free(f->plan->changes.items);
+        free(f->plan);
+    }
     for (size_t k = 0; k < SCENARIO_OFFLINE_MAX; k++) free(f->offline[k].hosts);
     free(f->hosts);
     free(f->known);
@@ -372,4 +434,77 @@ size_t faults_windows(const faults *f, plot_window *out, size_t cap) {
         snprintf(out[n].label, sizeof out[n].label, "partition: %zu groups", f->partition_groups[p]);
     }
     return n;
+}
+
+/* ---- a plan: the same schedule without a world ----------------------------- */
+
+/* A new last item of a growing array; NULL (and the plan failed) when
+ * memory runs out. */
+static void *faults_plan_slot(faults_planner *p, faults_vec *v, size_t size) {
+    if (v->count == v->cap) {
+        size_t grown = v->cap ? 2 * v->cap : 64;
+        void *moved = realloc(v->items, grown * size);
+        if (moved == NULL) {
+            p->failed = true;
+            return NULL;
+        }
+        v->items = moved;
+        v->cap = grown;
+    }
+    return (char *)v->items + size * v->count++;
+}
+
+static void faults_plan_push(faults *f, uint64_t at_ns, uint64_t arg) {
+    faults_pending *e = faults_plan_slot(f->plan, &f->plan->queue, sizeof *e);
+    if (e != NULL) *e = (faults_pending){.at_ns = at_ns, .seq = f->plan->next_seq++, .arg = arg};
+}
+
+static void faults_plan_record(faults *f, uint32_t host, faults_change_kind kind) {
+    faults_change *c = faults_plan_slot(f->plan, &f->plan->changes, sizeof *c);
+    if (c != NULL) *c = (faults_change){.at_ns = f->plan->now_ns, .host = host, .kind = kind};
+    f->plan->online[host] = kind != FAULTS_CHANGE_DOWN;
+}
+
+/* Takes out the earliest event, ties in the order they were scheduled, as
+ * the world's kernel orders one owner's events. A linear scan: a plan is
+ * for the testbed's few hosts. */
+static bool faults_plan_pop(faults_planner *p, faults_pending *out) {
+    faults_pending *q = p->queue.items;
+    if (p->queue.count == 0) return false;
+    size_t best = 0;
+    for (size_t k = 1; k < p->queue.count; k++)
+        if (q[k].at_ns < q[best].at_ns || (q[k].at_ns == q[best].at_ns && q[k].seq < q[best].seq)) best = k;
+    *out = q[best];
+    q[best] = q[--p->queue.count];
+    return true;
+}
+
+faults *faults_plan(const scenario *s, const uint64_t *join_ns) {
+    faults *f = faults_new(s, NULL, NULL);
+    if (f == NULL) return NULL;
+    f->plan = calloc(1, sizeof *f->plan);
+    if (f->plan == NULL || (f->plan->online = calloc(f->honest_count, sizeof *f->plan->online)) == NULL) {
+        faults_destroy(f);
+        return NULL;
+    }
+    /* The windows first, then the joins: the order faults_create and the
+     * runner schedule them in, so that ties at one time resolve alike. */
+    faults_schedule_offline(f);
+    for (uint32_t i = 0; i < f->honest_count; i++) faults_plan_push(f, join_ns[i], FAULTS_ARG(FAULTS_EVENT_JOIN, 0, i));
+    faults_pending e;
+    while (!f->plan->failed && faults_plan_pop(f->plan, &e) && e.at_ns < s->duration_ns) {
+        f->plan->now_ns = e.at_ns;
+        faults_on_event(f, e.arg);
+    }
+    if (f->plan->failed) {
+        faults_destroy(f);
+        return NULL;
+    }
+    return f;
+}
+
+const faults_change *faults_plan_changes(const faults *f, size_t *count) {
+    assert(f->plan != NULL);
+    *count = f->plan->changes.count;
+    return f->plan->changes.items;
 }

@@ -79,6 +79,26 @@ bool faults_churned(const faults *f, uint32_t host);
 double faults_availability(const scenario *s);
 /* The connections the upkeep keeps a host at. */
 uint32_t faults_upkeep_target(const scenario *s);
+/* A plan: the same faults without a world, for the testbed, which kills
+ * and restarts real daemons. Each host's first change is its JOIN (at its
+ * join time, when nothing holds it down) or, when churn or a window holds
+ * it down then, a REJOIN later; after that DOWN and REJOIN alternate. The
+ * times are those at which the world's hosts go down and come up
+ * (node_down, node_up) for the same scenario and join times. */
+typedef enum faults_change_kind { FAULTS_CHANGE_JOIN, FAULTS_CHANGE_DOWN, FAULTS_CHANGE_REJOIN } faults_change_kind;
+typedef struct faults_change {
+    uint64_t at_ns;
+    uint32_t host;
+    faults_change_kind kind;
+} faults_change;
+
+/* The schedule of s's churn and offline windows, host i joining at
+ * join_ns[i], up to s->duration_ns; the one state machine the world runs.
+ * Destroy with faults_destroy. NULL when memory runs out. */
+faults *faults_plan(const scenario *s, const uint64_t *join_ns);
+/* The plan's changes, in time order (ties in the world's order). */
+const faults_change *faults_plan_changes(const faults *f, size_t *count);
+
 /* The windows the plots shade: offline windows, then partitions, in the
  * scenario's order. Returns how many were written (at most cap). */
 size_t faults_windows(const faults *f, plot_window *out, size_t cap);

@@ -44,9 +44,10 @@ static line_fixture *fixture_new(void **state) {
     return f;
 }
 
-static int line_setup(void **state) {
+/* The line, B started with b_extra (NULL: none). */
+static int line_start(void **state, const char *const *b_extra) {
     line_fixture *f = fixture_new(state);
-    bool started = harness_start(&f->a, "a", NULL) == 0 && harness_start(&f->b, "b", NULL) == 0 &&
+    bool started = harness_start(&f->a, "a", NULL) == 0 && harness_start(&f->b, "b", b_extra) == 0 &&
                    harness_start(&f->c, "c", NULL) == 0;
     if (started && harness_connect(&f->a, &f->b) == 0 && harness_connect(&f->b, &f->c) == 0) return 0;
     harness_print_log(&f->a);
@@ -55,6 +56,8 @@ static int line_setup(void **state) {
     (void)line_teardown(state);
     return -1;
 }
+
+static int line_setup(void **state) { return line_start(state, NULL); }
 
 static void expect_ok(harness_daemon *d, const char *command) {
     char reply[HARNESS_LINE_MAX];
@@ -104,6 +107,28 @@ static void a_delivered_message_is_escaped_as_json_in_the_event(void **state) {
     long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
     assert_int_equal(harness_next_event(&f->b, "end\"", NULL, line, sizeof line, deadline), 0);
     assert_non_null(strstr(line, "\"data\":\"q\\\"b\\\\s\\u0009t\\u007f \xc3\xa9 \\ufffd end\""));
+}
+
+/* --attack drop, the world's censor: B, in the middle of A - B - C,
+ * receives A's message and never passes it on, while its own messages
+ * still reach C (it publishes; it does not relay). */
+static int drop_line_setup(void **state) {
+    static const char *const drop[] = {"--attack", "drop", NULL};
+    return line_start(state, drop);
+}
+
+static void a_dropping_node_in_the_middle_receives_but_never_relays(void **state) {
+    line_fixture *f = *state;
+    expect_ok(&f->a, "sub " TOPIC);
+    expect_ok(&f->b, "sub " TOPIC);
+    expect_ok(&f->c, "sub " TOPIC);
+    assert_int_equal(harness_wait_route(&f->a, &f->b, TOPIC), 0);
+    assert_int_equal(harness_wait_route(&f->b, &f->c, TOPIC), 0); /* B's own messages reach C */
+    expect_ok(&f->a, "pub " TOPIC " censored");
+    char line[HARNESS_LINE_MAX];
+    long deadline = harness_now_ms() + HARNESS_DEADLINE_MS;
+    assert_int_equal(harness_next_event(&f->b, "\"data\":\"censored\"", NULL, line, sizeof line, deadline), 0);
+    assert_int_equal(count_events(&f->c, "censored", harness_now_ms() + QUIET_MS, line, sizeof line), 0);
 }
 
 static void ping_over_real_sockets_reports_a_round_trip_time(void **state) {
@@ -196,6 +221,22 @@ static void sigterm_exits_0_removes_the_socket_and_flushes_the_trace(void **stat
     assert_true(file_contains(d->trace, "\"event\":\"node_up\""));
     assert_true(file_contains(d->trace, "\"event\":\"join\",\"topic\":\"" TOPIC "\""));
     assert_true(file_contains(d->trace, "\"event\":\"node_down\""));
+}
+
+/* A crash loses what the trace buffer holds: after sync it is in the file
+ * even when SIGKILL follows (as the testbed's churn does). */
+static void sync_puts_the_trace_in_the_file_before_a_sigkill(void **state) {
+    harness_daemon *d = *state;
+    assert_int_equal(harness_start(d, "sync", NULL), 0);
+    expect_ok(d, "sub " TOPIC);
+    assert_false(file_contains(d->trace, "\"event\":\"join\"")); /* still in the buffer */
+    expect_ok(d, "sync");
+    kill(d->pid, SIGKILL);
+    harness_wait_exit(d->pid, HARNESS_STOP_MS);
+    d->pid = 0;
+    assert_true(file_contains(d->trace, "\"event\":\"node_up\""));
+    assert_true(file_contains(d->trace, "\"event\":\"join\",\"topic\":\"" TOPIC "\""));
+    assert_false(file_contains(d->trace, "\"event\":\"node_down\"")); /* a crash writes none */
 }
 
 static void a_missing_key_file_is_created_private_and_keeps_the_identity(void **state) {
@@ -387,6 +428,9 @@ static void bad_arguments_print_usage_and_exit_2(void **state) {
     const char *px_floodsub[] = {"--accept-px-inbound", NULL};
     assert_int_equal(run_daemon(px_floodsub, log, -1), 2);
     assert_true(file_contains(log, "peer exchange options need --router gossipsub"));
+    const char *bad_attack[] = {"--attack", "spam", NULL};
+    assert_int_equal(run_daemon(bad_attack, log, -1), 2);
+    assert_true(file_contains(log, "--attack: unknown kind spam (the daemon takes drop only)"));
     const char *missing_value[] = {"--peer", NULL};
     assert_int_equal(run_daemon(missing_value, log, -1), 2);
     unlink(log);
@@ -419,10 +463,14 @@ int main(void) {
                                         line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(a_delivered_message_is_escaped_as_json_in_the_event, line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(ping_over_real_sockets_reports_a_round_trip_time, line_setup, line_teardown),
+        cmocka_unit_test_setup_teardown(a_dropping_node_in_the_middle_receives_but_never_relays, drop_line_setup,
+                                        line_teardown),
         cmocka_unit_test_setup_teardown(ping_to_a_peer_not_connected_fails_at_once, line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(a_chat_message_and_its_reply_cross_between_two_daemons, line_setup,
                                         line_teardown),
         cmocka_unit_test_setup_teardown(sigterm_exits_0_removes_the_socket_and_flushes_the_trace, single_setup,
+                                        single_teardown),
+        cmocka_unit_test_setup_teardown(sync_puts_the_trace_in_the_file_before_a_sigkill, single_setup,
                                         single_teardown),
         cmocka_unit_test_setup_teardown(a_missing_key_file_is_created_private_and_keeps_the_identity, single_setup,
                                         single_teardown),

@@ -549,6 +549,49 @@ static void windows_csv_reads_back_and_refuses_a_malformed_row(void **state) {
     remove_dir(dir);
 }
 
+/* The testbed's plan is the world's schedule: the same scenario's node_up
+ * and node_down, host by host and time by time, with churn (some nodes
+ * starting down) and an offline window over churned and unchurned nodes. */
+static void the_plan_lists_the_world_runs_ups_and_downs(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result result;
+    make_scenario(&s, 20, 4, 60 * S_NS, 76);
+    s.nodes.join_over_ns = 2 * S_NS;
+    add_churn(&s, (selector){.kind = SELECT_PERCENT, .percent = 50}, (dist){DIST_EXPONENTIAL, 8e9, 0},
+              (dist){DIST_EXPONENTIAL, 4e9, 0});
+    s.offline_count = 1;
+    s.offline[0] = (offline_window){.nodes = ONE_RANGE(0, 5), .at_ns = 10 * S_NS, .for_ns = 15 * S_NS};
+    run_with(&s, NULL, &result);
+    uint64_t join_ns[20];
+    for (uint32_t i = 0; i < 20; i++) join_ns[i] = s.nodes.join_over_ns / 20 * i;
+    faults *plan = faults_plan(&s, join_ns);
+    assert_non_null(plan);
+    size_t count, rejoins = 0, late_first = 0;
+    const faults_change *c = faults_plan_changes(plan, &count);
+    assert_int_equal(count, seen.state_count);
+    bool started[20] = {false};
+    for (size_t k = 0; k < count; k++) {
+        /* The world's order within one instant may differ between hosts: find the match. */
+        bool found = false;
+        for (size_t j = 0; j < seen.state_count && !found; j++)
+            found = seen.states[j].node == c[k].host && seen.states[j].time_ns == c[k].at_ns &&
+                    seen.states[j].up == (c[k].kind != FAULTS_CHANGE_DOWN);
+        if (!found) fail_msg("plan change %zu (host %u at %llu ns) is not in the world's trace", k, c[k].host,
+                             (unsigned long long)c[k].at_ns);
+        if (c[k].kind == FAULTS_CHANGE_JOIN) assert_true(c[k].at_ns == join_ns[c[k].host] && !started[c[k].host]);
+        if (c[k].kind == FAULTS_CHANGE_REJOIN) {
+            rejoins++;
+            late_first += !started[c[k].host];
+        }
+        if (c[k].kind != FAULTS_CHANGE_DOWN) started[c[k].host] = true;
+        if (k > 0) assert_true(c[k].at_ns >= c[k - 1].at_ns);
+    }
+    assert_true(rejoins >= 6); /* the window's six come back at 25 s, and churn flips more */
+    assert_true(late_first > 0); /* with availability 2/3, some of ten churned hosts start down */
+    faults_destroy(plan);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(churned_nodes_are_online_for_the_stationary_share_of_the_time),
@@ -561,6 +604,7 @@ int main(void) {
         cmocka_unit_test(the_upkeep_reconnects_what_a_partition_kept_apart),
         cmocka_unit_test(a_run_writes_its_windows_and_the_report_shades_them),
         cmocka_unit_test(windows_csv_reads_back_and_refuses_a_malformed_row),
+        cmocka_unit_test(the_plan_lists_the_world_runs_ups_and_downs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
