@@ -169,7 +169,8 @@ int node_block_sync(node *n);
 /* Fetches c from connected peers over Bitswap (node/exchange/bitswap.h),
  * keeps it, and calls done once: with the block, its hash checked, or
  * BLOCK_FETCH_TIMEOUT after BITSWAP_FETCH_TIMEOUT_NS. A block kept already
- * calls done before this returns. 0, or -1 (no store, too many fetches). */
+ * calls done before this returns; a fetch still running when the node is
+ * destroyed never calls it. 0, or -1 (no store, too many fetches). */
 int node_block_fetch(node *n, const cid *c, block_fetch_fn done, void *user);
 
 /* Custom protocols. register: 0 or -1 (too many, duplicate, bad name). */

@@ -57,6 +57,18 @@ static bool field_varint(const pb_field *f, uint64_t *v) {
     return true;
 }
 
+/* An int32 as protobuf writes it: a non-negative value, or a negative one
+ * sign-extended to 64 bits. Anything else (a value past 32 bits that a
+ * lenient reader would truncate) is refused, so that what decodes encodes
+ * back into no more bytes. */
+static bool field_int32(const pb_field *f, int32_t *v) {
+    uint64_t raw;
+    if (!field_varint(f, &raw)) return false;
+    if (raw > INT32_MAX && raw < (uint64_t)(int64_t)INT32_MIN) return false;
+    *v = (int32_t)(int64_t)raw;
+    return true;
+}
+
 static bool field_bytes(const pb_field *f, bitswap_bytes *v) {
     if (f->wire_type != PB_WIRE_BYTES) return false;
     *v = (bitswap_bytes){f->bytes, f->len};
@@ -92,7 +104,7 @@ static bool read_entry_field(void *out, const pb_field *f) {
     uint64_t v = 0;
     switch (f->number) {
     case ENTRY_BLOCK: return field_bytes(f, &e->cid);
-    case ENTRY_PRIORITY: if (!field_varint(f, &v)) return false; e->priority = (int32_t)(uint32_t)v; return true;
+    case ENTRY_PRIORITY: return field_int32(f, &e->priority);
     case ENTRY_CANCEL: if (!field_varint(f, &v)) return false; e->cancel = v != 0; return true;
     case ENTRY_WANT_TYPE: if (!field_varint(f, &v) || v > BITSWAP_WANT_HAVE) return false; e->want_type = (uint8_t)v; return true;
     case ENTRY_SEND_DONT_HAVE: if (!field_varint(f, &v)) return false; e->send_dont_have = v != 0; return true;
@@ -132,7 +144,6 @@ static bool read_presence_field(void *out, const pb_field *f) {
 
 static bool read_message_field(void *out, const pb_field *f) {
     bitswap_message *m = out;
-    uint64_t v = 0;
     switch (f->number) {
     case MSG_WANTLIST:
         if (f->wire_type != PB_WIRE_BYTES || m->has_wantlist) return false;
@@ -145,9 +156,7 @@ static bool read_message_field(void *out, const pb_field *f) {
         return read_item(f, &m->presence_count, BITSWAP_PRESENCES_MAX, &m->presences[m->presence_count],
                          sizeof m->presences[0], read_presence_field, presence_ok);
     case MSG_PENDING_BYTES:
-        if (!field_varint(f, &v)) return false;
-        m->pending_bytes = (int32_t)(uint32_t)v;
-        return true;
+        return field_int32(f, &m->pending_bytes);
     default: /* MSG_BLOCKS_V100 (1.0.0's CIDv0-only blocks) and unknown fields */
         return true;
     }

@@ -22,7 +22,7 @@
  * wire type, a second wantlist, counts over the limits below, a CID field
  * empty or over BITSWAP_CID_BYTES_MAX, a prefix over BITSWAP_PREFIX_BYTES_MAX,
  * a block over BITSWAP_BLOCK_BYTES_MAX, an enum value the spec does not
- * name, or a message over BITSWAP_MESSAGE_MAX_BYTES. CIDs and prefixes stay
+ * name, an int32 that is not one (past 32 bits, not sign-extended), or a message over BITSWAP_MESSAGE_MAX_BYTES. CIDs and prefixes stay
  * bytes here: the exchange decodes them (node/store). Unknown fields are
  * skipped. Encoding writes fields in field-number order and leaves out
  * proto3 defaults, and refuses (returns 0) what the decoder would refuse.

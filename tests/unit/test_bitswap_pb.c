@@ -106,6 +106,9 @@ static void values_the_spec_does_not_name_are_refused(void **state) {
     assert_int_equal(bitswap_decode(two_wantlists, sizeof two_wantlists, msg_a), -1);
     const uint8_t wantlist_as_varint[] = {0x08, 0x01};
     assert_int_equal(bitswap_decode(wantlist_as_varint, sizeof wantlist_as_varint, msg_a), -1);
+    /* pendingBytes past 32 bits, neither an int32 nor one sign-extended (found by fuzz_bitswap_pb). */
+    const uint8_t int32_past_32_bits[] = {0x28, 0xe6, 0xe2, 0xe6, 0xe2, 0xae, 0x05};
+    assert_int_equal(bitswap_decode(int32_past_32_bits, sizeof int32_past_32_bits, msg_a), -1);
     const uint8_t v100_blocks_skipped[] = {0x12, 0x01, 0x41};
     assert_int_equal(bitswap_decode(v100_blocks_skipped, sizeof v100_blocks_skipped, msg_a), 0);
 }
