@@ -52,9 +52,10 @@ static void ask_for_block(bitswap *b, bs_fetch *f) {
 static void fetch_end(bitswap *b, size_t i, block_fetch_status status, const uint8_t *data, size_t len) {
     bs_fetch f = b->fetches[i];
     b->fetches[i] = b->fetches[--b->fetch_count];
-    for (size_t k = 0; k < f.ask_count; k++) /* the others may drop it from their wantlists */
-        if (f.asks[k].state != ASK_GONE && f.asks[k].state != ASK_DONT_HAVE)
-            (void)send_entry(b, f.asks[k].peer, &f.c, BITSWAP_WANT_BLOCK, true);
+    /* Every peer asked keeps our entry (one that said DONT_HAVE too, to
+     * answer when the block comes): each gets a cancel. */
+    for (size_t k = 0; k < f.ask_count; k++)
+        if (f.asks[k].state != ASK_GONE) (void)send_entry(b, f.asks[k].peer, &f.c, BITSWAP_WANT_BLOCK, true);
     for (size_t k = 0; k < f.waiter_count; k++) f.waiters[k].fn(f.waiters[k].user, &f.c, status, data, len);
 }
 

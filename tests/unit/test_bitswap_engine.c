@@ -290,6 +290,60 @@ static void a_fetch_asks_want_have_then_want_block_of_the_peer_that_has_it(void 
     engine_free(b);
 }
 
+static void record_status(void *user, const cid *c, block_fetch_status status, const uint8_t *data, size_t len) {
+    (void)c, (void)data, (void)len;
+    *(block_fetch_status *)user = status;
+}
+
+/* An engine fetching the raw block text; *status holds BLOCK_FETCH_STORED
+ * + 10 until the fetch ends. */
+static bitswap *engine_fetching(const char *text, cid *c, block_fetch_status *status) {
+    bitswap *b = engine();
+    *c = absent(text);
+    *status = (block_fetch_status)(BLOCK_FETCH_STORED + 10);
+    assert_int_equal(bitswap_fetch(b, c, record_status, status), 0);
+    return b;
+}
+
+static void a_fetch_that_times_out_cancels_its_want_at_a_peer_that_lacked_it(void **state) {
+    (void)state;
+    cid c;
+    block_fetch_status status;
+    bitswap *b = engine_fetching("nowhere", &c, &status);
+    uint8_t bytes[CID_BYTES_MAX];
+    in.presences[0] = (bitswap_presence){.cid = {bytes, cid_encode(&c, bytes)}, .type = BITSWAP_DONT_HAVE};
+    in.presence_count = 1;
+    assert_int_equal(deliver(b), 0);
+    assert_int_equal(h->messages, 1); /* DONT_HAVE asks nothing more */
+    h->now_ns = h->timer_ns;
+    assert_int_equal(h->now_ns, BITSWAP_FETCH_TIMEOUT_NS);
+    bitswap_on_timer(b);
+    assert_int_equal(status, BLOCK_FETCH_TIMEOUT);
+    assert_int_equal(bitswap_fetches(b), 0);
+    /* The peer kept our want to answer it later: it is told to drop it. */
+    assert_int_equal(h->messages, 2);
+    assert_int_equal(h->last.entry_count, 1);
+    assert_true(h->last.entries[0].cancel);
+    engine_free(b);
+}
+
+static void a_block_sent_for_a_want_have_is_taken_and_a_late_copy_is_no_offence(void **state) {
+    (void)state;
+    cid c;
+    block_fetch_status status;
+    bitswap *b = engine_fetching("small", &c, &status);
+    static const uint8_t prefix[] = {0x01, 0x55, 0x12, 0x20};
+    for (int copy = 0; copy < 2; copy++) { /* go answers a want-have with a small block itself */
+        in.blocks[0] = (bitswap_block){.prefix = {prefix, 4}, .data = {(const uint8_t *)"small", 5}};
+        in.block_count = 1;
+        assert_int_equal(deliver(b), 0);
+    }
+    assert_int_equal(status, BLOCK_FETCH_STORED);
+    assert_int_equal(host_has(h, &c), 1);
+    assert_int_equal(bitswap_bad_blocks(b, PEER), 0);
+    engine_free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(want_have_is_answered_have_or_dont_have_as_asked),
@@ -300,6 +354,8 @@ int main(void) {
         cmocka_unit_test(blocks_past_one_message_go_at_the_retry),
         cmocka_unit_test(unasked_blocks_are_not_kept_and_count_until_the_peer_must_go),
         cmocka_unit_test(a_fetch_asks_want_have_then_want_block_of_the_peer_that_has_it),
+        cmocka_unit_test(a_fetch_that_times_out_cancels_its_want_at_a_peer_that_lacked_it),
+        cmocka_unit_test(a_block_sent_for_a_want_have_is_taken_and_a_late_copy_is_no_offence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
