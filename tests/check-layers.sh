@@ -14,9 +14,10 @@ uses() {
     node/store) echo "node/base" ;;
     node/wire|node/trace|node/transport) echo "node/base node/crypto" ;;
     node/pubsub) echo "node/base node/crypto node/wire node/trace" ;;
-    node/core) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/store" ;;
+    node/exchange) echo "node/base node/store node/wire" ;;
+    node/core) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/store node/exchange" ;;
     node/interop) echo "node/base node/crypto node/wire node/pubsub" ;;
-    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/interop node/store" ;;
+    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/interop node/store node/exchange" ;;
     analysis) echo "node/base node/crypto node/trace" ;;
     sim/random) echo "" ;;
     sim/ns3) echo "" ;;

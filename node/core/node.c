@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "wire/multiaddr.h"
+#include "blocks.h"
 #include "stream.h"
 #include "base/varint.h"
 
@@ -44,6 +45,7 @@ static void node_rebuild_supported(node *n) {
     const char *pubsub[ROUTER_PROTOCOLS_MAX];
     size_t pubsub_count = pubsub_protocols(n->router.core, pubsub);
     for (size_t i = 0; i < pubsub_count; i++) n->supported[count++] = pubsub[i];
+    n->supported[count++] = BITSWAP_PROTOCOL;
     for (size_t i = 0; i < n->protocol_count; i++) n->supported[count++] = n->protocols[i].name;
     assert(count <= sizeof n->supported / sizeof n->supported[0]);
     n->supported_count = count;
@@ -109,14 +111,7 @@ static int node_send_rpc(node *n, conn *c, const uint8_t *rpc, size_t len) {
     if (c == NULL || !c->has_pubsub_out) return -1;
     node_stream *s = stream_find(c, c->pubsub_out);
     if (s == NULL) return -1;
-    if (n->policy == NULL || n->policy->rewrite_rpc == NULL) return stream_send_message(n, c, s, rpc, len);
-    uint8_t *copy = malloc(len);
-    if (copy == NULL) return -1;
-    memcpy(copy, rpc, len);
-    n->policy->rewrite_rpc(n->policy->user, copy, len);
-    int rc = stream_send_message(n, c, s, copy, len);
-    free(copy);
-    return rc;
+    return stream_send_rewritten(n, c, s, rpc, len, n->policy != NULL ? n->policy->rewrite_rpc : NULL);
 }
 
 static int host_send(void *user, uint32_t peer, const uint8_t *rpc, size_t len) {
@@ -317,8 +312,8 @@ node *node_create(const node_config *config) {
     n->upper = &stream_layer;
     buf_init(&n->wire, NODE_PEER_BUFFER_MAX);
     buf_init(&n->plain, NODE_PEER_BUFFER_MAX);
-    buf_init(&n->message, NODE_STREAM_MESSAGE_MAX + VARINT_MAX_BYTES);
-    if (node_init_pubsub(n, config) != 0) {
+    buf_init(&n->message, BITSWAP_MESSAGE_MAX_BYTES + VARINT_MAX_BYTES); /* the largest message of any stream */
+    if (node_init_pubsub(n, config) != 0 || (n->exchange = node_blocks_create(n)) == NULL) {
         node_destroy(n);
         return NULL;
     }
@@ -331,6 +326,7 @@ void node_destroy(node *n) {
     for (size_t i = 0; i < n->conn_count; i++) conn_close(n, n->conns[i], "node shutting down");
     node_reap(n);
     router_free(&n->router);
+    bitswap_destroy(n->exchange);
     for (size_t i = 0; i < n->protocol_count; i++) free(n->protocols[i].name);
     for (size_t i = 0; i < n->listen_count; i++) free(n->listen_addrs[i]);
     free(n->conns);
@@ -452,6 +448,13 @@ void node_on_timer(node *n, uint64_t timer_id) {
         pubsub_heartbeat(n->router.core, node_now(n));
         node_trim(n, true);
         node_arm_heartbeat(n);
+        n->depth--;
+        node_reap(n);
+        return;
+    }
+    if (kind == NODE_TIMER_BITSWAP) {
+        n->depth++;
+        bitswap_on_timer(n->exchange);
         n->depth--;
         node_reap(n);
         return;

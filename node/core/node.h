@@ -8,8 +8,8 @@
  * Every connection is upgraded as libp2p does it: multistream-select picks
  * /noise, Noise XX authenticates the peer, multistream-select picks
  * /yamux/1.0.0, and every yamux stream then negotiates its own protocol:
- * /ipfs/ping/1.0.0, /ipfs/id/1.0.0, /floodsub/1.0.0, or one the application
- * registered with node_register_protocol().
+ * /ipfs/ping/1.0.0, /ipfs/id/1.0.0, /floodsub/1.0.0, /ipfs/bitswap/1.2.0,
+ * or one the application registered with node_register_protocol().
  *
  * Contract with the runtime: env->write, env->close and env->dial never call
  * back into the node synchronously; the runtime delivers their effects
@@ -27,6 +27,7 @@
 #include "base/time_units.h"
 #include "crypto/identity.h"
 #include "pubsub/router.h"
+#include "store/block.h"
 
 #define NODE_CONNECTIONS_MAX CONNMGR_CONNECTIONS_MAX /* open connections per node, at most */
 #define NODE_PROTOCOLS_MAX 16             /* custom protocols per node */
@@ -84,6 +85,9 @@ typedef struct node_policy {
     /* Sees every pubsub RPC a peer sends, before the router reads it (a
      * replayer keeps messages to send again later). NULL: none. */
     void (*observe_rpc)(void *user, const peer_id *peer, const uint8_t *rpc, size_t len);
+    /* Sees every Bitswap message before it is sent and may rewrite its
+     * bytes in place (a liar corrupts the blocks it serves). NULL: none. */
+    void (*rewrite_bitswap)(void *user, uint8_t *msg, size_t len);
 } node_policy;
 
 typedef struct node_config {
@@ -148,6 +152,26 @@ int node_ping(node *n, const peer_id *peer);
 bool node_peer_supports(const node *n, const peer_id *peer, const char *protocol);
 /* The agent version peer announced, or NULL before identify. */
 const char *node_peer_agent(const node *n, const peer_id *peer);
+
+/* Blocks (issue 17; docs/data.md "Bitswap"), kept through the env's
+ * store_* ops; each returns -1 when the env has none. put names data by
+ * its CIDv1 under codec (CID_CODEC_RAW or CID_CODEC_DAG_PB; others -1),
+ * refuses more than STORE_BLOCK_MAX bytes, keeps it (durable after the
+ * next sync) and serves it to peers that want it: 0 with *out, or -1.
+ * get appends the block to out and returns 1, 0 when absent, -1 on error
+ * (a block read back that no longer matches its CID is an error). has: 1,
+ * 0 or -1. delete: 0 (also when absent) or -1. sync: 0 or -1. */
+int node_block_put(node *n, uint64_t codec, const uint8_t *data, size_t len, cid *out);
+int node_block_get(node *n, const cid *c, struct buf *out);
+int node_block_has(node *n, const cid *c);
+int node_block_delete(node *n, const cid *c);
+int node_block_sync(node *n);
+/* Fetches c from connected peers over Bitswap (node/exchange/bitswap.h),
+ * keeps it, and calls done once: with the block, its hash checked, or
+ * BLOCK_FETCH_TIMEOUT after BITSWAP_FETCH_TIMEOUT_NS. A block kept already
+ * calls done before this returns; a fetch still running when the node is
+ * destroyed never calls it. 0, or -1 (no store, too many fetches). */
+int node_block_fetch(node *n, const cid *c, block_fetch_fn done, void *user);
 
 /* Custom protocols. register: 0 or -1 (too many, duplicate, bad name). */
 int node_register_protocol(node *n, const char *name, const node_protocol_ops *ops, void *user);

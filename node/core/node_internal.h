@@ -23,6 +23,7 @@
 #define SWARMLAB_NODE_INTERNAL_H
 
 #include "base/buf.h"
+#include "exchange/bitswap.h"
 #include "base/lp_reader.h"
 #include "pubsub/floodsub.h"
 #include "wire/identify_pb.h"
@@ -41,7 +42,8 @@
 
 /* Timer ids carry their kind in the top byte, the connection's handle
  * below it, and for pings the stream id in the low 32 bits. */
-enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2, NODE_TIMER_HEARTBEAT = 3, NODE_TIMER_VALIDATION = 4 };
+enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2, NODE_TIMER_HEARTBEAT = 3, NODE_TIMER_VALIDATION = 4,
+                       NODE_TIMER_BITSWAP = 5 };
 #define NODE_TIMER_ID(kind, handle, low) (((uint64_t)(kind) << 56) | ((uint64_t)(handle) << 32) | (uint64_t)(low))
 
 typedef enum conn_phase {
@@ -57,6 +59,7 @@ typedef enum stream_kind {
     STREAM_IDENTIFY,
     STREAM_PUBSUB,
     STREAM_CUSTOM,
+    STREAM_BITSWAP,
 } stream_kind;
 
 typedef struct node_stream {
@@ -66,6 +69,7 @@ typedef struct node_stream {
     int custom_index; /* STREAM_CUSTOM: index into node->protocols */
     mss *negotiation; /* while STREAM_NEGOTIATING */
     lp_reader reader; /* splits the stream's bytes into length-prefixed messages */
+    size_t message_max; /* its largest message: NODE_STREAM_MESSAGE_MAX, Bitswap's BITSWAP_MESSAGE_MAX_BYTES */
     buf pending;      /* outbound bytes written before negotiation finished */
     bool ping_waiting;
     uint64_t ping_sent_ns;
@@ -105,6 +109,9 @@ typedef struct conn {
     uint32_t pubsub_out; /* our stream for pubsub RPCs */
     bool has_pubsub_out;
     uint32_t pubsub_reopens; /* new pubsub streams after ours was lost */
+    uint32_t bitswap_out; /* our stream for Bitswap messages, opened at the first */
+    bool has_bitswap_out;
+    bool bitswap_refused; /* the peer refused Bitswap: nothing more is sent it */
     peer_info info;
     /* For the connection limits (connmgr.h): the remote address of an
      * inbound connection (0: unknown, or outbound), when the upgrade
@@ -145,10 +152,11 @@ struct node {
     buf plain;
     buf message; /* scratch: one length-prefixed message being sent */
     pubsub_router router;
+    bitswap *exchange; /* blocks: the Bitswap engine (node/exchange), on the env's store */
     const struct conn_upper *upper; /* the stream layer, which connection.c calls up through */
     node_protocol protocols[NODE_PROTOCOLS_MAX];
     size_t protocol_count;
-    const char *supported[NODE_PROTOCOLS_MAX + 2 + ROUTER_PROTOCOLS_MAX]; /* for the stream responder */
+    const char *supported[NODE_PROTOCOLS_MAX + 3 + ROUTER_PROTOCOLS_MAX]; /* for the stream responder */
     size_t supported_count;
     char *listen_addrs[NODE_LISTEN_ADDRS_MAX];
     size_t listen_count;

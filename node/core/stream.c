@@ -7,6 +7,10 @@
  *  - /ipfs/id/1.0.0: the accepting side sends one Identify message and closes;
  *  - /floodsub/1.0.0: each side writes RPCs on the stream it opened and reads
  *    the peer's on the stream the peer opened;
+ *  - /ipfs/bitswap/1.2.0: each side writes its messages on the stream it
+ *    opened (at its first message) and reads the peer's on any Bitswap
+ *    stream; the engine is node/exchange's, messages up to
+ *    BITSWAP_MESSAGE_MAX_BYTES;
  *  - custom protocols registered by the application.
  * Ping echoes raw bytes; every other protocol exchanges uvarint-length-
  * prefixed messages. A malformed message resets only its stream.
@@ -52,7 +56,8 @@ static node_stream *stream_add(conn *c, uint32_t id, bool outbound) {
     s->kind = STREAM_NEGOTIATING;
     s->custom_index = -1;
     s->negotiation = m;
-    lp_reader_init(&s->reader, NODE_STREAM_MESSAGE_MAX);
+    s->message_max = NODE_STREAM_MESSAGE_MAX;
+    lp_reader_init(&s->reader, s->message_max);
     buf_init(&s->pending, NODE_PEER_BUFFER_MAX);
     c->streams[c->stream_count] = s;
     c->stream_ids[c->stream_count] = id;
@@ -75,6 +80,7 @@ static void stream_notify_gone(node *n, conn *c, node_stream *s) {
 static void stream_remove(node *n, conn *c, node_stream *s, bool notify) {
     if (notify) stream_notify_gone(n, c, s);
     if (c->has_pubsub_out && c->pubsub_out == s->id) c->has_pubsub_out = false;
+    if (c->has_bitswap_out && c->bitswap_out == s->id) c->has_bitswap_out = false;
     for (size_t i = 0; i < c->stream_count; i++) {
         if (c->streams[i] != s) continue;
         c->stream_count--;
@@ -109,7 +115,7 @@ int stream_send_raw(node *n, conn *c, node_stream *s, const uint8_t *data, size_
 }
 
 int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len) {
-    if (len > NODE_STREAM_MESSAGE_MAX) return -1;
+    if (len > s->message_max) return -1;
     uint8_t prefix[VARINT_MAX_BYTES];
     size_t prefix_len = varint_encode(len, prefix);
     if (s->kind == STREAM_NEGOTIATING)
@@ -121,6 +127,18 @@ int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, s
     int rc = stream_send_raw(n, c, s, n->message.data, n->message.len);
     buf_clear(&n->message);
     buf_shrink_if_empty(&n->message, NODE_CONN_BUF_KEEP);
+    return rc;
+}
+
+int stream_send_rewritten(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len,
+                          void (*rewrite)(void *user, uint8_t *msg, size_t len)) {
+    if (rewrite == NULL) return stream_send_message(n, c, s, data, len);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, data, len);
+    rewrite(n->policy->user, copy, len);
+    int rc = stream_send_message(n, c, s, copy, len);
+    free(copy);
     return rc;
 }
 
@@ -259,6 +277,7 @@ static stream_kind stream_kind_of(node *n, const char *protocol, int *custom_ind
     if (strcmp(protocol, PING_PROTOCOL) == 0) return STREAM_PING;
     if (strcmp(protocol, IDENTIFY_PROTOCOL) == 0) return STREAM_IDENTIFY;
     if (router_speaks(&n->router, protocol)) return STREAM_PUBSUB;
+    if (strcmp(protocol, BITSWAP_PROTOCOL) == 0) return STREAM_BITSWAP;
     for (size_t i = 0; i < n->protocol_count; i++) {
         if (strcmp(protocol, n->protocols[i].name) == 0) {
             *custom_index = (int)i;
@@ -266,6 +285,15 @@ static stream_kind stream_kind_of(node *n, const char *protocol, int *custom_ind
         }
     }
     return STREAM_NEGOTIATING; /* never: mss accepts only supported names */
+}
+
+/* A Bitswap stream carries messages of a whole block and more. Set while
+ * its reader holds nothing: at open, or when negotiation ends. */
+static void stream_bitswap_limits(node_stream *s) {
+    assert(lp_reader_pending(&s->reader) == 0);
+    s->message_max = BITSWAP_MESSAGE_MAX_BYTES;
+    lp_reader_free(&s->reader);
+    lp_reader_init(&s->reader, s->message_max);
 }
 
 static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
@@ -277,6 +305,7 @@ static void stream_on_negotiated(node *n, conn *c, node_stream *s) {
     s->custom_index = custom_index;
     free(s->negotiation);
     s->negotiation = NULL;
+    if (s->kind == STREAM_BITSWAP && !s->outbound) stream_bitswap_limits(s);
     if (s->kind == STREAM_PING && s->outbound) s->ping_sent_ns = node_now(n); /* the payload leaves now */
     if (s->pending.len > 0) {
         if (yamux_write(&c->mux, s->id, s->pending.data, s->pending.len) != 0)
@@ -302,6 +331,7 @@ static void stream_on_refused(node *n, conn *c, node_stream *s) {
         pubsub_remove_peer(n->router.core, c->handle);
         c->pubsub_added = false;
     }
+    if (c->has_bitswap_out && c->bitswap_out == s->id) c->bitswap_refused = true;
     stream_reset(n, c, s);
 }
 
@@ -361,6 +391,8 @@ static int stream_on_message(node *n, conn *c, node_stream *s, const uint8_t *ms
         if (n->policy != NULL && n->policy->observe_rpc != NULL)
             n->policy->observe_rpc(n->policy->user, &c->noise.remote, msg, len);
         return pubsub_handle_rpc(n->router.core, c->handle, msg, len);
+    case STREAM_BITSWAP: /* on either side's stream: implementations differ in which they answer on */
+        return bitswap_handle_message(n->exchange, c->handle, msg, len);
     case STREAM_CUSTOM: {
         node_protocol *p = &n->protocols[s->custom_index];
         if (p->ops.on_message != NULL)
@@ -496,8 +528,29 @@ static void stream_on_conn_ready(node *n, conn *c) {
         conn_close(n, c, "cannot open identify stream");
         return;
     }
-    if (stream_pubsub_open(n, c) != 0) conn_close(n, c, "cannot open pubsub stream");
+    if (stream_pubsub_open(n, c) != 0) {
+        conn_close(n, c, "cannot open pubsub stream");
+        return;
+    }
+    (void)bitswap_add_peer(n->exchange, c->handle); /* out of memory: it serves and asks this peer nothing */
+}
+
+/* The connection goes: the exchange forgets the peer, then its streams go. */
+static void stream_on_teardown(node *n, conn *c) {
+    bitswap_remove_peer(n->exchange, c->handle);
+    stream_release_all(n, c);
+}
+
+node_stream *stream_bitswap_out(node *n, conn *c) {
+    if (c->bitswap_refused) return NULL;
+    if (c->has_bitswap_out) return stream_find(c, c->bitswap_out);
+    node_stream *s = stream_open(n, c, BITSWAP_PROTOCOL, STREAM_BITSWAP, -1);
+    if (s == NULL) return NULL;
+    stream_bitswap_limits(s);
+    c->bitswap_out = s->id;
+    c->has_bitswap_out = true;
+    return s;
 }
 
 const conn_upper stream_layer = {.on_yamux_event = stream_on_yamux_event, .on_ready = stream_on_conn_ready,
-                                 .on_teardown = stream_release_all};
+                                 .on_teardown = stream_on_teardown};

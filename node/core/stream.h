@@ -19,7 +19,14 @@ node_stream *stream_open(node *n, conn *c, const char *protocol, stream_kind kin
 node_stream *stream_find(conn *c, uint32_t id);
 /* Sends one length-prefixed message (queued until negotiation is done). */
 int stream_send_message(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len);
+/* As stream_send_message, through the policy's rewrite hook when there is
+ * one (a copy of data is rewritten, then sent). */
+int stream_send_rewritten(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len,
+                          void (*rewrite)(void *user, uint8_t *msg, size_t len));
 int stream_send_raw(node *n, conn *c, node_stream *s, const uint8_t *data, size_t len);
+/* Our Bitswap stream to c's peer, opened at the first call; NULL when the
+ * peer refused Bitswap or no stream can open. */
+node_stream *stream_bitswap_out(node *n, conn *c);
 /* The ping timer of stream_id fired: a ping still unanswered resets its stream. */
 void stream_ping_timeout(node *n, conn *c, uint32_t stream_id);
 

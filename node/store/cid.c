@@ -11,10 +11,6 @@
 #include "base/base58.h"
 #include "base/varint.h"
 
-/* Codecs are refused from 2^21 on, so a codec's varint takes at most 3
- * bytes and a CID fits CID_BYTES_MAX; every codec IPFS blocks carry is far
- * below (dag-pb 0x70, raw 0x55, dag-cbor 0x71, dag-json 0x0129). */
-#define CID_CODEC_LIMIT (1u << 21)
 #define CID_V0_BYTES 34 /* 0x12 0x20 digest */
 
 void cid_of(cid *out, uint64_t codec, const uint8_t *data, size_t len) {

@@ -22,6 +22,10 @@
 #define CID_CODEC_DAG_PB 0x70 /* a UnixFS/dag-pb node */
 #define CID_MH_SHA2_256 0x12
 #define CID_DIGEST_BYTES 32
+/* Codecs are refused from 2^21 on, so a codec's varint takes at most 3
+ * bytes and a CID fits CID_BYTES_MAX; every codec IPFS blocks carry is far
+ * below (dag-pb 0x70, raw 0x55, dag-cbor 0x71, dag-json 0x0129). */
+#define CID_CODEC_LIMIT (1u << 21)
 
 /* Longest binary CID: 1 + 1 + 2 (codec varint) + 1 + 1 + 32. Version 0
  * is 34 bytes. */

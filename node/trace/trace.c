@@ -20,6 +20,7 @@ static const char *const trace_names[TRACE_KIND_COUNT] = {
     [TRACE_NODE_UP] = "node_up",
     [TRACE_NODE_DOWN] = "node_down",
     [TRACE_PEER_SCORE] = "peer_score",
+    [TRACE_REJECT_BLOCK] = "reject_block",
 };
 
 const char *trace_kind_name(trace_kind kind) {

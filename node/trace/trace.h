@@ -29,6 +29,7 @@ typedef enum trace_kind {
     TRACE_NODE_UP,
     TRACE_NODE_DOWN,
     TRACE_PEER_SCORE, /* gossipsub with scoring: one peer's score, at each sample */
+    TRACE_REJECT_BLOCK, /* bitswap: a block matching no CID we asked its sender for */
     TRACE_KIND_COUNT
 } trace_kind;
 
@@ -46,7 +47,7 @@ typedef struct trace_event {
     uint64_t size_bytes;    /* payload bytes for messages, RPC bytes for rpc events */
     uint64_t payload_bytes; /* send_rpc, recv_rpc, drop_rpc: message data bytes inside the RPC */
     uint32_t message_count; /* send_rpc, recv_rpc, drop_rpc: messages inside the RPC */
-    const char *reason;     /* reject_message, drop_rpc, remove_peer: why */
+    const char *reason;     /* reject_message, reject_block, drop_rpc, remove_peer: why */
     const char *protocol;   /* add_peer: the protocol the peer speaks */
     /* send_rpc, recv_rpc, drop_rpc of gossipsub: what the RPC's control part
      * carries (message ids in IHAVE, IWANT and IDONTWANT entries; GRAFT and

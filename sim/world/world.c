@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,10 @@ typedef struct world_timer {
 } world_timer;
 
 typedef struct world_host {
+    /* Its blocks (env store_*), first: blockstore_env_ops finds them at
+     * the env's ctx. The world keeps them beside the node: they outlive
+     * the process as a disk does, but for what was not synced. */
+    blockstore store;
     world *w;
     uint32_t index;
     node *node; /* NULL while down */
@@ -75,6 +80,7 @@ typedef struct world_host {
     uint32_t remembered[WORLD_REMEMBERED_PEERS_MAX];
     uint32_t remembered_count;
 } world_host;
+static_assert(offsetof(world_host, store) == 0, "blockstore_env_ops reads the store at ctx");
 
 /* What one end sent while a partition cut the path: unacknowledged, it
  * waits for a retransmission to get through. */
@@ -1039,6 +1045,8 @@ world *world_create(const world_config *config) {
                        .write = env_write, .close = env_close, .random = env_random, .trace = env_trace,
                        .remote_ip4 = env_remote_ip4,
                        .verify_ed25519 = config->verify_memo != NULL ? env_verify_ed25519 : NULL};
+        blockstore_env_ops(&h->env);
+        blockstore_init(&h->store, config->store_bytes_max ? config->store_bytes_max : WORLD_STORE_BYTES_DEFAULT);
     }
     world_cut_into_parts(w);
     if (config->backend == BACKEND_NS3) {
@@ -1063,6 +1071,7 @@ void world_destroy(world *w) {
         free(w->hosts[i].timers);
         free(w->hosts[i].open_ends);
         downlink_free(&w->hosts[i].down);
+        blockstore_free(&w->hosts[i].store);
         sodium_memzero(w->hosts[i].identity_seed, sizeof w->hosts[i].identity_seed);
         sodium_memzero(w->hosts[i].random_key, sizeof w->hosts[i].random_key);
     }
@@ -1117,6 +1126,7 @@ void world_host_down(world *w, uint32_t index) {
     node *dead = h->node;
     h->node = NULL;
     node_destroy(dead);
+    blockstore_crash(&h->store); /* no clean shutdown: unsynced blocks are lost */
     h->timer_count = 0;
     world_trace_node_event(w, h, TRACE_NODE_DOWN);
 }

@@ -36,7 +36,9 @@
  * A host that goes down resets all its connections; it comes back as a
  * fresh process with the same identity (its disk survives). Its disk also
  * keeps the last WORLD_REMEMBERED_PEERS_MAX hosts it was connected to
- * (world_remembered_peers), as a node's peer store would.
+ * (world_remembered_peers), as a node's peer store would, and its blocks
+ * (env store_*, blockstore.h): the synced ones survive a crash, those put
+ * since the last sync do not.
  *
  * Every host's randomness is a ChaCha20 stream keyed by the seed, the host
  * index and the incarnation; libsodium's global randombytes is replaced by
@@ -49,6 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blockstore.h"
 #include "kernel.h"
 #include "netmodel.h"
 #include "verify_memo.h"
@@ -60,6 +63,7 @@
 #define WORLD_CALLS_MAX 16
 #define WORLD_REMEMBERED_PEERS_MAX 32 /* peers a host's disk remembers */
 #define WORLD_PARTITIONS_MAX SCENARIO_PARTITIONS_MAX
+#define WORLD_STORE_BYTES_DEFAULT (64u << 20) /* a host's block store, at most (world_config.store_bytes_max) */
 
 typedef struct world world;
 
@@ -109,6 +113,9 @@ typedef struct world_config {
      * docs/performance.md, "The parallel world". The trace, digest and
      * metrics are the same for every count. */
     uint32_t threads;
+    /* Bytes of blocks each host's store holds at most (blockstore.h); 0:
+     * WORLD_STORE_BYTES_DEFAULT. A put past it is refused. */
+    size_t store_bytes_max;
 } world_config;
 
 typedef struct world_stats {

@@ -3,11 +3,13 @@
 
 #include <assert.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wire/multiaddr.h"
+#include "world/blockstore.h"
 
 #define MEMNET_CONNS_MAX 4096
 #define MEMNET_TIMERS_MAX 4096
@@ -40,6 +42,7 @@ typedef struct mem_timer {
 } mem_timer;
 
 typedef struct mem_host {
+    blockstore store; /* first: blockstore_env_ops finds it at the env's ctx */
     memnet *net;
     uint32_t index;
     node *node;
@@ -49,6 +52,7 @@ typedef struct mem_host {
     char address[MULTIADDR_TEXT_MAX];
     char address_with_peer[MULTIADDR_TEXT_MAX + PEER_ID_TEXT_MAX];
 } mem_host;
+static_assert(offsetof(mem_host, store) == 0, "blockstore_env_ops reads the store at ctx");
 
 struct memnet {
     uint64_t now_ns, seq, latency_ns, seed;
@@ -273,7 +277,10 @@ memnet *memnet_create(uint64_t seed, uint64_t latency_ns) {
 }
 
 void memnet_destroy(memnet *net) {
-    for (size_t i = 0; i < net->host_count; i++) node_destroy(net->hosts[i].node);
+    for (size_t i = 0; i < net->host_count; i++) {
+        node_destroy(net->hosts[i].node);
+        blockstore_free(&net->hosts[i].store);
+    }
     for (size_t i = 0; i < net->heap_len; i++) free(net->heap[i].bytes);
     free(net->heap);
     free(net->traces);
@@ -295,6 +302,8 @@ size_t memnet_add_node(memnet *net, const node_callbacks *callbacks) {
                    .timer_cancel = mem_timer_cancel, .listen = mem_listen, .dial = mem_dial,
                    .write = mem_write, .close = mem_close, .random = mem_random, .trace = mem_trace,
                    .remote_ip4 = mem_remote_ip4};
+    blockstore_init(&h->store, MEMNET_STORE_BYTES);
+    blockstore_env_ops(&h->env);
     snprintf(h->address, sizeof h->address, "/ip4/10.0.0.%zu/tcp/4001", index + 1);
     node_config config = {.env = &h->env, .router = net->router, .limits = net->has_limits ? &net->limits : NULL};
     if (callbacks != NULL) config.callbacks = *callbacks;

@@ -7,6 +7,7 @@
  * every node's randomness is a ChaCha20 stream keyed by the seed and the
  * node's index, so a test run is the same every time. libsodium's global
  * randombytes is replaced by one that aborts: the node must never reach it.
+ * Each node keeps its blocks in the world's in-memory blockstore.
  */
 #ifndef SWARMLAB_MEMNET_H
 #define SWARMLAB_MEMNET_H
@@ -18,6 +19,7 @@
 #include "core/node.h"
 
 #define MEMNET_NODES_MAX 64
+#define MEMNET_STORE_BYTES (16u << 20) /* each node's block store (the world's blockstore, in memory) */
 #define MEMNET_IP4(index) (0x0a000000u | ((uint32_t)(index) + 1)) /* a node's address, host order */
 
 typedef struct memnet memnet;

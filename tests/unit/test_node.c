@@ -1,8 +1,8 @@
 /*
  * test_node: whole nodes wired together through memnet, the in-memory
  * runtime. These are the node's end-to-end specifications: the libp2p
- * upgrade, ping, identify, custom protocols and floodsub, and what happens
- * to hostile bytes.
+ * upgrade, ping, identify, custom protocols, floodsub and a Bitswap fetch,
+ * and what happens to hostile bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,6 +82,29 @@ static memnet *make_line(size_t count, uint64_t seed) {
     for (size_t i = 0; i + 1 < count; i++) assert_int_equal(memnet_dial(net, i, i + 1), 0);
     memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
     return net;
+}
+
+/* ---- blocks ----------------------------------------------------------- */
+
+static void on_block(void *user, const cid *c, block_fetch_status status, const uint8_t *data, size_t len) {
+    app *a = user;
+    (void)c;
+    a->delivered += status == BLOCK_FETCH_STORED;
+    snprintf(a->last_data, sizeof a->last_data, "%.*s", (int)len, (const char *)data);
+}
+
+static void a_block_travels_between_memnet_nodes_by_its_cid(void **state) {
+    (void)state;
+    memnet *net = make_line(2, 30);
+    cid c;
+    assert_int_equal(node_block_put(memnet_node(net, 0), CID_CODEC_RAW, (const uint8_t *)"a block", 7, &c), 0);
+    assert_int_equal(node_block_has(memnet_node(net, 1), &c), 0);
+    assert_int_equal(node_block_fetch(memnet_node(net, 1), &c, on_block, &apps[1]), 0);
+    memnet_run(net, memnet_now(net) + SETTLE, EVENTS_MAX);
+    assert_int_equal(apps[1].delivered, 1);
+    assert_string_equal(apps[1].last_data, "a block");
+    assert_int_equal(node_block_has(memnet_node(net, 1), &c), 1);
+    memnet_destroy(net);
 }
 
 /* ---- the upgrade ------------------------------------------------------ */
@@ -576,6 +599,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(with_a_calendar_sequence_numbers_start_at_unix_time),
         cmocka_unit_test(two_nodes_complete_the_upgrade_and_know_each_other),
+        cmocka_unit_test(a_block_travels_between_memnet_nodes_by_its_cid),
         cmocka_unit_test(a_dial_to_the_wrong_peer_id_is_dropped),
         cmocka_unit_test(simultaneous_dials_leave_one_connection),
         cmocka_unit_test(ping_takes_one_round_trip),

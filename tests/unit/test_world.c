@@ -3,7 +3,8 @@
  * numbers they must produce: what a dial costs, how long bytes take at a
  * given bandwidth, what loss does, what a host failure resets, what a
  * partition holds back and when it lets it through (TCP's timers, as
- * world.h gives them), and what a host's disk remembers.
+ * world.h gives them), and what a host's disk remembers: its peers, and
+ * the blocks it synced.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/time_units.h"
 #include "world/world.h"
 
@@ -244,6 +246,74 @@ static void a_host_remembers_its_peers_most_recent_first_across_restarts(void **
     world_destroy(w);
 }
 
+/* Whether host keeps the block c, read back byte for byte as text. */
+static bool host_keeps(world *w, uint32_t host, const cid *c, const char *text) {
+    buf out;
+    buf_init(&out, STORE_BLOCK_MAX);
+    int rc = node_block_get(world_node(w, host), c, &out);
+    bool same = rc == 1 && out.len == strlen(text) && memcmp(out.data, text, out.len) == 0;
+    buf_free(&out);
+    assert_int_equal(node_block_has(world_node(w, host), c), rc == 1);
+    return same;
+}
+
+static void a_synced_block_survives_a_crash_and_an_unsynced_one_does_not(void **state) {
+    (void)state;
+    world *w = make_world(1, 0, 0, 0, 12);
+    node *n = world_node(w, 0);
+    cid synced, unsynced;
+    assert_int_equal(node_block_put(n, CID_CODEC_RAW, (const uint8_t *)"kept", 4, &synced), 0);
+    assert_int_equal(node_block_sync(n), 0);
+    assert_int_equal(node_block_put(n, CID_CODEC_RAW, (const uint8_t *)"lost", 4, &unsynced), 0);
+    assert_true(host_keeps(w, 0, &unsynced, "lost")); /* readable until the crash */
+    world_host_down(w, 0);
+    assert_int_equal(world_host_up(w, 0), 0);
+    assert_true(host_keeps(w, 0, &synced, "kept"));
+    assert_false(host_keeps(w, 0, &unsynced, "lost"));
+    world_destroy(w);
+}
+
+static void an_unsynced_delete_is_undone_by_a_crash(void **state) {
+    (void)state;
+    world *w = make_world(1, 0, 0, 0, 13);
+    cid c;
+    assert_int_equal(node_block_put(world_node(w, 0), CID_CODEC_DAG_PB, (const uint8_t *)"node", 4, &c), 0);
+    assert_int_equal(node_block_sync(world_node(w, 0)), 0);
+    assert_int_equal(node_block_delete(world_node(w, 0), &c), 0);
+    assert_false(host_keeps(w, 0, &c, "node"));
+    world_host_down(w, 0);
+    assert_int_equal(world_host_up(w, 0), 0);
+    assert_true(host_keeps(w, 0, &c, "node")); /* the delete never reached the disk */
+    assert_int_equal(node_block_delete(world_node(w, 0), &c), 0);
+    assert_int_equal(node_block_sync(world_node(w, 0)), 0);
+    world_host_down(w, 0);
+    assert_int_equal(world_host_up(w, 0), 0);
+    assert_false(host_keeps(w, 0, &c, "node"));
+    world_destroy(w);
+}
+
+static void a_full_store_refuses_a_put(void **state) {
+    (void)state;
+    world_forbid_global_randomness();
+    event_count = 0;
+    /* Room for one 1000-byte block and its 36-byte key, not for two. */
+    world_config config = {.host_count = 1, .seed = 14, .latency = {DIST_CONSTANT, (double)L, 0}, .trace = collect,
+                           .store_bytes_max = 1500};
+    world *w = world_create(&config);
+    assert_non_null(w);
+    assert_int_equal(world_host_up(w, 0), 0);
+    uint8_t block[1000];
+    memset(block, 'a', sizeof block);
+    cid first, second;
+    assert_int_equal(node_block_put(world_node(w, 0), CID_CODEC_RAW, block, sizeof block, &first), 0);
+    block[0] = 'b';
+    cid_of(&second, CID_CODEC_RAW, block, sizeof block);
+    assert_int_equal(node_block_put(world_node(w, 0), CID_CODEC_RAW, block, sizeof block, NULL), -1);
+    assert_int_equal(node_block_has(world_node(w, 0), &second), 0);
+    assert_int_equal(node_block_put(world_node(w, 0), CID_CODEC_RAW, block, 400, &second), 0); /* a smaller one fits */
+    world_destroy(w);
+}
+
 static void a_host_forgets_the_oldest_peer_beyond_its_bound(void **state) {
     (void)state;
     const uint32_t hosts = WORLD_REMEMBERED_PEERS_MAX + 3;
@@ -459,6 +529,9 @@ int main(void) {
         cmocka_unit_test(a_dial_no_syn_retry_gets_through_ends_with_the_handshake_timeout),
         cmocka_unit_test(hosts_sharing_an_address_listen_on_consecutive_ports),
         cmocka_unit_test(a_graft_refused_with_px_makes_the_peer_dial_the_suggested_one),
+        cmocka_unit_test(a_synced_block_survives_a_crash_and_an_unsynced_one_does_not),
+        cmocka_unit_test(an_unsynced_delete_is_undone_by_a_crash),
+        cmocka_unit_test(a_full_store_refuses_a_put),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
