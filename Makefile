@@ -48,7 +48,7 @@ NODE_LIBS := -lsodium
 ANALYSIS_LIBS := -lm
 SIM_LIBS := -lyaml -lm -pthread
 SWARMLAB_LIBS := $(SIM_LIBS) $(NODE_LIBS)
-DAEMON_LIBS := $(NODE_LIBS)
+DAEMON_LIBS := $(NODE_LIBS) -lsqlite3
 # Each test links the archives of every layer and takes from them only the
 # objects it calls; --as-needed likewise keeps only the shared libraries it
 # calls, so that a test of the node alone does not depend on libyaml.

@@ -4,21 +4,33 @@
  *
  *   sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID
  *   connect MULTIADDR | msg PEERID TEXT | id | watch | quit
+ *   put TEXT | put-file PATH | get CID [PATH] | blocks      (with --store)
  *
  * Most reply at once. ping replies when the pong arrives, and msg when the
  * peer accepted the chat protocol (the message is then on its way) or
  * refused it: both wait in a small table of pending requests that also
  * remembers who asked. msg is the 1-on-1 chat: one stream of
- * /swarmlab/chat/1.0.0 per message, which the receiver prints.
+ * /swarmlab/chat/1.0.0 per message, which the receiver prints. The store
+ * commands answer at once: a put is acknowledged only once its block is on
+ * disk (store_db.h), and get reads the local store only for now (asking
+ * peers comes with Bitswap, issue 17).
  */
+#define _GNU_SOURCE
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon_commands.h"
 #include "daemon_control.h"
 #include "daemon_output.h"
 #include "daemon.h"
+#include "daemon_files.h"
+#include "store_cid.h"
 #include "base/time_units.h"
 #include "wire/multiaddr.h"
 
@@ -249,6 +261,149 @@ static void command_connect(daemon_state *d, daemon_requester to, char *args) {
         reply_ok(d, to);
 }
 
+/* ---- the store: put, put-file, get, blocks ----------------------------- */
+
+#define COMMAND_NO_STORE "no store: start swarmlab-node with --store DIR"
+#define COMMAND_ERROR_MAX 512
+
+/* Stores block under its CID (raw, sha2-256) and replies with the CID;
+ * bytes is said for put-file (-1: not). */
+static void store_put(daemon_state *d, daemon_requester to, const uint8_t *block, size_t len, long long bytes) {
+    uint8_t cid[STORE_CID_BYTES];
+    char text[STORE_CID_TEXT_MAX];
+    store_cid_of_block(block, len, cid);
+    int rc = store_cid_to_text(cid, sizeof cid, text, sizeof text);
+    assert(rc == 0); /* STORE_CID_TEXT_MAX holds any key's text */
+    if (store_db_put(d->store, cid, sizeof cid, block, len) != 0) {
+        char error[COMMAND_ERROR_MAX];
+        snprintf(error, sizeof error, "put failed: %s", store_db_error(d->store));
+        daemon_reply_error(d, to, error);
+        return;
+    }
+    daemon_reply reply = {.ok = true, .cid = text, .bytes = bytes};
+    daemon_reply_send(d, to, &reply);
+}
+
+static void command_put(daemon_state *d, daemon_requester to, char *args) {
+    char *text = rest_of_line(args);
+    if (text == NULL) daemon_reply_error(d, to, "usage: put TEXT");
+    else store_put(d, to, (const uint8_t *)text, strlen(text), -1);
+}
+
+/* The file at path, one block at most, into d->block; NULL with error set. */
+static const char *read_block_file(daemon_state *d, const char *path, char *error, size_t cap) {
+    int fd;
+    struct stat st;
+    if (daemon_file_open(path, "file", DAEMON_FILE_READ, &fd, &st, error, cap) != DAEMON_FILE_OPEN) return NULL;
+    const char *ok = NULL;
+    buf_clear(&d->block);
+    if (st.st_size > (off_t)STORE_BLOCK_MAX) {
+        snprintf(error, cap, "file %s is larger than one block (%u bytes); chunking comes with dag-pb", path,
+                 STORE_BLOCK_MAX);
+    } else {
+        uint8_t *at = buf_extend(&d->block, (size_t)st.st_size);
+        ssize_t n = at != NULL ? read(fd, at, (size_t)st.st_size) : -1;
+        if (n == (ssize_t)st.st_size) ok = path;
+        else snprintf(error, cap, "cannot read file %s: %s", path, n < 0 ? strerror(errno) : "it changed size");
+    }
+    close(fd);
+    return ok;
+}
+
+static void command_put_file(daemon_state *d, daemon_requester to, char *args) {
+    char *path = rest_of_line(args);
+    char error[COMMAND_ERROR_MAX];
+    if (path == NULL) daemon_reply_error(d, to, "usage: put-file PATH");
+    else if (read_block_file(d, path, error, sizeof error) == NULL) daemon_reply_error(d, to, error);
+    else store_put(d, to, d->block.data, d->block.len, (long long)d->block.len);
+}
+
+/* Writes the block in d->block to path (a regular file, no link; emptied
+ * first); 0 or -1 with error set. */
+static int write_block_file(daemon_state *d, const char *path, char *error, size_t cap) {
+    int fd;
+    struct stat st;
+    if (daemon_file_open(path, "file", DAEMON_FILE_WRITE, &fd, &st, error, cap) != DAEMON_FILE_OPEN) return -1;
+    ssize_t n = d->block.len > 0 ? write(fd, d->block.data, d->block.len) : 0;
+    int rc = n == (ssize_t)d->block.len && close(fd) == 0 ? 0 : -1;
+    if (rc != 0) snprintf(error, cap, "cannot write file %s: %s", path, strerror(errno));
+    return rc;
+}
+
+static void command_get(daemon_state *d, daemon_requester to, char *args) {
+    char *word = next_word(&args);
+    char *path = word != NULL ? rest_of_line(args) : NULL;
+    uint8_t cid[STORE_CID_BYTES];
+    char error[COMMAND_ERROR_MAX];
+    if (word == NULL || store_cid_from_text(word, cid) != 0) {
+        daemon_reply_error(d, to, "usage: get CID [PATH] (a CIDv1 in base32, sha2-256)");
+        return;
+    }
+    int found = store_db_get(d->store, cid, sizeof cid, &d->block);
+    if (found < 0) {
+        snprintf(error, sizeof error, "get failed: %s", store_db_error(d->store));
+        daemon_reply_error(d, to, error);
+    } else if (found == 0) {
+        daemon_reply_error(d, to, "block not in the local store (asking peers comes with Bitswap)");
+    } else if (!store_cid_matches(cid, d->block.data, d->block.len)) {
+        daemon_reply_error(d, to, "the stored block does not match its CID: damaged");
+    } else if (path != NULL && write_block_file(d, path, error, sizeof error) != 0) {
+        daemon_reply_error(d, to, error);
+    } else {
+        daemon_reply reply = {.ok = true, .cid = word, .bytes = (long long)d->block.len, .path = path,
+                              .data = path == NULL ? d->block.data : NULL, .data_len = d->block.len};
+        if (reply.data == NULL && path == NULL) reply.data = (const uint8_t *)""; /* an empty block */
+        daemon_reply_send(d, to, &reply);
+    }
+    sodium_memzero(d->block.data, d->block.len); /* a block may be private */
+    buf_clear(&d->block);
+}
+
+typedef struct blocks_list {
+    char (*texts)[STORE_CID_TEXT_MAX];
+    const char **items;
+    size_t count;
+} blocks_list;
+
+static int blocks_add(void *user, const uint8_t *key, size_t key_len) {
+    blocks_list *list = user;
+    if (list->count == DAEMON_BLOCKS_LIST_MAX) return 1;
+    if (store_cid_to_text(key, key_len, list->texts[list->count], STORE_CID_TEXT_MAX) != 0) return 0;
+    list->items[list->count] = list->texts[list->count];
+    list->count++;
+    return 0;
+}
+
+static void command_blocks(daemon_state *d, daemon_requester to) {
+    blocks_list list = {.texts = calloc(DAEMON_BLOCKS_LIST_MAX, STORE_CID_TEXT_MAX),
+                        .items = calloc(DAEMON_BLOCKS_LIST_MAX, sizeof(const char *))};
+    char error[COMMAND_ERROR_MAX];
+    if (list.texts == NULL || list.items == NULL) {
+        daemon_reply_error(d, to, "out of memory");
+    } else if (store_db_list(d->store, blocks_add, &list) < 0) {
+        snprintf(error, sizeof error, "blocks failed: %s", store_db_error(d->store));
+        daemon_reply_error(d, to, error);
+    } else {
+        daemon_reply reply = {.ok = true, .list_name = "blocks", .items = list.items, .item_count = list.count};
+        daemon_reply_send(d, to, &reply);
+    }
+    free(list.texts);
+    free(list.items);
+}
+
+/* The store's commands; false when word is none of them. */
+static bool store_command(daemon_state *d, daemon_requester to, const char *word, char *args) {
+    bool put = strcmp(word, "put") == 0, put_file = strcmp(word, "put-file") == 0;
+    bool get = strcmp(word, "get") == 0, blocks = strcmp(word, "blocks") == 0;
+    if (!put && !put_file && !get && !blocks) return false;
+    if (d->store == NULL) daemon_reply_error(d, to, COMMAND_NO_STORE);
+    else if (put) command_put(d, to, args);
+    else if (put_file) command_put_file(d, to, args);
+    else if (get) command_get(d, to, args);
+    else command_blocks(d, to);
+    return true;
+}
+
 void daemon_command(daemon_state *d, daemon_requester to, char *line) {
     char *args = line;
     char *word = next_word(&args);
@@ -261,6 +416,7 @@ void daemon_command(daemon_state *d, daemon_requester to, char *line) {
     else if (strcmp(word, "connect") == 0) command_connect(d, to, args);
     else if (strcmp(word, "msg") == 0) command_msg(d, to, args);
     else if (strcmp(word, "id") == 0) command_id(d, to);
+    else if (store_command(d, to, word, args)) return;
     else if (strcmp(word, "watch") == 0) {
         if (to.channel == DAEMON_TO_CONTROL) daemon_control_watch(d, to.client, to.generation);
         reply_ok(d, to);
@@ -268,7 +424,7 @@ void daemon_command(daemon_state *d, daemon_requester to, char *line) {
         reply_ok(d, to);
         runtime_stop(d->rt);
     } else {
-        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, quit)");
+        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, quit, put, put-file, get, blocks)");
     }
 }
 
