@@ -204,6 +204,11 @@ $(POSIX_TEST_BIN): %: %.o $(SUPPORT_LIB) $(POSIX_LIB) $(NODE_LIB)
 $(FUZZ_REPLAY_BIN): %: %.o $(BUILD)/tests/fuzz/replay_main.o $(NODE_LIB)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(filter %.a,$^) -o $@ $(NODE_LIBS)
 
+# The store's record format is the daemon's (node/posix/store_format.c,
+# pure: no OS, no SQLite), so its target links that one object too.
+$(BUILD)/tests/fuzz/fuzz_store_record: $(BUILD)/node/posix/store_format.o
+$(FUZZ_BUILD)/fuzz_store_record: $(FUZZ_BUILD)/node/posix/store_format.o
+
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Inode -c $< -o $@
