@@ -244,9 +244,15 @@ LOOPBACK_BENCH_BIN := $(BUILD)/swarmlab-bench-loopback
 $(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h
 	$(CC) $(ALL_CFLAGS) -Itests/posix $< -o $@ $(LDFLAGS)
 
+# The daemon store's put and get rates (docs/data.md): node/posix and SQLite.
+STORE_BENCH_BIN := $(BUILD)/swarmlab-bench-store
+
+$(STORE_BENCH_BIN): $(BUILD)/tests/bench/bench_store.o $(POSIX_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(DAEMON_LIBS)
+
 # The figures of docs/performance.md. Each scenario runs in its own process,
 # so that peak memory is that scenario's own.
-bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
+bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(STORE_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only --threads 1 $$s || exit 1; done
@@ -255,6 +261,7 @@ bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN) --backends $(BACKENDS_BENCH_SET) $(BACKENDS_BENCH_SCENARIO)
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) swarmlab
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) js
+	@$(STORE_BENCH_BIN)
 
 # Runs TESTS, or the ones ONLY names; the last line is the summary that CI counts.
 test: all

@@ -7,6 +7,8 @@
  *
  *   main.c             startup, node callbacks, signals, standard input, shutdown
  *     |
+ *   daemon_keycmd.c    `swarmlab-node key ...` (docs/data.md)   daemon_keycmd.h
+ *     |
  *   daemon_interop.c   --params: test-plans' script, its JSON  daemon_interop.h
  *     |                events (node/interop: the reader, parser, lines)
  *   daemon_commands.c  the commands (sub, pub, ping, msg ...)  daemon_commands.h
@@ -16,9 +18,14 @@
  *   daemon_control.c   the Unix control socket (--control)     daemon_control.h
  *                      and its clients
  *   daemon_options.c   the command line                         (here)
- *   daemon_key.c       the identity file (--key)                (here)
+ *   daemon_key.c       the identity file (--key), maybe sealed  (here)
+ *   store_db.c         the encrypted block store (--store)      store_db.h
+ *   store_cid.c        CIDv1 raw sha2-256, base32 (temporary)   store_cid.h
  *     |
- *   daemon_files.c     how the key and trace files are opened   daemon_files.h
+ *   store_keys.c       the store key, passphrases, sealed files store_keys.h
+ *     |
+ *   daemon_files.c     how the files the options name are opened daemon_files.h
+ *   store_format.c     the store's byte layouts (pure)          store_format.h
  *
  * The control socket hands the bytes its clients send up through a
  * daemon_input_fn that main.c gives it (the commands' line splitter), as
