@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "posix/store_cid.h"
+#include "posix/store_db.h"
 #include "posix/store_format.h"
 
 #define HELLO_CID "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e" /* "hello world", raw, as IPFS */
@@ -268,6 +269,62 @@ static void printed_peer(store_fixture *f, char out[HARNESS_TEXT_MAX]) {
 }
 
 /* ---- the tests -------------------------------------------------------- */
+
+static int count_keys(void *user, const uint8_t *key, size_t key_len) {
+    (void)key;
+    *(size_t *)user += key_len;
+    return 0;
+}
+
+/* store_db's operations themselves, as the seam will call them. */
+static void the_store_api_puts_gets_has_deletes_lists_and_syncs(void **state) {
+    store_fixture *f = *state;
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    uint8_t key[STORE_KEY_BYTES], other[STORE_KEY_BYTES];
+    memset(key, 0x11, sizeof key);
+    memset(other, 0x22, sizeof other);
+    char err[512];
+    store_db *db = store_db_open(f->dir, key, err, sizeof err);
+    if (db == NULL) fail_msg("%s", err);
+    uint8_t k1[STORE_KEY_MAX], k2[3] = {1, 2, 3}, too_long[STORE_KEY_MAX + 1] = {0};
+    memset(k1, 0xab, sizeof k1);
+    buf out;
+    buf_init(&out, STORE_BLOCK_MAX);
+    uint8_t *big = calloc(1, STORE_BLOCK_MAX + 1);
+    assert_non_null(big);
+    assert_int_equal(store_db_put(db, k1, sizeof k1, (const uint8_t *)"one", 3), 0);
+    assert_int_equal(store_db_put(db, k2, sizeof k2, NULL, 0), 0); /* an empty block */
+    assert_int_equal(store_db_put(db, k2, sizeof k2, big, STORE_BLOCK_MAX), 0); /* already there: kept */
+    assert_int_equal(store_db_put(db, too_long, sizeof too_long, big, 1), -1);
+    assert_int_equal(store_db_put(db, k1 + 1, 4, big, STORE_BLOCK_MAX + 1), -1);
+    assert_int_equal(store_db_put(db, k1 + 1, 4, big, STORE_BLOCK_MAX), 0); /* the largest block */
+    assert_int_equal(store_db_get(db, k1, sizeof k1, &out), 1);
+    assert_int_equal(out.len, 3);
+    assert_memory_equal(out.data, "one", 3);
+    assert_int_equal(store_db_get(db, k2, sizeof k2, &out), 1);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(store_db_get(db, k1 + 1, 4, &out), 1);
+    assert_int_equal(out.len, STORE_BLOCK_MAX);
+    assert_int_equal(store_db_has(db, k2, sizeof k2), 1);
+    assert_int_equal(store_db_del(db, k2, sizeof k2), 1);
+    assert_int_equal(store_db_del(db, k2, sizeof k2), 0);
+    assert_int_equal(store_db_has(db, k2, sizeof k2), 0);
+    assert_int_equal(store_db_get(db, k2, sizeof k2, &out), 0);
+    size_t key_bytes = 0;
+    assert_int_equal(store_db_list(db, count_keys, &key_bytes), 2);
+    assert_int_equal(key_bytes, STORE_KEY_MAX + 4);
+    assert_int_equal(store_db_sync(db), 0);
+    store_db_close(db);
+    /* Under another store key the rows are there but do not open. */
+    db = store_db_open(f->dir, other, err, sizeof err);
+    assert_non_null(db);
+    assert_int_equal(store_db_has(db, k1, sizeof k1), 0); /* another index key: another row id */
+    assert_int_equal(store_db_list(db, count_keys, &key_bytes), -1);
+    assert_non_null(strstr(store_db_error(db), "does not open"));
+    store_db_close(db);
+    free(big);
+    buf_free(&out);
+}
 
 static void put_and_get_round_trip_through_the_daemon(void **state) {
     store_fixture *f = *state;
@@ -603,6 +660,8 @@ int main(void) {
     unsetenv("SWARMLAB_PASSPHRASE");
     unsetenv("SWARMLAB_NEW_PASSPHRASE");
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(the_store_api_puts_gets_has_deletes_lists_and_syncs, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(put_and_get_round_trip_through_the_daemon, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(nothing_readable_is_on_disk, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(a_wrong_passphrase_exits_1_and_leaves_the_store_as_it_was, store_setup,
