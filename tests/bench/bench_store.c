@@ -87,7 +87,7 @@ static int bench_store(const char *dir, const store_passphrase *pass, const char
         fprintf(stderr, "bench_store: %s\n", err);
         return -1;
     }
-    printf("store     %-10s unwrapping the store key at open: %.3f s\n", label, unwrap);
+    printf("store     %-10s unwrapping the store key at open: %.2f ms\n", label, unwrap * 1000.0);
     int rc = bench_blocks(db, label, 1024, BENCH_SMALL_PUTS);
     if (rc == 0) rc = bench_blocks(db, label, 256u << 10, BENCH_LARGE_PUTS);
     if (rc != 0) fprintf(stderr, "bench_store: %s\n", store_db_error(db));
