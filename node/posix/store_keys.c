@@ -127,13 +127,16 @@ store_keys_status store_file_write_private(const char *path, const uint8_t *byte
 
 store_keys_status store_dir_prepare(const char *dir, bool create, char *err, size_t cap) {
     struct stat st;
-    if (lstat(dir, &st) != 0 && errno == ENOENT && create) {
+    int found = lstat(dir, &st);
+    if (found != 0 && errno == ENOENT && create) {
+        /* chmod too: mkdir's mode is cut by the umask, and 0700 is what must hold. */
         if (mkdir(dir, STORE_DIR_MODE) != 0 || chmod(dir, STORE_DIR_MODE) != 0) {
             snprintf(err, cap, "cannot create store %s: %s", dir, strerror(errno));
             return STORE_KEYS_FAILED;
         }
-        if (lstat(dir, &st) != 0) st.st_mode = 0;
-    } else if (lstat(dir, &st) != 0) {
+        found = lstat(dir, &st);
+    }
+    if (found != 0) {
         snprintf(err, cap, "store %s: %s", dir, strerror(errno));
         return STORE_KEYS_FAILED;
     }

@@ -574,6 +574,16 @@ static void damaged_or_open_files_are_refused_with_one_line(void **state) {
     expect_one_line(f, "has blocks but no store.key");
     assert_int_equal(access(path, F_OK), -1);
 
+    /* A link as DIR is not followed. */
+    char link[HARNESS_TEXT_MAX];
+    harness_path(link, sizeof link, "storelink", ".d");
+    unlink(link);
+    assert_int_equal(symlink(f->dir, link), 0);
+    const char *linked[] = {"--store", link, NULL};
+    assert_int_equal(run(f, linked), 2);
+    expect_one_line(f, "is not a directory (nor a link to be followed)");
+    unlink(link);
+
     /* A damaged sealed identity file. */
     const char *new_key[] = {"key", "new", "--key", f->key, "--passphrase-file", f->pass, NULL};
     assert_int_equal(run(f, new_key), 0);
