@@ -42,7 +42,8 @@ LDFLAGS += $(SAN_FLAGS)
 INCLUDES := -Inode -Isim -Ianalysis -Itests/support
 
 # The system libraries of each layer: the node needs libsodium, analysis
-# libm, the world libyaml (scenarios) and libm (distributions). A program
+# libm, the world libyaml (scenarios) and libm (distributions), the daemon
+# SQLite (its block store, node/posix/store_db.c). A program
 # links those of the layers it is made of and no more.
 NODE_LIBS := -lsodium
 ANALYSIS_LIBS := -lm

@@ -46,6 +46,10 @@ store_keys_status store_passphrase_load(const char *path, const char *env_name, 
             return STORE_KEYS_REFUSED;
         }
         memcpy(out->text, text, out->len);
+        /* Read once: wiped where it was (which /proc/PID/environ shows to
+         * the user's other processes) and gone from the environment. */
+        sodium_memzero((char *)text, out->len);
+        unsetenv(env_name);
         return STORE_KEYS_OK;
     }
     size_t len = 0;

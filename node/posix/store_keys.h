@@ -50,7 +50,8 @@ typedef struct store_passphrase {
 
 /* The passphrase from path (when not NULL) or else the environment variable
  * env_name; a file's one trailing newline is not part of it. *out->len is 0
- * when neither is given. The caller wipes it (sodium_memzero). */
+ * when neither is given. A passphrase from the environment is wiped there
+ * and the variable unset once read. The caller wipes *out (sodium_memzero). */
 store_keys_status store_passphrase_load(const char *path, const char *env_name, store_passphrase *out, char *err,
                                         size_t cap);
 
