@@ -42,13 +42,14 @@ LDFLAGS += $(SAN_FLAGS)
 INCLUDES := -Inode -Isim -Ianalysis -Itests/support
 
 # The system libraries of each layer: the node needs libsodium, analysis
-# libm, the world libyaml (scenarios) and libm (distributions). A program
+# libm, the world libyaml (scenarios) and libm (distributions), the daemon
+# SQLite (its block store, node/posix/store_db.c). A program
 # links those of the layers it is made of and no more.
 NODE_LIBS := -lsodium
 ANALYSIS_LIBS := -lm
 SIM_LIBS := -lyaml -lm -pthread
 SWARMLAB_LIBS := $(SIM_LIBS) $(NODE_LIBS)
-DAEMON_LIBS := $(NODE_LIBS)
+DAEMON_LIBS := $(NODE_LIBS) -lsqlite3
 # Each test links the archives of every layer and takes from them only the
 # objects it calls; --as-needed likewise keeps only the shared libraries it
 # calls, so that a test of the node alone does not depend on libyaml.
@@ -204,6 +205,11 @@ $(POSIX_TEST_BIN): %: %.o $(SUPPORT_LIB) $(POSIX_LIB) $(NODE_LIB)
 $(FUZZ_REPLAY_BIN): %: %.o $(BUILD)/tests/fuzz/replay_main.o $(NODE_LIB)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(filter %.a,$^) -o $@ $(NODE_LIBS)
 
+# The store's record format is the daemon's (node/posix/store_format.c,
+# pure: no OS, no SQLite), so its target links that one object too.
+$(BUILD)/tests/fuzz/fuzz_store_record: $(BUILD)/node/posix/store_format.o
+$(FUZZ_BUILD)/fuzz_store_record: $(FUZZ_BUILD)/node/posix/store_format.o
+
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Inode -c $< -o $@
@@ -239,9 +245,15 @@ LOOPBACK_BENCH_BIN := $(BUILD)/swarmlab-bench-loopback
 $(LOOPBACK_BENCH_BIN): tests/bench/bench_loopback.c tests/posix/harness.h
 	$(CC) $(ALL_CFLAGS) -Itests/posix $< -o $@ $(LDFLAGS)
 
+# The daemon store's put and get rates (docs/data.md): node/posix and SQLite.
+STORE_BENCH_BIN := $(BUILD)/swarmlab-bench-store
+
+$(STORE_BENCH_BIN): $(BUILD)/tests/bench/bench_store.o $(POSIX_LIB) $(NODE_LIB)
+	$(CC) $(LDFLAGS) $^ -o $@ $(DAEMON_LIBS)
+
 # The figures of docs/performance.md. Each scenario runs in its own process,
 # so that peak memory is that scenario's own.
-bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
+bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(STORE_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN)
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only $$s || exit 1; done
 	@for s in $(BENCH_SCENARIOS); do $(BENCH_BIN) --scenario-only --threads 1 $$s || exit 1; done
@@ -250,6 +262,7 @@ bench: $(BENCH_BIN) $(LOOPBACK_BENCH_BIN) $(DAEMON_BIN)
 	@$(BENCH_BIN) --backends $(BACKENDS_BENCH_SET) $(BACKENDS_BENCH_SCENARIO)
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) swarmlab
 	@BUILD=$(BUILD) $(LOOPBACK_BENCH_BIN) js
+	@$(STORE_BENCH_BIN)
 
 # Runs TESTS, or the ones ONLY names; the last line is the summary that CI counts.
 test: all

@@ -7,6 +7,8 @@
  *
  *   main.c             startup, node callbacks, signals, standard input, shutdown
  *     |
+ *   daemon_keycmd.c    `swarmlab-node key ...` (docs/data.md)   daemon_keycmd.h
+ *     |
  *   daemon_interop.c   --params: test-plans' script, its JSON  daemon_interop.h
  *     |                events (node/interop: the reader, parser, lines)
  *   daemon_commands.c  the commands (sub, pub, ping, msg ...)  daemon_commands.h
@@ -16,9 +18,13 @@
  *   daemon_control.c   the Unix control socket (--control)     daemon_control.h
  *                      and its clients
  *   daemon_options.c   the command line                         (here)
- *   daemon_key.c       the identity file (--key)                (here)
+ *   daemon_key.c       the identity file (--key), maybe sealed  (here)
+ *   store_db.c         the encrypted block store (--store)      store_db.h
  *     |
- *   daemon_files.c     how the key and trace files are opened   daemon_files.h
+ *   store_keys.c       the store key, passphrases, sealed files store_keys.h
+ *     |
+ *   daemon_files.c     how the files the options name are opened daemon_files.h
+ *   store_format.c     the store's byte layouts (pure)          store_format.h
  *
  * The control socket hands the bytes its clients send up through a
  * daemon_input_fn that main.c gives it (the commands' line splitter), as
@@ -41,7 +47,10 @@
 #include "base/time_units.h"
 #include "crypto/identity.h"
 #include "core/node.h"
+#include "store/cid.h"
 #include "runtime.h"
+#include "store_db.h"
+#include "store_keys.h"
 
 #define DAEMON_CHAT_PROTOCOL "/swarmlab/chat/1.0.0"
 #define DAEMON_LISTEN_DEFAULT "/ip4/127.0.0.1/tcp/0"
@@ -56,6 +65,7 @@
 #define DAEMON_CLIENT_READ_MAX 4096
 #define DAEMON_TICK_NS (30 * NS_PER_S)      /* keepalive pings, expiry of pending */
 #define DAEMON_PENDING_EXPIRY_NS (30 * NS_PER_S)
+#define DAEMON_BLOCKS_LIST_MAX 65536 /* CIDs one blocks reply names (8 MiB of output) */
 #define DAEMON_EXIT_FAILURE 1
 #define DAEMON_EXIT_USAGE 2
 
@@ -65,6 +75,7 @@ typedef struct daemon_options {
     const char *peers[DAEMON_DIAL_PEERS_MAX];
     size_t peer_count;
     const char *key_path, *trace_path, *control_path, *router, *message_id;
+    const char *store_path, *passphrase_path; /* --store DIR, --passphrase-file FILE (docs/data.md) */
     bool scoring; /* gossipsub peer scoring, with the default parameters */
     const char *seen_max_bytes, *seqno_origins_max; /* as given, checked into pubsub */
     const char *signature_policy, *validation_delay_ms; /* as given, checked into pubsub */
@@ -104,7 +115,12 @@ typedef struct daemon_reply {
     const char *ping;      /* ping: the peer */
     double rtt_ms;         /* ping, when ok */
     const char *msg;       /* msg: the peer */
-    const char *list_name; /* "peers" or "addrs" */
+    const char *cid;       /* put, get: the block's CID */
+    const uint8_t *data;   /* get without PATH: the block (NULL: none) */
+    size_t data_len;
+    const char *path;      /* get CID PATH: where the block went */
+    long long bytes;       /* get, put-file: the block's size (-1: not said) */
+    const char *list_name; /* "peers", "addrs" or "blocks" */
     const char *const *items;
     size_t item_count;
 } daemon_reply;
@@ -133,13 +149,15 @@ typedef struct daemon_client {
     buf queue; /* output the socket did not take yet, up to DAEMON_CLIENT_QUEUE_MAX */
 } daemon_client;
 
-typedef enum daemon_pending_kind { DAEMON_PENDING_PING, DAEMON_PENDING_MSG } daemon_pending_kind;
+typedef enum daemon_pending_kind { DAEMON_PENDING_PING, DAEMON_PENDING_MSG, DAEMON_PENDING_GET } daemon_pending_kind;
 
 typedef struct daemon_pending {
     bool used;
     daemon_pending_kind kind;
     peer_id peer;
     node_stream_handle stream; /* msg */
+    cid block;                 /* get: the block asked of the peers */
+    char *path;                /* get CID PATH: where it goes (owned); NULL: into the reply */
     daemon_requester to;
     uint64_t started_ns;
 } daemon_pending;
@@ -170,14 +188,35 @@ struct daemon_state {
     buf trace_line; /* scratch for one trace line */
     daemon_interop *interop; /* --params: the script and its state; NULL otherwise */
     bool stdout_json_only;   /* --params: standard output carries the spec's JSON lines alone */
+    store_db *store;         /* --store: the encrypted block store; NULL otherwise */
+    buf block;               /* scratch for one block read from the store */
 };
 
 /* daemon_options.c: 0, or -1 with err filled. */
 int daemon_options_parse(int argc, char **argv, daemon_options *out, char *err, size_t cap);
 void daemon_usage(FILE *out);
 
-/* daemon_key.c: reads the identity seed from path, or creates the file
- * (mode 0600) with a fresh key. 0, or -1 with err filled. */
-int daemon_key_load(const char *path, uint8_t seed[IDENTITY_SEED_BYTES], char *err, size_t cap);
+/* daemon_key.c: the identity file. Each returns 0, or an exit code
+ * (DAEMON_EXIT_FAILURE: a wrong passphrase, a damaged or missing file;
+ * DAEMON_EXIT_USAGE: a refused file) with err filled. */
+#define DAEMON_KEY_ENCODED_MAX STORE_SEALED_FILE_MAX
+#define DAEMON_KEY_WHAT_MAX 4200 /* "key file " and a path */
+/* Reads the identity seed from path, or creates the file (mode 0600) with
+ * a fresh key, sealed by pass when it has a length. */
+int daemon_key_load(const char *path, const store_passphrase *pass, uint8_t seed[IDENTITY_SEED_BYTES], char *err,
+                    size_t cap);
+/* Reads an existing identity file; *sealed says whether it was sealed. */
+int daemon_key_read(const char *path, const store_passphrase *pass, uint8_t seed[IDENTITY_SEED_BYTES], bool *sealed,
+                    char *err, size_t cap);
+/* The seed from a file's bytes (what names it in err). */
+int daemon_key_decode(const uint8_t *bytes, size_t len, const store_passphrase *pass, const char *what,
+                      uint8_t seed[IDENTITY_SEED_BYTES], bool *sealed, char *err, size_t cap);
+/* The file's bytes for seed: the protobuf, or sealed by pass; its length
+ * (0: sealing failed). */
+size_t daemon_key_encode(const uint8_t seed[IDENTITY_SEED_BYTES], const store_passphrase *pass,
+                         uint8_t out[DAEMON_KEY_ENCODED_MAX]);
+/* Writes seed to path atomically, mode 0600; an existing path only with force. */
+int daemon_key_write(const char *path, const uint8_t seed[IDENTITY_SEED_BYTES], const store_passphrase *pass,
+                     bool force, char *err, size_t cap);
 
 #endif

@@ -4,22 +4,35 @@
  *
  *   sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID
  *   connect MULTIADDR | msg PEERID TEXT | id | watch | sync | quit
+ *   put TEXT | put-file PATH | get CID [PATH] | blocks      (with --store)
  *
  * Most reply at once. ping replies when the pong arrives, and msg when the
  * peer accepted the chat protocol (the message is then on its way) or
  * refused it: both wait in a small table of pending requests that also
  * remembers who asked. msg is the 1-on-1 chat: one stream of
- * /swarmlab/chat/1.0.0 per message, which the receiver prints.
+ * /swarmlab/chat/1.0.0 per message, which the receiver prints. The store
+ * commands go through the node's block API (node.h): a put is acknowledged
+ * only once its block is on disk (store_db.h), and a get the local store
+ * cannot answer asks the connected peers over Bitswap and waits in the
+ * same table of pending requests.
  */
+#define _GNU_SOURCE
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon_commands.h"
 #include "daemon_control.h"
 #include "daemon_output.h"
 #include "daemon.h"
+#include "daemon_files.h"
 #include "base/time_units.h"
+#include "store/cid.h"
 #include "wire/multiaddr.h"
 
 #define COMMAND_SPACES " \t"
@@ -60,8 +73,8 @@ static daemon_pending *pending_add(daemon_state *d, daemon_pending_kind kind, co
     for (size_t i = 0; i < DAEMON_PENDING_MAX; i++) {
         daemon_pending *p = &d->pending[i];
         if (p->used) continue;
-        *p = (daemon_pending){.used = true, .kind = kind, .peer = *peer, .to = to,
-                              .started_ns = command_now(d)};
+        *p = (daemon_pending){.used = true, .kind = kind, .to = to, .started_ns = command_now(d)};
+        if (peer != NULL) p->peer = *peer;
         return p;
     }
     return NULL;
@@ -69,6 +82,14 @@ static daemon_pending *pending_add(daemon_state *d, daemon_pending_kind kind, co
 
 /* Answers and forgets p. */
 static void pending_finish(daemon_state *d, daemon_pending *p, bool ok, double rtt_ms, const char *error) {
+    if (p->kind == DAEMON_PENDING_GET) { /* only its expiry comes here */
+        assert(!ok);
+        daemon_requester to = p->to;
+        free(p->path);
+        *p = (daemon_pending){0};
+        daemon_reply_error(d, to, error);
+        return;
+    }
     char peer_text[PEER_ID_TEXT_MAX];
     daemon_peer_text(&p->peer, peer_text);
     daemon_reply reply = {.ok = ok, .error = error, .rtt_ms = rtt_ms};
@@ -249,6 +270,199 @@ static void command_connect(daemon_state *d, daemon_requester to, char *args) {
         reply_ok(d, to);
 }
 
+/* ---- the store: put, put-file, get, blocks ----------------------------- */
+
+#define COMMAND_NO_STORE "no store: start swarmlab-node with --store DIR"
+#define COMMAND_ERROR_MAX 512
+
+/* Keeps block under its CID (raw, sha2-256) through the node, which also
+ * serves it to peers that want it, and replies with the CID once it is on
+ * disk; bytes is said for put-file (-1: not). */
+static void block_put(daemon_state *d, daemon_requester to, const uint8_t *block, size_t len, long long bytes) {
+    cid c;
+    char text[CID_TEXT_MAX];
+    if (node_block_put(d->node, CID_CODEC_RAW, block, len, &c) != 0 || node_block_sync(d->node) != 0) {
+        char error[COMMAND_ERROR_MAX];
+        snprintf(error, sizeof error, "put failed: %s", store_db_error(d->store));
+        daemon_reply_error(d, to, error);
+        return;
+    }
+    int rc = cid_format(&c, text, sizeof text);
+    assert(rc > 0); /* CID_TEXT_MAX holds any CID's text */
+    (void)rc;
+    daemon_reply reply = {.ok = true, .cid = text, .bytes = bytes};
+    daemon_reply_send(d, to, &reply);
+}
+
+static void command_put(daemon_state *d, daemon_requester to, char *args) {
+    char *text = rest_of_line(args);
+    if (text == NULL) daemon_reply_error(d, to, "usage: put TEXT");
+    else block_put(d, to, (const uint8_t *)text, strlen(text), -1);
+}
+
+/* The file at path, one block at most, into d->block; NULL with error set. */
+static const char *read_block_file(daemon_state *d, const char *path, char *error, size_t cap) {
+    int fd;
+    struct stat st;
+    if (daemon_file_open(path, "file", DAEMON_FILE_READ, &fd, &st, error, cap) != DAEMON_FILE_OPEN) return NULL;
+    const char *ok = NULL;
+    buf_clear(&d->block);
+    if (st.st_size > (off_t)STORE_BLOCK_MAX) {
+        snprintf(error, cap, "file %s is larger than one block (%u bytes); chunking comes with dag-pb", path,
+                 STORE_BLOCK_MAX);
+    } else {
+        uint8_t *at = buf_extend(&d->block, (size_t)st.st_size);
+        ssize_t n = at != NULL ? read(fd, at, (size_t)st.st_size) : -1;
+        if (n == (ssize_t)st.st_size) ok = path;
+        else snprintf(error, cap, "cannot read file %s: %s", path, n < 0 ? strerror(errno) : "it changed size");
+    }
+    close(fd);
+    return ok;
+}
+
+static void command_put_file(daemon_state *d, daemon_requester to, char *args) {
+    char *path = rest_of_line(args);
+    char error[COMMAND_ERROR_MAX];
+    if (path == NULL) daemon_reply_error(d, to, "usage: put-file PATH");
+    else if (read_block_file(d, path, error, sizeof error) == NULL) daemon_reply_error(d, to, error);
+    else block_put(d, to, d->block.data, d->block.len, (long long)d->block.len);
+}
+
+/* Writes data to path (a regular file, no link; emptied first); 0 or -1
+ * with error set. */
+static int write_block_file(const char *path, const uint8_t *data, size_t len, char *error, size_t cap) {
+    int fd;
+    struct stat st;
+    if (daemon_file_open(path, "file", DAEMON_FILE_WRITE, &fd, &st, error, cap) != DAEMON_FILE_OPEN) return -1;
+    ssize_t n = len > 0 ? write(fd, data, len) : 0;
+    int rc = n == (ssize_t)len && close(fd) == 0 ? 0 : -1;
+    if (rc != 0) snprintf(error, cap, "cannot write file %s: %s", path, strerror(errno));
+    return rc;
+}
+
+/* Answers a get with the block in data: its text, or written to path. */
+static void get_reply(daemon_state *d, daemon_requester to, const cid *c, const char *path, const uint8_t *data,
+                      size_t len) {
+    char text[CID_TEXT_MAX], error[COMMAND_ERROR_MAX];
+    (void)cid_format(c, text, sizeof text);
+    if (path != NULL && write_block_file(path, data, len, error, sizeof error) != 0) {
+        daemon_reply_error(d, to, error);
+        return;
+    }
+    daemon_reply reply = {.ok = true, .cid = text, .bytes = (long long)len, .path = path,
+                          .data = path == NULL ? data : NULL, .data_len = len};
+    if (reply.data == NULL && path == NULL) reply.data = (const uint8_t *)""; /* an empty block */
+    daemon_reply_send(d, to, &reply);
+}
+
+/* A fetch started by get ended: every get waiting for that CID hears it. */
+static void get_fetched(void *user, const cid *c, block_fetch_status status, const uint8_t *data, size_t len) {
+    daemon_state *d = user;
+    for (size_t i = 0; i < DAEMON_PENDING_MAX; i++) {
+        daemon_pending *p = &d->pending[i];
+        if (!p->used || p->kind != DAEMON_PENDING_GET || !cid_equal(&p->block, c)) continue;
+        daemon_requester to = p->to;
+        char *path = p->path;
+        p->used = false;
+        p->path = NULL;
+        if (status == BLOCK_FETCH_TIMEOUT) daemon_reply_error(d, to, "no connected peer gave the block in time");
+        else get_reply(d, to, c, path, data, len); /* NOT_STORED still delivers the checked block */
+        free(path);
+    }
+}
+
+/* Not in the local store: asks the connected peers over Bitswap, and
+ * answers when the block came (get_fetched) or the fetch gave up. */
+static void get_from_peers(daemon_state *d, daemon_requester to, const cid *c, const char *path) {
+    char *copy = path != NULL ? strdup(path) : NULL;
+    daemon_pending *p = path == NULL || copy != NULL ? pending_add(d, DAEMON_PENDING_GET, NULL, to) : NULL;
+    if (p == NULL) {
+        free(copy);
+        daemon_reply_error(d, to, "too many requests waiting");
+        return;
+    }
+    p->block = *c;
+    p->path = copy;
+    if (node_block_fetch(d->node, c, get_fetched, d) != 0) {
+        p->used = false;
+        p->path = NULL;
+        free(copy);
+        daemon_reply_error(d, to, "cannot ask peers (too many fetches)");
+    }
+}
+
+static void command_get(daemon_state *d, daemon_requester to, char *args) {
+    char *word = next_word(&args);
+    char *path = word != NULL ? rest_of_line(args) : NULL;
+    cid c;
+    char error[COMMAND_ERROR_MAX];
+    if (word == NULL || cid_parse(word, strlen(word), &c) != 0) {
+        daemon_reply_error(d, to, "usage: get CID [PATH] (a CIDv1 in base32 or a CIDv0, sha2-256)");
+        return;
+    }
+    buf_clear(&d->block);
+    int found = node_block_get(d->node, &c, &d->block);
+    if (found < 0) {
+        snprintf(error, sizeof error, "get failed: %s", store_db_error(d->store));
+        daemon_reply_error(d, to, error);
+    } else if (found == 0 && d->peer_count == 0) {
+        daemon_reply_error(d, to, "block not in the local store, and no peer is connected to ask");
+    } else if (found == 0) {
+        get_from_peers(d, to, &c, path);
+    } else {
+        get_reply(d, to, &c, path, d->block.data, d->block.len);
+    }
+    sodium_memzero(d->block.data, d->block.len); /* a block may be private */
+    buf_clear(&d->block);
+}
+
+typedef struct blocks_list {
+    char (*texts)[CID_TEXT_MAX];
+    const char **items;
+    size_t count;
+} blocks_list;
+
+static int blocks_add(void *user, const uint8_t *key, size_t key_len) {
+    blocks_list *list = user;
+    if (list->count == DAEMON_BLOCKS_LIST_MAX) return 1;
+    cid c;
+    if (cid_decode(key, key_len, &c) != (int)key_len || cid_format(&c, list->texts[list->count], CID_TEXT_MAX) < 0)
+        return 0; /* not a CID the node wrote: not listed */
+    list->items[list->count] = list->texts[list->count];
+    list->count++;
+    return 0;
+}
+
+static void command_blocks(daemon_state *d, daemon_requester to) {
+    blocks_list list = {.texts = calloc(DAEMON_BLOCKS_LIST_MAX, CID_TEXT_MAX),
+                        .items = calloc(DAEMON_BLOCKS_LIST_MAX, sizeof(const char *))};
+    char error[COMMAND_ERROR_MAX];
+    if (list.texts == NULL || list.items == NULL) {
+        daemon_reply_error(d, to, "out of memory");
+    } else if (store_db_list(d->store, blocks_add, &list) < 0) {
+        snprintf(error, sizeof error, "blocks failed: %s", store_db_error(d->store));
+        daemon_reply_error(d, to, error);
+    } else {
+        daemon_reply reply = {.ok = true, .list_name = "blocks", .items = list.items, .item_count = list.count};
+        daemon_reply_send(d, to, &reply);
+    }
+    free(list.texts);
+    free(list.items);
+}
+
+/* The store's commands; false when word is none of them. */
+static bool store_command(daemon_state *d, daemon_requester to, const char *word, char *args) {
+    bool put = strcmp(word, "put") == 0, put_file = strcmp(word, "put-file") == 0;
+    bool get = strcmp(word, "get") == 0, blocks = strcmp(word, "blocks") == 0;
+    if (!put && !put_file && !get && !blocks) return false;
+    if (d->store == NULL) daemon_reply_error(d, to, COMMAND_NO_STORE);
+    else if (put) command_put(d, to, args);
+    else if (put_file) command_put_file(d, to, args);
+    else if (get) command_get(d, to, args);
+    else command_blocks(d, to);
+    return true;
+}
+
 void daemon_command(daemon_state *d, daemon_requester to, char *line) {
     char *args = line;
     char *word = next_word(&args);
@@ -261,6 +475,7 @@ void daemon_command(daemon_state *d, daemon_requester to, char *line) {
     else if (strcmp(word, "connect") == 0) command_connect(d, to, args);
     else if (strcmp(word, "msg") == 0) command_msg(d, to, args);
     else if (strcmp(word, "id") == 0) command_id(d, to);
+    else if (store_command(d, to, word, args)) return;
     else if (strcmp(word, "watch") == 0) {
         if (to.channel == DAEMON_TO_CONTROL) daemon_control_watch(d, to.client, to.generation);
         reply_ok(d, to);
@@ -275,7 +490,7 @@ void daemon_command(daemon_state *d, daemon_requester to, char *line) {
         reply_ok(d, to);
         runtime_stop(d->rt);
     } else {
-        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, sync, quit)");
+        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, sync, quit, put, put-file, get, blocks)");
     }
 }
 

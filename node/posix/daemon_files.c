@@ -56,3 +56,18 @@ daemon_file_status daemon_file_open(const char *path, const char *what, daemon_f
     }
     return status;
 }
+
+int daemon_file_check_private(const struct stat *st, const char *path, const char *what, char *err, size_t cap) {
+    if (st->st_uid != geteuid()) {
+        snprintf(err, cap, "%s %s belongs to another user: refused", what, path);
+        return -1;
+    }
+    if ((st->st_mode & 077) != 0) {
+        snprintf(err, cap,
+                 "permissions %04o for %s %s are too open: it must not be accessible by "
+                 "group or others; run: chmod 600 %s",
+                 (unsigned)(st->st_mode & 07777), what, path, path);
+        return -1;
+    }
+    return 0;
+}

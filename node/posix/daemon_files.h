@@ -43,4 +43,9 @@ typedef enum daemon_file_status {
 daemon_file_status daemon_file_open(const char *path, const char *what, daemon_file_access access, int *fd,
                                     struct stat *st, char *err, size_t cap);
 
+/* A secret file (a key, a passphrase), open and regular, must be ours and
+ * closed to group and others, as ssh wants of its keys: 0, or -1 with err
+ * naming the file and saying `chmod 600`. */
+int daemon_file_check_private(const struct stat *st, const char *path, const char *what, char *err, size_t cap);
+
 #endif

@@ -17,6 +17,7 @@
 
 void daemon_usage(FILE *out) {
     fputs("usage: swarmlab-node [--listen MA]... [--peer MA]... [--key FILE] [--trace FILE]\n"
+          "                     [--store DIR] [--passphrase-file FILE]\n"
           "                     [--control PATH] [--router floodsub|gossipsub|gossipsub-v1.1] [--scoring]\n"
           "                     [--message-id from-seqno|key-seqno|sha256|first-8-bytes]\n"
           "                     [--signature-policy strict-sign|strict-no-sign]\n"
@@ -24,6 +25,7 @@ void daemon_usage(FILE *out) {
           "                     [--seqno-validator] [--seqno-origins-max N] [--prune-peers N]\n"
           "                     [--px-dials-in-flight N] [--accept-px-inbound] [--attack drop]\n"
           "                     [LIMITS] [--help]\n"
+          "       swarmlab-node key new|show|export|import|passwd ... (swarmlab-node key --help)\n"
           "       swarmlab-node --params params.json [--node-id N] [--interop-port P]\n"
           "                     [--interop-addr-base A.B.C.D] [--listen MA] [--trace FILE] [LIMITS]\n"
           "\n"
@@ -33,6 +35,9 @@ void daemon_usage(FILE *out) {
           "  --key FILE      identity file, created (mode 0600) when missing; refused\n"
           "                  when group or others may read or write it\n"
           "  --trace FILE    write trace events as JSON lines\n"
+          "  --store DIR     the encrypted block store (docs/data.md), created mode 0700\n"
+          "  --passphrase-file FILE  the passphrase of the store and a sealed key file\n"
+          "                  (mode 0600; or the environment variable " STORE_PASSPHRASE_ENV ")\n"
           "  --control PATH  Unix control socket (mode 0600): commands in, JSON lines out\n"
           "  --router NAME   pubsub router: floodsub (default), gossipsub (offers\n"
           "                  /meshsub/1.2.0 with IDONTWANT, then 1.1.0 and 1.0.0), or\n"
@@ -82,6 +87,7 @@ void daemon_usage(FILE *out) {
           "Commands, on standard input or the control socket, one per line:\n"
           "  sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID\n"
           "  connect MULTIADDR | msg PEERID TEXT | id | watch | quit\n"
+          "  put TEXT | put-file PATH | get CID [PATH] | blocks   (with --store)\n"
           "See docs/node.md.\n",
           out);
 }
@@ -205,12 +211,14 @@ static int parse_one(int argc, char **argv, int *i, daemon_options *o, char *err
         return check_multiaddr("--peer", value, err, cap);
     }
     const char **slot = NULL;
-    const char *names[] = {"--key",          "--trace",          "--control",     "--router",
+    const char *names[] = {"--key",          "--trace",          "--control",     "--router", "--store",
+                           "--passphrase-file",
                            "--message-id",   "--seen-max-bytes", "--seqno-origins-max",
                            "--prune-peers",  "--px-dials-in-flight", "--signature-policy",
                            "--validation-delay-ms", "--params", "--node-id", "--interop-port",
                            "--interop-addr-base", "--attack"};
     const char **slots[] = {&o->key_path,         &o->trace_path,     &o->control_path,      &o->router,
+                            &o->store_path,       &o->passphrase_path,
                             &o->message_id,       &o->seen_max_bytes, &o->seqno_origins_max,
                             &o->prune_peers_text, &o->px_dials_text, &o->signature_policy,
                             &o->validation_delay_ms, &o->params_path, &o->node_id_text,
@@ -299,6 +307,7 @@ static int parse_interop(daemon_options *o, char *err, size_t cap) {
         return 0;
     }
     const char *conflict = o->key_path != NULL            ? "--key (the key comes from the node id)"
+                           : o->store_path != NULL        ? "--store (the script keeps no blocks)"
                            : o->router != NULL            ? "--router (the spec's is gossipsub)"
                            : o->message_id != NULL        ? "--message-id (the spec's is first-8-bytes)"
                            : o->signature_policy != NULL  ? "--signature-policy (the spec's is strict-no-sign)"
@@ -359,6 +368,10 @@ int daemon_options_parse(int argc, char **argv, daemon_options *o, char *err, si
         return -1;
     }
     if (check_px_options(o, err, cap) != 0) return -1;
+    if (o->passphrase_path != NULL && o->store_path == NULL && o->key_path == NULL) {
+        snprintf(err, cap, "--passphrase-file: needs --store or --key (what it unlocks)");
+        return -1;
+    }
     if (o->control_path != NULL && strlen(o->control_path) > DAEMON_CONTROL_PATH_MAX) {
         snprintf(err, cap, "--control: path longer than %d bytes", DAEMON_CONTROL_PATH_MAX);
         return -1;

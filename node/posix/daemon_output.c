@@ -87,6 +87,20 @@ static void reply_text(buf *b, const daemon_reply *r) {
         out_safe_text(b, (const uint8_t *)r->error, strlen(r->error));
         return;
     }
+    if (r->cid != NULL && r->data != NULL) {
+        out_str(b, "data ");
+        out_safe_text(b, r->data, r->data_len);
+        return;
+    }
+    if (r->cid != NULL) {
+        out_fmt(b, "cid %.110s", r->cid);
+        if (r->bytes >= 0) out_fmt(b, " bytes %lld", r->bytes);
+        if (r->path != NULL) {
+            out_str(b, " path ");
+            out_safe_text(b, (const uint8_t *)r->path, strlen(r->path));
+        }
+        return;
+    }
     if (r->id != NULL) out_fmt(b, "id %.60s", r->id);
     else if (r->ping != NULL) out_fmt(b, "ping %.60s rtt_ms %.3f", r->ping, r->rtt_ms);
     else if (r->msg != NULL) out_fmt(b, "msg %.60s sent", r->msg);
@@ -104,14 +118,19 @@ static void reply_json(buf *b, const daemon_reply *r) {
         out_str(b, ",\"error\":");
         out_json_text(b, r->error);
     }
-    const char *keys[] = {"id", "ping", "msg"};
-    const char *values[] = {r->id, r->ping, r->msg};
+    const char *keys[] = {"id", "ping", "msg", "cid", "path"};
+    const char *values[] = {r->id, r->ping, r->msg, r->cid, r->path};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         if (values[k] == NULL) continue;
         out_fmt(b, ",\"%s\":", keys[k]);
         out_json_text(b, values[k]);
     }
     if (r->ok && r->ping != NULL) out_fmt(b, ",\"rtt_ms\":%.3f", r->rtt_ms);
+    if (r->ok && r->cid != NULL && r->bytes >= 0) out_fmt(b, ",\"bytes\":%lld", r->bytes);
+    if (r->ok && r->data != NULL) {
+        out_str(b, ",\"data\":");
+        out_json_string(b, r->data, r->data_len);
+    }
     if (r->list_name != NULL) {
         out_fmt(b, ",\"%s\":[", r->list_name);
         for (size_t i = 0; i < r->item_count; i++) {

@@ -25,6 +25,7 @@
 #include "daemon_commands.h"
 #include "daemon_control.h"
 #include "daemon_interop.h"
+#include "daemon_keycmd.h"
 #include "daemon_files.h"
 #include "daemon_output.h"
 #include "trace/trace_json.h"
@@ -171,19 +172,46 @@ static bool never_relay(void *user) {
 
 static const node_policy drop_policy = {.relay = never_relay};
 
+/* --store: DIR (made 0700), its store key (made when DIR is new, else
+ * unwrapped: a wrong passphrase is exit 1, never a new empty store), the
+ * database. 0, or the exit code with err filled. */
+static int start_store(daemon_state *d, const store_passphrase *pass, char *err, size_t cap) {
+    uint8_t key[STORE_KEY_BYTES];
+    store_keys_status st = store_dir_prepare(d->options.store_path, true, err, cap);
+    if (st == STORE_KEYS_OK) st = store_key_open(d->options.store_path, pass, key, err, cap);
+    if (st != STORE_KEYS_OK) return st == STORE_KEYS_REFUSED ? DAEMON_EXIT_USAGE : DAEMON_EXIT_FAILURE;
+    d->store = store_db_open(d->options.store_path, key, err, cap);
+    sodium_memzero(key, sizeof key);
+    return d->store != NULL ? 0 : DAEMON_EXIT_FAILURE;
+}
+
+/* The identity (--key) and the store (--store), with the passphrase of
+ * --passphrase-file or SWARMLAB_PASSPHRASE, wiped after. */
+static int start_keys(daemon_state *d, uint8_t seed[IDENTITY_SEED_BYTES], char *err, size_t cap) {
+    if (d->options.key_path == NULL && d->options.store_path == NULL) return 0;
+    store_passphrase pass;
+    store_keys_status st = store_passphrase_load(d->options.passphrase_path, STORE_PASSPHRASE_ENV, &pass, err, cap);
+    int rc = st == STORE_KEYS_OK ? 0 : st == STORE_KEYS_REFUSED ? DAEMON_EXIT_USAGE : DAEMON_EXIT_FAILURE;
+    if (rc == 0 && d->options.key_path != NULL) rc = daemon_key_load(d->options.key_path, &pass, seed, err, cap);
+    if (rc == 0 && d->options.store_path != NULL) rc = start_store(d, &pass, err, cap);
+    sodium_memzero(&pass, sizeof pass);
+    return rc;
+}
+
 /* The runtime, then the node with the key file's identity (or a fresh one). */
 static int start_node(daemon_state *d, char *err, size_t cap) {
     uint8_t seed[IDENTITY_SEED_BYTES];
     gossipsub_config gossip_cfg;
     gossipsub_config_default(&gossip_cfg); /* the node supplies the randomness */
-    if (d->options.key_path != NULL && daemon_key_load(d->options.key_path, seed, err, cap) != 0)
-        return DAEMON_EXIT_USAGE; /* a refused or unreadable key is bad input */
+    int keys = start_keys(d, seed, err, cap);
+    if (keys != 0) return keys;
     if (d->options.params_path != NULL) {
         int rc = daemon_interop_prepare(d, seed, &gossip_cfg, err, cap);
         if (rc != 0) return rc;
     }
     runtime_config config = {.trace = on_trace, .trace_user = d};
     d->rt = runtime_create(&config);
+    if (d->rt != NULL) runtime_set_store(d->rt, d->store); /* the node's blocks; none without --store */
     node_callbacks callbacks = {.user = d, .on_message = on_message, .on_peer_connected = on_peer_connected,
                                 .on_peer_disconnected = on_peer_disconnected, .on_ping = on_ping};
     bool gossip = strncmp(d->options.router, "gossipsub", strlen("gossipsub")) == 0;
@@ -300,6 +328,9 @@ static void stop(daemon_state *d) {
         close(fds[i]);
     }
     runtime_destroy(d->rt);
+    for (size_t i = 0; i < DAEMON_PENDING_MAX; i++) free(d->pending[i].path); /* gets still waiting */
+    store_db_close(d->store);
+    buf_wipe_free(&d->block);
     if (d->trace != NULL && fclose(d->trace) != 0) perror("swarmlab-node: trace");
     buf_free(&d->out);
     buf_free(&d->trace_line);
@@ -307,12 +338,15 @@ static void stop(daemon_state *d) {
 
 int main(int argc, char **argv) {
     char err[MAIN_ERROR_MAX] = "";
+    if (sodium_init() < 0) return DAEMON_EXIT_FAILURE; /* the keys, before the runtime would */
+    if (argc >= 2 && strcmp(argv[1], "key") == 0) return daemon_keycmd_main(argc - 1, argv + 1);
     daemon_state *d = calloc(1, sizeof *d);
     if (d == NULL) return DAEMON_EXIT_FAILURE;
     d->control_fd = d->signal_fd = d->tick_fd = -1;
     for (size_t i = 0; i < DAEMON_CONTROL_CLIENTS_MAX; i++) d->clients[i].fd = -1;
     buf_init(&d->out, DAEMON_OUTPUT_MAX);
     buf_init(&d->trace_line, TRACE_JSON_LINE_MAX);
+    buf_init(&d->block, STORE_BLOCK_MAX);
     if (daemon_options_parse(argc, argv, &d->options, err, sizeof err) != 0) {
         fprintf(stderr, "swarmlab-node: %s\n", err);
         daemon_usage(stderr);

@@ -80,6 +80,7 @@ typedef struct rt_listener {
 
 struct runtime {
     env env;
+    store_db *store; /* runtime_set_store: the env's block storage; NULL: none */
     runtime_config config;
     runtime_handler handler;
     int epoll_fd;
@@ -688,6 +689,53 @@ void runtime_set_handler(runtime *rt, const runtime_handler *handler) {
 }
 
 const env *runtime_env(runtime *rt) { return &rt->env; }
+
+/* ---- block storage: the env's store_* ops on store_db ------------------ */
+
+static int rt_env_store_put(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val, size_t len) {
+    runtime *rt = ctx;
+    return store_db_put(rt->store, key, key_len, val, len);
+}
+
+/* The env appends; store_db_get clears what it is given, so it gets a
+ * buffer of its own. */
+static int rt_env_store_get(void *ctx, const uint8_t *key, size_t key_len, buf *out) {
+    runtime *rt = ctx;
+    buf block;
+    buf_init(&block, STORE_BLOCK_MAX);
+    int found = store_db_get(rt->store, key, key_len, &block);
+    if (found == 1 && buf_append(out, block.data, block.len) != 0) found = -1;
+    buf_wipe_free(&block); /* a block may be private */
+    return found;
+}
+
+static int rt_env_store_has(void *ctx, const uint8_t *key, size_t key_len) {
+    runtime *rt = ctx;
+    return store_db_has(rt->store, key, key_len);
+}
+
+static int rt_env_store_delete(void *ctx, const uint8_t *key, size_t key_len) {
+    runtime *rt = ctx;
+    return store_db_del(rt->store, key, key_len) < 0 ? -1 : 0;
+}
+
+/* store_db_put returns once its commit is on disk, so every put the node
+ * made is durable already: nothing is left for sync to do (the WAL is
+ * folded back by SQLite's own checkpoints and at close). */
+static int rt_env_store_sync(void *ctx) {
+    (void)ctx;
+    return 0;
+}
+
+void runtime_set_store(runtime *rt, store_db *db) {
+    rt->store = db;
+    bool on = db != NULL;
+    rt->env.store_put = on ? rt_env_store_put : NULL;
+    rt->env.store_get = on ? rt_env_store_get : NULL;
+    rt->env.store_has = on ? rt_env_store_has : NULL;
+    rt->env.store_delete = on ? rt_env_store_delete : NULL;
+    rt->env.store_sync = on ? rt_env_store_sync : NULL;
+}
 
 runtime *runtime_create(const runtime_config *config) {
     if (sodium_init() < 0) return NULL; /* the node's crypto needs it */

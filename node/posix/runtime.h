@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/env.h"
+#include "store_db.h"
 #include "base/time_units.h"
 #include "core/node.h"
 
@@ -71,6 +72,9 @@ runtime *runtime_create(const runtime_config *config);
 void runtime_destroy(runtime *rt);
 /* The seam to hand to node_create; valid as long as rt. */
 const env *runtime_env(runtime *rt);
+/* Gives the env's block storage ops (env.h store_*) to db, durable at each
+ * put; NULL takes them away. Before node_create. */
+void runtime_set_store(runtime *rt, store_db *db);
 void runtime_attach_node(runtime *rt, node *n);
 void runtime_set_handler(runtime *rt, const runtime_handler *handler);
 

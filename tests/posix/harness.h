@@ -321,4 +321,33 @@ static inline int harness_wait_route(harness_daemon *from, harness_daemon *to, c
     return -1;
 }
 
+/* Runs the daemon with args (after the binary; NULL-terminated) and stdin
+ * from stdin_fd (-1: /dev/null), output into log; its exit status, or -1
+ * when it had to be killed at the deadline. */
+static inline int harness_run(const char *const *args, const char *log, int stdin_fd) {
+    const char *argv[HARNESS_ARGS_MAX] = {harness_binary()};
+    size_t argc = 1;
+    for (size_t i = 0; args[i] != NULL && argc + 1 < HARNESS_ARGS_MAX; i++) argv[argc++] = args[i];
+    argv[argc] = NULL;
+    pid_t pid = harness_spawn((char *const *)argv, log, stdin_fd);
+    if (pid <= 0) return -1;
+    int status = harness_wait_exit(pid, HARNESS_DEADLINE_MS);
+    if (status < 0) {
+        kill(pid, SIGKILL);
+        (void)harness_wait_exit(pid, HARNESS_STOP_MS);
+    }
+    return status;
+}
+
+/* The lines of path that contain needle ("": every line); -1 without the file. */
+static inline int harness_file_lines_with(const char *path, const char *needle) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return -1;
+    char line[HARNESS_LINE_MAX];
+    int count = 0;
+    while (fgets(line, sizeof line, f) != NULL) count += strstr(line, needle) != NULL;
+    fclose(f);
+    return count;
+}
+
 #endif

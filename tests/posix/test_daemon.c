@@ -193,16 +193,7 @@ static int single_setup(void **state) {
     return 0;
 }
 
-/* The lines of path that contain needle ("": every line); -1 without the file. */
-static int file_lines_with(const char *path, const char *needle) {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) return -1;
-    char line[HARNESS_LINE_MAX];
-    int count = 0;
-    while (fgets(line, sizeof line, f) != NULL) count += strstr(line, needle) != NULL;
-    fclose(f);
-    return count;
-}
+static int file_lines_with(const char *path, const char *needle) { return harness_file_lines_with(path, needle); }
 
 static bool file_contains(const char *path, const char *needle) { return file_lines_with(path, needle) > 0; }
 
@@ -285,20 +276,10 @@ static int pair_teardown(void **state) {
     return b == 0 ? 0 : -1;
 }
 
-/* Runs the daemon with argv (after the binary) and stdin from stdin_fd;
- * returns its exit status. Its output stays in log. */
+/* Runs the daemon with args; its exit status. Its output stays in log. */
 static int run_daemon(const char *const *args, const char *log, int stdin_fd) {
-    const char *argv[HARNESS_ARGS_MAX] = {harness_binary()};
-    size_t argc = 1;
-    for (size_t i = 0; args[i] != NULL && argc + 1 < HARNESS_ARGS_MAX; i++) argv[argc++] = args[i];
-    argv[argc] = NULL;
-    pid_t pid = harness_spawn((char *const *)argv, log, stdin_fd);
-    assert_true(pid > 0);
-    int status = harness_wait_exit(pid, HARNESS_DEADLINE_MS);
-    if (status < 0) {
-        kill(pid, SIGKILL);
-        (void)harness_wait_exit(pid, HARNESS_STOP_MS);
-    }
+    int status = harness_run(args, log, stdin_fd);
+    assert_true(status >= 0);
     return status;
 }
 
