@@ -639,6 +639,7 @@ static ns3_net *world_ns3_create(world *w) {
     uint32_t rep[NS3_NET_REGIONS_MAX]; /* a host of each compact region */
     uint64_t latency[NS3_NET_REGIONS_MAX * NS3_NET_REGIONS_MAX];
     double path_loss[NS3_NET_REGIONS_MAX * NS3_NET_REGIONS_MAX] = {0};
+    uint64_t jitter[NS3_NET_REGIONS_MAX * NS3_NET_REGIONS_MAX] = {0};
     uint32_t region_count = 0;
     ns3_net *net = NULL;
     if (up == NULL || down == NULL || region == NULL) goto out;
@@ -663,8 +664,9 @@ static ns3_net *world_ns3_create(world *w) {
             region[i] = compact[r];
         }
         for (uint32_t a = 0; a < region_count; a++)
-            for (uint32_t b = 0; b < region_count; b++) { /* a graph's paths: their latency and loss */
+            for (uint32_t b = 0; b < region_count; b++) { /* the paths: latency, jitter, a graph's loss */
                 latency[a * region_count + b] = netmodel_latency_ns(config->net, rep[a], rep[b]);
+                jitter[a * region_count + b] = netmodel_jitter_ns(config->net, rep[a], rep[b]);
                 path_loss[a * region_count + b] = netmodel_loss(config->net, rep[a], rep[b]);
             }
     } else {
@@ -680,7 +682,7 @@ static ns3_net *world_ns3_create(world *w) {
     w->ns3_conn_max = (uint32_t)conn_max;
     ns3_net_config nc = {.host_count = n, .host_up_bps = up, .host_down_bps = down, .region_count = region_count,
                          .latency_ns = latency, .host_region = region, .loss = config->loss,
-                         .path_loss = path_loss, .seed = config->seed,
+                         .path_loss = path_loss, .jitter_ns = jitter, .seed = config->seed,
                          .congestion = NS3_NET_LINUX_RENO, .ack_every = 1, .conn_max = w->ns3_conn_max,
                          .idle_restart = !config->tcp_no_idle_restart, .host_fair_queue = true,
                          .deliver = world_ns3_deliver, .established = world_ns3_established,

@@ -510,6 +510,48 @@ static void a_path_loses_only_its_own_packets(void **state) {
     free(r);
 }
 
+/* Jitter (ns3_net_config.jitter_ns): 20 ms at most from region 0 to
+ * region 1. 1 MiB from host 0 to host 1 arrives later than without it,
+ * and its segments never overtake each other: TCP sees no duplicate ACKs,
+ * so slow start runs as on the clean path and ends at the same window
+ * (a reordering would have cut it). The same seed gives the same times. */
+static uint64_t jittered_mebibyte(const uint64_t *jitter, uint32_t *cwnd) {
+    static const uint32_t regions[2] = {0, 1};
+    static const uint64_t matrix[4] = {0, 40 * NS_PER_MS, 40 * NS_PER_MS, 0};
+    received *r = malloc(sizeof *r);
+    assert_non_null(r);
+    memset(r, 0, sizeof *r);
+    ns3_net_config config = {.host_count = 2, .up_bps = 50 * MBIT, .down_bps = 50 * MBIT, .region_count = 2,
+                             .latency_ns = matrix, .host_region = regions, .jitter_ns = jitter, .seed = 1,
+                             .congestion = NS3_NET_LINUX_RENO, .ack_every = 1, .conn_max = 1,
+                             .deliver = on_deliver, .established = on_established, .closed = on_closed, .user = r};
+    ns3_net *n = open_net = ns3_net_create(&config);
+    assert_non_null(n);
+    assert_true(ns3_net_open(n, 0, 0, 1));
+    write_pattern(n, 0, 1u << 20);
+    ns3_net_run(n, 10 * NS_PER_S);
+    assert_int_equal(r->bytes[1], 1u << 20);
+    *cwnd = ns3_net_cwnd(n, 0);
+    uint64_t last = r->last_ns[1];
+    bench_close(n);
+    free(r);
+    return last;
+}
+
+static void jitter_delays_without_reordering(void **state) {
+    (void)state;
+    static const uint64_t jitter[4] = {0, 20 * NS_PER_MS, 0, 0};
+    uint32_t cwnd_clean, cwnd_jitter, cwnd_again;
+    uint64_t clean = jittered_mebibyte(NULL, &cwnd_clean);
+    uint64_t jittered = jittered_mebibyte(jitter, &cwnd_jitter);
+    uint64_t again = jittered_mebibyte(jitter, &cwnd_again);
+    print_message("jitter 20 ms: last byte at %.3f ms (clean %.3f ms), window %u segments (clean %u)\n",
+                  (double)jittered / NS_PER_MS, (double)clean / NS_PER_MS, cwnd_jitter, cwnd_clean);
+    assert_true(jittered > clean && jittered < clean + 7 * 20 * NS_PER_MS); /* at most 20 ms a round trip */
+    assert_int_equal(cwnd_jitter, cwnd_clean);
+    assert_int_equal(again, jittered);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(one_mebibyte_in_slow_start, teardown),
@@ -523,6 +565,7 @@ int main(void) {
         cmocka_unit_test_teardown(a_dial_to_a_host_that_does_not_listen_is_refused, teardown),
         cmocka_unit_test_teardown(a_cut_holds_bytes_until_it_heals, teardown),
         cmocka_unit_test_teardown(a_path_loses_only_its_own_packets, teardown),
+        cmocka_unit_test_teardown(jitter_delays_without_reordering, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,28 +195,23 @@ static void a_partition_runs_under_ns3_and_repeats_its_digest(void **state) {
     assert_true(a.summary.delivery_ratio > 0.6 && a.summary.delivery_ratio < 0.95);
 }
 
-/* ---- a Shadow graph under ns3 ---- */
+/* ---- a Shadow graph and jitter under ns3 ---- */
 
-/* tests/scenarios/graph-ns3.yaml: 20 gossipsub hosts on the three nodes of
- * tests/shadow/graph.gml. Under ns3 each node with hosts is a router, its
- * self-loop's latency split over its hosts' access links, the paths
- * between nodes on core links, the nodes' bandwidths on the access links:
- * every message is delivered, the same seed gives the same digest, and
- * latency p50 and p99 are within 10% of builtin's (what `swarmlab
- * validate` would allow). A graph whose edges have jitter is refused. */
-static void a_shadow_graph_runs_under_ns3_like_builtin(void **state) {
-    (void)state;
+/* Builtin's run of file beside two under ns3: the same digest twice,
+ * delivery 1.0 on both backends, latency p50 and p99 within 10% (what
+ * `swarmlab validate` allows by default). */
+static void runs_under_ns3_like_builtin(const char *file, const char *what) {
     static const char *const ns3[] = {"network.backend=ns3"};
     static scenario s;
     static run_result builtin, a, b;
     char err[512] = "";
-    if (scenario_load("tests/scenarios/graph-ns3.yaml", NULL, 0, &s, err, sizeof err) != 0) fail_msg("%s", err);
+    if (scenario_load(file, NULL, 0, &s, err, sizeof err) != 0) fail_msg("%s", err);
     run(&s, &builtin);
-    if (scenario_load("tests/scenarios/graph-ns3.yaml", ns3, 1, &s, err, sizeof err) != 0) fail_msg("%s", err);
+    if (scenario_load(file, ns3, 1, &s, err, sizeof err) != 0) fail_msg("%s", err);
     assert_int_equal(s.network.backend, BACKEND_NS3);
     run(&s, &a);
     run(&s, &b);
-    print_message("  graph        delivery builtin %.4f   ns3 %.4f; latency p50 %.3f and %.3f ms, p99 %.3f and %.3f ms\n",
+    print_message("  %-12s delivery builtin %.4f   ns3 %.4f; latency p50 %.3f and %.3f ms, p99 %.3f and %.3f ms\n", what,
                   builtin.summary.delivery_ratio, a.summary.delivery_ratio, builtin.summary.latency_ms_p50,
                   a.summary.latency_ms_p50, builtin.summary.latency_ms_p99, a.summary.latency_ms_p99);
     assert_true(a.messages_published >= 15);
@@ -224,9 +219,22 @@ static void a_shadow_graph_runs_under_ns3_like_builtin(void **state) {
     assert_true(a.summary.delivery_ratio == 1.0 && builtin.summary.delivery_ratio == 1.0);
     assert_true(fabs(a.summary.latency_ms_p50 - builtin.summary.latency_ms_p50) <= 0.1 * builtin.summary.latency_ms_p50);
     assert_true(fabs(a.summary.latency_ms_p99 - builtin.summary.latency_ms_p99) <= 0.1 * builtin.summary.latency_ms_p99);
+}
 
-    assert_int_equal(scenario_load("tests/scenarios/graph.yaml", ns3, 1, &s, err, sizeof err), -1);
-    assert_non_null(strstr(err, "network.graph: jitter is not supported yet under network.backend: ns3"));
+/* tests/scenarios/graph-ns3.yaml: 20 gossipsub hosts on the three nodes of
+ * tests/shadow/graph.gml. Under ns3 each node with hosts is a router, its
+ * self-loop's latency split over its hosts' access links, the paths
+ * between nodes on core links, the nodes' bandwidths on the access links. */
+static void a_shadow_graph_runs_under_ns3_like_builtin(void **state) {
+    (void)state;
+    runs_under_ns3_like_builtin("tests/scenarios/graph-ns3.yaml", "graph");
+}
+
+/* tests/scenarios/regions-jitter.yaml: two regions, jitter up to 5 ms
+ * inside each and 20 ms between (docs/fidelity.md "Jitter under ns3"). */
+static void regions_with_jitter_run_under_ns3_like_builtin(void **state) {
+    (void)state;
+    runs_under_ns3_like_builtin("tests/scenarios/regions-jitter.yaml", "jitter");
 }
 
 /* ---- attackers under ns3 ---- */
@@ -363,6 +371,7 @@ int main(void) {
         cmocka_unit_test(churn_runs_under_ns3_repeats_its_digest_and_delivers_like_builtin),
         cmocka_unit_test(a_partition_runs_under_ns3_and_repeats_its_digest),
         cmocka_unit_test(a_shadow_graph_runs_under_ns3_like_builtin),
+        cmocka_unit_test(regions_with_jitter_run_under_ns3_like_builtin),
         cmocka_unit_test(forgers_are_graylisted_under_ns3_as_under_builtin),
         cmocka_unit_test(sybils_behind_one_address_are_limited_under_ns3_as_under_builtin),
     };
