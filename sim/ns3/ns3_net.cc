@@ -27,6 +27,9 @@ namespace {
 
 const uint16_t kListenPort = 4001;
 const int64_t kStreamBase = 1000; /* fixed stream numbers: see assign_streams */
+/* Path loss's and jitter's streams, past the hosts' stacks' (a few streams per host). */
+const int64_t kPathLossStreams = 16 * (int64_t)NS3_NET_HOSTS_MAX;
+const int64_t kJitterStreams = 17 * (int64_t)NS3_NET_HOSTS_MAX;
 
 struct ConnEnd {
     Ptr<Socket> socket;
@@ -62,6 +65,13 @@ struct ns3_net {
     std::vector<uint32_t> listener_generation; /* which listener an accepted socket came from */
     ns3_net_cut_fn cut = nullptr;
     void *cut_user = nullptr;
+    bool path_models = false; /* PathModels on the routers' ends (add_path_models) */
+    /* Copies of what config's pointers point to that the run still reads
+     * (the caller's may be gone after create); config points here. */
+    std::vector<uint32_t> host_region;
+    std::vector<double> path_loss;
+    std::vector<uint64_t> jitter_ns;
+    std::vector<Ptr<UniformRandomVariable>> jitter_draw; /* per sending host, with jitter only */
     std::vector<ConnEnd> ends;
     std::map<std::pair<uint32_t, uint16_t>, uint32_t> dialing; /* (dialer host, its port) -> conn */
     std::unordered_map<uint64_t, PendingTimer> timers;
@@ -95,6 +105,8 @@ bool check_config(const ns3_net_config *c) {
     if (!c->latency_ns) return fail("no latency matrix");
     if (c->conn_max < 1 || c->conn_max > NS3_NET_CONNS_MAX) return fail("conn_max out of range");
     if (!(c->loss >= 0 && c->loss < 1)) return fail("loss must be in [0, 1)");
+    for (uint32_t i = 0; c->path_loss && i < c->region_count * c->region_count; i++)
+        if (!(c->path_loss[i] >= 0 && c->path_loss[i] < 1)) return fail("path loss must be in [0, 1)");
     if (!c->deliver) return fail("no deliver callback");
     for (uint32_t h = 0; h < c->host_count; h++)
         if (region_of(c, h) >= c->region_count) return fail("a host's region is out of range");
@@ -166,6 +178,79 @@ bool add_loss(ns3_net *n, uint32_t host, Ptr<PointToPointNetDevice> device) {
     return true;
 }
 
+/* config.jitter_ns on the router's side of a host's access link (every
+ * packet to the host crosses it once): a packet with data from host f
+ * waits a draw uniform in [0, jitter[region f][region of the host]] on top
+ * of the link's delay, from f's stream, as the built-in model draws per
+ * segment; and no packet of a flow (one direction of a connection: source
+ * address and port, destination port) arrives before the one the flow
+ * sent before it, so TCP never sees jitter reorder its segments (the
+ * built-in receiver holds bytes in order the same way). Packets of other
+ * flows are not held behind it. */
+struct JitterChannel : PointToPointChannel {
+    ns3_net *net = nullptr;
+    uint32_t host = 0;                      /* the receiving host: device 0's */
+    std::map<uint64_t, int64_t> last_ns;    /* per flow: when its last packet arrives */
+    bool TransmitStart(Ptr<const Packet> p, Ptr<PointToPointNetDevice> src, Time txTime) override {
+        uint32_t wire = src == GetPointToPointDevice(0) ? 0 : 1;
+        Ptr<PointToPointNetDevice> dst = GetPointToPointDevice(1 - wire);
+        int64_t at = (Simulator::Now() + txTime + GetDelay()).GetNanoSeconds();
+        if (wire == 1) at = jittered(p, at);
+        Simulator::ScheduleWithContext(dst->GetNode()->GetId(), NanoSeconds(at) - Simulator::Now(),
+                                       &PointToPointNetDevice::Receive, dst, p->Copy());
+        return true;
+    }
+    int64_t jittered(Ptr<const Packet> p, int64_t at) {
+        Ptr<Packet> copy = p->Copy();
+        PppHeader ppp;
+        Ipv4Header ip;
+        TcpHeader tcp;
+        if (copy->RemoveHeader(ppp) == 0 || copy->RemoveHeader(ip) == 0 || ip.GetProtocol() != 6) return at;
+        uint32_t ip_payload = ip.GetPayloadSize();
+        if (copy->RemoveHeader(tcp) == 0) return at;
+        auto from = net->host_by_address.find(ip.GetSource().Get());
+        if (from == net->host_by_address.end()) return at;
+        const ns3_net_config *c = &net->config;
+        uint64_t most = c->jitter_ns[region_of(c, from->second) * c->region_count + region_of(c, host)];
+        if (most > 0 && ip_payload > tcp.GetSerializedSize()) {
+            uint64_t draw = (uint64_t)net->jitter_draw[from->second]->GetValue(0, (double)most + 1);
+            at += (int64_t)(draw < most ? draw : most);
+        }
+        uint64_t flow = (uint64_t)ip.GetSource().Get() << 32 | (uint64_t)tcp.GetSourcePort() << 16 |
+                        tcp.GetDestinationPort();
+        int64_t &last = last_ns[flow];
+        if (at < last) at = last;
+        last = at;
+        return at;
+    }
+};
+
+bool has_jitter(const ns3_net_config *c) {
+    for (uint32_t i = 0; c->jitter_ns && i < c->region_count * c->region_count; i++)
+        if (c->jitter_ns[i] > 0) return true;
+    return false;
+}
+
+/* Moves the access link of host h (device 0 the host's, device 1 the
+ * router's) onto a JitterChannel with the same delay. */
+void add_jitter(ns3_net *n, uint32_t h, Ptr<PointToPointNetDevice> host_side, Ptr<PointToPointNetDevice> router_side,
+                uint64_t delay_ns) {
+    Ptr<JitterChannel> channel = CreateObject<JitterChannel>();
+    channel->net = n;
+    channel->host = h;
+    channel->SetAttribute("Delay", TimeValue(NanoSeconds(delay_ns)));
+    host_side->Attach(channel);
+    router_side->Attach(channel);
+}
+
+void make_jitter_draws(ns3_net *n) {
+    n->jitter_draw.resize(n->config.host_count);
+    for (uint32_t h = 0; h < n->config.host_count; h++) {
+        n->jitter_draw[h] = CreateObject<UniformRandomVariable>();
+        n->jitter_draw[h]->SetStream(kStreamBase + kJitterStreams + h);
+    }
+}
+
 /* Access links carry half their region's inner latency each way; a core
  * link the rest of the mean of the pair's two ways (ns3_net.h). */
 bool build_links(ns3_net *n) {
@@ -177,6 +262,7 @@ bool build_links(ns3_net *n) {
     addresses.SetBase("10.0.0.0", "255.255.255.252");
     n->host_address.resize(c->host_count);
     n->router_side.resize(c->host_count);
+    if (has_jitter(c)) make_jitter_draws(n);
     for (uint32_t h = 0; h < c->host_count; h++) {
         uint32_t r = region_of(c, h);
         uint64_t up = bps_or_unlimited(c->host_up_bps ? c->host_up_bps[h] : c->up_bps);
@@ -186,6 +272,7 @@ bool build_links(ns3_net *n) {
                   &n->host_address[h], &n->router_side[h]))
             return false;
         n->host_by_address[n->host_address[h].Get()] = h;
+        if (has_jitter(c)) add_jitter(n, h, device, n->router_side[h], latency(c, r, r) / 2);
         if (c->loss > 0 && !add_loss(n, h, device)) return false;
         if (c->host_fair_queue && !add_fair_queue(n, device)) return false;
     }
@@ -229,13 +316,16 @@ bool count_drops_of(ns3_net *n, NodeContainer nodes) {
     return true;
 }
 
-/* Partitions: on the router's end of each host's access link, a packet the
- * host sent is dropped when config's cut says its two hosts cannot reach
- * each other now (data, ACKs, SYNs, FINs and RSTs alike); TCP retransmits
- * as over a real cut. Not counted as loss. */
-struct CutModel : ErrorModel {
+/* On the router's end of each host's access link, what the host sent meets
+ * its path (PathModel): partitions drop a packet when config's cut says its
+ * two hosts cannot reach each other now (data, ACKs, SYNs, FINs and RSTs
+ * alike; TCP retransmits as over a real cut; not counted as loss), and a
+ * path's loss (config.path_loss, a graph's) drops it with the chance of its
+ * two hosts' regions, in that direction, from a stream of the sender's. */
+struct PathModel : ErrorModel {
     ns3_net *net = nullptr;
     uint32_t from = 0;
+    Ptr<UniformRandomVariable> draw; /* with path_loss only */
     bool DoCorrupt(Ptr<Packet> p) override {
         Ptr<Packet> copy = p->Copy();
         PppHeader ppp;
@@ -243,10 +333,58 @@ struct CutModel : ErrorModel {
         if (copy->RemoveHeader(ppp) == 0 || copy->PeekHeader(ip) == 0) return false;
         auto to = net->host_by_address.find(ip.GetDestination().Get());
         if (to == net->host_by_address.end()) return false;
-        return net->cut(net->cut_user, from, to->second, (uint64_t)Simulator::Now().GetNanoSeconds());
+        if (net->cut && net->cut(net->cut_user, from, to->second, (uint64_t)Simulator::Now().GetNanoSeconds()))
+            return true;
+        return draw && lost_on_path(to->second);
+    }
+    bool lost_on_path(uint32_t to) {
+        const ns3_net_config *c = &net->config;
+        double loss = c->path_loss[region_of(c, from) * c->region_count + region_of(c, to)];
+        if (loss <= 0 || draw->GetValue() >= loss) return false;
+        net->stats.packets_dropped_loss++;
+        return true;
     }
     void DoReset() override {}
 };
+
+bool has_path_loss(const ns3_net_config *c) {
+    for (uint32_t i = 0; c->path_loss && i < c->region_count * c->region_count; i++)
+        if (c->path_loss[i] > 0) return true;
+    return false;
+}
+
+/* A PathModel per host, once: at create with path loss, else at the first cut. */
+void add_path_models(ns3_net *n) {
+    if (n->path_models) return;
+    n->path_models = true;
+    bool lossy = has_path_loss(&n->config);
+    for (uint32_t h = 0; h < n->config.host_count; h++) {
+        Ptr<PathModel> model = CreateObject<PathModel>();
+        model->net = n;
+        model->from = h;
+        if (lossy) {
+            model->draw = CreateObject<UniformRandomVariable>();
+            model->draw->SetStream(kStreamBase + kPathLossStreams + h);
+        }
+        n->router_side[h]->SetReceiveErrorModel(model);
+    }
+}
+
+void keep_arrays(ns3_net *n) {
+    ns3_net_config *c = &n->config;
+    if (c->host_region) {
+        n->host_region.assign(c->host_region, c->host_region + c->host_count);
+        c->host_region = n->host_region.data();
+    }
+    if (c->path_loss) {
+        n->path_loss.assign(c->path_loss, c->path_loss + (size_t)c->region_count * c->region_count);
+        c->path_loss = n->path_loss.data();
+    }
+    if (c->jitter_ns) {
+        n->jitter_ns.assign(c->jitter_ns, c->jitter_ns + (size_t)c->region_count * c->region_count);
+        c->jitter_ns = n->jitter_ns.data();
+    }
+}
 
 bool build(ns3_net *n) {
     n->routers.Create(n->config.region_count);
@@ -257,6 +395,7 @@ bool build(ns3_net *n) {
     if (!build_links(n) || !set_congestion(n)) return false;
     if (!count_drops_of(n, n->routers) || !count_drops_of(n, n->hosts)) return false;
     assign_streams(n);
+    if (has_path_loss(&n->config)) add_path_models(n);
     Ipv4GlobalRoutingHelper::PopulateRoutingTables();
     return true;
 }
@@ -561,6 +700,7 @@ ns3_net *ns3_net_create(const ns3_net_config *config) {
     RngSeedManager::SetRun(config->seed);
     ns3_net *n = new ns3_net;
     n->config = *config;
+    keep_arrays(n);
     if (!n->config.queue_packets) n->config.queue_packets = NS3_NET_QUEUE_PACKETS;
     n->ends.resize(2 * (size_t)config->conn_max);
     g_live = n;
@@ -658,12 +798,7 @@ bool ns3_net_set_cut(ns3_net *n, ns3_net_cut_fn cut, void *user) {
     if (n->cut) return cut == n->cut && user == n->cut_user;
     n->cut = cut;
     n->cut_user = user;
-    for (uint32_t h = 0; h < n->config.host_count; h++) {
-        Ptr<CutModel> model = CreateObject<CutModel>();
-        model->net = n;
-        model->from = h;
-        n->router_side[h]->SetReceiveErrorModel(model);
-    }
+    add_path_models(n);
     return true;
 }
 

@@ -9,7 +9,9 @@
  * core, access: its one-way latency is the matrix's entry (see
  * ns3_net_config.latency_ns for the split and for asymmetric matrices).
  * Every device queues in a drop-tail FIFO of queue_packets packets (no
- * queue disc). Loss is a RateErrorModel on each host's receiving device.
+ * queue disc). Loss is a RateErrorModel on each host's receiving device;
+ * a path's loss and partitions drop at the sender's router; a path's
+ * jitter delays packets on the receiver's access link.
  * Routes: ns-3's global routing (shortest paths, computed once at create).
  *
  * Connections are ns-3 TCP sockets: connection conn has ends 2conn (the
@@ -86,6 +88,16 @@ typedef struct ns3_net_config {
     uint64_t core_bps;      /* the routers' links; 0: unlimited */
     uint32_t queue_packets; /* each device's drop-tail queue; 0: NS3_NET_QUEUE_PACKETS */
     double loss;            /* per packet a host receives (data and ACKs), 0 .. below 1 */
+    /* A path's loss (a network.graph's), region_count * region_count
+     * entries or NULL: a packet from a host of region r to a host of
+     * region s is lost at r's router with path_loss[r * region_count + s]
+     * (data and ACKs; each direction its own), on top of loss. */
+    const double *path_loss;
+    /* The most jitter from region r to region s, jitter_ns[r * region_count
+     * + s], or NULL: each packet with data waits a draw uniform up to it on
+     * the receiver's access link, never arriving before the packet its
+     * flow sent before it (no reordering within a connection). */
+    const uint64_t *jitter_ns;
     uint64_t seed;          /* ns-3's run number (RngSeedManager::SetRun) */
     ns3_net_congestion congestion;
     uint32_t ack_every;     /* segments per ACK (TcpSocket::DelAckCount); 0: ns-3's 2 */

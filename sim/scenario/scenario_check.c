@@ -207,18 +207,11 @@ static int check_pubsub(scn_ctx *c) {
 
 /* network.backend: ns3 runs what the world maps onto ns-3 so far
  * (docs/fidelity.md "The ns3 backend"); the rest is refused, naming its
- * key, rather than run wrong. */
+ * key, rather than run wrong: a latency drawn per pair without regions. */
 static int check_backend(scn_ctx *c) {
     const scenario *s = c->s;
-    const char *why = "is not supported yet under network.backend: ns3 (issue 14)";
     if (s->network.backend != BACKEND_NS3) return 0;
-    if (s->attacker_count > 0) return check_fail_key(c, "attackers", "%s", why);
-    if (s->network.graph_path[0] != '\0') return check_fail_key(c, "network.graph", "%s", why);
     const scenario_regions *r = &s->network.regions;
-    for (size_t a = 0; a < r->count; a++)
-        for (size_t b = 0; b < r->count; b++)
-            if (r->jitter_ns[a][b] != 0)
-                return check_fail_key(c, "network.regions", "jitter %s", why);
     if (r->count == 0 && s->network.latency.kind != DIST_CONSTANT)
         return check_fail_key(c, "network.latency",
                           "under network.backend: ns3 must be a constant or come from network.regions "

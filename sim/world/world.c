@@ -633,9 +633,10 @@ static void world_on_accept(world *w, uint32_t end) {
 }
 
 /* ns-3's network for the world's hosts: their bandwidths, and latencies
- * from the regions (a router per region that has hosts) or, without
- * regions, from network.latency's constant (one region: each access link
- * half of it). NULL with the reason on stderr. */
+ * from the regions (a router per region that has hosts; a network.graph's
+ * nodes are regions too, with a loss per path) or, without regions, from
+ * network.latency's constant (one region: each access link half of it).
+ * NULL with the reason on stderr. */
 static ns3_net *world_ns3_create(world *w) {
     const world_config *config = &w->config;
     uint32_t n = config->host_count;
@@ -643,6 +644,8 @@ static ns3_net *world_ns3_create(world *w) {
     uint32_t *region = calloc(n, sizeof *region);
     uint32_t rep[NS3_NET_REGIONS_MAX]; /* a host of each compact region */
     uint64_t latency[NS3_NET_REGIONS_MAX * NS3_NET_REGIONS_MAX];
+    double path_loss[NS3_NET_REGIONS_MAX * NS3_NET_REGIONS_MAX] = {0};
+    uint64_t jitter[NS3_NET_REGIONS_MAX * NS3_NET_REGIONS_MAX] = {0};
     uint32_t region_count = 0;
     ns3_net *net = NULL;
     if (up == NULL || down == NULL || region == NULL) goto out;
@@ -667,8 +670,11 @@ static ns3_net *world_ns3_create(world *w) {
             region[i] = compact[r];
         }
         for (uint32_t a = 0; a < region_count; a++)
-            for (uint32_t b = 0; b < region_count; b++)
+            for (uint32_t b = 0; b < region_count; b++) { /* the paths: latency, jitter, a graph's loss */
                 latency[a * region_count + b] = netmodel_latency_ns(config->net, rep[a], rep[b]);
+                jitter[a * region_count + b] = netmodel_jitter_ns(config->net, rep[a], rep[b]);
+                path_loss[a * region_count + b] = netmodel_loss(config->net, rep[a], rep[b]);
+            }
     } else {
         if (config->latency.kind != DIST_CONSTANT) {
             fprintf(stderr, "world: under ns3 the latency must be a constant or come from regions\n");
@@ -681,7 +687,8 @@ static ns3_net *world_ns3_create(world *w) {
     if (conn_max > NS3_NET_CONNS_MAX) conn_max = NS3_NET_CONNS_MAX;
     w->ns3_conn_max = (uint32_t)conn_max;
     ns3_net_config nc = {.host_count = n, .host_up_bps = up, .host_down_bps = down, .region_count = region_count,
-                         .latency_ns = latency, .host_region = region, .loss = config->loss, .seed = config->seed,
+                         .latency_ns = latency, .host_region = region, .loss = config->loss,
+                         .path_loss = path_loss, .jitter_ns = jitter, .seed = config->seed,
                          .congestion = NS3_NET_LINUX_RENO, .ack_every = 1, .conn_max = w->ns3_conn_max,
                          .idle_restart = !config->tcp_no_idle_restart, .host_fair_queue = true,
                          .deliver = world_ns3_deliver, .established = world_ns3_established,
