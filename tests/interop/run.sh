@@ -159,21 +159,21 @@ wait_until() {
 
 declare -A KIND PID ID
 
-# start NAME KIND [ROUTER [SIGN_POLICY | SWARMLAB_FLAG]]: KIND is swarmlab or
-# js; the router applies to both; the fourth argument is js's signature
-# policy, or one more flag for swarmlab-node (--scoring).
+# start NAME KIND [ROUTER [SIGN_POLICY | SWARMLAB_FLAG...] [JS_FLAG...]]: KIND
+# is swarmlab or js; the router applies to both; from the fourth argument on,
+# flags for swarmlab-node (--scoring, --store DIR), or js's signature policy
+# and then flags for peer.mjs (--bitswap).
 start() {
     local name=$1 kind=$2 router=${3:-floodsub} policy=${4:-StrictSign}
     local sock="$WORK/$name.sock" log="$WORK/$name.log"
-    local -a extra=()
+    local -a extra=("${@:4}")
     KIND[$name]=$kind
     if [[ $kind == swarmlab ]]; then
-        [[ -n ${4:-} ]] && extra=("$4")
         "$DAEMON" --control "$sock" --key "$WORK/$name.key" --trace "$WORK/$name.trace" \
             --router "$router" "${extra[@]}" </dev/null >"$log" 2>&1 &
     else
         node --import "$HERE/polyfill.mjs" "$HERE/peer.mjs" --control "$sock" --key "$WORK/$name.key" \
-            --router "$router" --sign-policy "$policy" </dev/null >"$log" 2>&1 &
+            --router "$router" --sign-policy "$policy" "${@:5}" </dev/null >"$log" 2>&1 &
     fi
     PID[$name]=$!
     PIDS+=("$!")
@@ -434,6 +434,49 @@ scenario_unsigned() {
     ((FAILED == failed_before)) || { show_log "$sender"; show_log "$receiver"; }
 }
 
+# reply_cid NAME COMMAND...: the "cid" of the reply into REPLY_CID.
+reply_cid() {
+    local reply
+    reply=$(ctl "$@") || return 1
+    [[ $reply =~ \"cid\":\"([a-z2-7]+)\" ]] || { echo "#   $1 replied: ${reply:0:300}"; return 1; }
+    REPLY_CID=${BASH_REMATCH[1]}
+}
+
+# same_cid NAME TEXT CID: NAME's put of TEXT names it CID.
+same_cid() {
+    reply_cid "$1" put "$2" || return 1
+    [[ $REPLY_CID == "$3" ]] || { echo "#   $1 named it $REPLY_CID, not $3"; return 1; }
+}
+
+# scenario_bitswap LABEL JS SWARMLAB: blocks both ways over Bitswap 1.2.0
+# between Helia (peer.mjs --bitswap) and swarmlab-node --store: js fetches
+# a block swarmlab serves and names it by the same CID, and swarmlab
+# fetches one js serves, checks its hash and keeps it.
+scenario_bitswap() {
+    local label=$1 js=$2 sw=$3 failed_before=$FAILED
+    local text="$label: a block from swarmlab" back="$label: a block from helia" cid_sw cid_js
+    echo "# $label: $js (Helia, /ipfs/bitswap/1.2.0) dials $sw (swarmlab-node --store)"
+    if ! started "$js" "$sw"; then
+        not_ok "$label: both peers start and answer on their control sockets"
+        show_log "$js"
+        show_log "$sw"
+        return
+    fi
+    check "$label: $sw puts a block" reply_cid "$sw" put "$text" && cid_sw=$REPLY_CID
+    check "$label: $js accepts connect ${ADDR[$sw]}" ctl_ok "$js" connect "${ADDR[$sw]}"
+    check "$label: $js fetches $sw's block by its CID over Bitswap" \
+        ctl_has "$js" "\"data\":\"$text\"" get "${cid_sw-none}"
+    check "$label: Helia names those bytes by the CID swarmlab gave them" same_cid "$js" "$text" "${cid_sw-none}"
+    check "$label: $js puts a block" reply_cid "$js" put "$back" && cid_js=$REPLY_CID
+    check "$label: $sw fetches $js's block over Bitswap, hash checked" \
+        ctl_has "$sw" "\"data\":\"$back\"" get "${cid_js-none}"
+    check "$label: $sw keeps the fetched block in its store" ctl_has "$sw" "\"${cid_js-none}\"" blocks
+    for name in "$js" "$sw"; do
+        check "$label: $name (${KIND[$name]}) quits cleanly" quits "$name"
+    done
+    ((FAILED == failed_before)) || { show_log "$js"; show_log "$sw"; }
+}
+
 # A message too big for one Noise or yamux frame, from the js side (the
 # daemon's command lines are shorter than that).
 big_message() {
@@ -611,6 +654,10 @@ main() {
         start "f-$other" "$kind" gossipsub-v1.1
         start f-js-b js gossipsub
         scenario_line "f (gossipsub v1.1)" f-js-a "f-$other" f-js-b /meshsub/1.1.0
+
+        start g-js js floodsub StrictSign --bitswap
+        start "g-$other" "$kind" floodsub --store "$WORK/g-$other.store"
+        scenario_bitswap "g (bitswap)" g-js "g-$other"
     fi
 
     echo "$PASSED passed, $FAILED failed"
