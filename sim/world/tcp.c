@@ -24,7 +24,7 @@ typedef struct tcp_segment {
     uint64_t latency_ns; /* the sender's path, one way */
     uint64_t extra_ns;   /* jitter and retransmissions, drawn by the sender */
     bool fin;            /* the sender's FIN follows it */
-    size_t len;          /* 0: a FIN alone */
+    size_t len;          /* 0: a FIN alone (fin_reach) */
     uint8_t bytes[];
 } tcp_segment;
 
@@ -332,12 +332,22 @@ static void segment_reach(tcp_net *t, uint32_t end, uint64_t up_start, uint64_t 
     if (s == NULL) abort();
     *s = (tcp_segment){.number = e->sent_segments, .up_end_ns = up_start + up_ns, .latency_ns = e->latency_ns,
                        .extra_ns = arrival - idle, .fin = fin, .len = len};
-    if (len > 0) {
-        memcpy(s->bytes, bytes, len);
-        acks_push(e, TCP_ACK_UNKNOWN);
-    }
+    memcpy(s->bytes, bytes, len);
+    acks_push(e, TCP_ACK_UNKNOWN);
     kernel_schedule(t->k, up_start + e->latency_ns, t->config.event_base + TCP_EV_REACH, end ^ 1,
                     (uint64_t)(uintptr_t)s);
+}
+
+/* A FIN alone toward a limited downlink: it reaches the peer one way
+ * later, after the segments still on their way (it takes no downlink
+ * time, and draws no jitter or loss, as toward an unlimited one). */
+static void fin_reach(tcp_net *t, uint32_t end) {
+    tcp_end *e = end_at(t, end);
+    uint64_t now = kernel_now(t->k);
+    tcp_segment *s = malloc(sizeof *s);
+    if (s == NULL) abort();
+    *s = (tcp_segment){.up_end_ns = now, .latency_ns = e->latency_ns, .fin = true};
+    kernel_schedule(t->k, now + e->latency_ns, t->config.event_base + TCP_EV_REACH, end ^ 1, (uint64_t)(uintptr_t)s);
 }
 
 /* The receiver's host books its downlink for a segment that reaches it
@@ -496,8 +506,7 @@ void tcp_fin(tcp_net *t, uint32_t end) {
         e->fin_pending = true;
         return;
     }
-    if (t->hosts[e->peer_host].down_bps != 0) /* after the segments still to reach the peer */
-        return segment_reach(t, end, kernel_now(t->k), 0, NULL, 0, true);
+    if (t->hosts[e->peer_host].down_bps != 0) return fin_reach(t, end);
     t->config.fin(t->config.user, end ^ 1, max_u64(kernel_now(t->k) + e->latency_ns, e->last_arrival_ns));
 }
 
