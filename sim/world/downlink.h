@@ -2,16 +2,19 @@
  * downlink: when a host's downlink can take a packet (docs/network-model.md,
  * "Downlink").
  *
- * A sender books the receiver's downlink when it sends, since that is when
- * the world computes the arrival. Booking in send order alone would make a
- * near sender's packet wait behind a far sender's booked earlier, while the
- * link sits idle until the far one lands (up to the difference of their
- * latencies: 90 ms with latencies of 10 to 100 ms). So the downlink keeps
- * the intervals it is booked for, and a packet takes the first gap, at or
- * after it reaches the link, that is long enough for it: packets are served
- * in the order they reach the link, except that one arriving while a gap is
- * too short for it waits for the next (it does not push back a packet
- * booked earlier). Deterministic: no clock but the times it is given.
+ * On ideal links a sender books the receiver's downlink when it sends, since
+ * that is when the world computes the arrival; the TCP model's receiver
+ * books its own when a segment reaches it (tcp.h), so that hosts in
+ * different parts of a parallel world never share one. Booking in send order
+ * alone would make a near sender's packet wait behind a far sender's booked
+ * earlier, while the link sits idle until the far one lands (up to the
+ * difference of their latencies: 90 ms with latencies of 10 to 100 ms). So
+ * the downlink keeps the intervals it is booked for, and a packet takes the
+ * first gap, at or after it reaches the link, that is long enough for it:
+ * packets are served in the order they reach the link, except that one
+ * arriving while a gap is too short for it waits for the next (it does not
+ * push back a packet booked earlier). Deterministic: no clock but the times
+ * it is given.
  *
  * Bounds: the intervals that end after now, merged when they touch; at most
  * one per packet in flight to the host.

@@ -8,7 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { TCP_EV_PUMP = 0, TCP_EV_WAKE = 1 };
+enum { TCP_EV_PUMP = 0, TCP_EV_WAKE = 1, TCP_EV_REACH = 2, TCP_EV_ACK = 3 };
+
+/* An ACK slot whose time is not known yet: its segment went toward a
+ * limited downlink, and the receiver's TCP_EV_ACK fills it in. */
+#define TCP_ACK_UNKNOWN UINT64_MAX
+
+/* A segment on its way to a limited downlink (TCP_EV_REACH's b, malloc'd,
+ * freed by the receiver): what the receiving host needs to book its own
+ * downlink when the segment reaches it. The sender's random draws travel
+ * with it, since only the sender may draw from its streams. */
+typedef struct tcp_segment {
+    uint64_t number;     /* the sender's count of segments: which ACK slot */
+    uint64_t up_end_ns;  /* its last bit left the sender's uplink */
+    uint64_t latency_ns; /* the sender's path, one way */
+    uint64_t extra_ns;   /* jitter and retransmissions, drawn by the sender */
+    bool fin;            /* the sender's FIN follows it */
+    size_t len;          /* 0: a FIN alone (fin_reach) */
+    uint8_t bytes[];
+} tcp_segment;
 
 /* The sending state of one end. */
 typedef struct tcp_end {
@@ -25,6 +43,9 @@ typedef struct tcp_end {
     uint64_t sent_segments, acked_segments;
     uint64_t recovery_end;        /* ACKs up to this segment do not grow the window */
     uint64_t last_send_ns, last_arrival_ns;
+    /* As a receiver behind a limited downlink: the last arrival its own
+     * host booked (the stream stays in order); only that host writes it. */
+    uint64_t in_last_ns;
     uint64_t loss_ns;             /* a loss found then, not yet applied */
     bool loss_pending, loss_by_timeout;
     bool opened, in_ready, fin_pending, wake_pending;
@@ -278,36 +299,116 @@ static void queue_release(tcp_end *e) {
     e->cap = 0;
 }
 
+/* Toward an unlimited downlink the sender knows when the segment arrives,
+ * and so when its ACK comes back. */
+static void segment_arrive(tcp_net *t, uint32_t end, uint64_t up_start, uint64_t up_ns, const uint8_t *bytes,
+                           size_t len, bool fin) {
+    tcp_end *e = end_at(t, end);
+    uint64_t arrival = up_start + up_ns + e->latency_ns;
+    if (e->jitter_ns > 0) arrival += rng_below(jitter_rng(t, e), e->jitter_ns + 1);
+    if (e->loss > 0) arrival = segment_loss(t, e, up_start + up_ns, arrival, up_ns);
+    arrival = max_u64(arrival, e->last_arrival_ns); /* the receiver holds bytes behind a hole */
+    e->last_arrival_ns = arrival;
+    acks_push(e, arrival + e->latency_ns);
+    t->config.deliver(t->config.user, end ^ 1, arrival, bytes, len);
+    if (fin) t->config.fin(t->config.user, end ^ 1, arrival);
+}
+
+/* Toward a limited downlink the receiving host books it, when the segment
+ * reaches it (TCP_EV_REACH, one way after it left): another host's
+ * downlink is state of another part of a parallel world
+ * (docs/performance.md). Its ACK then comes back as an event (TCP_EV_ACK).
+ * The loss of a segment is found as if the downlink were idle (a fast
+ * retransmit one round trip after its unqueued arrival). */
+static void segment_reach(tcp_net *t, uint32_t end, uint64_t up_start, uint64_t up_ns, const uint8_t *bytes,
+                          size_t len, bool fin) {
+    tcp_end *e = end_at(t, end);
+    uint64_t down_ns = wire_ns(len, t->hosts[e->peer_host].down_bps);
+    uint64_t idle = up_start + e->latency_ns + max_u64(up_ns, down_ns); /* its arrival on an idle downlink */
+    uint64_t arrival = idle;
+    if (e->jitter_ns > 0) arrival += rng_below(jitter_rng(t, e), e->jitter_ns + 1);
+    if (e->loss > 0) arrival = segment_loss(t, e, up_start + up_ns, arrival, max_u64(up_ns, down_ns));
+    tcp_segment *s = malloc(sizeof *s + len);
+    if (s == NULL) abort();
+    *s = (tcp_segment){.number = e->sent_segments, .up_end_ns = up_start + up_ns, .latency_ns = e->latency_ns,
+                       .extra_ns = arrival - idle, .fin = fin, .len = len};
+    memcpy(s->bytes, bytes, len);
+    acks_push(e, TCP_ACK_UNKNOWN);
+    kernel_schedule(t->k, up_start + e->latency_ns, t->config.event_base + TCP_EV_REACH, end ^ 1,
+                    (uint64_t)(uintptr_t)s);
+}
+
+/* A FIN alone toward a limited downlink: it reaches the peer one way
+ * later, after the segments still on their way (it takes no downlink
+ * time, and draws no jitter or loss, as toward an unlimited one). */
+static void fin_reach(tcp_net *t, uint32_t end) {
+    tcp_end *e = end_at(t, end);
+    uint64_t now = kernel_now(t->k);
+    tcp_segment *s = malloc(sizeof *s);
+    if (s == NULL) abort();
+    *s = (tcp_segment){.up_end_ns = now, .latency_ns = e->latency_ns, .fin = true};
+    kernel_schedule(t->k, now + e->latency_ns, t->config.event_base + TCP_EV_REACH, end ^ 1, (uint64_t)(uintptr_t)s);
+}
+
+/* The receiver's host books its downlink for a segment that reaches it
+ * now, delivers it in order and sends its ACK back. */
+static void segment_on_reach(tcp_net *t, uint32_t to_end, tcp_segment *s) {
+    tcp_end *in = end_at(t, to_end);
+    tcp_host *h = &t->hosts[in->host];
+    uint64_t now = kernel_now(t->k), arrival = now;
+    if (s->len > 0) {
+        uint64_t down_ns = wire_ns(s->len, h->down_bps);
+        uint64_t down_start = downlink_book(&h->down, now, now, down_ns);
+        arrival = max_u64(s->up_end_ns + s->latency_ns, down_start + down_ns) + s->extra_ns;
+    }
+    arrival = max_u64(arrival, in->in_last_ns); /* the receiver holds bytes behind a hole */
+    in->in_last_ns = arrival;
+    if (s->len > 0) {
+        kernel_schedule(t->k, arrival + s->latency_ns, t->config.event_base + TCP_EV_ACK, to_end ^ 1, s->number);
+        t->config.deliver(t->config.user, to_end, arrival, s->bytes, s->len);
+    }
+    if (s->fin) t->config.fin(t->config.user, to_end, arrival);
+    free(s);
+}
+
+static void end_ready(tcp_net *t, uint32_t end);
+
+/* Segment number's ACK is back: its slot gets the time, and the sender
+ * looks whether its window opened. */
+static void segment_on_ack(tcp_net *t, uint32_t end, uint64_t number) {
+    tcp_end *e = end_at(t, end);
+    assert(number >= e->acked_segments && number - e->acked_segments < e->ack_count);
+    size_t slot = (e->ack_head + (size_t)(number - e->acked_segments)) % e->ack_cap;
+    assert(e->acks[slot] == TCP_ACK_UNKNOWN);
+    e->acks[slot] = kernel_now(t->k);
+    if (e->len > 0) end_ready(t, end);
+}
+
 /* The end sends its next segment on its host's uplink. */
 static void segment_send(tcp_net *t, uint32_t end) {
     tcp_end *e = end_at(t, end);
-    tcp_host *from = &t->hosts[e->host], *to = &t->hosts[e->peer_host];
+    tcp_host *from = &t->hosts[e->host];
     uint64_t now = kernel_now(t->k);
     if (!t->config.no_idle_restart) window_restart_after_idle(e, now);
     size_t len = e->len < TCP_MSS_BYTES ? e->len : TCP_MSS_BYTES;
     assert(len > 0);
-    uint64_t up_ns = wire_ns(len, from->up_bps), down_ns = wire_ns(len, to->down_bps);
+    uint64_t up_ns = wire_ns(len, from->up_bps);
     uint64_t up_start = max_u64(now, from->up_free_ns);
     from->up_free_ns = up_start + up_ns;
-    uint64_t down_start = downlink_book(&to->down, now, up_start + e->latency_ns, down_ns);
-    uint64_t arrival = max_u64(up_start + up_ns + e->latency_ns, down_start + down_ns);
+    const uint8_t *bytes = e->queue + e->head;
     e->head += len;
     e->len -= len;
-    if (e->jitter_ns > 0) arrival += rng_below(jitter_rng(t, e), e->jitter_ns + 1);
-    if (e->loss > 0) arrival = segment_loss(t, e, up_start + up_ns, arrival, max_u64(up_ns, down_ns));
-    arrival = max_u64(arrival, e->last_arrival_ns); /* the receiver holds bytes behind a hole */
-    e->last_arrival_ns = arrival;
-    acks_push(e, arrival + e->latency_ns);
+    bool fin = e->len == 0 && e->fin_pending;
+    if (t->hosts[e->peer_host].down_bps == 0)
+        segment_arrive(t, end, up_start, up_ns, bytes, len, fin);
+    else
+        segment_reach(t, end, up_start, up_ns, bytes, len, fin);
     inflight_note(e);
     e->sent_segments++;
     __atomic_fetch_add(&t->stats.segments_sent, 1, __ATOMIC_RELAXED);
     e->last_send_ns = now;
-    t->config.deliver(t->config.user, end ^ 1, arrival, e->queue + e->head - len, len);
     if (e->len == 0) queue_release(e);
-    if (e->len == 0 && e->fin_pending) {
-        e->fin_pending = false;
-        t->config.fin(t->config.user, end ^ 1, arrival);
-    }
+    if (fin) e->fin_pending = false;
 }
 
 static void ready_push(tcp_host *h, uint32_t end) {
@@ -343,6 +444,7 @@ static bool end_may_send(tcp_net *t, uint32_t end) {
     if (now >= e->ready_ns && e->ack_count < window) return true;
     uint64_t wake = now < e->ready_ns ? e->ready_ns : e->acks[e->ack_head];
     if (e->loss_pending && e->loss_ns < wake) wake = e->loss_ns;
+    if (wake == TCP_ACK_UNKNOWN) return false; /* the ACK's event wakes it */
     if (!(e->wake_pending && e->wake_ns == wake)) {
         e->wake_pending = true;
         e->wake_ns = wake;
@@ -404,6 +506,7 @@ void tcp_fin(tcp_net *t, uint32_t end) {
         e->fin_pending = true;
         return;
     }
+    if (t->hosts[e->peer_host].down_bps != 0) return fin_reach(t, end);
     t->config.fin(t->config.user, end ^ 1, max_u64(kernel_now(t->k) + e->latency_ns, e->last_arrival_ns));
 }
 
@@ -424,6 +527,9 @@ void tcp_on_event(tcp_net *t, const kernel_event *ev) {
         host_pump(t, ev->a);
         return;
     }
+    if (ev->kind == t->config.event_base + TCP_EV_REACH)
+        return segment_on_reach(t, ev->a, (tcp_segment *)(uintptr_t)ev->b);
+    if (ev->kind == t->config.event_base + TCP_EV_ACK) return segment_on_ack(t, ev->a, ev->b);
     assert(ev->kind == t->config.event_base + TCP_EV_WAKE);
     tcp_end *e = end_at(t, ev->a);
     if (!e->wake_pending || e->wake_ns != ev->b) return; /* superseded */
@@ -433,8 +539,12 @@ void tcp_on_event(tcp_net *t, const kernel_event *ev) {
 
 uint32_t tcp_event_host(const tcp_net *t, uint32_t kind, uint32_t a) {
     if (kind == t->config.event_base + TCP_EV_PUMP) return a;
-    assert(kind == t->config.event_base + TCP_EV_WAKE);
-    return end_at((tcp_net *)t, a)->host;
+    assert(kind < t->config.event_base + TCP_EVENT_KINDS);
+    return end_at((tcp_net *)t, a)->host; /* a wake-up's and an ACK's sender, a segment's receiver */
+}
+
+void tcp_release_event(tcp_net *t, const kernel_event *ev) {
+    if (ev->kind == t->config.event_base + TCP_EV_REACH) free((tcp_segment *)(uintptr_t)ev->b);
 }
 
 uint32_t tcp_cwnd(tcp_net *t, uint32_t end) {

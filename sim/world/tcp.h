@@ -19,12 +19,16 @@
  *    else by the RTO (RTT + 200 ms, doubling; the window falls to one);
  *    the receiver holds the bytes behind a hole until it is filled;
  *  - each host's uplink serves its connections round robin, a segment at a
- *    time, as the kernel's fair queueing does; its downlink serves segments
- *    in the order they were sent (a FIFO booked at send time).
- * ACKs are not sent as events: the time each segment's ACK comes back
- * (its arrival plus the one-way latency) is known when it is sent, and is
- * read when the sender next looks. A blocked sender gets one wake-up event
- * at the ACK that frees its window; a busy uplink one event per segment.
+ *    time, as the kernel's fair queueing does; a limited downlink serves
+ *    segments in the order they reach it (downlink.h), booked by its own
+ *    host when each reaches it (an event one way after it left), so that
+ *    no host touches another's state (the parallel world's parts).
+ * Toward an unlimited downlink ACKs are not sent as events: the time each
+ * segment's ACK comes back (its arrival plus the one-way latency) is known
+ * when it is sent, and is read when the sender next looks. A blocked
+ * sender gets one wake-up event at the ACK that frees its window; a busy
+ * uplink one event per segment. Toward a limited downlink the arrival is
+ * known only when the receiver books it, so each ACK is an event back.
  * Deterministic: no clock, and loss draws from the rng it is given.
  */
 #ifndef SWARMLAB_TCP_H
@@ -46,7 +50,8 @@
 #define TCP_RTO_MAX_NS 120000000000ull /* TCP_RTO_MAX */
 #define TCP_RETRIES_MAX 15     /* net.ipv4.tcp_retries2: bounds the redraws of one segment */
 #define TCP_QUEUE_KEEP_BYTES (16u << 10) /* an empty send queue keeps at most this much storage */
-#define TCP_EVENT_KINDS 2      /* kinds from config.event_base: an uplink's turn, an end's wake-up */
+#define TCP_EVENT_KINDS 4      /* kinds from config.event_base: an uplink's turn, an end's wake-up,
+                                  a segment reaching a limited downlink, its ACK */
 
 /* Bytes reach end to_end at at_ns (in order; len > 0). */
 typedef void (*tcp_deliver_fn)(void *user, uint32_t to_end, uint64_t at_ns, const uint8_t *bytes, size_t len);
@@ -104,8 +109,11 @@ void tcp_reset(tcp_net *t, uint32_t end);
 bool tcp_owns_event(const tcp_net *t, uint32_t kind);
 void tcp_on_event(tcp_net *t, const kernel_event *event);
 /* The host whose state an event of the model's (kind, a) touches: the
- * sending host of the end, or the host whose uplink turns. */
+ * sending host of the end (a segment reaching a downlink: the receiving
+ * host), or the host whose uplink turns. */
 uint32_t tcp_event_host(const tcp_net *t, uint32_t kind, uint32_t a);
+/* Frees what a pending event of the model's holds (the world's end). */
+void tcp_release_event(tcp_net *t, const kernel_event *event);
 /* The end's congestion window now, in segments, the ACKs back by now read (for tests). */
 uint32_t tcp_cwnd(tcp_net *t, uint32_t end);
 void tcp_get_stats(const tcp_net *t, tcp_stats *out);

@@ -1067,8 +1067,9 @@ world *world_create(const world_config *config) {
 }
 
 static void release_pending(void *ctx, const kernel_event *ev) {
-    (void)ctx;
+    world *w = ctx;
     if (ev->kind == EV_DATA) packet_release(ev->b);
+    if (w->tcp != NULL && tcp_owns_event(w->tcp, ev->kind)) tcp_release_event(w->tcp, ev);
 }
 
 void world_destroy(world *w) {
@@ -1082,7 +1083,7 @@ void world_destroy(world *w) {
         sodium_memzero(w->hosts[i].identity_seed, sizeof w->hosts[i].identity_seed);
         sodium_memzero(w->hosts[i].random_key, sizeof w->hosts[i].random_key);
     }
-    kernel_each_pending(&w->kernel, release_pending, NULL);
+    kernel_each_pending(&w->kernel, release_pending, w);
     kernel_free(&w->kernel);
     if (w->trace_parts != NULL) {
         for (uint32_t p = 0; p < w->threads; p++) {
@@ -1273,8 +1274,9 @@ uint64_t world_min_latency(world *w) {
 static void world_forget_thread_caches(void) { ed25519_verify_forget(); }
 
 /* Cuts the hosts into contiguous blocks, one per thread, when the world
- * allows: builtin backend, a lookahead, and downlinks that no sender books
- * (unlimited), since a sender still books the receiver's downlink. */
+ * allows: builtin backend, a lookahead, and no limited downlink on ideal
+ * links, whose senders still book the receiver's downlink (the TCP model's
+ * receivers book their own). */
 static void world_cut_into_parts(world *w) {
     uint32_t want = w->config.threads, hosts = w->config.host_count;
     w->threads = 1;
@@ -1287,8 +1289,8 @@ static void world_cut_into_parts(world *w) {
         w->threads_why = "the ns3 backend runs on one thread";
     } else if (lookahead == 0) {
         w->threads_why = "no lookahead: the latency can be zero";
-    } else if (limited) {
-        w->threads_why = "limited downlinks are booked by their senders (docs/performance.md)";
+    } else if (limited && w->tcp == NULL) {
+        w->threads_why = "limited downlinks on ideal links are booked by their senders (docs/performance.md)";
     } else if (hosts < 2) {
         w->threads_why = "one host";
     }

@@ -5,7 +5,13 @@
  *    handler that does nothing but schedule the next event (a steady heap of
  *    KERNEL_BENCH_PENDING events, as a large world keeps);
  *  - whole scenarios: wall seconds, kernel events per second, deliveries
- *    per second and peak memory (the process's maximum resident set).
+ *    per second and peak memory (the process's maximum resident set);
+ *  - the parallel world's speedup (--speedup): each scenario on 1 and on 2
+ *    threads, each run in a child process of its own (so that its peak
+ *    memory is its own), and one line with both walls, the speedup and
+ *    issue 16's targets;
+ *  - the scale run (--scale): one scenario against the targets of wall
+ *    time below virtual time and at most 8 GiB.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "world/kernel.h"
@@ -64,7 +71,24 @@ static void bench_kernel(void) {
         bench_kernel_at(kernel_bench_pending[i]);
 }
 
-static int bench_scenario(const char *path, const char *const *overrides, size_t override_count, uint32_t threads) {
+/* Issue 16's targets for make bench on this 2-core machine. */
+#define SPEEDUP_TARGET 1.6
+#define SCALE_MEMORY_TARGET_GIB 8.0
+typedef struct wall_target {
+    const char *scenario;
+    double seconds; /* on 2 threads */
+} wall_target;
+static const wall_target wall_targets[] = {{"bench-floodsub-1000", 12.0}, {"bench-gossipsub-1000", 20.0}};
+
+/* What a scenario's run measured, for the lines that compare. */
+typedef struct bench_figures {
+    double wall_seconds, virtual_seconds, peak_gib;
+    uint32_t threads;
+    char name[64];
+} bench_figures;
+
+static int bench_scenario(const char *path, const char *const *overrides, size_t override_count, uint32_t threads,
+                          bench_figures *out) {
     static scenario s;
     char err[SCENARIO_ERROR_MAX];
     if (scenario_load(path, overrides, override_count, &s, err, sizeof err) != 0) {
@@ -102,6 +126,73 @@ static int bench_scenario(const char *path, const char *const *overrides, size_t
                (unsigned long long)r.windows, r.busy_ns / 1e9, r.critical_ns / 1e9,
                r.critical_ns > 0 ? (double)r.busy_ns / (double)r.critical_ns : 0.0);
     printf("  digest            %s\n", r.digest);
+    fflush(stdout);
+    if (out != NULL) {
+        *out = (bench_figures){.wall_seconds = r.wall_seconds, .virtual_seconds = virtual_s,
+                               .peak_gib = usage.ru_maxrss / (1024.0 * 1024.0), .threads = r.threads};
+        snprintf(out->name, sizeof out->name, "%s", s.name);
+    }
+    return 0;
+}
+
+/* Runs the scenario in a child process (its peak memory its own) and
+ * brings its figures back through a pipe. */
+static int bench_in_child(const char *path, const char *const *overrides, size_t override_count, uint32_t threads,
+                          bench_figures *out) {
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) return 1;
+    if (pid == 0) {
+        close(fds[0]);
+        bench_figures f;
+        int failed = bench_scenario(path, overrides, override_count, threads, &f);
+        if (!failed && write(fds[1], &f, sizeof f) != (ssize_t)sizeof f) failed = 1;
+        _exit(failed);
+    }
+    close(fds[1]);
+    ssize_t got = read(fds[0], out, sizeof *out);
+    close(fds[0]);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+    return got == (ssize_t)sizeof *out ? 0 : 1;
+}
+
+static double wall_target_of(const char *name) {
+    for (size_t i = 0; i < sizeof wall_targets / sizeof wall_targets[0]; i++)
+        if (strcmp(wall_targets[i].scenario, name) == 0) return wall_targets[i].seconds;
+    return 0;
+}
+
+static const char *verdict(bool met) { return met ? "met" : "missed"; }
+
+/* The scenario on 1 and on 2 threads, then one line: both walls, the
+ * speedup and the targets (the wall target is for 2 threads). */
+static int bench_speedup(const char *path, const char *const *overrides, size_t override_count) {
+    bench_figures one, two;
+    if (bench_in_child(path, overrides, override_count, 1, &one) != 0 ||
+        bench_in_child(path, overrides, override_count, 2, &two) != 0)
+        return 1;
+    double speedup = one.wall_seconds / two.wall_seconds, target = wall_target_of(two.name);
+    printf("%s: 1 thread %.2f s, %u thread%s %.2f s: speedup %.2fx (target %.1fx: %s)", two.name, one.wall_seconds,
+           two.threads, two.threads == 1 ? "" : "s", two.wall_seconds, speedup, SPEEDUP_TARGET, verdict(speedup >= SPEEDUP_TARGET));
+    if (target > 0)
+        printf("; wall on 2 threads target %.0f s: %s", target, verdict(two.wall_seconds <= target));
+    printf("\n");
+    return 0;
+}
+
+/* One scenario against the scale targets: wall below virtual time, at
+ * most SCALE_MEMORY_TARGET_GIB of peak memory. */
+static int bench_scale(const char *path, const char *const *overrides, size_t override_count, uint32_t threads) {
+    bench_figures f;
+    if (bench_in_child(path, overrides, override_count, threads, &f) != 0) return 1;
+    printf("%s: wall %.1f s for %.0f s virtual, %.2fx virtual (target below 1x: %s); peak memory %.2f GiB "
+           "(target at most %.0f GiB: %s)\n",
+           f.name, f.wall_seconds, f.virtual_seconds, f.wall_seconds / f.virtual_seconds,
+           verdict(f.wall_seconds < f.virtual_seconds), f.peak_gib, SCALE_MEMORY_TARGET_GIB,
+           verdict(f.peak_gib <= SCALE_MEMORY_TARGET_GIB));
     return 0;
 }
 
@@ -143,6 +234,10 @@ static int bench_backends(const char *path, const char *const *overrides, size_t
  * bench --scenario-only [--threads N] [--set KEY=VALUE]... FILE...
  *                  the scenarios, each with the overrides (as swarmlab run
  *                  --set takes them), without the kernel figure
+ * bench --speedup [--set KEY=VALUE]... FILE...
+ *                  each on 1 and 2 threads, and the speedup
+ * bench --scale [--threads N] [--set KEY=VALUE]... FILE...
+ *                  each against the scale targets
  * bench --backends [--set KEY=VALUE]... FILE...
  *                  the same, each on builtin and on ns3, side by side */
 int main(int argc, char **argv) {
@@ -150,8 +245,10 @@ int main(int argc, char **argv) {
     const char *overrides[BENCH_OVERRIDES_MAX];
     size_t override_count = 0;
     int first = 1;
-    bool both = argc > 1 && strcmp(argv[1], "--backends") == 0;
-    if (argc > 1 && (strcmp(argv[1], "--scenario-only") == 0 || both))
+    const char *mode = argc > 1 ? argv[1] : "";
+    bool both = strcmp(mode, "--backends") == 0, speedup = strcmp(mode, "--speedup") == 0,
+         scale = strcmp(mode, "--scale") == 0;
+    if (strcmp(mode, "--scenario-only") == 0 || both || speedup || scale)
         first = 2;
     else
         bench_kernel();
@@ -171,8 +268,15 @@ int main(int argc, char **argv) {
         first += 2;
     }
     int failures = 0;
-    for (int i = first; i < argc; i++)
-        failures += both ? bench_backends(argv[i], overrides, override_count)
-                         : bench_scenario(argv[i], overrides, override_count, threads);
+    for (int i = first; i < argc; i++) {
+        if (both)
+            failures += bench_backends(argv[i], overrides, override_count);
+        else if (speedup)
+            failures += bench_speedup(argv[i], overrides, override_count);
+        else if (scale)
+            failures += bench_scale(argv[i], overrides, override_count, threads);
+        else
+            failures += bench_scenario(argv[i], overrides, override_count, threads, NULL);
+    }
     return failures ? 1 : 0;
 }

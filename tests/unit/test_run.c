@@ -190,6 +190,42 @@ static void threads_give_the_same_digest(void **state) {
     assert_string_equal(r[1].digest, r[0].digest);
 }
 
+/* A limited downlink is booked by its own host when a segment reaches it
+ * (sim/world/tcp.h), so a downlink-limited tcp run is cut like any other:
+ * the same digest, trace, kernel events and delivery on 1, 2 and 3
+ * threads, each really used. The limit bites (16 KiB messages take 65 ms
+ * each through 2 Mbit/s), with 0.5% of segments lost and sent again.
+ * On ideal links the sender still books the downlink: one thread, and why. */
+static void limited_downlinks_give_the_same_digest_on_any_thread_count(void **state) {
+    (void)state;
+    static scenario s;
+    static run_result r[3], unlimited;
+    make_scenario(&s, 23);
+    s.protocol.router = ROUTER_GOSSIPSUB;
+    s.network.latency = (dist){DIST_UNIFORM, (double)(5 * MS), (double)(40 * MS)};
+    s.network.transport = TRANSPORT_TCP;
+    s.network.loss = 0.005;
+    s.workload.size_bytes = 16 * 1024;
+    run_threads(&s, 1, &unlimited);
+    s.network.down_bps = 2000000;
+    for (uint32_t t = 1; t <= 3; t++) {
+        run_threads(&s, t, &r[t - 1]);
+        assert_int_equal(r[t - 1].threads, t);
+        assert_string_equal(r[t - 1].threads_why, "");
+        assert_string_equal(r[t - 1].digest, r[0].digest);
+        assert_int_equal(r[t - 1].trace_events, r[0].trace_events);
+        assert_int_equal(r[t - 1].events_processed, r[0].events_processed);
+        assert_true(r[t - 1].summary.delivery_ratio == 1.0);
+    }
+    assert_string_not_equal(r[0].digest, unlimited.digest);
+    assert_true(r[0].summary.latency_ms_p50 > unlimited.summary.latency_ms_p50 + 65.0);
+    s.network.transport = TRANSPORT_IDEAL;
+    run_threads(&s, 2, &r[1]);
+    assert_int_equal(r[1].threads, 1);
+    assert_string_equal(r[1].threads_why,
+                        "limited downlinks on ideal links are booked by their senders (docs/performance.md)");
+}
+
 /* With transport: tcp, shared 50 Mbit/s links and 1% loss (segments
  * dropped and retransmitted), 64 KiB messages: the same seed still gives
  * the same digest, and not the ideal model's. */
@@ -394,6 +430,7 @@ int main(void) {
         cmocka_unit_test(the_same_seed_gives_the_same_digest),
         cmocka_unit_test(hosts_reach_each_other_no_sooner_than_the_latency),
         cmocka_unit_test(threads_give_the_same_digest),
+        cmocka_unit_test(limited_downlinks_give_the_same_digest_on_any_thread_count),
         cmocka_unit_test(tcp_keeps_the_digest_deterministic),
         cmocka_unit_test(floodsub_latency_is_latency_times_hop_distance),
         cmocka_unit_test(a_validation_delay_adds_itself_at_every_hop),

@@ -279,6 +279,35 @@ static void without_idle_restart_the_window_survives_idle(void **state) {
     bench_close(&b);
 }
 
+/* FINs through a limited downlink, which the receiver books when each
+ * segment reaches it: 50 Mbit/s, 10 ms one way. Three full segments (240
+ * us each on the wire) leave back to back and reach the downlink at 10.00,
+ * 10.24 and 10.48 ms; each takes it for 240 us, so they arrive at 10.24,
+ * 10.48 and 10.72 ms, and the FIN queued behind them with the last. At 1 s
+ * the other end sends one segment and closes with its queue already empty:
+ * the FIN alone reaches the peer at 1.010 s, but waits behind the segment,
+ * which arrives at 1.01024 s. */
+static void fins_through_a_limited_downlink_follow_their_bytes(void **state) {
+    (void)state;
+    bench b;
+    bench_open(&b, 2, 50 * MBIT, 0, 1);
+    tcp_open(b.t, 0, 0, 1, 10 * NS_PER_MS, 0);
+    bench_write(&b, 0, 3 * TCP_MSS_BYTES);
+    tcp_fin(b.t, 0);
+    kernel_run(&b.k, NS_PER_S, dispatch, b.t);
+    assert_int_equal(b.r->segments[1], 3);
+    assert_int_equal(b.r->at_ns[1][0], 10240000);
+    assert_int_equal(b.r->at_ns[1][1], 10480000);
+    assert_int_equal(b.r->at_ns[1][2], 10720000);
+    assert_int_equal(b.r->fin_ns[1], 10720000);
+    bench_write(&b, 1, TCP_MSS_BYTES);
+    tcp_fin(b.t, 1);
+    kernel_run(&b.k, 2 * NS_PER_S, dispatch, b.t);
+    assert_int_equal(b.r->last_ns[0], 1010240000);
+    assert_int_equal(b.r->fin_ns[0], 1010240000);
+    bench_close(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_mebibyte_takes_six_round_trips_of_slow_start),
@@ -288,6 +317,7 @@ int main(void) {
         cmocka_unit_test(without_idle_restart_the_window_survives_idle),
         cmocka_unit_test(jitter_delays_each_segment_up_to_the_paths),
         cmocka_unit_test(loss_follows_the_path_direction),
+        cmocka_unit_test(fins_through_a_limited_downlink_follow_their_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
