@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/time_units.h"
 #include "crypto/identity.h"
@@ -407,7 +408,8 @@ static void a_trace_file_reads_back_to_the_same_digest(void **state) {
     static scenario s;
     static run_result result;
     make_scenario(&s, 41);
-    const char *path = "/tmp/swarmlab-test-run-trace.jsonl";
+    char path[64]; /* one per process: two test runs side by side must not share it */
+    snprintf(path, sizeof path, "/tmp/swarmlab-test-run-trace-%ld.jsonl", (long)getpid());
     run_options options = {.scenario = &s, .trace_path = path};
     char err[256] = "";
     if (run_scenario(&options, &result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
