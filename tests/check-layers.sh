@@ -22,7 +22,7 @@ uses() {
     analysis) echo "node/base node/crypto node/trace" ;;
     sim/random) echo "" ;;
     sim/ns3) echo "" ;;
-    sim/scenario) echo "sim/random node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
+    sim/scenario) echo "sim/random node/base node/crypto node/wire node/trace node/pubsub node/core node/data" ;;
     sim/world) echo "sim/random sim/ns3 sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/store node/data" ;;
     sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core node/interop node/store node/data" ;;
     *) echo "?" ;;

@@ -415,6 +415,7 @@ static const scn_field workload_fields[] = {
      .max = SCN_MESSAGE_SIZE_MAX},
     {.key = "start", .conv = scn_conv_duration, .offset = S(workload.start_ns)},
     {.key = "stop", .conv = scn_conv_duration, .offset = S(workload.stop_ns), .flags = SCN_POSITIVE},
+    {.key = "sealed", .conv = scn_conv_sealed},
 };
 static const scn_table workload_table = SCN_TABLE(workload_fields);
 
@@ -593,6 +594,7 @@ void scenario_defaults(scenario *s) {
     s->workload.rate_per_s = 1.0;
     s->workload.arrival = ARRIVAL_POISSON;
     s->workload.size_bytes = 1024;
+    scn_sealed_defaults(s);
     s->churn.nodes.kind = SELECT_ALL;
     s->metrics.sample_ns = NS_PER_S;
     s->metrics.deadline_ns = 10 * NS_PER_S;
