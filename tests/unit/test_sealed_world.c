@@ -119,7 +119,7 @@ static void dial_previous(void *user, world *w, uint32_t host) {
 /* A line of four: member 0 publishes, 1 relays without a key, 2 is a
  * member, 3 a member revoked at the rotation (when revoked). Ten
  * publications, one a second from 5 s; the rotation at 10 s. */
-static void run_line(bool revoked, run_result *result) {
+static void run_line(bool revoked, uint32_t threads, run_result *result) {
     static scenario s;
     scenario_defaults(&s);
     snprintf(s.name, sizeof s.name, "test-sealed");
@@ -139,15 +139,15 @@ static void run_line(bool revoked, run_result *result) {
     if (revoked) assert_int_equal(scenario_parse_selector("3-3", &s.workload.sealed.revoked), 0);
     s.workload.sealed.rotate_at_ns = 10 * NS_PER_S;
     run_hooks hooks = {.no_topology = true, .node_up = dial_previous};
-    run_options options = {.scenario = &s, .hooks = &hooks};
+    run_options options = {.scenario = &s, .hooks = &hooks, .threads = threads};
     char err[256] = "";
     if (run_scenario(&options, result, err, sizeof err) != 0) fail_msg("run failed: %s", err);
 }
 
 static void members_read_every_message_and_the_relay_none(void **state) {
     (void)state;
-    run_result result;
-    run_line(false, &result);
+    run_result result, threaded;
+    run_line(false, 1, &result);
     const metrics_sealed *m = &result.sealed;
     assert_int_equal(m->members, 3);
     assert_int_equal(m->nonmembers, 1);
@@ -163,12 +163,17 @@ static void members_read_every_message_and_the_relay_none(void **state) {
     /* The relay received every envelope, and could read none. */
     assert_int_equal(m->nonmember_receipts, 10);
     assert_int_equal(m->nonmember_plaintexts, 0);
+    /* Hosts on two threads count the same, each its own. */
+    run_line(false, 2, &threaded);
+    assert_int_equal(threaded.threads, 2);
+    assert_memory_equal(&threaded.sealed, m, sizeof *m);
+    assert_string_equal(threaded.digest, result.digest);
 }
 
 static void a_revoked_member_reads_nothing_sealed_after_the_rotation(void **state) {
     (void)state;
     run_result result;
-    run_line(true, &result);
+    run_line(true, 1, &result);
     const metrics_sealed *m = &result.sealed;
     assert_int_equal(m->revoked, 1);
     assert_int_equal(m->published_by_key[1], 5);
