@@ -630,6 +630,7 @@ int scenario_load(const char *path, const char *const *overrides, size_t overrid
     int rc = scn_tree_override(&tree, overrides, override_count, err, err_cap);
     if (rc == 0) rc = scn_convert_map(&c, tree.root, s, &top_table);
     if (rc == 0) rc = scn_check_scenario(&c);
+    if (rc == 0) rc = scn_check_sealed(&c); /* here: scenario_sealed.c uses scenario_check.c's helpers */
     if (rc == 0 && s->name[0] == '\0') default_name(path, s->name);
     scn_tree_free(&tree);
     return rc;
