@@ -461,7 +461,8 @@ static const scn_table world_table = SCN_TABLE(world_fields);
 
 static const char *const attacker_kinds[] = {"spam",      "drop",         "forge",        "replay",
                                              "lie",       "graft-spam",   "eclipse",      "covert-flash",
-                                             "cold-boot", "slot-exhaust", "px-flood",     NULL};
+                                             "cold-boot", "slot-exhaust", "px-flood",     "withhold",
+                                             "corrupt",   "mute",         NULL};
 /* Bits of attacker_kinds, for the keys that only some kinds take. */
 enum {
     AK_SPAM = 1u << 0,

@@ -102,7 +102,7 @@ typedef struct offline_window {
 #define SCENARIO_SAME_IP_MAX 61534
 
 typedef struct attacker {
-    char kind[32]; /* spam, drop, forge, replay, lie, graft-spam, eclipse, covert-flash, cold-boot, px-flood */
+    char kind[32]; /* spam, drop, ... px-flood, withhold, corrupt, mute: docs/scenarios.md */
     uint32_t count;
     double rate_per_s;        /* 0 when not given */
     uint64_t start_ns;        /* 0 when not given */

@@ -1121,7 +1121,8 @@ int world_host_up(world *w, uint32_t index) {
     h->random_nonce = 0;
     h->timer_count = 0;
     node_config config = {.env = &h->env, .identity_seed = h->identity_seed, .router = w->config.router,
-                          .gossipsub = w->config.gossipsub, .pubsub = w->config.pubsub, .limits = w->config.limits};
+                          .gossipsub = w->config.gossipsub, .pubsub = w->config.pubsub, .limits = w->config.limits,
+                          .bitswap_no_penalties = w->config.bitswap_no_penalties};
     if (w->config.on_message != NULL) config.callbacks = (node_callbacks){.user = h, .on_message = world_host_message};
     h->node = node_create(&config);
     if (h->node == NULL) abort();

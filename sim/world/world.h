@@ -122,6 +122,9 @@ typedef struct world_config {
      * once, so it may touch only that host's state. */
     void (*on_message)(void *user, uint32_t host, const char *topic, const uint8_t *data, size_t len);
     void *on_message_user;
+    /* Every node's node_config.bitswap_no_penalties: the lab's control for
+     * the attackers on data (docs/attacks.md). Default false. */
+    bool bitswap_no_penalties;
 } world_config;
 
 typedef struct world_stats {
