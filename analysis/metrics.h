@@ -228,6 +228,8 @@ typedef struct run_info {
      * one, why it could not be cut ("" or NULL otherwise). */
     uint32_t threads;
     const char *threads_why;
+    /* The encrypted topics' counts (metrics_sealed.h); NULL: none. */
+    const struct metrics_sealed *sealed;
 } run_info;
 
 typedef struct metrics metrics;

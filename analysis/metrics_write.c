@@ -4,6 +4,7 @@
  * base/json.h's strings and reals and csv.h's cells.
  */
 #include "metrics_internal.h"
+#include "metrics_sealed.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -255,6 +256,7 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     metrics_json_attack(out, m);
     metrics_json_counts(out, m);
     metrics_json_settings(out, m);
+    if (info->sealed != NULL) metrics_json_sealed(out, info->sealed);
     metrics_json_key(out, 2, "verify_memo");
     fprintf(out, "{\"enabled\": %s, ", info->verify_memo ? "true" : "false");
     metrics_json_u64(out, 0, "hits", info->verify_memo_hits, ", ");

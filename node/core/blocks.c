@@ -91,6 +91,9 @@ static int host_send(void *user, uint32_t peer, const uint8_t *msg, size_t len) 
     conn *c = node_ready_conn(n, peer);
     node_stream *s = c != NULL ? stream_bitswap_out(n, c) : NULL;
     if (s == NULL) return -1;
+    /* A mute policy swallows the message: the engine believes it went. */
+    if (n->policy != NULL && n->policy->drop_bitswap != NULL && n->policy->drop_bitswap(n->policy->user, msg, len))
+        return 0;
     return stream_send_rewritten(n, c, s, msg, len, n->policy != NULL ? n->policy->rewrite_bitswap : NULL);
 }
 
@@ -119,8 +122,22 @@ static void host_bad_block(void *user, uint32_t peer, uint32_t count, size_t len
     if (disconnect) conn_close(n, c, "bitswap: blocks that do not match their CID");
 }
 
-bitswap *node_blocks_create(node *n) {
+/* Traced as reject_block (of no bytes); at BITSWAP_WITHHELD_MAX the peer goes. */
+static void host_withheld(void *user, uint32_t peer, uint32_t count, bool disconnect) {
+    node *n = user;
+    conn *c = node_ready_conn(n, peer);
+    (void)count;
+    if (c == NULL) return;
+    const char *reason = disconnect ? "said HAVE and sent no block: disconnected" : "said HAVE and sent no block";
+    trace_event e = {.kind = TRACE_REJECT_BLOCK, .peer = c->noise.remote.bytes, .peer_len = c->noise.remote.len,
+                     .reason = reason};
+    node_trace(n, &e);
+    if (disconnect) conn_close(n, c, "bitswap: blocks promised and withheld");
+}
+
+bitswap *node_blocks_create(node *n, bool no_penalties) {
     bitswap_host host = {.user = n, .now_ns = host_now, .send = host_send, .timer_set = host_timer_set,
-                         .get = host_get, .has = host_has, .put = host_put, .bad_block = host_bad_block};
+                         .get = host_get, .has = host_has, .put = host_put, .bad_block = host_bad_block,
+                         .withheld = host_withheld, .no_penalties = no_penalties};
     return bitswap_create(&host);
 }

@@ -9,7 +9,8 @@
 
 #include "node_internal.h"
 
-/* The node's Bitswap engine, its host filled in; NULL when memory runs out. */
-bitswap *node_blocks_create(node *n);
+/* The node's Bitswap engine, its host filled in (no_penalties:
+ * node_config's bitswap_no_penalties); NULL when memory runs out. */
+bitswap *node_blocks_create(node *n, bool no_penalties);
 
 #endif

@@ -313,7 +313,7 @@ node *node_create(const node_config *config) {
     buf_init(&n->wire, NODE_PEER_BUFFER_MAX);
     buf_init(&n->plain, NODE_PEER_BUFFER_MAX);
     buf_init(&n->message, BITSWAP_MESSAGE_MAX_BYTES + VARINT_MAX_BYTES); /* the largest message of any stream */
-    if (node_init_pubsub(n, config) != 0 || (n->exchange = node_blocks_create(n)) == NULL) {
+    if (node_init_pubsub(n, config) != 0 || (n->exchange = node_blocks_create(n, config->bitswap_no_penalties)) == NULL) {
         node_destroy(n);
         return NULL;
     }

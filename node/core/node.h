@@ -88,6 +88,9 @@ typedef struct node_policy {
     /* Sees every Bitswap message before it is sent and may rewrite its
      * bytes in place (a liar corrupts the blocks it serves). NULL: none. */
     void (*rewrite_bitswap)(void *user, uint8_t *msg, size_t len);
+    /* Whether a Bitswap message about to be sent is dropped instead (a
+     * mute holder answers nothing). NULL: none is. */
+    bool (*drop_bitswap)(void *user, const uint8_t *msg, size_t len);
 } node_policy;
 
 typedef struct node_config {
@@ -105,6 +108,10 @@ typedef struct node_config {
     /* The connection limits (connmgr.h; copied, checked by node_create);
      * NULL: connmgr_limits_default. */
     const conn_limits *limits;
+    /* The lab's control (docs/attacks.md "Attackers on data"): Bitswap
+     * neither gives up on a peer that withholds a block it said it had nor
+     * disconnects one that sends bad blocks (bitswap.h). Default false. */
+    bool bitswap_no_penalties;
 } node_config;
 
 /* Returns NULL when memory runs out or the limits are unusable

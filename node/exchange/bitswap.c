@@ -1,8 +1,8 @@
 /*
  * bitswap: the engine's entry points (bitswap.h): peers come and go,
  * messages arrive, the timer fires. Each entry point ends by arming the
- * one timer at the earliest thing due: a fetch's deadline, or a retry for
- * answers that did not fit one message.
+ * one timer at the earliest thing due: a fetch's deadline, a want-block's
+ * wait, or a retry for answers that did not fit one message.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -110,4 +110,9 @@ size_t bitswap_fetches(const bitswap *b) { return b->fetch_count; }
 uint32_t bitswap_bad_blocks(const bitswap *b, uint32_t peer) {
     const bs_peer *p = bs_peer_find(b, peer);
     return p != NULL ? p->bad_blocks : 0;
+}
+
+uint32_t bitswap_withheld(const bitswap *b, uint32_t peer) {
+    const bs_peer *p = bs_peer_find(b, peer);
+    return p != NULL ? p->withheld : 0;
 }

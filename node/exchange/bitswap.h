@@ -23,6 +23,14 @@
  * CID just fetched (a late copy), else it is never stored and counts
  * against its sender, which is disconnected at BITSWAP_BAD_BLOCKS_MAX. A
  * fetch ends at BITSWAP_FETCH_TIMEOUT_NS with BLOCK_FETCH_TIMEOUT.
+ *
+ * A peer that said HAVE and then does not send the block within
+ * BITSWAP_BLOCK_WAIT_NS withheld it: the block is asked of the next peer
+ * that has it, and the withholding counts against the peer, which is
+ * disconnected at BITSWAP_WITHHELD_MAX. With the host's no_penalties (the
+ * lab's control, docs/attacks.md "Attackers on data") neither count ever
+ * disconnects and a want-block waits for its answer until the fetch's
+ * timeout, as before these penalties.
  */
 #ifndef SWARMLAB_BITSWAP_H
 #define SWARMLAB_BITSWAP_H
@@ -45,6 +53,10 @@
 #define BITSWAP_RETRY_NS (100 * NS_PER_MS) /* answers that did not fit one message go this much later */
 #define BITSWAP_BAD_BLOCKS_MAX 3        /* blocks not matching a CID we asked for; at this count: disconnected */
 #define BITSWAP_RECENT_MAX 64           /* CIDs just fetched, whose late copies are no offence */
+/* A want-block unanswered this long: the block was withheld. A 1 MiB
+ * block must come at 1.7 Mbit/s or more not to count as withheld. */
+#define BITSWAP_BLOCK_WAIT_NS (5 * NS_PER_S)
+#define BITSWAP_WITHHELD_MAX 3          /* blocks a peer said it had and did not send; at this count: disconnected */
 
 typedef struct bitswap bitswap;
 
@@ -64,6 +76,11 @@ typedef struct bitswap_host {
     /* A peer sent a block that matches no CID we asked it for: its count
      * so far; disconnect says it reached BITSWAP_BAD_BLOCKS_MAX and must go. */
     void (*bad_block)(void *user, uint32_t peer, uint32_t count, size_t len, bool disconnect);
+    /* A peer said HAVE and did not send the block in BITSWAP_BLOCK_WAIT_NS:
+     * its count so far; disconnect as for bad_block. NULL: not told. */
+    void (*withheld)(void *user, uint32_t peer, uint32_t count, bool disconnect);
+    /* The lab's control: no want-block times out, no count disconnects. */
+    bool no_penalties;
 } bitswap_host;
 
 /* NULL when memory runs out. The host is copied. */
@@ -93,5 +110,6 @@ int bitswap_fetch(bitswap *b, const cid *c, block_fetch_fn done, void *user);
 size_t bitswap_peer_wants(const bitswap *b, uint32_t peer);
 size_t bitswap_fetches(const bitswap *b);
 uint32_t bitswap_bad_blocks(const bitswap *b, uint32_t peer);
+uint32_t bitswap_withheld(const bitswap *b, uint32_t peer);
 
 #endif

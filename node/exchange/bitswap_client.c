@@ -42,6 +42,7 @@ static void ask_for_block(bitswap *b, bs_fetch *f) {
         if (send_entry(b, a->peer, &f->c, BITSWAP_WANT_BLOCK, false) == 0) {
             a->state = ASK_BLOCK_SENT;
             f->block_out = true;
+            f->block_sent_ns = b->host.now_ns(b->host.user);
         } else {
             a->state = ASK_GONE;
         }
@@ -173,7 +174,7 @@ int bs_client_blocks(bitswap *b, bs_peer *p, const bitswap_message *msg) {
              * of it is asked of the next peer that has it. */
             asks_drop(b, p->handle, false);
             p->bad_blocks++;
-            bool out = p->bad_blocks >= BITSWAP_BAD_BLOCKS_MAX;
+            bool out = p->bad_blocks >= BITSWAP_BAD_BLOCKS_MAX && !b->host.no_penalties;
             b->host.bad_block(b->host.user, p->handle, p->bad_blocks, in->data.len, out);
             if (out) return -1;
             continue;
@@ -188,16 +189,46 @@ int bs_client_blocks(bitswap *b, bs_peer *p, const bitswap_message *msg) {
     return 0;
 }
 
+/* The want-block of f went unanswered past BITSWAP_BLOCK_WAIT_NS: its
+ * peer withheld the block, which is asked of the next peer that has it. */
+static void block_withheld(bitswap *b, bs_fetch *f) {
+    f->block_out = false;
+    for (size_t k = 0; k < f->ask_count; k++) {
+        bs_ask *a = &f->asks[k];
+        if (a->state != ASK_BLOCK_SENT) continue;
+        a->state = ASK_GONE; /* asked no more for this block; its cancel is not owed */
+        bs_peer *p = bs_peer_find(b, a->peer);
+        if (p != NULL) {
+            p->withheld++;
+            bool out = p->withheld >= BITSWAP_WITHHELD_MAX;
+            if (b->host.withheld != NULL) b->host.withheld(b->host.user, p->handle, p->withheld, out);
+        }
+        break;
+    }
+    ask_for_block(b, f);
+}
+
+/* When f is next due: its deadline, or sooner its want-block's wait. */
+static uint64_t fetch_due(const bitswap *b, const bs_fetch *f) {
+    if (!f->block_out || b->host.no_penalties) return f->deadline_ns;
+    uint64_t wait = f->block_sent_ns + BITSWAP_BLOCK_WAIT_NS;
+    return wait < f->deadline_ns ? wait : f->deadline_ns;
+}
+
 uint64_t bs_client_expire(bitswap *b, uint64_t now_ns) {
     for (size_t i = 0; i < b->fetch_count;) {
-        if (b->fetches[i].deadline_ns > now_ns) {
-            i++;
+        bs_fetch *f = &b->fetches[i];
+        if (f->deadline_ns <= now_ns) {
+            fetch_end(b, i, BLOCK_FETCH_TIMEOUT, NULL, 0); /* the last fetch moved to i */
             continue;
         }
-        fetch_end(b, i, BLOCK_FETCH_TIMEOUT, NULL, 0); /* the last fetch moved to i */
+        if (fetch_due(b, f) <= now_ns) block_withheld(b, f);
+        i++;
     }
     uint64_t next = UINT64_MAX;
-    for (size_t i = 0; i < b->fetch_count; i++)
-        if (b->fetches[i].deadline_ns < next) next = b->fetches[i].deadline_ns;
+    for (size_t i = 0; i < b->fetch_count; i++) {
+        uint64_t due = fetch_due(b, &b->fetches[i]);
+        if (due < next) next = due;
+    }
     return next;
 }

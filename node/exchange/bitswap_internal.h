@@ -32,6 +32,7 @@ typedef struct bs_peer {
     bs_entry *entries;
     size_t entry_count, entry_cap;
     uint32_t bad_blocks;
+    uint32_t withheld; /* blocks it said it had and did not send */
     bool backlog; /* entries left unanswered for want of room in one message */
 } bs_peer;
 
@@ -56,6 +57,7 @@ typedef struct bs_fetch {
     bs_ask asks[BITSWAP_FETCH_ASKS_MAX];
     size_t ask_count;
     bool block_out; /* a want-block is out to a peer (ASK_BLOCK_SENT) */
+    uint64_t block_sent_ns; /* when it went */
 } bs_fetch;
 
 /* Room for the CIDs a message we send names: presences, and our entries. */

@@ -47,6 +47,7 @@
 #include "base/time_units.h"
 #include "crypto/identity.h"
 #include "core/node.h"
+#include "daemon_sealed.h"
 #include "store/cid.h"
 #include "runtime.h"
 #include "store_db.h"
@@ -190,6 +191,7 @@ struct daemon_state {
     bool stdout_json_only;   /* --params: standard output carries the spec's JSON lines alone */
     store_db *store;         /* --store: the encrypted block store; NULL otherwise */
     buf block;               /* scratch for one block read from the store */
+    daemon_sealed sealed;    /* the encrypted topics we hold keys for (sub TOPIC --key FILE) */
 };
 
 /* daemon_options.c: 0, or -1 with err filled. */

@@ -2,7 +2,7 @@
  * daemon_commands: the commands of swarmlab-node, the same on standard
  * input and on the control socket:
  *
- *   sub TOPIC | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID
+ *   sub TOPIC [--key FILE] | unsub TOPIC | pub TOPIC TEXT | peers | ping PEERID
  *   connect MULTIADDR | msg PEERID TEXT | id | watch | sync | quit
  *   put TEXT | put-file PATH | get CID [PATH] | blocks      (with --store)
  *
@@ -14,7 +14,8 @@
  * commands go through the node's block API (node.h): a put is acknowledged
  * only once its block is on disk (store_db.h), and a get the local store
  * cannot answer asks the connected peers over Bitswap and waits in the
- * same table of pending requests.
+ * same table of pending requests. sub --key makes the topic an encrypted
+ * one (daemon_sealed.h): pub seals on it, and its messages are unsealed.
  */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -168,12 +169,32 @@ int daemon_chat_register(daemon_state *d) {
 
 /* ---- the commands ----------------------------------------------------- */
 
+/* sub TOPIC --key FILE: the topic's key first, then the subscription. */
+static int command_sub_key(daemon_state *d, daemon_requester to, const char *topic, char **args) {
+    char *flag = next_word(args);
+    if (flag == NULL) return 0;
+    char *path = strcmp(flag, "--key") == 0 ? next_word(args) : NULL;
+    if (path == NULL || rest_of_line(*args) != NULL) {
+        daemon_reply_error(d, to, "usage: sub TOPIC [--key FILE]");
+        return -1;
+    }
+    char err[512];
+    bool refused; /* the reply says why either way */
+    if (daemon_sealed_add_key(&d->sealed, topic, path, &refused, err, sizeof err) == 0) return 0;
+    daemon_reply_error(d, to, err);
+    return -1;
+}
+
 static void command_sub(daemon_state *d, daemon_requester to, char *args, bool subscribe) {
     char *topic = next_word(&args);
-    if (topic == NULL || rest_of_line(args) != NULL) {
-        daemon_reply_error(d, to, subscribe ? "usage: sub TOPIC" : "usage: unsub TOPIC");
+    if (topic == NULL || (!subscribe && rest_of_line(args) != NULL)) {
+        daemon_reply_error(d, to, subscribe ? "usage: sub TOPIC [--key FILE]" : "usage: unsub TOPIC");
         return;
     }
+    /* Again with another key file adds that key (a rotation): subscribing
+     * twice is no error. */
+    if (subscribe && command_sub_key(d, to, topic, &args) != 0) return;
+    if (!subscribe) daemon_sealed_forget(&d->sealed, topic);
     int rc = subscribe ? node_subscribe(d->node, topic) : node_unsubscribe(d->node, topic);
     if (rc != 0) daemon_reply_error(d, to, subscribe ? "cannot subscribe (too many topics?)" : "not subscribed");
     else reply_ok(d, to);
@@ -186,7 +207,7 @@ static void command_pub(daemon_state *d, daemon_requester to, char *args) {
         daemon_reply_error(d, to, "usage: pub TOPIC TEXT");
         return;
     }
-    if (node_publish(d->node, topic, (const uint8_t *)text, strlen(text)) != 0)
+    if (daemon_sealed_publish(&d->sealed, d->node, topic, (const uint8_t *)text, strlen(text)) != 0)
         daemon_reply_error(d, to, "cannot publish");
     else
         reply_ok(d, to);

@@ -12,7 +12,8 @@
 void daemon_reply_send(daemon_state *d, daemon_requester to, const daemon_reply *reply);
 void daemon_reply_error(daemon_state *d, daemon_requester to, const char *error);
 /* An event: printed on standard output, pushed to watching clients.
- * kind is "message", "chat", "connected" or "disconnected". */
+ * kind is "message", "chat", "connected", "disconnected" or "sealed-drop"
+ * (a message of an encrypted topic that did not unseal, daemon_sealed.h). */
 void daemon_event(daemon_state *d, const char *kind, const char *topic, const peer_id *peer,
                   const uint8_t *data, size_t len);
 void daemon_peer_text(const peer_id *id, char out[PEER_ID_TEXT_MAX]);

@@ -49,7 +49,18 @@ static void on_trace(void *user, const trace_event *event) {
 static void on_message(void *user, const char *topic, const peer_id *from, const uint8_t *data, size_t len) {
     daemon_state *d = user;
     if (d->interop != NULL) return; /* --params: "Received Message" lines come from daemon_interop.c */
-    daemon_event(user, "message", topic, from, data, len);
+    const uint8_t *plain;
+    size_t plain_len;
+    sealed_status status = daemon_sealed_receive(&d->sealed, topic, data, len, &plain, &plain_len);
+    if (status == SEALED_OK) {
+        daemon_event(user, "message", topic, from, plain, plain_len);
+        return;
+    }
+    /* Dropped, never delivered: the event says why, and how many so far. */
+    char why[64];
+    int n = snprintf(why, sizeof why, "%s (%llu dropped)", sealed_status_name(status),
+                     (unsigned long long)daemon_sealed_dropped(&d->sealed, topic));
+    daemon_event(user, "sealed-drop", topic, from, (const uint8_t *)why, (size_t)n);
 }
 
 static daemon_peer *find_peer(daemon_state *d, const peer_id *peer) {
@@ -331,6 +342,7 @@ static void stop(daemon_state *d) {
     for (size_t i = 0; i < DAEMON_PENDING_MAX; i++) free(d->pending[i].path); /* gets still waiting */
     store_db_close(d->store);
     buf_wipe_free(&d->block);
+    daemon_sealed_free(&d->sealed); /* wipes the topics' keys */
     if (d->trace != NULL && fclose(d->trace) != 0) perror("swarmlab-node: trace");
     buf_free(&d->out);
     buf_free(&d->trace_line);
@@ -347,6 +359,10 @@ int main(int argc, char **argv) {
     buf_init(&d->out, DAEMON_OUTPUT_MAX);
     buf_init(&d->trace_line, TRACE_JSON_LINE_MAX);
     buf_init(&d->block, STORE_BLOCK_MAX);
+    if (daemon_sealed_init(&d->sealed) != 0) {
+        free(d);
+        return DAEMON_EXIT_FAILURE;
+    }
     if (daemon_options_parse(argc, argv, &d->options, err, sizeof err) != 0) {
         fprintf(stderr, "swarmlab-node: %s\n", err);
         daemon_usage(stderr);

@@ -20,6 +20,7 @@
 #include "plot.h"
 #include "world/topology.h"
 #include "world/world.h"
+#include "run_sealed.h"
 
 #define RUN_PROGRESS_STEPS 100
 
@@ -44,6 +45,7 @@ typedef struct runner {
     faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
     verify_memo *memo;          /* world.verify_memo: the nodes' signature verdicts; NULL when off */
     netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
+    run_sealed *sealed;         /* workload.sealed: the encrypted topics; NULL when off */
     uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
     bool finished; /* the run is over: tearing the world down traces nothing */
@@ -122,7 +124,10 @@ static void runner_publish(void *user, uint64_t sequence) {
     if (n != NULL) {
         size_t size = (size_t)s->workload.size_bytes;
         for (size_t b = 0; b < size && b < 8; b++) r->payload[b] = (uint8_t)(sequence >> (8 * b));
-        if (node_publish(n, topic, r->payload, size) == 0) r->published++;
+        const uint8_t *data = r->payload;
+        size_t len = size;
+        if (r->sealed != NULL) len = run_sealed_payload(r->sealed, who, topic, world_now(r->w), sequence, r->payload, size, &data);
+        if (node_publish(n, topic, data, len) == 0) r->published++;
     }
     uint64_t next = world_now(r->w) + runner_interval_ns(r);
     if (next < s->workload.stop_ns) world_at(r->w, next, r->call_publish, sequence + 1);
@@ -235,6 +240,10 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
                        s->network.bootstrap_count, &topo_rng, err, err_cap) != 0)
         return -1;
     if (runner_choose(r, err, err_cap) != 0) return -1;
+    if (s->workload.sealed.present && (r->sealed = run_sealed_create(s, s->nodes.count, r->subscriber)) == NULL) {
+        snprintf(err, err_cap, "%s: workload.sealed: out of memory", s->path);
+        return -1;
+    }
     rng_seed(&r->workload, s->seed, RNG_STREAM_WORKLOAD);
     if (runner_gossipsub_config(s, &r->gossipsub, err, err_cap) != 0) return -1;
     uint32_t *ip_owner = NULL;
@@ -255,6 +264,10 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
                        .tcp_no_idle_restart = s->network.tcp_no_idle_restart, .backend = s->network.backend,
                        .trace = runner_trace, .threads = r->options->threads,
                        .trace_user = r, .ip_owner = ip_owner, .net = r->net};
+    if (r->sealed != NULL) {
+        wc.on_message = run_sealed_on_message;
+        wc.on_message_user = r->sealed;
+    }
     const run_hooks *hooks = r->options->hooks;
     if (hooks != NULL) {
         wc.identity_seed = hooks->identity_seed;
@@ -456,7 +469,8 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
                      .verify_memo_misses = result->verify_memo_counts.misses,
                      .verify_memo_entries = result->verify_memo_counts.entries,
                      .verify_memo_capacity = result->verify_memo_counts.capacity,
-                     .threads = result->threads, .threads_why = result->threads_why};
+                     .threads = result->threads, .threads_why = result->threads_why,
+                     .sealed = r->sealed != NULL ? &result->sealed : NULL};
     static run_parameters parameters;
     runner_parameters(r, &parameters);
     info.parameter_keys = parameters.keys;
@@ -511,6 +525,7 @@ static void runner_free(runner *r) {
     free(r->publisher);
     free(r->publishers);
     free(r->payload);
+    run_sealed_destroy(r->sealed); /* after the world whose nodes reported to it */
 }
 
 int run_scenario(const run_options *options, run_result *result, char *err, size_t err_cap) {
@@ -548,6 +563,7 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         result->messages_published = r.published;
         result->verify_memo = r.memo != NULL;
         if (r.memo != NULL) verify_memo_get_stats(r.memo, &result->verify_memo_counts);
+        if (r.sealed != NULL) run_sealed_counts(r.sealed, &result->sealed);
         if (options->out_dir != NULL) rc = runner_write(&r, result, err, err_cap);
     }
     runner_free(&r);

@@ -415,6 +415,7 @@ static const scn_field workload_fields[] = {
      .max = SCN_MESSAGE_SIZE_MAX},
     {.key = "start", .conv = scn_conv_duration, .offset = S(workload.start_ns)},
     {.key = "stop", .conv = scn_conv_duration, .offset = S(workload.stop_ns), .flags = SCN_POSITIVE},
+    {.key = "sealed", .conv = scn_conv_sealed},
 };
 static const scn_table workload_table = SCN_TABLE(workload_fields);
 
@@ -460,7 +461,8 @@ static const scn_table world_table = SCN_TABLE(world_fields);
 
 static const char *const attacker_kinds[] = {"spam",      "drop",         "forge",        "replay",
                                              "lie",       "graft-spam",   "eclipse",      "covert-flash",
-                                             "cold-boot", "slot-exhaust", "px-flood",     NULL};
+                                             "cold-boot", "slot-exhaust", "px-flood",     "withhold",
+                                             "corrupt",   "mute",         NULL};
 /* Bits of attacker_kinds, for the keys that only some kinds take. */
 enum {
     AK_SPAM = 1u << 0,
@@ -593,6 +595,7 @@ void scenario_defaults(scenario *s) {
     s->workload.rate_per_s = 1.0;
     s->workload.arrival = ARRIVAL_POISSON;
     s->workload.size_bytes = 1024;
+    scn_sealed_defaults(s);
     s->churn.nodes.kind = SELECT_ALL;
     s->metrics.sample_ns = NS_PER_S;
     s->metrics.deadline_ns = 10 * NS_PER_S;
@@ -628,6 +631,7 @@ int scenario_load(const char *path, const char *const *overrides, size_t overrid
     int rc = scn_tree_override(&tree, overrides, override_count, err, err_cap);
     if (rc == 0) rc = scn_convert_map(&c, tree.root, s, &top_table);
     if (rc == 0) rc = scn_check_scenario(&c);
+    if (rc == 0) rc = scn_check_sealed(&c); /* here: scenario_sealed.c uses scenario_check.c's helpers */
     if (rc == 0 && s->name[0] == '\0') default_name(path, s->name);
     scn_tree_free(&tree);
     return rc;

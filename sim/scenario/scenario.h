@@ -71,6 +71,21 @@ typedef enum network_transport { TRANSPORT_IDEAL, TRANSPORT_TCP } network_transp
 typedef enum network_backend { BACKEND_BUILTIN, BACKEND_NS3 } network_backend;
 typedef enum arrival_kind { ARRIVAL_POISSON, ARRIVAL_PERIODIC } arrival_kind;
 
+/* workload.sealed (docs/scenarios.md; docs/data.md "The swarm's data:
+ * encrypted topics"): the workload's topics are encrypted topics. Members
+ * hold keys 1 and 2, derived from key_seed; the other subscribers relay
+ * the envelopes without a key. Publishers seal with key 1, and with key 2
+ * from rotate_at on. revoked members are given key 1 only: the rotation
+ * shuts them out. */
+typedef struct scenario_sealed {
+    bool present;
+    int line;
+    selector members;      /* default: every node */
+    selector revoked;      /* default: none (kind SELECT_COUNT, count 0) */
+    uint64_t key_seed;     /* default 1 */
+    uint64_t rotate_at_ns; /* 0: no rotation */
+} scenario_sealed;
+
 typedef struct partition {
     uint64_t at_ns, until_ns;
     selector groups[SCENARIO_GROUPS_MAX];
@@ -87,7 +102,7 @@ typedef struct offline_window {
 #define SCENARIO_SAME_IP_MAX 61534
 
 typedef struct attacker {
-    char kind[32]; /* spam, drop, forge, replay, lie, graft-spam, eclipse, covert-flash, cold-boot, px-flood */
+    char kind[32]; /* spam, drop, ... px-flood, withhold, corrupt, mute: docs/scenarios.md */
     uint32_t count;
     double rate_per_s;        /* 0 when not given */
     uint64_t start_ns;        /* 0 when not given */
@@ -204,6 +219,7 @@ typedef struct scenario {
         uint64_t size_bytes;
         uint64_t start_ns;
         uint64_t stop_ns; /* default: the scenario's duration */
+        scenario_sealed sealed;
     } workload;
 
     struct {

@@ -219,6 +219,19 @@ static int check_backend(scn_ctx *c) {
     return 0;
 }
 
+/* For the checks of other files (scenario_sealed.c). */
+int scn_check_fail(scn_ctx *c, const char *dotted, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = check_fail_at(c, false, dotted, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int scn_check_selector(scn_ctx *c, const selector *sel, const char *dotted) { return check_selector(c, sel, dotted); }
+
+int scn_check_before_end(scn_ctx *c, uint64_t at_ns, const char *dotted) { return check_before_end(c, at_ns, dotted); }
+
 int scn_check_scenario(scn_ctx *c) {
     assert(c->s->duration_ns > 0);
     assert(c->s->nodes.count > 0);

@@ -248,6 +248,18 @@ int scn_check_net(scn_ctx *c);
  * errors name the GML file, line and key. 0 or -1. */
 int scn_load_graph(scn_ctx *c);
 
+/* The cross-key checks' helpers (scenario_check.c), for the checks in
+ * other files: an error blaming the key at dotted ("workload.sealed.rotate_at"),
+ * a selector against nodes.count, a time against the run's end. 0 or -1. */
+int scn_check_fail(scn_ctx *c, const char *dotted, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int scn_check_selector(scn_ctx *c, const selector *sel, const char *dotted);
+int scn_check_before_end(scn_ctx *c, uint64_t at_ns, const char *dotted);
+
+/* workload.sealed, its defaults and its checks across keys (scenario_sealed.c). */
+int scn_conv_sealed(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+void scn_sealed_defaults(scenario *s);
+int scn_check_sealed(scn_ctx *c);
+
 /* The node at a dotted path from the root ("offline.2.at"), or the deepest
  * node on the way there when the rest is absent (then *exact is false). */
 const scn_node *scn_find(const scn_tree *t, const char *dotted, bool *exact);

@@ -14,6 +14,7 @@
 #include "wire/multiaddr.h"
 #include "wire/pubsub_pb.h"
 #include "random/rng.h"
+#include "attack_data.h"
 
 #define ATTACK_PEERS_MAX 512 /* as NODE_CONNECTIONS_MAX */
 #define ATTACK_RPC_MAX (64u * 1024u)
@@ -32,11 +33,14 @@ typedef enum attack_kind {
     ATTACK_COLD_BOOT,
     ATTACK_SLOT_EXHAUST,
     ATTACK_PX_FLOOD,
+    ATTACK_WITHHOLD, /* the attackers on data: attack_data.h */
+    ATTACK_CORRUPT,
+    ATTACK_MUTE,
 } attack_kind;
 
 static const char *const attack_kind_names[] = {"spam",       "drop",    "forge",        "replay",    "lie",
                                                 "graft-spam", "eclipse", "covert-flash", "cold-boot",
-                                                "slot-exhaust", "px-flood"};
+                                                "slot-exhaust", "px-flood", "withhold", "corrupt",      "mute"};
 
 /* A made-up peer a px-flooder suggests: its id and its signed record. */
 typedef struct px_entry {
@@ -402,6 +406,20 @@ void attack_on_honest_up(attack *a, uint32_t host) {
 
 /* ---- lifecycle ---------------------------------------------------------------- */
 
+/* An attacker on data: the Bitswap hooks of its kind (they use no user). */
+static void attack_data_hooks(attacker_host *h) {
+    attack_data_kind kind;
+    switch (h->kind) {
+    case ATTACK_WITHHOLD: kind = ATTACK_DATA_WITHHOLD; break;
+    case ATTACK_CORRUPT: kind = ATTACK_DATA_CORRUPT; break;
+    case ATTACK_MUTE: kind = ATTACK_DATA_MUTE; break;
+    default: return;
+    }
+    const node_policy *p = attack_data_policy(kind);
+    h->policy.rewrite_bitswap = p->rewrite_bitswap;
+    h->policy.drop_bitswap = p->drop_bitswap;
+}
+
 static void attack_hosts_init(attack *a) {
     uint32_t index = 0;
     for (size_t g = 0; g < a->s->attacker_count; g++) {
@@ -412,6 +430,7 @@ static void attack_hosts_init(attack *a) {
                                  .seqno = rng_next(&a->rng)}; /* ids no origin has used */
             h->policy = (node_policy){.user = h, .relay = attacker_relays,
                                       .observe_rpc = h->kind == ATTACK_REPLAY ? attacker_observe : NULL};
+            attack_data_hooks(h);
         }
     }
     assert(index == a->count);

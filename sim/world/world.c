@@ -1104,6 +1104,13 @@ void world_destroy(world *w) {
     free(w);
 }
 
+/* node_callbacks' on_message, handed to world_config's with the host. */
+static void world_host_message(void *user, const char *topic, const peer_id *from, const uint8_t *data, size_t len) {
+    (void)from;
+    world_host *h = user;
+    h->w->config.on_message(h->w->config.on_message_user, h->index, topic, data, len);
+}
+
 int world_host_up(world *w, uint32_t index) {
     assert(index < w->config.host_count);
     world_host *h = &w->hosts[index];
@@ -1115,7 +1122,9 @@ int world_host_up(world *w, uint32_t index) {
     h->random_nonce = 0;
     h->timer_count = 0;
     node_config config = {.env = &h->env, .identity_seed = h->identity_seed, .router = w->config.router,
-                          .gossipsub = w->config.gossipsub, .pubsub = w->config.pubsub, .limits = w->config.limits};
+                          .gossipsub = w->config.gossipsub, .pubsub = w->config.pubsub, .limits = w->config.limits,
+                          .bitswap_no_penalties = w->config.bitswap_no_penalties};
+    if (w->config.on_message != NULL) config.callbacks = (node_callbacks){.user = h, .on_message = world_host_message};
     h->node = node_create(&config);
     if (h->node == NULL) abort();
     if (node_listen(h->node, h->address) != 0) abort();

@@ -116,6 +116,15 @@ typedef struct world_config {
     /* Bytes of blocks each host's store holds at most (blockstore.h); 0:
      * WORLD_STORE_BYTES_DEFAULT. A put past it is refused. */
     size_t store_bytes_max;
+    /* Each pubsub message a host's node delivers (node_callbacks'
+     * on_message), with the host's index; NULL: none. Called on the
+     * host's thread: a parallel world calls it for different hosts at
+     * once, so it may touch only that host's state. */
+    void (*on_message)(void *user, uint32_t host, const char *topic, const uint8_t *data, size_t len);
+    void *on_message_user;
+    /* Every node's node_config.bitswap_no_penalties: the lab's control for
+     * the attackers on data (docs/attacks.md). Default false. */
+    bool bitswap_no_penalties;
 } world_config;
 
 typedef struct world_stats {

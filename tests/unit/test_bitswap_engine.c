@@ -30,8 +30,8 @@ typedef struct sent {
     bitswap_message last;                       /* views into last_bytes */
     uint8_t *last_bytes;
     uint64_t timer_ns;
-    uint32_t bad_count;
-    bool bad_disconnect;
+    uint32_t bad_count, withheld_count;
+    bool bad_disconnect, withheld_disconnect;
     uint64_t now_ns;
     blockstore store;
 } sent;
@@ -82,13 +82,21 @@ static void host_bad(void *user, uint32_t peer, uint32_t count, size_t len, bool
     s->bad_disconnect = disconnect;
 }
 
+static void host_withheld(void *user, uint32_t peer, uint32_t count, bool disconnect) {
+    sent *s = user;
+    assert_int_equal(peer, PEER);
+    s->withheld_count = count;
+    s->withheld_disconnect = disconnect;
+}
+
 static bitswap *engine(void) {
     h = calloc(1, sizeof *h);
     assert_non_null(h);
     blockstore_init(&h->store, 64u << 20);
     h->timer_ns = UINT64_MAX;
     bitswap_host host = {.user = h, .now_ns = host_now, .send = host_send, .timer_set = host_timer,
-                         .get = host_get, .has = host_has, .put = host_put, .bad_block = host_bad};
+                         .get = host_get, .has = host_has, .put = host_put, .bad_block = host_bad,
+                         .withheld = host_withheld};
     bitswap *b = bitswap_create(&host);
     assert_non_null(b);
     assert_int_equal(bitswap_add_peer(b, PEER), 0);
@@ -286,7 +294,36 @@ static void a_fetch_asks_want_have_then_want_block_of_the_peer_that_has_it(void 
     assert_int_equal(h->messages, 2);
     assert_int_equal(h->last.entries[0].want_type, BITSWAP_WANT_BLOCK);
     assert_int_equal(bitswap_fetches(b), 1);
-    assert_int_equal(h->timer_ns, BITSWAP_FETCH_TIMEOUT_NS); /* now is 0 */
+    assert_int_equal(h->timer_ns, BITSWAP_BLOCK_WAIT_NS); /* now is 0: the want-block's wait, then the fetch's */
+    engine_free(b);
+}
+
+/* A peer that said HAVE and sends nothing: at BITSWAP_BLOCK_WAIT_NS the
+ * block counts as withheld, the fetch runs on (asking no one more here),
+ * and the third such block disconnects the peer. */
+static void a_block_said_had_and_not_sent_counts_as_withheld_until_the_peer_must_go(void **state) {
+    (void)state;
+    bitswap *b = engine();
+    uint8_t bytes[BITSWAP_WITHHELD_MAX][CID_BYTES_MAX];
+    const char *names[BITSWAP_WITHHELD_MAX] = {"w1", "w2", "w3"};
+    for (int i = 0; i < BITSWAP_WITHHELD_MAX; i++) {
+        cid c = absent(names[i]);
+        assert_int_equal(bitswap_fetch(b, &c, done_never_called, NULL), 0);
+        in.presences[i] = (bitswap_presence){.cid = {bytes[i], cid_encode(&c, bytes[i])}, .type = BITSWAP_HAVE};
+    }
+    in.presence_count = BITSWAP_WITHHELD_MAX;
+    assert_int_equal(deliver(b), 0);
+    assert_int_equal(h->withheld_count, 0);
+    h->now_ns = BITSWAP_BLOCK_WAIT_NS - 1;
+    bitswap_on_timer(b);
+    assert_int_equal(h->withheld_count, 0); /* not yet */
+    h->now_ns = BITSWAP_BLOCK_WAIT_NS;
+    bitswap_on_timer(b);
+    assert_int_equal(h->withheld_count, BITSWAP_WITHHELD_MAX);
+    assert_true(h->withheld_disconnect);
+    assert_int_equal(bitswap_withheld(b, PEER), BITSWAP_WITHHELD_MAX);
+    assert_int_equal(bitswap_fetches(b), BITSWAP_WITHHELD_MAX); /* they wait for another holder */
+    assert_int_equal(h->timer_ns, BITSWAP_FETCH_TIMEOUT_NS);
     engine_free(b);
 }
 
@@ -354,6 +391,7 @@ int main(void) {
         cmocka_unit_test(blocks_past_one_message_go_at_the_retry),
         cmocka_unit_test(unasked_blocks_are_not_kept_and_count_until_the_peer_must_go),
         cmocka_unit_test(a_fetch_asks_want_have_then_want_block_of_the_peer_that_has_it),
+        cmocka_unit_test(a_block_said_had_and_not_sent_counts_as_withheld_until_the_peer_must_go),
         cmocka_unit_test(a_fetch_that_times_out_cancels_its_want_at_a_peer_that_lacked_it),
         cmocka_unit_test(a_block_sent_for_a_want_have_is_taken_and_a_late_copy_is_no_offence),
     };
