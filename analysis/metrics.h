@@ -228,6 +228,10 @@ typedef struct run_info {
      * one, why it could not be cut ("" or NULL otherwise). */
     uint32_t threads;
     const char *threads_why;
+    /* More top-level objects (the swarm's data: sim/lab/run_data.h),
+     * written as lines `  "key": {...},` before wall_seconds; NULL: none. */
+    void (*extra_json)(void *user, FILE *out);
+    void *extra_json_user;
 } run_info;
 
 typedef struct metrics metrics;

@@ -20,6 +20,7 @@
 #include "plot.h"
 #include "world/topology.h"
 #include "world/world.h"
+#include "run_data.h"
 
 #define RUN_PROGRESS_STEPS 100
 
@@ -46,6 +47,7 @@ typedef struct runner {
     netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
     uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
+    run_data *data;             /* protocol.announce, protocol.query; NULL without them */
     bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
@@ -78,6 +80,7 @@ static bool runner_start_node(void *user, uint32_t i) {
     node *n = world_node(r->w, i);
     const run_hooks *hooks = r->options->hooks;
     if (hooks != NULL && hooks->node_up != NULL) hooks->node_up(hooks->user, r->w, i);
+    run_data_node_up(r->data, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
     return true;
@@ -275,6 +278,13 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
+    bool data_failed;
+    r->data = run_data_create(s, r->w, &data_failed);
+    if (data_failed) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    run_data_schedule(r->data);
     if (s->attacker_count > 0) {
         r->attack = attack_create(s, r->w, s->nodes.count);
         if (r->attack == NULL) {
@@ -456,7 +466,8 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
                      .verify_memo_misses = result->verify_memo_counts.misses,
                      .verify_memo_entries = result->verify_memo_counts.entries,
                      .verify_memo_capacity = result->verify_memo_counts.capacity,
-                     .threads = result->threads, .threads_why = result->threads_why};
+                     .threads = result->threads, .threads_why = result->threads_why,
+                     .extra_json = r->data != NULL ? run_data_write_json : NULL, .extra_json_user = &result->data};
     static run_parameters parameters;
     runner_parameters(r, &parameters);
     info.parameter_keys = parameters.keys;
@@ -497,6 +508,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    run_data_destroy(r->data); /* after the nodes it was built on */
     verify_memo_destroy(r->memo); /* after the nodes that asked it */
     netmodel_destroy(r->net);
     faults_destroy(r->faults);
@@ -548,6 +560,7 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         result->messages_published = r.published;
         result->verify_memo = r.memo != NULL;
         if (r.memo != NULL) verify_memo_get_stats(r.memo, &result->verify_memo_counts);
+        run_data_finish(r.data, &result->data);
         if (options->out_dir != NULL) rc = runner_write(&r, result, err, err_cap);
     }
     runner_free(&r);

@@ -23,6 +23,7 @@
 #include "scenario/scenario.h"
 #include "crypto/identity.h"
 #include "world/verify_memo.h"
+#include "run_data.h"
 
 typedef struct world world; /* world/world.h */
 
@@ -67,6 +68,7 @@ typedef struct run_result {
     uint64_t messages_published;
     bool verify_memo;              /* world.verify_memo was on */
     verify_memo_stats verify_memo_counts; /* its hits, misses, entries; zero when off */
+    run_data_summary data;         /* protocol.announce and protocol.query (run_data.h); zero without them */
     int plots_drawn; /* -1 when gnuplot failed: plot_error says why */
     char plot_error[256];
 } run_result;
