@@ -163,7 +163,7 @@ static bool can_answer(query *q, uint8_t kind, const uint8_t *key, size_t key_le
     *value_len = 0;
     if (kind == QUERY_KEY) return q->respond != NULL && q->respond(q->respond_user, key, key_len, value, value_len);
     cid c;
-    return cid_decode(key, key_len, &c) == 0 && node_block_has(q->n, &c) == 1;
+    return cid_decode(key, key_len, &c) == (int)key_len && node_block_has(q->n, &c) == 1; /* the whole key */
 }
 
 /* Straight to the asker on a stream when we have a connection to it: the
