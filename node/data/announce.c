@@ -85,8 +85,8 @@ static bool maybe_dial(announce *a, announce_entry *e) {
     ma.has_peer = true;
     ma.peer = e->id;
     if (multiaddr_format(&ma, text, sizeof text) != 0) return false;
+    if (node_dial(a->n, text) != 0) return false; /* not in flight: the next record or loss may try again */
     e->dialed_ns = now;
-    if (node_dial(a->n, text) != 0) return false;
     a->stats.dials++;
     return true;
 }
