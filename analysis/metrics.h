@@ -230,6 +230,10 @@ typedef struct run_info {
     const char *threads_why;
     /* The encrypted topics' counts (metrics_sealed.h); NULL: none. */
     const struct metrics_sealed *sealed;
+    /* More top-level objects (the swarm's data: sim/lab/run_data.h),
+     * written as lines `  "key": {...},` before wall_seconds; NULL: none. */
+    void (*extra_json)(void *user, FILE *out);
+    void *extra_json_user;
 } run_info;
 
 typedef struct metrics metrics;

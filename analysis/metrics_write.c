@@ -269,6 +269,7 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
         metrics_put_json_string(out, info->threads_why != NULL ? info->threads_why : "");
         fputs("},\n", out);
     }
+    if (info->extra_json != NULL) info->extra_json(info->extra_json_user, out);
     metrics_json_double(out, 2, "wall_seconds", info->wall_seconds, ",\n");
     metrics_json_u64(out, 2, "events_processed", info->events_processed, "\n}\n");
     return csv_close(out);

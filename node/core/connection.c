@@ -153,8 +153,7 @@ void conn_destroy(node *n, conn *c) {
         yamux_free(&c->mux);
     }
     if (!c->closed_by_peer) n->env.close(n->env.ctx, c->conn_id);
-    if (was_ready && n->callbacks.on_peer_disconnected != NULL)
-        n->callbacks.on_peer_disconnected(n->callbacks.user, &c->noise.remote);
+    if (was_ready) node_notify_peer(n, &c->noise.remote, false);
     if (c->phase >= CONN_HANDSHAKE) noise_channel_free(&c->noise);
     peer_info_free(&c->info);
     free(c->negotiation);
@@ -246,8 +245,7 @@ static void conn_on_ready(node *n, conn *c) {
     n->trim_due = true;
     if (n->env.timer_cancel != NULL)
         n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_HANDSHAKE, c->handle, 0));
-    if (n->callbacks.on_peer_connected != NULL)
-        n->callbacks.on_peer_connected(n->callbacks.user, &c->noise.remote);
+    node_notify_peer(n, &c->noise.remote, true);
     if (!c->closing) n->upper->on_ready(n, c);
 }
 

@@ -211,20 +211,27 @@ static bool host_relay(void *user) {
     return n->policy == NULL || n->policy->relay == NULL || n->policy->relay(n->policy->user);
 }
 
+/* One delivery to the callbacks, then to each listener. */
+static void node_deliver_to(const node_callbacks *cb, const char *topic, const peer_id *from,
+                            const pubsub_message *msg) {
+    if (cb->on_message != NULL) cb->on_message(cb->user, topic, from, msg->data.data, msg->data.len);
+}
+
 static void host_deliver(void *user, const pubsub_message *msg) {
     node *n = user;
-    if (n->callbacks.on_message == NULL) return;
+    if (n->callbacks.on_message == NULL && n->listener_count == 0) return;
     char topic[PUBSUB_TOPIC_MAX + 1];
     assert(msg->topic.len <= PUBSUB_TOPIC_MAX);
     memcpy(topic, msg->topic.data, msg->topic.len);
     topic[msg->topic.len] = '\0';
     peer_id from;
-    if (!msg->has_from) { /* StrictNoSign: no author */
-        n->callbacks.on_message(n->callbacks.user, topic, NULL, msg->data.data, msg->data.len);
-        return;
+    const peer_id *author = NULL; /* StrictNoSign: no author */
+    if (msg->has_from) {
+        if (peer_id_from_bytes(msg->from.data, msg->from.len, &from) != 0) return;
+        author = &from;
     }
-    if (peer_id_from_bytes(msg->from.data, msg->from.len, &from) != 0) return;
-    n->callbacks.on_message(n->callbacks.user, topic, &from, msg->data.data, msg->data.len);
+    node_deliver_to(&n->callbacks, topic, author, msg);
+    for (size_t i = 0; i < n->listener_count; i++) node_deliver_to(n->listeners[i], topic, author, msg);
 }
 
 static void host_trace(void *user, trace_event *event) { node_trace(user, event); }
@@ -323,6 +330,7 @@ node *node_create(const node_config *config) {
 
 void node_destroy(node *n) {
     if (n == NULL) return;
+    n->listener_count = 0; /* the modules hear nothing of the shutdown */
     for (size_t i = 0; i < n->conn_count; i++) conn_close(n, n->conns[i], "node shutting down");
     node_reap(n);
     router_free(&n->router);
@@ -440,6 +448,47 @@ void node_on_closed(node *n, uint64_t conn_id) {
     node_reap(n);
 }
 
+/* A module's timer fired: its slot is free again before fn runs, so that
+ * fn may set the next one. */
+static void node_app_timer_due(node *n, uint32_t slot) {
+    if (slot >= NODE_APP_TIMERS_MAX || n->app_timers[slot].fn == NULL) return;
+    struct node_app_timer t = n->app_timers[slot];
+    n->app_timers[slot].fn = NULL;
+    n->depth++;
+    t.fn(t.user, n);
+    n->depth--;
+    node_reap(n);
+}
+
+size_t node_peer_record(node *n, const uint8_t **record) { return stream_own_record(n, record); }
+
+int node_add_listener(node *n, const node_callbacks *listener) {
+    assert(listener != NULL);
+    if (n->listener_count == NODE_LISTENERS_MAX) return -1;
+    n->listeners[n->listener_count++] = listener;
+    return 0;
+}
+
+int node_timer_set(node *n, uint64_t at_ns, node_timer_fn fn, void *user) {
+    assert(fn != NULL);
+    if (n->env.timer_set == NULL) return -1;
+    for (int slot = 0; slot < NODE_APP_TIMERS_MAX; slot++) {
+        if (n->app_timers[slot].fn != NULL) continue;
+        n->app_timers[slot] = (struct node_app_timer){.fn = fn, .user = user};
+        n->env.timer_set(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_APP, 0, (uint32_t)slot), at_ns);
+        return slot;
+    }
+    return -1;
+}
+
+void node_timer_cancel(node *n, int slot) {
+    if (slot < 0 || slot >= NODE_APP_TIMERS_MAX || n->app_timers[slot].fn == NULL) return;
+    n->app_timers[slot].fn = NULL;
+    if (n->env.timer_cancel != NULL) n->env.timer_cancel(n->env.ctx, NODE_TIMER_ID(NODE_TIMER_APP, 0, (uint32_t)slot));
+}
+
+uint64_t node_time_ns(const node *n) { return node_now(n); }
+
 void node_on_timer(node *n, uint64_t timer_id) {
     uint32_t kind = (uint32_t)(timer_id >> 56);
     uint32_t handle = (uint32_t)(timer_id >> 32) & 0xffffffu;
@@ -457,6 +506,10 @@ void node_on_timer(node *n, uint64_t timer_id) {
         bitswap_on_timer(n->exchange);
         n->depth--;
         node_reap(n);
+        return;
+    }
+    if (kind == NODE_TIMER_APP) {
+        node_app_timer_due(n, (uint32_t)timer_id);
         return;
     }
     if (kind == NODE_TIMER_VALIDATION) {

@@ -38,6 +38,8 @@
 #define NODE_PING_TIMEOUT_NS (10 * NS_PER_S)
 #define NODE_CONN_BUF_KEEP (16u << 10) /* storage a connection's drained buffers keep (buf_shrink_if_empty) */
 #define NODE_PUBSUB_REOPENS_MAX 4 /* new pubsub streams a connection gets after ours is lost */
+#define NODE_LISTENERS_MAX 4     /* node_add_listener: the modules above the node (node/data) */
+#define NODE_APP_TIMERS_MAX 16   /* node_timer_set: their timers, pending at once */
 #define NODE_AGENT_VERSION "swarmlab/0.1"
 #define NODE_PROTOCOL_VERSION "ipfs/0.1.0"
 
@@ -179,6 +181,30 @@ int node_block_sync(node *n);
  * calls done before this returns; a fetch still running when the node is
  * destroyed never calls it. 0, or -1 (no store, too many fetches). */
 int node_block_fetch(node *n, const cid *c, block_fetch_fn done, void *user);
+
+/* For the modules built on the node (node/data: announce, query), which
+ * live at least as long as their node and never touch it after
+ * node_destroy. */
+
+/* Our signed peer record (a sealed envelope, crypto/peer_record.h), the one
+ * identify sends: its length, 0 before a listen address; *record stays
+ * valid until the next node_listen. */
+size_t node_peer_record(node *n, const uint8_t **record);
+/* Another observer of messages and peers beside config.callbacks (borrowed;
+ * its on_message, on_peer_connected and on_peer_disconnected are called
+ * after the node's own, the others are not). Listeners are not told of the
+ * disconnections node_destroy makes. 0, or -1 when NODE_LISTENERS_MAX are
+ * in place. */
+int node_add_listener(node *n, const node_callbacks *listener);
+/* A module's timer: fn runs once at at_ns (the env's clock), from
+ * node_on_timer. Returns its slot (>= 0), or -1 when NODE_APP_TIMERS_MAX
+ * are pending or the env has no timers. cancel: a slot not pending is
+ * ignored. */
+typedef void (*node_timer_fn)(void *user, node *n);
+int node_timer_set(node *n, uint64_t at_ns, node_timer_fn fn, void *user);
+void node_timer_cancel(node *n, int slot);
+/* The env's clock, in ns. */
+uint64_t node_time_ns(const node *n);
 
 /* Custom protocols. register: 0 or -1 (too many, duplicate, bad name). */
 int node_register_protocol(node *n, const char *name, const node_protocol_ops *ops, void *user);

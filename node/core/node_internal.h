@@ -43,7 +43,7 @@
 /* Timer ids carry their kind in the top byte, the connection's handle
  * below it, and for pings the stream id in the low 32 bits. */
 enum node_timer_kind { NODE_TIMER_HANDSHAKE = 1, NODE_TIMER_PING = 2, NODE_TIMER_HEARTBEAT = 3, NODE_TIMER_VALIDATION = 4,
-                       NODE_TIMER_BITSWAP = 5 };
+                       NODE_TIMER_BITSWAP = 5, NODE_TIMER_APP = 6 };
 #define NODE_TIMER_ID(kind, handle, low) (((uint64_t)(kind) << 56) | ((uint64_t)(handle) << 32) | (uint64_t)(low))
 
 typedef enum conn_phase {
@@ -131,6 +131,12 @@ typedef struct node_protocol {
 struct node {
     env env;
     node_callbacks callbacks;
+    const node_callbacks *listeners[NODE_LISTENERS_MAX]; /* node_add_listener */
+    size_t listener_count;
+    struct node_app_timer {
+        node_timer_fn fn; /* NULL: the slot is free */
+        void *user;
+    } app_timers[NODE_APP_TIMERS_MAX];
     const node_policy *policy;
     identity id;
     peer_id self;
@@ -180,6 +186,18 @@ static inline void node_trace(node *n, trace_event *event) {
     if (n->env.trace == NULL) return;
     event->time_ns = node_now(n);
     n->env.trace(n->env.ctx, event);
+}
+
+/* A peer finished its upgrade, or a ready one is gone: the callbacks, then
+ * the listeners. */
+static inline void node_notify_peer(node *n, const peer_id *peer, bool connected) {
+    void (*own)(void *, const peer_id *) = connected ? n->callbacks.on_peer_connected : n->callbacks.on_peer_disconnected;
+    if (own != NULL) own(n->callbacks.user, peer);
+    for (size_t i = 0; i < n->listener_count; i++) {
+        const node_callbacks *l = n->listeners[i];
+        void (*fn)(void *, const peer_id *) = connected ? l->on_peer_connected : l->on_peer_disconnected;
+        if (fn != NULL) fn(l->user, peer);
+    }
 }
 
 #endif

@@ -186,7 +186,7 @@ static char *text_copy(identify_bytes view) {
 /* Our signed peer record, sealed again when the listen addresses changed
  * (node_listen marks it stale); its length, 0 when there is none (no
  * listen address). */
-static size_t node_own_record(node *n, const uint8_t **record) {
+size_t stream_own_record(node *n, const uint8_t **record) {
     if (n->record_stale) {
         n->record_stale = false;
         peer_record rec = {.id = n->self};
@@ -228,7 +228,7 @@ static void identify_send(node *n, conn *c, node_stream *s) {
         if (len > 0) msg.listen_addrs[msg.listen_addr_count++] = (identify_bytes){addrs[i], len};
     }
     const uint8_t *record = NULL;
-    size_t record_len = node_own_record(n, &record);
+    size_t record_len = stream_own_record(n, &record);
     if (record_len > 0) {
         msg.signed_peer_record = (identify_bytes){record, record_len};
         msg.has_signed_peer_record = true;

@@ -28,6 +28,9 @@ int stream_send_raw(node *n, conn *c, node_stream *s, const uint8_t *data, size_
  * peer refused Bitswap or no stream can open. */
 node_stream *stream_bitswap_out(node *n, conn *c);
 /* The ping timer of stream_id fired: a ping still unanswered resets its stream. */
+/* Our signed peer record, sealed again when the listen addresses changed;
+ * its length, 0 when there is none (no listen address). */
+size_t stream_own_record(node *n, const uint8_t **record);
 void stream_ping_timeout(node *n, conn *c, uint32_t stream_id);
 
 #endif

@@ -13,6 +13,8 @@
  *     |                events (node/interop: the reader, parser, lines)
  *   daemon_commands.c  the commands (sub, pub, ping, msg ...)  daemon_commands.h
  *     |
+ *   daemon_data.c      announce, query, answer-queries (node/data) daemon_data.h
+ *     |
  *   daemon_output.c    text and JSON replies and events        daemon_output.h
  *     |
  *   daemon_control.c   the Unix control socket (--control)     daemon_control.h
@@ -192,6 +194,7 @@ struct daemon_state {
     store_db *store;         /* --store: the encrypted block store; NULL otherwise */
     buf block;               /* scratch for one block read from the store */
     daemon_sealed sealed;    /* the encrypted topics we hold keys for (sub TOPIC --key FILE) */
+    struct daemon_data *data; /* announce, query (daemon_data.c); NULL until a command needs them */
 };
 
 /* daemon_options.c: 0, or -1 with err filled. */

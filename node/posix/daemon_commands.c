@@ -29,6 +29,7 @@
 
 #include "daemon_commands.h"
 #include "daemon_control.h"
+#include "daemon_data.h"
 #include "daemon_output.h"
 #include "daemon.h"
 #include "daemon_files.h"
@@ -497,6 +498,7 @@ void daemon_command(daemon_state *d, daemon_requester to, char *line) {
     else if (strcmp(word, "msg") == 0) command_msg(d, to, args);
     else if (strcmp(word, "id") == 0) command_id(d, to);
     else if (store_command(d, to, word, args)) return;
+    else if (daemon_data_command(d, to, word, args)) return;
     else if (strcmp(word, "watch") == 0) {
         if (to.channel == DAEMON_TO_CONTROL) daemon_control_watch(d, to.client, to.generation);
         reply_ok(d, to);
@@ -511,7 +513,7 @@ void daemon_command(daemon_state *d, daemon_requester to, char *line) {
         reply_ok(d, to);
         runtime_stop(d->rt);
     } else {
-        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, sync, quit, put, put-file, get, blocks)");
+        daemon_reply_error(d, to, "unknown command (sub, unsub, pub, peers, ping, connect, msg, id, watch, sync, quit, put, put-file, get, blocks, announce, query, answer-queries)");
     }
 }
 

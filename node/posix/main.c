@@ -24,6 +24,7 @@
 
 #include "daemon_commands.h"
 #include "daemon_control.h"
+#include "daemon_data.h"
 #include "daemon_interop.h"
 #include "daemon_keycmd.h"
 #include "daemon_files.h"
@@ -329,6 +330,7 @@ static void stop(daemon_state *d) {
     if (d->node != NULL) {
         trace_lifecycle(d, TRACE_NODE_DOWN);
         node_destroy(d->node); /* closes every connection */
+        daemon_data_free(d);   /* after the node it was built on */
     }
     daemon_interop_stop(d);
     daemon_control_close(d); /* removes the socket */

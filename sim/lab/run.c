@@ -21,6 +21,7 @@
 #include "world/topology.h"
 #include "world/world.h"
 #include "run_sealed.h"
+#include "run_data.h"
 
 #define RUN_PROGRESS_STEPS 100
 
@@ -48,6 +49,7 @@ typedef struct runner {
     run_sealed *sealed;         /* workload.sealed: the encrypted topics; NULL when off */
     uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
+    run_data *data;             /* protocol.announce, protocol.query; NULL without them */
     bool finished; /* the run is over: tearing the world down traces nothing */
 } runner;
 
@@ -80,6 +82,7 @@ static bool runner_start_node(void *user, uint32_t i) {
     node *n = world_node(r->w, i);
     const run_hooks *hooks = r->options->hooks;
     if (hooks != NULL && hooks->node_up != NULL) hooks->node_up(hooks->user, r->w, i);
+    run_data_node_up(r->data, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
     return true;
@@ -288,6 +291,13 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
+    bool data_failed;
+    r->data = run_data_create(s, r->w, &data_failed);
+    if (data_failed) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    run_data_schedule(r->data);
     if (s->attacker_count > 0) {
         r->attack = attack_create(s, r->w, s->nodes.count);
         if (r->attack == NULL) {
@@ -470,7 +480,8 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
                      .verify_memo_entries = result->verify_memo_counts.entries,
                      .verify_memo_capacity = result->verify_memo_counts.capacity,
                      .threads = result->threads, .threads_why = result->threads_why,
-                     .sealed = r->sealed != NULL ? &result->sealed : NULL};
+                     .sealed = r->sealed != NULL ? &result->sealed : NULL,
+                     .extra_json = r->data != NULL ? run_data_write_json : NULL, .extra_json_user = &result->data};
     static run_parameters parameters;
     runner_parameters(r, &parameters);
     info.parameter_keys = parameters.keys;
@@ -511,6 +522,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    run_data_destroy(r->data); /* after the nodes it was built on */
     verify_memo_destroy(r->memo); /* after the nodes that asked it */
     netmodel_destroy(r->net);
     faults_destroy(r->faults);
@@ -564,6 +576,7 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         result->verify_memo = r.memo != NULL;
         if (r.memo != NULL) verify_memo_get_stats(r.memo, &result->verify_memo_counts);
         if (r.sealed != NULL) run_sealed_counts(r.sealed, &result->sealed);
+        run_data_finish(r.data, &result->data);
         if (options->out_dir != NULL) rc = runner_write(&r, result, err, err_cap);
     }
     runner_free(&r);

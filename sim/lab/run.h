@@ -24,6 +24,7 @@
 #include "scenario/scenario.h"
 #include "crypto/identity.h"
 #include "world/verify_memo.h"
+#include "run_data.h"
 
 typedef struct world world; /* world/world.h */
 
@@ -69,6 +70,7 @@ typedef struct run_result {
     bool verify_memo;              /* world.verify_memo was on */
     verify_memo_stats verify_memo_counts; /* its hits, misses, entries; zero when off */
     metrics_sealed sealed; /* workload.sealed's counts; zero without it */
+    run_data_summary data;         /* protocol.announce and protocol.query (run_data.h); zero without them */
     int plots_drawn; /* -1 when gnuplot failed: plot_error says why */
     char plot_error[256];
 } run_result;

@@ -302,6 +302,8 @@ static const scn_field protocol_fields[] = {
     {.key = "validation_delay", .conv = scn_conv_duration, .offset = PO(validation_delay_ns)},
     {.key = "validation_delays", .conv = conv_validation_delays},
     {.key = "limits", .conv = conv_limits},
+    {.key = "announce", .conv = scn_conv_announce},
+    {.key = "query", .conv = scn_conv_query},
 };
 static const scn_table protocol_table = SCN_TABLE(protocol_fields);
 

@@ -154,6 +154,30 @@ void scenario_regions_test_plans(scenario_regions *r);
  * (its random field stays NULL; each node puts its own). */
 typedef gossipsub_config gossipsub_params;
 
+/* protocol.announce: every honest node publishes its signed peer record
+ * on topic and dials announced peers while below target connections. */
+#define SCENARIO_ANNOUNCE_TARGET_MAX 256 /* node/data/announce.h's ANNOUNCE_TARGET_MAX */
+typedef struct scenario_announce {
+    bool enabled; /* the key is present */
+    char topic[SCENARIO_TOPIC_MAX];
+    uint32_t target;
+} scenario_announce;
+
+/* protocol.query: every honest node answers queries on topic; a workload
+ * puts blocks on `holders` nodes each and asks for them at `rate`, each
+ * query collecting answers for `deadline`. */
+typedef enum query_reply_kind { QUERY_REPLY_KIND_DIRECT, QUERY_REPLY_KIND_TOPIC } query_reply_kind;
+typedef struct scenario_query {
+    bool enabled; /* the key is present */
+    char topic[SCENARIO_TOPIC_MAX], result_topic[SCENARIO_TOPIC_MAX];
+    uint64_t deadline_ns;
+    query_reply_kind reply;
+    double rate_per_s; /* queries per second, across random askers */
+    uint32_t holders;  /* nodes that hold each block asked for */
+    uint32_t blocks;   /* distinct blocks, each on its own holders */
+    uint64_t start_ns; /* the first query; the blocks are put at start - 1 s */
+} scenario_query;
+
 typedef struct scenario {
     char path[SCENARIO_PATH_MAX];
     char name[SCENARIO_NAME_MAX];
@@ -207,6 +231,8 @@ typedef struct scenario {
         pubsub_options pubsub; /* the core's: seen_max_bytes, seqno_validator, seqno_origins_max */
         int router_line;
         conn_limits limits; /* every node's connection limits (node/core/connmgr.h) */
+        scenario_announce announce; /* protocol.announce (node/data/announce.h); off by default */
+        scenario_query query;       /* protocol.query (node/data/query.h); off by default */
     } protocol;
 
     struct {

@@ -240,6 +240,9 @@ int scn_conv_list(scn_ctx *c, const scn_node *n, void *base, const scn_field *f)
 int scn_conv_message_id(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 
 /* network.regions, nodes.classes, and their checks across keys (scenario_net.c). */
+/* protocol.announce and protocol.query (scenario_data.c). */
+int scn_conv_announce(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+int scn_conv_query(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_regions(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_classes(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
 int scn_conv_graph(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
