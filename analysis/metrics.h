@@ -228,6 +228,9 @@ typedef struct run_info {
      * one, why it could not be cut ("" or NULL otherwise). */
     uint32_t threads;
     const char *threads_why;
+    /* workload.data's measures (metrics_data.h): metrics.json's "data"
+     * object; NULL: none (the key was off). */
+    const struct data_metrics *data;
 } run_info;
 
 typedef struct metrics metrics;

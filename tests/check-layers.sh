@@ -16,14 +16,15 @@ uses() {
     node/pubsub) echo "node/base node/crypto node/wire node/trace" ;;
     node/exchange) echo "node/base node/store node/wire" ;;
     node/core) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/store node/exchange" ;;
+    node/data) echo "node/base node/crypto node/store node/core" ;;
     node/interop) echo "node/base node/crypto node/wire node/pubsub" ;;
-    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/interop node/store node/exchange" ;;
+    node/posix) echo "node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/interop node/store node/exchange node/data" ;;
     analysis) echo "node/base node/crypto node/trace" ;;
     sim/random) echo "" ;;
     sim/ns3) echo "" ;;
     sim/scenario) echo "sim/random node/base node/crypto node/wire node/trace node/pubsub node/core" ;;
     sim/world) echo "sim/random sim/ns3 sim/scenario analysis node/base node/crypto node/wire node/trace node/transport node/pubsub node/core node/store" ;;
-    sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core node/interop node/store" ;;
+    sim/lab) echo "sim/random sim/scenario sim/world analysis node/base node/crypto node/wire node/trace node/pubsub node/core node/interop node/store node/data" ;;
     *) echo "?" ;;
   esac
 }

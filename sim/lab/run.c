@@ -15,6 +15,7 @@
 #include "pubsub/gossipsub_params.h"
 #include "pubsub/score_params.h"
 #include "trace/trace_json.h"
+#include "run_data.h"
 #include "world/attack.h"
 #include "world/faults.h"
 #include "plot.h"
@@ -44,6 +45,7 @@ typedef struct runner {
     faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
     verify_memo *memo;          /* world.verify_memo: the nodes' signature verdicts; NULL when off */
     netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
+    run_data *data;             /* workload.data; NULL when off */
     uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
     bool finished; /* the run is over: tearing the world down traces nothing */
@@ -78,6 +80,7 @@ static bool runner_start_node(void *user, uint32_t i) {
     node *n = world_node(r->w, i);
     const run_hooks *hooks = r->options->hooks;
     if (hooks != NULL && hooks->node_up != NULL) hooks->node_up(hooks->user, r->w, i);
+    if (r->data != NULL) run_data_on_up(r->data, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
     return true;
@@ -275,6 +278,10 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
+    if (s->workload.data.present && (r->data = run_data_create(s, r->w)) == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
     if (s->attacker_count > 0) {
         r->attack = attack_create(s, r->w, s->nodes.count);
         if (r->attack == NULL) {
@@ -462,6 +469,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     info.parameter_keys = parameters.keys;
     info.parameter_values_json = parameters.values;
     info.parameter_count = parameters.count;
+    info.data = r->data != NULL ? run_data_metrics(r->data) : NULL;
     static const char *const names[] = {"metrics.json", "messages.csv", "timeseries.csv", "latencies.txt"};
     for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -476,6 +484,11 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     }
     snprintf(path, sizeof path, "%s/%s", dir, METRICS_REGIONS_CSV);
     if (s->network.regions.count > 0 && metrics_write_regions_csv(r->metrics, path) != 0) {
+        snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, METRICS_DATA_CSV);
+    if (r->data != NULL && data_metrics_write_csv(run_data_metrics(r->data), path) != 0) {
         snprintf(err, err_cap, "%s: %s", path, strerror(errno));
         return -1;
     }
@@ -497,6 +510,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
+    run_data_destroy(r->data); /* after the nodes that may still hold its gets */
     verify_memo_destroy(r->memo); /* after the nodes that asked it */
     netmodel_destroy(r->net);
     faults_destroy(r->faults);
@@ -531,6 +545,11 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         r.finished = true;
         metrics_finish(r.metrics, r.s->duration_ns);
         metrics_get_summary(r.metrics, &result->summary);
+        if (r.data != NULL) {
+            run_data_finish(r.data, r.s->duration_ns);
+            data_metrics_get_summary(run_data_metrics(r.data), &result->data);
+            result->has_data = true;
+        }
         trace_digest_final(&r.digest, result->digest);
         result->wall_seconds = wall_now() - started;
         result->events_processed = world_events_processed(r.w);

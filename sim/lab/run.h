@@ -19,6 +19,7 @@
 
 #include "digest.h"
 #include "metrics.h"
+#include "metrics_data.h"
 #include "random/rng.h"
 #include "scenario/scenario.h"
 #include "crypto/identity.h"
@@ -67,6 +68,8 @@ typedef struct run_result {
     uint64_t messages_published;
     bool verify_memo;              /* world.verify_memo was on */
     verify_memo_stats verify_memo_counts; /* its hits, misses, entries; zero when off */
+    bool has_data;      /* workload.data was on: data holds its measures */
+    data_summary data;  /* metrics_data.h */
     int plots_drawn; /* -1 when gnuplot failed: plot_error says why */
     char plot_error[256];
 } run_result;

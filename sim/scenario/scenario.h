@@ -139,6 +139,22 @@ void scenario_regions_test_plans(scenario_regions *r);
  * (its random field stays NULL; each node puts its own). */
 typedef gossipsub_config gossipsub_params;
 
+#define SCENARIO_DATA_R_MAX 8          /* workload.data.replication; node/data/replicate.h's REPLICATE_R_MAX */
+#define SCENARIO_DATA_NODES_MAX 4096   /* its directory: REPLICATE_PEERS_MAX */
+
+/* workload.data (docs/scenarios.md): blocks put and got by the honest
+ * nodes, each put placed on replication peers (node/data/replicate.h). */
+typedef struct scenario_data {
+    bool present; /* off unless the key is given */
+    int line;
+    double put_rate_per_s; /* puts per second across the online honest nodes */
+    double get_rate_per_s; /* gets per second, likewise */
+    uint64_t size_bytes;   /* of each block */
+    uint32_t replication;  /* r: copies besides the putter's */
+    uint64_t grace_ns;     /* a holder unseen this long is replaced */
+    uint64_t deadline_ns;  /* a get succeeds when its block comes within this */
+} scenario_data;
+
 typedef struct scenario {
     char path[SCENARIO_PATH_MAX];
     char name[SCENARIO_NAME_MAX];
@@ -204,6 +220,7 @@ typedef struct scenario {
         uint64_t size_bytes;
         uint64_t start_ns;
         uint64_t stop_ns; /* default: the scenario's duration */
+        scenario_data data; /* workload.data: replication (scenario_data.c) */
     } workload;
 
     struct {
