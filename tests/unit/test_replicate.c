@@ -104,6 +104,14 @@ static cid put(swarm *sw, uint32_t host, uint8_t seed) {
     return c;
 }
 
+/* A swarm in which putter put one block, 5 s ago: time to place it. */
+static cid swarm_with_block(swarm *sw, uint32_t r, uint64_t seed, uint32_t putter) {
+    swarm_make(sw, r, seed);
+    cid c = put(sw, putter, (uint8_t)seed);
+    swarm_run(sw, 5 * S);
+    return c;
+}
+
 /* The first k hosts of c's ranking, the putter left out. */
 static void ranked(const swarm *sw, const cid *c, uint32_t putter, size_t k, uint32_t *out) {
     assert_int_equal(replicate_rank(c, sw->peers, HOSTS, &sw->peers[putter].id, k, out), k);
@@ -151,10 +159,8 @@ static void on_get(void *user, const cid *c, bool ok) {
 static void with_r3_and_a_holder_offline_every_get_succeeds(void **state) {
     (void)state;
     swarm sw;
-    swarm_make(&sw, 3, 2);
     const uint32_t putter = 0;
-    cid c = put(&sw, putter, 1);
-    swarm_run(&sw, 5 * S);
+    cid c = swarm_with_block(&sw, 3, 2, putter);
     uint32_t holders[3];
     ranked(&sw, &c, putter, 3, holders);
     /* The copies are on the first three peers of the ranking, and only there. */
@@ -200,10 +206,8 @@ static void with_r3_and_a_holder_offline_every_get_succeeds(void **state) {
 static void a_holder_gone_past_the_grace_is_replaced_by_the_next_ranked_peer(void **state) {
     (void)state;
     swarm sw;
-    swarm_make(&sw, 3, 3);
     const uint32_t putter = 0;
-    cid c = put(&sw, putter, 2);
-    swarm_run(&sw, 5 * S);
+    cid c = swarm_with_block(&sw, 3, 3, putter);
     uint32_t order[4];
     ranked(&sw, &c, putter, 4, order); /* three holders, and the one next in line */
     uint32_t gone = order[1], next = order[3];
@@ -249,10 +253,8 @@ static void a_holder_gone_past_the_grace_is_replaced_by_the_next_ranked_peer(voi
 static void a_block_whose_every_holder_is_offline_is_lost(void **state) {
     (void)state;
     swarm sw;
-    swarm_make(&sw, 1, 4);
     const uint32_t putter = 5;
-    cid c = put(&sw, putter, 3);
-    swarm_run(&sw, 5 * S);
+    cid c = swarm_with_block(&sw, 1, 4, putter);
     uint32_t holder;
     ranked(&sw, &c, putter, 1, &holder);
     assert_int_equal(run_data_blocks_lost(sw.w, HOSTS, &c, 1), 0);
