@@ -50,7 +50,7 @@ awk '!/^#/ { printf "| %d | %.4f +- %.4f | %.0f / %.0f | %.1f | %.1f | %.0f%% |\
 gnuplot -e "set terminal pngcairo size 900,540; set output '$images/data-availability-by-r.png';
   set title 'data-churn (100 peers, 40% churning, Weibull 0.5): availability and cost against r (3 seeds, 95% CI)';
   set xlabel 'replication factor r (copies besides the putter''s)'; set xrange [0.5:5.5]; set xtics 1;
-  set ylabel 'gets answered within 10 s / gets'; set yrange [0.85:1.005];
+  set ylabel 'gets answered within 10 s / gets'; set yrange [0.9:1.005];
   set y2label 'KiB moved per 4 KiB block put'; set y2range [0:*]; set y2tics; set ytics nomirror;
   set grid; set key bottom right;
   plot '$out/data-by-r.dat' using 1:2:3 with yerrorlines lw 2 pt 7 title 'availability',

@@ -16,6 +16,7 @@ typedef struct holder {
     uint32_t peer;      /* its index in the directory, or NO_PEER */
     uint64_t seen_ns;   /* last seen connected, or when it was chosen */
     uint64_t dialed_ns; /* last dial; 0: never */
+    bool seen;          /* seen connected at least once */
     bool told;          /* it was sent a message (by us or by whoever told us) */
     uint8_t kind;       /* what to tell it: REPLICATE_PLACE or REPLICATE_REPAIR */
 } holder;
@@ -264,10 +265,18 @@ static void take_message(replicate *r, const message *m) {
     const peer_id *self = node_id(r->config.node);
     record *rec = record_find(r, &m->c);
     if (rec == NULL && (rec = record_new(r, &m->c)) == NULL) return;
+    /* A holder we knew keeps what we know of it (when we last saw it). */
+    holder known[REPLICATE_HOLDERS_MAX];
+    size_t known_count = rec->count;
+    memcpy(known, rec->holders, known_count * sizeof known[0]);
     rec->count = 0;
-    for (size_t i = 0; i < m->count; i++)
-        if (!peer_id_equal(&m->holders[i], self) && !record_names(rec, &m->holders[i]))
-            record_add(r, rec, &m->holders[i], true, m->kind);
+    for (size_t i = 0; i < m->count; i++) {
+        if (peer_id_equal(&m->holders[i], self) || record_names(rec, &m->holders[i])) continue;
+        record_add(r, rec, &m->holders[i], true, m->kind);
+        for (size_t k = 0; k < known_count; k++)
+            if (peer_id_equal(&known[k].id, &m->holders[i])) rec->holders[rec->count - 1] = known[k];
+        rec->holders[rec->count - 1].told = true;
+    }
     if (rec->fetching) return;
     int has = node_block_has(r->config.node, &m->c);
     if (has == 1) return;
@@ -373,10 +382,15 @@ static bool check_holder(replicate *r, record *rec, size_t i, size_t *dials) {
     holder *h = &rec->holders[i];
     if (node_is_connected(n, &h->id)) {
         h->seen_ns = r->now_ns;
+        h->seen = true;
         if (!h->told) h->told = send_to(r, rec, h);
         return true;
     }
-    if (r->now_ns - h->seen_ns > r->config.grace_ns) {
+    /* One never reached gets a placement's time, not a departure's grace:
+     * an unreachable pick costs a copy until it is replaced. */
+    uint64_t limit = h->seen || r->config.grace_ns < REPLICATE_PLACE_TIMEOUT_NS ? r->config.grace_ns
+                                                                                 : REPLICATE_PLACE_TIMEOUT_NS;
+    if (r->now_ns - h->seen_ns > limit) {
         replace(r, rec, i);
         return false;
     }

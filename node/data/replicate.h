@@ -36,8 +36,10 @@
  * now; one not connected is dialed (at most once per REPLICATE_REDIAL_NS);
  * one not seen for longer than the grace time is gone, and is replaced by
  * the next peer of the ranking that is not a holder, which is sent a
- * repair message. A holder chosen but never seen is given up the same way,
- * a grace after it was chosen.
+ * repair message. A holder this node has never seen connected is given up
+ * the same way after REPLICATE_PLACE_TIMEOUT_NS (or the grace, if shorter):
+ * a peer offline when it is chosen is skipped in seconds, not kept as a
+ * copy nobody has for a whole grace.
  *
  * A get: the local store; else a Bitswap fetch (node_block_fetch asks
  * every connected peer, and those that connect while it runs) and dials to
@@ -74,6 +76,7 @@
 #define REPLICATE_RANK_MAX 32                       /* peers one ranking returns */
 #define REPLICATE_TICK_NS (1 * NS_PER_S)
 #define REPLICATE_REDIAL_NS (2 * NS_PER_S)          /* between two dials of one holder */
+#define REPLICATE_PLACE_TIMEOUT_NS (5 * NS_PER_S)   /* a holder never reached is replaced after this */
 /* kind, cid_len, CID, count, and each holder's length and bytes */
 #define REPLICATE_MESSAGE_MAX (3 + CID_BYTES_MAX + REPLICATE_HOLDERS_MAX * (1 + PEER_ID_MAX_BYTES))
 

@@ -248,6 +248,27 @@ static void a_holder_gone_past_the_grace_is_replaced_by_the_next_ranked_peer(voi
     swarm_free(&sw);
 }
 
+static void a_holder_offline_when_chosen_is_replaced_in_seconds_not_a_grace(void **state) {
+    (void)state;
+    swarm sw;
+    swarm_make(&sw, 1, 6);
+    const uint32_t putter = 2;
+    uint8_t data[BLOCK_BYTES] = {42};
+    cid c;
+    cid_of(&c, CID_CODEC_RAW, data, sizeof data);
+    uint32_t order[2];
+    ranked(&sw, &c, putter, 2, order);
+    world_host_down(sw.w, order[0]); /* the first choice is offline at the put */
+    uint64_t put_at = world_now(sw.w);
+    assert_int_equal(replicate_put(sw.reps[putter], put_at, data, sizeof data, &c), 0);
+    swarm_run(&sw, put_at + REPLICATE_PLACE_TIMEOUT_NS - 1 * S);
+    assert_false(has_block(&sw, order[1], &c));
+    swarm_run(&sw, put_at + REPLICATE_PLACE_TIMEOUT_NS + 3 * S);
+    assert_true(REPLICATE_PLACE_TIMEOUT_NS + 3 * S < GRACE);
+    assert_true(has_block(&sw, order[1], &c)); /* the next of the ranking, where getters look */
+    swarm_free(&sw);
+}
+
 /* ---- lost blocks ------------------------------------------------------------ */
 
 static void a_block_whose_every_holder_is_offline_is_lost(void **state) {
@@ -323,6 +344,7 @@ int main(void) {
         cmocka_unit_test(the_ranking_orders_peers_by_their_weight_for_the_cid),
         cmocka_unit_test(with_r3_and_a_holder_offline_every_get_succeeds),
         cmocka_unit_test(a_holder_gone_past_the_grace_is_replaced_by_the_next_ranked_peer),
+        cmocka_unit_test(a_holder_offline_when_chosen_is_replaced_in_seconds_not_a_grace),
         cmocka_unit_test(a_block_whose_every_holder_is_offline_is_lost),
         cmocka_unit_test(a_malformed_message_closes_its_stream_and_changes_nothing),
         cmocka_unit_test(a_data_run_is_deterministic_and_measures_its_gets),
