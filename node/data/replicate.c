@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
+#include "base/grow.h"
 
 #define NO_PEER UINT32_MAX /* a holder not in the directory: never dialed */
 
@@ -47,7 +47,8 @@ typedef struct send_slot {
 struct replicate {
     replicate_config config;
     uint64_t now_ns; /* of the last put or tick: the time a message handler sees */
-    record records[REPLICATE_RECORDS_MAX];
+    record *records; /* grown as blocks come, to REPLICATE_RECORDS_MAX (about 1 KiB each) */
+    size_t record_count, record_cap;
     get_slot gets[REPLICATE_GETS_MAX];
     send_slot sends[REPLICATE_SENDS_MAX];
     replicate_stats stats;
@@ -103,21 +104,26 @@ size_t replicate_rank(const cid *c, const replicate_peer *peers, size_t count, c
 /* ---- records ------------------------------------------------------------- */
 
 static record *record_find(replicate *r, const cid *c) {
-    for (size_t i = 0; i < REPLICATE_RECORDS_MAX; i++)
+    for (size_t i = 0; i < r->record_count; i++)
         if (r->records[i].used && cid_equal(&r->records[i].c, c)) return &r->records[i];
     return NULL;
 }
 
 static record *record_new(replicate *r, const cid *c) {
-    for (size_t i = 0; i < REPLICATE_RECORDS_MAX; i++) {
-        record *rec = &r->records[i];
-        if (rec->used) continue;
-        memset(rec, 0, sizeof *rec);
-        rec->used = true;
-        rec->c = *c;
-        return rec;
+    record *rec = NULL;
+    for (size_t i = 0; i < r->record_count && rec == NULL; i++)
+        if (!r->records[i].used) rec = &r->records[i];
+    if (rec == NULL && r->record_count < REPLICATE_RECORDS_MAX) {
+        record *grown = grow_for_one(r->records, &r->record_cap, r->record_count, sizeof *grown, 16);
+        if (grown == NULL) return NULL;
+        r->records = grown;
+        rec = &r->records[r->record_count++];
     }
-    return NULL;
+    if (rec == NULL) return NULL;
+    memset(rec, 0, sizeof *rec);
+    rec->used = true;
+    rec->c = *c;
+    return rec;
 }
 
 static uint32_t directory_find(const replicate *r, const peer_id *id) {
@@ -321,7 +327,11 @@ replicate *replicate_create(const replicate_config *config) {
     return r;
 }
 
-void replicate_destroy(replicate *r) { free(r); }
+void replicate_destroy(replicate *r) {
+    if (r == NULL) return;
+    free(r->records);
+    free(r);
+}
 
 void replicate_get_stats(const replicate *r, replicate_stats *out) { *out = r->stats; }
 
@@ -406,7 +416,7 @@ static bool check_holder(replicate *r, record *rec, size_t i, size_t *dials) {
 uint64_t replicate_tick(replicate *r, uint64_t now_ns) {
     r->now_ns = now_ns;
     size_t dials = 0;
-    for (size_t i = 0; i < REPLICATE_RECORDS_MAX; i++) {
+    for (size_t i = 0; i < r->record_count; i++) {
         record *rec = &r->records[i];
         if (!rec->used || rec->fetching) continue;
         /* Each slot is looked at until it keeps its holder: a replacement
