@@ -15,7 +15,7 @@
 #include "pubsub/gossipsub_params.h"
 #include "pubsub/score_params.h"
 #include "trace/trace_json.h"
-#include "run_data.h"
+#include "run_replicate.h"
 #include "world/attack.h"
 #include "world/faults.h"
 #include "plot.h"
@@ -45,7 +45,7 @@ typedef struct runner {
     faults *faults;             /* churn, offline windows, partitions; rejoin and upkeep */
     verify_memo *memo;          /* world.verify_memo: the nodes' signature verdicts; NULL when off */
     netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
-    run_data *data;             /* workload.data; NULL when off */
+    run_replicate *data;             /* workload.data; NULL when off */
     uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
     bool finished; /* the run is over: tearing the world down traces nothing */
@@ -80,7 +80,7 @@ static bool runner_start_node(void *user, uint32_t i) {
     node *n = world_node(r->w, i);
     const run_hooks *hooks = r->options->hooks;
     if (hooks != NULL && hooks->node_up != NULL) hooks->node_up(hooks->user, r->w, i);
-    if (r->data != NULL) run_data_on_up(r->data, i);
+    if (r->data != NULL) run_replicate_on_up(r->data, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
     return true;
@@ -278,7 +278,7 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
-    if (s->workload.data.present && (r->data = run_data_create(s, r->w)) == NULL) {
+    if (s->workload.data.present && (r->data = run_replicate_create(s, r->w)) == NULL) {
         snprintf(err, err_cap, "out of memory");
         return -1;
     }
@@ -469,7 +469,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     info.parameter_keys = parameters.keys;
     info.parameter_values_json = parameters.values;
     info.parameter_count = parameters.count;
-    info.data = r->data != NULL ? run_data_metrics(r->data) : NULL;
+    info.data = r->data != NULL ? run_replicate_metrics(r->data) : NULL;
     static const char *const names[] = {"metrics.json", "messages.csv", "timeseries.csv", "latencies.txt"};
     for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -488,7 +488,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
         return -1;
     }
     snprintf(path, sizeof path, "%s/%s", dir, METRICS_DATA_CSV);
-    if (r->data != NULL && data_metrics_write_csv(run_data_metrics(r->data), path) != 0) {
+    if (r->data != NULL && data_metrics_write_csv(run_replicate_metrics(r->data), path) != 0) {
         snprintf(err, err_cap, "%s: %s", path, strerror(errno));
         return -1;
     }
@@ -510,7 +510,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 
 static void runner_free(runner *r) {
     world_destroy(r->w);
-    run_data_destroy(r->data); /* after the nodes that may still hold its gets */
+    run_replicate_destroy(r->data); /* after the nodes that may still hold its gets */
     verify_memo_destroy(r->memo); /* after the nodes that asked it */
     netmodel_destroy(r->net);
     faults_destroy(r->faults);
@@ -546,8 +546,8 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         metrics_finish(r.metrics, r.s->duration_ns);
         metrics_get_summary(r.metrics, &result->summary);
         if (r.data != NULL) {
-            run_data_finish(r.data, r.s->duration_ns);
-            data_metrics_get_summary(run_data_metrics(r.data), &result->data);
+            run_replicate_finish(r.data, r.s->duration_ns);
+            data_metrics_get_summary(run_replicate_metrics(r.data), &result->data);
             result->has_data = true;
         }
         trace_digest_final(&r.digest, result->digest);

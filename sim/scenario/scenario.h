@@ -220,7 +220,7 @@ typedef struct scenario {
         uint64_t size_bytes;
         uint64_t start_ns;
         uint64_t stop_ns; /* default: the scenario's duration */
-        scenario_data data; /* workload.data: replication (scenario_data.c) */
+        scenario_data data; /* workload.data: replication (scenario_replicate.c) */
     } workload;
 
     struct {

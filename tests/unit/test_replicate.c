@@ -22,7 +22,7 @@
 #include "data/replicate.h"
 #include "metrics_data.h"
 #include "lab/run.h"
-#include "lab/run_data.h"
+#include "lab/run_replicate.h"
 #include "scenario/scenario.h"
 #include "world/world.h"
 
@@ -278,15 +278,15 @@ static void a_block_whose_every_holder_is_offline_is_lost(void **state) {
     cid c = swarm_with_block(&sw, 1, 4, putter);
     uint32_t holder;
     ranked(&sw, &c, putter, 1, &holder);
-    assert_int_equal(run_data_blocks_lost(sw.w, HOSTS, &c, 1), 0);
+    assert_int_equal(run_replicate_blocks_lost(sw.w, HOSTS, &c, 1), 0);
     world_host_down(sw.w, putter);
-    assert_int_equal(run_data_blocks_lost(sw.w, HOSTS, &c, 1), 0); /* one copy is left */
+    assert_int_equal(run_replicate_blocks_lost(sw.w, HOSTS, &c, 1), 0); /* one copy is left */
     world_host_down(sw.w, holder);
-    assert_int_equal(run_data_blocks_lost(sw.w, HOSTS, &c, 1), 1);
+    assert_int_equal(run_replicate_blocks_lost(sw.w, HOSTS, &c, 1), 1);
     /* The holder synced its copy: it comes back with it. */
     assert_int_equal(world_host_up(sw.w, holder), 0);
     swarm_start(&sw, holder);
-    assert_int_equal(run_data_blocks_lost(sw.w, HOSTS, &c, 1), 0);
+    assert_int_equal(run_replicate_blocks_lost(sw.w, HOSTS, &c, 1), 0);
     swarm_free(&sw);
 }
 

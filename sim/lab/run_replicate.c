@@ -1,5 +1,5 @@
-/* run_data: workload.data in the runner (run_data.h). */
-#include "run_data.h"
+/* run_replicate: workload.data in the runner (run_replicate.h). */
+#include "run_replicate.h"
 
 #include <assert.h>
 #include <math.h>
@@ -15,15 +15,15 @@
 _Static_assert(SCENARIO_DATA_R_MAX == REPLICATE_R_MAX, "workload.data.replication's bound is replicate's");
 _Static_assert(SCENARIO_DATA_NODES_MAX == REPLICATE_PEERS_MAX, "workload.data's node bound is replicate's");
 
-#define RUN_DATA_PICK_TRIES 64 /* draws of a host before a put or get gives up: all may be down */
+#define RUN_REPLICATE_PICK_TRIES 64 /* draws of a host before a put or get gives up: all may be down */
 
 /* A get in flight: where its answer goes. */
 typedef struct data_get_ctx {
-    run_data *d;
+    run_replicate *d;
     uint64_t index; /* in the metrics */
 } data_get_ctx;
 
-struct run_data {
+struct run_replicate {
     const scenario *s;
     world *w;
     uint32_t hosts; /* the honest ones */
@@ -40,14 +40,14 @@ struct run_data {
     uint8_t *payload;
 };
 
-static uint64_t data_interval_ns(run_data *d, double rate_per_s) {
+static uint64_t data_interval_ns(run_replicate *d, double rate_per_s) {
     double u = rng_uniform(&d->draws);
     return (uint64_t)(-log1p(-u) * (NS_PER_S_DOUBLE / rate_per_s) + 0.5); /* Poisson arrivals */
 }
 
 /* An online honest host drawn uniformly, or UINT32_MAX after the tries. */
-static uint32_t data_pick_host(run_data *d) {
-    for (int i = 0; i < RUN_DATA_PICK_TRIES; i++) {
+static uint32_t data_pick_host(run_replicate *d) {
+    for (int i = 0; i < RUN_REPLICATE_PICK_TRIES; i++) {
         uint32_t host = (uint32_t)rng_below(&d->draws, d->hosts);
         if (world_host_online(d->w, host) && d->reps[host] != NULL) return host;
     }
@@ -68,7 +68,7 @@ static void stats_add(replicate_stats *sum, const replicate_stats *s) {
 /* ---- events -------------------------------------------------------------- */
 
 static void data_tick(void *user, uint64_t arg) {
-    run_data *d = user;
+    run_replicate *d = user;
     uint32_t host = (uint32_t)arg, generation = (uint32_t)(arg >> 32);
     if (generation != d->generation[host] || !world_host_online(d->w, host) || d->reps[host] == NULL) return;
     uint64_t next = replicate_tick(d->reps[host], world_now(d->w));
@@ -76,10 +76,10 @@ static void data_tick(void *user, uint64_t arg) {
 }
 
 static void data_put(void *user, uint64_t sequence) {
-    run_data *d = user;
+    run_replicate *d = user;
     const scenario_data *sd = &d->s->workload.data;
     uint32_t host = data_pick_host(d);
-    if (host != UINT32_MAX && d->block_count < RUN_DATA_BLOCKS_MAX) {
+    if (host != UINT32_MAX && d->block_count < RUN_REPLICATE_BLOCKS_MAX) {
         /* Each put is new content: the sequence in its first bytes. */
         for (size_t b = 0; b < 8 && b < sd->size_bytes; b++) d->payload[b] = (uint8_t)(sequence >> (8 * b));
         cid c;
@@ -97,7 +97,7 @@ static void data_got(void *user, const cid *c, bool ok) {
 }
 
 static void data_get(void *user, uint64_t sequence) {
-    run_data *d = user;
+    run_replicate *d = user;
     const scenario_data *sd = &d->s->workload.data;
     uint32_t host = d->block_count > 0 ? data_pick_host(d) : UINT32_MAX;
     if (host != UINT32_MAX) {
@@ -116,7 +116,7 @@ static void data_get(void *user, uint64_t sequence) {
 /* ---- lifecycle ----------------------------------------------------------- */
 
 /* Every honest host's id and address: the peers each node knows. */
-static int data_directory(run_data *d) {
+static int data_directory(run_replicate *d) {
     for (uint32_t i = 0; i < d->hosts; i++) {
         d->peers[i].id = *world_peer_id(d->w, i);
         int len = snprintf(d->peers[i].addr, sizeof d->peers[i].addr, "%s", world_address(d->w, i, true));
@@ -125,10 +125,10 @@ static int data_directory(run_data *d) {
     return 0;
 }
 
-run_data *run_data_create(const scenario *s, world *w) {
+run_replicate *run_replicate_create(const scenario *s, world *w) {
     const scenario_data *sd = &s->workload.data;
     assert(sd->present && s->nodes.count <= REPLICATE_PEERS_MAX);
-    run_data *d = calloc(1, sizeof *d);
+    run_replicate *d = calloc(1, sizeof *d);
     if (d == NULL) return NULL;
     d->s = s;
     d->w = w;
@@ -136,17 +136,17 @@ run_data *run_data_create(const scenario *s, world *w) {
     d->peers = calloc(d->hosts, sizeof *d->peers);
     d->reps = calloc(d->hosts, sizeof *d->reps);
     d->generation = calloc(d->hosts, sizeof *d->generation);
-    d->blocks = calloc(RUN_DATA_BLOCKS_MAX, sizeof *d->blocks); /* 40 MiB of address space, touched as used */
+    d->blocks = calloc(RUN_REPLICATE_BLOCKS_MAX, sizeof *d->blocks); /* 40 MiB of address space, touched as used */
     /* Room for twice the expected gets: a Poisson count past that is
      * beyond any plausible draw; more are not issued. */
     double expected = sd->get_rate_per_s * (double)(s->workload.stop_ns - s->workload.start_ns) / NS_PER_S_DOUBLE;
-    uint64_t gets_max = expected * 2 + 1024 < RUN_DATA_GETS_MAX ? (uint64_t)(expected * 2) + 1024 : RUN_DATA_GETS_MAX;
+    uint64_t gets_max = expected * 2 + 1024 < RUN_REPLICATE_GETS_MAX ? (uint64_t)(expected * 2) + 1024 : RUN_REPLICATE_GETS_MAX;
     d->gets = calloc(gets_max, sizeof *d->gets);
     d->payload = calloc(1, sd->size_bytes);
     d->metrics = data_metrics_create(sd->deadline_ns, s->metrics.sample_ns, gets_max);
     if (d->peers == NULL || d->reps == NULL || d->generation == NULL || d->blocks == NULL || d->gets == NULL ||
         d->payload == NULL || d->metrics == NULL || data_directory(d) != 0) {
-        run_data_destroy(d);
+        run_replicate_destroy(d);
         return NULL;
     }
     rng_seed(&d->draws, s->seed, RNG_STREAM_DATA);
@@ -160,7 +160,7 @@ run_data *run_data_create(const scenario *s, world *w) {
     return d;
 }
 
-void run_data_destroy(run_data *d) {
+void run_replicate_destroy(run_replicate *d) {
     if (d == NULL) return;
     for (uint32_t i = 0; d->reps != NULL && i < d->hosts; i++) replicate_destroy(d->reps[i]);
     free(d->peers);
@@ -173,7 +173,7 @@ void run_data_destroy(run_data *d) {
     free(d);
 }
 
-void run_data_on_up(run_data *d, uint32_t host) {
+void run_replicate_on_up(run_replicate *d, uint32_t host) {
     if (host >= d->hosts) return;
     if (d->reps[host] != NULL) {
         replicate_stats s;
@@ -191,7 +191,7 @@ void run_data_on_up(run_data *d, uint32_t host) {
                  (uint64_t)d->generation[host] << 32 | host);
 }
 
-uint64_t run_data_blocks_lost(world *w, uint32_t host_count, const cid *blocks, size_t count) {
+uint64_t run_replicate_blocks_lost(world *w, uint32_t host_count, const cid *blocks, size_t count) {
     uint64_t lost = 0;
     for (size_t b = 0; b < count; b++) {
         bool held = false;
@@ -204,7 +204,7 @@ uint64_t run_data_blocks_lost(world *w, uint32_t host_count, const cid *blocks, 
     return lost;
 }
 
-void run_data_finish(run_data *d, uint64_t end_ns) {
+void run_replicate_finish(run_replicate *d, uint64_t end_ns) {
     replicate_stats sum = d->done;
     for (uint32_t i = 0; i < d->hosts; i++) {
         if (d->reps[i] == NULL) continue;
@@ -213,11 +213,11 @@ void run_data_finish(run_data *d, uint64_t end_ns) {
         stats_add(&sum, &s);
     }
     data_totals t = {.blocks_put = d->block_count,
-                     .blocks_lost = run_data_blocks_lost(d->w, d->hosts, d->blocks, d->block_count),
+                     .blocks_lost = run_replicate_blocks_lost(d->w, d->hosts, d->blocks, d->block_count),
                      .replication_bytes = sum.place_bytes, .repair_bytes = sum.repair_bytes,
                      .repairs = sum.repaired, .holders_gone = sum.holders_gone};
     data_metrics_set_totals(d->metrics, &t);
     data_metrics_finish(d->metrics, end_ns);
 }
 
-const data_metrics *run_data_metrics(const run_data *d) { return d->metrics; }
+const data_metrics *run_replicate_metrics(const run_replicate *d) { return d->metrics; }

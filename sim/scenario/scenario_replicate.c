@@ -1,5 +1,5 @@
 /*
- * scenario_data: the key workload.data (issue 18; docs/scenarios.md
+ * scenario_replicate: the key workload.data (issue 18; docs/scenarios.md
  * "workload.data"), blocks put and got by the honest nodes with r copies
  * each, and its checks. Off unless given: a scenario without it runs as
  * it always did.
