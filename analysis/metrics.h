@@ -234,6 +234,9 @@ typedef struct run_info {
      * written as lines `  "key": {...},` before wall_seconds; NULL: none. */
     void (*extra_json)(void *user, FILE *out);
     void *extra_json_user;
+    /* workload.data's measures (metrics_data.h): metrics.json's "data"
+     * object; NULL: none (the key was off). */
+    const struct data_metrics *data;
 } run_info;
 
 typedef struct metrics metrics;

@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "crypto/identity.h"
 #include "csv.h"
+#include "metrics_data.h"
 
 /* ---- outputs ---------------------------------------------------------- */
 
@@ -254,6 +255,7 @@ int metrics_write_json(const metrics *m, const run_info *info, const char *path)
     metrics_json_control(out, &m->summary);
     metrics_json_scores(out, &m->summary);
     metrics_json_attack(out, m);
+    if (info->data != NULL) data_metrics_write_json(info->data, out);
     metrics_json_counts(out, m);
     metrics_json_settings(out, m);
     if (info->sealed != NULL) metrics_json_sealed(out, info->sealed);

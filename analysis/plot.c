@@ -180,6 +180,21 @@ static const char plot_control[] =
 /* The latency-by-region plot's input: written only when the scenario has
  * regions (or a graph), so its absence is no error. */
 #define PLOT_REGIONS "latency_by_region.csv"
+/* workload.data's gets by issue time (metrics_data.h): a run with the key
+ * has data.csv. */
+#define PLOT_DATA "data.csv"
+static const char plot_availability[] =
+    "set title run_title . ': availability of the data (workload.data)'\n"
+    PLOT_TIME_AXIS
+    "set ylabel 'gets answered within the deadline / gets'\n"
+    "set yrange [0:1.05]\n"
+    "set key bottom right\n"
+    /* Churn has no windows to shade: the honest nodes online are its trace. */
+    "set y2label 'online nodes'\nset y2range [0:*]\nset y2tics\nset ytics nomirror\n"
+    "plot 'timeseries.csv' using 'time_s':'online_nodes' axes x1y2 with filledcurves x1 "
+    "fillcolor rgb '#e8e8e8' fillstyle solid 0.6 title 'online nodes (right)', "
+    "'data.csv' using 'time_s':'availability' with linespoints pointtype 7 "
+    "pointsize 0.6 linewidth 2 title 'gets issued in the interval'\n";
 
 static const char plot_latency_by_region[] =
     "set title run_title . ': latency by the receiving node region'\n"
@@ -203,7 +218,7 @@ static const char plot_latency_by_region[] =
     "'' using 'p99_ms' title 'p99'\n"
     "}\n";
 
-typedef enum plot_needs { PLOT_ALWAYS, PLOT_IF_MESH, PLOT_IF_SCORES, PLOT_IF_CONTROL, PLOT_IF_REGIONS } plot_needs;
+typedef enum plot_needs { PLOT_ALWAYS, PLOT_IF_MESH, PLOT_IF_SCORES, PLOT_IF_CONTROL, PLOT_IF_REGIONS, PLOT_IF_DATA } plot_needs;
 
 typedef struct plot_spec {
     const char *name;
@@ -223,6 +238,7 @@ static const plot_spec plot_specs[] = {
     {"scores", PLOT_TIMESERIES, plot_scores, true, PLOT_IF_SCORES},
     {"control", PLOT_TIMESERIES, plot_control, true, PLOT_IF_CONTROL},
     {"latency_by_region", PLOT_REGIONS, plot_latency_by_region, false, PLOT_IF_REGIONS},
+    {"availability", PLOT_DATA, plot_availability, true, PLOT_IF_DATA},
 };
 
 /* What the run has to plot, found in its files. */
@@ -232,6 +248,7 @@ typedef struct plot_data {
     bool has_scores;    /* some score_p50 cell has a value */
     bool has_control;   /* some control_bytes cell is above 0 */
     bool has_regions;   /* latency_by_region.csv exists */
+    bool has_data;      /* data.csv exists (workload.data) */
 } plot_data;
 #define PLOT_COUNT (sizeof plot_specs / sizeof plot_specs[0])
 
@@ -369,8 +386,9 @@ static int plot_check_inputs(const char *dir, plot_data *data, char *err, size_t
             snprintf(err, err_cap, "%s: path too long", dir);
             return -1;
         }
-        bool optional = plot_specs[i].needs == PLOT_IF_REGIONS;
-        if (optional) data->has_regions = stat(path, &st) == 0;
+        bool optional = plot_specs[i].needs == PLOT_IF_REGIONS || plot_specs[i].needs == PLOT_IF_DATA;
+        if (plot_specs[i].needs == PLOT_IF_REGIONS) data->has_regions = stat(path, &st) == 0;
+        if (plot_specs[i].needs == PLOT_IF_DATA) data->has_data = stat(path, &st) == 0;
         if (!optional && stat(path, &st) != 0) {
             snprintf(err, err_cap, "%s: %s", path, strerror(errno));
             return -1;
@@ -388,6 +406,7 @@ static bool plot_wanted(const plot_spec *spec, const plot_data *data) {
     case PLOT_IF_SCORES: return data->has_scores;
     case PLOT_IF_CONTROL: return data->has_control;
     case PLOT_IF_REGIONS: return data->has_regions;
+    case PLOT_IF_DATA: return data->has_data;
     }
     assert(0 && "a plot_needs without a case");
     return false;
@@ -415,7 +434,7 @@ static int plot_one(const char *dir, const plot_spec *spec, const char *title, b
 static int plot_run_with(const char *dir, const char *title, const plot_options *options, char *err,
                          size_t err_cap) {
     plot_data data = {.has_latencies = false, .has_mesh = false, .has_scores = false, .has_control = false,
-                      .has_regions = false};
+                      .has_regions = false, .has_data = false};
     if (!gnuplot_found()) {
         snprintf(err, err_cap, "gnuplot not found on PATH: install it (Debian: gnuplot-nox) to draw plots");
         return -1;

@@ -48,7 +48,7 @@
 #define BITSWAP_WANTS_TOTAL_MAX 65536   /* entries all peers' wantlists hold together */
 #define BITSWAP_FETCHES_MAX 256         /* CIDs we fetch at once */
 #define BITSWAP_FETCH_WAITERS_MAX 8     /* callbacks waiting on one CID */
-#define BITSWAP_FETCH_ASKS_MAX 64       /* peers one fetch asks */
+#define BITSWAP_FETCH_ASKS_MAX 512      /* peers one fetch asks: every connection a node can have (CONNMGR_CONNECTIONS_MAX) */
 #define BITSWAP_FETCH_TIMEOUT_NS (30 * NS_PER_S)
 #define BITSWAP_RETRY_NS (100 * NS_PER_MS) /* answers that did not fit one message go this much later */
 #define BITSWAP_BAD_BLOCKS_MAX 3        /* blocks not matching a CID we asked for; at this count: disconnected */

@@ -68,6 +68,10 @@ static const compare_metric compare_metrics[] = {
     {"attack.during.latency_ms.p50", COMPARE_LOWER_IS_BETTER, true, {0.15, 5.0}},
     {"attack.during.latency_ms.p99", COMPARE_LOWER_IS_BETTER, true, {0.15, 10.0}},
     {"attack.mesh_occupied_share_max", COMPARE_LOWER_IS_BETTER, true, {0.25, 0.01}},
+    {"data.availability", COMPARE_HIGHER_IS_BETTER, true, {0.0, 0.02}},
+    {"data.get_latency_ms.p50", COMPARE_LOWER_IS_BETTER, true, {0.25, 10.0}},
+    {"data.get_latency_ms.p99", COMPARE_LOWER_IS_BETTER, true, {0.50, 50.0}},
+    {"data.blocks_lost", COMPARE_LOWER_IS_BETTER, true, {0.0, 3.0}},
 };
 #define COMPARE_METRIC_COUNT (sizeof compare_metrics / sizeof compare_metrics[0])
 

@@ -15,6 +15,7 @@
 #include "pubsub/gossipsub_params.h"
 #include "pubsub/score_params.h"
 #include "trace/trace_json.h"
+#include "run_replicate.h"
 #include "world/attack.h"
 #include "world/faults.h"
 #include "plot.h"
@@ -47,6 +48,7 @@ typedef struct runner {
     verify_memo *memo;          /* world.verify_memo: the nodes' signature verdicts; NULL when off */
     netmodel *net;              /* regions and classes per host; NULL when the scenario has neither */
     run_sealed *sealed;         /* workload.sealed: the encrypted topics; NULL when off */
+    run_replicate *replicate;   /* workload.data; NULL when off */
     uint32_t *region_of, *class_of; /* per host, for the metrics; NULL without regions, classes */
     const char *region_names[SCENARIO_REGIONS_MAX], *class_names[SCENARIO_CLASSES_MAX];
     run_data *data;             /* protocol.announce, protocol.query; NULL without them */
@@ -83,6 +85,7 @@ static bool runner_start_node(void *user, uint32_t i) {
     const run_hooks *hooks = r->options->hooks;
     if (hooks != NULL && hooks->node_up != NULL) hooks->node_up(hooks->user, r->w, i);
     run_data_node_up(r->data, i);
+    if (r->replicate != NULL) run_replicate_on_up(r->replicate, i);
     if (r->subscriber[i])
         for (size_t t = 0; t < r->s->workload.topic_count; t++) node_subscribe(n, r->s->workload.topics[t]);
     return true;
@@ -298,6 +301,10 @@ static int runner_setup(runner *r, char *err, size_t err_cap) {
         return -1;
     }
     run_data_schedule(r->data);
+    if (s->workload.data.present && (r->replicate = run_replicate_create(s, r->w)) == NULL) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
     if (s->attacker_count > 0) {
         r->attack = attack_create(s, r->w, s->nodes.count);
         if (r->attack == NULL) {
@@ -487,6 +494,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     info.parameter_keys = parameters.keys;
     info.parameter_values_json = parameters.values;
     info.parameter_count = parameters.count;
+    info.data = r->replicate != NULL ? run_replicate_metrics(r->replicate) : NULL;
     static const char *const names[] = {"metrics.json", "messages.csv", "timeseries.csv", "latencies.txt"};
     for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -501,6 +509,11 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
     }
     snprintf(path, sizeof path, "%s/%s", dir, METRICS_REGIONS_CSV);
     if (s->network.regions.count > 0 && metrics_write_regions_csv(r->metrics, path) != 0) {
+        snprintf(err, err_cap, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, METRICS_DATA_CSV);
+    if (r->replicate != NULL && data_metrics_write_csv(run_replicate_metrics(r->replicate), path) != 0) {
         snprintf(err, err_cap, "%s: %s", path, strerror(errno));
         return -1;
     }
@@ -523,6 +536,7 @@ static int runner_write(runner *r, run_result *result, char *err, size_t err_cap
 static void runner_free(runner *r) {
     world_destroy(r->w);
     run_data_destroy(r->data); /* after the nodes it was built on */
+    run_replicate_destroy(r->replicate); /* after the nodes that may still hold its gets */
     verify_memo_destroy(r->memo); /* after the nodes that asked it */
     netmodel_destroy(r->net);
     faults_destroy(r->faults);
@@ -558,6 +572,11 @@ int run_scenario(const run_options *options, run_result *result, char *err, size
         r.finished = true;
         metrics_finish(r.metrics, r.s->duration_ns);
         metrics_get_summary(r.metrics, &result->summary);
+        if (r.replicate != NULL) {
+            run_replicate_finish(r.replicate, r.s->duration_ns);
+            data_metrics_get_summary(run_replicate_metrics(r.replicate), &result->replication);
+            result->has_replication = true;
+        }
         trace_digest_final(&r.digest, result->digest);
         result->wall_seconds = wall_now() - started;
         result->events_processed = world_events_processed(r.w);

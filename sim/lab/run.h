@@ -20,6 +20,7 @@
 #include "digest.h"
 #include "metrics.h"
 #include "metrics_sealed.h"
+#include "metrics_data.h"
 #include "random/rng.h"
 #include "scenario/scenario.h"
 #include "crypto/identity.h"
@@ -71,6 +72,8 @@ typedef struct run_result {
     verify_memo_stats verify_memo_counts; /* its hits, misses, entries; zero when off */
     metrics_sealed sealed; /* workload.sealed's counts; zero without it */
     run_data_summary data;         /* protocol.announce and protocol.query (run_data.h); zero without them */
+    bool has_replication;     /* workload.data was on: replication holds its measures */
+    data_summary replication; /* workload.data (metrics_data.h) */
     int plots_drawn; /* -1 when gnuplot failed: plot_error says why */
     char plot_error[256];
 } run_result;

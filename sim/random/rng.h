@@ -29,6 +29,7 @@ enum {
     RNG_STREAM_REGIONS = 8, /* hosts placed in network.regions */
     RNG_STREAM_CLASSES = 9, /* hosts dealt nodes.classes */
     RNG_STREAM_JITTER = 10, /* per-write jitter of the regions' paths */
+    RNG_STREAM_DATA = 11,   /* workload.data: who puts and gets what */
     RNG_STREAM_SEALED = 15, /* workload.sealed: who is a member, who is revoked */
     RNG_STREAM_QUERY = 21,  /* protocol.query: holders, askers, blocks and times */
     RNG_STREAM_NODE_BASE = 1000,

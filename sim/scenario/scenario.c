@@ -418,6 +418,7 @@ static const scn_field workload_fields[] = {
     {.key = "start", .conv = scn_conv_duration, .offset = S(workload.start_ns)},
     {.key = "stop", .conv = scn_conv_duration, .offset = S(workload.stop_ns), .flags = SCN_POSITIVE},
     {.key = "sealed", .conv = scn_conv_sealed},
+    {.key = "data", .conv = scn_conv_data},
 };
 static const scn_table workload_table = SCN_TABLE(workload_fields);
 

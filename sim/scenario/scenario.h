@@ -177,6 +177,21 @@ typedef struct scenario_query {
     uint32_t blocks;   /* distinct blocks, each on its own holders */
     uint64_t start_ns; /* the first query; the blocks are put at start - 1 s */
 } scenario_query;
+#define SCENARIO_DATA_R_MAX 8          /* workload.data.replication; node/data/replicate.h's REPLICATE_R_MAX */
+#define SCENARIO_DATA_NODES_MAX 4096   /* its directory: REPLICATE_PEERS_MAX */
+
+/* workload.data (docs/scenarios.md): blocks put and got by the honest
+ * nodes, each put placed on replication peers (node/data/replicate.h). */
+typedef struct scenario_data {
+    bool present; /* off unless the key is given */
+    int line;
+    double put_rate_per_s; /* puts per second across the online honest nodes */
+    double get_rate_per_s; /* gets per second, likewise */
+    uint64_t size_bytes;   /* of each block */
+    uint32_t replication;  /* r: copies besides the putter's */
+    uint64_t grace_ns;     /* a holder unseen this long is replaced */
+    uint64_t deadline_ns;  /* a get succeeds when its block comes within this */
+} scenario_data;
 
 typedef struct scenario {
     char path[SCENARIO_PATH_MAX];
@@ -246,6 +261,7 @@ typedef struct scenario {
         uint64_t start_ns;
         uint64_t stop_ns; /* default: the scenario's duration */
         scenario_sealed sealed;
+        scenario_data data; /* workload.data: replication (scenario_replicate.c) */
     } workload;
 
     struct {

@@ -241,5 +241,6 @@ int scn_check_scenario(scn_ctx *c) {
     if (scn_check_net(c) < 0) return -1;
     if (check_pubsub(c) < 0) return -1;
     if (check_attackers(c) < 0) return -1;
+    if (scn_check_data(c) < 0) return -1;
     return check_backend(c);
 }

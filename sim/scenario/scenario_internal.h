@@ -282,4 +282,11 @@ extern const scn_table scn_thresholds_table;
  * an error names the key whose constraint broke. 0 or -1. */
 int scn_check_scoring(scn_ctx *c, const scn_node *m, const gossipsub_params *g);
 
+/* ---- workload.data (scenario_replicate.c) -------------------------------------- */
+
+/* workload.data: its defaults, then the map's keys. */
+int scn_conv_data(scn_ctx *c, const scn_node *n, void *base, const scn_field *f);
+/* What involves other keys (nodes.count). 0 or -1. */
+int scn_check_data(scn_ctx *c);
+
 #endif
