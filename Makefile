@@ -21,6 +21,7 @@ DEB_PACKAGES := libsodium-dev libyaml-dev libcmocka-dev gnuplot-nox pkg-config \
 # libns3-dev's pkg-config files name libgsl.so and libsqlite3.so by path:
 # their -dev packages must be there for the ns-3 shim (sim/ns3) to link.
 # parallel (GNU parallel): test_sweep runs a sweep's plan through it (docs/regression.md).
+# libsqlite3-dev is also the daemon's encrypted block store (node/posix/store_db, docs/data.md).
 
 CC ?= cc
 CXX ?= g++
