@@ -361,10 +361,6 @@ int main(int argc, char **argv) {
     buf_init(&d->out, DAEMON_OUTPUT_MAX);
     buf_init(&d->trace_line, TRACE_JSON_LINE_MAX);
     buf_init(&d->block, STORE_BLOCK_MAX);
-    if (daemon_sealed_init(&d->sealed) != 0) {
-        free(d);
-        return DAEMON_EXIT_FAILURE;
-    }
     if (daemon_options_parse(argc, argv, &d->options, err, sizeof err) != 0) {
         fprintf(stderr, "swarmlab-node: %s\n", err);
         daemon_usage(stderr);
@@ -375,6 +371,11 @@ int main(int argc, char **argv) {
         daemon_usage(stdout);
         free(d);
         return 0;
+    }
+    /* After the options: a usage error or --help leaves nothing allocated. */
+    if (daemon_sealed_init(&d->sealed) != 0) {
+        free(d);
+        return DAEMON_EXIT_FAILURE;
     }
     int rc = start(d, err, sizeof err);
     if (rc != 0) {
