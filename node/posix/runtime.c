@@ -697,16 +697,9 @@ static int rt_env_store_put(void *ctx, const uint8_t *key, size_t key_len, const
     return store_db_put(rt->store, key, key_len, val, len);
 }
 
-/* The env appends; store_db_get clears what it is given, so it gets a
- * buffer of its own. */
 static int rt_env_store_get(void *ctx, const uint8_t *key, size_t key_len, buf *out) {
     runtime *rt = ctx;
-    buf block;
-    buf_init(&block, STORE_BLOCK_MAX);
-    int found = store_db_get(rt->store, key, key_len, &block);
-    if (found == 1 && buf_append(out, block.data, block.len) != 0) found = -1;
-    buf_wipe_free(&block); /* a block may be private */
-    return found;
+    return store_db_get(rt->store, key, key_len, out);
 }
 
 static int rt_env_store_has(void *ctx, const uint8_t *key, size_t key_len) {

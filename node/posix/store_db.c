@@ -277,7 +277,6 @@ int store_db_get(store_db *db, const uint8_t *key, size_t key_len, buf *out) {
         size_t stored_key_len, block_len;
         const uint8_t *rec = sqlite3_column_blob(s, 0);
         size_t rec_len = (size_t)sqlite3_column_bytes(s, 0);
-        buf_clear(out);
         if (record_open(db, id, rec, rec_len, key, key_len, &stored_key, &stored_key_len, &block, &block_len) == 0)
             rc = buf_append(out, block, block_len) == 0 ? 1 : -1;
         sodium_memzero(db->plain, STORE_PLAIN_MAX < rec_len ? STORE_PLAIN_MAX : rec_len);

@@ -38,9 +38,9 @@ store_db *store_db_open(const char *dir, const uint8_t store_key[STORE_KEY_BYTES
  * present is left as it is: a CID names one content. -1 on failure. */
 int store_db_put(store_db *db, const uint8_t *key, size_t key_len, const uint8_t *val, size_t len);
 
-/* The value of key into out (cleared first): 1 found, 0 absent, -1 error
- * (I/O, or a record that does not open: tampered with, or another store
- * key). */
+/* Appends the value of key to out, as the env's store_get does (out is
+ * left as it was unless 1 is returned): 1 found, 0 absent, -1 error (I/O,
+ * or a record that does not open: tampered with, or another store key). */
 int store_db_get(store_db *db, const uint8_t *key, size_t key_len, buf *out);
 
 /* 1 present, 0 absent, -1 error. */

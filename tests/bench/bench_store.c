@@ -57,8 +57,10 @@ static int bench_blocks(store_db *db, const char *label, size_t size, int count)
         if (cid_encode(&c, cids[i]) != KEY_BYTES || store_db_put(db, cids[i], KEY_BYTES, block, size) != 0) return -1;
     }
     double t1 = now_s();
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < count; i++) {
+        buf_clear(&out);
         if (store_db_get(db, cids[i], KEY_BYTES, &out) != 1 || out.len != size) return -1;
+    }
     double t2 = now_s();
     double puts = count / (t1 - t0), gets = count / (t2 - t1);
     printf("store     %-10s %4zu KiB blocks  put %7.0f /s (%6.1f MiB/s)   get %7.0f /s (%7.1f MiB/s)\n", label,

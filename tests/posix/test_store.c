@@ -301,14 +301,17 @@ static void the_store_api_puts_gets_has_deletes_lists_and_syncs(void **state) {
     assert_int_equal(store_db_get(db, k1, sizeof k1, &out), 1);
     assert_int_equal(out.len, 3);
     assert_memory_equal(out.data, "one", 3);
+    buf_clear(&out);
     assert_int_equal(store_db_get(db, k2, sizeof k2, &out), 1);
     assert_int_equal(out.len, 0);
+    buf_clear(&out);
     assert_int_equal(store_db_get(db, k1 + 1, 4, &out), 1);
     assert_int_equal(out.len, STORE_BLOCK_MAX);
     assert_int_equal(store_db_has(db, k2, sizeof k2), 1);
     assert_int_equal(store_db_del(db, k2, sizeof k2), 1);
     assert_int_equal(store_db_del(db, k2, sizeof k2), 0);
     assert_int_equal(store_db_has(db, k2, sizeof k2), 0);
+    buf_clear(&out);
     assert_int_equal(store_db_get(db, k2, sizeof k2, &out), 0);
     size_t key_bytes = 0;
     assert_int_equal(store_db_list(db, count_keys, &key_bytes), 2);
